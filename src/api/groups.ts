@@ -1,0 +1,166 @@
+import { Type } from 'typebox';
+import type { Kysely } from 'kysely';
+import type { Principal } from '../auth/principal.ts';
+import { validateUsername } from '../auth/usernames.ts';
+import type { HubContext } from '../context.ts';
+import type { Database, GroupRow } from '../db/index.ts';
+import type { HubServer } from '../http/server.ts';
+import { parseJson } from '../lib/json.ts';
+import { badRequest, conflict } from '../lib/errors.ts';
+import { filterAllowsGroup, scopeFilter } from '../rbac/index.ts';
+import { addMembers, deleteGroup, findGroup, insertGroup, listGroups, membersOfGroups, removeMembers, rolesOfGroups, setGroupProperties } from '../repo/groups.ts';
+import { need, needGroup } from './access.ts';
+import { pageOf, paginated } from './pagination.ts';
+import { errorResponses, GroupModel, MaybePaginated, NoContent, PaginationQuery } from './schemas.ts';
+
+const tags = ['groups'];
+const GroupName = Type.Object({ name: Type.String() });
+const Users = Type.Array(Type.String());
+
+const FIELDS: Record<string, string[]> = {
+  'read:groups': ['users', 'properties'],
+  'read:groups:name': [],
+  'read:roles:groups': ['roles'],
+};
+
+async function presentGroups(db: Kysely<Database>, rows: GroupRow[], p: Principal) {
+  const ids = rows.map((g) => g.id);
+  const [members, roles] = await Promise.all([membersOfGroups(db, ids), rolesOfGroups(db, ids)]);
+  const filters = Object.keys(FIELDS).map((s) => [s, scopeFilter(p.scopes, s)] as const);
+  return rows.map((g) => {
+    const model: Record<string, unknown> = {
+      kind: 'group', name: g.name, users: members.get(g.id) ?? [],
+      properties: parseJson<Record<string, unknown>>(g.properties, {}), roles: roles.get(g.id) ?? [],
+    };
+    const keep = new Set(['kind', 'name']);
+    for (const [scope, f] of filters) if (f && filterAllowsGroup(f, g.name)) for (const k of FIELDS[scope]!) keep.add(k);
+    return Object.fromEntries(Object.entries(model).filter(([k]) => keep.has(k)));
+  });
+}
+
+/** Resolves user names to ids, or 400 naming the first unknown one; nothing is written before this passes. */
+async function userIds(db: Kysely<Database>, names: string[]): Promise<number[]> {
+  const ids: number[] = [];
+  for (const name of new Set(names)) {
+    const row = await db.selectFrom('users').select('id').where('name', '=', name).executeTakeFirst();
+    if (!row) throw badRequest(`No such user: ${name}`);
+    ids.push(row.id);
+  }
+  return ids;
+}
+
+function checkGroupName(name: string): void {
+  if (!validateUsername(name, null)) throw badRequest(`Invalid group name: ${JSON.stringify(name)}`);
+}
+
+export function registerGroupRoutes(app: HubServer, ctx: HubContext, prefix: string): void {
+  const one = async (p: Principal, name: string) => (await presentGroups(ctx.k, [(await findGroup(ctx.k, name))!], p))[0];
+
+  app.get(`${prefix}/groups`, {
+    schema: { tags, summary: 'List groups', querystring: Type.Object(PaginationQuery), response: { 200: MaybePaginated(GroupModel), ...errorResponses } },
+  }, async (req) => {
+    const p = need(ctx, req, ['list:groups']);
+    const page = pageOf(req, ctx.config, req.query);
+    const f = scopeFilter(p.scopes, 'list:groups')!;
+    const { rows, total } = await listGroups(ctx.k, page, f.all ? null : f.groups);
+    const items = await presentGroups(ctx.k, rows, p);
+    return page.paginated ? paginated(req, page, items, total) : items;
+  });
+
+  app.post(`${prefix}/groups`, {
+    schema: {
+      tags, summary: 'Create several groups',
+      body: Type.Object({ groups: Type.Array(Type.String(), { minItems: 1 }), users: Type.Optional(Users) }, { additionalProperties: false }),
+      response: { 201: Type.Array(GroupModel), ...errorResponses },
+    },
+  }, async (req, reply) => {
+    const p = need(ctx, req, ['admin:groups']);
+    const names = [...new Set(req.body.groups)];
+    names.forEach(checkGroupName);
+    for (const name of names) if (await findGroup(ctx.k, name)) throw conflict(`Group ${name} already exists`);
+    const members = await userIds(ctx.k, req.body.users ?? []);
+    const rows = await ctx.k.transaction().execute(async (trx) => {
+      const created = [];
+      for (const name of names) {
+        const g = await insertGroup(trx, name);
+        await addMembers(trx, g.id, members);
+        created.push(g);
+      }
+      return created;
+    });
+    ctx.permissionsChanged();
+    req.log.info({ actor: p.name, groups: names }, 'created groups');
+    reply.code(201);
+    return presentGroups(ctx.k, rows, p);
+  });
+
+  app.get(`${prefix}/groups/:name`, {
+    schema: { tags, summary: 'Get a group', params: GroupName, response: { 200: GroupModel, ...errorResponses } },
+  }, async (req) => {
+    const { p, group } = await needGroup(ctx, req, ['read:groups', 'read:groups:name', 'read:roles:groups'], req.params.name);
+    return (await presentGroups(ctx.k, [group], p))[0];
+  });
+
+  app.post(`${prefix}/groups/:name`, {
+    schema: {
+      tags, summary: 'Create a group', params: GroupName,
+      body: Type.Optional(Type.Union([Type.Object({ users: Type.Optional(Users) }, { additionalProperties: false }), Type.Null()])),
+      response: { 201: GroupModel, ...errorResponses },
+    },
+  }, async (req, reply) => {
+    const p = need(ctx, req, ['admin:groups']);
+    const name = req.params.name;
+    checkGroupName(name);
+    if (await findGroup(ctx.k, name)) throw conflict(`Group ${name} already exists`);
+    const members = await userIds(ctx.k, req.body?.users ?? []);
+    await ctx.k.transaction().execute(async (trx) => {
+      const g = await insertGroup(trx, name);
+      await addMembers(trx, g.id, members);
+    });
+    ctx.permissionsChanged();
+    req.log.info({ actor: p.name, group: name }, 'created group');
+    reply.code(201);
+    return one(p, name);
+  });
+
+  app.delete(`${prefix}/groups/:name`, {
+    schema: { tags, summary: 'Delete a group', params: GroupName, response: { 204: NoContent, ...errorResponses } },
+  }, async (req, reply) => {
+    const { p, group } = await needGroup(ctx, req, ['delete:groups'], req.params.name);
+    await deleteGroup(ctx.k, group.id);
+    ctx.permissionsChanged();
+    req.log.info({ actor: p.name, group: group.name }, 'deleted group');
+    return reply.code(204).send();
+  });
+
+  for (const method of ['post', 'delete'] as const) {
+    app[method](`${prefix}/groups/:name/users`, {
+      schema: {
+        tags, summary: method === 'post' ? 'Add users to a group' : 'Remove users from a group', params: GroupName,
+        body: Type.Object({ users: Users }, { additionalProperties: false }),
+        response: { 200: GroupModel, ...errorResponses },
+      },
+    }, async (req) => {
+      const { p, group } = await needGroup(ctx, req, ['groups'], req.params.name);
+      const ids = await userIds(ctx.k, req.body.users);
+      if (method === 'post') await addMembers(ctx.k, group.id, ids);
+      else await removeMembers(ctx.k, group.id, ids);
+      ctx.permissionsChanged();
+      req.log.info({ actor: p.name, group: group.name, users: req.body.users }, method === 'post' ? 'added group members' : 'removed group members');
+      return one(p, group.name);
+    });
+  }
+
+  app.put(`${prefix}/groups/:name/properties`, {
+    schema: {
+      tags, summary: 'Replace the properties of a group', params: GroupName,
+      body: Type.Object({}, { additionalProperties: true }),
+      response: { 200: GroupModel, ...errorResponses },
+    },
+  }, async (req) => {
+    const { p, group } = await needGroup(ctx, req, ['groups'], req.params.name);
+    await setGroupProperties(ctx.k, group.id, req.body as Record<string, unknown>);
+    req.log.info({ actor: p.name, group: group.name }, 'set group properties');
+    return one(p, group.name);
+  });
+}

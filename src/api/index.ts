@@ -1,0 +1,24 @@
+import type { HubContext } from '../context.ts';
+import type { HubServer } from '../http/server.ts';
+import { registerGroupRoutes } from './groups.ts';
+import { registerProxyRoutes } from './proxy.ts';
+import { registerRootRoutes } from './root.ts';
+import { registerServiceRoutes } from './services.ts';
+import { registerTokenRoutes } from './tokens.ts';
+import { registerUserRoutes } from './users.ts';
+
+/** Every REST route under `prefix` (…/hub/api). */
+export function registerApi(app: HubServer, ctx: HubContext, prefix: string): void {
+  registerRootRoutes(app, ctx, prefix);
+  registerUserRoutes(app, ctx, prefix);
+  registerTokenRoutes(app, ctx, prefix);
+  registerGroupRoutes(app, ctx, prefix);
+  registerServiceRoutes(app, ctx, prefix);
+  registerProxyRoutes(app, ctx, prefix);
+  // CORS preflight: JupyterHub answers OPTIONS on every API path.
+  app.options(`${prefix}/*`, { schema: { hide: true } }, async (_req, reply) => {
+    reply.header('Access-Control-Allow-Headers', 'accept, content-type, authorization, x-xsrftoken');
+    reply.header('Access-Control-Allow-Methods', 'GET, POST, PUT, PATCH, DELETE, OPTIONS');
+    return reply.code(200).send();
+  });
+}

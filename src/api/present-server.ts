@@ -1,0 +1,33 @@
+import type { SpawnerRow } from '../db/index.ts';
+import { parseJson } from '../lib/json.ts';
+
+export function serverUrl(baseUrl: string, user: string, server: string): string {
+  return `${baseUrl}user/${encodeURIComponent(user)}/${server ? encodeURIComponent(server) + '/' : ''}`;
+}
+
+export function progressUrl(baseUrl: string, user: string, server: string): string {
+  const tail = server ? `servers/${encodeURIComponent(server)}/progress` : 'server/progress';
+  return `${baseUrl}hub/api/users/${encodeURIComponent(user)}/${tail}`;
+}
+
+/** JupyterHub's Server model; `state` only for callers holding admin:server_state. */
+export function presentServer(baseUrl: string, user: string, row: SpawnerRow, withState: boolean) {
+  const running = row.server_url !== null;
+  const model: Record<string, unknown> = {
+    name: row.name,
+    full_name: `${user}/${row.name}`,
+    display_name: row.display_name ?? row.name,
+    last_activity: row.last_activity,
+    started: row.started,
+    pending: null,
+    ready: running,
+    stopped: !running,
+    url: serverUrl(baseUrl, user, row.name),
+    user_options: parseJson<Record<string, unknown>>(row.user_options, {}),
+    progress_url: progressUrl(baseUrl, user, row.name),
+    full_url: null,
+    full_progress_url: null,
+  };
+  if (withState) model.state = parseJson<Record<string, unknown>>(row.state, {});
+  return model;
+}

@@ -1,0 +1,87 @@
+import type { Kysely } from 'kysely';
+import type { Principal } from '../auth/principal.ts';
+import type { Database, SpawnerRow, UserRow } from '../db/index.ts';
+import { parseJson } from '../lib/json.ts';
+import { filterAllowsServer, filterAllowsUser, scopeFilter } from '../rbac/index.ts';
+import { groupsOfUsers, rolesOfUsers } from '../repo/users.ts';
+import { presentServer, serverUrl } from './present-server.ts';
+
+// Which keys of the User model each scope reveals (every one also reveals kind and name).
+const FIELDS: Record<string, string[]> = {
+  'read:users': ['user_info', 'admin', 'roles', 'groups', 'server', 'pending', 'created', 'last_activity'],
+  'read:users:name': ['user_info', 'admin'],
+  'read:users:groups': ['groups'],
+  'read:users:activity': ['last_activity'],
+  'read:servers': ['servers'],
+  'read:roles:users': ['roles', 'admin'],
+  'admin:auth_state': ['auth_state'],
+};
+
+type Filters = Map<string, ReturnType<typeof scopeFilter>>;
+
+/** Scope filters of one request, computed once and reused for every user in a listing. */
+export function userFieldFilters(p: Principal): Filters {
+  const out: Filters = new Map();
+  for (const scope of [...Object.keys(FIELDS), 'admin:server_state']) out.set(scope, scopeFilter(p.scopes, scope));
+  return out;
+}
+
+export interface PresentOptions {
+  baseUrl: string;
+  includeStoppedServers: boolean;
+  /** Show every field regardless of scopes, as JupyterHub does for a freshly created or edited user. */
+  full?: boolean;
+}
+
+/** Builds User models for rows, with their groups, roles and servers fetched in bulk. */
+export async function presentUsers(db: Kysely<Database>, rows: UserRow[], filters: Filters, opts: PresentOptions): Promise<Record<string, unknown>[]> {
+  const ids = rows.map((r) => r.id);
+  const [groups, roles, spawners] = await Promise.all([groupsOfUsers(db, ids), rolesOfUsers(db, ids), spawnersOf(db, ids, opts.includeStoppedServers)]);
+  return rows.map((u) => {
+    const userGroups = groups.get(u.id) ?? [];
+    const own = spawners.get(u.id) ?? [];
+    const defaultServer = own.find((s) => s.name === '' && s.server_url !== null);
+    const serverFilter = filters.get('read:servers');
+    const withState = filterAllowsUserOrNull(filters.get('admin:server_state'), u.name, userGroups);
+    const servers: Record<string, unknown> = {};
+    for (const s of own) {
+      if (opts.full || (serverFilter && filterAllowsServer(serverFilter, u.name, s.name, userGroups))) {
+        servers[s.name] = presentServer(opts.baseUrl, u.name, s, withState);
+      }
+    }
+    const model: Record<string, unknown> = {
+      kind: 'user',
+      name: u.name,
+      admin: u.admin === 1,
+      roles: roles.get(u.id) ?? [],
+      groups: userGroups,
+      server: defaultServer ? serverUrl(opts.baseUrl, u.name, '') : null,
+      pending: null,
+      created: u.created,
+      last_activity: u.last_activity,
+      auth_state: parseJson<unknown>(u.auth_state, null),
+      user_info: null,
+      servers,
+    };
+    if (opts.full) return model;
+    const keep = new Set(['kind', 'name']);
+    for (const [scope, fields] of Object.entries(FIELDS)) {
+      if (filterAllowsUserOrNull(filters.get(scope), u.name, userGroups)) for (const f of fields) keep.add(f);
+    }
+    return Object.fromEntries(Object.entries(model).filter(([k]) => keep.has(k)));
+  });
+}
+
+function filterAllowsUserOrNull(f: ReturnType<typeof scopeFilter> | undefined, name: string, groups: string[]): boolean {
+  return !!f && filterAllowsUser(f, name, groups);
+}
+
+async function spawnersOf(db: Kysely<Database>, userIds: number[], includeStopped: boolean): Promise<Map<number, SpawnerRow[]>> {
+  const out = new Map<number, SpawnerRow[]>();
+  for (let i = 0; i < userIds.length; i += 500) {
+    let qb = db.selectFrom('spawners').selectAll().where('user_id', 'in', userIds.slice(i, i + 500));
+    if (!includeStopped) qb = qb.where('server_url', 'is not', null);
+    for (const row of await qb.orderBy('name').execute()) out.set(row.user_id, [...(out.get(row.user_id) ?? []), row]);
+  }
+  return out;
+}

@@ -1,0 +1,204 @@
+import { Type } from 'typebox';
+import type { HubContext } from '../context.ts';
+import { normalizeUsername, validateUsername } from '../auth/usernames.ts';
+import { badRequest, conflict, HubError, notFound } from '../lib/errors.ts';
+import { scopeFilter } from '../rbac/index.ts';
+import { assignDefaultRoles } from '../repo/roles.ts';
+import { listUsers, type UserSort, type UserState } from '../repo/user-list.ts';
+import { deleteUser, existingUserNames, findUser, insertUser, updateUser } from '../repo/users.ts';
+import type { HubServer } from '../http/server.ts';
+import { need, needUser } from './access.ts';
+import { pageOf, paginated } from './pagination.ts';
+import { presentUsers, userFieldFilters } from './present-user.ts';
+import { errorResponses, MaybePaginated, NoContent, PaginationQuery, UserModel } from './schemas.ts';
+
+const tags = ['users'];
+const UserName = Type.Object({ name: Type.String() });
+const READ_USER_SCOPES = ['read:users', 'read:users:name', 'read:servers', 'read:users:groups', 'read:users:activity', 'read:roles:users'];
+
+function parseSort(value: string | undefined): UserSort {
+  const raw = value ?? 'id';
+  const desc = raw.startsWith('-');
+  const key = desc ? raw.slice(1) : raw;
+  if (key !== 'id' && key !== 'name' && key !== 'last_activity') {
+    throw badRequest(`sort must be 'id', 'name', or 'last_activity', not '${raw}'`);
+  }
+  return { key, desc };
+}
+
+function parseState(value: string | undefined): UserState | null {
+  if (value === undefined || value === '') return null;
+  if (value === 'active' || value === 'ready' || value === 'inactive') return value;
+  throw badRequest(`Unrecognized state filter: '${value}'`);
+}
+
+/** `?include_stopped_servers` alone means true; only 0/false turn it off. */
+export function flagArg(value: string | undefined): boolean {
+  return value !== undefined && !['0', 'false'].includes(value.toLowerCase());
+}
+
+export function userNamePattern(ctx: HubContext): RegExp | null {
+  const p = ctx.config.authenticator.username_pattern;
+  return p ? new RegExp(`^(?:${p})$`) : null;
+}
+
+export function registerUserRoutes(app: HubServer, ctx: HubContext, prefix: string): void {
+  const base = ctx.baseUrl;
+  const present = (req: Parameters<typeof need>[1], rows: Parameters<typeof presentUsers>[1], includeStopped = false) =>
+    presentUsers(ctx.k, rows, userFieldFilters(req.principal!), { baseUrl: base, includeStoppedServers: includeStopped });
+
+  app.get(`${prefix}/users`, {
+    schema: {
+      tags, summary: 'List users',
+      querystring: Type.Object({
+        ...PaginationQuery,
+        state: Type.Optional(Type.String({ description: 'active | ready | inactive' })),
+        name_filter: Type.Optional(Type.String()),
+        sort: Type.Optional(Type.String({ description: '[-]id | name | last_activity' })),
+        include_stopped_servers: Type.Optional(Type.String()),
+      }),
+      response: { 200: MaybePaginated(UserModel), ...errorResponses },
+    },
+  }, async (req) => {
+    const p = need(ctx, req, ['list:users']);
+    const q = req.query;
+    const page = pageOf(req, ctx.config, q);
+    const filter = scopeFilter(p.scopes, 'list:users');
+    let visible: { users: Set<string>; groups: Set<string> } | null = null;
+    if (filter && !filter.all) {
+      if (filter.servers.size || filter.services.size) throw new HubError(403, 'list:users cannot be filtered by server or service');
+      visible = { users: filter.users, groups: filter.groups };
+    }
+    const { rows, total } = await listUsers(ctx.k, {
+      offset: page.offset, limit: page.limit, nameFilter: q.name_filter || null,
+      state: parseState(q.state), sort: parseSort(q.sort), visible,
+    });
+    const items = await present(req, rows, flagArg(q.include_stopped_servers));
+    return page.paginated ? paginated(req, page, items, total) : items;
+  });
+
+  app.post(`${prefix}/users`, {
+    schema: {
+      tags, summary: 'Create several users',
+      body: Type.Object({ usernames: Type.Array(Type.String()), admin: Type.Optional(Type.Boolean()) }, { additionalProperties: false }),
+      response: { 201: Type.Array(UserModel), ...errorResponses },
+    },
+  }, async (req, reply) => {
+    const p = need(ctx, req, ['admin:users']);
+    const { usernames, admin = false } = req.body ?? {};
+    if (!usernames || usernames.length === 0) throw badRequest('Must specify at least one user to create');
+    if (admin && !p.admin) throw new HubError(403, 'Only admins can grant admin permissions');
+    const pattern = userNamePattern(ctx);
+    const normalized = usernames.map(normalizeUsername);
+    const invalid = normalized.filter((n) => !validateUsername(n, pattern));
+    if (invalid.length === 1) throw badRequest(`Invalid username: ${invalid[0]}`);
+    if (invalid.length > 1) throw badRequest(`Invalid usernames: ${invalid.join(', ')}`);
+    const existing = await existingUserNames(ctx.k, normalized);
+    const toCreate = [...new Set(normalized.filter((n) => !existing.has(n)))];
+    if (toCreate.length === 0) throw conflict(`All ${usernames.length} users already exist`);
+    // One transaction per chunk keeps a 1,000-user request atomic per chunk without holding the
+    // database for the whole batch, so other requests are served in between.
+    const created = [];
+    for (let i = 0; i < toCreate.length; i += 100) {
+      const chunk = toCreate.slice(i, i + 100);
+      created.push(...await ctx.k.transaction().execute(async (trx) => {
+        const rows = [];
+        for (const name of chunk) {
+          const row = await insertUser(trx, name, admin);
+          await assignDefaultRoles(trx, row.id, admin);
+          rows.push(row);
+        }
+        return rows;
+      }));
+      await new Promise((r) => setImmediate(r));
+    }
+    ctx.permissionsChanged();
+    req.log.info({ actor: p.name, count: created.length }, 'created users');
+    reply.code(201);
+    return present(req, created);
+  });
+
+  app.get(`${prefix}/users/:name`, {
+    schema: { tags, summary: 'Get a user', params: UserName, response: { 200: UserModel, ...errorResponses } },
+  }, async (req) => {
+    const { user } = await needUser(ctx, req, READ_USER_SCOPES, req.params.name);
+    const [model] = await present(req, [user]);
+    return model;
+  });
+
+  app.post(`${prefix}/users/:name`, {
+    schema: {
+      tags, summary: 'Create a user', params: UserName,
+      body: Type.Optional(Type.Union([Type.Object({ admin: Type.Optional(Type.Boolean()) }, { additionalProperties: false }), Type.Null()])),
+      response: { 201: UserModel, ...errorResponses },
+    },
+  }, async (req, reply) => {
+    const p = need(ctx, req, ['admin:users']);
+    const name = normalizeUsername(req.params.name);
+    if (!validateUsername(name, userNamePattern(ctx))) throw badRequest(`Invalid username: ${name}`);
+    if (await findUser(ctx.k, name)) throw conflict(`User ${name} already exists`);
+    const admin = req.body?.admin ?? false;
+    if (admin && !p.admin) throw new HubError(403, 'Only admins can grant admin permissions');
+    const row = await ctx.k.transaction().execute(async (trx) => {
+      const r = await insertUser(trx, name, admin);
+      await assignDefaultRoles(trx, r.id, admin);
+      return r;
+    });
+    ctx.permissionsChanged();
+    req.log.info({ actor: p.name, user: name }, 'created user');
+    reply.code(201);
+    const [model] = await present(req, [row]);
+    return model;
+  });
+
+  app.patch(`${prefix}/users/:name`, {
+    schema: {
+      tags, summary: 'Rename a user, change admin, or set auth_state', params: UserName,
+      body: Type.Object({
+        name: Type.Optional(Type.String()),
+        admin: Type.Optional(Type.Boolean()),
+        auth_state: Type.Optional(Type.Union([Type.Object({}, { additionalProperties: true }), Type.Null()])),
+      }, { additionalProperties: false }),
+      response: { 200: UserModel, ...errorResponses },
+    },
+  }, async (req) => {
+    const p = need(ctx, req, ['admin:users']);
+    const user = await findUser(ctx.k, req.params.name);
+    if (!user) throw notFound(`No such user: ${req.params.name}`);
+    const data = req.body;
+    let newName: string | undefined;
+    if (data.name !== undefined && data.name !== user.name) {
+      newName = normalizeUsername(data.name);
+      if (!validateUsername(newName, userNamePattern(ctx))) throw badRequest(`Invalid username: ${newName}`);
+      if (await findUser(ctx.k, newName)) throw badRequest(`User ${newName} already exists, username must be unique`);
+    }
+    if (!p.admin) {
+      if (user.admin === 1) throw new HubError(403, 'Only admins can modify other admins');
+      if (data.admin) throw new HubError(403, 'Only admins can grant admin permissions');
+    }
+    await ctx.k.transaction().execute(async (trx) => {
+      await updateUser(trx, user.id, {
+        name: newName,
+        admin: data.admin,
+        auth_state: data.auth_state === undefined ? undefined : data.auth_state === null ? null : JSON.stringify(data.auth_state),
+      });
+      if (data.admin !== undefined) await assignDefaultRoles(trx, user.id, data.admin);
+    });
+    ctx.permissionsChanged();
+    req.log.info({ actor: p.name, user: user.name, keys: Object.keys(data) }, 'updated user');
+    const updated = (await findUser(ctx.k, newName ?? user.name))!;
+    const [model] = await present(req, [updated]);
+    return { ...model, auth_state: updated.auth_state === null ? null : JSON.parse(updated.auth_state) };
+  });
+
+  app.delete(`${prefix}/users/:name`, {
+    schema: { tags, summary: 'Delete a user', params: UserName, response: { 204: NoContent, ...errorResponses } },
+  }, async (req, reply) => {
+    const { p, user } = await needUser(ctx, req, ['delete:users'], req.params.name);
+    if (p.kind === 'user' && p.name === user.name) throw badRequest('Cannot delete yourself!');
+    await deleteUser(ctx.k, user.id);
+    ctx.permissionsChanged();
+    req.log.info({ actor: p.name, user: user.name }, 'deleted user');
+    return reply.code(204).send();
+  });
+}

@@ -1,0 +1,53 @@
+import type { FastifyRequest } from 'fastify';
+import type { HubContext } from '../context.ts';
+import { credentialsRefused, HubError, type AuthFailure } from '../lib/errors.ts';
+import type { Principal } from './principal.ts';
+
+declare module 'fastify' {
+  interface FastifyRequest {
+    principal: Principal | null;
+    authFailure: AuthFailure | null;
+  }
+}
+
+const AUTH_HEADER = /^(?:token|bearer)\s+(\S+)\s*$/i;
+
+/** Reads `Authorization: token X` / `Bearer X` (JupyterHub never reads ?token= on its API). */
+export function tokenFromHeader(req: FastifyRequest): string | null {
+  const h = req.headers.authorization;
+  if (!h) return null;
+  return AUTH_HEADER.exec(h)?.[1] ?? null;
+}
+
+export async function authenticate(ctx: HubContext, req: FastifyRequest): Promise<void> {
+  req.principal = null;
+  req.authFailure = null;
+  const raw = tokenFromHeader(req);
+  if (raw === null) {
+    req.authFailure = 'credentials_missing';
+    return;
+  }
+  const found = await ctx.identifier.identify(raw);
+  if (!found.ok) {
+    req.authFailure = found.reason;
+    return;
+  }
+  const principal = await ctx.principals.forToken(found.row);
+  if (!principal) {
+    req.authFailure = 'token_unknown';
+    return;
+  }
+  req.principal = principal;
+  const tokenOfServer = found.row.kind === 'server';
+  ctx.activity.tokenUsed(found.row.id, req.ip ?? null, principal.kind === 'user' && !tokenOfServer ? principal.id : null);
+}
+
+/** The caller, or the 403 (or configured 401) that says precisely why there is none. */
+export function requirePrincipal(ctx: HubContext, req: FastifyRequest): Principal {
+  if (req.principal) return req.principal;
+  const err = credentialsRefused(req.authFailure ?? 'credentials_missing');
+  if (ctx.config.tokens.invalid_credentials_status === 401) {
+    throw new HubError(401, err.message, { reason: err.reason, headers: { 'WWW-Authenticate': `Bearer error="invalid_token"` } });
+  }
+  throw err;
+}

@@ -1,0 +1,75 @@
+import { createHash } from 'node:crypto';
+import type { Kysely } from 'kysely';
+import type { Database, TokenRow } from '../db/index.ts';
+import type { AuthFailure } from '../lib/errors.ts';
+import { isPast } from '../lib/time.ts';
+import { findSlowHashedByPrefix, findTokenByHash } from '../repo/tokens.ts';
+import { digestToken, displayPrefix, hasValidChecksum, looksGenerated } from '../tokens/format.ts';
+import { slowVerify } from '../tokens/weak-hash.ts';
+
+export type Identified = { ok: true; row: TokenRow } | { ok: false; reason: AuthFailure };
+
+const CACHE_TTL_MS = 60_000;
+
+/**
+ * Finds the stored token a request presents. Rows are cached by digest so a busy client costs no query;
+ * `clear()` is called on every token, user or role change so a revocation applies to the very next request.
+ */
+export class TokenIdentifier {
+  readonly #db: Kysely<Database>;
+  readonly #rows = new Map<string, { row: TokenRow; at: number }>();
+  // Config tokens need a slow hash to verify; remember which digest verified against which row id.
+  readonly #slowVerified = new Map<string, number>();
+
+  constructor(db: Kysely<Database>) {
+    this.#db = db;
+  }
+
+  clear(): void {
+    this.#rows.clear();
+  }
+
+  async identify(raw: string): Promise<Identified> {
+    if (looksGenerated(raw) && !hasValidChecksum(raw)) return { ok: false, reason: 'token_malformed' };
+    const digest = digestToken(raw);
+    const now = Date.now();
+    let cached = this.#rows.get(digest);
+    if (!cached || now - cached.at > CACHE_TTL_MS) {
+      const row = looksGenerated(raw) ? await findTokenByHash(this.#db, digest) : await this.#findConfigToken(raw, digest);
+      if (!row) {
+        this.#rows.delete(digest);
+        return { ok: false, reason: 'token_unknown' };
+      }
+      cached = { row, at: now };
+      if (this.#rows.size > 50_000) this.#rows.clear();
+      this.#rows.set(digest, cached);
+    }
+    return judge(cached.row, now);
+  }
+
+  async #findConfigToken(raw: string, digest: string): Promise<TokenRow | undefined> {
+    if (raw.length < 8) return undefined;
+    const candidates = await findSlowHashedByPrefix(this.#db, displayPrefix(raw));
+    const known = this.#slowVerified.get(digest);
+    const hit = candidates.find((c) => c.id === known);
+    if (hit) return hit;
+    for (const c of candidates) {
+      if (await slowVerify(raw, c.hashed)) {
+        this.#slowVerified.set(digest, c.id);
+        return c;
+      }
+    }
+    return undefined;
+  }
+}
+
+/** Decides whether a stored token is usable now, and if not, the precise reason. */
+export function judge(row: TokenRow, now = Date.now()): Identified {
+  if (row.revoked_at !== null) return { ok: false, reason: 'token_revoked' };
+  if (isPast(row.expires_at, now)) return { ok: false, reason: row.replaced_by !== null ? 'token_rotated' : 'token_expired' };
+  return { ok: true, row };
+}
+
+export function sha256Hex(s: string): string {
+  return createHash('sha256').update(s).digest('hex');
+}

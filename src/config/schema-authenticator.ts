@@ -1,0 +1,26 @@
+import { Type } from 'typebox';
+import type { Static } from 'typebox';
+import { bool, nullable, section, strList } from './schema-util.ts';
+
+export const AuthenticatorSchema = section(
+  {
+    class: Type.Union([Type.Literal('dummy'), Type.Literal('password')], {
+      default: 'dummy',
+      description: 'How people log in: dummy (any name, optionally one shared password; for testing) or password (per-user passwords stored by the hub).',
+    }),
+    password: nullable(
+      Type.String({ minLength: 1 }),
+      'The shared password the dummy authenticator requires; null lets anyone in with any password.',
+    ),
+    admin_users: strList([], 'Users who are made admins at every start.'),
+    allowed_users: strList([], 'Users who may log in (and get the user role) even when allow_all is false.'),
+    blocked_users: strList([], 'Users who may never log in, whatever the other lists say.'),
+    allow_all: bool(true, 'Whether every user who authenticates may log in, not only those in allowed_users.'),
+    auto_login: bool(false, 'Skip the login page and go straight to the authenticator (for authenticators that need no form).'),
+    username_pattern: nullable(Type.String({ minLength: 1 }), 'A regular expression every (lowercased) username must match in full; null accepts any name.'),
+    enable_signup: bool(false, 'Let new people create their own account on the sign-up page (password authenticator).'),
+  },
+  'Who can log in, and how.',
+);
+
+export type AuthenticatorConfig = Static<typeof AuthenticatorSchema>;

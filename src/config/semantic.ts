@@ -1,0 +1,57 @@
+import { displayPath, REDACTED } from './errors.ts';
+import type { PathSegment, Problem } from './errors.ts';
+import type { Config } from './schema.ts';
+
+// Rules that span several keys, checked once every key has the right type.
+
+function problem(path: PathSegment[], text: string): Problem {
+  return { path, display: displayPath(path), kind: 'invalid', text };
+}
+
+function duplicates(names: readonly string[], list: string, what: string, out: Problem[]): void {
+  const first = new Map<string, number>();
+  names.forEach((name, i) => {
+    const earlier = first.get(name);
+    if (earlier === undefined) first.set(name, i);
+    else out.push(problem([list, i, 'name'], `duplicate ${what} name ${JSON.stringify(name)} (also ${list}[${earlier}])`));
+  });
+}
+
+export function semanticProblems(c: Config): Problem[] {
+  const out: Problem[] = [];
+
+  duplicates(c.services.map((s) => s.name), 'services', 'service', out);
+  duplicates(c.load_roles.map((r) => r.name), 'load_roles', 'role', out);
+
+  // One token, two owners: a lookup could not tell who is calling.
+  const owners = new Map<string, string>();
+  for (const [token, user] of Object.entries(c.api_tokens)) owners.set(token, `api_tokens (user ${JSON.stringify(user)})`);
+  c.services.forEach((s, i) => {
+    if (s.api_token === null) return;
+    const other = owners.get(s.api_token);
+    if (other !== undefined) {
+      out.push(problem(['services', i, 'api_token'], `the same token (${REDACTED}) is also given in ${other}; each token needs its own owner`));
+    }
+    owners.set(s.api_token, `services[${i}].api_token`);
+  });
+
+  if (c.api_page_default_limit > c.api_page_max_limit) {
+    out.push(
+      problem(['api_page_default_limit'], `must not exceed api_page_max_limit (${c.api_page_default_limit} > ${c.api_page_max_limit})`),
+    );
+  }
+  const range = c.spawner.port_range;
+  if (range !== null && range[0] > range[1]) {
+    out.push(problem(['spawner', 'port_range'], `the first port must not be above the second, got [${range[0]}, ${range[1]}]`));
+  }
+  const t = c.tokens;
+  if (t.default_expires_in !== null && t.expires_in_max_seconds !== null && t.default_expires_in > t.expires_in_max_seconds) {
+    out.push(
+      problem(
+        ['tokens', 'default_expires_in'],
+        `must not exceed tokens.expires_in_max_seconds (${t.default_expires_in} > ${t.expires_in_max_seconds})`,
+      ),
+    );
+  }
+  return out;
+}

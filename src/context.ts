@@ -1,0 +1,27 @@
+import type { Kysely } from 'kysely';
+import type { Logger } from 'pino';
+import type { ActivityRecorder } from './auth/activity.ts';
+import type { TokenIdentifier } from './auth/identify-token.ts';
+import type { PrincipalCache } from './auth/principal-cache.ts';
+import type { Config } from './config/index.ts';
+import type { Database, Db } from './db/index.ts';
+
+/** What request handlers share: built once by app.ts. */
+export interface HubContext {
+  config: Config;
+  db: Db;
+  k: Kysely<Database>;
+  log: Logger;
+  /** Path prefix of every URL, from bind_url (e.g. '/' or '/jhub/'). */
+  baseUrl: string;
+  identifier: TokenIdentifier;
+  principals: PrincipalCache;
+  activity: ActivityRecorder;
+  /** The JupyterHub API version tshub implements (clients compare it), and tshub's own. */
+  apiVersion: string;
+  version: string;
+  /** Call after any write that can change who may do what (users, groups, roles, tokens). */
+  permissionsChanged(): void;
+  /** Asks the process to shut down (POST /hub/api/shutdown). */
+  requestShutdown(): void;
+}

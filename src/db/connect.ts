@@ -1,0 +1,29 @@
+import { mkdirSync } from 'node:fs';
+import { dirname } from 'node:path';
+import { Kysely, PostgresDialect, SqliteDialect } from 'kysely';
+import pg from 'pg';
+import type { DbKind } from './kind.ts';
+import { openSqlite } from './sqlite-driver.ts';
+import type { Database } from './tables.ts';
+
+export type DbTarget = { kind: 'sqlite'; path: string } | { kind: 'postgres'; connectionString: string };
+
+export interface Db {
+  kind: DbKind;
+  k: Kysely<Database>;
+  close(): Promise<void>;
+}
+
+export function connect(target: DbTarget): Db {
+  if (target.kind === 'sqlite') {
+    if (target.path !== ':memory:') mkdirSync(dirname(target.path), { recursive: true });
+    const { kysely } = openSqlite(target.path);
+    const k = new Kysely<Database>({ dialect: new SqliteDialect({ database: kysely }) });
+    return { kind: 'sqlite', k, close: () => k.destroy() };
+  }
+  // COUNT(*) comes back as int8, which pg leaves as a string by default; counts here stay far below 2^53.
+  pg.types.setTypeParser(pg.types.builtins.INT8, (v: string) => Number(v));
+  const pool = new pg.Pool({ connectionString: target.connectionString, max: 10 });
+  const k = new Kysely<Database>({ dialect: new PostgresDialect({ pool }) });
+  return { kind: 'postgres', k, close: () => k.destroy() };
+}

@@ -1,0 +1,29 @@
+import type { Kysely } from 'kysely';
+import { Migrator, type Migration, type MigrationResultSet } from 'kysely/migration';
+import type { DbKind } from './kind.ts';
+import type { Database } from './tables.ts';
+import { initial } from './migrations/001-initial.ts';
+
+function migrations(kind: DbKind): Record<string, Migration> {
+  // Names sort in order of application; never rename or edit one that has shipped.
+  return {
+    '001-initial': initial(kind),
+  };
+}
+
+/** Brings the schema up to date; returns the names of the migrations it applied. */
+export async function migrateToLatest(db: Kysely<Database>, kind: DbKind): Promise<string[]> {
+  const migrator = new Migrator({
+    db,
+    provider: { getMigrations: async () => migrations(kind) },
+    migrationTableName: 'tshub_migrations',
+    migrationLockTableName: 'tshub_migrations_lock',
+  });
+  const result: MigrationResultSet = await migrator.migrateToLatest();
+  if (result.error) {
+    const failed = result.results?.find((r) => r.status === 'Error');
+    const err = result.error instanceof Error ? result.error : new Error(String(result.error));
+    throw new Error(`database migration ${failed?.migrationName ?? ''} failed: ${err.message}`, { cause: err });
+  }
+  return (result.results ?? []).filter((r) => r.status === 'Success').map((r) => r.migrationName);
+}

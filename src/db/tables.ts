@@ -1,0 +1,151 @@
+import type { Generated, Insertable, Selectable, Updateable } from 'kysely';
+
+// Timestamps are ISO-8601 UTC strings with milliseconds (sortable as text on both SQLite and PostgreSQL);
+// booleans are 0/1 integers and structured values are JSON text, so both dialects return the same shapes.
+
+export interface UsersTable {
+  id: Generated<number>;
+  name: string;
+  admin: number;
+  created: string;
+  last_activity: string | null;
+  auth_state: string | null;
+  cookie_id: string;
+}
+
+export interface GroupsTable {
+  id: Generated<number>;
+  name: string;
+  properties: string;
+}
+
+export interface UserGroupMapTable {
+  user_id: number;
+  group_id: number;
+}
+
+export interface RolesTable {
+  id: Generated<number>;
+  name: string;
+  description: string | null;
+  scopes: string;
+}
+
+export interface UserRoleMapTable {
+  user_id: number;
+  role_id: number;
+}
+
+export interface GroupRoleMapTable {
+  group_id: number;
+  role_id: number;
+}
+
+export interface ServiceRoleMapTable {
+  service_id: number;
+  role_id: number;
+}
+
+export interface ServicesTable {
+  id: Generated<number>;
+  name: string;
+  admin: number;
+  url: string | null;
+  oauth_client_id: string | null;
+  info: string;
+  display: number;
+  /** 1 for services defined in the config file (not deletable through the API), 0 for API-created ones. */
+  from_config: number;
+  created: string;
+}
+
+export interface ApiTokensTable {
+  id: Generated<number>;
+  /** `sha256:<hex>` for generated tokens; `scrypt:<salt>:<hex>` for possibly weak tokens given in config. */
+  hashed: string;
+  /** Display prefix, stored in clear to recognise a token in a list. */
+  prefix: string;
+  /** What made the token: 'api' (a person or script), 'server', 'oauth', 'config'. Limits count only 'api'. */
+  kind: string;
+  user_id: number | null;
+  service_id: number | null;
+  /** The OAuth client the token was issued to; 'jupyterhub' for ordinary API tokens. */
+  client_id: string;
+  session_id: string | null;
+  note: string;
+  /** JSON array of the (unexpanded) scopes requested for the token. */
+  scopes: string;
+  created: string;
+  expires_at: string | null;
+  last_activity: string | null;
+  last_used_ip: string | null;
+  revoked_at: string | null;
+  /** The token this one replaced by rotation. */
+  rotated_from: number | null;
+  /** Set on the old token when it is rotated: the id of its replacement. */
+  replaced_by: number | null;
+}
+
+export interface SpawnersTable {
+  id: Generated<number>;
+  user_id: number;
+  /** '' is the default server. */
+  name: string;
+  display_name: string | null;
+  state: string;
+  started: string | null;
+  last_activity: string | null;
+  user_options: string;
+  /** Where the running server listens (`http://127.0.0.1:port`); null when stopped. */
+  server_url: string | null;
+  oauth_client_id: string | null;
+}
+
+export interface OAuthClientsTable {
+  id: Generated<number>;
+  identifier: string;
+  description: string;
+  secret_hash: string | null;
+  redirect_uri: string;
+  allowed_scopes: string;
+  created: string;
+}
+
+export interface OAuthCodesTable {
+  id: Generated<number>;
+  client_id: string;
+  code_hash: string;
+  user_id: number;
+  session_id: string | null;
+  redirect_uri: string;
+  scopes: string;
+  code_challenge: string | null;
+  code_challenge_method: string | null;
+  expires_at: string;
+  created: string;
+}
+
+export interface Database {
+  users: UsersTable;
+  groups: GroupsTable;
+  user_group_map: UserGroupMapTable;
+  roles: RolesTable;
+  user_role_map: UserRoleMapTable;
+  group_role_map: GroupRoleMapTable;
+  service_role_map: ServiceRoleMapTable;
+  services: ServicesTable;
+  api_tokens: ApiTokensTable;
+  spawners: SpawnersTable;
+  oauth_clients: OAuthClientsTable;
+  oauth_codes: OAuthCodesTable;
+}
+
+export type UserRow = Selectable<UsersTable>;
+export type NewUser = Insertable<UsersTable>;
+export type UserUpdate = Updateable<UsersTable>;
+export type GroupRow = Selectable<GroupsTable>;
+export type RoleRow = Selectable<RolesTable>;
+export type ServiceRow = Selectable<ServicesTable>;
+export type TokenRow = Selectable<ApiTokensTable>;
+export type NewToken = Insertable<ApiTokensTable>;
+export type SpawnerRow = Selectable<SpawnersTable>;

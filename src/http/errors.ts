@@ -1,0 +1,54 @@
+import type { FastifyError, FastifyInstance } from 'fastify';
+import { HubError } from '../lib/errors.ts';
+
+const REASON_PHRASES: Record<number, string> = {
+  400: 'Bad Request', 403: 'Forbidden', 404: 'Not Found', 405: 'Method Not Allowed', 409: 'Conflict',
+  413: 'Payload Too Large', 415: 'Unsupported Media Type', 429: 'Too Many Requests', 500: 'Internal Server Error',
+};
+
+function body(status: number, message: string, extra: Record<string, unknown> = {}) {
+  return { status, message, ...extra };
+}
+
+export function registerErrorHandling(app: FastifyInstance<any, any, any, any, any>, apiPrefix: string): void {
+  app.setErrorHandler((err: FastifyError | HubError, req, reply) => {
+    let status: number;
+    let message: string;
+    let extra: Record<string, unknown> = {};
+    if (err instanceof HubError) {
+      status = err.status;
+      message = err.message;
+      if (err.reason) extra.reason = err.reason;
+      extra = { ...extra, ...err.extra };
+      for (const [k, v] of Object.entries(err.headers)) reply.header(k, v);
+    } else if (err.validation) {
+      status = 400;
+      message = err.message;
+    } else if (typeof err.statusCode === 'number' && err.statusCode >= 400 && err.statusCode < 500) {
+      status = err.statusCode;
+      message = err.code === 'FST_ERR_CTP_BODY_TOO_LARGE' ? 'Request body too large' : err.message;
+    } else {
+      status = 500;
+      message = REASON_PHRASES[500]!;
+      req.log.error({ err }, 'unhandled error');
+    }
+    if (status === 401 && !reply.getHeader('WWW-Authenticate')) reply.header('WWW-Authenticate', 'Bearer error="invalid_token"');
+    reply.code(status);
+    if (req.url.startsWith(apiPrefix) || !req.headers.accept?.includes('text/html')) {
+      return reply.type('application/json').send(body(status, message, extra));
+    }
+    return reply.type('text/html; charset=utf-8').send(`<!doctype html><title>${status} ${REASON_PHRASES[status] ?? ''}</title><h1>${status} ${REASON_PHRASES[status] ?? ''}</h1><p>${escapeHtml(message)}</p>`);
+  });
+
+  app.setNotFoundHandler((req, reply) => {
+    reply.code(404);
+    if (req.url.startsWith(apiPrefix) || !req.headers.accept?.includes('text/html')) {
+      return reply.type('application/json').send(body(404, 'Not Found'));
+    }
+    return reply.type('text/html; charset=utf-8').send('<!doctype html><title>404 Not Found</title><h1>404 Not Found</h1>');
+  });
+}
+
+export function escapeHtml(s: string): string {
+  return s.replace(/[&<>"']/g, (c) => `&#${c.charCodeAt(0)};`);
+}

@@ -1,0 +1,29 @@
+import { Command } from 'commander';
+import { ConfigError } from './config/index.ts';
+import { StartupError } from './bootstrap/index.ts';
+import { registerGenerateConfig } from './cli/generate-config.ts';
+import { registerServe } from './cli/serve.ts';
+import { registerToken } from './cli/token.ts';
+import { registerUpgradeDb } from './cli/upgrade-db.ts';
+import { TSHUB_VERSION } from './version.ts';
+
+const program = new Command()
+  .name('tshub')
+  .description('A multi-user notebook hub, wire-compatible with JupyterHub')
+  .version(TSHUB_VERSION)
+  .showHelpAfterError();
+
+registerServe(program);
+registerToken(program);
+registerUpgradeDb(program);
+registerGenerateConfig(program);
+
+try {
+  await program.parseAsync(process.argv);
+} catch (err) {
+  if (err instanceof ConfigError || err instanceof StartupError) {
+    process.stderr.write(`tshub: ${err.message}\n`);
+    process.exit(1);
+  }
+  throw err;
+}

@@ -1,0 +1,90 @@
+import type { Kysely } from 'kysely';
+import type { Database, GroupRow } from '../db/index.ts';
+
+type K = Kysely<Database>;
+
+export async function findGroup(db: K, name: string): Promise<GroupRow | undefined> {
+  return db.selectFrom('groups').selectAll().where('name', '=', name).executeTakeFirst();
+}
+
+export async function listGroups(db: K, page: { offset: number; limit: number }, names: Set<string> | null): Promise<{ rows: GroupRow[]; total: number }> {
+  let qb = db.selectFrom('groups');
+  if (names) qb = names.size ? qb.where('name', 'in', [...names]) : qb.where((eb) => eb.val(false));
+  const countRow = await qb.select((eb) => eb.fn.countAll<number>().as('n')).executeTakeFirstOrThrow();
+  const rows = await qb.selectAll().orderBy('id').limit(page.limit).offset(page.offset).execute();
+  return { rows, total: Number(countRow.n) };
+}
+
+export async function insertGroup(db: K, name: string, properties: Record<string, unknown> = {}): Promise<GroupRow> {
+  return db.insertInto('groups').values({ name, properties: JSON.stringify(properties) }).returningAll().executeTakeFirstOrThrow();
+}
+
+export async function deleteGroup(db: K, id: number): Promise<void> {
+  await db.deleteFrom('groups').where('id', '=', id).execute();
+}
+
+export async function setGroupProperties(db: K, id: number, properties: Record<string, unknown>): Promise<void> {
+  await db.updateTable('groups').set({ properties: JSON.stringify(properties) }).where('id', '=', id).execute();
+}
+
+export async function membersOfGroups(db: K, groupIds: number[]): Promise<Map<number, string[]>> {
+  const out = new Map<number, string[]>();
+  if (groupIds.length === 0) return out;
+  const rows = await db
+    .selectFrom('user_group_map')
+    .innerJoin('users', 'users.id', 'user_group_map.user_id')
+    .select(['user_group_map.group_id as gid', 'users.name as name'])
+    .where('user_group_map.group_id', 'in', groupIds)
+    .orderBy('users.name')
+    .execute();
+  for (const r of rows) {
+    const list = out.get(r.gid) ?? [];
+    list.push(r.name);
+    out.set(r.gid, list);
+  }
+  return out;
+}
+
+export async function rolesOfGroups(db: K, groupIds: number[]): Promise<Map<number, string[]>> {
+  const out = new Map<number, string[]>();
+  if (groupIds.length === 0) return out;
+  const rows = await db
+    .selectFrom('group_role_map')
+    .innerJoin('roles', 'roles.id', 'group_role_map.role_id')
+    .select(['group_role_map.group_id as gid', 'roles.name as name'])
+    .where('group_role_map.group_id', 'in', groupIds)
+    .orderBy('roles.name')
+    .execute();
+  for (const r of rows) {
+    const list = out.get(r.gid) ?? [];
+    list.push(r.name);
+    out.set(r.gid, list);
+  }
+  return out;
+}
+
+export async function addMembers(db: K, groupId: number, userIds: number[]): Promise<void> {
+  if (userIds.length === 0) return;
+  await db
+    .insertInto('user_group_map')
+    .values(userIds.map((user_id) => ({ user_id, group_id: groupId })))
+    .onConflict((oc) => oc.doNothing())
+    .execute();
+}
+
+export async function removeMembers(db: K, groupId: number, userIds: number[]): Promise<void> {
+  if (userIds.length === 0) return;
+  await db.deleteFrom('user_group_map').where('group_id', '=', groupId).where('user_id', 'in', userIds).execute();
+}
+
+/** Every group's members, by group name: the lookup RBAC needs to match `!group=` filters. */
+export async function allGroupNamesByUser(db: K, userName: string): Promise<string[]> {
+  const rows = await db
+    .selectFrom('user_group_map')
+    .innerJoin('groups', 'groups.id', 'user_group_map.group_id')
+    .innerJoin('users', 'users.id', 'user_group_map.user_id')
+    .select('groups.name')
+    .where('users.name', '=', userName)
+    .execute();
+  return rows.map((r) => r.name);
+}

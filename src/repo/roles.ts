@@ -1,0 +1,103 @@
+import { sql, type Kysely } from 'kysely';
+import type { Database, RoleRow } from '../db/index.ts';
+import { parseJson } from '../lib/json.ts';
+
+type K = Kysely<Database>;
+export type RoleHolder = 'user' | 'group' | 'service';
+
+const MAP = {
+  user: { table: 'user_role_map', owner: 'user_id' },
+  group: { table: 'group_role_map', owner: 'group_id' },
+  service: { table: 'service_role_map', owner: 'service_id' },
+} as const;
+
+export async function findRole(db: K, name: string): Promise<RoleRow | undefined> {
+  return db.selectFrom('roles').selectAll().where('name', '=', name).executeTakeFirst();
+}
+
+export async function allRoles(db: K): Promise<RoleRow[]> {
+  return db.selectFrom('roles').selectAll().orderBy('name').execute();
+}
+
+export async function upsertRole(db: K, name: string, description: string | null, scopes: string[]): Promise<RoleRow> {
+  const existing = await findRole(db, name);
+  const values = { description, scopes: JSON.stringify(scopes) };
+  if (existing) {
+    await db.updateTable('roles').set(values).where('id', '=', existing.id).execute();
+    return { ...existing, ...values };
+  }
+  return db.insertInto('roles').values({ name, ...values }).returningAll().executeTakeFirstOrThrow();
+}
+
+export async function deleteRole(db: K, id: number): Promise<void> {
+  await db.deleteFrom('roles').where('id', '=', id).execute();
+}
+
+export async function grantRole(db: K, holder: RoleHolder, ownerId: number, roleId: number): Promise<void> {
+  const m = MAP[holder];
+  await db
+    .insertInto(m.table)
+    .values({ [m.owner]: ownerId, role_id: roleId } as never)
+    .onConflict((oc) => oc.doNothing())
+    .execute();
+}
+
+export async function revokeRole(db: K, holder: RoleHolder, ownerId: number, roleId: number): Promise<void> {
+  const m = MAP[holder];
+  await db.deleteFrom(m.table).where(sql.ref(m.owner), '=', ownerId).where('role_id', '=', roleId).execute();
+}
+
+export async function holdersOfRole(db: K, holder: RoleHolder, roleId: number): Promise<number[]> {
+  const m = MAP[holder];
+  const rows = (await db.selectFrom(m.table).select(m.owner as never).where('role_id', '=', roleId).execute()) as Record<string, number>[];
+  return rows.map((r) => r[m.owner] as number);
+}
+
+/** The scopes a user holds through its own roles and its groups' roles (unexpanded). */
+export async function scopesOfUser(db: K, userId: number): Promise<string[]> {
+  const direct = db
+    .selectFrom('user_role_map')
+    .innerJoin('roles', 'roles.id', 'user_role_map.role_id')
+    .select('roles.scopes')
+    .where('user_role_map.user_id', '=', userId);
+  const viaGroups = db
+    .selectFrom('user_group_map')
+    .innerJoin('group_role_map', 'group_role_map.group_id', 'user_group_map.group_id')
+    .innerJoin('roles', 'roles.id', 'group_role_map.role_id')
+    .select('roles.scopes')
+    .where('user_group_map.user_id', '=', userId);
+  const rows = await direct.unionAll(viaGroups).execute();
+  return rows.flatMap((r) => parseJson<string[]>(r.scopes, []));
+}
+
+export async function scopesOfService(db: K, serviceId: number): Promise<string[]> {
+  const rows = await db
+    .selectFrom('service_role_map')
+    .innerJoin('roles', 'roles.id', 'service_role_map.role_id')
+    .select('roles.scopes')
+    .where('service_role_map.service_id', '=', serviceId)
+    .execute();
+  return rows.flatMap((r) => parseJson<string[]>(r.scopes, []));
+}
+
+export async function roleNamesOf(db: K, holder: RoleHolder, ownerId: number): Promise<string[]> {
+  const m = MAP[holder];
+  const rows = await db
+    .selectFrom(m.table)
+    .innerJoin('roles', 'roles.id', `${m.table}.role_id` as never)
+    .select('roles.name')
+    .where(sql.ref(`${m.table}.${m.owner}`), '=', ownerId)
+    .orderBy('roles.name')
+    .execute();
+  return rows.map((r) => r.name);
+}
+
+/** Every user holds `user`; `admin` follows the admin flag (as upstream's assign_default_roles). */
+export async function assignDefaultRoles(db: K, userId: number, admin: boolean): Promise<void> {
+  const userRole = await findRole(db, 'user');
+  if (userRole) await grantRole(db, 'user', userId, userRole.id);
+  const adminRole = await findRole(db, 'admin');
+  if (!adminRole) return;
+  if (admin) await grantRole(db, 'user', userId, adminRole.id);
+  else await revokeRole(db, 'user', userId, adminRole.id);
+}

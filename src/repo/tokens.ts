@@ -1,0 +1,83 @@
+import type { Kysely, Transaction } from 'kysely';
+import type { Database, NewToken, TokenRow } from '../db/index.ts';
+
+type K = Kysely<Database> | Transaction<Database>;
+
+export async function insertToken(db: K, values: NewToken): Promise<TokenRow> {
+  return db.insertInto('api_tokens').values(values).returningAll().executeTakeFirstOrThrow();
+}
+
+export async function findTokenByHash(db: K, hashed: string): Promise<TokenRow | undefined> {
+  return db.selectFrom('api_tokens').selectAll().where('hashed', '=', hashed).executeTakeFirst();
+}
+
+/** Config-given tokens carry a salted slow hash, so they are found by their short prefix and then verified. */
+export async function findSlowHashedByPrefix(db: K, prefix: string): Promise<TokenRow[]> {
+  return db.selectFrom('api_tokens').selectAll().where('prefix', '=', prefix).where('hashed', 'like', 'scrypt:%').execute();
+}
+
+export async function findTokenById(db: K, id: number): Promise<TokenRow | undefined> {
+  return db.selectFrom('api_tokens').selectAll().where('id', '=', id).executeTakeFirst();
+}
+
+export type TokenOwner = { kind: 'user'; id: number } | { kind: 'service'; id: number };
+
+function ownerColumn(owner: TokenOwner): 'user_id' | 'service_id' {
+  return owner.kind === 'user' ? 'user_id' : 'service_id';
+}
+
+/** Tokens that still work at `nowIso`: not revoked and not expired. */
+export async function listTokens(db: K, owner: TokenOwner, opts: { nowIso: string; includeInactive: boolean }): Promise<TokenRow[]> {
+  let qb = db.selectFrom('api_tokens').selectAll().where(ownerColumn(owner), '=', owner.id);
+  if (!opts.includeInactive) {
+    qb = qb
+      .where('revoked_at', 'is', null)
+      .where((eb) => eb.or([eb('expires_at', 'is', null), eb('expires_at', '>', opts.nowIso)]));
+  }
+  return qb.orderBy('id').execute();
+}
+
+export async function countActiveApiTokens(db: K, userId: number, nowIso: string): Promise<number> {
+  const r = await db
+    .selectFrom('api_tokens')
+    .select((eb) => eb.fn.countAll<number>().as('n'))
+    .where('user_id', '=', userId)
+    .where('kind', '=', 'api')
+    .where('revoked_at', 'is', null)
+    .where((eb) => eb.or([eb('expires_at', 'is', null), eb('expires_at', '>', nowIso)]))
+    .executeTakeFirstOrThrow();
+  return Number(r.n);
+}
+
+export async function revokeTokens(db: K, ids: number[], nowIso: string): Promise<number> {
+  if (ids.length === 0) return 0;
+  const r = await db.updateTable('api_tokens').set({ revoked_at: nowIso }).where('id', 'in', ids).where('revoked_at', 'is', null).executeTakeFirst();
+  return Number(r.numUpdatedRows);
+}
+
+export async function activeTokenIds(db: K, where: { userId?: number; serviceId?: number; sessionId?: string; clientId?: string; kind?: string }): Promise<number[]> {
+  let qb = db.selectFrom('api_tokens').select('id').where('revoked_at', 'is', null);
+  if (where.userId !== undefined) qb = qb.where('user_id', '=', where.userId);
+  if (where.serviceId !== undefined) qb = qb.where('service_id', '=', where.serviceId);
+  if (where.sessionId !== undefined) qb = qb.where('session_id', '=', where.sessionId);
+  if (where.clientId !== undefined) qb = qb.where('client_id', '=', where.clientId);
+  if (where.kind !== undefined) qb = qb.where('kind', '=', where.kind);
+  return (await qb.execute()).map((r) => r.id);
+}
+
+export async function deleteTokens(db: K, ids: number[]): Promise<void> {
+  if (ids.length) await db.deleteFrom('api_tokens').where('id', 'in', ids).execute();
+}
+
+export async function recordTokenUse(db: K, id: number, iso: string, ip: string | null): Promise<void> {
+  await db
+    .updateTable('api_tokens')
+    .set({ last_activity: iso, last_used_ip: ip })
+    .where('id', '=', id)
+    .where((eb) => eb.or([eb('last_activity', 'is', null), eb('last_activity', '<', iso)]))
+    .execute();
+}
+
+export async function markRotated(db: K, oldId: number, newId: number, expiresAt: string): Promise<void> {
+  await db.updateTable('api_tokens').set({ replaced_by: newId, expires_at: expiresAt }).where('id', '=', oldId).execute();
+}

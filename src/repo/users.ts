@@ -1,0 +1,100 @@
+import { randomUUID } from 'node:crypto';
+import type { Kysely } from 'kysely';
+import type { Database, UserRow } from '../db/index.ts';
+import { isoNow } from '../lib/time.ts';
+
+type K = Kysely<Database>;
+
+export async function findUser(db: K, name: string): Promise<UserRow | undefined> {
+  return db.selectFrom('users').selectAll().where('name', '=', name).executeTakeFirst();
+}
+
+export async function findUserById(db: K, id: number): Promise<UserRow | undefined> {
+  return db.selectFrom('users').selectAll().where('id', '=', id).executeTakeFirst();
+}
+
+export async function existingUserNames(db: K, names: string[]): Promise<Set<string>> {
+  const found = new Set<string>();
+  // Chunked so a bulk request stays under SQLite's bound-parameter limit.
+  for (let i = 0; i < names.length; i += 500) {
+    const rows = await db.selectFrom('users').select('name').where('name', 'in', names.slice(i, i + 500)).execute();
+    for (const r of rows) found.add(r.name);
+  }
+  return found;
+}
+
+export async function insertUser(db: K, name: string, admin: boolean): Promise<UserRow> {
+  return db
+    .insertInto('users')
+    .values({ name, admin: admin ? 1 : 0, created: isoNow(), last_activity: null, auth_state: null, cookie_id: randomUUID() })
+    .returningAll()
+    .executeTakeFirstOrThrow();
+}
+
+export async function updateUser(db: K, id: number, changes: { name?: string; admin?: boolean; auth_state?: string | null }): Promise<void> {
+  const values: Record<string, unknown> = {};
+  if (changes.name !== undefined) values.name = changes.name;
+  if (changes.admin !== undefined) values.admin = changes.admin ? 1 : 0;
+  if (changes.auth_state !== undefined) values.auth_state = changes.auth_state;
+  if (Object.keys(values).length === 0) return;
+  await db.updateTable('users').set(values).where('id', '=', id).execute();
+}
+
+export async function deleteUser(db: K, id: number): Promise<void> {
+  await db.deleteFrom('users').where('id', '=', id).execute();
+}
+
+export async function countUsers(db: K): Promise<number> {
+  const r = await db.selectFrom('users').select((eb) => eb.fn.countAll<number>().as('n')).executeTakeFirstOrThrow();
+  return Number(r.n);
+}
+
+/** Group names per user id, for a page of users in one query. */
+export async function groupsOfUsers(db: K, userIds: number[]): Promise<Map<number, string[]>> {
+  const out = new Map<number, string[]>();
+  if (userIds.length === 0) return out;
+  for (let i = 0; i < userIds.length; i += 500) {
+    const rows = await db
+      .selectFrom('user_group_map')
+      .innerJoin('groups', 'groups.id', 'user_group_map.group_id')
+      .select(['user_group_map.user_id as uid', 'groups.name as name'])
+      .where('user_group_map.user_id', 'in', userIds.slice(i, i + 500))
+      .orderBy('groups.name')
+      .execute();
+    for (const r of rows) {
+      const list = out.get(r.uid) ?? [];
+      list.push(r.name);
+      out.set(r.uid, list);
+    }
+  }
+  return out;
+}
+
+export async function rolesOfUsers(db: K, userIds: number[]): Promise<Map<number, string[]>> {
+  const out = new Map<number, string[]>();
+  for (let i = 0; i < userIds.length; i += 500) {
+    const rows = await db
+      .selectFrom('user_role_map')
+      .innerJoin('roles', 'roles.id', 'user_role_map.role_id')
+      .select(['user_role_map.user_id as uid', 'roles.name as name'])
+      .where('user_role_map.user_id', 'in', userIds.slice(i, i + 500))
+      .orderBy('roles.name')
+      .execute();
+    for (const r of rows) {
+      const list = out.get(r.uid) ?? [];
+      list.push(r.name);
+      out.set(r.uid, list);
+    }
+  }
+  return out;
+}
+
+export async function touchUserActivity(db: K, id: number, iso: string): Promise<void> {
+  // Only move forward: an older report must never overwrite a newer one.
+  await db
+    .updateTable('users')
+    .set({ last_activity: iso })
+    .where('id', '=', id)
+    .where((eb) => eb.or([eb('last_activity', 'is', null), eb('last_activity', '<', iso)]))
+    .execute();
+}

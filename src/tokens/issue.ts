@@ -1,0 +1,67 @@
+import { sql, type Kysely, type Transaction } from 'kysely';
+import type { Database, DbKind, TokenRow } from '../db/index.ts';
+import { badRequest } from '../lib/errors.ts';
+import { isoIn, isoNow } from '../lib/time.ts';
+import { countActiveApiTokens, insertToken, type TokenOwner } from '../repo/tokens.ts';
+import { digestToken, displayPrefix, generateToken } from './format.ts';
+
+export type TokenKind = 'api' | 'server' | 'oauth' | 'config';
+
+export interface IssueRequest {
+  owner: TokenOwner;
+  kind: TokenKind;
+  note: string;
+  /** Unexpanded scopes; ['inherit'] = everything the owner holds, now and later. */
+  scopes: string[];
+  /** Seconds until expiry; null = never. */
+  expiresIn: number | null;
+  clientId?: string;
+  sessionId?: string | null;
+  rotatedFrom?: number | null;
+  /** Personal-token ceiling to enforce (tokens.max_active_per_user); 0 or undefined = none. */
+  maxActive?: number;
+}
+
+async function lockOwner(trx: Transaction<Database>, kind: DbKind, owner: TokenOwner): Promise<void> {
+  // SQLite runs one write transaction at a time already; PostgreSQL needs the owner row locked so two
+  // concurrent creates cannot both see "4 of 5" and both insert.
+  if (kind !== 'postgres' || owner.kind !== 'user') return;
+  await sql`select id from users where id = ${owner.id} for update`.execute(trx);
+}
+
+/** Creates a token and returns its secret value (shown once, never stored) with its row. */
+export async function issueToken(db: Kysely<Database>, dbKind: DbKind, req: IssueRequest): Promise<{ token: string; row: TokenRow }> {
+  const token = generateToken();
+  const row = await db.transaction().execute(async (trx) => {
+    await lockOwner(trx, dbKind, req.owner);
+    const now = isoNow();
+    if (req.maxActive && req.owner.kind === 'user' && req.kind === 'api') {
+      const active = await countActiveApiTokens(trx, req.owner.id, now);
+      if (active >= req.maxActive) {
+        throw badRequest(
+          `Token limit reached: you already have ${active} active tokens (the maximum is ${req.maxActive}). Revoke one before creating another.`,
+          'token_limit_reached',
+        );
+      }
+    }
+    return insertToken(trx, {
+      hashed: digestToken(token),
+      prefix: displayPrefix(token),
+      kind: req.kind,
+      user_id: req.owner.kind === 'user' ? req.owner.id : null,
+      service_id: req.owner.kind === 'service' ? req.owner.id : null,
+      client_id: req.clientId ?? 'jupyterhub',
+      session_id: req.sessionId ?? null,
+      note: req.note,
+      scopes: JSON.stringify(req.scopes),
+      created: now,
+      expires_at: req.expiresIn ? isoIn(req.expiresIn) : null,
+      last_activity: null,
+      last_used_ip: null,
+      revoked_at: null,
+      rotated_from: req.rotatedFrom ?? null,
+      replaced_by: null,
+    });
+  });
+  return { token, row };
+}
