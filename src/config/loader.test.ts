@@ -28,6 +28,7 @@ describe('loadConfig sources', () => {
       blocked_users: [],
       allow_all: true,
       auto_login: false,
+      username_pattern: null,
       enable_signup: false,
     });
     assert.deepEqual(config.spawner.cmd, ['jupyterhub-singleuser']);

@@ -44,6 +44,14 @@ export function semanticProblems(c: Config): Problem[] {
   if (range !== null && range[0] > range[1]) {
     out.push(problem(['spawner', 'port_range'], `the first port must not be above the second, got [${range[0]}, ${range[1]}]`));
   }
+  const pattern = c.authenticator.username_pattern;
+  if (pattern !== null) {
+    try {
+      new RegExp(pattern);
+    } catch (err) {
+      out.push(problem(['authenticator', 'username_pattern'], `is not a valid regular expression: ${(err as Error).message}`));
+    }
+  }
   const t = c.tokens;
   if (t.default_expires_in !== null && t.expires_in_max_seconds !== null && t.default_expires_in > t.expires_in_max_seconds) {
     out.push(
