@@ -87,7 +87,8 @@ export function registerTokenRoutes(app: HubServer, ctx: HubContext, prefix: str
     if (!target || !(await mayManageTokens(ctx, requester, target))) {
       throw new HubError(403, `${kind === 'user' ? 'User' : 'Service'} ${req.params.name} not found or no permissions to generate tokens`);
     }
-    let expiresIn = body.expires_in || null;
+    // An absent expires_in takes the configured default; an explicit null or 0 means never (as upstream).
+    let expiresIn = body.expires_in === undefined ? ctx.config.tokens.default_expires_in : body.expires_in || null;
     const max = ctx.config.tokens.expires_in_max_seconds;
     if (max) {
       if (expiresIn === null) expiresIn = max;
