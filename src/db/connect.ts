@@ -24,6 +24,9 @@ export function connect(target: DbTarget): Db {
   // COUNT(*) comes back as int8, which pg leaves as a string by default; counts here stay far below 2^53.
   pg.types.setTypeParser(pg.types.builtins.INT8, (v: string) => Number(v));
   const pool = new pg.Pool({ connectionString: target.connectionString, max: 10 });
+  // An idle pooled connection that the server drops (restart, admin termination) must not crash the
+  // hub: the pool discards it and the next query opens a fresh one or fails with its own error.
+  pool.on('error', () => {});
   const k = new Kysely<Database>({ dialect: new PostgresDialect({ pool }) });
   return { kind: 'postgres', k, close: () => k.destroy() };
 }
