@@ -40,6 +40,8 @@ export class Hub {
   readonly server: HubServer;
   readonly #db: Db;
   #publicServer: Server | null = null;
+  /** Every route registered by the hub itself (for the OpenAPI completeness test and diagnostics). */
+  readonly routes: { method: string; url: string; hidden: boolean }[] = [];
   /** Where the API and pages are reachable once started (ports resolved when config says 0). */
   hubUrl = '';
   publicUrl = '';
@@ -78,12 +80,18 @@ export class Hub {
     };
     const server = await createServer({ log, baseUrl, bodyLimit: config.max_body_size, apiVersion: API_VERSION, trustProxy: true });
     const apiPrefix = `${baseUrl}hub/api`;
+    const routes: Hub['routes'] = [];
+    server.addHook('onRoute', (r) => {
+      for (const method of [r.method].flat()) routes.push({ method, url: r.url, hidden: Boolean((r.schema as { hide?: boolean } | undefined)?.hide) });
+    });
     server.addHook('onRequest', async (req) => {
       if (req.url.startsWith(apiPrefix)) await authenticate(ctx, req);
     });
     registerApi(server, ctx, apiPrefix);
     server.get(`${baseUrl}hub/health`, { schema: { hide: true } }, async () => ({ status: 'ok' }));
-    return new Hub(ctx, server, db);
+    const hub = new Hub(ctx, server, db);
+    hub.routes.push(...routes);
+    return hub;
   }
 
   async start(): Promise<void> {
