@@ -51,7 +51,7 @@ describe('tshub command line (real processes)', () => {
     assert.match(lines[0]!, /^tshub_[0-9A-Za-z]{38}$/);
     const who = await fetch(`${pub}hub/api/user`, { headers: { authorization: `token ${lines[0]}` } });
     assert.equal(who.status, 200);
-    assert.equal((await who.json()).name, 'alice');
+    assert.equal(((await who.json()) as { name: string }).name, 'alice');
   });
 
   test('token: an unknown user exits 1 with a message and prints no token', async () => {
