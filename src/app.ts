@@ -1,4 +1,3 @@
-import { createServer as createHttpServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import type { Logger } from 'pino';
 import { ActivityRecorder } from './auth/activity.ts';
@@ -12,6 +11,11 @@ import { connect, migrateToLatest, type Db } from './db/index.ts';
 import { registerApi } from './api/index.ts';
 import { createServer, type HubServer } from './http/server.ts';
 import { createLogger } from './lib/logger.ts';
+import { HubMetrics } from './metrics/registry.ts';
+import { registerMetrics } from './metrics/routes.ts';
+import { HubProxy } from './proxy/hub-proxy.ts';
+import { ServerManager } from './servers/manager.ts';
+import { spawnerFactory } from './spawners/index.ts';
 import { API_VERSION, TSHUB_VERSION } from './version.ts';
 
 export interface HubOptions {
@@ -38,21 +42,25 @@ function withPort(url: string, port: number): string {
 export class Hub {
   readonly ctx: HubContext;
   readonly server: HubServer;
+  readonly proxy: HubProxy;
+  readonly metrics: HubMetrics;
   readonly #db: Db;
-  #publicServer: Server | null = null;
   /** Every route registered by the hub itself (for the OpenAPI completeness test and diagnostics). */
   readonly routes: { method: string; url: string; hidden: boolean }[] = [];
-  /** Where the API and pages are reachable once started (ports resolved when config says 0). */
+  /** Where the hub itself listens (ports resolved when config says 0), and the public URL (the proxy). */
   hubUrl = '';
   publicUrl = '';
 
-  private constructor(ctx: HubContext, server: HubServer, db: Db) {
+  private constructor(ctx: HubContext, server: HubServer, proxy: HubProxy, metrics: HubMetrics, db: Db) {
     this.ctx = ctx;
     this.server = server;
+    this.proxy = proxy;
+    this.metrics = metrics;
     this.#db = db;
   }
 
   static async create(opts: HubOptions): Promise<Hub> {
+    const started = Date.now();
     const { config } = opts;
     const log = opts.log ?? createLogger(config.log_level);
     const db = connect(parseDbUrl(config.db_url, opts.baseDir));
@@ -66,65 +74,74 @@ export class Hub {
     }
     const baseUrl = new URL(config.bind_url).pathname.replace(/\/?$/, '/');
     const identifier = new TokenIdentifier(db.k);
-    const principals = new PrincipalCache(db.k);
-    const ctx: HubContext = {
-      config, db, k: db.k, log, baseUrl, identifier, principals,
+    const principals = new PrincipalCache(db.k, { customScopes: config.custom_scopes });
+    const metrics = new HubMetrics(db.k);
+    let servers: ServerManager | null = null;
+    const proxy = new HubProxy({ config, baseUrl, stateDir: opts.baseDir, log, wanted: () => servers!.wantedRoutes() });
+    const ctx = {
+      config, db, k: db.k, log, baseUrl, identifier, principals, stateDir: opts.baseDir,
       activity: new ActivityRecorder(db.k, log, config.activity_resolution),
       apiVersion: API_VERSION,
       version: TSHUB_VERSION,
+      proxy,
+      metrics,
       permissionsChanged() {
         identifier.clear();
         principals.invalidate();
       },
       requestShutdown: () => opts.onShutdownRequest?.(),
-    };
+    } as Omit<HubContext, 'servers'> as HubContext;
+    servers = new ServerManager(ctx, spawnerFactory(config.spawner), proxy);
+    ctx.servers = servers;
+
     const server = await createServer({ log, baseUrl, bodyLimit: config.max_body_size, apiVersion: API_VERSION, trustProxy: true });
     const apiPrefix = `${baseUrl}hub/api`;
+    const metricsPath = `${baseUrl}hub/metrics`;
     const routes: Hub['routes'] = [];
     server.addHook('onRoute', (r) => {
       for (const method of [r.method].flat()) routes.push({ method, url: r.url, hidden: Boolean((r.schema as { hide?: boolean } | undefined)?.hide) });
     });
     server.addHook('onRequest', async (req) => {
-      if (req.url.startsWith(apiPrefix)) await authenticate(ctx, req);
+      if (req.url.startsWith(apiPrefix) || req.url.startsWith(metricsPath)) await authenticate(ctx, req);
     });
     registerApi(server, ctx, apiPrefix);
+    registerMetrics(server, ctx, metrics, apiPrefix);
+    // Web pages and the OAuth provider register here (src/web, src/oauth).
     server.get(`${baseUrl}hub/health`, { schema: { hide: true } }, async () => ({ status: 'ok' }));
-    const hub = new Hub(ctx, server, db);
+    const hub = new Hub(ctx, server, proxy, metrics, db);
     hub.routes.push(...routes);
+    metrics.startupDuration.set((Date.now() - started) / 1000);
     return hub;
   }
 
+  /**
+   * Listens, connects the proxy (launching or adopting it), re-adopts servers a previous hub process
+   * left running, and puts the routes in line with the database.
+   */
   async start(): Promise<void> {
-    const { config, log } = this.ctx;
+    const { config, log, servers } = this.ctx;
     const hub = listenTarget(config.hub_bind_url);
     await this.server.listen({ host: hub.host, port: hub.port });
     this.hubUrl = withPort(config.hub_bind_url, (this.server.server.address() as AddressInfo).port);
-    // Until the proxy process exists the hub also answers on the public bind_url itself.
-    const pub = listenTarget(config.bind_url);
-    if (pub.host === hub.host && pub.port === hub.port && hub.port !== 0) {
-      this.publicUrl = this.hubUrl;
-    } else {
-      const s = createHttpServer((req, res) => this.server.routing(req, res));
-      s.keepAliveTimeout = 65_000;
-      await new Promise<void>((resolve, reject) => {
-        s.once('error', reject);
-        s.listen(pub.port, pub.host, () => resolve());
-      });
-      this.#publicServer = s;
-      this.publicUrl = withPort(config.bind_url, (s.address() as AddressInfo).port);
-    }
+    servers.hubUrl = this.hubUrl;
+    await this.proxy.start(this.hubUrl);
+    this.publicUrl = config.bind_url;
+    await servers.adopt();
+    await this.proxy.sync();
+    servers.startPolling();
     this.ctx.activity.start();
     log.info({ url: this.publicUrl, hub_url: this.hubUrl, version: TSHUB_VERSION }, 'tshub is running');
   }
 
+  /**
+   * Stops the hub. Running servers and the proxy keep running (unless cleanup_servers), so users keep
+   * their notebooks and the next start re-adopts them; with no server running there is nothing to
+   * keep, and a proxy the hub launched is stopped too.
+   */
   async stop(): Promise<void> {
-    if (this.#publicServer) {
-      const s = this.#publicServer;
-      await new Promise<void>((resolve) => {
-        s.close(() => resolve());
-        s.closeAllConnections();
-      });
-    }
+    await this.ctx.servers.shutdown();
+    if (this.ctx.servers.activeCount() === 0) await this.proxy.terminate();
+    else await this.proxy.stop();
     await this.server.close();
     await this.ctx.activity.stop();
     await this.#db.close();

@@ -5,6 +5,9 @@ import type { TokenIdentifier } from './auth/identify-token.ts';
 import type { PrincipalCache } from './auth/principal-cache.ts';
 import type { Config } from './config/index.ts';
 import type { Database, Db } from './db/index.ts';
+import type { ServerManager } from './servers/manager.ts';
+import type { HubProxy } from './proxy/hub-proxy.ts';
+import type { HubMetrics } from './metrics/registry.ts';
 
 /** What request handlers share: built once by app.ts. */
 export interface HubContext {
@@ -12,11 +15,16 @@ export interface HubContext {
   db: Db;
   k: Kysely<Database>;
   log: Logger;
+  /** Directory for files the hub keeps (server logs, proxy token); relative config paths resolve here. */
+  stateDir: string;
   /** Path prefix of every URL, from bind_url (e.g. '/' or '/jhub/'). */
   baseUrl: string;
   identifier: TokenIdentifier;
   principals: PrincipalCache;
   activity: ActivityRecorder;
+  servers: ServerManager;
+  proxy: HubProxy;
+  metrics: HubMetrics;
   /** The JupyterHub API version tshub implements (clients compare it), and tshub's own. */
   apiVersion: string;
   version: string;

@@ -7,6 +7,7 @@ import pg from 'pg';
 import { Hub } from '../src/app.ts';
 import { buildConfig, type ConfigInput } from '../src/config/index.ts';
 import { createLogger } from '../src/lib/logger.ts';
+import { freePort } from './process.ts';
 
 export interface Reply {
   status: number;
@@ -78,13 +79,16 @@ export async function startHub(overrides: ConfigInput = {}): Promise<TestHub> {
       done();
     },
   });
+  // The proxy (configurable-http-proxy) cannot listen on port 0, so the public and proxy API ports are picked here.
   const config = buildConfig({
-    bind_url: 'http://127.0.0.1:0/',
+    bind_url: `http://127.0.0.1:${await freePort()}/`,
     hub_bind_url: 'http://127.0.0.1:0/',
+    cleanup_servers: true,
     db_url: db.url,
     cookie_secret_file: join(dir, 'cookie_secret'),
     log_level: 'info',
     ...overrides,
+    proxy: { api_url: `http://127.0.0.1:${await freePort()}`, ...overrides.proxy },
     authenticator: { admin_users: ['admin'], ...overrides.authenticator },
     api_tokens: { [adminToken]: 'admin', ...overrides.api_tokens },
   });

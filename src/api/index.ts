@@ -1,8 +1,10 @@
 import type { HubContext } from '../context.ts';
 import type { HubServer } from '../http/server.ts';
+import { registerActivityRoutes } from './activity.ts';
 import { registerGroupRoutes } from './groups.ts';
 import { registerProxyRoutes } from './proxy.ts';
 import { registerRootRoutes } from './root.ts';
+import { registerServerRoutes } from './servers.ts';
 import { registerServiceRoutes } from './services.ts';
 import { registerTokenRoutes } from './tokens.ts';
 import { registerUserRoutes } from './users.ts';
@@ -12,6 +14,8 @@ export function registerApi(app: HubServer, ctx: HubContext, prefix: string): vo
   registerRootRoutes(app, ctx, prefix);
   registerUserRoutes(app, ctx, prefix);
   registerTokenRoutes(app, ctx, prefix);
+  registerServerRoutes(app, ctx, prefix);
+  registerActivityRoutes(app, ctx, prefix);
   registerGroupRoutes(app, ctx, prefix);
   registerServiceRoutes(app, ctx, prefix);
   registerProxyRoutes(app, ctx, prefix);

@@ -4,31 +4,47 @@ import type { HubServer } from '../http/server.ts';
 import { need } from './access.ts';
 import { errorResponses } from './schemas.ts';
 
+const RouteModel = Type.Object({ routespec: Type.String(), target: Type.String(), data: Type.Object({}, { additionalProperties: true }) }, { additionalProperties: true });
+
 export function registerProxyRoutes(app: HubServer, ctx: HubContext, prefix: string): void {
   app.get(`${prefix}/proxy`, {
-    schema: {
-      tags: ['proxy'], summary: 'The routing table',
-      response: { 200: Type.Record(Type.String(), Type.Object({}, { additionalProperties: true })), ...errorResponses },
-    },
+    schema: { tags: ['proxy'], summary: "The proxy's routing table (routes the hub manages)", response: { 200: Type.Record(Type.String(), RouteModel), ...errorResponses } },
   }, async (req) => {
     need(ctx, req, ['proxy']);
-    // Until a proxy process runs, the hub serves bind_url itself: its one route is the hub's.
-    return {
-      [ctx.baseUrl]: { routespec: ctx.baseUrl, target: ctx.config.hub_bind_url.replace(/\/$/, ''), data: { hub: true } },
-    };
+    return ctx.proxy.routes();
+  });
+
+  app.post(`${prefix}/proxy`, {
+    schema: { tags: ['proxy'], summary: 'Re-sync the proxy with the database (add missing routes, remove stale ones)', response: { 200: Type.Null(), ...errorResponses } },
+  }, async (req, reply) => {
+    const p = need(ctx, req, ['proxy']);
+    await ctx.proxy.sync();
+    req.log.info({ actor: p.name }, 'proxy re-synced through the API');
+    return reply.code(200).send();
   });
 
   app.post(`${prefix}/shutdown`, {
     schema: {
-      tags: ['hub'], summary: 'Shut down the hub',
+      tags: ['hub'], summary: 'Shut down the hub (and, optionally, the proxy and all servers)',
       body: Type.Optional(Type.Union([Type.Null(), Type.Object({ proxy: Type.Optional(Type.Boolean()), servers: Type.Optional(Type.Boolean()) }, { additionalProperties: false })])),
       response: { 202: Type.Object({ message: Type.String() }), ...errorResponses },
     },
   }, async (req, reply) => {
     const p = need(ctx, req, ['shutdown']);
-    req.log.warn({ actor: p.name }, 'shutdown requested through the API');
+    const stopProxy = req.body?.proxy ?? true;
+    const stopServers = req.body?.servers ?? ctx.config.cleanup_servers;
+    req.log.warn({ actor: p.name, proxy: stopProxy, servers: stopServers }, 'shutdown requested through the API');
     reply.code(202);
-    setImmediate(() => ctx.requestShutdown());
+    // Answer first: the caller should get its 202 before the hub goes away.
+    setImmediate(async () => {
+      try {
+        if (stopServers) await ctx.servers.stopAllOf(null);
+        if (stopProxy) await ctx.proxy.terminate();
+      } catch (err) {
+        req.log.error({ err }, 'error while shutting down');
+      }
+      ctx.requestShutdown();
+    });
     return { message: 'Shutting down Hub' };
   });
 }

@@ -3,7 +3,8 @@ import type { FastifyRequest } from 'fastify';
 import type { HubContext } from '../context.ts';
 import type { TokenRow, UserRow } from '../db/index.ts';
 import type { HubServer } from '../http/server.ts';
-import { ownerScopeSet, effectiveScopes, type Principal } from '../auth/principal.ts';
+import { credentialsError } from '../auth/authenticate.ts';
+import { effectiveScopes, oauthClientTarget, ownerScopeSet, type Principal } from '../auth/principal.ts';
 import { authenticatePassword } from '../auth/authenticators.ts';
 import { badRequest, HubError, notFound } from '../lib/errors.ts';
 import { isoIn, isoNow } from '../lib/time.ts';
@@ -24,10 +25,16 @@ const UserName = Type.Object({ name: Type.String() });
 const UserToken = Type.Object({ name: Type.String(), token_id: Type.String() });
 const MAX_EXPIRES_IN = 100 * 365 * 86400;
 const StringList = Type.Union([Type.Array(Type.String()), Type.Null()]);
+const NOT_ROTATABLE: Record<string, string> = {
+  server: 'belongs to a server and is replaced by the hub itself',
+  oauth: 'was issued to an OAuth client, which gets a new one by logging in again',
+  config: 'is given in the config file; change it there',
+};
 
 export function registerTokenRoutes(app: HubServer, ctx: HubContext, prefix: string): void {
+  const scopeOpts = { customScopes: ctx.config.custom_scopes };
   const presentFor = async (user: UserRow, rows: TokenRow[]) => {
-    const ownerSet = await ownerScopeSet(ctx.k, 'user', user.id, user.name);
+    const ownerSet = await ownerScopeSet(ctx.k, 'user', user.id, user.name, scopeOpts);
     const clients = new Map<string, string>([['jupyterhub', 'JupyterHub']]);
     const out = [];
     for (const row of rows) {
@@ -35,7 +42,8 @@ export function registerTokenRoutes(app: HubServer, ctx: HubContext, prefix: str
         const c = await ctx.k.selectFrom('oauth_clients').select('description').where('identifier', '=', row.client_id).executeTakeFirst();
         clients.set(row.client_id, c?.description || row.client_id);
       }
-      const scopes = await effectiveScopes(ctx.k, parseJson<string[]>(row.scopes, []), 'user', user.name, ownerSet);
+      const oauthClient = await oauthClientTarget(ctx.k, row.client_id);
+      const scopes = await effectiveScopes(ctx.k, parseJson<string[]>(row.scopes, []), 'user', user.name, ownerSet, { ...scopeOpts, oauthClient });
       out.push(presentToken(row, user.name, [...scopes].sort(), clients.get(row.client_id)!));
     }
     return out;
@@ -94,7 +102,7 @@ export function registerTokenRoutes(app: HubServer, ctx: HubContext, prefix: str
       if (expiresIn === null) expiresIn = max;
       else if (expiresIn > max) throw badRequest(`token expires_in: ${expiresIn} must not exceed ${max}`);
     }
-    const ownerSet = await ownerScopeSet(ctx.k, 'user', target.id, target.name);
+    const ownerSet = await ownerScopeSet(ctx.k, 'user', target.id, target.name, scopeOpts);
     const scopes = await requestedScopes(ctx, body, target, ownerSet);
     const self = requester.kind === 'user' && requester.id === target.id;
     const note = body.note || `Requested via api${self ? '' : ` by ${kind} ${requester.name}`}`;
@@ -163,15 +171,26 @@ export function registerTokenRoutes(app: HubServer, ctx: HubContext, prefix: str
     if (!old || old.user_id !== user.id) throw notFound(`No such token ${req.params.token_id} for user ${user.name}`);
     const state = judge(old);
     if (!state.ok) throw badRequest(`Token ${req.params.token_id} cannot be rotated: it is ${state.reason.replace('token_', '')}`, state.reason);
-    if (old.kind !== 'api') throw badRequest(`Token ${req.params.token_id} belongs to ${old.kind === 'server' ? 'a server' : 'an OAuth client'} and is rotated by the hub itself`);
-    const lifetime = old.expires_at ? Math.max(1, Math.round((Date.parse(old.expires_at) - Date.parse(old.created)) / 1000)) : null;
+    if (old.replaced_by !== null) {
+      throw badRequest(`Token ${req.params.token_id} was already rotated (replaced by a${old.replaced_by}); rotate its replacement instead`, 'token_rotated');
+    }
+    if (old.kind !== 'api') throw badRequest(`Token ${req.params.token_id} ${NOT_ROTATABLE[old.kind] ?? 'cannot be rotated'}`);
+    let lifetime = old.expires_at ? Math.max(1, Math.round((Date.parse(old.expires_at) - Date.parse(old.created)) / 1000)) : null;
+    // The maximum may have been lowered since the old token was made: its successor obeys the current one.
+    const max = ctx.config.tokens.expires_in_max_seconds;
+    if (max && (lifetime === null || lifetime > max)) lifetime = max;
+    const grace = req.body?.grace_seconds ?? 0;
+    const graceEnd = isoIn(grace);
+    const oldEnd = old.expires_at && old.expires_at < graceEnd ? old.expires_at : graceEnd;
     const { token, row } = await issueToken(ctx.k, ctx.db.kind, {
       owner: { kind: 'user', id: user.id }, kind: 'api', note: old.note, scopes: parseJson<string[]>(old.scopes, []),
       expiresIn: lifetime, rotatedFrom: old.id,
+    }, async (trx, created) => {
+      // In the same transaction as the new token: of two concurrent rotations only one succeeds.
+      if (!(await markRotated(trx, old.id, created.id, oldEnd))) {
+        throw badRequest(`Token ${req.params.token_id} was revoked or rotated meanwhile`, 'token_rotated');
+      }
     });
-    const grace = req.body?.grace_seconds ?? 0;
-    const graceEnd = isoIn(grace);
-    await markRotated(ctx.k, old.id, row.id, old.expires_at && old.expires_at < graceEnd ? old.expires_at : graceEnd);
     ctx.permissionsChanged();
     req.log.info({ actor: p.name, user: user.name, old: `a${old.id}`, new: `a${row.id}`, grace }, 'token rotated');
     reply.code(201);
@@ -185,8 +204,8 @@ async function requesterForTokenRequest(ctx: HubContext, req: FastifyRequest, au
   if (req.principal) return req.principal;
   const name = auth ? await authenticatePassword(ctx, auth) : null;
   const user = name ? await findUser(ctx.k, name) : undefined;
-  if (!user) throw new HubError(403, 'Missing or invalid credentials.', { reason: req.authFailure ?? 'credentials_missing' });
-  const ownerSet = await ownerScopeSet(ctx.k, 'user', user.id, user.name);
+  if (!user) throw credentialsError(ctx, req.authFailure ?? 'credentials_missing');
+  const ownerSet = await ownerScopeSet(ctx.k, 'user', user.id, user.name, { customScopes: ctx.config.custom_scopes });
   return { kind: 'user', id: user.id, name: user.name, admin: user.admin === 1, user, service: null, token: null, sessionId: null, scopes: ownerSet, ownerScopes: ownerSet };
 }
 

@@ -47,6 +47,11 @@ export class ActivityRecorder {
     if (this.#due(`u${userId}`, now)) this.#pendingUsers.set(userId, new Date(now).toISOString());
   }
 
+  /** Entries older than the resolution no longer hold anything back: drop them so the map stays small. */
+  #forgetOld(now: number): void {
+    for (const [key, at] of this.#lastWritten) if (now - at >= this.#resolutionMs) this.#lastWritten.delete(key);
+  }
+
   /** Writes everything pending; safe to call concurrently (calls queue behind each other). */
   flush(): Promise<void> {
     this.#flushing = this.#flushing.then(() => this.#write());
@@ -54,6 +59,7 @@ export class ActivityRecorder {
   }
 
   async #write(): Promise<void> {
+    this.#forgetOld(Date.now());
     if (this.#pendingTokens.size === 0 && this.#pendingUsers.size === 0) return;
     const tokens = [...this.#pendingTokens];
     const users = [...this.#pendingUsers];

@@ -42,12 +42,20 @@ export async function authenticate(ctx: HubContext, req: FastifyRequest): Promis
   ctx.activity.tokenUsed(found.row.id, req.ip ?? null, principal.kind === 'user' && !tokenOfServer ? principal.id : null);
 }
 
+/**
+ * The refusal for a request without a usable credential: 403 with the precise reason (what JupyterHub
+ * clients expect), or with `tokens.invalid_credentials_status: 401` a 401 carrying `WWW-Authenticate`
+ * (RFC 6750: no error code when no credential was sent at all).
+ */
+export function credentialsError(ctx: HubContext, reason: AuthFailure): HubError {
+  const err = credentialsRefused(reason);
+  if (ctx.config.tokens.invalid_credentials_status !== 401) return err;
+  const challenge = reason === 'credentials_missing' ? 'Bearer' : 'Bearer error="invalid_token"';
+  return new HubError(401, err.message, { reason: err.reason, headers: { 'WWW-Authenticate': challenge } });
+}
+
 /** The caller, or the 403 (or configured 401) that says precisely why there is none. */
 export function requirePrincipal(ctx: HubContext, req: FastifyRequest): Principal {
   if (req.principal) return req.principal;
-  const err = credentialsRefused(req.authFailure ?? 'credentials_missing');
-  if (ctx.config.tokens.invalid_credentials_status === 401) {
-    throw new HubError(401, err.message, { reason: err.reason, headers: { 'WWW-Authenticate': `Bearer error="invalid_token"` } });
-  }
-  throw err;
+  throw credentialsError(ctx, req.authFailure ?? 'credentials_missing');
 }

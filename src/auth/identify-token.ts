@@ -20,12 +20,15 @@ export class TokenIdentifier {
   readonly #rows = new Map<string, { row: TokenRow; at: number }>();
   // Config tokens need a slow hash to verify; remember which digest verified against which row id.
   readonly #slowVerified = new Map<string, number>();
+  // Bumped by clear(): a lookup that started before a change must not cache the row it read.
+  #generation = 0;
 
   constructor(db: Kysely<Database>) {
     this.#db = db;
   }
 
   clear(): void {
+    this.#generation++;
     this.#rows.clear();
   }
 
@@ -35,14 +38,22 @@ export class TokenIdentifier {
     const now = Date.now();
     let cached = this.#rows.get(digest);
     if (!cached || now - cached.at > CACHE_TTL_MS) {
-      const row = looksGenerated(raw) ? await findTokenByHash(this.#db, digest) : await this.#findConfigToken(raw, digest);
+      const generation = this.#generation;
+      // A token in our format is found by its digest; one that is not found may still have been given in
+      // the config file (pasted from `tshub token`), where tokens are stored with the slow hash.
+      const row = looksGenerated(raw)
+        ? ((await findTokenByHash(this.#db, digest)) ?? (await this.#findConfigToken(raw, digest)))
+        : await this.#findConfigToken(raw, digest);
       if (!row) {
-        this.#rows.delete(digest);
+        if (generation === this.#generation) this.#rows.delete(digest);
         return { ok: false, reason: 'token_unknown' };
       }
       cached = { row, at: now };
-      if (this.#rows.size > 50_000) this.#rows.clear();
-      this.#rows.set(digest, cached);
+      // A revocation (or any other change) while we were reading: use what we read once, cache nothing.
+      if (generation === this.#generation) {
+        if (this.#rows.size > 50_000) this.#rows.clear();
+        this.#rows.set(digest, cached);
+      }
     }
     return judge(cached.row, now);
   }
@@ -53,7 +64,10 @@ export class TokenIdentifier {
     const known = this.#slowVerified.get(digest);
     const hit = candidates.find((c) => c.id === known);
     if (hit) return hit;
-    for (const c of candidates) {
+    // A config token revoked through the API is stored again at the next start: try live rows first, so
+    // the revoked copy answers only when no live one matches.
+    const ordered = [...candidates].sort((a, b) => Number(a.revoked_at !== null) - Number(b.revoked_at !== null) || b.id - a.id);
+    for (const c of ordered) {
       if (await slowVerify(raw, c.hashed)) {
         this.#slowVerified.set(digest, c.id);
         return c;

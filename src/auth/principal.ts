@@ -1,7 +1,10 @@
 import type { Kysely } from 'kysely';
 import type { Database, ServiceRow, TokenRow, UserRow } from '../db/index.ts';
 import { parseJson } from '../lib/json.ts';
-import { expandScopes, identifyScopes, intersectScopes } from '../rbac/index.ts';
+import {
+  effectiveTokenScopes, expandScopes, identifyScopes, isKnownScope, accessScopes,
+  type CustomScopes, type OAuthClientTarget, type ScopeOwner,
+} from '../rbac/index.ts';
 import { scopesOfService, scopesOfUser } from '../repo/roles.ts';
 import { findServiceById } from '../repo/services.ts';
 import { findUserById } from '../repo/users.ts';
@@ -23,47 +26,85 @@ export interface Principal {
   ownerScopes: Set<string>;
 }
 
-function owner(kind: 'user' | 'service', name: string) {
-  return kind === 'user' ? ({ kind: 'user', name } as const) : ({ kind: 'service', name } as const);
+/** What scope expansion needs from the config: the `custom_scopes` roles and tokens may name. */
+export interface ScopeOptions {
+  customScopes?: CustomScopes;
 }
 
-export async function ownerScopeSet(db: Kysely<Database>, kind: 'user' | 'service', id: number, name: string): Promise<Set<string>> {
+function owner(kind: 'user' | 'service', name: string): ScopeOwner {
+  return kind === 'user' ? { kind: 'user', name } : { kind: 'service', name };
+}
+
+// A stored scope that is no longer known (a custom scope dropped from the config) grants nothing; it must
+// not make every request of its holder fail.
+function known(scopes: string[], opts: ScopeOptions): string[] {
+  return scopes.filter((s) => isKnownScope(s, opts.customScopes));
+}
+
+export async function ownerScopeSet(db: Kysely<Database>, kind: 'user' | 'service', id: number, name: string, opts: ScopeOptions = {}): Promise<Set<string>> {
   const raw = kind === 'user' ? await scopesOfUser(db, id) : await scopesOfService(db, id);
-  const set = expandScopes(raw, owner(kind, name));
+  const set = expandScopes(known(raw, opts), owner(kind, name), opts);
   set.delete('inherit');
   return set;
 }
 
-/** Effective scopes of a request made with `requested` scopes on behalf of an owner holding `ownerSet`. */
-export async function effectiveScopes(db: Kysely<Database>, requested: string[], kind: 'user' | 'service', name: string, ownerSet: Set<string>): Promise<Set<string>> {
+/**
+ * Effective scopes of a token with `requested` scopes whose owner holds `ownerSet`:
+ * (expand(requested) ∪ identify ∪ access to the issuing OAuth client) ∩ owner.
+ */
+export async function effectiveScopes(
+  db: Kysely<Database>,
+  requested: string[],
+  kind: 'user' | 'service',
+  name: string,
+  ownerSet: Set<string>,
+  opts: ScopeOptions & { oauthClient?: OAuthClientTarget | null } = {},
+): Promise<Set<string>> {
   const who = owner(kind, name);
-  const asked = expandScopes([...requested, ...identifyScopes(who)], who);
-  if (asked.has('inherit')) return new Set(ownerSet);
+  const tokenScopes = known(requested, opts);
+  if (tokenScopes.includes('inherit')) return new Set(ownerSet);
+  const asked = expandScopes([...tokenScopes, ...identifyScopes(who)], who, opts);
+  if (opts.oauthClient) for (const s of accessScopes(opts.oauthClient)) asked.add(s);
   const groupsOf = await groupMembership(db, [asked, ownerSet]);
-  return intersectScopes(asked, ownerSet, groupsOf);
+  return effectiveTokenScopes({ tokenScopes, ownerScopes: ownerSet, owner: who, groupsOf, ...opts });
 }
 
-export async function principalForToken(db: Kysely<Database>, row: TokenRow): Promise<Principal | null> {
+/** The server or service an OAuth client id belongs to (null for plain API tokens or unknown clients). */
+export async function oauthClientTarget(db: Kysely<Database>, clientId: string): Promise<OAuthClientTarget | null> {
+  if (clientId === 'jupyterhub') return null;
+  const service = await db.selectFrom('services').select('name').where('oauth_client_id', '=', clientId).executeTakeFirst();
+  if (service) return { kind: 'service', name: service.name };
+  const spawner = await db
+    .selectFrom('spawners')
+    .innerJoin('users', 'users.id', 'spawners.user_id')
+    .select(['users.name as user', 'spawners.name as server'])
+    .where('spawners.oauth_client_id', '=', clientId)
+    .executeTakeFirst();
+  return spawner ? { kind: 'server', user: spawner.user, server: spawner.server } : null;
+}
+
+export async function principalForToken(db: Kysely<Database>, row: TokenRow, opts: ScopeOptions = {}): Promise<Principal | null> {
   const requested = parseJson<string[]>(row.scopes, []);
+  const oauthClient = await oauthClientTarget(db, row.client_id);
   if (row.user_id !== null) {
     const user = await findUserById(db, row.user_id);
     if (!user) return null;
-    const ownerSet = await ownerScopeSet(db, 'user', user.id, user.name);
+    const ownerSet = await ownerScopeSet(db, 'user', user.id, user.name, opts);
     return {
       kind: 'user', id: user.id, name: user.name, admin: user.admin === 1, user, service: null,
       token: row, sessionId: row.session_id,
-      scopes: await effectiveScopes(db, requested, 'user', user.name, ownerSet),
+      scopes: await effectiveScopes(db, requested, 'user', user.name, ownerSet, { ...opts, oauthClient }),
       ownerScopes: ownerSet,
     };
   }
   if (row.service_id !== null) {
     const service = await findServiceById(db, row.service_id);
     if (!service) return null;
-    const ownerSet = await ownerScopeSet(db, 'service', service.id, service.name);
+    const ownerSet = await ownerScopeSet(db, 'service', service.id, service.name, opts);
     return {
       kind: 'service', id: service.id, name: service.name, admin: service.admin === 1, user: null, service,
       token: row, sessionId: null,
-      scopes: await effectiveScopes(db, requested, 'service', service.name, ownerSet),
+      scopes: await effectiveScopes(db, requested, 'service', service.name, ownerSet, { ...opts, oauthClient }),
       ownerScopes: ownerSet,
     };
   }

@@ -15,10 +15,11 @@ export function registerToken(program: Command): void {
     .description('print a new API token for an existing user (alone on its line)')
     .argument('<username>', 'the user the token acts as')
     .option('--note <text>', 'what the token is for', 'command-line generated')
-    .option('--expires-in <seconds>', 'lifetime in seconds (default: never, or the configured maximum)')
+    .option('--expires-in <seconds>', 'lifetime in seconds (default: tokens.default_expires_in, else never or tokens.expires_in_max_seconds)')
     .action(async (username: string, flags: TokenFlags) => {
       const { config, baseDir } = await configFrom(flags);
-      let expiresIn: number | null = null;
+      // As through the API: no --expires-in means the configured default; above the maximum is refused.
+      let expiresIn: number | null = config.tokens.default_expires_in;
       if (flags.expiresIn !== undefined) {
         if (!/^\d+$/.test(flags.expiresIn) || Number(flags.expiresIn) < 1) {
           process.stderr.write(`tshub token: --expires-in must be a whole number of seconds, not '${flags.expiresIn}'\n`);
@@ -27,7 +28,11 @@ export function registerToken(program: Command): void {
         expiresIn = Number(flags.expiresIn);
       }
       const max = config.tokens.expires_in_max_seconds;
-      if (max && (expiresIn === null || expiresIn > max)) expiresIn = max;
+      if (max && expiresIn !== null && expiresIn > max) {
+        process.stderr.write(`tshub token: --expires-in ${expiresIn} exceeds tokens.expires_in_max_seconds (${max})\n`);
+        process.exit(1);
+      }
+      if (max && expiresIn === null) expiresIn = max;
       const db = connect(parseDbUrl(config.db_url, baseDir));
       try {
         await migrateToLatest(db.k, db.kind);

@@ -26,7 +26,7 @@ export const SpawnerSchema = section(
       Type.Tuple([Port, Port], { hint: 'a list of two port numbers [min, max]' }),
       'Ports single-user servers may listen on, as [min, max]; null picks any free port.',
     ),
-    workdir_template: str('tshub-users/{username}', 'The working directory of each server ({username} is replaced), relative to the hub\'s working directory unless absolute.'),
+    workdir_template: str('tshub-users/{username}', 'The working directory of each server ({username} is replaced), relative to the hub\'s state directory (where the config file is) unless absolute.'),
   },
   'How single-user servers are started.',
 );

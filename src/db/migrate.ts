@@ -3,11 +3,13 @@ import { Migrator, type Migration, type MigrationResultSet } from 'kysely/migrat
 import type { DbKind } from './kind.ts';
 import type { Database } from './tables.ts';
 import { initial } from './migrations/001-initial.ts';
+import { spawnerPending } from './migrations/002-spawner-pending.ts';
 
 function migrations(kind: DbKind): Record<string, Migration> {
   // Names sort in order of application; never rename or edit one that has shipped.
   return {
     '001-initial': initial(kind),
+    '002-spawner-pending': spawnerPending,
   };
 }
 

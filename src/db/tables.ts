@@ -98,6 +98,8 @@ export interface SpawnersTable {
   user_options: string;
   /** Where the running server listens (`http://127.0.0.1:port`); null when stopped. */
   server_url: string | null;
+  /** 'spawn' or 'stop' while that transition is in flight, else null. */
+  pending: string | null;
   oauth_client_id: string | null;
 }
 

@@ -78,6 +78,14 @@ export async function recordTokenUse(db: K, id: number, iso: string, ip: string 
     .execute();
 }
 
-export async function markRotated(db: K, oldId: number, newId: number, expiresAt: string): Promise<void> {
-  await db.updateTable('api_tokens').set({ replaced_by: newId, expires_at: expiresAt }).where('id', '=', oldId).execute();
+/** Marks a live token as replaced by `newId`, ending at `expiresAt`; false if it was revoked or rotated already. */
+export async function markRotated(db: K, oldId: number, newId: number, expiresAt: string): Promise<boolean> {
+  const r = await db
+    .updateTable('api_tokens')
+    .set({ replaced_by: newId, expires_at: expiresAt })
+    .where('id', '=', oldId)
+    .where('replaced_by', 'is', null)
+    .where('revoked_at', 'is', null)
+    .executeTakeFirst();
+  return Number(r.numUpdatedRows) === 1;
 }

@@ -29,8 +29,16 @@ async function lockOwner(trx: Transaction<Database>, kind: DbKind, owner: TokenO
   await sql`select id from users where id = ${owner.id} for update`.execute(trx);
 }
 
-/** Creates a token and returns its secret value (shown once, never stored) with its row. */
-export async function issueToken(db: Kysely<Database>, dbKind: DbKind, req: IssueRequest): Promise<{ token: string; row: TokenRow }> {
+/**
+ * Creates a token and returns its secret value (shown once, never stored) with its row. `then` runs in the
+ * same transaction after the insert (rotation marks the old token there); throwing from it undoes the insert.
+ */
+export async function issueToken(
+  db: Kysely<Database>,
+  dbKind: DbKind,
+  req: IssueRequest,
+  then?: (trx: Transaction<Database>, row: TokenRow) => Promise<void>,
+): Promise<{ token: string; row: TokenRow }> {
   const token = generateToken();
   const row = await db.transaction().execute(async (trx) => {
     await lockOwner(trx, dbKind, req.owner);
@@ -44,7 +52,7 @@ export async function issueToken(db: Kysely<Database>, dbKind: DbKind, req: Issu
         );
       }
     }
-    return insertToken(trx, {
+    const row = await insertToken(trx, {
       hashed: digestToken(token),
       prefix: displayPrefix(token),
       kind: req.kind,
@@ -62,6 +70,8 @@ export async function issueToken(db: Kysely<Database>, dbKind: DbKind, req: Issu
       rotated_from: req.rotatedFrom ?? null,
       replaced_by: null,
     });
+    if (then) await then(trx, row);
+    return row;
   });
   return { token, row };
 }

@@ -1,0 +1,31 @@
+import type { HubContext } from '../context.ts';
+import type { HubServer } from '../http/server.ts';
+import { requirePrincipal } from '../auth/authenticate.ts';
+import { missingScope } from '../lib/errors.ts';
+import { checkAccess } from '../rbac/index.ts';
+import type { HubMetrics } from './registry.ts';
+
+/**
+ * `/hub/metrics` in Prometheus text format, guarded by read:metrics unless authenticate_prometheus
+ * is false. Request durations are recorded by route pattern, never by raw URL (names are user data).
+ */
+export function registerMetrics(app: HubServer, ctx: HubContext, metrics: HubMetrics, apiPrefix: string): void {
+  app.addHook('onResponse', async (req, reply) => {
+    const handler = req.routeOptions.url ?? 'unknown';
+    metrics.requestDuration.observe({ code: String(reply.statusCode), method: req.method, handler }, reply.elapsedTime / 1000);
+    if (req.url.startsWith(apiPrefix) && req.authFailure && req.authFailure !== 'credentials_missing' && reply.statusCode >= 400) {
+      metrics.authFailures.inc({ reason: req.authFailure });
+    }
+  });
+
+  app.get(`${ctx.baseUrl}hub/metrics`, {
+    schema: { tags: ['hub'], summary: 'Prometheus metrics (needs read:metrics unless authenticate_prometheus is false)' },
+  }, async (req, reply) => {
+    if (ctx.config.authenticate_prometheus) {
+      const p = requirePrincipal(ctx, req);
+      if (checkAccess(p.scopes, ['read:metrics'], null) !== 'ok') throw missingScope(['read:metrics']);
+    }
+    reply.type(metrics.registry.contentType);
+    return metrics.registry.metrics();
+  });
+}

@@ -1,0 +1,84 @@
+import type { Logger } from 'pino';
+import type { Config } from '../config/index.ts';
+import { createProxy } from './index.ts';
+import type { ChpProxy } from './chp-proxy.ts';
+import { hubRoute } from './reconcile.ts';
+import { startRouteChecker, type RouteChecker } from './route-checker.ts';
+import type { ProxyRoute, WantedRoute } from './types.ts';
+
+export interface HubProxyOptions {
+  config: Config;
+  baseUrl: string;
+  stateDir: string;
+  log: Logger;
+  /** Routes of running servers (and later services), from the database. */
+  wanted: () => Promise<Record<string, WantedRoute>>;
+}
+
+/**
+ * The hub's side of the proxy: created with the hub, connected once the hub listens (the proxy's
+ * default target is the hub's own URL), kept in line with the database by the route checker.
+ */
+export class HubProxy {
+  readonly #opts: HubProxyOptions;
+  #proxy: ChpProxy | null = null;
+  #checker: RouteChecker | null = null;
+  #hubTarget = '';
+
+  constructor(opts: HubProxyOptions) {
+    this.#opts = opts;
+  }
+
+  #live(): ChpProxy {
+    if (!this.#proxy) throw new Error('the proxy is not connected yet');
+    return this.#proxy;
+  }
+
+  /** Launches or adopts the proxy and brings its routes in line with the database. */
+  async start(hubUrl: string): Promise<void> {
+    const { config, baseUrl, stateDir, log } = this.#opts;
+    const u = new URL(hubUrl);
+    // The proxy must reach the hub even when the hub listens on all interfaces.
+    if (u.hostname === '0.0.0.0' || u.hostname === '[::]') u.hostname = '127.0.0.1';
+    this.#hubTarget = u.origin;
+    this.#proxy = createProxy({
+      config: config.proxy, bindUrl: config.bind_url, hubUrl: this.#hubTarget, baseUrl, stateDir, log,
+      onRestart: async () => void (await this.sync()),
+    });
+    await this.#proxy.start();
+    this.#checker = startRouteChecker({
+      proxy: this.#proxy, log, intervalSeconds: config.proxy.check_routes_interval,
+      // Like JupyterHub's default hub_routespec, the hub takes everything no other route claims.
+      wanted: async () => ({ ...hubRoute(this.#hubTarget), ...(await this.#opts.wanted()) }),
+    });
+  }
+
+  async addRoute(routespec: string, target: string, data: Record<string, unknown>): Promise<void> {
+    await this.#live().addRoute(routespec, target, data);
+  }
+
+  async deleteRoute(routespec: string): Promise<void> {
+    await this.#live().deleteRoute(routespec);
+  }
+
+  async routes(): Promise<Record<string, ProxyRoute>> {
+    return this.#live().getRoutes();
+  }
+
+  /** Adds missing routes and removes stale ones now (start-up, POST /hub/api/proxy). */
+  async sync(): Promise<void> {
+    if (this.#checker) await this.#checker.runNow();
+  }
+
+  /** Leaves the proxy running (users keep their connections across hub restarts). */
+  async stop(): Promise<void> {
+    this.#checker?.stop();
+    await this.#proxy?.stop();
+  }
+
+  /** Stops the proxy process too (POST /hub/api/shutdown with proxy: true). */
+  async terminate(): Promise<void> {
+    this.#checker?.stop();
+    await this.#proxy?.terminate();
+  }
+}

@@ -1,0 +1,47 @@
+import type { Logger } from 'pino';
+import { ProxyApiError } from './chp-client.ts';
+import { reconcileRoutes, type ReconcileResult } from './reconcile.ts';
+import type { Proxy, WantedRoute } from './types.ts';
+
+export interface RouteCheckerOptions {
+  proxy: Proxy;
+  /** The routes the hub wants now (hub route, ready servers, services), built from the database. */
+  wanted: () => Promise<Record<string, WantedRoute>> | Record<string, WantedRoute>;
+  /** Routespecs of servers in a pending state, left alone. */
+  pending?: () => Promise<Iterable<string>> | Iterable<string>;
+  /** Seconds between checks (config proxy.check_routes_interval). */
+  intervalSeconds: number;
+  log: Logger;
+}
+
+export interface RouteChecker {
+  /** One check now (also what the hub awaits at start); rejects if the proxy cannot be brought in line. */
+  runNow(): Promise<ReconcileResult>;
+  stop(): void;
+}
+
+/**
+ * Runs reconcileRoutes every interval. When the proxy cannot be reached it calls proxy.start()
+ * first, which relaunches a proxy the hub manages (and fails harmlessly for an external one), so a
+ * proxy that died gets its routes back at the next check at the latest.
+ */
+export function startRouteChecker(opts: RouteCheckerOptions): RouteChecker {
+  const { proxy, log } = opts;
+  const once = async (): Promise<ReconcileResult> => {
+    const wanted = await opts.wanted();
+    const keep = opts.pending ? await opts.pending() : [];
+    try {
+      return await reconcileRoutes(proxy, wanted, log, { keep });
+    } catch (err) {
+      if (!(err instanceof ProxyApiError && err.unreachable)) throw err;
+      log.error({ err: err.message }, 'the proxy does not answer: starting it again');
+      await proxy.start();
+      return await reconcileRoutes(proxy, wanted, log, { keep });
+    }
+  };
+  const timer = setInterval(() => {
+    once().catch((err: unknown) => log.error({ err }, 'checking the proxy routes failed'));
+  }, opts.intervalSeconds * 1000);
+  timer.unref();
+  return { runNow: once, stop: () => clearInterval(timer) };
+}

@@ -1,0 +1,29 @@
+/**
+ * One route as JupyterHub's proxy API presents it: CHP's flat route object split into the target and
+ * everything else (`data`, which keeps CHP's `last_activity`; the `jupyterhub` marker is dropped).
+ */
+export interface ProxyRoute {
+  routespec: string;
+  target: string;
+  data: Record<string, unknown>;
+}
+
+/** What the hub wants routed: a target and the data that says whose route it is. */
+export interface WantedRoute {
+  target: string;
+  data: Record<string, unknown>;
+}
+
+/** The operations the hub needs from any proxy speaking configurable-http-proxy's REST API. */
+export interface Proxy {
+  /** Makes sure a proxy is running and answering (launching or adopting one if configured to). */
+  start(): Promise<void>;
+  /** Releases the hub's side (connections, timers). Leaves the proxy process running. */
+  stop(): Promise<void>;
+  /** Adds or replaces the route for `routespec` (a path ending in '/', e.g. `/user/alice/`). */
+  addRoute(routespec: string, target: string, data: Record<string, unknown>): Promise<void>;
+  /** Removes the route; a route that is already gone is not an error. */
+  deleteRoute(routespec: string): Promise<void>;
+  /** The hub-managed routes only (as JupyterHub's get_all_routes), keyed by routespec. */
+  getRoutes(): Promise<Record<string, ProxyRoute>>;
+}

@@ -1,0 +1,307 @@
+import type { HubContext } from '../context.ts';
+import type { SpawnerRow, UserRow } from '../db/index.ts';
+import { badRequest, HubError } from '../lib/errors.ts';
+import { isoNow } from '../lib/time.ts';
+import { parseJson } from '../lib/json.ts';
+import { deleteOAuthClient, upsertOAuthClient } from '../repo/oauth-clients.ts';
+import { activeSpawners, deleteSpawner, findSpawner, getOrCreateSpawner, updateSpawner } from '../repo/spawners.ts';
+import { activeTokenIds, revokeTokens } from '../repo/tokens.ts';
+import type { Spawner, SpawnerFactory, SpawnRequest } from '../spawners/spawner.ts';
+import { digestToken } from '../tokens/format.ts';
+import { issueToken } from '../tokens/issue.ts';
+import { serverEnv } from './env.ts';
+import { serverClientId, serverLogName, serverPrefix } from './names.ts';
+import { ProgressLog } from './progress.ts';
+import { waitForHttp } from './wait-up.ts';
+
+/** The part of the proxy the manager needs. */
+export interface RouteTable {
+  addRoute(routespec: string, target: string, data: Record<string, unknown>): Promise<void>;
+  deleteRoute(routespec: string): Promise<void>;
+}
+
+interface Entry {
+  user: { id: number; name: string };
+  server: string;
+  prefix: string;
+  pending: 'spawn' | 'stop' | null;
+  spawner: Spawner | null;
+  progress: ProgressLog;
+  task: Promise<void> | null;
+  cancelled: boolean;
+}
+
+const sleep = (ms: number) => new Promise<'timeout'>((r) => setTimeout(() => r('timeout'), ms).unref());
+
+function withTimeout<T>(p: Promise<T>, ms: number, what: string): Promise<T> {
+  let timer: NodeJS.Timeout;
+  const t = new Promise<never>((_, reject) => {
+    timer = setTimeout(() => reject(new Error(`${what} did not finish within ${Math.round(ms / 1000)} s`)), ms);
+  });
+  return Promise.race([p, t]).finally(() => clearTimeout(timer));
+}
+
+/**
+ * Starts, stops, watches and re-adopts single-user servers. The database holds the truth (server_url,
+ * pending, spawner state); this keeps the live spawner objects and progress of transitions in flight.
+ */
+export class ServerManager {
+  readonly #ctx: HubContext;
+  readonly #factory: SpawnerFactory;
+  readonly #routes: RouteTable;
+  readonly #active = new Map<string, Entry>();
+  /** The last failed spawn per server, so its progress stream can still tell why. */
+  readonly #failed = new Map<string, ProgressLog>();
+  #pollTimer: NodeJS.Timeout | null = null;
+  hubUrl = '';
+
+  constructor(ctx: HubContext, factory: SpawnerFactory, routes: RouteTable) {
+    this.#ctx = ctx;
+    this.#factory = factory;
+    this.#routes = routes;
+  }
+
+  #key(userId: number, server: string): string {
+    return `${userId}/${server}`;
+  }
+
+  /** pending ('spawn' | 'stop' | null) of a server as this process knows it. */
+  pendingOf(userId: number, server: string): 'spawn' | 'stop' | null {
+    return this.#active.get(this.#key(userId, server))?.pending ?? null;
+  }
+
+  progressOf(userId: number, server: string): ProgressLog | undefined {
+    const key = this.#key(userId, server);
+    return this.#active.get(key)?.progress ?? this.#failed.get(key);
+  }
+
+  pendingSpawns(): number {
+    let n = 0;
+    for (const e of this.#active.values()) if (e.pending === 'spawn') n++;
+    return n;
+  }
+
+  activeCount(): number {
+    return this.#active.size;
+  }
+
+  #request(user: { id: number; name: string }, server: string, env: Record<string, string>, userOptions: Record<string, unknown>): SpawnRequest {
+    const { config, baseUrl, log } = this.#ctx;
+    return {
+      user, serverName: server, prefix: serverPrefix(baseUrl, user.name, server), env, userOptions,
+      config: config.spawner, stateDir: this.#ctx.stateDir, log: log.child({ server: serverLogName(user.name, server) }),
+    };
+  }
+
+  /**
+   * Starts a server. Resolves 'ready' if it came up within slow_spawn_timeout, else 'pending' while
+   * the start goes on. Errors carry their HTTP status (400 already running, 429 limits, 500 failure).
+   */
+  async spawn(user: UserRow, server: string, opts: { userOptions: Record<string, unknown> | null; displayName?: string | null }): Promise<'ready' | 'pending'> {
+    const { config, k } = this.#ctx;
+    const key = this.#key(user.id, server);
+    const logName = serverLogName(user.name, server);
+    const existing = this.#active.get(key);
+    if (existing?.pending === 'spawn') return 'pending';
+    if (existing?.pending) throw badRequest(`${logName} is pending ${existing.pending}`);
+    if (existing && existing.spawner && (await existing.spawner.poll()) === null) throw badRequest(`${logName} is already running`);
+    if (existing) await this.#cleanup(existing, 'found dead before a new start');
+    if (config.concurrent_spawn_limit && this.pendingSpawns() >= config.concurrent_spawn_limit) {
+      const retry = 30 + Math.floor(Math.random() * 30);
+      throw new HubError(429, 'Too many users trying to log in right now. Try again in a minute.', { headers: { 'Retry-After': String(retry) } });
+    }
+    if (config.active_server_limit && this.activeCount() >= config.active_server_limit) {
+      throw new HubError(429, 'Active user limit exceeded. Try again in a few minutes.', { headers: { 'Retry-After': '60' } });
+    }
+    const row = await getOrCreateSpawner(k, user.id, server, opts.displayName ?? null);
+    const userOptions = opts.userOptions ?? parseJson<Record<string, unknown>>(row.user_options, {});
+    const entry: Entry = {
+      user: { id: user.id, name: user.name }, server, prefix: serverPrefix(this.#ctx.baseUrl, user.name, server),
+      pending: 'spawn', spawner: null, progress: new ProgressLog(), task: null, cancelled: false,
+    };
+    this.#active.set(key, entry);
+    this.#failed.delete(key);
+    entry.progress.push({ progress: 0, message: 'Server requested' });
+    const now = isoNow();
+    await updateSpawner(k, row.id, {
+      pending: 'spawn', started: now, last_activity: now, user_options: JSON.stringify(userOptions),
+      ...(opts.displayName ? { display_name: opts.displayName } : {}),
+    });
+    const task = this.#start(entry, row, userOptions);
+    entry.task = task.catch(() => {});
+    const outcome = await Promise.race([task.then(() => 'ready' as const), sleep(config.slow_spawn_timeout * 1000)]);
+    return outcome === 'timeout' ? 'pending' : 'ready';
+  }
+
+  async #start(entry: Entry, row: SpawnerRow, userOptions: Record<string, unknown>): Promise<void> {
+    const { config, k, db, log } = this.#ctx;
+    const { user, server, prefix } = entry;
+    const logName = serverLogName(user.name, server);
+    const started = Date.now();
+    try {
+      const { token } = await issueToken(k, db.kind, {
+        owner: { kind: 'user', id: user.id }, kind: 'server', note: `Server at ${prefix}`,
+        scopes: [`users:activity!user=${user.name}`, `access:servers!server=${user.name}/${server}`], expiresIn: null,
+      });
+      const clientId = serverClientId(user.name, server);
+      await upsertOAuthClient(k, { identifier: clientId, description: `Server at ${prefix}`, secretHash: digestToken(token), redirectUri: `${prefix}oauth_callback`, allowedScopes: [] });
+      const env = serverEnv({ config, baseUrl: this.#ctx.baseUrl, hubUrl: this.hubUrl, user: user.name, server, prefix, clientId, token });
+      const spawner = this.#factory.create(this.#request(user, server, env, userOptions));
+      entry.spawner = spawner;
+      void this.#relayProgress(entry, spawner);
+      entry.progress.push({ progress: 50, message: 'Spawning server...' });
+      const url = await withTimeout(spawner.start(), config.spawner.start_timeout * 1000, 'Starting the server');
+      await updateSpawner(k, row.id, { server_url: url, state: JSON.stringify(spawner.state()), oauth_client_id: clientId });
+      if (entry.cancelled) throw new Error('the start was cancelled');
+      await waitForHttp(`${url.replace(/\/$/, '')}${prefix}api`, config.spawner.http_timeout * 1000, async () => !entry.cancelled && (await spawner.poll()) === null);
+      await this.#routes.addRoute(prefix, url, { user: user.name, server_name: server });
+      entry.pending = null;
+      await updateSpawner(k, row.id, { pending: null });
+      this.#ctx.permissionsChanged();
+      log.info({ server: logName, url, seconds: (Date.now() - started) / 1000 }, 'server ready');
+      entry.progress.push({ progress: 100, ready: true, message: `Server ready at ${prefix}`, html_message: `Server ready at <a href="${prefix}">${prefix}</a>`, url: prefix });
+    } catch (err) {
+      const message = (err as Error).message;
+      log.warn({ server: logName, err: message }, 'server failed to start');
+      entry.progress.push({ progress: 100, failed: true, message: `Spawn failed: ${message}` });
+      this.#failed.set(this.#key(user.id, server), entry.progress);
+      await this.#cleanup(entry, 'start failed');
+      throw err instanceof HubError ? err : new HubError(500, `Spawn failed: ${message}`);
+    }
+  }
+
+  async #relayProgress(entry: Entry, spawner: Spawner): Promise<void> {
+    try {
+      for await (const e of spawner.progress()) {
+        if (entry.progress.done) break;
+        entry.progress.push(e);
+      }
+    } catch {
+      // Progress messages are a courtesy; a spawner failing to give them changes nothing.
+    }
+  }
+
+  /**
+   * Stops a server (cancelling a start in flight). Resolves 'stopped', or 'pending' if it takes longer
+   * than slow_stop_timeout and goes on in the background.
+   */
+  async stop(user: UserRow, server: string): Promise<'stopped' | 'pending'> {
+    const key = this.#key(user.id, server);
+    const entry = this.#active.get(key);
+    if (!entry) return 'stopped';
+    if (entry.pending === 'stop') return 'pending';
+    if (entry.pending === 'spawn') {
+      entry.cancelled = true;
+      // Give the start a moment to notice; the cleanup below stops whatever it started.
+      await Promise.race([entry.task, sleep(1000)]);
+      if (!this.#active.has(key)) return 'stopped';
+    }
+    entry.pending = 'stop';
+    const task = this.#cleanup(entry, 'stop requested');
+    entry.task = task;
+    const outcome = await Promise.race([task.then(() => 'stopped' as const), sleep(this.#ctx.config.slow_stop_timeout * 1000)]);
+    return outcome === 'timeout' ? 'pending' : 'stopped';
+  }
+
+  /** Deletes a named server's record, once its stop (possibly still in flight) has finished. */
+  async remove(user: UserRow, server: string, stopPending: boolean): Promise<void> {
+    const drop = async () => {
+      const row = await findSpawner(this.#ctx.k, user.id, server);
+      if (row) await deleteSpawner(this.#ctx.k, row.id);
+    };
+    const task = this.#active.get(this.#key(user.id, server))?.task;
+    if (stopPending && task) void task.then(drop, drop);
+    else await drop();
+  }
+
+  /** Removes the route, stops the process, revokes the server's token and OAuth client, marks it stopped. */
+  async #cleanup(entry: Entry, why: string): Promise<void> {
+    const { k, log } = this.#ctx;
+    const { user, server, prefix } = entry;
+    if (this.#active.get(this.#key(user.id, server)) !== entry) {
+      // A superseded start (cancelled, then replaced by a new one): stop only its own process.
+      await entry.spawner?.stop().catch(() => {});
+      return;
+    }
+    const row = await findSpawner(k, user.id, server);
+    if (row) await updateSpawner(k, row.id, { pending: 'stop' });
+    try {
+      await this.#routes.deleteRoute(prefix);
+    } catch (err) {
+      log.warn({ server: serverLogName(user.name, server), err: (err as Error).message }, 'could not remove the proxy route');
+    }
+    try {
+      await entry.spawner?.stop();
+    } catch (err) {
+      log.error({ server: serverLogName(user.name, server), err: (err as Error).message }, 'could not stop the server process');
+    }
+    const tokens = await activeTokenIds(k, { userId: user.id, kind: 'server' });
+    const own = await k.selectFrom('api_tokens').select('id').where('id', 'in', tokens.length ? tokens : [0]).where('note', '=', `Server at ${prefix}`).execute();
+    await revokeTokens(k, own.map((t) => t.id), isoNow());
+    await deleteOAuthClient(k, serverClientId(user.name, server));
+    if (row) await updateSpawner(k, row.id, { server_url: null, pending: null, started: null, state: '{}', last_activity: isoNow() });
+    this.#active.delete(this.#key(user.id, server));
+    this.#ctx.permissionsChanged();
+    log.info({ server: serverLogName(user.name, server), why }, 'server stopped');
+  }
+
+  /** At start: re-adopt servers a previous hub process left running; clean up the dead and the half-started. */
+  async adopt(): Promise<void> {
+    const { k, log } = this.#ctx;
+    for (const row of await activeSpawners(k)) {
+      const user = { id: row.user_id, name: row.user_name };
+      const entry: Entry = {
+        user, server: row.name, prefix: serverPrefix(this.#ctx.baseUrl, user.name, row.name), pending: null,
+        spawner: null, progress: new ProgressLog(), task: null, cancelled: false,
+      };
+      const state = parseJson<Record<string, unknown>>(row.state, {});
+      if (Object.keys(state).length) entry.spawner = this.#factory.restore(this.#request(user, row.name, {}, {}), state);
+      this.#active.set(this.#key(user.id, row.name), entry);
+      const alive = row.pending === null && row.server_url !== null && entry.spawner !== null && (await entry.spawner.poll()) === null;
+      if (!alive) {
+        await this.#cleanup(entry, row.pending ? `hub restarted during ${row.pending}` : 'found dead after hub restart');
+        continue;
+      }
+      entry.progress.push({ progress: 100, ready: true, message: `Server ready at ${entry.prefix}`, url: entry.prefix });
+      log.info({ server: serverLogName(user.name, row.name) }, 're-adopted running server');
+    }
+  }
+
+  /** Proxy routes every running server should have (for route reconciliation). */
+  async wantedRoutes(): Promise<Record<string, { target: string; data: Record<string, unknown> }>> {
+    const out: Record<string, { target: string; data: Record<string, unknown> }> = {};
+    for (const row of await activeSpawners(this.#ctx.k)) {
+      if (row.server_url && row.pending === null) {
+        out[serverPrefix(this.#ctx.baseUrl, row.user_name, row.name)] = { target: row.server_url, data: { user: row.user_name, server_name: row.name } };
+      }
+    }
+    return out;
+  }
+
+  /** Polls every running server each poll_interval; a dead one is cleaned up like a stop. */
+  startPolling(): void {
+    const every = this.#ctx.config.spawner.poll_interval * 1000;
+    this.#pollTimer = setInterval(() => void this.pollAll(), every);
+    this.#pollTimer.unref();
+  }
+
+  async pollAll(): Promise<void> {
+    for (const entry of [...this.#active.values()]) {
+      if (entry.pending !== null || !entry.spawner) continue;
+      const status = await entry.spawner.poll();
+      if (status !== null && entry.pending === null) await this.#cleanup(entry, `server exited with status ${status}`);
+    }
+  }
+
+  /** Stops every server (on hub shutdown only with cleanup_servers, or when deleting a user). */
+  async stopAllOf(userId: number | null): Promise<void> {
+    const entries = [...this.#active.values()].filter((e) => userId === null || e.user.id === userId);
+    await Promise.all(entries.map((e) => (e.pending === 'stop' ? e.task : this.#cleanup(e, 'stopping all'))));
+  }
+
+  async shutdown(): Promise<void> {
+    if (this.#pollTimer) clearInterval(this.#pollTimer);
+    if (this.#ctx.config.cleanup_servers) await this.stopAllOf(null);
+    else for (const e of this.#active.values()) if (e.pending === 'spawn') e.cancelled = true;
+  }
+}

@@ -1,0 +1,23 @@
+/**
+ * Waits until a freshly started server answers HTTP at `url` with anything but a 5xx, as the hub
+ * does before routing users to it. Rejects after `timeoutMs`, or as soon as `alive()` says it died.
+ */
+export async function waitForHttp(url: string, timeoutMs: number, alive: () => Promise<boolean>): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  let delay = 50;
+  let lastError = 'no answer';
+  for (;;) {
+    try {
+      const r = await fetch(url, { signal: AbortSignal.timeout(Math.min(5000, Math.max(100, deadline - Date.now()))), redirect: 'manual' });
+      await r.body?.cancel();
+      if (r.status < 500) return;
+      lastError = `HTTP ${r.status}`;
+    } catch (err) {
+      lastError = (err as Error).message;
+    }
+    if (!(await alive())) throw new Error(`the server exited before answering at ${url}`);
+    if (Date.now() + delay > deadline) throw new Error(`the server did not answer at ${url} within ${Math.round(timeoutMs / 1000)} s (${lastError})`);
+    await new Promise((r) => setTimeout(r, delay));
+    delay = Math.min(delay * 2, 1000);
+  }
+}

@@ -1,0 +1,294 @@
+import { spawn, type ChildProcess } from 'node:child_process';
+import { closeSync } from 'node:fs';
+import { constants } from 'node:os';
+import { setTimeout as sleep } from 'node:timers/promises';
+import { HubError } from '../lib/errors.ts';
+import { findExecutable } from './command.ts';
+import { logTail, noteInLog, openLog } from './log-file.ts';
+import { expandUsername, logFilePath } from './paths.ts';
+import { isListening, pickPort, releasePort } from './ports.ts';
+import { isOurProcess, readProcStat } from './proc-stat.ts';
+import { SpawnProgress } from './spawn-progress.ts';
+import type { ProgressEvent, SpawnRequest, Spawner } from './spawner.ts';
+
+/** How to run the server process; each spawner class decides it in plan(). */
+export interface LaunchPlan {
+  cwd: string;
+  /** Variables of the spawner class (HOME, USER, SHELL): above the hub's, below `environment`. */
+  env: Record<string, string>;
+  /** Another account to run as; null runs the server as the hub's own user. */
+  runAs: { uid: number; gid: number; groups: number[] } | null;
+}
+
+/** Timings that tests shorten; the defaults are what a hub uses. */
+export interface ProcessSpawnerOptions {
+  /** How long stop() waits after SIGTERM before it sends SIGKILL (ms). */
+  termTimeoutMs?: number;
+  /** How long start() watches for an immediate exit (ms), unless the port opens sooner. */
+  startGraceMs?: number;
+}
+
+/**
+ * The only variables a server inherits from the hub (JupyterHub's Spawner.env_keep): the hub's own
+ * environment may hold secrets such as the proxy's auth token, which a user's server must not see.
+ */
+const ENV_KEEP = ['PATH', 'PYTHONPATH', 'CONDA_ROOT', 'CONDA_DEFAULT_ENV', 'VIRTUAL_ENV', 'LANG', 'LC_ALL', 'JUPYTERHUB_SINGLEUSER_APP'];
+
+const KILL_WAIT_MS = 5000;
+
+let setprivPath: string | null | undefined;
+
+/**
+ * util-linux's setpriv sets uid, gid and the supplementary groups and then execs the server in place
+ * (same pid, unlike runuser, which stays as a parent). Node's own uid/gid spawn options cannot set
+ * supplementary groups: libuv drops them all, so the server would lose e.g. a shared-data group.
+ */
+function findSetpriv(): string | null {
+  setprivPath ??= findExecutable('setpriv', `${process.env.PATH ?? ''}:/usr/bin:/bin:/usr/sbin:/sbin`, '/');
+  return setprivPath;
+}
+
+function optionalInt(v: unknown, min: number): number | null {
+  return typeof v === 'number' && Number.isSafeInteger(v) && v >= min ? v : null;
+}
+
+/** A server run as a local child process; SimpleSpawner and LocalProcessSpawner differ only in plan(). */
+export abstract class ProcessSpawner implements Spawner {
+  protected readonly req: SpawnRequest;
+  readonly #termTimeoutMs: number;
+  readonly #graceMs: number;
+  #pid: number | null = null;
+  #port: number | null = null;
+  #startTime: number | null = null;
+  #logPath: string | null = null;
+  #child: ChildProcess | null = null;
+  #exited: Promise<void> | null = null;
+  #exitStatus: number | null = null;
+  #started = false;
+  /** The start in flight, so that a stop() arriving meanwhile can wait for it and not miss the process. */
+  #starting: Promise<string> | null = null;
+  #stopRequested = false;
+  #stopping: Promise<void> | null = null;
+  readonly #progress = new SpawnProgress();
+
+  constructor(req: SpawnRequest, state: Record<string, unknown> | null = null, opts: ProcessSpawnerOptions = {}) {
+    this.req = req;
+    this.#termTimeoutMs = opts.termTimeoutMs ?? 5000;
+    this.#graceMs = opts.startGraceMs ?? 1000;
+    if (state !== null) {
+      this.#started = true;
+      this.#progress.end();
+      // pid 1 (or our own) would turn a group signal into "every process" or suicide; never trust it.
+      const pid = optionalInt(state.pid, 2);
+      this.#pid = pid === process.pid ? null : pid;
+      this.#port = optionalInt(state.port, 1);
+      this.#startTime = optionalInt(state.start_time, 0);
+      this.#logPath = typeof state.log_file === 'string' ? state.log_file : null;
+    }
+  }
+
+  /** Where and as whom the server runs; throws a HubError when that cannot be arranged. */
+  protected abstract plan(): Promise<LaunchPlan>;
+
+  get logFile(): string | null {
+    return this.#logPath;
+  }
+
+  state(): Record<string, unknown> {
+    return { pid: this.#pid, port: this.#port, start_time: this.#startTime, log_file: this.#logPath };
+  }
+
+  progress(): AsyncIterable<ProgressEvent> {
+    return this.#progress.events();
+  }
+
+  async start(): Promise<string> {
+    if (this.#started) throw new Error('This spawner has already started a server; a new start needs a new spawner');
+    this.#started = true;
+    this.#starting = this.#launch();
+    try {
+      return await this.#starting;
+    } finally {
+      this.#starting = null;
+      this.#progress.end();
+    }
+  }
+
+  async #launch(): Promise<string> {
+    const { config } = this.req;
+    const plan = await this.plan();
+    // Reserved until the server should be listening: the manager gives up after these two timeouts.
+    const port = await pickPort(config.port_range, (config.start_timeout + config.http_timeout) * 1000);
+    try {
+      return await this.#spawn(plan, port);
+    } catch (err) {
+      releasePort(port);
+      throw err;
+    }
+  }
+
+  #environment(plan: LaunchPlan, url: string): Record<string, string> {
+    const { config, user } = this.req;
+    const env: Record<string, string> = {};
+    for (const k of ENV_KEEP) {
+      const v = process.env[k];
+      if (v !== undefined) env[k] = v;
+    }
+    Object.assign(env, this.req.env, plan.env);
+    // jupyterhub-singleuser binds to the host and port of this URL.
+    env.JUPYTERHUB_SERVICE_URL = `${url}/`;
+    if (config.notebook_dir !== null) env.JUPYTERHUB_ROOT_DIR = expandUsername(config.notebook_dir, user.name);
+    if (config.default_url !== null) env.JUPYTERHUB_DEFAULT_URL = expandUsername(config.default_url, user.name);
+    for (const [k, v] of Object.entries(config.environment)) env[k] = expandUsername(v, user.name);
+    return env;
+  }
+
+  async #spawn(plan: LaunchPlan, port: number): Promise<string> {
+    const { config, user, serverName, stateDir, log } = this.req;
+    const url = `http://127.0.0.1:${port}`;
+    const env = this.#environment(plan, url);
+    const [command, ...cmdArgs] = config.cmd;
+    const exe = command === undefined ? null : findExecutable(command, env.PATH, plan.cwd);
+    if (exe === null) {
+      const where = command?.includes('/') ? '' : ` on PATH (${env.PATH ?? 'unset'})`;
+      throw new HubError(500, `Cannot start the server: command ${JSON.stringify(command ?? '')} not found${where}, or not executable`);
+    }
+    const args = [...cmdArgs, ...config.args];
+    const uid = plan.runAs?.uid ?? process.getuid?.() ?? -1;
+    // jupyter-server and the classic notebook refuse to start as root without --allow-root, a guard
+    // against users running notebooks as root by mistake. Here the admin chose to run the hub's
+    // servers as root (SimpleSpawner as root, or a hub user mapped to root), so we pass it on.
+    if (uid === 0 && !args.includes('--allow-root')) args.push('--allow-root');
+
+    let file = exe;
+    let argv = args;
+    let ids: { uid?: number; gid?: number } = {};
+    if (plan.runAs !== null) {
+      const { uid: u, gid, groups } = plan.runAs;
+      const setpriv = findSetpriv();
+      if (setpriv !== null) {
+        file = setpriv;
+        argv = [`--reuid=${u}`, `--regid=${gid}`, groups.length > 0 ? `--groups=${groups.join(',')}` : '--clear-groups', '--', exe, ...args];
+      } else {
+        // Without setpriv the server runs with its primary group only (see findSetpriv).
+        ids = { uid: u, gid };
+      }
+    }
+
+    const cmdline = [exe, ...args].join(' ');
+    const logPath = logFilePath(stateDir, user.name, serverName);
+    this.#logPath = logPath;
+    this.#progress.push(`Starting ${cmdline}`);
+    if (this.#stopRequested) throw new HubError(500, 'The start was cancelled by a stop request');
+    const { fd, offset } = openLog(logPath);
+    noteInLog(logPath, `starting ${cmdline} in ${plan.cwd} on ${url}${plan.runAs ? ` as uid ${plan.runAs.uid}` : ''}`);
+    let child: ChildProcess;
+    try {
+      // detached: its own session and process group, so that signals aimed at the hub (Ctrl-C,
+      // a restart) do not reach it and stop() can signal the server with everything it started.
+      child = spawn(file, argv, { cwd: plan.cwd, env, detached: true, stdio: ['ignore', fd, fd], ...ids });
+    } finally {
+      // The child has its own copy; the hub keeps nothing open, so the server outlives the hub.
+      closeSync(fd);
+    }
+    try {
+      await new Promise<void>((resolve, reject) => {
+        child.once('spawn', resolve);
+        child.once('error', reject);
+      });
+    } catch (err) {
+      throw new HubError(500, `Cannot start the server: ${cmdline}: ${(err as Error).message}`);
+    }
+    const pid = child.pid!;
+    this.#child = child;
+    this.#pid = pid;
+    this.#port = port;
+    this.#startTime = readProcStat(pid)?.startTime ?? null;
+    this.#exited = new Promise((resolve) => {
+      child.once('exit', (code, signal) => {
+        this.#exitStatus = code ?? 128 + (signal ? (constants.signals[signal] ?? 0) : 0);
+        noteInLog(logPath, `server (pid ${pid}) exited with ${code !== null ? `status ${code}` : signal}`);
+        resolve();
+      });
+    });
+    child.unref();
+
+    // A server that cannot run at all (bad arguments, missing module) dies within moments; catching
+    // that here gives a message with its output, instead of a timeout while waiting for HTTP.
+    const deadline = Date.now() + this.#graceMs;
+    while (this.#exitStatus === null && !this.#stopRequested && Date.now() < deadline) {
+      if (await isListening(port, 100)) break;
+      await Promise.race([sleep(50), this.#exited]);
+    }
+    if (this.#exitStatus !== null) {
+      const tail = logTail(logPath, offset);
+      throw new HubError(500, `The server exited immediately with status ${this.#exitStatus}: ${cmdline}` + (tail ? `\nLast lines of ${logPath}:\n${tail}` : ` (no output in ${logPath})`));
+    }
+    log.info({ pid, port, cmd: cmdline, log_file: logPath }, 'single-user server process started');
+    this.#progress.push(`Waiting for the server to listen on ${url}`);
+    return url;
+  }
+
+  #alive(): boolean {
+    return this.#pid !== null && this.#exitStatus === null && isOurProcess(this.#pid, this.#startTime);
+  }
+
+  async poll(): Promise<number | null> {
+    if (this.#exitStatus !== null) return this.#exitStatus;
+    if (this.#pid === null) return 1;
+    if (this.#alive()) return null;
+    // Our own child may have died a moment before Node reported its status: wait for it briefly.
+    if (this.#exited !== null) await Promise.race([this.#exited, sleep(1000)]);
+    return this.#exitStatus ?? 1;
+  }
+
+  stop(): Promise<void> {
+    this.#stopping ??= this.#stop().finally(() => {
+      this.#stopping = null;
+    });
+    return this.#stopping;
+  }
+
+  async #stop(): Promise<void> {
+    this.#stopRequested = true;
+    // A start in flight either gives up before spawning or finishes within its short grace period;
+    // then whatever it started is stopped below (the manager stops on a start timeout, too).
+    if (this.#starting !== null) await this.#starting.catch(() => {});
+    const pid = this.#pid;
+    if (pid === null || !this.#alive()) return;
+    // Signal the whole group when the server leads one (it does when we started it), so helpers
+    // it started go too; the pid alone if something regrouped it.
+    const leadsGroup = (readProcStat(pid)?.pgrp ?? pid) === pid;
+    this.#signal(pid, leadsGroup, 'SIGTERM');
+    if (!(await this.#waitGone(this.#termTimeoutMs))) {
+      this.req.log.warn({ pid }, `server did not exit ${this.#termTimeoutMs} ms after SIGTERM; sending SIGKILL`);
+      if (this.#alive()) this.#signal(pid, leadsGroup, 'SIGKILL');
+      if (!(await this.#waitGone(KILL_WAIT_MS))) throw new Error(`The server (pid ${pid}) did not exit even after SIGKILL`);
+    }
+    // Stragglers in its group (a wrapper's children that ignored SIGTERM). The group id cannot have
+    // been reused while any member lives, so this reaches nobody else.
+    if (leadsGroup) this.#signal(pid, true, 'SIGKILL');
+  }
+
+  #signal(pid: number, group: boolean, signal: NodeJS.Signals): void {
+    if (pid < 2) return;
+    try {
+      process.kill(group ? -pid : pid, signal);
+    } catch (err) {
+      if ((err as NodeJS.ErrnoException).code !== 'ESRCH') throw err;
+    }
+  }
+
+  async #waitGone(ms: number): Promise<boolean> {
+    const deadline = Date.now() + ms;
+    for (;;) {
+      if (!this.#alive()) {
+        // Collect our child's status so poll() reports it rather than "unknown".
+        if (this.#exited !== null) await Promise.race([this.#exited, sleep(500)]);
+        return true;
+      }
+      if (Date.now() >= deadline) return false;
+      await (this.#exited ? Promise.race([sleep(50), this.#exited]) : sleep(50));
+    }
+  }
+}

@@ -1,0 +1,52 @@
+import type { Logger } from 'pino';
+import type { SpawnerConfig } from '../config/index.ts';
+
+/** One progress message for the spawn-pending page and the progress event stream. */
+export interface ProgressEvent {
+  progress?: number;
+  message: string;
+  html_message?: string;
+}
+
+/** Everything a spawner needs to start one server; built by the server manager. */
+export interface SpawnRequest {
+  user: { id: number; name: string };
+  /** '' for the default server. */
+  serverName: string;
+  /** The URL prefix the server serves under, e.g. `/user/alice/` or `/user/alice/lab2/`. */
+  prefix: string;
+  /** JupyterHub's environment for the server (JUPYTERHUB_API_TOKEN, ..._SERVICE_PREFIX, ...), before `environment` overrides. */
+  env: Record<string, string>;
+  userOptions: Record<string, unknown>;
+  config: SpawnerConfig;
+  /** Directory for per-server state such as log files (the hub's state directory). */
+  stateDir: string;
+  log: Logger;
+}
+
+/**
+ * A way to run single-user servers (JupyterHub's Spawner). One instance per server. The manager calls
+ * start() once, then poll() periodically; stop() ends it. state() is saved in the database after
+ * start() so a restarted hub can load() it and poll/stop the same process.
+ */
+export interface Spawner {
+  /** Starts the server process and returns the URL it will listen on (e.g. http://127.0.0.1:PORT). */
+  start(): Promise<string>;
+  /** Stops the server; resolves once it has exited. Idempotent. */
+  stop(): Promise<void>;
+  /** null while running; the exit status (or 1 if unknown) once it has stopped. */
+  poll(): Promise<number | null>;
+  /** What must survive a hub restart (e.g. pid, port), JSON-serializable. */
+  state(): Record<string, unknown>;
+  /** Progress messages of the start in flight, if the spawner has any to tell. */
+  progress(): AsyncIterable<ProgressEvent>;
+  /** Where the server's output is written, for the admin to find. */
+  readonly logFile: string | null;
+}
+
+export interface SpawnerFactory {
+  /** A spawner for a new start. */
+  create(req: SpawnRequest): Spawner;
+  /** A spawner bound to a server started earlier (by this hub process or a previous one). */
+  restore(req: SpawnRequest, state: Record<string, unknown>): Spawner;
+}
