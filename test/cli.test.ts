@@ -15,11 +15,12 @@ describe('tshub command line (real processes)', () => {
   before(async () => {
     dir = mkdtempSync(join(tmpdir(), 'tshub-cli-'));
     cfg = join(dir, 'tshub.yaml');
-    const [p1, p2] = [await freePort(), await freePort()];
+    const [p1, p2, p3] = [await freePort(), await freePort(), await freePort()];
     pub = `http://127.0.0.1:${p1}/`;
     writeFileSync(cfg, [
       `bind_url: ${pub}`,
       `hub_bind_url: http://127.0.0.1:${p2}/`,
+      `proxy: { api_url: "http://127.0.0.1:${p3}" }`,
       'db_url: sqlite:///tshub.sqlite',
       `cookie_secret_file: cookie_secret`,
       'services:',
