@@ -1,6 +1,7 @@
 import { Type } from 'typebox';
 import type { HubContext } from '../context.ts';
 import type { HubServer } from '../http/server.ts';
+import { badRequest } from '../lib/errors.ts';
 import { need } from './access.ts';
 import { errorResponses } from './schemas.ts';
 
@@ -20,6 +21,33 @@ export function registerProxyRoutes(app: HubServer, ctx: HubContext, prefix: str
     const p = need(ctx, req, ['proxy']);
     await ctx.proxy.sync();
     req.log.info({ actor: p.name }, 'proxy re-synced through the API');
+    return reply.code(200).send();
+  });
+
+  app.patch(`${prefix}/proxy`, {
+    schema: {
+      tags: ['proxy'], summary: 'Point the hub at a proxy API elsewhere, then re-sync its routes',
+      body: Type.Object({ api_url: Type.Optional(Type.String({ minLength: 1 })), auth_token: Type.Optional(Type.String({ minLength: 1 })) }, { additionalProperties: false }),
+      response: { 200: Type.Null(), ...errorResponses },
+    },
+  }, async (req, reply) => {
+    const p = need(ctx, req, ['proxy']);
+    if (req.body.api_url === undefined && req.body.auth_token === undefined) throw badRequest('Give api_url and/or auth_token to change');
+    if (req.body.api_url !== undefined) {
+      let u: URL | null = null;
+      try {
+        u = new URL(req.body.api_url);
+      } catch {
+        // reported below
+      }
+      if (!u || (u.protocol !== 'http:' && u.protocol !== 'https:')) throw badRequest(`api_url must be an http(s) URL, not ${JSON.stringify(req.body.api_url)}`);
+    }
+    try {
+      await ctx.proxy.reconfigure(req.body);
+    } catch (err) {
+      throw badRequest(`Cannot use that proxy: ${(err as Error).message}`);
+    }
+    req.log.warn({ actor: p.name, api_url: req.body.api_url }, 'proxy API changed through the API');
     return reply.code(200).send();
   });
 

@@ -77,6 +77,11 @@ export class ChpClient {
     this.#agent = new Agent({ keepAlive: true, maxSockets: 10 });
   }
 
+  /** The token this client sends (kept when the hub is pointed at another proxy API). */
+  get authToken(): string | null {
+    return this.#token;
+  }
+
   /** One request; resolves with any HTTP status, rejects (ProxyApiError) only when nothing answered. */
   async request(method: string, path: string, body?: unknown, timeoutMs = this.#timeoutMs): Promise<ChpReply> {
     try {

@@ -46,11 +46,40 @@ export class HubProxy {
       onRestart: async () => void (await this.sync()),
     });
     await this.#proxy.start();
+    this.#watch(this.#proxy);
+  }
+
+  #watch(proxy: ChpProxy): void {
+    const { config, log } = this.#opts;
+    this.#checker?.stop();
     this.#checker = startRouteChecker({
-      proxy: this.#proxy, log, intervalSeconds: config.proxy.check_routes_interval,
+      proxy, log, intervalSeconds: config.proxy.check_routes_interval,
       // Like JupyterHub's default hub_routespec, the hub takes everything no other route claims.
       wanted: async () => ({ ...hubRoute(this.#hubTarget), ...(await this.#opts.wanted()) }),
     });
+  }
+
+  /**
+   * Points the hub at a proxy API elsewhere (PATCH /hub/api/proxy), as JupyterHub allows when an admin
+   * moves the proxy: from then on it is treated as external (never launched or stopped by the hub).
+   */
+  async reconfigure(change: { api_url?: string; auth_token?: string }): Promise<void> {
+    const { config, baseUrl, stateDir, log } = this.#opts;
+    const current = this.#live();
+    const proxy = createProxy({
+      config: {
+        ...config.proxy,
+        should_start: false,
+        api_url: change.api_url ?? current.client.apiUrl,
+        auth_token: change.auth_token ?? current.client.authToken ?? null,
+      },
+      bindUrl: config.bind_url, hubUrl: this.#hubTarget, baseUrl, stateDir, log,
+    });
+    await proxy.start();
+    await current.stop();
+    this.#proxy = proxy;
+    this.#watch(proxy);
+    await this.sync();
   }
 
   async addRoute(routespec: string, target: string, data: Record<string, unknown>): Promise<void> {

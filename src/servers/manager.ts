@@ -154,15 +154,19 @@ export class ServerManager {
       await updateSpawner(k, row.id, { server_url: url, state: JSON.stringify(spawner.state()), oauth_client_id: clientId });
       if (entry.cancelled) throw new Error('the start was cancelled');
       await waitForHttp(`${url.replace(/\/$/, '')}${prefix}api`, config.spawner.http_timeout * 1000, async () => !entry.cancelled && (await spawner.poll()) === null);
+      const routeStart = Date.now();
       await this.#routes.addRoute(prefix, url, { user: user.name, server_name: server });
+      this.#ctx.metrics.proxyAddDuration.observe({ status: 'success' }, (Date.now() - routeStart) / 1000);
       entry.pending = null;
       await updateSpawner(k, row.id, { pending: null });
       this.#ctx.permissionsChanged();
       log.info({ server: logName, url, seconds: (Date.now() - started) / 1000 }, 'server ready');
+      this.#ctx.metrics.spawnDuration.observe({ status: 'success' }, (Date.now() - started) / 1000);
       entry.progress.push({ progress: 100, ready: true, message: `Server ready at ${prefix}`, html_message: `Server ready at <a href="${prefix}">${prefix}</a>`, url: prefix });
     } catch (err) {
       const message = (err as Error).message;
       log.warn({ server: logName, err: message }, 'server failed to start');
+      this.#ctx.metrics.spawnDuration.observe({ status: 'failure' }, (Date.now() - started) / 1000);
       entry.progress.push({ progress: 100, failed: true, message: `Spawn failed: ${message}` });
       this.#failed.set(this.#key(user.id, server), entry.progress);
       await this.#cleanup(entry, 'start failed');
@@ -223,10 +227,12 @@ export class ServerManager {
       await entry.spawner?.stop().catch(() => {});
       return;
     }
+    const stopStart = Date.now();
     const row = await findSpawner(k, user.id, server);
     if (row) await updateSpawner(k, row.id, { pending: 'stop' });
     try {
       await this.#routes.deleteRoute(prefix);
+      this.#ctx.metrics.proxyDeleteDuration.observe({ status: 'success' }, (Date.now() - stopStart) / 1000);
     } catch (err) {
       log.warn({ server: serverLogName(user.name, server), err: (err as Error).message }, 'could not remove the proxy route');
     }
@@ -242,6 +248,7 @@ export class ServerManager {
     if (row) await updateSpawner(k, row.id, { server_url: null, pending: null, started: null, state: '{}', last_activity: isoNow() });
     this.#active.delete(this.#key(user.id, server));
     this.#ctx.permissionsChanged();
+    this.#ctx.metrics.stopDuration.observe({ status: 'success' }, (Date.now() - stopStart) / 1000);
     log.info({ server: serverLogName(user.name, server), why }, 'server stopped');
   }
 
