@@ -1,4 +1,5 @@
 import pino, { type Logger } from 'pino';
+import { prettyStream } from './log-pretty.ts';
 
 /** Structured JSON logs; secrets are redacted wherever they might be attached to a log object. */
 export function createLogger(level: string, destination?: pino.DestinationStream): Logger {
@@ -12,6 +13,12 @@ export function createLogger(level: string, destination?: pino.DestinationStream
         censor: '[redacted]',
       },
     },
-    destination ?? pino.destination({ dest: 1, sync: false }),
+    destination ?? defaultDestination(),
   );
+}
+
+/** JSON for machines; readable lines when a person watches a terminal (TSHUB_LOG_FORMAT=json|pretty overrides). */
+function defaultDestination(): pino.DestinationStream {
+  const format = process.env.TSHUB_LOG_FORMAT ?? (process.stdout.isTTY ? 'pretty' : 'json');
+  return format === 'pretty' ? prettyStream() : pino.destination({ dest: 1, sync: false });
 }
