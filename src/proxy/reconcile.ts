@@ -69,7 +69,7 @@ async function reconcileOnce(proxy: Proxy, wanted: Record<string, WantedRoute>, 
   for (const [spec, w] of want) {
     const have = routes[spec];
     if (!have) {
-      log.warn({ routespec: spec, target: w.target }, 'adding missing route');
+      log.info({ routespec: spec, target: w.target }, 'adding missing route');
       result.added.push(spec);
     } else if (have.target !== w.target || dataDiffers(w.data, have.data)) {
       log.warn({ routespec: spec, was: have.target, target: w.target }, 'updating route');
