@@ -5,9 +5,8 @@ import type { HubContext } from '../context.ts';
 import type { GroupRow, ServiceRow, UserRow } from '../db/index.ts';
 import { missingScope, NO_ACCESS_MESSAGE, notFound } from '../lib/errors.ts';
 import { checkAccess, type Resource } from '../rbac/index.ts';
-import { findGroup } from '../repo/groups.ts';
+import { allGroupNamesByUser, findGroup } from '../repo/groups.ts';
 import { findService } from '../repo/services.ts';
-import { allGroupNamesByUser, } from '../repo/groups.ts';
 import { findUser } from '../repo/users.ts';
 
 function base(scope: string): string {
@@ -42,6 +41,19 @@ export function need(ctx: HubContext, req: FastifyRequest, anyOf: string[]): Pri
   return p;
 }
 
+/**
+ * A route's preParsing hook: refuses a request without credentials, or without any form of `anyOf`,
+ * before its body is read. Like upstream, such a request gets its 403 whatever its body holds (never a
+ * 400 about the body), and no unauthenticated client makes the hub buffer a large body. The handler
+ * still makes the full check, with the resource's filters.
+ */
+export function scopesFirst(ctx: HubContext, anyOf: string[]) {
+  return async (req: FastifyRequest, _reply: unknown, payload: unknown): Promise<unknown> => {
+    need(ctx, req, anyOf);
+    return payload;
+  };
+}
+
 export async function needUser(ctx: HubContext, req: FastifyRequest, anyOf: string[], name: string): Promise<{ p: Principal; user: UserRow }> {
   const p = requirePrincipal(ctx, req);
   if (!holdsAny(p, anyOf)) throw missingScope(anyOf);
@@ -49,6 +61,27 @@ export async function needUser(ctx: HubContext, req: FastifyRequest, anyOf: stri
   const groups = user && usesGroupFilter(p, anyOf) ? await allGroupNamesByUser(ctx.k, name) : [];
   decide(p, anyOf, user ? { kind: 'user', name, groups } : null);
   return { p, user: user! };
+}
+
+/**
+ * For creating a user that may not exist yet: a `!user=<name>` filter covers the name whether or not
+ * the user exists (upstream checks the path's name), a `!group=` filter only an existing member.
+ */
+export async function needUserName(ctx: HubContext, req: FastifyRequest, anyOf: string[], name: string): Promise<{ p: Principal; user: UserRow | undefined }> {
+  const p = requirePrincipal(ctx, req);
+  if (!holdsAny(p, anyOf)) throw missingScope(anyOf);
+  const user = await findUser(ctx.k, name);
+  const groups = user && usesGroupFilter(p, anyOf) ? await allGroupNamesByUser(ctx.k, name) : [];
+  if (checkAccess(p.scopes, anyOf, { kind: 'user', name, groups }) !== 'ok') throw notFound(NO_ACCESS_MESSAGE);
+  return { p, user };
+}
+
+/** For creating a group: a `!group=<name>` filter covers the name before the group exists. */
+export function needGroupName(ctx: HubContext, req: FastifyRequest, anyOf: string[], name: string): Principal {
+  const p = requirePrincipal(ctx, req);
+  if (!holdsAny(p, anyOf)) throw missingScope(anyOf);
+  if (checkAccess(p.scopes, anyOf, { kind: 'group', name }) !== 'ok') throw notFound(NO_ACCESS_MESSAGE);
+  return p;
 }
 
 export async function needServer(ctx: HubContext, req: FastifyRequest, anyOf: string[], userName: string, server: string): Promise<{ p: Principal; user: UserRow }> {

@@ -1,17 +1,17 @@
 import { Type } from 'typebox';
 import type { Kysely } from 'kysely';
 import type { Principal } from '../auth/principal.ts';
-import { validateUsername } from '../auth/usernames.ts';
+import { normalizeUsername, validateUsername } from '../auth/usernames.ts';
 import type { HubContext } from '../context.ts';
 import type { Database, GroupRow } from '../db/index.ts';
 import type { HubServer } from '../http/server.ts';
 import { parseJson } from '../lib/json.ts';
-import { badRequest, conflict } from '../lib/errors.ts';
+import { badRequest, conflict, HubError } from '../lib/errors.ts';
 import { filterAllowsGroup, scopeFilter } from '../rbac/index.ts';
 import { addMembers, deleteGroup, findGroup, insertGroup, listGroups, membersOfGroups, removeMembers, rolesOfGroups, setGroupProperties } from '../repo/groups.ts';
-import { need, needGroup } from './access.ts';
+import { need, needGroup, needGroupName, scopesFirst } from './access.ts';
 import { pageOf, paginated } from './pagination.ts';
-import { errorResponses, GroupModel, MaybePaginated, NoContent, PaginationQuery } from './schemas.ts';
+import { errorResponses, GroupModel, IgnoredGroupKeys, MaybePaginated, NoContent, PaginationQuery } from './schemas.ts';
 
 const tags = ['groups'];
 const GroupName = Type.Object({ name: Type.String() });
@@ -41,7 +41,10 @@ async function presentGroups(db: Kysely<Database>, rows: GroupRow[], p: Principa
 /** Resolves user names to ids, or 400 naming the first unknown one; nothing is written before this passes. */
 async function userIds(db: Kysely<Database>, names: string[]): Promise<number[]> {
   const ids: number[] = [];
-  for (const name of new Set(names)) {
+  // Member names are normalized the way usernames are, as upstream does.
+  for (const name of new Set(names.map(normalizeUsername))) {
+    // A name no user can have (e.g. with a NUL, which PostgreSQL refuses as a parameter) is not looked up.
+    if (!validateUsername(name, null)) throw badRequest(`No such user: ${name}`);
     const row = await db.selectFrom('users').select('id').where('name', '=', name).executeTakeFirst();
     if (!row) throw badRequest(`No such user: ${name}`);
     ids.push(row.id);
@@ -62,15 +65,18 @@ export function registerGroupRoutes(app: HubServer, ctx: HubContext, prefix: str
     const p = need(ctx, req, ['list:groups']);
     const page = pageOf(req, ctx.config, req.query);
     const f = scopeFilter(p.scopes, 'list:groups')!;
+    // Only !group= filters can restrict a group listing; upstream refuses the others.
+    if (!f.all && (f.users.size || f.servers.size || f.services.size)) throw new HubError(403, 'list:groups can only be filtered by group');
     const { rows, total } = await listGroups(ctx.k, page, f.all ? null : f.groups);
     const items = await presentGroups(ctx.k, rows, p);
     return page.paginated ? paginated(req, page, items, total) : items;
   });
 
   app.post(`${prefix}/groups`, {
+    preParsing: scopesFirst(ctx, ['admin:groups']),
     schema: {
       tags, summary: 'Create several groups',
-      body: Type.Object({ groups: Type.Array(Type.String(), { minItems: 1 }), users: Type.Optional(Users) }, { additionalProperties: false }),
+      body: Type.Object({ groups: Type.Array(Type.String(), { minItems: 1 }), users: Type.Optional(Users), ...IgnoredGroupKeys }, { additionalProperties: false }),
       response: { 201: Type.Array(GroupModel), ...errorResponses },
     },
   }, async (req, reply) => {
@@ -102,14 +108,16 @@ export function registerGroupRoutes(app: HubServer, ctx: HubContext, prefix: str
   });
 
   app.post(`${prefix}/groups/:name`, {
+    preParsing: scopesFirst(ctx, ['admin:groups']),
     schema: {
       tags, summary: 'Create a group', params: GroupName,
-      body: Type.Optional(Type.Union([Type.Object({ users: Type.Optional(Users) }, { additionalProperties: false }), Type.Null()])),
+      body: Type.Optional(Type.Union([Type.Object({ users: Type.Optional(Users), ...IgnoredGroupKeys }, { additionalProperties: false }), Type.Null()])),
       response: { 201: GroupModel, ...errorResponses },
     },
   }, async (req, reply) => {
-    const p = need(ctx, req, ['admin:groups']);
     const name = req.params.name;
+    // A filtered admin:groups (!group=<name>) may create only the groups it names, as upstream.
+    const p = needGroupName(ctx, req, ['admin:groups'], name);
     checkGroupName(name);
     if (await findGroup(ctx.k, name)) throw conflict(`Group ${name} already exists`);
     const members = await userIds(ctx.k, req.body?.users ?? []);
@@ -135,9 +143,10 @@ export function registerGroupRoutes(app: HubServer, ctx: HubContext, prefix: str
 
   for (const method of ['post', 'delete'] as const) {
     app[method](`${prefix}/groups/:name/users`, {
+      preParsing: scopesFirst(ctx, ['groups']),
       schema: {
         tags, summary: method === 'post' ? 'Add users to a group' : 'Remove users from a group', params: GroupName,
-        body: Type.Object({ users: Users }, { additionalProperties: false }),
+        body: Type.Object({ users: Users, ...IgnoredGroupKeys }, { additionalProperties: false }),
         response: { 200: GroupModel, ...errorResponses },
       },
     }, async (req) => {
@@ -152,6 +161,7 @@ export function registerGroupRoutes(app: HubServer, ctx: HubContext, prefix: str
   }
 
   app.put(`${prefix}/groups/:name/properties`, {
+    preParsing: scopesFirst(ctx, ['groups']),
     schema: {
       tags, summary: 'Replace the properties of a group', params: GroupName,
       body: Type.Object({}, { additionalProperties: true }),

@@ -11,17 +11,26 @@ export function progressUrl(baseUrl: string, user: string, server: string): stri
 }
 
 /** JupyterHub's Server model; `state` only for callers holding admin:server_state. */
+/** Upstream's spawner.active: running, or a start or stop in flight. */
+export function serverActive(row: Pick<SpawnerRow, 'server_url' | 'pending'>): boolean {
+  return row.server_url !== null || row.pending !== null;
+}
+
+/** Upstream's spawner.ready: running and no transition in flight. */
+export function serverReady(row: Pick<SpawnerRow, 'server_url' | 'pending'>): boolean {
+  return row.server_url !== null && row.pending === null;
+}
+
 export function presentServer(baseUrl: string, user: string, row: SpawnerRow, withState: boolean) {
-  const running = row.server_url !== null;
   const model: Record<string, unknown> = {
     name: row.name,
     full_name: `${user}/${row.name}`,
     display_name: row.display_name ?? row.name,
     last_activity: row.last_activity,
     started: row.started,
-    pending: null,
-    ready: running,
-    stopped: !running,
+    pending: row.pending,
+    ready: serverReady(row),
+    stopped: !serverActive(row),
     url: serverUrl(baseUrl, user, row.name),
     user_options: parseJson<Record<string, unknown>>(row.user_options, {}),
     progress_url: progressUrl(baseUrl, user, row.name),

@@ -1,10 +1,9 @@
 import type { Kysely } from 'kysely';
 import type { Principal } from '../auth/principal.ts';
 import type { Database, SpawnerRow, UserRow } from '../db/index.ts';
-import { parseJson } from '../lib/json.ts';
 import { filterAllowsServer, filterAllowsUser, scopeFilter } from '../rbac/index.ts';
 import { groupsOfUsers, rolesOfUsers } from '../repo/users.ts';
-import { presentServer, serverUrl } from './present-server.ts';
+import { presentServer, serverReady, serverUrl } from './present-server.ts';
 
 // Which keys of the User model each scope reveals (every one also reveals kind and name).
 const FIELDS: Record<string, string[]> = {
@@ -40,7 +39,7 @@ export async function presentUsers(db: Kysely<Database>, rows: UserRow[], filter
   return rows.map((u) => {
     const userGroups = groups.get(u.id) ?? [];
     const own = spawners.get(u.id) ?? [];
-    const defaultServer = own.find((s) => s.name === '' && s.server_url !== null);
+    const defaultServer = own.find((s) => s.name === '');
     const serverFilter = filters.get('read:servers');
     const withState = filterAllowsUserOrNull(filters.get('admin:server_state'), u.name, userGroups);
     const servers: Record<string, unknown> = {};
@@ -55,11 +54,13 @@ export async function presentUsers(db: Kysely<Database>, rows: UserRow[], filter
       admin: u.admin === 1,
       roles: roles.get(u.id) ?? [],
       groups: userGroups,
-      server: defaultServer ? serverUrl(opts.baseUrl, u.name, '') : null,
-      pending: null,
+      // `server` and `pending` describe the default server: its URL once ready, its transition in flight.
+      server: defaultServer && serverReady(defaultServer) ? serverUrl(opts.baseUrl, u.name, '') : null,
+      pending: defaultServer?.pending ?? null,
       created: u.created,
       last_activity: u.last_activity,
-      auth_state: parseJson<unknown>(u.auth_state, null),
+      // A placeholder, as upstream: GET /users/{name} and PATCH fill in the stored value.
+      auth_state: null,
       user_info: null,
       servers,
     };
@@ -68,6 +69,8 @@ export async function presentUsers(db: Kysely<Database>, rows: UserRow[], filter
     for (const [scope, fields] of Object.entries(FIELDS)) {
       if (filterAllowsUserOrNull(filters.get(scope), u.name, userGroups)) for (const f of fields) keep.add(f);
     }
+    // Servers readable through a `!server=` filter alone still show, as upstream.
+    if (Object.keys(servers).length) keep.add('servers');
     return Object.fromEntries(Object.entries(model).filter(([k]) => keep.has(k)));
   });
 }
@@ -80,7 +83,8 @@ async function spawnersOf(db: Kysely<Database>, userIds: number[], includeStoppe
   const out = new Map<number, SpawnerRow[]>();
   for (let i = 0; i < userIds.length; i += 500) {
     let qb = db.selectFrom('spawners').selectAll().where('user_id', 'in', userIds.slice(i, i + 500));
-    if (!includeStopped) qb = qb.where('server_url', 'is not', null);
+    // Active servers (running, or starting or stopping) unless stopped ones are asked for too.
+    if (!includeStopped) qb = qb.where((eb) => eb.or([eb('server_url', 'is not', null), eb('pending', 'is not', null)]));
     for (const row of await qb.orderBy('name').execute()) out.set(row.user_id, [...(out.get(row.user_id) ?? []), row]);
   }
   return out;

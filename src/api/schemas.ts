@@ -123,3 +123,19 @@ export const PaginationQuery = {
 
 export const errorResponses = { 400: ErrorModel, 403: ErrorModel, 404: ErrorModel, 409: ErrorModel } as const;
 export const NoContent = Type.Null({ description: 'No content' });
+
+const ignored = (t: TSchema) => Type.Optional({ ...t, description: 'Accepted (type-checked) for compatibility with JupyterHub, and ignored.' });
+
+/** Keys JupyterHub's user-model check accepts in create bodies although create uses only `admin`. */
+export const IgnoredUserKeys = {
+  name: ignored(Type.String()),
+  groups: ignored(Type.Array(Type.Unknown())),
+  roles: ignored(Type.Array(Type.Unknown())),
+  auth_state: ignored(AnyObject),
+};
+
+/** Keys JupyterHub's group-model check accepts in group bodies besides `users`. */
+export const IgnoredGroupKeys = {
+  name: ignored(Type.String()),
+  roles: ignored(Type.Array(Type.Unknown())),
+};

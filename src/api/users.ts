@@ -2,17 +2,20 @@ import { Type } from 'typebox';
 import type { HubContext } from '../context.ts';
 import { normalizeUsername, validateUsername } from '../auth/usernames.ts';
 import { badRequest, conflict, HubError, notFound } from '../lib/errors.ts';
+import { parseJson } from '../lib/json.ts';
 import { scopeFilter } from '../rbac/index.ts';
 import { assignDefaultRoles } from '../repo/roles.ts';
 import { listUsers, type UserSort, type UserState } from '../repo/user-list.ts';
-import { deleteUser, existingUserNames, findUser, insertUser, updateUser } from '../repo/users.ts';
+import { deleteUser, existingUserNames, findUser, insertUser, insertUsersWithDefaultRoles, updateUser } from '../repo/users.ts';
 import type { HubServer } from '../http/server.ts';
-import { need, needUser } from './access.ts';
+import { need, needUser, needUserName, scopesFirst } from './access.ts';
 import { pageOf, paginated } from './pagination.ts';
 import { presentUsers, userFieldFilters } from './present-user.ts';
-import { errorResponses, MaybePaginated, NoContent, PaginationQuery, UserModel } from './schemas.ts';
+import { errorResponses, IgnoredUserKeys, MaybePaginated, NoContent, PaginationQuery, UserModel } from './schemas.ts';
 
 const tags = ['users'];
+/** Users created per transaction by POST /users (SQLite's bound-parameter limit allows a few hundred). */
+const BULK_CHUNK = 100;
 const UserName = Type.Object({ name: Type.String() });
 const READ_USER_SCOPES = ['read:users', 'read:users:name', 'read:servers', 'read:users:groups', 'read:users:activity', 'read:roles:users'];
 
@@ -78,9 +81,10 @@ export function registerUserRoutes(app: HubServer, ctx: HubContext, prefix: stri
   });
 
   app.post(`${prefix}/users`, {
+    preParsing: scopesFirst(ctx, ['admin:users']),
     schema: {
       tags, summary: 'Create several users',
-      body: Type.Object({ usernames: Type.Array(Type.String()), admin: Type.Optional(Type.Boolean()) }, { additionalProperties: false }),
+      body: Type.Object({ usernames: Type.Array(Type.String()), admin: Type.Optional(Type.Boolean()), ...IgnoredUserKeys }, { additionalProperties: false }),
       response: { 201: Type.Array(UserModel), ...errorResponses },
     },
   }, async (req, reply) => {
@@ -96,20 +100,13 @@ export function registerUserRoutes(app: HubServer, ctx: HubContext, prefix: stri
     const existing = await existingUserNames(ctx.k, normalized);
     const toCreate = [...new Set(normalized.filter((n) => !existing.has(n)))];
     if (toCreate.length === 0) throw conflict(`All ${usernames.length} users already exist`);
-    // One transaction per chunk keeps a 1,000-user request atomic per chunk without holding the
-    // database for the whole batch, so other requests are served in between.
+    // One transaction per chunk, each a couple of multi-row statements: a 1,000-user request never
+    // holds the database (or, with SQLite's synchronous driver, the event loop) for long, and other
+    // requests are served between chunks.
     const created = [];
-    for (let i = 0; i < toCreate.length; i += 100) {
-      const chunk = toCreate.slice(i, i + 100);
-      created.push(...await ctx.k.transaction().execute(async (trx) => {
-        const rows = [];
-        for (const name of chunk) {
-          const row = await insertUser(trx, name, admin);
-          await assignDefaultRoles(trx, row.id, admin);
-          rows.push(row);
-        }
-        return rows;
-      }));
+    for (let i = 0; i < toCreate.length; i += BULK_CHUNK) {
+      const chunk = toCreate.slice(i, i + BULK_CHUNK);
+      created.push(...await ctx.k.transaction().execute((trx) => insertUsersWithDefaultRoles(trx, chunk, admin)));
       await new Promise((r) => setImmediate(r));
     }
     ctx.permissionsChanged();
@@ -119,24 +116,32 @@ export function registerUserRoutes(app: HubServer, ctx: HubContext, prefix: stri
   });
 
   app.get(`${prefix}/users/:name`, {
-    schema: { tags, summary: 'Get a user', params: UserName, response: { 200: UserModel, ...errorResponses } },
+    schema: {
+      tags, summary: 'Get a user', params: UserName,
+      querystring: Type.Object({ include_stopped_servers: Type.Optional(Type.String()) }),
+      response: { 200: UserModel, ...errorResponses },
+    },
   }, async (req) => {
     const { user } = await needUser(ctx, req, READ_USER_SCOPES, req.params.name);
-    const [model] = await present(req, [user]);
+    const [model] = await present(req, [user], flagArg(req.query.include_stopped_servers));
+    // Upstream fills in the real auth_state only here (and after PATCH); listings keep null.
+    if (model && 'auth_state' in model) model.auth_state = parseJson<unknown>(user.auth_state, null);
     return model;
   });
 
   app.post(`${prefix}/users/:name`, {
+    preParsing: scopesFirst(ctx, ['admin:users']),
     schema: {
       tags, summary: 'Create a user', params: UserName,
-      body: Type.Optional(Type.Union([Type.Object({ admin: Type.Optional(Type.Boolean()) }, { additionalProperties: false }), Type.Null()])),
+      body: Type.Optional(Type.Union([Type.Object({ admin: Type.Optional(Type.Boolean()), ...IgnoredUserKeys }, { additionalProperties: false }), Type.Null()])),
       response: { 201: UserModel, ...errorResponses },
     },
   }, async (req, reply) => {
-    const p = need(ctx, req, ['admin:users']);
     const name = normalizeUsername(req.params.name);
+    // A filtered admin:users (e.g. !user=<name>) may create only the users it names, as upstream.
+    const { p, user: existing } = await needUserName(ctx, req, ['admin:users'], name);
+    if (existing) throw conflict(`User ${name} already exists`);
     if (!validateUsername(name, userNamePattern(ctx))) throw badRequest(`Invalid username: ${name}`);
-    if (await findUser(ctx.k, name)) throw conflict(`User ${name} already exists`);
     const admin = req.body?.admin ?? false;
     if (admin && !p.admin) throw new HubError(403, 'Only admins can grant admin permissions');
     const row = await ctx.k.transaction().execute(async (trx) => {
@@ -152,6 +157,7 @@ export function registerUserRoutes(app: HubServer, ctx: HubContext, prefix: stri
   });
 
   app.patch(`${prefix}/users/:name`, {
+    preParsing: scopesFirst(ctx, ['admin:users']),
     schema: {
       tags, summary: 'Rename a user, change admin, or set auth_state', params: UserName,
       body: Type.Object({
@@ -162,12 +168,11 @@ export function registerUserRoutes(app: HubServer, ctx: HubContext, prefix: stri
       response: { 200: UserModel, ...errorResponses },
     },
   }, async (req) => {
-    const p = need(ctx, req, ['admin:users']);
-    const user = await findUser(ctx.k, req.params.name);
+    const { p, user } = await needUserName(ctx, req, ['admin:users'], req.params.name);
     if (!user) throw notFound(`No such user: ${req.params.name}`);
     const data = req.body;
     let newName: string | undefined;
-    if (data.name !== undefined && data.name !== user.name) {
+    if (data.name !== undefined && normalizeUsername(data.name) !== user.name) {
       newName = normalizeUsername(data.name);
       if (!validateUsername(newName, userNamePattern(ctx))) throw badRequest(`Invalid username: ${newName}`);
       if (await findUser(ctx.k, newName)) throw badRequest(`User ${newName} already exists, username must be unique`);

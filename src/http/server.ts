@@ -1,9 +1,10 @@
-import Fastify, { LogController, type FastifyInstance, type FastifyRequest, type FastifyTypeProvider } from 'fastify';
+import Fastify, { LogController, type FastifyInstance, type FastifyReply, type FastifyRequest, type FastifyTypeProvider } from 'fastify';
 import swagger from '@fastify/swagger';
 import swaggerUi from '@fastify/swagger-ui';
 import { TypeBoxValidatorCompiler } from '@fastify/type-provider-typebox';
 import type { Static, TSchema } from 'typebox';
 import type { Logger } from 'pino';
+import { HubError } from '../lib/errors.ts';
 import { registerErrorHandling } from './errors.ts';
 import { registerJsonBodies } from './json-body.ts';
 
@@ -27,10 +28,28 @@ export interface ServerOptions {
   trustProxy: boolean;
 }
 
+const NUL_ESCAPE = /%00/i;
 const CSP = "frame-ancestors 'none'; report-uri /hub/security/csp-report";
 
 export async function createServer(opts: ServerOptions): Promise<HubServer> {
+  const apiPrefix = `${opts.baseUrl}hub/api/`;
+  const securityHeaders = (url: string) => {
+    const isApi = url.startsWith(apiPrefix) || url === apiPrefix.slice(0, -1);
+    return {
+      'X-JupyterHub-Version': opts.apiVersion,
+      'Content-Security-Policy': isApi ? `${CSP}; default-src 'none'` : CSP,
+      'X-Content-Type-Options': 'nosniff',
+    };
+  };
   const app = Fastify({
+    // URLs the router cannot take (bad percent-encoding, a path segment over maxParamLength) get our
+    // JSON error shape and headers too, instead of Fastify's own body.
+    frameworkErrors: (err, req, reply) => {
+      const tooLong = err.code === 'FST_ERR_MAX_PARAM_LENGTH';
+      const status = tooLong ? 414 : 400;
+      const message = tooLong ? 'URI Too Long' : 'Invalid URL';
+      void (reply as unknown as FastifyReply).headers(securityHeaders(req.url)).code(status).type('application/json').send({ status, message });
+    },
     loggerInstance: opts.log,
     // We log one line per request ourselves (onResponse), without headers that may carry secrets.
     logController: new LogController({ disableRequestLogging: true }),
@@ -41,16 +60,16 @@ export async function createServer(opts: ServerOptions): Promise<HubServer> {
   }).withTypeProvider<HubTypeProvider>();
   app.setValidatorCompiler(TypeBoxValidatorCompiler);
 
-  const apiPrefix = `${opts.baseUrl}hub/api/`;
   app.addHook('onRequest', async (req, reply) => {
-    reply.header('X-JupyterHub-Version', opts.apiVersion);
-    const isApi = req.url.startsWith(apiPrefix) || req.url === apiPrefix.slice(0, -1);
-    reply.header('Content-Security-Policy', isApi ? `${CSP}; default-src 'none'` : CSP);
-    reply.header('X-Content-Type-Options', 'nosniff');
+    reply.headers(securityHeaders(req.url));
+    // No name, path or filter may hold a NUL character, and PostgreSQL refuses one in any text
+    // parameter: answer 400 here rather than a database error later.
+    if (NUL_ESCAPE.test(req.url)) throw new HubError(400, 'Invalid URL');
   });
   app.addHook('onResponse', async (req: FastifyRequest, reply) => {
-    // One line per request, never with the Authorization header or a query string's secrets.
-    req.log.info({ method: req.method, path: req.routeOptions.url ?? req.url.split('?')[0], status: reply.statusCode, ms: Math.round(reply.elapsedTime) }, 'request');
+    // One line per request, never with the Authorization header or a query string's secrets. The path
+    // is the route's pattern; an unmatched path is left out, as it may hold anything (even a token).
+    req.log.info({ method: req.method, path: req.routeOptions.url ?? '(no route)', status: reply.statusCode, ms: Math.round(reply.elapsedTime) }, 'request');
   });
 
   registerJsonBodies(app);

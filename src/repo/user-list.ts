@@ -27,9 +27,19 @@ function filtered(db: K, q: UserListQuery): SelectQueryBuilder<Database, 'users'
     qb = qb.where(sql<boolean>`lower(users.name) like ${pattern} escape '\\'`);
   }
   if (q.state) {
-    // A server is running while its spawner row has a server URL.
-    const running = db.selectFrom('spawners').select('spawners.user_id').where('spawners.server_url', 'is not', null);
-    qb = q.state === 'inactive' ? qb.where('users.id', 'not in', running) : qb.where('users.id', 'in', running);
+    // Active: a server running, starting or stopping. Ready: a server running with nothing in flight.
+    // Inactive: no active server at all.
+    const active = db
+      .selectFrom('spawners')
+      .select('spawners.user_id')
+      .where((eb) => eb.or([eb('spawners.server_url', 'is not', null), eb('spawners.pending', 'is not', null)]));
+    const ready = db
+      .selectFrom('spawners')
+      .select('spawners.user_id')
+      .where('spawners.server_url', 'is not', null)
+      .where('spawners.pending', 'is', null);
+    if (q.state === 'inactive') qb = qb.where('users.id', 'not in', active);
+    else qb = qb.where('users.id', 'in', q.state === 'ready' ? ready : active);
   }
   if (q.visible) {
     const { users, groups } = q.visible;

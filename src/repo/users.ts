@@ -31,6 +31,26 @@ export async function insertUser(db: K, name: string, admin: boolean): Promise<U
     .executeTakeFirstOrThrow();
 }
 
+/**
+ * Creates several users at once, each with the default roles (`user`, and `admin` when flagged), in
+ * two statements: the bulk API's fast path. Names must be new; returns the rows in the given order.
+ */
+export async function insertUsersWithDefaultRoles(db: K, names: string[], admin: boolean): Promise<UserRow[]> {
+  if (names.length === 0) return [];
+  const created = isoNow();
+  const rows = await db
+    .insertInto('users')
+    .values(names.map((name) => ({ name, admin: admin ? 1 : 0, created, last_activity: null, auth_state: null, cookie_id: randomUUID() })))
+    .returningAll()
+    .execute();
+  const roleNames = admin ? ['user', 'admin'] : ['user'];
+  const roles = await db.selectFrom('roles').select('id').where('name', 'in', roleNames).execute();
+  const grants = rows.flatMap((u) => roles.map((r) => ({ user_id: u.id, role_id: r.id })));
+  if (grants.length) await db.insertInto('user_role_map').values(grants).onConflict((oc) => oc.doNothing()).execute();
+  const byName = new Map(rows.map((r) => [r.name, r]));
+  return names.map((n) => byName.get(n)!);
+}
+
 export async function updateUser(db: K, id: number, changes: { name?: string; admin?: boolean; auth_state?: string | null }): Promise<void> {
   const values: Record<string, unknown> = {};
   if (changes.name !== undefined) values.name = changes.name;
