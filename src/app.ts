@@ -94,7 +94,7 @@ export class Hub {
     servers = new ServerManager(ctx, spawnerFactory(config.spawner), proxy);
     ctx.servers = servers;
 
-    const server = await createServer({ log, baseUrl, bodyLimit: config.max_body_size, apiVersion: API_VERSION, trustProxy: true });
+    const server = await createServer({ log, baseUrl, bodyLimit: config.max_body_size, apiVersion: API_VERSION, trustProxy: 'loopback' });
     const apiPrefix = `${baseUrl}hub/api`;
     const metricsPath = `${baseUrl}hub/metrics`;
     const routes: Hub['routes'] = [];

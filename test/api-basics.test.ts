@@ -34,4 +34,12 @@ describe('hub API basics', () => {
     assert.match(r.json.token_id, /^a\d+$/);
     assert.ok(r.json.scopes.includes('admin:users'));
   });
+
+  test('OPTIONS on the API root and below answers 200 with the CORS headers', async () => {
+    for (const path of ['hub/api', 'hub/api/users']) {
+      const r = await h.request('OPTIONS', path, { token: null });
+      assert.equal(r.status, 200, path);
+      assert.match(r.headers.get('access-control-allow-headers') ?? '', /authorization/);
+    }
+  });
 });

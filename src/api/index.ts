@@ -20,9 +20,11 @@ export function registerApi(app: HubServer, ctx: HubContext, prefix: string): vo
   registerServiceRoutes(app, ctx, prefix);
   registerProxyRoutes(app, ctx, prefix);
   // CORS preflight: JupyterHub answers OPTIONS on every API path.
-  app.options(`${prefix}/*`, { schema: { hide: true } }, async (_req, reply) => {
-    reply.header('Access-Control-Allow-Headers', 'accept, content-type, authorization, x-xsrftoken');
-    reply.header('Access-Control-Allow-Methods', 'GET, POST, PUT, PATCH, DELETE, OPTIONS');
-    return reply.code(200).send();
-  });
+  for (const path of [prefix, `${prefix}/*`]) {
+    app.options(path, { schema: { hide: true } }, async (_req, reply) => {
+      reply.header('Access-Control-Allow-Headers', 'accept, content-type, authorization, x-xsrftoken');
+      reply.header('Access-Control-Allow-Methods', 'GET, POST, PUT, PATCH, DELETE, OPTIONS');
+      return reply.code(200).send();
+    });
+  }
 }

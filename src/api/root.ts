@@ -8,6 +8,7 @@ import { need } from './access.ts';
 import { presentServices } from './present-service.ts';
 import { presentUsers, userFieldFilters } from './present-user.ts';
 import { errorResponses } from './schemas.ts';
+import { flagArg } from './users.ts';
 
 export function registerRootRoutes(app: HubServer, ctx: HubContext, prefix: string): void {
   app.get(`${prefix}/`, {
@@ -38,6 +39,7 @@ export function registerRootRoutes(app: HubServer, ctx: HubContext, prefix: stri
   app.get(`${prefix}/user`, {
     schema: {
       tags: ['hub'], summary: 'Identify the caller (whoami)',
+      querystring: Type.Object({ include_stopped_servers: Type.Optional(Type.String()) }),
       response: { 200: Type.Object({ kind: Type.String(), name: Type.String(), scopes: Type.Array(Type.String()), token_id: Type.Union([Type.String(), Type.Null()]), session_id: Type.Union([Type.String(), Type.Null()]) }, { additionalProperties: true }), ...errorResponses },
     },
   }, async (req) => {
@@ -48,7 +50,7 @@ export function registerRootRoutes(app: HubServer, ctx: HubContext, prefix: stri
     const withIdentify = { ...p, scopes: new Set([...p.scopes, ...identifyScopes(who)]) };
     let model: Record<string, unknown>;
     if (p.kind === 'user') {
-      [model] = (await presentUsers(ctx.k, [p.user!], userFieldFilters(withIdentify), { baseUrl: ctx.baseUrl, includeStoppedServers: false })) as [Record<string, unknown>];
+      [model] = (await presentUsers(ctx.k, [p.user!], userFieldFilters(withIdentify), { baseUrl: ctx.baseUrl, includeStoppedServers: flagArg(req.query.include_stopped_servers) })) as [Record<string, unknown>];
     } else {
       const service = (await findService(ctx.k, p.name))!;
       [model] = (await presentServices(ctx, [service], withIdentify)) as [Record<string, unknown>];

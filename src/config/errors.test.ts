@@ -157,3 +157,14 @@ describe('services', () => {
     assert.match(msg, /services\[2\]\.name in the given config: duplicate service name "a" \(also services\[0\]\)/);
   });
 });
+
+describe('config tokens in tshub format', () => {
+  it('refuses one whose checksum is wrong, without printing it', async () => {
+    const { generateToken } = await import('../tokens/format.ts');
+    const good = generateToken();
+    const bad = good.slice(0, -1) + (good.endsWith('a') ? 'b' : 'a');
+    assert.doesNotThrow(() => buildConfig({ api_tokens: { [good]: 'ada' } }));
+    assert.throws(() => buildConfig({ api_tokens: { [bad]: 'ada' } }), (err: Error) => /wrong checksum/.test(err.message) && !err.message.includes(bad));
+    assert.throws(() => buildConfig({ services: [{ name: 's', api_token: bad }] }), /services\[0\]\.api_token/);
+  });
+});

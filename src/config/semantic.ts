@@ -1,6 +1,7 @@
 import { displayPath, REDACTED } from './errors.ts';
 import type { PathSegment, Problem } from './errors.ts';
 import type { Config } from './schema.ts';
+import { hasValidChecksum, looksGenerated } from '../tokens/format.ts';
 
 // Rules that span several keys, checked once every key has the right type.
 
@@ -33,6 +34,13 @@ export function semanticProblems(c: Config): Problem[] {
       out.push(problem(['services', i, 'api_token'], `the same token (${REDACTED}) is also given in ${other}; each token needs its own owner`));
     }
     owners.set(s.api_token, `services[${i}].api_token`);
+  });
+
+  // A tshub-format token with a broken checksum is refused before any lookup, so it could never work.
+  const broken = (t: string) => looksGenerated(t) && !hasValidChecksum(t);
+  if (Object.keys(c.api_tokens).some(broken)) out.push(problem(['api_tokens'], `a token starting with tshub_ has a wrong checksum (${REDACTED}); copy it again from \`tshub token\``));
+  c.services.forEach((s, i) => {
+    if (s.api_token !== null && broken(s.api_token)) out.push(problem(['services', i, 'api_token'], `starts with tshub_ but has a wrong checksum (${REDACTED})`));
   });
 
   if (c.api_page_default_limit > c.api_page_max_limit) {

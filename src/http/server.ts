@@ -25,7 +25,8 @@ export interface ServerOptions {
   baseUrl: string;
   bodyLimit: number;
   apiVersion: string;
-  trustProxy: boolean;
+  /** Which peers' X-Forwarded-* headers to believe (proxy-addr syntax), e.g. 'loopback' for a local proxy. */
+  trustProxy: string;
 }
 
 const NUL_ESCAPE = /%00/i;
