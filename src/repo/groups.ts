@@ -1,5 +1,6 @@
 import type { Kysely } from 'kysely';
 import type { Database, GroupRow } from '../db/index.ts';
+import { namesById } from './names-by-id.ts';
 
 type K = Kysely<Database>;
 
@@ -27,40 +28,28 @@ export async function setGroupProperties(db: K, id: number, properties: Record<s
   await db.updateTable('groups').set({ properties: JSON.stringify(properties) }).where('id', '=', id).execute();
 }
 
-export async function membersOfGroups(db: K, groupIds: number[]): Promise<Map<number, string[]>> {
-  const out = new Map<number, string[]>();
-  if (groupIds.length === 0) return out;
-  const rows = await db
-    .selectFrom('user_group_map')
-    .innerJoin('users', 'users.id', 'user_group_map.user_id')
-    .select(['user_group_map.group_id as gid', 'users.name as name'])
-    .where('user_group_map.group_id', 'in', groupIds)
-    .orderBy('users.name')
-    .execute();
-  for (const r of rows) {
-    const list = out.get(r.gid) ?? [];
-    list.push(r.name);
-    out.set(r.gid, list);
-  }
-  return out;
+export function membersOfGroups(db: K, groupIds: number[]): Promise<Map<number, string[]>> {
+  return namesById(groupIds, (chunk) =>
+    db
+      .selectFrom('user_group_map')
+      .innerJoin('users', 'users.id', 'user_group_map.user_id')
+      .select(['user_group_map.group_id as id', 'users.name as name'])
+      .where('user_group_map.group_id', 'in', chunk)
+      .orderBy('users.name')
+      .execute(),
+  );
 }
 
-export async function rolesOfGroups(db: K, groupIds: number[]): Promise<Map<number, string[]>> {
-  const out = new Map<number, string[]>();
-  if (groupIds.length === 0) return out;
-  const rows = await db
-    .selectFrom('group_role_map')
-    .innerJoin('roles', 'roles.id', 'group_role_map.role_id')
-    .select(['group_role_map.group_id as gid', 'roles.name as name'])
-    .where('group_role_map.group_id', 'in', groupIds)
-    .orderBy('roles.name')
-    .execute();
-  for (const r of rows) {
-    const list = out.get(r.gid) ?? [];
-    list.push(r.name);
-    out.set(r.gid, list);
-  }
-  return out;
+export function rolesOfGroups(db: K, groupIds: number[]): Promise<Map<number, string[]>> {
+  return namesById(groupIds, (chunk) =>
+    db
+      .selectFrom('group_role_map')
+      .innerJoin('roles', 'roles.id', 'group_role_map.role_id')
+      .select(['group_role_map.group_id as id', 'roles.name as name'])
+      .where('group_role_map.group_id', 'in', chunk)
+      .orderBy('roles.name')
+      .execute(),
+  );
 }
 
 export async function addMembers(db: K, groupId: number, userIds: number[]): Promise<void> {

@@ -2,6 +2,7 @@ import { randomUUID } from 'node:crypto';
 import type { Kysely } from 'kysely';
 import type { Database, UserRow } from '../db/index.ts';
 import { isoNow } from '../lib/time.ts';
+import { namesById } from './names-by-id.ts';
 
 type K = Kysely<Database>;
 
@@ -69,44 +70,30 @@ export async function countUsers(db: K): Promise<number> {
   return Number(r.n);
 }
 
-/** Group names per user id, for a page of users in one query. */
-export async function groupsOfUsers(db: K, userIds: number[]): Promise<Map<number, string[]>> {
-  const out = new Map<number, string[]>();
-  if (userIds.length === 0) return out;
-  for (let i = 0; i < userIds.length; i += 500) {
-    const rows = await db
+/** Group names per user id, for a page of users. */
+export function groupsOfUsers(db: K, userIds: number[]): Promise<Map<number, string[]>> {
+  return namesById(userIds, (chunk) =>
+    db
       .selectFrom('user_group_map')
       .innerJoin('groups', 'groups.id', 'user_group_map.group_id')
-      .select(['user_group_map.user_id as uid', 'groups.name as name'])
-      .where('user_group_map.user_id', 'in', userIds.slice(i, i + 500))
+      .select(['user_group_map.user_id as id', 'groups.name as name'])
+      .where('user_group_map.user_id', 'in', chunk)
       .orderBy('groups.name')
-      .execute();
-    for (const r of rows) {
-      const list = out.get(r.uid) ?? [];
-      list.push(r.name);
-      out.set(r.uid, list);
-    }
-  }
-  return out;
+      .execute(),
+  );
 }
 
-export async function rolesOfUsers(db: K, userIds: number[]): Promise<Map<number, string[]>> {
-  const out = new Map<number, string[]>();
-  for (let i = 0; i < userIds.length; i += 500) {
-    const rows = await db
+/** Role names per user id (direct roles only, as JupyterHub's model shows). */
+export function rolesOfUsers(db: K, userIds: number[]): Promise<Map<number, string[]>> {
+  return namesById(userIds, (chunk) =>
+    db
       .selectFrom('user_role_map')
       .innerJoin('roles', 'roles.id', 'user_role_map.role_id')
-      .select(['user_role_map.user_id as uid', 'roles.name as name'])
-      .where('user_role_map.user_id', 'in', userIds.slice(i, i + 500))
+      .select(['user_role_map.user_id as id', 'roles.name as name'])
+      .where('user_role_map.user_id', 'in', chunk)
       .orderBy('roles.name')
-      .execute();
-    for (const r of rows) {
-      const list = out.get(r.uid) ?? [];
-      list.push(r.name);
-      out.set(r.uid, list);
-    }
-  }
-  return out;
+      .execute(),
+  );
 }
 
 export async function touchUserActivity(db: K, id: number, iso: string): Promise<void> {
