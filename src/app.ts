@@ -15,6 +15,7 @@ import { HubMetrics } from './metrics/registry.ts';
 import { registerMetrics } from './metrics/routes.ts';
 import { HubProxy } from './proxy/hub-proxy.ts';
 import { ServerManager } from './servers/manager.ts';
+import { serviceRoutes, ServiceSupervisor } from './services/index.ts';
 import { spawnerFactory } from './spawners/index.ts';
 import { API_VERSION, TSHUB_VERSION } from './version.ts';
 
@@ -77,7 +78,10 @@ export class Hub {
     const principals = new PrincipalCache(db.k, { customScopes: config.custom_scopes });
     const metrics = new HubMetrics(db.k);
     let servers: ServerManager | null = null;
-    const proxy = new HubProxy({ config, baseUrl, stateDir: opts.baseDir, log, wanted: () => servers!.wantedRoutes() });
+    const proxy = new HubProxy({
+      config, baseUrl, stateDir: opts.baseDir, log,
+      wanted: async () => ({ ...(await servers!.wantedRoutes()), ...(await serviceRoutes(db.k, baseUrl)) }),
+    });
     const ctx = {
       config, db, k: db.k, log, baseUrl, identifier, principals, stateDir: opts.baseDir,
       activity: new ActivityRecorder(db.k, log, config.activity_resolution),
@@ -90,9 +94,10 @@ export class Hub {
         principals.invalidate();
       },
       requestShutdown: () => opts.onShutdownRequest?.(),
-    } as Omit<HubContext, 'servers'> as HubContext;
+    } as Omit<HubContext, 'servers' | 'services'> as HubContext;
     servers = new ServerManager(ctx, spawnerFactory(config.spawner), proxy);
     ctx.servers = servers;
+    ctx.services = new ServiceSupervisor(ctx);
 
     const server = await createServer({ log, baseUrl, bodyLimit: config.max_body_size, apiVersion: API_VERSION, trustProxy: 'loopback' });
     const apiPrefix = `${baseUrl}hub/api`;
@@ -129,6 +134,7 @@ export class Hub {
     await servers.adopt();
     await this.proxy.sync();
     servers.startPolling();
+    await this.ctx.services.start(this.hubUrl);
     this.ctx.activity.start();
     log.info({ url: this.publicUrl, hub_url: this.hubUrl, version: TSHUB_VERSION }, 'tshub is running');
   }
@@ -139,6 +145,7 @@ export class Hub {
    * keep, and a proxy the hub launched is stopped too.
    */
   async stop(): Promise<void> {
+    await this.ctx.services.stop();
     await this.ctx.servers.shutdown();
     if (this.ctx.servers.activeCount() === 0) await this.proxy.terminate();
     else await this.proxy.stop();

@@ -8,6 +8,7 @@ import type { Database, Db } from './db/index.ts';
 import type { ServerManager } from './servers/manager.ts';
 import type { HubProxy } from './proxy/hub-proxy.ts';
 import type { HubMetrics } from './metrics/registry.ts';
+import type { ServiceSupervisor } from './services/index.ts';
 
 /** What request handlers share: built once by app.ts. */
 export interface HubContext {
@@ -23,6 +24,8 @@ export interface HubContext {
   principals: PrincipalCache;
   activity: ActivityRecorder;
   servers: ServerManager;
+  /** Managed services' processes and every service's health checks. */
+  services: ServiceSupervisor;
   proxy: HubProxy;
   metrics: HubMetrics;
   /** The JupyterHub API version tshub implements (clients compare it), and tshub's own. */

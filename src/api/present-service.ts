@@ -5,9 +5,10 @@ import { parseJson } from '../lib/json.ts';
 import { filterAllowsService, scopeFilter } from '../rbac/index.ts';
 import { roleNamesOf } from '../repo/roles.ts';
 
+// Upstream's access map: read:services does not reveal roles; read:services:name reveals admin.
 const FIELDS: Record<string, string[]> = {
-  'read:services': ['admin', 'roles', 'url', 'prefix', 'command', 'pid', 'info', 'display'],
-  'read:services:name': [],
+  'read:services': ['admin', 'url', 'prefix', 'command', 'pid', 'info', 'display'],
+  'read:services:name': ['admin'],
   'read:roles:services': ['roles', 'admin'],
 };
 
@@ -22,11 +23,12 @@ export async function presentServices(ctx: HubContext, rows: ServiceRow[], p: Pi
       name: s.name,
       admin: s.admin === 1,
       roles: await roleNamesOf(ctx.k, 'service', s.id),
-      url: s.url,
-      prefix: s.url ? `${ctx.baseUrl}services/${encodeURIComponent(s.name)}/` : null,
-      command: spec?.command ?? null,
-      // Managed services are not started yet (services issue), so none has a process id.
-      pid: null,
+      // Upstream's empty values when unset: '' for url and prefix, [] for command, 0 for pid.
+      url: s.url ?? '',
+      prefix: s.url ? `${ctx.baseUrl}services/${encodeURIComponent(s.name)}/` : '',
+      command: spec?.command ?? [],
+      // The process id of a running managed service; 0 otherwise, as upstream.
+      pid: ctx.services.pid(s.name) ?? 0,
       info: parseJson<Record<string, unknown>>(s.info, {}),
       display: s.display === 1,
     };

@@ -49,3 +49,45 @@ export async function upsertService(db: K, f: ServiceFields): Promise<ServiceRow
 export async function deleteService(db: K, id: number): Promise<void> {
   await db.deleteFrom('services').where('id', '=', id).execute();
 }
+
+/**
+ * Removes a service with everything that hangs on it, in one transaction: its tokens, its OAuth client
+ * with the codes and tokens that client issued to users, and the row (roles go by cascade).
+ */
+export async function deleteServiceWithRecords(db: K, row: Pick<ServiceRow, 'id' | 'oauth_client_id'>): Promise<void> {
+  await db.transaction().execute(async (trx) => {
+    await trx.deleteFrom('api_tokens').where('service_id', '=', row.id).execute();
+    if (row.oauth_client_id !== null) {
+      await trx.deleteFrom('api_tokens').where('client_id', '=', row.oauth_client_id).execute();
+      await trx.deleteFrom('oauth_codes').where('client_id', '=', row.oauth_client_id).execute();
+      await trx.deleteFrom('oauth_clients').where('identifier', '=', row.oauth_client_id).execute();
+    }
+    await trx.deleteFrom('services').where('id', '=', row.id).execute();
+  });
+}
+
+/** Live tokens of `kind` that the service owns with exactly this note (e.g. a managed run's token). */
+export async function serviceTokenIdsWithNote(db: K, serviceId: number, kind: string, note: string): Promise<number[]> {
+  const rows = await db
+    .selectFrom('api_tokens')
+    .select('id')
+    .where('service_id', '=', serviceId)
+    .where('kind', '=', kind)
+    .where('note', '=', note)
+    .where('revoked_at', 'is', null)
+    .execute();
+  return rows.map((r) => r.id);
+}
+
+/** Live config-kind tokens of services created through the API (kept when config tokens are synced). */
+export async function apiServiceConfigTokenIds(db: K): Promise<number[]> {
+  const rows = await db
+    .selectFrom('api_tokens')
+    .innerJoin('services', 'services.id', 'api_tokens.service_id')
+    .select('api_tokens.id')
+    .where('services.from_config', '=', 0)
+    .where('api_tokens.kind', '=', 'config')
+    .where('api_tokens.revoked_at', 'is', null)
+    .execute();
+  return rows.map((r) => r.id);
+}

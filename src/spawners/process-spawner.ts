@@ -4,6 +4,7 @@ import { constants } from 'node:os';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { HubError } from '../lib/errors.ts';
 import { findExecutable } from './command.ts';
+import { keptEnv, wrapRunAs } from './run-as.ts';
 import { logTail, noteInLog, openLog } from './log-file.ts';
 import { expandUsername, logFilePath } from './paths.ts';
 import { isListening, pickPort, releasePort } from './ports.ts';
@@ -28,25 +29,7 @@ export interface ProcessSpawnerOptions {
   startGraceMs?: number;
 }
 
-/**
- * The only variables a server inherits from the hub (JupyterHub's Spawner.env_keep): the hub's own
- * environment may hold secrets such as the proxy's auth token, which a user's server must not see.
- */
-const ENV_KEEP = ['PATH', 'PYTHONPATH', 'CONDA_ROOT', 'CONDA_DEFAULT_ENV', 'VIRTUAL_ENV', 'LANG', 'LC_ALL', 'JUPYTERHUB_SINGLEUSER_APP'];
-
 const KILL_WAIT_MS = 5000;
-
-let setprivPath: string | null | undefined;
-
-/**
- * util-linux's setpriv sets uid, gid and the supplementary groups and then execs the server in place
- * (same pid, unlike runuser, which stays as a parent). Node's own uid/gid spawn options cannot set
- * supplementary groups: libuv drops them all, so the server would lose e.g. a shared-data group.
- */
-function findSetpriv(): string | null {
-  setprivPath ??= findExecutable('setpriv', `${process.env.PATH ?? ''}:/usr/bin:/bin:/usr/sbin:/sbin`, '/');
-  return setprivPath;
-}
 
 function optionalInt(v: unknown, min: number): number | null {
   return typeof v === 'number' && Number.isSafeInteger(v) && v >= min ? v : null;
@@ -129,11 +112,7 @@ export abstract class ProcessSpawner implements Spawner {
 
   #environment(plan: LaunchPlan, url: string): Record<string, string> {
     const { config, user } = this.req;
-    const env: Record<string, string> = {};
-    for (const k of ENV_KEEP) {
-      const v = process.env[k];
-      if (v !== undefined) env[k] = v;
-    }
+    const env = keptEnv();
     Object.assign(env, this.req.env, plan.env);
     // jupyterhub-singleuser binds to the host and port of this URL.
     env.JUPYTERHUB_SERVICE_URL = `${url}/`;
@@ -160,20 +139,7 @@ export abstract class ProcessSpawner implements Spawner {
     // servers as root (SimpleSpawner as root, or a hub user mapped to root), so we pass it on.
     if (uid === 0 && !args.includes('--allow-root')) args.push('--allow-root');
 
-    let file = exe;
-    let argv = args;
-    let ids: { uid?: number; gid?: number } = {};
-    if (plan.runAs !== null) {
-      const { uid: u, gid, groups } = plan.runAs;
-      const setpriv = findSetpriv();
-      if (setpriv !== null) {
-        file = setpriv;
-        argv = [`--reuid=${u}`, `--regid=${gid}`, groups.length > 0 ? `--groups=${groups.join(',')}` : '--clear-groups', '--', exe, ...args];
-      } else {
-        // Without setpriv the server runs with its primary group only (see findSetpriv).
-        ids = { uid: u, gid };
-      }
-    }
+    const { file, argv, ...ids } = wrapRunAs(exe, args, plan.runAs);
 
     const cmdline = [exe, ...args].join(' ');
     const logPath = logFilePath(stateDir, user.name, serverName);
