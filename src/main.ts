@@ -1,6 +1,7 @@
 import { Command } from 'commander';
 import { ConfigError } from './config/index.ts';
 import { StartupError } from './bootstrap/index.ts';
+import { registerCull } from './cli/cull.ts';
 import { registerGenerateConfig } from './cli/generate-config.ts';
 import { registerServe } from './cli/serve.ts';
 import { registerToken } from './cli/token.ts';
@@ -17,6 +18,7 @@ registerServe(program);
 registerToken(program);
 registerUpgradeDb(program);
 registerGenerateConfig(program);
+registerCull(program);
 
 try {
   await program.parseAsync(process.argv);
