@@ -9,6 +9,7 @@ import { parseDbUrl, type Config } from './config/index.ts';
 import type { HubContext } from './context.ts';
 import { connect, migrateToLatest, type Db } from './db/index.ts';
 import { registerApi } from './api/index.ts';
+import { registerWeb } from './web/index.ts';
 import { createServer, type HubServer } from './http/server.ts';
 import { createLogger } from './lib/logger.ts';
 import { HubMetrics } from './metrics/registry.ts';
@@ -112,6 +113,7 @@ export class Hub {
     registerApi(server, ctx, apiPrefix);
     registerMetrics(server, ctx, metrics, apiPrefix);
     // Web pages and the OAuth provider register here (src/web, src/oauth).
+    await registerWeb(server, ctx);
     server.get(`${baseUrl}hub/health`, { schema: { hide: true } }, async () => ({ status: 'ok' }));
     const hub = new Hub(ctx, server, proxy, metrics, db);
     hub.routes.push(...routes);

@@ -2,11 +2,17 @@ import type { FastifyRequest } from 'fastify';
 import type { HubContext } from '../context.ts';
 import { credentialsRefused, HubError, type AuthFailure } from '../lib/errors.ts';
 import type { Principal } from './principal.ts';
+import { principalForUser, sessionIdOf, sessionUser } from './session.ts';
+import { checkXsrf } from './xsrf.ts';
 
 declare module 'fastify' {
   interface FastifyRequest {
     principal: Principal | null;
     authFailure: AuthFailure | null;
+  }
+  interface FastifyContextConfig {
+    /** false: the route authenticates browsers itself (the OAuth endpoints); the login cookie is not read here. */
+    cookieAuth?: boolean;
   }
 }
 
@@ -24,6 +30,8 @@ export async function authenticate(ctx: HubContext, req: FastifyRequest): Promis
   req.authFailure = null;
   const raw = tokenFromHeader(req);
   if (raw === null) {
+    // A token header always wins; without one, a browser may be logged in with the hub's cookie.
+    if (await authenticateCookie(ctx, req)) return;
     req.authFailure = 'credentials_missing';
     return;
   }
@@ -40,6 +48,27 @@ export async function authenticate(ctx: HubContext, req: FastifyRequest): Promis
   req.principal = principal;
   const tokenOfServer = found.row.kind === 'server';
   ctx.activity.tokenUsed(found.row.id, req.ip ?? null, principal.kind === 'user' && !tokenOfServer ? principal.id : null);
+}
+
+/**
+ * Cookie authentication for the API, as JupyterHub 4.1+: the login cookie's user with all their scopes,
+ * but only with a valid XSRF token (see xsrf.ts), and never for a POST whose body is not JSON (a
+ * cross-site HTML form can send those without any preflight). A failed XSRF check is a 403 that says so.
+ */
+async function authenticateCookie(ctx: HubContext, req: FastifyRequest): Promise<boolean> {
+  if (req.routeOptions.config?.cookieAuth === false) return false;
+  if (req.method.toUpperCase() === 'POST' && !isJson(req.headers['content-type'])) return false;
+  const user = await sessionUser(ctx, req);
+  if (!user) return false;
+  const sessionId = sessionIdOf(req);
+  checkXsrf(ctx, req, user, sessionId);
+  req.principal = await principalForUser(ctx, user, sessionId);
+  ctx.activity.userActive(user.id);
+  return true;
+}
+
+function isJson(contentType: string | undefined): boolean {
+  return (contentType ?? '').split(';')[0]!.trim().toLowerCase() === 'application/json';
 }
 
 /**

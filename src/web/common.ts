@@ -1,0 +1,60 @@
+import type { FastifyReply, FastifyRequest } from 'fastify';
+import { sessionIdOf, sessionUser } from '../auth/session.ts';
+import { setXsrfCookie, xsrfTokenFor } from '../auth/xsrf.ts';
+import type { HubContext } from '../context.ts';
+import type { UserRow } from '../db/index.ts';
+
+export interface PageSession {
+  user: UserRow;
+  sessionId: string | null;
+  xsrf: string;
+}
+
+/** The signed-in user of a page request (login cookie), with the session's XSRF token. */
+export async function pageSession(ctx: HubContext, req: FastifyRequest): Promise<PageSession | null> {
+  const user = await sessionUser(ctx, req);
+  if (!user) return null;
+  const sessionId = sessionIdOf(req);
+  return { user, sessionId, xsrf: xsrfTokenFor(ctx, req, user, sessionId) };
+}
+
+export function isNavigation(req: FastifyRequest): boolean {
+  const mode = req.headers['sec-fetch-mode'];
+  return mode === undefined || mode === 'navigate';
+}
+
+/** Sends a browser to the login page, to come back to this URL afterwards. */
+export function loginRedirect(ctx: HubContext, req: FastifyRequest, reply: FastifyReply): FastifyReply {
+  return reply.redirect(`${ctx.baseUrl}hub/login?next=${encodeURIComponent(req.url)}`, 302);
+}
+
+/**
+ * jhdata for a page, and the `_xsrf` cookie that JupyterHub's JavaScript clients read. Like upstream,
+ * the cookie is set only on navigations (a fetch must not replace it).
+ */
+export function pageData(ctx: HubContext, req: FastifyRequest, reply: FastifyReply, s: PageSession): Record<string, unknown> {
+  if (isNavigation(req)) setXsrfCookie(ctx, reply, s.xsrf, false);
+  return { base_url: `${ctx.baseUrl}hub/`, prefix: ctx.baseUrl, user: s.user.name, xsrf_token: s.xsrf };
+}
+
+/** `/user/<name>/[<server>/]`: where a server lives, as the proxy routes it. */
+export function serverUrl(baseUrl: string, user: string, server: string): string {
+  return `${baseUrl}user/${encodeURIComponent(user)}/${server ? `${encodeURIComponent(server)}/` : ''}`;
+}
+
+/** `<base>hub/<page>/<name>[/<server>]` for the spawn and spawn-pending pages. */
+export function hubServerPage(baseUrl: string, pageName: string, user: string, server: string): string {
+  return `${baseUrl}hub/${pageName}/${encodeURIComponent(user)}${server ? `/${encodeURIComponent(server)}` : ''}`;
+}
+
+export type ServerState = 'ready' | 'pending' | 'failed' | 'stopped';
+
+/** A server's state from the database (the truth), and from the manager whether its last start failed. */
+export async function serverState(ctx: HubContext, user: UserRow, server: string): Promise<ServerState> {
+  const row = await ctx.k.selectFrom('spawners').select(['server_url', 'pending']).where('user_id', '=', user.id).where('name', '=', server).executeTakeFirst();
+  if (row?.pending) return 'pending';
+  if (row?.server_url) return 'ready';
+  const log = ctx.servers?.progressOf(user.id, server);
+  if (log?.done && log.events.at(-1)?.failed) return 'failed';
+  return 'stopped';
+}

@@ -1,0 +1,31 @@
+import type { FastifyInstance } from 'fastify';
+import { loadCookieSecret } from '../auth/cookies.ts';
+import { enableSessions } from '../auth/session.ts';
+import type { HubContext } from '../context.ts';
+import { registerOAuth } from '../oauth/index.ts';
+import { registerFormParser } from './forms.ts';
+import { registerHomePage } from './home.ts';
+import { registerLoginPages } from './login.ts';
+import { registerProxyErrorPage } from './proxy-errors.ts';
+import { registerSpawnPages } from './spawn.ts';
+import { registerUserUrls } from './user-urls.ts';
+
+/**
+ * Loads the cookie secret (which turns on cookie logins for the API too), then registers the pages and
+ * the OAuth provider in their own Fastify context, where form bodies are parsed as forms. Await it:
+ * the routes exist only once the plugin has loaded.
+ */
+export async function registerWeb(app: FastifyInstance<any, any, any, any, any>, ctx: HubContext): Promise<void> {
+  const { secret, from } = loadCookieSecret(ctx.config.cookie_secret_file, ctx.stateDir);
+  ctx.log.info({ from }, 'cookie secret loaded');
+  enableSessions(ctx, secret);
+  await app.register(async (child) => {
+    registerFormParser(child);
+    registerLoginPages(child, ctx);
+    registerHomePage(child, ctx);
+    registerSpawnPages(child, ctx);
+    registerUserUrls(child, ctx);
+    registerProxyErrorPage(child, ctx);
+    registerOAuth(child, ctx);
+  });
+}

@@ -1,0 +1,111 @@
+import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
+import { authenticatePassword } from '../auth/authenticators.ts';
+import { endSession, setLoginCookies } from '../auth/session.ts';
+import { anonymousXsrfValid, setXsrfCookie, xsrfTokenFor } from '../auth/xsrf.ts';
+import type { HubContext } from '../context.ts';
+import type { UserRow } from '../db/index.ts';
+import { assignDefaultRoles } from '../repo/roles.ts';
+import { findUser, insertUser, updateUser } from '../repo/users.ts';
+import { pageSession } from './common.ts';
+import { field } from './forms.ts';
+import { html, page, raw, sendPage } from './html.ts';
+import { safeNextUrl } from './next-url.ts';
+
+const INVALID_LOGIN = 'Invalid username or password';
+
+/** The user row for a name the authenticator accepted: created on first login, promoted if listed as admin. */
+async function userForLogin(ctx: HubContext, name: string): Promise<UserRow> {
+  const admin = ctx.config.authenticator.admin_users.includes(name);
+  let user = await findUser(ctx.k, name);
+  if (!user) {
+    try {
+      user = await insertUser(ctx.k, name, admin);
+    } catch (err) {
+      // Two first logins at once: the other one created the row.
+      user = await findUser(ctx.k, name);
+      if (!user) throw err;
+    }
+    await assignDefaultRoles(ctx.k, user.id, user.admin === 1);
+    ctx.permissionsChanged();
+    ctx.log.info({ user: name, admin }, 'user created at first login');
+  } else if (admin && user.admin !== 1) {
+    // As upstream: an authenticator that says "admin" makes the user admin; it never demotes.
+    await updateUser(ctx.k, user.id, { admin: true });
+    await assignDefaultRoles(ctx.k, user.id, true);
+    ctx.permissionsChanged();
+    user = { ...user, admin: 1 };
+  }
+  return user;
+}
+
+function loginForm(ctx: HubContext, req: FastifyRequest, reply: FastifyReply, status: number, opts: { error?: string; username?: string }): FastifyReply {
+  const token = xsrfTokenFor(ctx, req, null);
+  setXsrfCookie(ctx, reply, token, true);
+  const next = safeNextUrl((req.query as Record<string, unknown>).next, ctx.baseUrl, req);
+  const action = `${ctx.baseUrl}hub/login${next ? `?next=${encodeURIComponent(next)}` : ''}`;
+  const username = opts.username ?? '';
+  const passwordRequired = ctx.config.authenticator.password !== null;
+  const body = html`
+<h1>Sign in</h1>
+<form method="post" action="${action}" ${opts.error ? raw('aria-describedby="login-error"') : ''}>
+  ${opts.error ? html`<p id="login-error" class="error" role="alert">${opts.error}</p>` : ''}
+  <input type="hidden" name="_xsrf" value="${token}">
+  <label for="username_input">Username</label>
+  <input type="text" id="username_input" name="username" value="${username}" autocomplete="username"
+    autocapitalize="none" autocorrect="off" spellcheck="false" required ${username ? '' : 'autofocus'}>
+  <label for="password_input">Password</label>
+  <input type="password" id="password_input" name="password" autocomplete="current-password"
+    ${passwordRequired ? 'required' : ''} ${username ? 'autofocus' : ''}>
+  <button type="submit" id="login_submit">Sign in</button>
+</form>`;
+  return sendPage(reply, status, page({ title: 'Sign in', baseUrl: ctx.baseUrl, body }));
+}
+
+export function registerLoginPages(app: FastifyInstance<any, any, any, any, any>, ctx: HubContext): void {
+  const base = ctx.baseUrl;
+  const home = `${base}hub/home`;
+  const hide = { schema: { hide: true } };
+  const nextOr = (req: FastifyRequest, fallback: string) => safeNextUrl((req.query as Record<string, unknown>).next, base, req) ?? fallback;
+
+  // JupyterHub's prefix redirect: the bare public URL is the hub's.
+  if (base !== '/') app.get(base.slice(0, -1), hide, async (_req, reply) => reply.redirect(`${base}hub/`, 302));
+  app.get(base, hide, async (_req, reply) => reply.redirect(`${base}hub/`, 302));
+
+  app.get(`${base}hub/`, hide, async (req, reply) => {
+    const s = await pageSession(ctx, req);
+    return reply.redirect(s ? home : `${base}hub/login`, 302);
+  });
+
+  app.get(`${base}hub/login`, hide, async (req, reply) => {
+    if (await pageSession(ctx, req)) return reply.redirect(nextOr(req, home), 302);
+    const username = (req.query as Record<string, unknown>).username;
+    return loginForm(ctx, req, reply, 200, { username: typeof username === 'string' ? username : '' });
+  });
+
+  app.post(`${base}hub/login`, hide, async (req, reply) => {
+    const username = field(req.body, 'username')?.trim() ?? '';
+    if (!anonymousXsrfValid(ctx, req, field(req.body, '_xsrf'))) {
+      req.log.warn({ path: req.url.split('?')[0] }, 'login form refused: XSRF check failed');
+      return loginForm(ctx, req, reply, 403, { error: 'This sign-in form has expired or was not sent by this site (XSRF check failed). Please try again.', username });
+    }
+    const name = await authenticatePassword(ctx, { username, password: field(req.body, 'password') ?? '' });
+    if (!name) {
+      req.log.warn({ user: username.slice(0, 64) }, 'failed login');
+      return loginForm(ctx, req, reply, 403, { error: INVALID_LOGIN, username });
+    }
+    const user = await userForLogin(ctx, name);
+    setLoginCookies(ctx, reply, user);
+    ctx.activity.userActive(user.id);
+    req.log.info({ user: user.name }, 'user logged in');
+    return reply.redirect(nextOr(req, home), 302);
+  });
+
+  // GET as upstream (a link in every page's header); POST for forms that prefer it.
+  const logout = async (req: FastifyRequest, reply: FastifyReply) => {
+    const { user, revoked } = await endSession(ctx, req, reply);
+    if (user) req.log.info({ user: user.name, revoked_tokens: revoked }, 'user logged out');
+    return reply.header('Cache-Control', 'no-store').redirect(`${base}hub/login`, 302);
+  };
+  app.get(`${base}hub/logout`, hide, logout);
+  app.post(`${base}hub/logout`, hide, logout);
+}
