@@ -16,6 +16,7 @@ import { HubMetrics } from './metrics/registry.ts';
 import { registerMetrics } from './metrics/routes.ts';
 import { HubProxy } from './proxy/hub-proxy.ts';
 import { ServerManager } from './servers/manager.ts';
+import { startProxyActivitySync } from './servers/proxy-activity.ts';
 import { serviceRoutes, ServiceSupervisor } from './services/index.ts';
 import { spawnerFactory } from './spawners/index.ts';
 import { API_VERSION, TSHUB_VERSION } from './version.ts';
@@ -52,6 +53,7 @@ export class Hub {
   /** Where the hub itself listens (ports resolved when config says 0), and the public URL (the proxy). */
   hubUrl = '';
   publicUrl = '';
+  #stopActivitySync: (() => void) | null = null;
 
   private constructor(ctx: HubContext, server: HubServer, proxy: HubProxy, metrics: HubMetrics, db: Db) {
     this.ctx = ctx;
@@ -136,6 +138,7 @@ export class Hub {
     await servers.adopt();
     await this.proxy.sync();
     servers.startPolling();
+    this.#stopActivitySync = startProxyActivitySync(this.ctx.k, this.proxy, config.last_activity_interval, log);
     await this.ctx.services.start(this.hubUrl);
     this.ctx.activity.start();
     log.info({ url: this.publicUrl, hub_url: this.hubUrl, version: TSHUB_VERSION }, 'tshub is running');
@@ -147,6 +150,7 @@ export class Hub {
    * keep, and a proxy the hub launched is stopped too.
    */
   async stop(): Promise<void> {
+    this.#stopActivitySync?.();
     await this.ctx.services.stop();
     await this.ctx.servers.shutdown();
     if (this.ctx.servers.activeCount() === 0) await this.proxy.terminate();

@@ -51,6 +51,7 @@ export const hubProperties = {
   slow_spawn_timeout: int(10, 'Seconds a start request waits before answering 202 and letting the spawn go on in the background.'),
   slow_stop_timeout: int(10, 'Seconds a stop request waits before answering 202 and letting the stop go on in the background.'),
   activity_resolution: int(30, 'Seconds below which activity updates (last_activity, token last used) are not written again.'),
+  last_activity_interval: int(300, 'Seconds between reads of the proxy\'s per-route traffic times into users\' and servers\' last_activity (what the idle culler sees).', 1),
   cleanup_servers: bool(false, 'Stop all single-user servers when the hub shuts down.'),
   // Key rules go in propertyNames (standard JSON Schema, which TypeBox checks too) rather than in
   // a key pattern with additionalProperties: false, which TypeBox's Value.Default trips over.
