@@ -1,6 +1,4 @@
 import { Command } from 'commander';
-import { ConfigError } from './config/index.ts';
-import { StartupError } from './bootstrap/index.ts';
 import { registerCull } from './cli/cull.ts';
 import { registerGenerateConfig } from './cli/generate-config.ts';
 import { registerServe } from './cli/serve.ts';
@@ -23,7 +21,9 @@ registerCull(program);
 try {
   await program.parseAsync(process.argv);
 } catch (err) {
-  if (err instanceof ConfigError || err instanceof StartupError) {
+  // Matched by name so that loading this entry point does not load the config or database code:
+  // each command imports what it needs when it runs (`tshub cull` needs neither).
+  if (err instanceof Error && (err.name === 'ConfigError' || err.name === 'StartupError')) {
     process.stderr.write(`tshub: ${err.message}\n`);
     process.exit(1);
   }

@@ -8,7 +8,9 @@ import { allRoles, deleteRole, grantRole, holdersOfRole, revokeRole, upsertRole,
 import { findService } from '../repo/services.ts';
 import { findUser, insertUser, updateUser } from '../repo/users.ts';
 
-export class StartupError extends Error {}
+export class StartupError extends Error {
+  override name = 'StartupError';
+}
 
 type K = Kysely<Database>;
 

@@ -1,5 +1,5 @@
 import type { Command } from 'commander';
-import { loadConfig, type LoadedConfig } from '../config/index.ts';
+import type { LoadedConfig } from '../config/index.ts';
 
 export interface ConfigFlags {
   config?: string;
@@ -19,5 +19,6 @@ export async function configFrom(flags: ConfigFlags, extra: Record<string, unkno
   const overrides: Record<string, unknown> = { ...extra };
   if (flags.dbUrl) overrides.db_url = flags.dbUrl;
   if (flags.logLevel) overrides.log_level = flags.logLevel;
+  const { loadConfig } = await import('../config/index.ts');
   return loadConfig({ file: flags.config ?? null, env: process.env, flags: overrides });
 }

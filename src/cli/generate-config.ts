@@ -1,11 +1,11 @@
 import type { Command } from 'commander';
-import { generateConfigText } from '../config/index.ts';
 
 export function registerGenerateConfig(program: Command): void {
   program
     .command('generate-config')
     .description('print a commented config file with every key and its default')
-    .action(() => {
+    .action(async () => {
+      const { generateConfigText } = await import('../config/index.ts');
       process.stdout.write(generateConfigText());
     });
 }

@@ -1,6 +1,4 @@
 import type { Command } from 'commander';
-import { Hub } from '../app.ts';
-import { createLogger } from '../lib/logger.ts';
 import { configFrom, withConfigOptions, type ConfigFlags } from './common.ts';
 
 interface ServeFlags extends ConfigFlags {
@@ -12,6 +10,7 @@ export function registerServe(program: Command): void {
     .description('start the hub (the default command)')
     .option('--bind-url <url>', 'public URL to serve, overriding bind_url (e.g. http://127.0.0.1:8000/)')
     .action(async (flags: ServeFlags) => {
+      const [{ Hub }, { createLogger }] = await Promise.all([import('../app.ts'), import('../lib/logger.ts')]);
       const { config, baseDir, file } = await configFrom(flags, flags.bindUrl ? { bind_url: flags.bindUrl } : {});
       const log = createLogger(config.log_level);
       log.info({ config_file: file }, 'starting tshub');

@@ -1,8 +1,4 @@
 import type { Command } from 'commander';
-import { parseDbUrl } from '../config/index.ts';
-import { connect, migrateToLatest } from '../db/index.ts';
-import { findUser } from '../repo/users.ts';
-import { issueToken } from '../tokens/issue.ts';
 import { configFrom, withConfigOptions, type ConfigFlags } from './common.ts';
 
 interface TokenFlags extends ConfigFlags {
@@ -17,6 +13,9 @@ export function registerToken(program: Command): void {
     .option('--note <text>', 'what the token is for', 'command-line generated')
     .option('--expires-in <seconds>', 'lifetime in seconds (default: tokens.default_expires_in, else never or tokens.expires_in_max_seconds)')
     .action(async (username: string, flags: TokenFlags) => {
+      const [{ parseDbUrl }, { connect, migrateToLatest }, { findUser }, { issueToken }] = await Promise.all([
+        import('../config/index.ts'), import('../db/index.ts'), import('../repo/users.ts'), import('../tokens/issue.ts'),
+      ]);
       const { config, baseDir } = await configFrom(flags);
       // As through the API: no --expires-in means the configured default; above the maximum is refused.
       let expiresIn: number | null = config.tokens.default_expires_in;
