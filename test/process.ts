@@ -1,5 +1,7 @@
 import { spawn, execFile, type ChildProcess } from 'node:child_process';
+import { writeFileSync } from 'node:fs';
 import { createServer } from 'node:net';
+import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
 export const ROOT = fileURLToPath(new URL('..', import.meta.url));
@@ -64,4 +66,22 @@ export async function spawnHub(args: string[], readyUrl: string, env: NodeJS.Pro
       clearTimeout(timer);
     },
   };
+}
+
+/**
+ * Writes a YAML config for a hub run as a real process in `dir` (free loopback ports for the public
+ * URL, the hub and the proxy API; SQLite beside the file) plus `extra` lines; returns its path and URL.
+ */
+export async function writeHubConfig(dir: string, extra: string[] = []): Promise<{ cfg: string; pub: string }> {
+  const pub = `http://127.0.0.1:${await freePort()}/`;
+  const cfg = join(dir, 'tshub.yaml');
+  writeFileSync(cfg, [
+    `bind_url: ${pub}`,
+    `hub_bind_url: http://127.0.0.1:${await freePort()}/`,
+    'db_url: sqlite:///tshub.sqlite',
+    'cookie_secret_file: cookie_secret',
+    `proxy: { api_url: "http://127.0.0.1:${await freePort()}" }`,
+    ...extra,
+  ].join('\n'));
+  return { cfg, pub };
 }

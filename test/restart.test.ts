@@ -1,9 +1,9 @@
 import { after, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { freePort, spawnHub, type RunningHub } from './process.ts';
+import { spawnHub, writeHubConfig, type RunningHub } from './process.ts';
 
 // The hub is a real process here: killed with SIGKILL while servers run, then started again.
 
@@ -48,17 +48,9 @@ describe('hub restart keeps servers and the proxy', () => {
   });
 
   test('SIGKILL with two servers running, then start again: both still reachable, no duplicate rows', async () => {
-    pub = `http://127.0.0.1:${await freePort()}/`;
-    const cfg = join(dir, 'tshub.yaml');
-    writeFileSync(cfg, [
-      `bind_url: ${pub}`,
-      `hub_bind_url: http://127.0.0.1:${await freePort()}/`,
-      'db_url: sqlite:///tshub.sqlite',
-      'cookie_secret_file: cookie_secret',
-      `proxy: { api_url: "http://127.0.0.1:${await freePort()}" }`,
-      'authenticator: { admin_users: [admin] }',
-      `api_tokens: { "${token}": admin }`,
-    ].join('\n'));
+    const written = await writeHubConfig(dir, ['authenticator: { admin_users: [admin] }', `api_tokens: { "${token}": admin }`]);
+    pub = written.pub;
+    const cfg = written.cfg;
     hub = await spawnHub(['--config', cfg], `${pub}hub/api/`);
     assert.equal((await api('POST', 'hub/api/users', { usernames: ['ann', 'ben'] })).status, 201);
     for (const u of ['ann', 'ben']) assert.equal((await api('POST', `hub/api/users/${u}/server`)).status, 201);

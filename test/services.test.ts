@@ -14,7 +14,7 @@ import { isOurProcess } from '../src/spawners/proc-stat.ts';
 import { digestToken } from '../src/tokens/format.ts';
 import { TSHUB_VERSION } from '../src/version.ts';
 import { startHub, type TestHub } from './harness.ts';
-import { freePort, spawnHub, type RunningHub } from './process.ts';
+import { freePort, spawnHub, writeHubConfig, type RunningHub } from './process.ts';
 
 const EXT_TOKEN = 'external-service-token-0123456789';
 const IS_ROOT = process.getuid?.() === 0;
@@ -283,17 +283,8 @@ describe('a hub killed while a managed service runs', () => {
   });
 
   test('the next hub stops what it left running, then starts the service anew; a clean stop leaves nothing', async () => {
-    const pub = `http://127.0.0.1:${await freePort()}/`;
-    const cfg = join(dir, 'tshub.yaml');
     const service = { name: 'sleeper', command: ['/bin/sh', '-c', 'echo $$ >> "$OUT_DIR/pids"; exec sleep 1000'], environment: { OUT_DIR: dir } };
-    writeFileSync(cfg, [
-      `bind_url: ${pub}`,
-      `hub_bind_url: http://127.0.0.1:${await freePort()}/`,
-      'db_url: sqlite:///tshub.sqlite',
-      'cookie_secret_file: cookie_secret',
-      `proxy: { api_url: "http://127.0.0.1:${await freePort()}" }`,
-      `services: ${JSON.stringify([service])}`,
-    ].join('\n'));
+    const { cfg, pub } = await writeHubConfig(dir, [`services: ${JSON.stringify([service])}`]);
     hub = await spawnHub(['--config', cfg], `${pub}hub/api/`);
     const [first] = await waitFor('the first run', () => sleeperPids().length === 1 && sleeperPids());
     seen.add(first!);

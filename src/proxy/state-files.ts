@@ -1,7 +1,7 @@
 // The files a launched proxy leaves in the hub's state directory, so that a restarted hub finds,
 // talks to, and (when it must) stops the same proxy process.
 import { randomBytes } from 'node:crypto';
-import { chmodSync, closeSync, existsSync, mkdirSync, openSync, readFileSync, readSync, renameSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { chmodSync, existsSync, mkdirSync, openSync, readFileSync, renameSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 
 export interface StateFiles {
@@ -94,21 +94,4 @@ export function openLog(file: string): { fd: number; offset: number } {
   return { fd, offset: existsSync(file) ? statSync(file).size : 0 };
 }
 
-/** The last `lines` lines the proxy wrote since `offset`, for error messages. */
-export function logTail(file: string, offset: number, lines = 15): string {
-  let fd: number;
-  try {
-    fd = openSync(file, 'r');
-  } catch {
-    return '';
-  }
-  try {
-    const size = statSync(file).size;
-    const from = Math.max(offset, size - 16_384);
-    const buf = Buffer.alloc(Math.max(0, size - from));
-    readSync(fd, buf, 0, buf.length, from);
-    return buf.toString('utf8').trimEnd().split('\n').slice(-lines).join('\n');
-  } finally {
-    closeSync(fd);
-  }
-}
+export { logTail } from '../lib/log-tail.ts';

@@ -1,4 +1,4 @@
-import { closeSync, fstatSync, mkdirSync, openSync, readSync, appendFileSync } from 'node:fs';
+import { fstatSync, mkdirSync, openSync, appendFileSync } from 'node:fs';
 import { dirname } from 'node:path';
 
 /**
@@ -20,24 +20,4 @@ export function noteInLog(path: string, text: string): void {
   }
 }
 
-/** The last `maxLines` lines written at or after `fromOffset` (at most the last 8 KiB). */
-export function logTail(path: string, fromOffset: number, maxLines = 20): string {
-  let fd: number;
-  try {
-    fd = openSync(path, 'r');
-  } catch {
-    return '';
-  }
-  try {
-    const size = fstatSync(fd).size;
-    const start = Math.max(fromOffset, size - 8192);
-    if (start >= size) return '';
-    const buf = Buffer.alloc(size - start);
-    readSync(fd, buf, 0, buf.length, start);
-    const lines = buf.toString('utf8').split('\n');
-    if (lines.at(-1) === '') lines.pop();
-    return lines.slice(-maxLines).join('\n');
-  } finally {
-    closeSync(fd);
-  }
-}
+export { logTail } from '../lib/log-tail.ts';
