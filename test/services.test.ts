@@ -298,7 +298,8 @@ describe('a hub killed while a managed service runs', () => {
     const [, second] = await waitFor('the second run', () => sleeperPids().length === 2 && sleeperPids());
     seen.add(second!);
     assert.equal(alive(first!), false, 'the leftover was stopped');
-    assert.match(hub.output(), /left running by a previous hub process/);
+    // The hub's log is written asynchronously: wait for the line rather than expecting it already out.
+    await waitFor('the log line about the leftover', () => /left running by a previous hub process/.test(hub!.output()));
     assert.equal(existsSync(record.launcher_dir), false, 'the killed hub\'s launcher directory is removed');
 
     await hub.stop();
