@@ -281,7 +281,7 @@ describe('SimpleSpawner lifecycle edges (node fake server)', () => {
   test('named servers log to <user>-<server>.log; a second start on one spawner is refused', async () => {
     const stateDir = tempDir();
     const { s } = await startFake({ stateDir, serverName: 'lab' });
-    assert.equal(s.logFile, join(stateDir, 'logs', 'alice-lab.log'));
+    assert.equal(s.logFile, join(stateDir, 'logs', 'alice', 'lab.log'));
     await assert.rejects(s.start(), /already started/);
     await s.stop();
   });

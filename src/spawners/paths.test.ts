@@ -26,8 +26,9 @@ test('{username} is replaced everywhere', () => {
 
 test('log files are named <user>[-<server>].log under <stateDir>/logs', () => {
   assert.equal(logFilePath('/s', 'alice', ''), '/s/logs/alice.log');
-  assert.equal(logFilePath('/s', 'alice', 'lab'), '/s/logs/alice-lab.log');
-  assert.equal(logFilePath('/s', 'a/b', '../x'), '/s/logs/a_b-_.._x.log');
+  assert.equal(logFilePath('/s', 'alice', 'lab'), '/s/logs/alice/lab.log');
+  assert.notEqual(logFilePath('/s', 'a-b', ''), logFilePath('/s', 'a', 'b'));
+  assert.equal(logFilePath('/s', 'a/b', '../x'), '/s/logs/a_b/_.._x.log');
   assert.equal(logFilePath('/s', '.hidden', ''), '/s/logs/_.hidden.log');
   assert.equal(logFilePath('/s', 'jörg@example.org', ''), '/s/logs/jörg@example.org.log');
 });

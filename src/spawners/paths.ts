@@ -43,8 +43,11 @@ function fileSafe(name: string): string {
   return s.startsWith('.') ? `_${s}` : s;
 }
 
-/** `<stateDir>/logs/<user>[-<server>].log` */
+/**
+ * `<stateDir>/logs/<user>.log` for the default server, `<stateDir>/logs/<user>/<server>.log` for a named
+ * one: a separate folder, so user `a-b` and user `a`'s server `b` can never share a file.
+ */
 export function logFilePath(stateDir: string, username: string, serverName: string): string {
-  const base = serverName === '' ? fileSafe(username) : `${fileSafe(username)}-${fileSafe(serverName)}`;
-  return join(resolve(stateDir), 'logs', `${base}.log`);
+  const logs = join(resolve(stateDir), 'logs');
+  return serverName === '' ? join(logs, `${fileSafe(username)}.log`) : join(logs, fileSafe(username), `${fileSafe(serverName)}.log`);
 }
