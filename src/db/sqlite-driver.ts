@@ -16,14 +16,37 @@ function bind(parameters: ReadonlyArray<unknown>): Bindable[] {
 }
 
 function wrapStatement(stmt: StatementSync): SqliteStatement {
+  // A statement "reads" when it produces columns: SELECT, or anything with RETURNING. Fixed per statement.
+  const reader = stmt.columns().length > 0;
   return {
-    // A statement "reads" when it produces columns: SELECT, or anything with RETURNING.
-    get reader() {
-      return stmt.columns().length > 0;
-    },
+    reader,
     all: (parameters) => stmt.all(...bind(parameters)),
     run: (parameters) => stmt.run(...bind(parameters)),
     iterate: (parameters) => stmt.iterate(...bind(parameters)),
+  };
+}
+
+/**
+ * Prepared statements by SQL text. Kysely asks for a statement on every query; preparing anew each time
+ * costs CPU and native memory that is only freed at rare major GCs (the hub's RSS grew ~15 KB per request).
+ * Queries come from a fixed set of code paths, so a small bounded cache holds them all; reuse is safe
+ * because Kysely runs one query at a time on this single connection.
+ */
+const STATEMENT_CACHE_SIZE = 500;
+
+function statementCache(raw: DatabaseSync): (sql: string) => SqliteStatement {
+  const cache = new Map<string, SqliteStatement>();
+  return (sql) => {
+    let stmt = cache.get(sql);
+    if (stmt) {
+      // Move to the back: the map's insertion order is the eviction order.
+      cache.delete(sql);
+    } else {
+      stmt = wrapStatement(raw.prepare(sql));
+      if (cache.size >= STATEMENT_CACHE_SIZE) cache.delete(cache.keys().next().value!);
+    }
+    cache.set(sql, stmt);
+    return stmt;
   };
 }
 
@@ -36,7 +59,7 @@ export function openSqlite(path: string): { raw: DatabaseSync; kysely: SqliteDat
     raw,
     kysely: {
       close: () => raw.close(),
-      prepare: (sql: string) => wrapStatement(raw.prepare(sql)),
+      prepare: statementCache(raw),
     },
   };
 }
