@@ -320,7 +320,15 @@ describe('hub pages for user URLs, spawning, and proxy errors', () => {
     const pending = await alice.get(r.location!);
     assert.equal(pending.status, 200);
     assert.match(pending.text, /<progress id="progress-bar"/);
-    assert.match(pending.text, /new EventSource\(d\.progress_url\)/);
+    // The progress script is a static file (the CSP runs no inline script but jhdata, by nonce).
+    const script = /<script src="(\/hub\/static\/spawn-pending\.js\?v=[0-9a-f]+)"><\/script>/.exec(pending.text);
+    assert.ok(script, 'the page loads spawn-pending.js');
+    const js = await alice.get(script[1]!);
+    assert.equal(js.status, 200);
+    assert.match(js.headers.get('content-type')!, /text\/javascript/);
+    assert.match(js.text, /new EventSource\(d\.progress_url\)/);
+    assert.match(pending.headers.get('content-security-policy')!, /script-src 'self' 'nonce-[A-Za-z0-9+/=]+';/);
+    assert.doesNotMatch(pending.headers.get('content-security-policy')!, /unsafe-inline/);
     const data = Browser.jhdata(pending.text);
     assert.equal(data.next_url, '/hub/user/alice/lab');
     const url = new URL(data.progress_url, h.url);

@@ -145,7 +145,7 @@ function consentPage(ctx: HubContext, req: FastifyRequest, reply: FastifyReply, 
     const description = describeScope(scope, ctx.config.custom_scopes) ?? scope;
     const filter = filterText(scope, r.s.user.name);
     return html`<li><input type="checkbox" name="scopes" value="${scope}" id="scope-${i}" checked>
-      <label for="scope-${i}" style="display:inline;font-weight:normal">${description}${filter} <code>${scope}</code></label></li>`;
+      <label for="scope-${i}" class="inline">${description}${filter} <code>${scope}</code></label></li>`;
   });
   const body = html`
 <h1>Authorize access</h1>

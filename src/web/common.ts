@@ -3,6 +3,7 @@ import { sessionIdOf, sessionUser } from '../auth/session.ts';
 import { setXsrfCookie, xsrfTokenFor } from '../auth/xsrf.ts';
 import type { HubContext } from '../context.ts';
 import type { UserRow } from '../db/index.ts';
+import type { PageContext } from './html.ts';
 
 export interface PageSession {
   user: UserRow;
@@ -35,6 +36,16 @@ export function loginRedirect(ctx: HubContext, req: FastifyRequest, reply: Fasti
 export function pageData(ctx: HubContext, req: FastifyRequest, reply: FastifyReply, s: PageSession): Record<string, unknown> {
   if (isNavigation(req)) setXsrfCookie(ctx, reply, s.xsrf, false);
   return { base_url: `${ctx.baseUrl}hub/`, prefix: ctx.baseUrl, user: s.user.name, xsrf_token: s.xsrf };
+}
+
+/** Everything page.html needs for a signed-in user: the navigation and jhdata, plus page-specific jhdata keys. */
+export async function pageContext(ctx: HubContext, req: FastifyRequest, reply: FastifyReply, s: PageSession, pageName: string, extra: Record<string, unknown> = {}): Promise<PageContext> {
+  return {
+    baseUrl: ctx.baseUrl,
+    user: s.user.name,
+    pageName,
+    jhdata: { ...pageData(ctx, req, reply, s), ...extra },
+  };
 }
 
 /** `/user/<name>/[<server>/]`: where a server lives, as the proxy routes it. */

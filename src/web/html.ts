@@ -1,5 +1,6 @@
 import type { FastifyReply } from 'fastify';
 import { escapeHtml } from '../http/errors.ts';
+import { builtinTemplates, markSafe, newNonce, pageCsp, templatesOf } from './templates.ts';
 
 export { escapeHtml };
 
@@ -32,82 +33,76 @@ export function scriptJson(value: unknown): Raw {
   return raw(JSON.stringify(value).replace(/</g, '\\u003c').replace(/\u2028/g, '\\u2028').replace(/\u2029/g, '\\u2029'));
 }
 
-const STYLE = `
-:root { color-scheme: light dark; --accent: #f37726; --fg: CanvasText; --muted: GrayText; }
-* { box-sizing: border-box; }
-body { font: 16px/1.5 system-ui, -apple-system, "Segoe UI", Roboto, sans-serif; margin: 0; color: var(--fg); background: Canvas; }
-header { display: flex; justify-content: space-between; align-items: center; padding: .5rem 1rem; border-bottom: 3px solid var(--accent); }
-header .brand { font-weight: 700; text-decoration: none; color: inherit; }
-main { max-width: 40rem; margin: 2rem auto; padding: 0 1rem; }
-h1 { font-size: 1.6rem; margin: 0 0 1rem; }
-label { display: block; font-weight: 600; margin-top: 1rem; }
-input[type=text], input[type=password] { width: 100%; padding: .5rem; font: inherit; border: 1px solid var(--muted); border-radius: 4px; }
-button, .button { display: inline-block; margin-top: 1rem; padding: .5rem 1.2rem; font: inherit; border-radius: 4px; border: 1px solid var(--accent);
-  background: var(--accent); color: #fff; cursor: pointer; text-decoration: none; }
-button.secondary, .button.secondary { background: transparent; color: inherit; border-color: var(--muted); }
-:focus-visible { outline: 3px solid #1a73e8; outline-offset: 2px; }
-.error { border-left: 4px solid #c62828; padding: .5rem 1rem; background: color-mix(in srgb, #c62828 12%, Canvas); }
-.muted { color: var(--muted); }
-ul.scopes li { margin: .3rem 0; }
-progress { width: 100%; height: 1.2rem; }
-.log { font-family: ui-monospace, monospace; font-size: .9rem; white-space: pre-wrap; }
-.visually-hidden { position: absolute; width: 1px; height: 1px; overflow: hidden; clip: rect(0 0 0 0); white-space: nowrap; }
-`;
+/** What every page template gets besides its own variables. */
+export interface PageContext {
+  /** `<base>`, the hub's public prefix. */
+  baseUrl: string;
+  /** The signed-in user, shown in the header with the navigation. */
+  user?: string | null;
+  /** Exposed as window.jhdata (JupyterHub's page data: base_url is the hub's URL path, prefix the base). */
+  jhdata?: Record<string, unknown>;
+  /** Which navigation entry is the current page. */
+  pageName?: string;
+}
+
+/** A string or an html`` fragment, for template variables that may hold markup we built ourselves. */
+function templateValue(v: unknown): unknown {
+  return v && typeof v === 'object' && 'html' in (v as object) && Object.keys(v as object).length === 1 ? markSafe((v as Raw).html) : v;
+}
+
+/**
+ * Renders `template` with the hub's environment (template_paths first) and sends it. The jhdata
+ * script carries a fresh nonce, the only inline script the CSP lets run.
+ */
+export function renderPage(reply: FastifyReply, status: number, template: string, pc: PageContext, vars: Record<string, unknown> = {}): FastifyReply {
+  const { env } = templatesOf(reply.request);
+  const nonce = pc.jhdata ? newNonce() : null;
+  const context: Record<string, unknown> = {
+    base_url: `${pc.baseUrl}hub/`,
+    prefix: pc.baseUrl,
+    user: pc.user ?? null,
+    page_name: pc.pageName ?? '',
+    csp_nonce: nonce,
+    jhdata_json: pc.jhdata ? markSafe(scriptJson(pc.jhdata).html) : null,
+  };
+  for (const [k, v] of Object.entries(vars)) context[k] = templateValue(v);
+  return sendPage(reply, status, env.render(template, context), nonce);
+}
 
 export interface PageOptions {
   title: string;
   baseUrl: string;
-  /** The signed-in user, shown in the header with a sign-out link. */
   user?: string | null;
-  /** Exposed as window.jhdata (JupyterHub's page data: base_url is the hub's URL path, prefix the base). */
-  jhdata?: Record<string, unknown>;
   body: Raw;
-  script?: string;
-}
-
-export function page(o: PageOptions): string {
-  const hub = `${o.baseUrl}hub/`;
-  const data = o.jhdata ? html`<script>window.jhdata = ${scriptJson(o.jhdata)};</script>` : raw('');
-  const signedIn = o.user
-    ? html`<nav aria-label="Account"><span class="muted">${o.user}</span> · <a href="${hub}logout">Sign out</a></nav>`
-    : raw('');
-  return html`<!doctype html>
-<html lang="en">
-<head>
-<meta charset="utf-8">
-<meta name="viewport" content="width=device-width, initial-scale=1">
-<title>${o.title} – JupyterHub</title>
-<style>${raw(STYLE)}</style>
-${data}
-</head>
-<body>
-<header><a class="brand" href="${hub}">JupyterHub</a>${signedIn}</header>
-<main id="main">
-${o.body}
-</main>
-${o.script ? raw(`<script>${o.script}</script>`) : ''}
-</body>
-</html>
-`.html;
 }
 
 /**
- * Our pages load nothing from elsewhere, so they can say so. Pages under /hub/api (the OAuth consent
- * and error pages) would otherwise get the API's `default-src 'none'`, which blocks their inline style.
+ * A page from a ready-made body inside the built-in page.html, for callers outside src/web (the
+ * OAuth consent page) that have no request at hand. No inline scripts: there is no nonce.
  */
-export const PAGE_CSP = "frame-ancestors 'none'; default-src 'none'; style-src 'unsafe-inline'; script-src 'unsafe-inline'; connect-src 'self'; img-src 'self' data:; base-uri 'none'";
+export function page(o: PageOptions): string {
+  const { env } = builtinTemplates();
+  return env.renderString('{% extends "page.html" %}{% block main %}{{ body }}{% endblock %}', {
+    title: o.title,
+    base_url: `${o.baseUrl}hub/`,
+    prefix: o.baseUrl,
+    user: o.user ?? null,
+    body: markSafe(o.body.html),
+  });
+}
 
-export function sendPage(reply: FastifyReply, status: number, body: string): FastifyReply {
+export function sendPage(reply: FastifyReply, status: number, body: string, nonce: string | null = null): FastifyReply {
   return reply
     .code(status)
     .header('Content-Type', 'text/html; charset=utf-8')
     // Pages carry the XSRF token and who is signed in: no shared cache may keep them.
     .header('Cache-Control', 'no-store')
-    .header('Content-Security-Policy', PAGE_CSP)
+    .header('Content-Security-Policy', pageCsp(nonce))
+    .header('X-Frame-Options', 'DENY')
+    .header('Referrer-Policy', 'same-origin')
     .send(body);
 }
 
 export function errorPage(reply: FastifyReply, baseUrl: string, status: number, title: string, message: Raw | string, user?: string | null): FastifyReply {
-  const body = html`<h1>${status} ${title}</h1><p>${message}</p><p><a href="${baseUrl}hub/home">Go to the home page</a></p>`;
-  return sendPage(reply, status, page({ title: `${status} ${title}`, baseUrl, user, body }));
+  return renderPage(reply, status, 'error.html', { baseUrl, user }, { title: `${status} ${title}`, status_code: status, status_message: title, message });
 }

@@ -8,22 +8,29 @@ import { registerHomePage } from './home.ts';
 import { registerLoginPages } from './login.ts';
 import { registerProxyErrorPage } from './proxy-errors.ts';
 import { registerSpawnPages } from './spawn.ts';
+import { attachTemplates, createTemplates, registerStatic } from './templates.ts';
+import { registerTokenPage } from './token.ts';
 import { registerUserUrls } from './user-urls.ts';
 
 /**
- * Loads the cookie secret (which turns on cookie logins for the API too), then registers the pages and
- * the OAuth provider in their own Fastify context, where form bodies are parsed as forms. Await it:
+ * Loads the cookie secret (which turns on cookie logins for the API too), then registers the pages (from
+ * nunjucks templates), their static files and the OAuth provider in their own Fastify context, where form bodies are parsed as forms. Await it:
  * the routes exist only once the plugin has loaded.
  */
 export async function registerWeb(app: FastifyInstance<any, any, any, any, any>, ctx: HubContext): Promise<void> {
   const { secret, from } = loadCookieSecret(ctx.config.cookie_secret_file, ctx.stateDir);
   ctx.log.info({ from }, 'cookie secret loaded');
   enableSessions(ctx, secret);
+  // template_paths first, then the built-in templates; relative paths resolve like other config paths.
+  const templates = createTemplates(`${ctx.baseUrl}hub/`, ctx.config.template_paths, ctx.stateDir);
   await app.register(async (child) => {
+    attachTemplates(child, templates);
     registerFormParser(child);
+    registerStatic(child, `${ctx.baseUrl}hub/`, templates);
     registerLoginPages(child, ctx);
     registerHomePage(child, ctx);
     registerSpawnPages(child, ctx);
+    registerTokenPage(child, ctx);
     registerUserUrls(child, ctx);
     registerProxyErrorPage(child, ctx);
     registerOAuth(child, ctx);

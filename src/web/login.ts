@@ -8,7 +8,7 @@ import { assignDefaultRoles } from '../repo/roles.ts';
 import { findUser, insertUser, updateUser } from '../repo/users.ts';
 import { pageSession } from './common.ts';
 import { field } from './forms.ts';
-import { html, page, raw, sendPage } from './html.ts';
+import { renderPage } from './html.ts';
 import { safeNextUrl } from './next-url.ts';
 
 const INVALID_LOGIN = 'Invalid username or password';
@@ -43,22 +43,13 @@ function loginForm(ctx: HubContext, req: FastifyRequest, reply: FastifyReply, st
   setXsrfCookie(ctx, reply, token, true);
   const next = safeNextUrl((req.query as Record<string, unknown>).next, ctx.baseUrl, req);
   const action = `${ctx.baseUrl}hub/login${next ? `?next=${encodeURIComponent(next)}` : ''}`;
-  const username = opts.username ?? '';
-  const passwordRequired = ctx.config.authenticator.password !== null;
-  const body = html`
-<h1>Sign in</h1>
-<form method="post" action="${action}" ${opts.error ? raw('aria-describedby="login-error"') : ''}>
-  ${opts.error ? html`<p id="login-error" class="error" role="alert">${opts.error}</p>` : ''}
-  <input type="hidden" name="_xsrf" value="${token}">
-  <label for="username_input">Username</label>
-  <input type="text" id="username_input" name="username" value="${username}" autocomplete="username"
-    autocapitalize="none" autocorrect="off" spellcheck="false" required ${username ? '' : 'autofocus'}>
-  <label for="password_input">Password</label>
-  <input type="password" id="password_input" name="password" autocomplete="current-password"
-    ${passwordRequired ? 'required' : ''} ${username ? 'autofocus' : ''}>
-  <button type="submit" id="login_submit">Sign in</button>
-</form>`;
-  return sendPage(reply, status, page({ title: 'Sign in', baseUrl: ctx.baseUrl, body }));
+  return renderPage(reply, status, 'login.html', { baseUrl: ctx.baseUrl }, {
+    login_url: action,
+    login_error: opts.error ?? '',
+    username: opts.username ?? '',
+    xsrf: token,
+    password_required: ctx.config.authenticator.password !== null,
+  });
 }
 
 export function registerLoginPages(app: FastifyInstance<any, any, any, any, any>, ctx: HubContext): void {

@@ -8,8 +8,8 @@ import { allGroupNamesByUser } from '../repo/groups.ts';
 import { countNamedSpawners, findSpawner } from '../repo/spawners.ts';
 import { findUser } from '../repo/users.ts';
 import { isValidServerName, serverLogName } from '../servers/names.ts';
-import { hubServerPage, loginRedirect, pageData, pageSession, serverState, serverUrl, type PageSession } from './common.ts';
-import { errorPage, html, page, sendPage, type Raw } from './html.ts';
+import { hubServerPage, loginRedirect, pageContext, pageSession, serverState, serverUrl, type PageSession } from './common.ts';
+import { errorPage, renderPage } from './html.ts';
 import { safeNextUrl } from './next-url.ts';
 
 type Params = { name?: string; server?: string };
@@ -64,73 +64,20 @@ function withNext(url: string, next: string | null): string {
 export function notRunningPage(ctx: HubContext, reply: FastifyReply, viewer: string, user: string, server: string, status: number, opts: { next?: string | null; failure?: string } = {}): FastifyReply {
   const url = serverUrl(ctx.baseUrl, user, server);
   const spawn = withNext(hubServerPage(ctx.baseUrl, 'spawn', user, server), opts.next ?? null);
-  const whose = user === viewer ? 'Your server' : `The server of ${user}`;
-  const body = html`
-<h1>Server not running</h1>
-${opts.failure ? html`<p class="error" role="alert">The last start failed: ${opts.failure}</p>` : ''}
-<p>${whose} at <code>${url}</code> is not running.</p>
-<p><a class="button" id="start" href="${spawn}">${opts.failure ? 'Try again' : 'Launch server'}</a>
-   <a class="button secondary" href="${ctx.baseUrl}hub/home">Home</a></p>`;
-  return sendPage(reply, status, page({ title: 'Server not running', baseUrl: ctx.baseUrl, user: viewer, body }));
+  return renderPage(reply, status, 'not_running.html', { baseUrl: ctx.baseUrl, user: viewer }, {
+    own: user === viewer, owner: user, server_url: url, spawn_url: spawn, failure: opts.failure ?? '',
+  });
 }
 
-// Follows the spawn's event stream (the progress API, which needs the XSRF token like any
-// cookie-authenticated fetch), then goes to the server, or shows why it failed.
-const PROGRESS_SCRIPT = `
-(function () {
-  var d = window.jhdata;
-  var bar = document.getElementById('progress-bar');
-  var message = document.getElementById('progress-message');
-  var log = document.getElementById('progress-log');
-  var failure = document.getElementById('failure');
-  var es = new EventSource(d.progress_url);
-  es.onmessage = function (e) {
-    var ev;
-    try { ev = JSON.parse(e.data); } catch (err) { return; }
-    if (typeof ev.progress === 'number') { bar.value = ev.progress; bar.textContent = ev.progress + '%'; }
-    if (ev.message) {
-      message.textContent = ev.message;
-      var li = document.createElement('li');
-      li.textContent = ev.message;
-      log.appendChild(li);
-    }
-    if (ev.ready) {
-      es.close();
-      window.location.href = d.next_url || ev.url;
-    } else if (ev.failed) {
-      es.close();
-      failure.hidden = false;
-      document.getElementById('failure-message').textContent = ev.message || 'Spawn failed';
-      failure.focus();
-    }
-  };
-  es.onerror = function () {
-    if (es.readyState === EventSource.CLOSED) {
-      message.textContent = 'Lost track of the server\\u2019s progress.';
-      document.getElementById('reload').hidden = false;
-    }
-  };
-})();
-`;
-
-function progressPage(ctx: HubContext, req: FastifyRequest, reply: FastifyReply, t: Target, next: string | null): FastifyReply {
+async function progressPage(ctx: HubContext, req: FastifyRequest, reply: FastifyReply, t: Target, next: string | null): Promise<FastifyReply> {
   const { s, user, server } = t;
   const api = `${ctx.baseUrl}hub/api/users/${encodeURIComponent(user.name)}/${server ? `servers/${encodeURIComponent(server)}` : 'server'}/progress`;
-  const jhdata = { ...pageData(ctx, req, reply, s), progress_url: `${api}?_xsrf=${encodeURIComponent(s.xsrf)}`, next_url: next };
-  const url = serverUrl(ctx.baseUrl, user.name, server);
-  const body: Raw = html`
-<h1>Starting ${user.name === s.user.name ? 'your server' : `the server of ${user.name}`}</h1>
-<p>The server will be at <code>${url}</code>; this page takes you there once it is ready.</p>
-<label for="progress-bar">Progress</label>
-<progress id="progress-bar" max="100" value="0">0%</progress>
-<p id="progress-message" role="status" aria-live="polite">Waiting for the server to start…</p>
-<details><summary>Event log</summary><ol id="progress-log" class="log"></ol></details>
-<div id="failure" class="error" role="alert" tabindex="-1" hidden>
-  <p>The server could not start: <span id="failure-message"></span></p>
-  <p><a href="${hubServerPage(ctx.baseUrl, 'spawn', user.name, server)}">Try again</a> · <a href="${ctx.baseUrl}hub/home">Home</a></p>
-</div>
-<p id="reload" hidden><a href="">Reload this page</a></p>`;
-  return sendPage(reply, 200, page({ title: 'Server starting', baseUrl: ctx.baseUrl, user: s.user.name, jhdata, body, script: PROGRESS_SCRIPT }));
+  const pc = await pageContext(ctx, req, reply, s, 'spawn-pending', { progress_url: `${api}?_xsrf=${encodeURIComponent(s.xsrf)}`, next_url: next });
+  return renderPage(reply, 200, 'spawn_pending.html', pc, {
+    own: user.name === s.user.name, owner: user.name,
+    server_url: serverUrl(ctx.baseUrl, user.name, server),
+    spawn_url: hubServerPage(ctx.baseUrl, 'spawn', user.name, server),
+  });
 }
 
 function lastFailure(ctx: HubContext, user: UserRow, server: string): string | undefined {
@@ -192,8 +139,7 @@ export function registerSpawnPages(app: FastifyInstance<any, any, any, any, any>
     if (state === 'stopped') return notRunningPage(ctx, reply, s.user.name, user.name, server, 200, { next });
     const row = await findSpawner(ctx.k, user.id, server);
     if (row?.pending === 'stop') {
-      const body = html`<h1>Server stopping</h1><p role="status">The server is stopping. <a href="">Reload</a> to see when it has stopped.</p><p><a href="${base}hub/home">Home</a></p>`;
-      return sendPage(reply, 200, page({ title: 'Server stopping', baseUrl: base, user: s.user.name, body }));
+      return renderPage(reply, 200, 'spawn_pending.html', await pageContext(ctx, req, reply, s, 'spawn-pending'), { stopping: true });
     }
     return progressPage(ctx, req, reply, t, next);
   };
