@@ -1,5 +1,5 @@
 import type { FastifyReply, FastifyRequest } from 'fastify';
-import { sessionIdOf, sessionUser } from '../auth/session.ts';
+import { principalForUser, sessionIdOf, sessionUser } from '../auth/session.ts';
 import { setXsrfCookie, xsrfTokenFor } from '../auth/xsrf.ts';
 import type { HubContext } from '../context.ts';
 import type { UserRow } from '../db/index.ts';
@@ -44,6 +44,8 @@ export async function pageContext(ctx: HubContext, req: FastifyRequest, reply: F
     baseUrl: ctx.baseUrl,
     user: s.user.name,
     pageName,
+    // Computed here, not by each page, so every signed-in page shows the same navigation.
+    adminUi: (await principalForUser(ctx, s.user, s.sessionId)).scopes.has('admin-ui'),
     jhdata: { ...pageData(ctx, req, reply, s), ...extra },
   };
 }

@@ -43,6 +43,8 @@ export interface PageContext {
   jhdata?: Record<string, unknown>;
   /** Which navigation entry is the current page. */
   pageName?: string;
+  /** Whether the user holds admin-ui, which shows the Admin navigation entry. */
+  adminUi?: boolean;
 }
 
 /** A string or an html`` fragment, for template variables that may hold markup we built ourselves. */
@@ -62,6 +64,7 @@ export function renderPage(reply: FastifyReply, status: number, template: string
     prefix: pc.baseUrl,
     user: pc.user ?? null,
     page_name: pc.pageName ?? '',
+    admin_ui: pc.adminUi ?? false,
     csp_nonce: nonce,
     jhdata_json: pc.jhdata ? markSafe(scriptJson(pc.jhdata).html) : null,
   };

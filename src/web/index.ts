@@ -3,6 +3,7 @@ import { loadCookieSecret } from '../auth/cookies.ts';
 import { enableSessions } from '../auth/session.ts';
 import type { HubContext } from '../context.ts';
 import { registerOAuth } from '../oauth/index.ts';
+import { registerAdminPage } from './admin.ts';
 import { registerFormParser } from './forms.ts';
 import { registerHomePage } from './home.ts';
 import { registerLoginPages } from './login.ts';
@@ -31,6 +32,7 @@ export async function registerWeb(app: FastifyInstance<any, any, any, any, any>,
     registerHomePage(child, ctx);
     registerSpawnPages(child, ctx);
     registerTokenPage(child, ctx);
+    registerAdminPage(child, ctx);
     registerUserUrls(child, ctx);
     registerProxyErrorPage(child, ctx);
     registerOAuth(child, ctx);
