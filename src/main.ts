@@ -1,6 +1,7 @@
 import { Command } from 'commander';
 import { registerCull } from './cli/cull.ts';
 import { registerGenerateConfig } from './cli/generate-config.ts';
+import { registerPasswd } from './cli/passwd.ts';
 import { registerServe } from './cli/serve.ts';
 import { registerToken } from './cli/token.ts';
 import { registerUpgradeDb } from './cli/upgrade-db.ts';
@@ -14,6 +15,7 @@ const program = new Command()
 
 registerServe(program);
 registerToken(program);
+registerPasswd(program);
 registerUpgradeDb(program);
 registerGenerateConfig(program);
 registerCull(program);

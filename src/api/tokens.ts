@@ -202,7 +202,7 @@ export function registerTokenRoutes(app: HubServer, ctx: HubContext, prefix: str
 /** The caller, or for a request without credentials the user named by `auth` (username/password). */
 async function requesterForTokenRequest(ctx: HubContext, req: FastifyRequest, auth: Record<string, unknown> | undefined): Promise<Principal> {
   if (req.principal) return req.principal;
-  const name = auth ? await authenticatePassword(ctx, auth) : null;
+  const name = auth ? await authenticatePassword(ctx, auth, { ip: req.ip }) : null;
   const user = name ? await findUser(ctx.k, name) : undefined;
   if (!user) throw credentialsError(ctx, req.authFailure ?? 'credentials_missing');
   const ownerSet = await ownerScopeSet(ctx.k, 'user', user.id, user.name, { customScopes: ctx.config.custom_scopes });

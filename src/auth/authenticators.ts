@@ -1,5 +1,8 @@
 import { timingSafeEqual, createHash } from 'node:crypto';
 import type { HubContext } from '../context.ts';
+import { HubError } from '../lib/errors.ts';
+import { throttledMessage, throttleFor } from './login-throttle.ts';
+import { passwordHashFor, verifyPassword } from './passwords.ts';
 import { normalizeUsername, validateUsername } from './usernames.ts';
 
 function sameSecret(a: string, b: string): boolean {
@@ -16,17 +19,44 @@ export function isAllowed(ctx: HubContext, name: string): boolean {
   return a.allow_all || a.allowed_users.includes(name) || a.admin_users.includes(name);
 }
 
+/** Whether `password` is right for `name` under the configured authenticator class. */
+async function passwordMatches(ctx: HubContext, name: string, password: string): Promise<boolean> {
+  const a = ctx.config.authenticator;
+  if (a.class === 'password') {
+    // An unknown user, or one without a password, is checked against a dummy hash: same answer,
+    // same argon2 work as a wrong password.
+    const found = await passwordHashFor(ctx.k, name);
+    return verifyPassword(found?.hash ?? null, password);
+  }
+  return a.password === null || sameSecret(password, a.password);
+}
+
 /**
  * Checks `{username, password}` against the configured authenticator and returns the normalized
- * name, or null. `dummy` accepts any password unless a shared one is configured.
+ * name, or null. `dummy` accepts any password unless a shared one is configured; `password` checks
+ * the user's stored argon2id hash. Throws a 429 HubError (with Retry-After) while the name or the
+ * client address `opts.ip` is throttled after repeated failures.
  */
-export async function authenticatePassword(ctx: HubContext, data: Record<string, unknown>): Promise<string | null> {
+export async function authenticatePassword(ctx: HubContext, data: Record<string, unknown>, opts: { ip?: string } = {}): Promise<string | null> {
   const { username, password } = data;
   if (typeof username !== 'string' || typeof password !== 'string') return null;
+  const a = ctx.config.authenticator;
   const name = normalizeUsername(username);
-  const pattern = ctx.config.authenticator.username_pattern;
-  if (!validateUsername(name, pattern ? new RegExp(`^(?:${pattern})$`) : null)) return null;
-  const shared = ctx.config.authenticator.password;
-  if (shared !== null && !sameSecret(password, shared)) return null;
-  return isAllowed(ctx, name) ? name : null;
+  const ip = opts.ip ?? null;
+  const throttle = throttleFor(ctx, a.login_throttle);
+  const wait = throttle.retryAfter(name, ip);
+  if (wait > 0) {
+    ctx.log.warn({ user: name.slice(0, 64), ip, retry_after: wait }, 'login attempt refused: too many failures');
+    throw new HubError(429, throttledMessage(wait), { reason: 'too_many_failures', headers: { 'Retry-After': String(wait) } });
+  }
+  const pattern = a.username_pattern;
+  const ok = validateUsername(name, pattern ? new RegExp(`^(?:${pattern})$`) : null)
+    && (await passwordMatches(ctx, name, password))
+    && isAllowed(ctx, name);
+  if (!ok) {
+    throttle.failure(name, ip);
+    return null;
+  }
+  throttle.success(name);
+  return name;
 }

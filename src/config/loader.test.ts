@@ -30,6 +30,7 @@ describe('loadConfig sources', () => {
       auto_login: false,
       username_pattern: null,
       enable_signup: false,
+      login_throttle: { max_failures: 5, max_failures_per_ip: 30, window_seconds: 300 },
     });
     assert.deepEqual(config.spawner.cmd, ['jupyterhub-singleuser']);
     assert.equal(config.spawner.port_range, null);

@@ -1,6 +1,6 @@
 import { Type } from 'typebox';
 import type { Static } from 'typebox';
-import { bool, nullable, section, strList } from './schema-util.ts';
+import { bool, int, nullable, section, strList } from './schema-util.ts';
 
 export const AuthenticatorSchema = section(
   {
@@ -19,6 +19,14 @@ export const AuthenticatorSchema = section(
     auto_login: bool(false, 'Skip the login page and go straight to the authenticator (for authenticators that need no form).'),
     username_pattern: nullable(Type.String({ minLength: 1 }), 'A regular expression every (lowercased) username must match in full; null accepts any name.'),
     enable_signup: bool(false, 'Let new people create their own account on the sign-up page (password authenticator).'),
+    login_throttle: section(
+      {
+        max_failures: int(5, 'Failed password checks per username within the window before further attempts get 429; 0 turns throttling off.'),
+        max_failures_per_ip: int(30, 'Failed password checks per client address within the window before further attempts get 429; 0 turns this limit off.'),
+        window_seconds: int(300, 'How far back failures count, in seconds.', 1),
+      },
+      'Slows password guessing on the login form and on token requests with a username and password.',
+    ),
   },
   'Who can log in, and how.',
 );

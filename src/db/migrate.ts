@@ -4,12 +4,14 @@ import type { DbKind } from './kind.ts';
 import type { Database } from './tables.ts';
 import { initial } from './migrations/001-initial.ts';
 import { spawnerPending } from './migrations/002-spawner-pending.ts';
+import { userPasswords } from './migrations/003-user-passwords.ts';
 
 function migrations(kind: DbKind): Record<string, Migration> {
   // Names sort in order of application; never rename or edit one that has shipped.
   return {
     '001-initial': initial(kind),
     '002-spawner-pending': spawnerPending,
+    '003-user-passwords': userPasswords,
   };
 }
 

@@ -127,6 +127,13 @@ export interface OAuthCodesTable {
   created: string;
 }
 
+export interface UserPasswordsTable {
+  user_id: number;
+  /** An argon2id PHC string (`$argon2id$v=19$m=...`), which carries its own salt and parameters. */
+  hash: string;
+  updated: string;
+}
+
 export interface Database {
   users: UsersTable;
   groups: GroupsTable;
@@ -140,6 +147,7 @@ export interface Database {
   spawners: SpawnersTable;
   oauth_clients: OAuthClientsTable;
   oauth_codes: OAuthCodesTable;
+  user_passwords: UserPasswordsTable;
 }
 
 export type UserRow = Selectable<UsersTable>;

@@ -4,6 +4,7 @@ import { endSession, setLoginCookies } from '../auth/session.ts';
 import { anonymousXsrfValid, setXsrfCookie, xsrfTokenFor } from '../auth/xsrf.ts';
 import type { HubContext } from '../context.ts';
 import type { UserRow } from '../db/index.ts';
+import { HubError } from '../lib/errors.ts';
 import { assignDefaultRoles } from '../repo/roles.ts';
 import { findUser, insertUser, updateUser } from '../repo/users.ts';
 import { pageSession } from './common.ts';
@@ -48,7 +49,7 @@ function loginForm(ctx: HubContext, req: FastifyRequest, reply: FastifyReply, st
     login_error: opts.error ?? '',
     username: opts.username ?? '',
     xsrf: token,
-    password_required: ctx.config.authenticator.password !== null,
+    password_required: ctx.config.authenticator.class === 'password' || ctx.config.authenticator.password !== null,
   });
 }
 
@@ -79,7 +80,15 @@ export function registerLoginPages(app: FastifyInstance<any, any, any, any, any>
       req.log.warn({ path: req.url.split('?')[0] }, 'login form refused: XSRF check failed');
       return loginForm(ctx, req, reply, 403, { error: 'This sign-in form has expired or was not sent by this site (XSRF check failed). Please try again.', username });
     }
-    const name = await authenticatePassword(ctx, { username, password: field(req.body, 'password') ?? '' });
+    let name: string | null;
+    try {
+      name = await authenticatePassword(ctx, { username, password: field(req.body, 'password') ?? '' }, { ip: req.ip });
+    } catch (err) {
+      // Throttled after repeated failures: the form again, with the wait, as a 429 with Retry-After.
+      if (!(err instanceof HubError) || err.status !== 429) throw err;
+      reply.headers(err.headers);
+      return loginForm(ctx, req, reply, 429, { error: err.message, username });
+    }
     if (!name) {
       req.log.warn({ user: username.slice(0, 64) }, 'failed login');
       return loginForm(ctx, req, reply, 403, { error: INVALID_LOGIN, username });
