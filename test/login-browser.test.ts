@@ -1,0 +1,41 @@
+import { after, before, describe, test } from 'node:test';
+import assert from 'node:assert/strict';
+import { existsSync, mkdirSync } from 'node:fs';
+import { join } from 'node:path';
+import { chromium, type Browser } from 'playwright-core';
+import { startHub, type TestHub } from './harness.ts';
+
+const CHROMIUM = ['/usr/bin/chromium', '/usr/bin/chromium-browser'].find((p) => existsSync(p));
+const SHOTS = join(import.meta.dirname, '..', 'test-output', 'screenshots');
+
+describe('the login page in a real browser', { skip: CHROMIUM ? false : 'Debian chromium is not installed' }, () => {
+  let h: TestHub;
+  let browser: Browser;
+  before(async () => {
+    h = await startHub({ authenticator: { password: 'the-shared-secret' } });
+    browser = await chromium.launch({ executablePath: CHROMIUM, args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-background-networking'] });
+    mkdirSync(SHOTS, { recursive: true });
+  });
+  after(async () => {
+    await browser?.close();
+    await h?.stop();
+  });
+
+  test('a wrong password shows an error and keeps the form; the right one signs in', async () => {
+    const page = await browser.newPage();
+    await page.goto(new URL('hub/login', h.url).toString());
+    await page.getByLabel('Username').fill('wanda');
+    await page.getByLabel('Password').fill('not-the-secret');
+    await page.getByRole('button', { name: 'Sign in' }).click();
+    const alert = page.getByRole('alert');
+    await alert.waitFor();
+    assert.match((await alert.textContent()) ?? '', /Invalid username or password/);
+    assert.equal(await page.getByLabel('Username').inputValue(), 'wanda', 'the name is kept for the next try');
+    await page.screenshot({ path: join(SHOTS, 'login-wrong-password.png'), fullPage: true });
+    await page.getByLabel('Password').fill('the-shared-secret');
+    await page.getByRole('button', { name: 'Sign in' }).click();
+    await page.waitForURL(/\/hub\/home$/);
+    assert.match(await page.textContent('main') ?? '', /Signed in as\s+wanda/);
+    await page.close();
+  });
+});
