@@ -12,7 +12,7 @@ describe('the login page in a real browser', { skip: CHROMIUM ? false : 'Debian 
   let h: TestHub;
   let browser: Browser;
   before(async () => {
-    h = await startHub({ authenticator: { password: 'the-shared-secret' } });
+    h = await startHub({ authenticator: { password: 'the-shared-secret' }, allow_named_servers: true });
     browser = await chromium.launch({ executablePath: CHROMIUM, args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-background-networking'] });
     mkdirSync(SHOTS, { recursive: true });
   });
@@ -36,6 +36,32 @@ describe('the login page in a real browser', { skip: CHROMIUM ? false : 'Debian 
     await page.getByRole('button', { name: 'Sign in' }).click();
     await page.waitForURL(/\/hub\/home$/);
     assert.match(await page.textContent('main') ?? '', /Signed in as\s+wanda/);
+    await page.close();
+  });
+
+  test('home: create a named server, reach it, stop it, delete it', async () => {
+    const page = await browser.newPage();
+    page.on('dialog', (d) => void d.accept());
+    await page.goto(new URL('hub/login', h.url).toString());
+    await page.getByLabel('Username').fill('nina');
+    await page.getByLabel('Password').fill('the-shared-secret');
+    await page.getByRole('button', { name: 'Sign in' }).click();
+    await page.waitForURL(/\/hub\/home$/);
+    await page.getByLabel('New server name').fill('lab');
+    await page.getByRole('button', { name: 'Create and start' }).click();
+    // spawn-pending follows the progress stream and moves on to the server once it is ready.
+    await page.waitForURL(/\/user\/nina\/lab\//, { timeout: 60_000 });
+    await page.goto(new URL('hub/home', h.url).toString());
+    const row = page.locator('tr[data-server="lab"]');
+    assert.match((await row.textContent()) ?? '', /Running/);
+    await page.screenshot({ path: join(SHOTS, 'home-named-servers.png'), fullPage: true });
+    await page.getByRole('button', { name: 'Stop server lab' }).click();
+    await page.getByRole('button', { name: 'Start server lab' }).waitFor();
+    assert.equal((await h.request('GET', 'hub/api/users/nina')).json.servers.lab, undefined, 'stopped');
+    await page.getByRole('button', { name: 'Delete server lab' }).click();
+    await page.getByText('You have no named servers yet.').waitFor();
+    const all = await h.request('GET', 'hub/api/users/nina?include_stopped_servers=1');
+    assert.equal(all.json.servers.lab, undefined, 'removed');
     await page.close();
   });
 });

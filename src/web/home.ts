@@ -10,9 +10,12 @@ const STATE_TEXT = {
   stopped: 'Your server is not running.',
 } as const;
 
+const STATE_LABEL = { ready: 'Running', pending: 'Starting or stopping', failed: 'Failed to start', stopped: 'Stopped' } as const;
+
 /**
- * A minimal home page until the full one (named servers table etc.) exists: who is signed in, the
- * default server's state with a start or stop button, and links to the server and to sign out.
+ * Who is signed in, the default server's state with a start or stop button, and with named servers
+ * allowed, a table of the user's named servers (state, address, last activity, actions) and a form to
+ * create one. The buttons call the REST API (home.js).
  */
 export function registerHomePage(app: FastifyInstance<any, any, any, any, any>, ctx: HubContext): void {
   const base = ctx.baseUrl;
@@ -21,11 +24,26 @@ export function registerHomePage(app: FastifyInstance<any, any, any, any, any>, 
     if (!s) return loginRedirect(ctx, req, reply);
     const state = await serverState(ctx, s.user, '');
     const url = serverUrl(base, s.user.name, '');
+    const named = [];
+    if (ctx.config.allow_named_servers) {
+      const rows = await ctx.k.selectFrom('spawners').selectAll().where('user_id', '=', s.user.id).where('name', '!=', '').orderBy('name').execute();
+      for (const row of rows) {
+        const st = await serverState(ctx, s.user, row.name);
+        named.push({
+          name: row.name, display_name: row.display_name ?? row.name, state: st, state_text: STATE_LABEL[st],
+          url: serverUrl(base, s.user.name, row.name), last_activity: row.last_activity,
+          pending_url: hubServerPage(base, 'spawn-pending', s.user.name, row.name),
+        });
+      }
+    }
     return renderPage(reply, 200, 'home.html', await pageContext(ctx, req, reply, s, 'home'), {
       state,
       state_text: STATE_TEXT[state],
       server_url: url,
       pending_url: hubServerPage(base, 'spawn-pending', s.user.name, ''),
+      allow_named_servers: ctx.config.allow_named_servers,
+      named_servers: named,
+      named_server_limit: ctx.config.named_server_limit_per_user,
     });
   });
 }
