@@ -50,6 +50,7 @@ function loginForm(ctx: HubContext, req: FastifyRequest, reply: FastifyReply, st
     username: opts.username ?? '',
     xsrf: token,
     password_required: ctx.config.authenticator.class === 'password' || ctx.config.authenticator.password !== null,
+    signup_url: ctx.config.authenticator.class === 'password' && ctx.config.authenticator.enable_signup ? `${ctx.baseUrl}hub/signup` : '',
   });
 }
 
