@@ -2,6 +2,7 @@ import { Command } from 'commander';
 import { registerCull } from './cli/cull.ts';
 import { registerGenerateConfig } from './cli/generate-config.ts';
 import { registerPasswd } from './cli/passwd.ts';
+import { registerProxy } from './cli/proxy.ts';
 import { registerServe } from './cli/serve.ts';
 import { registerToken } from './cli/token.ts';
 import { registerUpgradeDb } from './cli/upgrade-db.ts';
@@ -19,6 +20,7 @@ registerPasswd(program);
 registerUpgradeDb(program);
 registerGenerateConfig(program);
 registerCull(program);
+registerProxy(program);
 
 try {
   await program.parseAsync(process.argv);

@@ -47,6 +47,9 @@ export interface TestHub {
  */
 const PG_ADMIN_URL = process.env.TSHUB_TEST_POSTGRES ?? '';
 
+/** Which proxy the hubs of a test run use: TSHUB_TEST_PROXY=tshub runs the suite through `tshub proxy`. */
+export const TEST_PROXY: 'chp' | 'tshub' = process.env.TSHUB_TEST_PROXY === 'tshub' ? 'tshub' : 'chp';
+
 async function freshDatabase(dir: string): Promise<{ url: string; drop: () => Promise<void> }> {
   if (!PG_ADMIN_URL) return { url: `sqlite:///${join(dir, 'tshub.sqlite')}`, drop: async () => {} };
   const name = `tshub_test_${randomBytes(6).toString('hex')}`;
@@ -88,7 +91,7 @@ export async function startHub(overrides: ConfigInput = {}): Promise<TestHub> {
     cookie_secret_file: join(dir, 'cookie_secret'),
     log_level: 'info',
     ...overrides,
-    proxy: { api_url: `http://127.0.0.1:${await freePort()}`, ...overrides.proxy },
+    proxy: { class: TEST_PROXY, api_url: `http://127.0.0.1:${await freePort()}`, ...overrides.proxy },
     authenticator: { admin_users: ['admin'], ...overrides.authenticator },
     api_tokens: { [adminToken]: 'admin', ...overrides.api_tokens },
   });

@@ -80,7 +80,7 @@ export async function writeHubConfig(dir: string, extra: string[] = []): Promise
     `hub_bind_url: http://127.0.0.1:${await freePort()}/`,
     'db_url: sqlite:///tshub.sqlite',
     'cookie_secret_file: cookie_secret',
-    `proxy: { api_url: "http://127.0.0.1:${await freePort()}" }`,
+    `proxy: { class: ${process.env.TSHUB_TEST_PROXY === 'tshub' ? 'tshub' : 'chp'}, api_url: "http://127.0.0.1:${await freePort()}" }`,
     ...extra,
   ].join('\n'));
   return { cfg, pub };

@@ -3,6 +3,7 @@ import { closeSync, writeSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { connect } from 'node:net';
 import { basename, dirname, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
 import { setTimeout as sleep } from 'node:timers/promises';
 import type { Logger } from 'pino';
 import { ChpClient } from './chp-client.ts';
@@ -47,6 +48,22 @@ export function chpCommand(): string[] {
   return [process.execPath, join(dirname(pkg), 'bin', 'configurable-http-proxy')];
 }
 
+/** `tshub proxy` (proxy.class: tshub), run by this Node from this checkout, as the hub itself runs. */
+export function tshubProxyCommand(): string[] {
+  return [process.execPath, fileURLToPath(new URL('../../bin/tshub.js', import.meta.url)), 'proxy'];
+}
+
+/**
+ * How to tell the program in logs and messages, and what its /proc cmdline contains (`marker`):
+ * for `node .../tshub.js proxy` the script name alone would also match the hub itself.
+ */
+function programOf(command: string[]): { name: string; marker: string } {
+  const [, script, sub] = command;
+  if (script !== undefined && basename(script) === 'tshub.js' && sub === 'proxy') return { name: 'tshub proxy', marker: 'tshub.js\0proxy\0' };
+  const name = basename(command.at(-1) ?? 'configurable-http-proxy');
+  return { name, marker: name };
+}
+
 function hostPort(url: string, what: string): { host: string; port: number } {
   const u = new URL(url);
   const port = u.port === '' ? (u.protocol === 'https:' ? 443 : 80) : Number(u.port);
@@ -87,13 +104,14 @@ export class ChpLauncher {
   readonly #opts: ChpLauncherOptions;
   readonly #command: string[];
   readonly #marker: string;
+  readonly #name: string;
   readonly #public: { host: string; port: number };
   readonly #api: { host: string; port: number };
 
   constructor(opts: ChpLauncherOptions) {
     this.#opts = opts;
     this.#command = opts.command ?? chpCommand();
-    this.#marker = basename(this.#command.at(-1) ?? 'configurable-http-proxy');
+    ({ name: this.#name, marker: this.#marker } = programOf(this.#command));
     ensureDir(opts.stateDir);
     this.files = stateFiles(opts.stateDir);
     const t = resolveToken({ configToken: opts.authToken, env: opts.env ?? process.env, tokenFile: this.files.token, generate: true })!;
@@ -158,7 +176,7 @@ export class ChpLauncher {
     await this.#portsFree();
     const env = { ...(this.#opts.env ?? process.env), CONFIGPROXY_AUTH_TOKEN: this.token };
     const { fd, offset } = openLog(this.files.log);
-    writeSync(fd, `--- ${new Date().toISOString()} tshub starts ${this.#marker} ${this.args.join(' ')}\n`);
+    writeSync(fd, `--- ${new Date().toISOString()} tshub starts ${this.#name} ${this.args.join(' ')}\n`);
     let exited: string | null = null;
     let pid: number;
     try {
@@ -209,7 +227,7 @@ export class ChpLauncher {
     removeFile(this.files.pid);
     removeFile(this.files.launch);
     const tail = logTail(this.files.log, offset);
-    throw new Error(`could not start configurable-http-proxy on ${this.#opts.bindUrl} (API ${this.client.apiUrl}): ${why}; last lines of ${this.files.log}:\n${tail || '(empty)'}`);
+    throw new Error(`could not start ${this.#name} on ${this.#opts.bindUrl} (API ${this.client.apiUrl}): ${why}; last lines of ${this.files.log}:\n${tail || '(empty)'}`);
   }
 
   /** The origin that reaches the proxy's public side from here. */
@@ -238,10 +256,18 @@ export class ChpLauncher {
       s.once('timeout', () => (s.destroy(), resolve(false)));
       s.once('error', () => resolve(false));
     });
-    if (await taken(this.#public)) {
+    // A proxy we have just stopped may hold its ports for a moment longer: give them up to 3 s.
+    const stillTaken = async (where: { host: string; port: number }) => {
+      for (let waited = 0; await taken(where); waited += 100) {
+        if (waited >= 3000) return true;
+        await sleep(100);
+      }
+      return false;
+    };
+    if (await stillTaken(this.#public)) {
       throw new Error(`cannot start the proxy on bind_url ${this.#opts.bindUrl}: another program already listens on ${this.#publicHost()}`);
     }
-    if (await taken(this.#api)) {
+    if (await stillTaken(this.#api)) {
       throw new Error(`cannot start the proxy with proxy.api_url ${this.client.apiUrl}: another program listens there and does not answer as a proxy`);
     }
   }

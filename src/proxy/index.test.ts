@@ -4,7 +4,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, describe, it } from 'node:test';
 import pino from 'pino';
-import { ChpProxy, createProxy } from './index.ts';
+import { ChpProxy, createProxy, tshubProxyCommand } from './index.ts';
 
 const dir = mkdtempSync(join(tmpdir(), 'tshub-proxy-index-'));
 after(() => rmSync(dir, { recursive: true, force: true }));
@@ -21,7 +21,6 @@ describe('createProxy', () => {
   });
 
   it('refuses what it cannot do, naming the keys', () => {
-    assert.throws(() => createProxy({ ...base, config: { ...proxyConfig, class: 'tshub', should_start: true } }), /proxy.class 'tshub' cannot be launched by the hub yet/);
     assert.throws(() => createProxy({ ...base, config: { ...proxyConfig, auth_token: null } }), /proxy.auth_token \(or CONFIGPROXY_AUTH_TOKEN\) is required when proxy.should_start is false/);
     assert.throws(() => createProxy({ ...base, bindUrl: 'http://127.0.0.1:0/', config: { ...proxyConfig, should_start: true } }), /bind_url http:\/\/127.0.0.1:0\/: port 0 is not supported/);
   });
@@ -33,5 +32,13 @@ describe('createProxy', () => {
       '--default-target', 'http://127.0.0.1:8081', '--error-target', 'http://127.0.0.1:8081/prefix/hub/error',
     ]);
     assert.equal(p.launcher?.tokenSource, 'config');
+  });
+
+  it("class 'tshub' launches `tshub proxy` with the same arguments", () => {
+    const p = createProxy({ ...base, config: { ...proxyConfig, class: 'tshub', should_start: true } });
+    assert.ok(p.launcher);
+    assert.deepEqual(tshubProxyCommand().slice(0, 1), [process.execPath]);
+    assert.match(tshubProxyCommand()[1]!, /bin\/tshub\.js$/);
+    assert.equal(tshubProxyCommand()[2], 'proxy');
   });
 });

@@ -1,12 +1,13 @@
 // Public surface of the proxy module: the Proxy interface, the configurable-http-proxy client,
 // launcher and Proxy implementation, and route reconciliation.
 import type { ProxyConfig } from '../config/index.ts';
+import { tshubProxyCommand } from './chp-launcher.ts';
 import { ChpProxy, type ChpProxyOptions } from './chp-proxy.ts';
 
 export type { Proxy, ProxyRoute, WantedRoute } from './types.ts';
 export { ChpClient, ProxyApiError } from './chp-client.ts';
 export type { ChpClientOptions, ChpRouteData, ProbeResult } from './chp-client.ts';
-export { ChpLauncher, chpCommand } from './chp-launcher.ts';
+export { ChpLauncher, chpCommand, tshubProxyCommand } from './chp-launcher.ts';
 export type { ChpLauncherOptions, LaunchOutcome } from './chp-launcher.ts';
 export { ChpProxy } from './chp-proxy.ts';
 export type { ChpProxyOptions, ChpProxySettings } from './chp-proxy.ts';
@@ -22,10 +23,11 @@ export type CreateProxyOptions = Omit<ChpProxyOptions, 'proxy' | 'command' | 'st
   config: ProxyConfig;
 };
 
-/** The proxy the config asks for. Both classes speak CHP's REST API; only how it is launched differs. */
+/**
+ * The proxy the config asks for. Both classes speak CHP's REST API, so one client, launcher and
+ * adoption logic serve both; only the program launched differs.
+ */
 export function createProxy({ config, ...where }: CreateProxyOptions): ChpProxy {
-  if (config.class === 'tshub' && config.should_start) {
-    throw new Error("proxy.class 'tshub' cannot be launched by the hub yet: use class 'chp', or run `tshub proxy` yourself and set proxy.should_start: false");
-  }
-  return new ChpProxy({ ...where, proxy: config, log: where.log.child({ module: 'proxy' }) });
+  const command = config.class === 'tshub' ? tshubProxyCommand() : undefined;
+  return new ChpProxy({ ...where, proxy: config, command, log: where.log.child({ module: 'proxy' }) });
 }
