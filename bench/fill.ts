@@ -126,3 +126,32 @@ export function insertJupyterhubUsers(path: string, names: string[]): void {
     db.close();
   }
 }
+
+/**
+ * tshub (hub stopped): adds `count` users, each with a running default server, as a restarted hub will
+ * re-adopt them: every spawner row points at the same real process (`state`, checked by pid and start
+ * time) and URL. What a culler pass costs the hub does not depend on how many processes stand behind.
+ */
+export function fillTshubServers(path: string, count: number, server: { url: string; state: Record<string, unknown> }): void {
+  const db = open(path);
+  try {
+    const now = new Date().toISOString();
+    const roleId = Number(db.prepare("SELECT id FROM roles WHERE name = 'user'").get()?.id);
+    inTransaction(db, () => {
+      const user = db.prepare('INSERT INTO users (name, admin, created, last_activity, cookie_id) VALUES (?, 0, ?, ?, ?) RETURNING id');
+      const role = db.prepare('INSERT INTO user_role_map (user_id, role_id) VALUES (?, ?)');
+      const spawner = db.prepare(
+        `INSERT INTO spawners (user_id, name, state, started, last_activity, user_options, server_url)
+         VALUES (?, '', ?, ?, ?, '{}', ?)`,
+      );
+      const state = JSON.stringify(server.state);
+      for (let i = 0; i < count; i++) {
+        const id = Number(user.get(`cull-${i}`, now, now, randomUUID())?.id);
+        role.run(id, roleId);
+        spawner.run(id, state, now, now, server.url);
+      }
+    });
+  } finally {
+    db.close();
+  }
+}

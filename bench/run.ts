@@ -13,6 +13,7 @@ import { load } from './load.ts';
 import { cleanupAll, rssMb } from './proc.ts';
 import { Figures, formatValue, summary } from './report.ts';
 import { runScenarios, type ScenarioOptions } from './scenarios.ts';
+import { cullerPass } from './culler.ts';
 import { JUPYTERHUB_BIN, jupyterhubAvailable, startJupyterhub } from './start-jupyterhub.ts';
 import { startTshub } from './start-tshub.ts';
 
@@ -97,6 +98,12 @@ async function main(): Promise<void> {
   const tshub = await startTshub({ cpuProfDir });
   log(`tshub answers at ${tshub.apiUrl}`);
   const tshubFigs = await runScenarios(tshub, { ...base, apiBatches: Infinity, figure: figureLog('') });
+  log(`culler: ${base.totalUsers} users with running servers`);
+  const culler = await cullerPass(tshub, base.totalUsers, log);
+  for (const [name, value] of [['culler_pass_10000_servers_s', culler.wallS], ['culler_pass_hub_cpu_s', culler.hubCpuS]] as const) {
+    tshubFigs.set(name, value, 's');
+    figureLog('')(name, value, 's');
+  }
   await tshub.stop();
   if (cpuProfDir) log(`tshub CPU profiles in ${cpuProfDir} (summarize: node bench/profile-summary.ts ${cpuProfDir}/*.cpuprofile)`);
 

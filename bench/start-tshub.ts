@@ -2,7 +2,7 @@ import { randomBytes } from 'node:crypto';
 import { writeFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { countTokens, fillTshubTokens } from './fill.ts';
-import { freePorts, startChild, tempDir, waitForHttp, type Child } from './proc.ts';
+import { freePorts, killPidFile, onCleanup, startChild, tempDir, waitForHttp, type Child } from './proc.ts';
 import type { FillOptions, Target } from './target.ts';
 
 export const REPO_ROOT = resolve(import.meta.dirname, '..');
@@ -17,6 +17,12 @@ export function childEnv(): NodeJS.ProcessEnv {
   };
 }
 
+export interface TshubTarget extends Target {
+  whileStopped(what: string, log: (m: string) => void, fn: (dbPath: string) => void): Promise<void>;
+  /** The hub's directory (config, database, the proxy's pid file). */
+  stateDir: string;
+}
+
 export interface TshubOptions {
   /** Directory for --cpu-prof output; no profiling when absent. */
   cpuProfDir?: string;
@@ -25,7 +31,7 @@ export interface TshubOptions {
 }
 
 /** Starts tshub as a real child process (free loopback ports, SQLite in a temp dir) and waits for its API. */
-export async function startTshub(opts: TshubOptions = {}): Promise<Target> {
+export async function startTshub(opts: TshubOptions = {}): Promise<TshubTarget> {
   const dir = tempDir('tshub-bench-');
   const [publicPort, hubPort] = await freePorts(2);
   const dbPath = join(dir, 'tshub.sqlite');
@@ -49,6 +55,8 @@ export async function startTshub(opts: TshubOptions = {}): Promise<Target> {
     ),
   );
   const apiUrl = `http://127.0.0.1:${hubPort}/hub/api/`;
+  // A hub stopped while servers run leaves its proxy up for them (the culler bench does that): stop it at the end.
+  onCleanup(() => killPidFile(join(dir, 'tshub-proxy.pid')));
   let child: Child;
   let profiles = 0;
 
@@ -64,6 +72,20 @@ export async function startTshub(opts: TshubOptions = {}): Promise<Target> {
   };
   await launch();
 
+  /** Stops the hub, changes its database directly (sizes the API would take minutes to reach), restarts it. */
+  async function whileStopped<T>(what: string, log: (m: string) => void, fn: () => T): Promise<T> {
+    let t = performance.now();
+    await child.stop();
+    log(`tshub stopped in ${((performance.now() - t) / 1000).toFixed(1)} s; inserting ${what}`);
+    t = performance.now();
+    const out = fn();
+    log(`inserted ${what} in ${((performance.now() - t) / 1000).toFixed(1)} s; restarting tshub`);
+    t = performance.now();
+    await launch();
+    log(`tshub restarted in ${((performance.now() - t) / 1000).toFixed(1)} s`);
+    return out;
+  }
+
   return {
     name: 'tshub',
     apiUrl,
@@ -72,17 +94,10 @@ export async function startTshub(opts: TshubOptions = {}): Promise<Target> {
     outputTail: () => child.tail(),
     countTokens: () => countTokens(dbPath),
     async fillTokens(count: number, fill: FillOptions) {
-      let t = performance.now();
-      await child.stop();
-      fill.log(`tshub stopped in ${((performance.now() - t) / 1000).toFixed(1)} s; inserting ${count} tokens`);
-      t = performance.now();
-      const tokens = fillTshubTokens(dbPath, count, fill.removeNote);
-      fill.log(`inserted ${count} tokens in ${((performance.now() - t) / 1000).toFixed(1)} s; restarting tshub`);
-      t = performance.now();
-      await launch();
-      fill.log(`tshub restarted in ${((performance.now() - t) / 1000).toFixed(1)} s`);
-      return tokens;
+      return whileStopped(`${count} tokens`, fill.log, () => fillTshubTokens(dbPath, count, fill.removeNote));
     },
+    whileStopped: (what: string, log: (m: string) => void, fn: (dbPath: string) => void) => whileStopped(what, log, () => fn(dbPath)),
+    stateDir: dir,
     stop: () => child.stop(),
   };
 }
