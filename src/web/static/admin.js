@@ -9,21 +9,11 @@
   var state = { offset: 0, filter: '', sort: 'name', desc: false, total: 0 };
   var pollTimer = null;
   var listSeq = 0;
-
+  var el = window.tshub.el;
   function request(method, path, body, paginated) {
-    var headers = { 'X-XSRFToken': d.xsrf_token, Accept: paginated ? 'application/jupyterhub-pagination+json' : 'application/json' };
-    // The API takes the login cookie only with a JSON body type on writes.
-    if (method !== 'GET') headers['Content-Type'] = 'application/json';
-    return fetch(api + path, { method: method, headers: headers, credentials: 'same-origin', body: body === undefined ? undefined : JSON.stringify(body) })
-      .then(function (r) {
-        return r.text().then(function (text) {
-          var json = null;
-          try { json = text ? JSON.parse(text) : null; } catch (e) { json = null; }
-          if (!r.ok) throw new Error((json && json.message) || r.status + ' ' + r.statusText);
-          return json;
-        });
-      });
+    return window.tshub.request(method, api + path, body, paginated ? 'application/jupyterhub-pagination+json' : undefined);
   }
+
 
   function say(text) {
     $('admin-error').textContent = '';
@@ -38,16 +28,6 @@
     };
   }
 
-  function el(tag, attrs, children) {
-    var e = document.createElement(tag);
-    Object.keys(attrs || {}).forEach(function (k) {
-      if (k === 'text') e.textContent = attrs[k];
-      else if (k === 'className') e.className = attrs[k];
-      else e.setAttribute(k, attrs[k]);
-    });
-    (children || []).forEach(function (c) { if (c) e.appendChild(typeof c === 'string' ? document.createTextNode(c) : c); });
-    return e;
-  }
 
   function button(text, label, onClick, className) {
     var b = el('button', { type: 'button', className: 'small ' + (className || 'secondary'), text: text, 'aria-label': label });

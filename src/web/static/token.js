@@ -7,41 +7,15 @@
   var $ = function (id) { return document.getElementById(id); };
   var form = $('token-form');
   var message = $('token-message');
+  var request = window.tshub.request;
+  var el = window.tshub.el;
 
-  function request(method, url, body) {
-    var headers = { 'X-XSRFToken': d.xsrf_token, Accept: 'application/json' };
-    // The API takes the login cookie only with a JSON body type on writes.
-    if (method !== 'GET') headers['Content-Type'] = 'application/json';
-    return fetch(url, { method: method, headers: headers, credentials: 'same-origin', body: body === undefined ? undefined : JSON.stringify(body) })
-      .then(function (r) {
-        return r.text().then(function (text) {
-          var json = null;
-          try { json = text ? JSON.parse(text) : null; } catch (e) { json = null; }
-          if (!r.ok) {
-            var err = new Error((json && json.message) || r.status + ' ' + r.statusText);
-            err.status = r.status;
-            throw err;
-          }
-          return json;
-        });
-      });
-  }
 
   function say(text, kind) {
     message.textContent = text;
     message.className = text ? (kind === 'error' ? 'error' : 'success') : '';
   }
 
-  function el(tag, attrs, children) {
-    var e = document.createElement(tag);
-    Object.keys(attrs || {}).forEach(function (k) {
-      if (k === 'text') e.textContent = attrs[k];
-      else if (k === 'className') e.className = attrs[k];
-      else e.setAttribute(k, attrs[k]);
-    });
-    (children || []).forEach(function (c) { if (c) e.appendChild(typeof c === 'string' ? document.createTextNode(c) : c); });
-    return e;
-  }
 
   function when(iso, never) {
     if (!iso) return document.createTextNode(never);
