@@ -8,6 +8,8 @@ import { Hub } from '../src/app.ts';
 import { buildConfig, type ConfigInput } from '../src/config/index.ts';
 import { createLogger } from '../src/lib/logger.ts';
 import { freePort } from './process.ts';
+import { isAlive, killGroup } from '../src/proxy/process-util.ts';
+import { readPid, stateFiles } from '../src/proxy/state-files.ts';
 
 export interface Reply {
   status: number;
@@ -132,6 +134,10 @@ export async function startHub(overrides: ConfigInput = {}): Promise<TestHub> {
     },
     async stop() {
       await hub.stop();
+      // The hub leaves its proxy up while it believes servers run (by design, for restarts); a test
+      // hub must leave nothing behind whatever state a failed test left it in.
+      const proxyPid = readPid(stateFiles(dir).pid);
+      if (proxyPid !== null && isAlive(proxyPid)) await killGroup(proxyPid, 2000).catch(() => {});
       await db.drop();
       rmSync(dir, { recursive: true, force: true });
     },
