@@ -183,7 +183,13 @@ export abstract class ProcessSpawner implements Spawner {
     // that here gives a message with its output, instead of a timeout while waiting for HTTP.
     const deadline = Date.now() + this.#graceMs;
     while (this.#exitStatus === null && !this.#stopRequested && Date.now() < deadline) {
-      if (await isListening(port, 100)) break;
+      if (await isListening(port, 100)) {
+        // Something answering this early may be another program that took the port first; ours would
+        // then die at once failing to bind. A moment's wait lets the check below catch that, rather
+        // than routing users to a stranger's server.
+        await Promise.race([sleep(250), this.#exited]);
+        break;
+      }
       await Promise.race([sleep(50), this.#exited]);
     }
     if (this.#exitStatus !== null) {
