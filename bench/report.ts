@@ -14,7 +14,9 @@ const ORDER = [
   'token_create_rps', 'token_create_p99_ms',
   'bulk_create_1000_users_s', 'bulk_create_other_p99_ms',
   'hub_rss_idle_mb', 'hub_rss_after_load_mb', 'hub_rss_end_mb',
+  'spawn_ready_s', 'stop_s',
   'bare_node_rps', 'bare_node_p99_ms',
+  'proxy_direct_rps', 'proxy_direct_p99_ms', 'proxy_chp_rps', 'proxy_chp_p99_ms', 'proxy_tshub_rps', 'proxy_tshub_p99_ms',
 ];
 
 export class Figures {
@@ -123,6 +125,13 @@ export const GOALS: Goal[] = [
       return v === undefined ? undefined : { ok: v <= 60, detail: `${v.toFixed(1)} MB` };
     },
   },
+  {
+    label: 'tshub proxy ≥ 4× configurable-http-proxy',
+    check(_t, _j, b) {
+      const r = ratio(b.get('proxy_tshub_rps'), b.get('proxy_chp_rps'));
+      return r === undefined ? undefined : { ok: r >= 4, detail: `${formatRatio(r)}x` };
+    },
+  },
 ];
 
 /** The final summary: tshub figures with ratios, then the comparison figures, then the targets. */
@@ -139,7 +148,10 @@ export function summary(tshub: Figures, jupyterhub: Figures | null, bare: Figure
     }
     out.push(line(f, '', suffix));
   }
-  for (const f of bare.all()) out.push(line(f));
+  for (const f of bare.all()) {
+    const rc = f.name === 'proxy_tshub_rps' ? ratio(f.value, bare.get('proxy_chp_rps')) : undefined;
+    out.push(line(f, '', rc === undefined ? '' : ` ratio_vs_chp=${formatRatio(rc)}`));
+  }
   if (jupyterhub) for (const f of jupyterhub.all()) out.push(line(f, 'jupyterhub_'));
   out.push('# targets from the issue (ratio = tshub / other):');
   for (const t of GOALS) {

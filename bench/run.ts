@@ -12,6 +12,7 @@ import { api } from './http.ts';
 import { load } from './load.ts';
 import { cleanupAll, rssMb } from './proc.ts';
 import { Figures, formatValue, summary } from './report.ts';
+import { proxyThroughput, spawnStop } from './proxies.ts';
 import { runScenarios, type ScenarioOptions } from './scenarios.ts';
 import { cullerPass } from './culler.ts';
 import { JUPYTERHUB_BIN, jupyterhubAvailable, startJupyterhub } from './start-jupyterhub.ts';
@@ -93,11 +94,15 @@ async function main(): Promise<void> {
     await b.child.stop();
   }
 
+  // --- proxies in front of the same trivial backend: direct, configurable-http-proxy, tshub proxy
+  await proxyThroughput(bare, { connections: base.readConnections, duration: base.duration, warmup: base.warmup, log, figure: figureLog('') });
+
   // --- tshub
   log('starting tshub');
   const tshub = await startTshub({ cpuProfDir });
   log(`tshub answers at ${tshub.apiUrl}`);
   const tshubFigs = await runScenarios(tshub, { ...base, apiBatches: Infinity, figure: figureLog('') });
+  await spawnStop(tshub, tshubFigs, { runs: 3, log, figure: figureLog('') });
   log(`culler: ${base.totalUsers} users with running servers`);
   const culler = await cullerPass(tshub, base.totalUsers, log);
   for (const [name, value] of [['culler_pass_10000_servers_s', culler.wallS], ['culler_pass_hub_cpu_s', culler.hubCpuS]] as const) {
