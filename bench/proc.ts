@@ -4,6 +4,7 @@ import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
+import { killGroup } from '../src/lib/process.ts';
 
 // Child processes, temp dirs and the cleanup that undoes them, whatever way the run ends.
 
@@ -62,38 +63,6 @@ export async function freePorts(count: number): Promise<number[]> {
   return ports;
 }
 
-function alive(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch {
-    return false;
-  }
-}
-
-function signalGroup(pid: number, signal: NodeJS.Signals): void {
-  try {
-    process.kill(-pid, signal);
-  } catch {
-    try {
-      process.kill(pid, signal);
-    } catch {
-      // already gone
-    }
-  }
-}
-
-/** SIGTERM to the process group, then SIGKILL after `graceMs` if the leader has not exited. */
-export async function killGroup(pid: number, graceMs = 8000): Promise<void> {
-  if (!alive(pid)) return;
-  signalGroup(pid, 'SIGTERM');
-  const until = Date.now() + graceMs;
-  while (alive(pid) && Date.now() < until) await sleep(50);
-  if (alive(pid)) signalGroup(pid, 'SIGKILL');
-  // reap stragglers of the group too
-  signalGroup(pid, 'SIGKILL');
-}
-
 /** Kills the process (group) whose pid is written in `file`, if any. */
 export async function killPidFile(file: string): Promise<void> {
   let pid: number;
@@ -102,7 +71,7 @@ export async function killPidFile(file: string): Promise<void> {
   } catch {
     return;
   }
-  if (Number.isInteger(pid) && pid > 1) await killGroup(pid, 3000);
+  if (Number.isInteger(pid) && pid > 1) await killGroup(pid, 3000).catch(() => {});
 }
 
 export interface Child {
@@ -131,7 +100,7 @@ export function startChild(cmd: string, args: string[], opts: { cwd: string; env
   proc.stderr?.on('data', keep);
   const exited = new Promise<number | null>((resolve) => proc.once('exit', (code) => resolve(code)));
   const stop = onCleanup(async () => {
-    await killGroup(pid);
+    await killGroup(pid, 8000).catch(() => {});
     await Promise.race([exited, sleep(2000)]);
   });
   return { proc, pid, tail: () => lines.join('\n'), exited, stop };

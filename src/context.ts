@@ -31,7 +31,10 @@ export interface HubContext {
   /** The JupyterHub API version tshub implements (clients compare it), and tshub's own. */
   apiVersion: string;
   version: string;
-  /** Call after any write that can change who may do what (users, groups, roles, tokens). */
+  /**
+   * Call after any write that can change what an existing token or session may do (revocations, role,
+   * group and admin changes, deletions). Creating users or tokens needs none: nothing cached refers to them.
+   */
   permissionsChanged(): void;
   /** Asks the process to shut down (POST /hub/api/shutdown). */
   requestShutdown(): void;

@@ -8,7 +8,7 @@ import { Hub } from '../src/app.ts';
 import { buildConfig, type ConfigInput } from '../src/config/index.ts';
 import { createLogger } from '../src/lib/logger.ts';
 import { freePort } from './process.ts';
-import { isAlive, killGroup } from '../src/proxy/process-util.ts';
+import { isAlive, killGroup } from '../src/lib/process.ts';
 import { readPid, stateFiles } from '../src/proxy/state-files.ts';
 
 export interface Reply {

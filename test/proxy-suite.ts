@@ -11,7 +11,7 @@ import type { Duplex } from 'node:stream';
 import { after, before, describe, it } from 'node:test';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { ChpClient, ChpLauncher, ChpProxy, chpCommand, reconcileRoutes, hubRoute, startRouteChecker, stateFiles, tshubProxyCommand, type ChpProxyOptions } from '../src/proxy/index.ts';
-import { isAlive } from '../src/proxy/process-util.ts';
+import { isAlive } from '../src/lib/process.ts';
 import { freePort, ROOT } from './process.ts';
 import { Cleanup, get, openWebSocket, pgid, startBackend, type Backend } from './proxy-helpers.ts';
 

@@ -11,7 +11,7 @@ import { after, before, describe, it } from 'node:test';
 import type { Duplex } from 'node:stream';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { ChpClient, chpCommand } from '../src/proxy/index.ts';
-import { isAlive } from '../src/proxy/process-util.ts';
+import { isAlive } from '../src/lib/process.ts';
 import { readPid } from '../src/proxy/state-files.ts';
 import { startProxyServer, type ProxyServer } from '../src/proxy/server/index.ts';
 import { startHub } from './harness.ts';

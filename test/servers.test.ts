@@ -1,6 +1,7 @@
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { randomUUID } from 'node:crypto';
+import { isAlive } from '../src/lib/process.ts';
 import { startHub, type TestHub } from './harness.ts';
 
 // End to end with the real parts: Debian's jupyterhub-singleuser behind the real configurable-http-proxy.
@@ -20,15 +21,6 @@ async function serverPid(h: TestHub, user: string, server = ''): Promise<number>
     .select('spawners.state').where('users.name', '=', user).where('spawners.name', '=', server)
     .executeTakeFirstOrThrow();
   return JSON.parse(row.state).pid as number;
-}
-
-function alive(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch {
-    return false;
-  }
 }
 
 async function until(what: string, check: () => Promise<boolean>, ms = 30_000): Promise<void> {
@@ -110,7 +102,7 @@ describe('single-user servers through the API and the proxy', () => {
     const pid = await serverPid(h, 'alice');
     const stop = await h.request('DELETE', 'hub/api/users/alice/server', { token: alice });
     assert.equal(stop.status, 204, stop.text);
-    assert.equal(alive(pid), false);
+    assert.equal(isAlive(pid), false);
     const routes = await h.request('GET', 'hub/api/proxy');
     assert.deepEqual(Object.keys(routes.json), ['/']);
     const after = await h.request('GET', 'hub/api/users/alice', { token: alice });

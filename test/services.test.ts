@@ -10,9 +10,9 @@ import { createServer, type Server } from 'node:http';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
-import { isOurProcess } from '../src/spawners/proc-stat.ts';
 import { digestToken } from '../src/tokens/format.ts';
 import { TSHUB_VERSION } from '../src/version.ts';
+import { isAlive } from '../src/lib/process.ts';
 import { startHub, type TestHub } from './harness.ts';
 import { freePort, spawnHub, writeHubConfig, type RunningHub } from './process.ts';
 
@@ -57,11 +57,6 @@ function starts(out: string, name: string): { pid: number; at: number }[] {
     const [pid, at] = l.split(' ').map(Number);
     return { pid: pid!, at: at! };
   });
-}
-
-/** Running (a zombie whose parent died counts as gone: not every container's init reaps). */
-function alive(pid: number): boolean {
-  return isOurProcess(pid, null);
 }
 
 function logEntries(h: TestHub): Record<string, any>[] {
@@ -109,7 +104,7 @@ describe('services', () => {
   after(async () => {
     if (!stopped) await h.stop();
     backend.close();
-    for (const pid of pidsSeen) if (alive(pid)) process.kill(pid, 'SIGKILL');
+    for (const pid of pidsSeen) if (isAlive(pid)) process.kill(pid, 'SIGKILL');
     rmSync(out, { recursive: true, force: true });
   });
 
@@ -259,7 +254,7 @@ describe('services', () => {
     stopped = true;
     await h.stop();
     assert.ok(Date.now() - t0 < 10_000);
-    for (const p of running) assert.equal(alive(p!), false, `pid ${p} is gone`);
+    for (const p of running) assert.equal(isAlive(p!), false, `pid ${p} is gone`);
     assert.equal(leftActive, 0, 'every run token is revoked');
     assert.equal(existsSync(launcherDir), false, 'the launcher directory is removed');
   });
@@ -275,9 +270,9 @@ describe('a hub killed while a managed service runs', () => {
     try {
       await hub?.stop();
     } finally {
-      for (const pid of seen) if (alive(pid)) process.kill(pid, 'SIGKILL');
+      for (const pid of seen) if (isAlive(pid)) process.kill(pid, 'SIGKILL');
       const proxyPid = existsSync(join(dir, 'tshub-proxy.pid')) ? Number(readFileSync(join(dir, 'tshub-proxy.pid'), 'utf8')) : 0;
-      if (proxyPid > 1 && alive(proxyPid)) process.kill(proxyPid, 'SIGKILL');
+      if (proxyPid > 1 && isAlive(proxyPid)) process.kill(proxyPid, 'SIGKILL');
       rmSync(dir, { recursive: true, force: true });
     }
   });
@@ -292,19 +287,19 @@ describe('a hub killed while a managed service runs', () => {
     assert.ok(existsSync(join(record.launcher_dir, 'tshub')));
     hub.proc.kill('SIGKILL');
     await hub.stop();
-    assert.ok(alive(first!), 'a killed hub could not stop its service');
+    assert.ok(isAlive(first!), 'a killed hub could not stop its service');
 
     hub = await spawnHub(['--config', cfg], `${pub}hub/api/`);
     const [, second] = await waitFor('the second run', () => sleeperPids().length === 2 && sleeperPids());
     seen.add(second!);
-    assert.equal(alive(first!), false, 'the leftover was stopped');
+    assert.equal(isAlive(first!), false, 'the leftover was stopped');
     // The hub's log is written asynchronously: wait for the line rather than expecting it already out.
     await waitFor('the log line about the leftover', () => /left running by a previous hub process/.test(hub!.output()));
     assert.equal(existsSync(record.launcher_dir), false, 'the killed hub\'s launcher directory is removed');
 
     await hub.stop();
     hub = null;
-    assert.equal(alive(second!), false, 'a clean stop stops the service');
+    assert.equal(isAlive(second!), false, 'a clean stop stops the service');
     assert.equal(existsSync(join(dir, 'tshub-services.pids.json')), false);
   });
 });

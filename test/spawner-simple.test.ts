@@ -195,7 +195,7 @@ describe('SimpleSpawner lifecycle edges (node fake server)', () => {
   });
 
   test('dies on its own → poll() returns its status', async () => {
-    const { s } = await startFake({ env: { FAKE_EXIT_AFTER_MS: '300', FAKE_EXIT_CODE: '3' } });
+    const { s } = await startFake({ env: { FAKE_EXIT_AFTER_MS: '1500', FAKE_EXIT_CODE: '3' } });
     assert.equal(await s.poll(), null);
     const deadline = Date.now() + 5000;
     while ((await s.poll()) === null && Date.now() < deadline) await sleep(50);

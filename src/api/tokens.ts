@@ -17,6 +17,7 @@ import { issueToken } from '../tokens/issue.ts';
 import { parseTokenId, presentToken } from '../tokens/present.ts';
 import { judge } from '../auth/identify-token.ts';
 import { needUser } from './access.ts';
+import { requestedTokenScopes } from './token-scopes.ts';
 import { flagArg } from './users.ts';
 import { errorResponses, NoContent, TokenModel } from './schemas.ts';
 
@@ -103,7 +104,7 @@ export function registerTokenRoutes(app: HubServer, ctx: HubContext, prefix: str
       else if (expiresIn > max) throw badRequest(`token expires_in: ${expiresIn} must not exceed ${max}`);
     }
     const ownerSet = await ownerScopeSet(ctx.k, 'user', target.id, target.name, scopeOpts);
-    const scopes = await requestedScopes(ctx, body, target, ownerSet);
+    const scopes = await requestedTokenScopes(ctx.k, ctx.config, body, { kind: 'user', name: target.name }, ownerSet);
     const self = requester.kind === 'user' && requester.id === target.id;
     const note = body.note || `Requested via api${self ? '' : ` by ${kind} ${requester.name}`}`;
     const { token, row } = await issueToken(ctx.k, ctx.db.kind, {
@@ -212,9 +213,4 @@ async function requesterForTokenRequest(ctx: HubContext, req: FastifyRequest, au
 async function mayManageTokens(ctx: HubContext, p: Principal, target: UserRow): Promise<boolean> {
   const groups = await allGroupNamesByUser(ctx.k, target.name);
   return checkAccess(p.scopes, ['tokens'], { kind: 'user', name: target.name, groups }) === 'ok';
-}
-
-async function requestedScopes(ctx: HubContext, body: { scopes?: string[] | null; roles?: string[] | null }, target: UserRow, ownerSet: Set<string>) {
-  const { requestedTokenScopes } = await import('./token-scopes.ts');
-  return requestedTokenScopes(ctx.k, ctx.config, body, { kind: 'user', name: target.name }, ownerSet);
 }

@@ -109,7 +109,6 @@ export function registerUserRoutes(app: HubServer, ctx: HubContext, prefix: stri
       created.push(...await ctx.k.transaction().execute((trx) => insertUsersWithDefaultRoles(trx, chunk, admin)));
       await new Promise((r) => setImmediate(r));
     }
-    ctx.permissionsChanged();
     req.log.info({ actor: p.name, count: created.length }, 'created users');
     reply.code(201);
     return present(req, created);
@@ -149,7 +148,6 @@ export function registerUserRoutes(app: HubServer, ctx: HubContext, prefix: stri
       await assignDefaultRoles(trx, r.id, admin);
       return r;
     });
-    ctx.permissionsChanged();
     req.log.info({ actor: p.name, user: name }, 'created user');
     reply.code(201);
     const [model] = await present(req, [row]);

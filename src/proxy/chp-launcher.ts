@@ -7,7 +7,7 @@ import { fileURLToPath } from 'node:url';
 import { setTimeout as sleep } from 'node:timers/promises';
 import type { Logger } from 'pino';
 import { ChpClient } from './chp-client.ts';
-import { isAlive, killGroup, runsProgram } from './process-util.ts';
+import { isAlive, killGroup, runsProgram } from '../lib/process.ts';
 import {
   ensureDir, logTail, openLog, readLaunchRecord, readPid, removeFile, resolveToken, stateFiles, writeFileAtomic,
   type StateFiles, type TokenSource,

@@ -1,7 +1,7 @@
 import type { Logger } from 'pino';
 import { ChpClient, type ChpRouteData } from './chp-client.ts';
 import { ChpLauncher, type LaunchOutcome } from './chp-launcher.ts';
-import { isAlive } from './process-util.ts';
+import { isAlive } from '../lib/process.ts';
 import { routespecFromChpPath } from './routespec.ts';
 import { resolveToken, stateFiles } from './state-files.ts';
 import type { Proxy, ProxyRoute } from './types.ts';

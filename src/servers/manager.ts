@@ -159,7 +159,6 @@ export class ServerManager {
       this.#ctx.metrics.proxyAddDuration.observe({ status: 'success' }, (Date.now() - routeStart) / 1000);
       entry.pending = null;
       await updateSpawner(k, row.id, { pending: null });
-      this.#ctx.permissionsChanged();
       log.info({ server: logName, url, seconds: (Date.now() - started) / 1000 }, 'server ready');
       this.#ctx.metrics.spawnDuration.observe({ status: 'success' }, (Date.now() - started) / 1000);
       entry.progress.push({ progress: 100, ready: true, message: `Server ready at ${prefix}`, html_message: `Server ready at <a href="${prefix}">${prefix}</a>`, url: prefix });

@@ -175,12 +175,4 @@ export async function waitForHttp(url: string, timeoutMs: number, headers: Recor
 }
 
 /** Whether a process with this pid exists (a zombie counts as gone). */
-export function pidExists(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-  } catch {
-    return false;
-  }
-  const stat = readProcStat(pid);
-  return stat !== null && stat.state !== 'Z';
-}
+export { isAlive as pidExists } from '../lib/process.ts';

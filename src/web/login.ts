@@ -27,7 +27,6 @@ async function userForLogin(ctx: HubContext, name: string): Promise<UserRow> {
       if (!user) throw err;
     }
     await assignDefaultRoles(ctx.k, user.id, user.admin === 1);
-    ctx.permissionsChanged();
     ctx.log.info({ user: name, admin }, 'user created at first login');
   } else if (admin && user.admin !== 1) {
     // As upstream: an authenticator that says "admin" makes the user admin; it never demotes.

@@ -61,7 +61,6 @@ export function registerSignupPage(app: FastifyInstance<any, any, any, any, any>
     } catch {
       return signupForm(ctx, req, reply, 400, { error: 'That username cannot be registered.', username });
     }
-    ctx.permissionsChanged();
     req.log.info({ user: name }, 'user signed up');
     return signupForm(ctx, req, reply, 201, { done: `The account ${name} was created. You can sign in now.` });
   });

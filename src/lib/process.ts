@@ -53,7 +53,11 @@ export async function killGroup(pid: number, graceMs = 5000): Promise<void> {
   signal(pid, 'SIGCONT');
   const deadline = Date.now() + graceMs;
   while (isAlive(pid) && Date.now() < deadline) await sleep(50);
-  if (!isAlive(pid)) return;
+  if (!isAlive(pid)) {
+    // The leader is gone; children it left in its group go too.
+    signal(pid, 'SIGKILL');
+    return;
+  }
   signal(pid, 'SIGKILL');
   const hard = Date.now() + 5000;
   while (isAlive(pid) && Date.now() < hard) await sleep(50);
