@@ -1,4 +1,4 @@
-import { sql, type Kysely, type SelectQueryBuilder } from 'kysely';
+import { sql, type ExpressionBuilder, type Kysely, type SelectQueryBuilder } from 'kysely';
 import type { Database, UserRow } from '../db/index.ts';
 
 type K = Kysely<Database>;
@@ -20,26 +20,27 @@ function escapeLike(s: string): string {
   return s.replace(/[\\%_]/g, (c) => '\\' + c);
 }
 
-function filtered(db: K, q: UserListQuery): SelectQueryBuilder<Database, 'users', object> {
+/**
+ * Spawners whose owner counts as `state`. Ready: a server running with nothing in flight. Active: a
+ * server running, starting or stopping. Written as the partial index of migration 005.
+ */
+function spawnerIn(state: 'ready' | 'active') {
+  return (eb: ExpressionBuilder<Database, 'spawners'>) =>
+    state === 'ready'
+      ? eb.and([eb('spawners.server_url', 'is not', null), eb('spawners.pending', 'is', null)])
+      : eb.or([eb('spawners.server_url', 'is not', null), eb('spawners.pending', 'is not', null)]);
+}
+
+function owners(db: K, state: 'ready' | 'active') {
+  return db.selectFrom('spawners').select('spawners.user_id').where(spawnerIn(state));
+}
+
+/** Users matching the name filter and the caller's visibility, whatever their servers. */
+function matching(db: K, q: UserListQuery): SelectQueryBuilder<Database, 'users', object> {
   let qb = db.selectFrom('users') as SelectQueryBuilder<Database, 'users', object>;
   if (q.nameFilter) {
     const pattern = '%' + escapeLike(q.nameFilter.toLowerCase()) + '%';
     qb = qb.where(sql<boolean>`lower(users.name) like ${pattern} escape '\\'`);
-  }
-  if (q.state) {
-    // Active: a server running, starting or stopping. Ready: a server running with nothing in flight.
-    // Inactive: no active server at all.
-    const active = db
-      .selectFrom('spawners')
-      .select('spawners.user_id')
-      .where((eb) => eb.or([eb('spawners.server_url', 'is not', null), eb('spawners.pending', 'is not', null)]));
-    const ready = db
-      .selectFrom('spawners')
-      .select('spawners.user_id')
-      .where('spawners.server_url', 'is not', null)
-      .where('spawners.pending', 'is', null);
-    if (q.state === 'inactive') qb = qb.where('users.id', 'not in', active);
-    else qb = qb.where('users.id', 'in', q.state === 'ready' ? ready : active);
   }
   if (q.visible) {
     const { users, groups } = q.visible;
@@ -62,7 +63,10 @@ function filtered(db: K, q: UserListQuery): SelectQueryBuilder<Database, 'users'
 }
 
 export async function listUsers(db: K, q: UserListQuery): Promise<{ rows: UserRow[]; total: number }> {
-  const base = filtered(db, q);
+  if ((q.state === 'ready' || q.state === 'active') && q.sort.key === 'id') return listServerOwnersById(db, q, q.state);
+  let base = matching(db, q);
+  if (q.state === 'inactive') base = base.where('users.id', 'not in', owners(db, 'active'));
+  else if (q.state) base = base.where('users.id', 'in', owners(db, q.state));
   const countRow = await base.select((eb) => eb.fn.countAll<number>().as('n')).executeTakeFirstOrThrow();
   const rows = await base
     .selectAll('users')
@@ -71,5 +75,28 @@ export async function listUsers(db: K, q: UserListQuery): Promise<{ rows: UserRo
     .limit(q.limit)
     .offset(q.offset)
     .execute();
+  return { rows, total: Number(countRow.n) };
+}
+
+/**
+ * Users with a ready (or active) server, by id: what the idle culler pages through on every pass. The
+ * count and the page's ids come from the spawners' partial index alone (in owner order), and only the
+ * page's own users are read, so a page costs the index entries it skips rather than a scan of every
+ * spawner and a user lookup per skipped row.
+ */
+async function listServerOwnersById(db: K, q: UserListQuery, state: 'ready' | 'active'): Promise<{ rows: UserRow[]; total: number }> {
+  let ownersOf = db.selectFrom('spawners').where(spawnerIn(state));
+  if (q.nameFilter || q.visible) ownersOf = ownersOf.where('spawners.user_id', 'in', matching(db, q).select('users.id'));
+  const direction = q.sort.desc ? 'desc' : 'asc';
+  const countRow = await ownersOf
+    .select((eb) => eb.fn.count<number>('spawners.user_id').distinct().as('n'))
+    .executeTakeFirstOrThrow();
+  const pageIds = ownersOf
+    .select('spawners.user_id')
+    .groupBy('spawners.user_id')
+    .orderBy('spawners.user_id', direction)
+    .limit(q.limit)
+    .offset(q.offset);
+  const rows = await db.selectFrom('users').selectAll().where('users.id', 'in', pageIds).orderBy('users.id', direction).execute();
   return { rows, total: Number(countRow.n) };
 }
