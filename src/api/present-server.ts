@@ -10,7 +10,6 @@ export function progressUrl(baseUrl: string, user: string, server: string): stri
   return `${baseUrl}hub/api/users/${encodeURIComponent(user)}/${tail}`;
 }
 
-/** JupyterHub's Server model; `state` only for callers holding admin:server_state. */
 /** Upstream's spawner.active: running, or a start or stop in flight. */
 export function serverActive(row: Pick<SpawnerRow, 'server_url' | 'pending'>): boolean {
   return row.server_url !== null || row.pending !== null;
@@ -21,6 +20,7 @@ export function serverReady(row: Pick<SpawnerRow, 'server_url' | 'pending'>): bo
   return row.server_url !== null && row.pending === null;
 }
 
+/** JupyterHub's Server model; `state` only for callers holding admin:server_state. */
 export function presentServer(baseUrl: string, user: string, row: SpawnerRow, withState: boolean) {
   const model: Record<string, unknown> = {
     name: row.name,

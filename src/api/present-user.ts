@@ -32,16 +32,38 @@ export interface PresentOptions {
   full?: boolean;
 }
 
+// Every key of the User model, for telling when a caller may see all of them.
+const ALL_KEYS = new Set(['kind', 'name', ...Object.values(FIELDS).flat(), 'auth_state', 'servers']);
+
+/**
+ * Which model keys the caller sees whatever the user: those of scopes it holds unfiltered. Per-user
+ * checks remain only for scopes it holds with a filter (`!user=`, `!group=`), so an admin's listing
+ * does no per-user scope work at all.
+ */
+function keysFor(filters: Filters): { everywhere: Set<string>; filtered: [NonNullable<ReturnType<typeof scopeFilter>>, string[]][] } {
+  const everywhere = new Set(['kind', 'name']);
+  const filtered: [NonNullable<ReturnType<typeof scopeFilter>>, string[]][] = [];
+  for (const [scope, fields] of Object.entries(FIELDS)) {
+    const f = filters.get(scope);
+    if (!f) continue;
+    if (f.all) for (const k of fields) everywhere.add(k);
+    else filtered.push([f, fields]);
+  }
+  return { everywhere, filtered };
+}
+
 /** Builds User models for rows, with their groups, roles and servers fetched in bulk. */
 export async function presentUsers(db: Kysely<Database>, rows: UserRow[], filters: Filters, opts: PresentOptions): Promise<Record<string, unknown>[]> {
   const ids = rows.map((r) => r.id);
   const [groups, roles, spawners] = await Promise.all([groupsOfUsers(db, ids), rolesOfUsers(db, ids), spawnersOf(db, ids, opts.includeStoppedServers)]);
+  const { everywhere, filtered } = keysFor(filters);
+  const serverFilter = filters.get('read:servers');
+  const stateFilter = filters.get('admin:server_state');
   return rows.map((u) => {
     const userGroups = groups.get(u.id) ?? [];
     const own = spawners.get(u.id) ?? [];
     const defaultServer = own.find((s) => s.name === '');
-    const serverFilter = filters.get('read:servers');
-    const withState = filterAllowsUserOrNull(filters.get('admin:server_state'), u.name, userGroups);
+    const withState = filterAllowsUserOrNull(stateFilter, u.name, userGroups);
     const servers: Record<string, unknown> = {};
     for (const s of own) {
       if (opts.full || (serverFilter && filterAllowsServer(serverFilter, u.name, s.name, userGroups))) {
@@ -65,13 +87,20 @@ export async function presentUsers(db: Kysely<Database>, rows: UserRow[], filter
       servers,
     };
     if (opts.full) return model;
-    const keep = new Set(['kind', 'name']);
-    for (const [scope, fields] of Object.entries(FIELDS)) {
-      if (filterAllowsUserOrNull(filters.get(scope), u.name, userGroups)) for (const f of fields) keep.add(f);
+    let keep = everywhere;
+    for (const [f, fields] of filtered) {
+      if (!filterAllowsUser(f, u.name, userGroups)) continue;
+      if (keep === everywhere) keep = new Set(everywhere);
+      for (const k of fields) keep.add(k);
     }
     // Servers readable through a `!server=` filter alone still show, as upstream.
-    if (Object.keys(servers).length) keep.add('servers');
-    return Object.fromEntries(Object.entries(model).filter(([k]) => keep.has(k)));
+    if (Object.keys(servers).length && !keep.has('servers')) {
+      if (keep === everywhere) keep = new Set(everywhere);
+      keep.add('servers');
+    }
+    if (keep.size === ALL_KEYS.size) return model;
+    for (const k of Object.keys(model)) if (!keep.has(k)) delete model[k];
+    return model;
   });
 }
 
