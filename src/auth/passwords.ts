@@ -1,7 +1,8 @@
 // Per-user passwords for the password authenticator: argon2id hashes (PHC strings carrying their own
 // salt and parameters) in user_passwords, checked with argon2's own constant-time verify.
 import { randomBytes } from 'node:crypto';
-import { hash, verify } from '@node-rs/argon2';
+import { createRequire } from 'node:module';
+import type * as argon2Module from '@node-rs/argon2';
 import type { Kysely } from 'kysely';
 import type { Database } from '../db/index.ts';
 import { isoNow } from '../lib/time.ts';
@@ -22,8 +23,14 @@ export function passwordProblem(password: string): string | null {
   return null;
 }
 
+// The native module is loaded on first use: most hubs (dummy or external authenticators) never need it.
+let argon2: typeof argon2Module | null = null;
+function argon(): typeof argon2Module {
+  return (argon2 ??= createRequire(import.meta.url)('@node-rs/argon2') as typeof argon2Module);
+}
+
 export function hashPassword(password: string): Promise<string> {
-  return hash(password, OPTIONS);
+  return argon().hash(password, OPTIONS);
 }
 
 /** A password for `tshub passwd --random`: 144 random bits, in characters safe to paste anywhere. */
@@ -44,7 +51,7 @@ export async function verifyPassword(stored: string | null, password: string): P
   const target = stored ?? (await dummyHash);
   let ok: boolean;
   try {
-    ok = await verify(target, password);
+    ok = await argon().verify(target, password);
   } catch {
     ok = false;
   }

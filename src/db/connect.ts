@@ -1,7 +1,8 @@
 import { mkdirSync } from 'node:fs';
+import { createRequire } from 'node:module';
 import { dirname } from 'node:path';
 import { Kysely, PostgresDialect, SqliteDialect } from 'kysely';
-import pg from 'pg';
+import type pgModule from 'pg';
 import type { DbKind } from './kind.ts';
 import { openSqlite } from './sqlite-driver.ts';
 import type { Database } from './tables.ts';
@@ -21,6 +22,8 @@ export function connect(target: DbTarget): Db {
     const k = new Kysely<Database>({ dialect: new SqliteDialect({ database: kysely }) });
     return { kind: 'sqlite', k, close: () => k.destroy() };
   }
+  // Loaded only for PostgreSQL: a hub on SQLite never pays the driver's memory.
+  const pg = createRequire(import.meta.url)('pg') as typeof pgModule;
   // COUNT(*) comes back as int8, which pg leaves as a string by default; counts here stay far below 2^53.
   pg.types.setTypeParser(pg.types.builtins.INT8, (v: string) => Number(v));
   const pool = new pg.Pool({ connectionString: target.connectionString, max: 10 });
