@@ -184,4 +184,16 @@ describe('groups API', () => {
     assert.equal((await h.request('DELETE', 'hub/api/groups/alpha', { token })).status, 404);
     assert.equal((await h.request('DELETE', 'hub/api/groups/mine', { token })).status, 204);
   });
+  test('whoami follows group and role changes at once: the same token sees its new groups and roles', async () => {
+    await h.addUsers(['joiner']);
+    const token = await h.tokenFor('joiner');
+    const before = await h.request('GET', 'hub/api/user', { token });
+    assert.deepEqual([before.json.groups, before.json.roles, before.json.admin], [[], ['user'], false]);
+    assert.equal((await h.request('POST', 'hub/api/groups/joined', { body: { users: ['joiner'] } })).status, 201);
+    assert.equal((await h.request('PATCH', 'hub/api/users/joiner', { body: { admin: true } })).status, 200);
+    const after = await h.request('GET', 'hub/api/user', { token });
+    assert.deepEqual([after.json.groups, after.json.roles, after.json.admin], [['joined'], ['admin', 'user'], true]);
+    assert.equal((await h.request('DELETE', 'hub/api/groups/joined/users', { body: { users: ['joiner'] } })).status, 200);
+    assert.deepEqual((await h.request('GET', 'hub/api/user', { token })).json.groups, []);
+  });
 });

@@ -30,6 +30,14 @@ export interface PresentOptions {
   includeStoppedServers: boolean;
   /** Show every field regardless of scopes, as JupyterHub does for a freshly created or edited user. */
   full?: boolean;
+  /** Group and role names per user id when the caller already has them (see Principal.memberships). */
+  memberships?: { groups: Map<number, string[]>; roles: Map<number, string[]> };
+}
+
+/** The group and role names of one user, in the shape `PresentOptions.memberships` takes. */
+export async function membershipsOf(db: Kysely<Database>, userId: number): Promise<{ groups: string[]; roles: string[] }> {
+  const [groups, roles] = await Promise.all([groupsOfUsers(db, [userId]), rolesOfUsers(db, [userId])]);
+  return { groups: groups.get(userId) ?? [], roles: roles.get(userId) ?? [] };
 }
 
 // Every key of the User model, for telling when a caller may see all of them.
@@ -55,7 +63,11 @@ function keysFor(filters: Filters): { everywhere: Set<string>; filtered: [NonNul
 /** Builds User models for rows, with their groups, roles and servers fetched in bulk. */
 export async function presentUsers(db: Kysely<Database>, rows: UserRow[], filters: Filters, opts: PresentOptions): Promise<Record<string, unknown>[]> {
   const ids = rows.map((r) => r.id);
-  const [groups, roles, spawners] = await Promise.all([groupsOfUsers(db, ids), rolesOfUsers(db, ids), spawnersOf(db, ids, opts.includeStoppedServers)]);
+  const [groups, roles, spawners] = await Promise.all([
+    opts.memberships?.groups ?? groupsOfUsers(db, ids),
+    opts.memberships?.roles ?? rolesOfUsers(db, ids),
+    spawnersOf(db, ids, opts.includeStoppedServers),
+  ]);
   const { everywhere, filtered } = keysFor(filters);
   const serverFilter = filters.get('read:servers');
   const stateFilter = filters.get('admin:server_state');

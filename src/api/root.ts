@@ -6,7 +6,7 @@ import { identifyScopes } from '../rbac/index.ts';
 import { findService } from '../repo/services.ts';
 import { need } from './access.ts';
 import { presentServices } from './present-service.ts';
-import { presentUsers, userFieldFilters } from './present-user.ts';
+import { membershipsOf, presentUsers, userFieldFilters } from './present-user.ts';
 import { errorResponses } from './schemas.ts';
 import { flagArg } from './users.ts';
 
@@ -50,7 +50,14 @@ export function registerRootRoutes(app: HubServer, ctx: HubContext, prefix: stri
     const withIdentify = { ...p, scopes: new Set([...p.scopes, ...identifyScopes(who)]) };
     let model: Record<string, unknown>;
     if (p.kind === 'user') {
-      [model] = (await presentUsers(ctx.k, [p.user!], userFieldFilters(withIdentify), { baseUrl: ctx.baseUrl, includeStoppedServers: flagArg(req.query.include_stopped_servers) })) as [Record<string, unknown>];
+      const user = p.user!;
+      // Clients ask whoami on every request they check (HubAuth, scripts): of its three lookups, only
+      // the servers' state can change without making a new principal.
+      const own = (p.memberships ??= await membershipsOf(ctx.k, user.id));
+      const memberships = { groups: new Map([[user.id, own.groups]]), roles: new Map([[user.id, own.roles]]) };
+      [model] = (await presentUsers(ctx.k, [user], userFieldFilters(withIdentify), {
+        baseUrl: ctx.baseUrl, includeStoppedServers: flagArg(req.query.include_stopped_servers), memberships,
+      })) as [Record<string, unknown>];
     } else {
       const service = (await findService(ctx.k, p.name))!;
       [model] = (await presentServices(ctx, [service], withIdentify)) as [Record<string, unknown>];

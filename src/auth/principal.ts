@@ -24,6 +24,11 @@ export interface Principal {
   scopes: Set<string>;
   /** Everything the owner holds: the ceiling for scopes it may hand out to new tokens. */
   ownerScopes: Set<string>;
+  /**
+   * A user's group and role names, filled in the first time a request of this principal presents its
+   * own model (whoami). They only change with permissions, and any such change makes new principals.
+   */
+  memberships?: { groups: string[]; roles: string[] };
 }
 
 /** What scope expansion needs from the config: the `custom_scopes` roles and tokens may name. */
