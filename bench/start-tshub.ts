@@ -49,6 +49,8 @@ export async function startTshub(opts: TshubOptions = {}): Promise<TshubTarget> 
         authenticator: { class: 'dummy', admin_users: ['admin'] },
         api_tokens: { [configToken]: 'admin' },
         tokens: { max_active_per_user: 0 },
+        // Compared like for like with JupyterHub, which has no API rate limits.
+        rate_limits: { enabled: false },
       },
       null,
       2,

@@ -2,6 +2,7 @@ import type { AddressInfo } from 'node:net';
 import type { Logger } from 'pino';
 import { ActivityRecorder } from './auth/activity.ts';
 import { authenticate } from './auth/authenticate.ts';
+import { AuditRecorder, rateLimitEvent } from './audit/index.ts';
 import { TokenIdentifier } from './auth/identify-token.ts';
 import { PrincipalCache } from './auth/principal-cache.ts';
 import { applyConfig } from './bootstrap/index.ts';
@@ -15,6 +16,7 @@ import { createLogger } from './lib/logger.ts';
 import { HubMetrics } from './metrics/registry.ts';
 import { registerMetrics } from './metrics/routes.ts';
 import { HubProxy } from './proxy/hub-proxy.ts';
+import { RateLimiter } from './ratelimit/index.ts';
 import { ServerManager } from './servers/manager.ts';
 import { startProxyActivitySync } from './servers/proxy-activity.ts';
 import { serviceRoutes, ServiceSupervisor } from './services/index.ts';
@@ -68,10 +70,11 @@ export class Hub {
     const { config } = opts;
     const log = opts.log ?? createLogger(config.log_level);
     const db = connect(parseDbUrl(config.db_url, opts.baseDir));
+    const audit = new AuditRecorder(db.k, log, config.audit);
     try {
       const applied = await migrateToLatest(db.k, db.kind);
       if (applied.length) log.info({ migrations: applied }, 'database schema updated');
-      await applyConfig(db.k, config, log);
+      await applyConfig(db.k, config, log, audit);
     } catch (err) {
       await db.close();
       throw err;
@@ -80,6 +83,8 @@ export class Hub {
     const identifier = new TokenIdentifier(db.k);
     const principals = new PrincipalCache(db.k, { customScopes: config.custom_scopes });
     const metrics = new HubMetrics(db.k);
+    const apiPrefix = `${baseUrl}hub/api`;
+    const limiter = config.rate_limits.enabled ? new RateLimiter(config.rate_limits, { db: db.k, log, apiPrefix, trips: metrics.rateLimitTrips, onTrip: (t) => audit.record(rateLimitEvent(t)) }) : null;
     let servers: ServerManager | null = null;
     const proxy = new HubProxy({
       config, baseUrl, stateDir: opts.baseDir, log,
@@ -92,9 +97,11 @@ export class Hub {
       version: TSHUB_VERSION,
       proxy,
       metrics,
+      audit,
       permissionsChanged() {
         identifier.clear();
         principals.invalidate();
+        limiter?.rolesChanged();
       },
       requestShutdown: () => opts.onShutdownRequest?.(),
     } as Omit<HubContext, 'servers' | 'services'> as HubContext;
@@ -103,7 +110,6 @@ export class Hub {
     ctx.services = new ServiceSupervisor(ctx);
 
     const server = await createServer({ log, baseUrl, bodyLimit: config.max_body_size, apiVersion: API_VERSION, trustProxy: 'loopback' });
-    const apiPrefix = `${baseUrl}hub/api`;
     const metricsPath = `${baseUrl}hub/metrics`;
     const routes: Hub['routes'] = [];
     server.addHook('onRoute', (r) => {
@@ -112,6 +118,7 @@ export class Hub {
     server.addHook('onRequest', async (req) => {
       if (req.url.startsWith(apiPrefix) || req.url.startsWith(metricsPath)) await authenticate(ctx, req);
     });
+    if (limiter) server.addHook('onRequest', limiter.check);
     registerApi(server, ctx, apiPrefix);
     registerMetrics(server, ctx, metrics, apiPrefix);
     // Web pages and the OAuth provider register here (src/web, src/oauth).
@@ -141,6 +148,8 @@ export class Hub {
     this.#stopActivitySync = startProxyActivitySync(this.ctx.k, this.proxy, config.last_activity_interval, log);
     await this.ctx.services.start(this.hubUrl);
     this.ctx.activity.start();
+    this.ctx.audit.start();
+    this.ctx.audit.record({ action: 'hub.start', reason: `tshub ${TSHUB_VERSION}` });
     log.info({ url: this.publicUrl, hub_url: this.hubUrl, version: TSHUB_VERSION }, 'tshub is running');
   }
 
@@ -157,6 +166,8 @@ export class Hub {
     else await this.proxy.stop();
     await this.server.close();
     await this.ctx.activity.stop();
+    this.ctx.audit.record({ action: 'hub.stop' });
+    await this.ctx.audit.stop();
     await this.#db.close();
   }
 }

@@ -1,6 +1,7 @@
 import type { Kysely } from 'kysely';
 import type { Logger } from 'pino';
 import type { ActivityRecorder } from './auth/activity.ts';
+import type { AuditRecorder } from './audit/index.ts';
 import type { TokenIdentifier } from './auth/identify-token.ts';
 import type { PrincipalCache } from './auth/principal-cache.ts';
 import type { Config } from './config/index.ts';
@@ -28,6 +29,8 @@ export interface HubContext {
   services: ServiceSupervisor;
   proxy: HubProxy;
   metrics: HubMetrics;
+  /** The hash-chained audit log: `audit.record({...})` queues an event and never blocks or throws. */
+  audit: AuditRecorder;
   /** The JupyterHub API version tshub implements (clients compare it), and tshub's own. */
   apiVersion: string;
   version: string;

@@ -1,4 +1,5 @@
 import { Command } from 'commander';
+import { registerAudit } from './cli/audit.ts';
 import { registerCull } from './cli/cull.ts';
 import { registerGenerateConfig } from './cli/generate-config.ts';
 import { registerPasswd } from './cli/passwd.ts';
@@ -21,6 +22,7 @@ registerUpgradeDb(program);
 registerGenerateConfig(program);
 registerCull(program);
 registerProxy(program);
+registerAudit(program);
 
 try {
   await program.parseAsync(process.argv);

@@ -1,4 +1,5 @@
 import { Type } from 'typebox';
+import { originOf } from '../audit/index.ts';
 import type { Kysely } from 'kysely';
 import type { Principal } from '../auth/principal.ts';
 import { normalizeUsername, validateUsername } from '../auth/usernames.ts';
@@ -96,6 +97,7 @@ export function registerGroupRoutes(app: HubServer, ctx: HubContext, prefix: str
     });
     ctx.permissionsChanged();
     req.log.info({ actor: p.name, groups: names }, 'created groups');
+    for (const name of names) ctx.audit.record({ ...originOf(req), action: 'group.create', target: { kind: 'group', name }, reason: membersReason(req.body.users) });
     reply.code(201);
     return presentGroups(ctx.k, rows, p);
   });
@@ -127,6 +129,7 @@ export function registerGroupRoutes(app: HubServer, ctx: HubContext, prefix: str
     });
     ctx.permissionsChanged();
     req.log.info({ actor: p.name, group: name }, 'created group');
+    ctx.audit.record({ ...originOf(req), action: 'group.create', target: { kind: 'group', name }, reason: membersReason(req.body?.users) });
     reply.code(201);
     return one(p, name);
   });
@@ -138,6 +141,7 @@ export function registerGroupRoutes(app: HubServer, ctx: HubContext, prefix: str
     await deleteGroup(ctx.k, group.id);
     ctx.permissionsChanged();
     req.log.info({ actor: p.name, group: group.name }, 'deleted group');
+    ctx.audit.record({ ...originOf(req), action: 'group.delete', target: { kind: 'group', name: group.name } });
     return reply.code(204).send();
   });
 
@@ -156,6 +160,7 @@ export function registerGroupRoutes(app: HubServer, ctx: HubContext, prefix: str
       else await removeMembers(ctx.k, group.id, ids);
       ctx.permissionsChanged();
       req.log.info({ actor: p.name, group: group.name, users: req.body.users }, method === 'post' ? 'added group members' : 'removed group members');
+      ctx.audit.record({ ...originOf(req), action: method === 'post' ? 'group.add_members' : 'group.remove_members', target: { kind: 'group', name: group.name }, reason: membersReason(req.body.users) });
       return one(p, group.name);
     });
   }
@@ -171,6 +176,11 @@ export function registerGroupRoutes(app: HubServer, ctx: HubContext, prefix: str
     const { p, group } = await needGroup(ctx, req, ['groups'], req.params.name);
     await setGroupProperties(ctx.k, group.id, req.body as Record<string, unknown>);
     req.log.info({ actor: p.name, group: group.name }, 'set group properties');
+    ctx.audit.record({ ...originOf(req), action: 'group.modify', target: { kind: 'group', name: group.name }, reason: 'properties replaced' });
     return one(p, group.name);
   });
+}
+
+function membersReason(users: string[] | undefined): string | null {
+  return users?.length ? `users: ${users.join(', ')}` : null;
 }

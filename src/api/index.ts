@@ -1,6 +1,7 @@
 import type { HubContext } from '../context.ts';
 import type { HubServer } from '../http/server.ts';
 import { registerActivityRoutes } from './activity.ts';
+import { registerAuditRoutes } from './audit.ts';
 import { registerGroupRoutes } from './groups.ts';
 import { registerProxyRoutes } from './proxy.ts';
 import { registerRootRoutes } from './root.ts';
@@ -19,6 +20,7 @@ export function registerApi(app: HubServer, ctx: HubContext, prefix: string): vo
   registerGroupRoutes(app, ctx, prefix);
   registerServiceRoutes(app, ctx, prefix);
   registerProxyRoutes(app, ctx, prefix);
+  registerAuditRoutes(app, ctx, prefix);
   // CORS preflight: JupyterHub answers OPTIONS on every API path.
   for (const path of [prefix, `${prefix}/*`]) {
     app.options(path, { schema: { hide: true } }, async (_req, reply) => {

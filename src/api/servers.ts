@@ -1,4 +1,5 @@
 import { Type } from 'typebox';
+import { originOf } from '../audit/index.ts';
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import type { HubContext } from '../context.ts';
 import type { UserRow } from '../db/index.ts';
@@ -53,7 +54,7 @@ export function registerServerRoutes(app: HubServer, ctx: HubContext, prefix: st
     const { p, user } = await needServer(ctx, req, START_SCOPES, req.params.name, server);
     await checkNamed(user, server);
     const { userOptions, displayName } = splitBody(req.body);
-    const outcome = await ctx.servers.spawn(user, server, { userOptions, displayName });
+    const outcome = await ctx.servers.spawn(user, server, { userOptions, displayName, origin: originOf(req) });
     req.log.info({ actor: p.name, server: serverLogName(user.name, server), outcome }, 'server start requested');
     return reply.code(outcome === 'ready' ? 201 : 202).type('text/plain').send();
   };
@@ -68,7 +69,7 @@ export function registerServerRoutes(app: HubServer, ctx: HubContext, prefix: st
     } else if (remove) {
       throw badRequest('Cannot delete the default server');
     }
-    const outcome = await ctx.servers.stop(user, server);
+    const outcome = await ctx.servers.stop(user, server, originOf(req));
     if (remove) await ctx.servers.remove(user, server, outcome === 'pending');
     req.log.info({ actor: p.name, server: serverLogName(user.name, server), outcome, remove }, 'server stop requested');
     return reply.code(outcome === 'stopped' ? 204 : 202).type('text/plain').send();

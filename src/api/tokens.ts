@@ -16,6 +16,7 @@ import { findUser } from '../repo/users.ts';
 import { issueToken } from '../tokens/issue.ts';
 import { parseTokenId, presentToken } from '../tokens/present.ts';
 import { judge } from '../auth/identify-token.ts';
+import { actorOf, originOf, tokenTarget } from '../audit/index.ts';
 import { needUser } from './access.ts';
 import { requestedTokenScopes } from './token-scopes.ts';
 import { flagArg } from './users.ts';
@@ -112,6 +113,7 @@ export function registerTokenRoutes(app: HubServer, ctx: HubContext, prefix: str
       maxActive: ctx.config.tokens.max_active_per_user,
     });
     req.log.info({ actor: requester.name, user: target.name, token_id: `a${row.id}` }, 'token created');
+    ctx.audit.record({ ...originOf(req, actorOf(requester)), action: 'token.create', target: tokenTarget(row.id, target.name), reason: `expires ${row.expires_at ?? 'never'}` });
     reply.code(201);
     const [model] = await presentFor(target, [row]);
     return { ...model, token };
@@ -126,8 +128,10 @@ export function registerTokenRoutes(app: HubServer, ctx: HubContext, prefix: str
     const { p, user } = await needUser(ctx, req, ['tokens'], req.params.name);
     const ids = (await activeTokenIds(ctx.k, { userId: user.id })).filter(Boolean);
     const servers = new Set(await activeTokenIds(ctx.k, { userId: user.id, kind: 'server' }));
-    const revoked = await revokeTokens(ctx.k, ids.filter((id) => !servers.has(id)), isoNow());
+    const toRevoke = ids.filter((id) => !servers.has(id));
+    const revoked = await revokeTokens(ctx.k, toRevoke, isoNow());
     ctx.permissionsChanged();
+    for (const id of toRevoke) ctx.audit.record({ ...originOf(req), action: 'token.revoke', target: tokenTarget(id, user.name), reason: 'all tokens of the user revoked' });
     req.log.info({ actor: p.name, user: user.name, revoked }, 'revoked all tokens');
     return { revoked };
   });
@@ -153,6 +157,7 @@ export function registerTokenRoutes(app: HubServer, ctx: HubContext, prefix: str
     const ids = row.client_id === 'jupyterhub' ? [row.id] : await activeTokenIds(ctx.k, { userId: user.id, clientId: row.client_id });
     await revokeTokens(ctx.k, ids, isoNow());
     ctx.permissionsChanged();
+    for (const id of ids) ctx.audit.record({ ...originOf(req), action: 'token.revoke', target: tokenTarget(id, user.name), reason: id === row.id ? null : `same OAuth client as ${req.params.token_id}` });
     req.log.info({ actor: p.name, user: user.name, token_id: req.params.token_id, count: ids.length }, 'token revoked');
     return reply.code(204).type('text/plain').send();
   });
@@ -194,6 +199,7 @@ export function registerTokenRoutes(app: HubServer, ctx: HubContext, prefix: str
     });
     ctx.permissionsChanged();
     req.log.info({ actor: p.name, user: user.name, old: `a${old.id}`, new: `a${row.id}`, grace }, 'token rotated');
+    ctx.audit.record({ ...originOf(req), action: 'token.rotate', target: tokenTarget(old.id, user.name), reason: `replaced by a${row.id}; old token works until ${oldEnd}` });
     reply.code(201);
     const [model] = await presentFor(user, [row]);
     return { ...model, token };

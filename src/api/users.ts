@@ -1,5 +1,7 @@
 import { Type } from 'typebox';
+import { originOf, userTarget } from '../audit/index.ts';
 import type { HubContext } from '../context.ts';
+import type { UserRow } from '../db/index.ts';
 import { normalizeUsername, validateUsername } from '../auth/usernames.ts';
 import { badRequest, conflict, HubError, notFound } from '../lib/errors.ts';
 import { parseJson } from '../lib/json.ts';
@@ -110,6 +112,7 @@ export function registerUserRoutes(app: HubServer, ctx: HubContext, prefix: stri
       await new Promise((r) => setImmediate(r));
     }
     req.log.info({ actor: p.name, count: created.length }, 'created users');
+    for (const u of created) ctx.audit.record({ ...originOf(req), action: 'user.create', target: userTarget(u.name), reason: admin ? 'admin' : null });
     reply.code(201);
     return present(req, created);
   });
@@ -149,6 +152,7 @@ export function registerUserRoutes(app: HubServer, ctx: HubContext, prefix: stri
       return r;
     });
     req.log.info({ actor: p.name, user: name }, 'created user');
+    ctx.audit.record({ ...originOf(req), action: 'user.create', target: userTarget(name), reason: admin ? 'admin' : null });
     reply.code(201);
     const [model] = await present(req, [row]);
     return model;
@@ -189,6 +193,7 @@ export function registerUserRoutes(app: HubServer, ctx: HubContext, prefix: stri
     });
     ctx.permissionsChanged();
     req.log.info({ actor: p.name, user: user.name, keys: Object.keys(data) }, 'updated user');
+    ctx.audit.record({ ...originOf(req), action: 'user.modify', target: userTarget(newName ?? user.name), reason: userChanges(user, data, newName) });
     const updated = (await findUser(ctx.k, newName ?? user.name))!;
     const [model] = await present(req, [updated]);
     return { ...model, auth_state: updated.auth_state === null ? null : JSON.parse(updated.auth_state) };
@@ -202,6 +207,16 @@ export function registerUserRoutes(app: HubServer, ctx: HubContext, prefix: stri
     await deleteUser(ctx.k, user.id);
     ctx.permissionsChanged();
     req.log.info({ actor: p.name, user: user.name }, 'deleted user');
+    ctx.audit.record({ ...originOf(req), action: 'user.delete', target: userTarget(user.name) });
     return reply.code(204).send();
   });
+}
+
+/** What a PATCH changed, for the audit log (auth_state only by name: it may hold secrets). */
+function userChanges(before: UserRow, data: { admin?: boolean; auth_state?: unknown }, newName: string | undefined): string {
+  const parts = [];
+  if (newName !== undefined) parts.push(`renamed from ${before.name} to ${newName}`);
+  if (data.admin !== undefined && data.admin !== (before.admin === 1)) parts.push(`admin: ${data.admin}`);
+  if (data.auth_state !== undefined) parts.push('auth_state replaced');
+  return parts.length ? parts.join('; ') : 'no change';
 }

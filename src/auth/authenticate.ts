@@ -35,9 +35,10 @@ export async function authenticate(ctx: HubContext, req: FastifyRequest): Promis
     req.authFailure = 'credentials_missing';
     return;
   }
-  const found = await ctx.identifier.identify(raw);
+  const { verdict: found, row } = await ctx.identifier.identifyStored(raw);
   if (!found.ok) {
     req.authFailure = found.reason;
+    ctx.audit.tokens.refused(req, row, found.reason);
     return;
   }
   const principal = await ctx.principals.forToken(found.row);
@@ -48,6 +49,7 @@ export async function authenticate(ctx: HubContext, req: FastifyRequest): Promis
   req.principal = principal;
   const tokenOfServer = found.row.kind === 'server';
   ctx.activity.tokenUsed(found.row.id, req.ip ?? null, principal.kind === 'user' && !tokenOfServer ? principal.id : null);
+  ctx.audit.tokens.used(req, found.row, principal);
 }
 
 /**

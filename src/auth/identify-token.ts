@@ -33,7 +33,12 @@ export class TokenIdentifier {
   }
 
   async identify(raw: string): Promise<Identified> {
-    if (looksGenerated(raw) && !hasValidChecksum(raw)) return { ok: false, reason: 'token_malformed' };
+    return (await this.identifyStored(raw)).verdict;
+  }
+
+  /** identify(), and the stored row even when it is refused (revoked, expired): the audit log names it. */
+  async identifyStored(raw: string): Promise<{ verdict: Identified; row: TokenRow | null }> {
+    if (looksGenerated(raw) && !hasValidChecksum(raw)) return { verdict: { ok: false, reason: 'token_malformed' }, row: null };
     const digest = digestToken(raw);
     const now = Date.now();
     let cached = this.#rows.get(digest);
@@ -46,7 +51,7 @@ export class TokenIdentifier {
         : await this.#findConfigToken(raw, digest);
       if (!row) {
         if (generation === this.#generation) this.#rows.delete(digest);
-        return { ok: false, reason: 'token_unknown' };
+        return { verdict: { ok: false, reason: 'token_unknown' }, row: null };
       }
       cached = { row, at: now };
       // A revocation (or any other change) while we were reading: use what we read once, cache nothing.
@@ -55,7 +60,7 @@ export class TokenIdentifier {
         this.#rows.set(digest, cached);
       }
     }
-    return judge(cached.row, now);
+    return { verdict: judge(cached.row, now), row: cached.row };
   }
 
   async #findConfigToken(raw: string, digest: string): Promise<TokenRow | undefined> {

@@ -1,5 +1,6 @@
 import type { Kysely } from 'kysely';
 import type { Logger } from 'pino';
+import type { AuditSink } from '../audit/index.ts';
 import type { Config } from '../config/index.ts';
 import type { Database } from '../db/index.ts';
 import { isDefaultRoleName, rolesToLoad, validateLoadRoles, type RoleSpec } from '../rbac/index.ts';
@@ -26,12 +27,39 @@ async function ensureGroup(db: K, name: string): Promise<number> {
   return (await findGroup(db, name))?.id ?? (await insertGroup(db, name)).id;
 }
 
+type Holder = 'user' | 'group' | 'service';
+/** A change to a role, kept for the audit log until the transaction has committed. */
+type RoleChange = { role: string; what: 'create' | 'modify' | 'delete' } | { role: string; what: 'grant' | 'revoke'; holder: Holder; id: number };
+
 /** Makes a role's members of one kind exactly `wanted` (ids). */
-async function setMembers(db: K, kind: 'user' | 'group' | 'service', roleId: number, wanted: number[]): Promise<void> {
-  const current = new Set(await holdersOfRole(db, kind, roleId));
+async function setMembers(db: K, kind: Holder, role: { id: number; name: string }, wanted: number[], changes: RoleChange[]): Promise<void> {
+  const current = new Set(await holdersOfRole(db, kind, role.id));
   const target = new Set(wanted);
-  for (const id of target) if (!current.has(id)) await grantRole(db, kind, id, roleId);
-  for (const id of current) if (!target.has(id)) await revokeRole(db, kind, id, roleId);
+  for (const id of target) {
+    if (current.has(id)) continue;
+    await grantRole(db, kind, id, role.id);
+    changes.push({ role: role.name, what: 'grant', holder: kind, id });
+  }
+  for (const id of current) {
+    if (target.has(id)) continue;
+    await revokeRole(db, kind, id, role.id);
+    changes.push({ role: role.name, what: 'revoke', holder: kind, id });
+  }
+}
+
+async function recordRoleChanges(db: K, audit: AuditSink, changes: RoleChange[]): Promise<void> {
+  for (const c of changes) {
+    if (c.what === 'grant' || c.what === 'revoke') {
+      const table = c.holder === 'user' ? 'users' : c.holder === 'group' ? 'groups' : 'services';
+      const name = (await db.selectFrom(table).select('name').where('id', '=', c.id).executeTakeFirst())?.name ?? `#${c.id}`;
+      audit.record({
+        action: `role.${c.what}`, target: { kind: 'role', name: c.role, owner: c.holder === 'user' ? name : null },
+        reason: `${c.what === 'grant' ? 'granted to' : 'revoked from'} ${c.holder} ${name} (load_roles)`,
+      });
+    } else {
+      audit.record({ action: `role.${c.what}`, target: { kind: 'role', name: c.role }, reason: 'load_roles' });
+    }
+  }
 }
 
 /**
@@ -39,7 +67,7 @@ async function setMembers(db: K, kind: 'user' | 'group' | 'service', roleId: num
  * overrides), load_roles with exact member lists, admin_users and allowed_users, and removal of
  * roles no longer configured. Runs in one transaction: a bad config changes nothing.
  */
-export async function syncRoles(db: K, config: Config, log: Logger): Promise<void> {
+export async function syncRoles(db: K, config: Config, log: Logger, audit?: AuditSink): Promise<void> {
   const customScopes = config.custom_scopes;
   const problems = validateLoadRoles(config.load_roles, customScopes);
   if (problems.length) throw new StartupError(`load_roles: ${problems.join('; ')}`);
@@ -56,38 +84,45 @@ export async function syncRoles(db: K, config: Config, log: Logger): Promise<voi
       }
     }
   }
+  const changes: RoleChange[] = [];
   await db.transaction().execute(async (trx) => {
     const configured = new Set(config.load_roles.map((r) => r.name));
     for (const spec of specs) {
+      const before = await findRole(trx, spec.name);
       const role = await upsertRole(trx, spec.name, spec.description ?? null, spec.scopes ?? []);
+      if (!before) changes.push({ role: spec.name, what: 'create' });
+      else if (before.scopes !== role.scopes) changes.push({ role: spec.name, what: 'modify' });
       if (!configured.has(spec.name)) continue;
       if (spec.users !== undefined || spec.name !== 'user') {
         const ids = [];
         for (const n of spec.users ?? []) ids.push(await ensureUser(trx, n));
         // The `user` role keeps its implicit members when the config lists none.
-        if (!(spec.name === 'user' && spec.users === undefined)) await setMembers(trx, 'user', role.id, ids);
+        if (!(spec.name === 'user' && spec.users === undefined)) await setMembers(trx, 'user', role, ids, changes);
         if (spec.name === 'admin') for (const id of ids) await updateUser(trx, id, { admin: true });
       }
       const groupIds = [];
       for (const n of spec.groups ?? []) groupIds.push(await ensureGroup(trx, n));
-      await setMembers(trx, 'group', role.id, groupIds);
+      await setMembers(trx, 'group', role, groupIds, changes);
       const serviceIds = [];
       for (const n of spec.services ?? []) {
         const s = await findService(trx, n);
         if (s) serviceIds.push(s.id);
       }
-      await setMembers(trx, 'service', role.id, serviceIds);
+      await setMembers(trx, 'service', role, serviceIds, changes);
     }
     for (const role of await allRoles(trx)) {
       if (!isDefaultRoleName(role.name) && !configured.has(role.name)) {
         log.info({ role: role.name }, 'removing role no longer in config');
         await deleteRole(trx, role.id);
+        changes.push({ role: role.name, what: 'delete' });
       }
     }
+    const admins = new Set(await holdersOfRole(trx, 'user', (await findRole(trx, 'admin'))!.id));
     for (const name of config.authenticator.admin_users) {
       const id = await ensureUser(trx, name);
       await updateUser(trx, id, { admin: true });
       await assignDefaultRoles(trx, id, true);
+      if (!admins.has(id)) changes.push({ role: 'admin', what: 'grant', holder: 'user', id });
     }
     for (const name of config.authenticator.allowed_users) await ensureUser(trx, name);
     // Every user holds `user`, and `admin` exactly when flagged admin.
@@ -98,8 +133,15 @@ export async function syncRoles(db: K, config: Config, log: Logger): Promise<voi
     const hasAdmin = new Set(await holdersOfRole(trx, 'user', adminRole.id));
     for (const u of users) {
       if (!hasUser.has(u.id) && !configured.has('user')) await grantRole(trx, 'user', u.id, userRole.id);
-      if (u.admin === 1 && !hasAdmin.has(u.id)) await grantRole(trx, 'user', u.id, adminRole.id);
-      if (u.admin !== 1 && hasAdmin.has(u.id) && !configured.has('admin')) await revokeRole(trx, 'user', u.id, adminRole.id);
+      if (u.admin === 1 && !hasAdmin.has(u.id)) {
+        await grantRole(trx, 'user', u.id, adminRole.id);
+        changes.push({ role: 'admin', what: 'grant', holder: 'user', id: u.id });
+      }
+      if (u.admin !== 1 && hasAdmin.has(u.id) && !configured.has('admin')) {
+        await revokeRole(trx, 'user', u.id, adminRole.id);
+        changes.push({ role: 'admin', what: 'revoke', holder: 'user', id: u.id });
+      }
     }
   });
+  if (audit) await recordRoleChanges(db, audit, changes);
 }

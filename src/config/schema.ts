@@ -1,9 +1,11 @@
 import { Type } from 'typebox';
 import type { Static } from 'typebox';
+import { AuditSchema } from './schema-audit.ts';
 import { AuthenticatorSchema } from './schema-authenticator.ts';
 import { hubProperties } from './schema-hub.ts';
 import type { RoleSpec } from './schema-hub.ts';
 import { ProxySchema } from './schema-proxy.ts';
+import { RateLimitsSchema } from './schema-rate-limits.ts';
 import { ServicesSchema } from './schema-services.ts';
 import type { ServiceSpec } from './schema-services.ts';
 import { SpawnerSchema } from './schema-spawner.ts';
@@ -18,6 +20,8 @@ export const ConfigSchema = Type.Object(
     proxy: ProxySchema,
     services: ServicesSchema,
     tokens: TokensSchema,
+    rate_limits: RateLimitsSchema,
+    audit: AuditSchema,
   },
   { additionalProperties: false, description: 'tshub configuration' },
 );

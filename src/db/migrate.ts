@@ -5,7 +5,8 @@ import type { Database } from './tables.ts';
 import { initial } from './migrations/001-initial.ts';
 import { spawnerPending } from './migrations/002-spawner-pending.ts';
 import { userPasswords } from './migrations/003-user-passwords.ts';
-import { spawnerOwnerIndexes } from './migrations/005-spawner-owner-indexes.ts';
+import { spawnerOwnerIndexes } from './migrations/004-spawner-owner-indexes.ts';
+import { auditLog } from './migrations/005-audit-log.ts';
 
 function migrations(kind: DbKind): Record<string, Migration> {
   // Names sort in order of application; never rename or edit one that has shipped.
@@ -13,7 +14,8 @@ function migrations(kind: DbKind): Record<string, Migration> {
     '001-initial': initial(kind),
     '002-spawner-pending': spawnerPending,
     '003-user-passwords': userPasswords,
-    '005-spawner-owner-indexes': spawnerOwnerIndexes,
+    '004-spawner-owner-indexes': spawnerOwnerIndexes,
+    '005-audit-log': auditLog,
   };
 }
 

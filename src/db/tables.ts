@@ -134,6 +134,38 @@ export interface UserPasswordsTable {
   updated: string;
 }
 
+export interface AuditLogTable {
+  /** Assigned by the hub (last id + 1), since the record's hash covers it. */
+  id: number;
+  time: string;
+  /** user | service | server | anonymous | system */
+  actor_kind: string;
+  actor_name: string | null;
+  /** `a<id>` of the token the actor presented, if any. */
+  actor_token_id: string | null;
+  /** Dotted name, e.g. `token.create`, `login.failure`. */
+  action: string;
+  target_kind: string | null;
+  target_name: string | null;
+  /** The user (or service) the target belongs to: what lets users read the events about their things. */
+  target_owner: string | null;
+  /** success | failure | denied */
+  outcome: string;
+  reason: string | null;
+  ip: string | null;
+  user_agent: string | null;
+  request_id: string | null;
+  prev_hash: string;
+  hash: string;
+}
+
+export interface AuditAnchorTable {
+  id: number;
+  last_id: number;
+  hash: string;
+  pruned_at: string;
+}
+
 export interface Database {
   users: UsersTable;
   groups: GroupsTable;
@@ -148,6 +180,8 @@ export interface Database {
   oauth_clients: OAuthClientsTable;
   oauth_codes: OAuthCodesTable;
   user_passwords: UserPasswordsTable;
+  audit_log: AuditLogTable;
+  audit_anchor: AuditAnchorTable;
 }
 
 export type UserRow = Selectable<UsersTable>;
@@ -159,3 +193,4 @@ export type ServiceRow = Selectable<ServicesTable>;
 export type TokenRow = Selectable<ApiTokensTable>;
 export type NewToken = Insertable<ApiTokensTable>;
 export type SpawnerRow = Selectable<SpawnersTable>;
+export type AuditRow = Selectable<AuditLogTable>;

@@ -16,6 +16,7 @@ export class HubMetrics {
   readonly proxyAddDuration: Histogram<'status'>;
   readonly proxyDeleteDuration: Histogram<'status'>;
   readonly authFailures: Counter<'reason'>;
+  readonly rateLimitTrips: Counter<'bucket'>;
   readonly startupDuration: Gauge;
 
   constructor(db: Kysely<Database>) {
@@ -44,6 +45,10 @@ export class HubMetrics {
     this.authFailures = new Counter({
       name: 'tshub_auth_failures_total', help: 'Refused API credentials, by reason (token_expired, token_unknown, ...)',
       labelNames: ['reason'], registers,
+    });
+    this.rateLimitTrips = new Counter({
+      name: 'tshub_rate_limit_trips_total', help: 'API requests refused with 429 by a rate limit, by bucket (api, user, unauthenticated, token_create, spawn)',
+      labelNames: ['bucket'], registers,
     });
     this.startupDuration = new Gauge({ name: 'jupyterhub_hub_startup_duration_seconds', help: 'Time taken for the hub to start', registers });
 

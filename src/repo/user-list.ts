@@ -22,7 +22,7 @@ function escapeLike(s: string): string {
 
 /**
  * Spawners whose owner counts as `state`. Ready: a server running with nothing in flight. Active: a
- * server running, starting or stopping. Written as the partial index of migration 005.
+ * server running, starting or stopping. Written as the partial index of migration 004.
  */
 function spawnerIn(state: 'ready' | 'active') {
   return (eb: ExpressionBuilder<Database, 'spawners'>) =>

@@ -1,3 +1,4 @@
+import { serverTarget, SYSTEM, type AuditOrigin } from '../audit/index.ts';
 import type { HubContext } from '../context.ts';
 import type { SpawnerRow, UserRow } from '../db/index.ts';
 import { badRequest, HubError } from '../lib/errors.ts';
@@ -29,6 +30,9 @@ interface Entry {
   progress: ProgressLog;
   task: Promise<void> | null;
   cancelled: boolean;
+  /** Who asked for the start and for the stop (the audit log's actors); unset means the hub itself. */
+  startOrigin?: AuditOrigin;
+  stopOrigin?: AuditOrigin;
 }
 
 const sleep = (ms: number) => new Promise<'timeout'>((r) => setTimeout(() => r('timeout'), ms).unref());
@@ -97,7 +101,7 @@ export class ServerManager {
    * Starts a server. Resolves 'ready' if it came up within slow_spawn_timeout, else 'pending' while
    * the start goes on. Errors carry their HTTP status (400 already running, 429 limits, 500 failure).
    */
-  async spawn(user: UserRow, server: string, opts: { userOptions: Record<string, unknown> | null; displayName?: string | null }): Promise<'ready' | 'pending'> {
+  async spawn(user: UserRow, server: string, opts: { userOptions: Record<string, unknown> | null; displayName?: string | null; origin?: AuditOrigin }): Promise<'ready' | 'pending'> {
     const { config, k } = this.#ctx;
     const key = this.#key(user.id, server);
     const logName = serverLogName(user.name, server);
@@ -117,7 +121,7 @@ export class ServerManager {
     const userOptions = opts.userOptions ?? parseJson<Record<string, unknown>>(row.user_options, {});
     const entry: Entry = {
       user: { id: user.id, name: user.name }, server, prefix: serverPrefix(this.#ctx.baseUrl, user.name, server),
-      pending: 'spawn', spawner: null, progress: new ProgressLog(), task: null, cancelled: false,
+      pending: 'spawn', spawner: null, progress: new ProgressLog(), task: null, cancelled: false, startOrigin: opts.origin,
     };
     this.#active.set(key, entry);
     this.#failed.delete(key);
@@ -160,15 +164,22 @@ export class ServerManager {
       entry.pending = null;
       await updateSpawner(k, row.id, { pending: null });
       log.info({ server: logName, url, seconds: (Date.now() - started) / 1000 }, 'server ready');
+      this.#ctx.audit.record({ ...(entry.startOrigin ?? SYSTEM), action: 'server.start', target: serverTarget(user.name, server) });
       this.#ctx.metrics.spawnDuration.observe({ status: 'success' }, (Date.now() - started) / 1000);
       entry.progress.push({ progress: 100, ready: true, message: `Server ready at ${prefix}`, html_message: `Server ready at <a href="${prefix}">${prefix}</a>`, url: prefix });
     } catch (err) {
       const message = (err as Error).message;
       log.warn({ server: logName, err: message }, 'server failed to start');
+      this.#ctx.audit.record({ ...(entry.startOrigin ?? SYSTEM), action: 'server.start', target: serverTarget(user.name, server), outcome: 'failure', reason: message });
       this.#ctx.metrics.spawnDuration.observe({ status: 'failure' }, (Date.now() - started) / 1000);
-      entry.progress.push({ progress: 100, failed: true, message: `Spawn failed: ${message}` });
       this.#failed.set(this.#key(user.id, server), entry.progress);
-      await this.#cleanup(entry, 'start failed');
+      try {
+        await this.#cleanup(entry, 'start failed');
+      } finally {
+        // Only now: a client that sees the failure may act at once and must find the server fully stopped
+        // (its token revoked, its OAuth client gone), which with PostgreSQL's latency it sometimes did not.
+        entry.progress.push({ progress: 100, failed: true, message: `Spawn failed: ${message}` });
+      }
       throw err instanceof HubError ? err : new HubError(500, `Spawn failed: ${message}`);
     }
   }
@@ -188,11 +199,12 @@ export class ServerManager {
    * Stops a server (cancelling a start in flight). Resolves 'stopped', or 'pending' if it takes longer
    * than slow_stop_timeout and goes on in the background.
    */
-  async stop(user: UserRow, server: string): Promise<'stopped' | 'pending'> {
+  async stop(user: UserRow, server: string, origin?: AuditOrigin): Promise<'stopped' | 'pending'> {
     const key = this.#key(user.id, server);
     const entry = this.#active.get(key);
     if (!entry) return 'stopped';
     if (entry.pending === 'stop') return 'pending';
+    entry.stopOrigin = origin;
     if (entry.pending === 'spawn') {
       entry.cancelled = true;
       // Give the start a moment to notice; the cleanup below stops whatever it started.
@@ -249,6 +261,7 @@ export class ServerManager {
     this.#ctx.permissionsChanged();
     this.#ctx.metrics.stopDuration.observe({ status: 'success' }, (Date.now() - stopStart) / 1000);
     log.info({ server: serverLogName(user.name, server), why }, 'server stopped');
+    this.#ctx.audit.record({ ...(entry.stopOrigin ?? SYSTEM), action: 'server.stop', target: serverTarget(user.name, server), reason: why });
   }
 
   /** At start: re-adopt servers a previous hub process left running; clean up the dead and the half-started. */

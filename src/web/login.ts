@@ -1,5 +1,6 @@
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { authenticatePassword } from '../auth/authenticators.ts';
+import { originOf, SYSTEM, userActor, userTarget } from '../audit/index.ts';
 import { endSession, setLoginCookies } from '../auth/session.ts';
 import { anonymousXsrfValid, setXsrfCookie, xsrfTokenFor } from '../auth/xsrf.ts';
 import type { HubContext } from '../context.ts';
@@ -28,11 +29,13 @@ async function userForLogin(ctx: HubContext, name: string): Promise<UserRow> {
     }
     await assignDefaultRoles(ctx.k, user.id, user.admin === 1);
     ctx.log.info({ user: name, admin }, 'user created at first login');
+    ctx.audit.record({ ...SYSTEM, action: 'user.create', target: userTarget(name), reason: `first login${admin ? ' (admin_users)' : ''}` });
   } else if (admin && user.admin !== 1) {
     // As upstream: an authenticator that says "admin" makes the user admin; it never demotes.
     await updateUser(ctx.k, user.id, { admin: true });
     await assignDefaultRoles(ctx.k, user.id, true);
     ctx.permissionsChanged();
+    ctx.audit.record({ ...SYSTEM, action: 'user.modify', target: userTarget(name), reason: 'admin: true (admin_users, at login)' });
     user = { ...user, admin: 1 };
   }
   return user;
@@ -87,16 +90,19 @@ export function registerLoginPages(app: FastifyInstance<any, any, any, any, any>
       // Throttled after repeated failures: the form again, with the wait, as a 429 with Retry-After.
       if (!(err instanceof HubError) || err.status !== 429) throw err;
       reply.headers(err.headers);
+      ctx.audit.record({ ...originOf(req), action: 'login.failure', target: userTarget(username.slice(0, 64)), outcome: 'denied', reason: 'too many failed logins' });
       return loginForm(ctx, req, reply, 429, { error: err.message, username });
     }
     if (!name) {
       req.log.warn({ user: username.slice(0, 64) }, 'failed login');
+      ctx.audit.record({ ...originOf(req), action: 'login.failure', target: userTarget(username.slice(0, 64)), outcome: 'failure', reason: 'invalid username or password' });
       return loginForm(ctx, req, reply, 403, { error: INVALID_LOGIN, username });
     }
     const user = await userForLogin(ctx, name);
     setLoginCookies(ctx, reply, user);
     ctx.activity.userActive(user.id);
     req.log.info({ user: user.name }, 'user logged in');
+    ctx.audit.record({ ...originOf(req, userActor(user.name)), action: 'login.success', target: userTarget(user.name) });
     return reply.redirect(nextOr(req, home), 302);
   });
 
@@ -104,6 +110,7 @@ export function registerLoginPages(app: FastifyInstance<any, any, any, any, any>
   const logout = async (req: FastifyRequest, reply: FastifyReply) => {
     const { user, revoked } = await endSession(ctx, req, reply);
     if (user) req.log.info({ user: user.name, revoked_tokens: revoked }, 'user logged out');
+    if (user) ctx.audit.record({ ...originOf(req, userActor(user.name)), action: 'logout', target: userTarget(user.name), reason: revoked ? `${revoked} session tokens revoked` : null });
     return reply.header('Cache-Control', 'no-store').redirect(`${base}hub/login`, 302);
   };
   app.get(`${base}hub/logout`, hide, logout);

@@ -1,5 +1,6 @@
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { principalForUser } from '../auth/session.ts';
+import { originOf, userActor } from '../audit/index.ts';
 import type { HubContext } from '../context.ts';
 import type { UserRow } from '../db/index.ts';
 import { HubError } from '../lib/errors.ts';
@@ -106,7 +107,7 @@ export function registerSpawnPages(app: FastifyInstance<any, any, any, any, any>
       }
     }
     req.log.info({ actor: s.user.name, server: serverLogName(user.name, server) }, 'server start requested from the spawn page');
-    const started = ctx.servers.spawn(user, server, { userOptions: null });
+    const started = ctx.servers.spawn(user, server, { userOptions: null, origin: originOf(req, userActor(s.user.name)) });
     // A late failure is shown by the progress page; only one within the first second is reported here.
     started.catch(() => {});
     const early = await Promise.race([

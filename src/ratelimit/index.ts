@@ -1,0 +1,2 @@
+export { RateLimiter, type RateLimiterOptions, type RateLimitTrip } from './limiter.ts';
+export type { BucketName } from './policy.ts';
