@@ -109,7 +109,7 @@ export class Hub {
     ctx.servers = servers;
     ctx.services = new ServiceSupervisor(ctx);
 
-    const server = await createServer({ log, baseUrl, bodyLimit: config.max_body_size, apiVersion: API_VERSION, trustProxy: 'loopback' });
+    const server = await createServer({ log, baseUrl, bodyLimit: config.max_body_size, apiVersion: API_VERSION, trustProxy: 'loopback', https: new URL(config.bind_url).protocol === 'https:' });
     const metricsPath = `${baseUrl}hub/metrics`;
     const routes: Hub['routes'] = [];
     server.addHook('onRoute', (r) => {

@@ -1,16 +1,9 @@
-import { timingSafeEqual, createHash } from 'node:crypto';
 import type { HubContext } from '../context.ts';
 import { HubError } from '../lib/errors.ts';
+import { safeEqual } from '../lib/secrets.ts';
 import { throttledMessage, throttleFor } from './login-throttle.ts';
 import { passwordHashFor, verifyPassword } from './passwords.ts';
 import { normalizeUsername, validateUsername } from './usernames.ts';
-
-function sameSecret(a: string, b: string): boolean {
-  // Hash first so the comparison takes the same time whatever the lengths.
-  const ha = createHash('sha256').update(a).digest();
-  const hb = createHash('sha256').update(b).digest();
-  return timingSafeEqual(ha, hb);
-}
 
 /** Whether a (normalized) name may log in at all: blocked_users, then allow_all / allowed_users / admin_users. */
 export function isAllowed(ctx: HubContext, name: string): boolean {
@@ -28,7 +21,7 @@ async function passwordMatches(ctx: HubContext, name: string, password: string):
     const found = await passwordHashFor(ctx.k, name);
     return verifyPassword(found?.hash ?? null, password);
   }
-  return a.password === null || sameSecret(password, a.password);
+  return a.password === null || safeEqual(password, a.password);
 }
 
 /**

@@ -1,6 +1,7 @@
-import { createHmac, randomBytes, timingSafeEqual } from 'node:crypto';
+import { createHmac, randomBytes } from 'node:crypto';
 import { existsSync, readFileSync, statSync, writeFileSync } from 'node:fs';
 import { isAbsolute, join } from 'node:path';
+import { safeEqual } from '../lib/secrets.ts';
 
 /**
  * Cookie plumbing done by hand (no @fastify/cookie): parsing the Cookie header, writing Set-Cookie,
@@ -55,7 +56,7 @@ export function serializeCookie(name: string, value: string, opts: CookieOptions
 
 /** A Set-Cookie that deletes `name` on `path` (a browser keeps cookies per name and path). */
 export function clearingCookie(name: string, path: string, secure = false): string {
-  return serializeCookie(name, '', { path, maxAge: 0, httpOnly: true, secure });
+  return serializeCookie(name, '', { path, maxAge: 0, httpOnly: true, secure, sameSite: 'Lax' });
 }
 
 function mac(secret: Buffer, ...parts: string[]): Buffer {
@@ -68,13 +69,6 @@ function mac(secret: Buffer, ...parts: string[]): Buffer {
 /** A base64url HMAC of `parts`, for tokens that are derived rather than stored (the XSRF token). */
 export function derive(secret: Buffer, ...parts: string[]): string {
   return mac(secret, ...parts).toString('base64url');
-}
-
-/** Constant-time equality of two strings of any length. */
-export function sameString(a: string, b: string): boolean {
-  const ba = Buffer.from(a);
-  const bb = Buffer.from(b);
-  return ba.length === bb.length && timingSafeEqual(ba, bb);
 }
 
 /**
@@ -94,8 +88,7 @@ export function verifySignedValue(secret: Buffer, name: string, signed: string, 
   const [v, ts, sig] = parts as [string, string, string];
   if (!/^\d{1,12}$/.test(ts)) return null;
   const expected = mac(secret, name, v, ts);
-  const given = Buffer.from(sig, 'base64url');
-  if (given.length !== expected.length || !timingSafeEqual(given, expected)) return null;
+  if (!safeEqual(Buffer.from(sig, 'base64url'), expected)) return null;
   const age = now / 1000 - Number(ts);
   // A little slack for clocks; a cookie from the future beyond that was not made by us.
   if (age > maxAgeSeconds || age < -300) return null;

@@ -4,7 +4,8 @@ import type { FastifyReply, FastifyRequest } from 'fastify';
 import type { HubContext } from '../context.ts';
 import type { UserRow } from '../db/index.ts';
 import { HubError } from '../lib/errors.ts';
-import { derive, sameString, serializeCookie } from './cookies.ts';
+import { safeEqual } from '../lib/secrets.ts';
+import { derive, serializeCookie } from './cookies.ts';
 import { cookieValues, sessionIdOf, sessionSettings, setCookie, XSRF_COOKIE } from './session.ts';
 
 /**
@@ -65,15 +66,15 @@ export function setXsrfCookie(ctx: HubContext, reply: FastifyReply, token: strin
 /** Checks a login-form token: it must be the cookie's value too, and derived for this browser. */
 export function anonymousXsrfValid(ctx: HubContext, req: FastifyRequest, given: string | undefined): boolean {
   if (!given) return false;
-  if (!cookieValues(req, XSRF_COOKIE).some((c) => sameString(c, given))) return false;
+  if (!cookieValues(req, XSRF_COOKIE).some((c) => safeEqual(c, given))) return false;
   const s = sessionSettings(ctx)!;
   const now = Math.floor(Date.now() / ANON_WINDOW_MS);
-  return sameString(given, anonymousToken(s.secret, req, now)) || sameString(given, anonymousToken(s.secret, req, now - 1));
+  return safeEqual(given, anonymousToken(s.secret, req, now)) || safeEqual(given, anonymousToken(s.secret, req, now - 1));
 }
 
 export function sessionXsrfValid(ctx: HubContext, user: UserRow, sessionId: string | null, given: string | undefined): boolean {
   const s = sessionSettings(ctx);
-  return Boolean(s && given && sameString(given, sessionXsrfToken(s.secret, sessionId, user.cookie_id)));
+  return Boolean(s && given && safeEqual(given, sessionXsrfToken(s.secret, sessionId, user.cookie_id)));
 }
 
 /**

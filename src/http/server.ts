@@ -1,4 +1,5 @@
 import Fastify, { LogController, type FastifyInstance, type FastifyReply, type FastifyRequest, type FastifyTypeProvider } from 'fastify';
+import { STATUS_CODES } from 'node:http';
 import swagger from '@fastify/swagger';
 import swaggerUi from '@fastify/swagger-ui';
 import { TypeBoxValidatorCompiler } from '@fastify/type-provider-typebox';
@@ -27,6 +28,8 @@ export interface ServerOptions {
   apiVersion: string;
   /** Which peers' X-Forwarded-* headers to believe (proxy-addr syntax), e.g. 'loopback' for a local proxy. */
   trustProxy: string;
+  /** The public URL (bind_url) is https: browsers are told to keep to https (HSTS). */
+  https?: boolean;
 }
 
 const NUL_ESCAPE = /%00/i;
@@ -34,12 +37,23 @@ const CSP = "frame-ancestors 'none'; report-uri /hub/security/csp-report";
 
 export async function createServer(opts: ServerOptions): Promise<HubServer> {
   const apiPrefix = `${opts.baseUrl}hub/api/`;
+  // Over plain http the header means nothing to browsers (and would be wrong behind a TLS-less setup).
+  const hsts = opts.https ? { 'Strict-Transport-Security': 'max-age=31536000' } : {};
   const securityHeaders = (url: string) => {
     const isApi = url.startsWith(apiPrefix) || url === apiPrefix.slice(0, -1);
     return {
       'X-JupyterHub-Version': opts.apiVersion,
       'Content-Security-Policy': isApi ? `${CSP}; default-src 'none'` : CSP,
       'X-Content-Type-Options': 'nosniff',
+      // frame-ancestors for browsers that predate it.
+      'X-Frame-Options': 'DENY',
+      // URLs can hold names, server paths and OAuth state: never tell another site where a user was.
+      'Referrer-Policy': 'same-origin',
+      'Cross-Origin-Opener-Policy': 'same-origin',
+      'Cross-Origin-Resource-Policy': 'same-origin',
+      // API answers are per caller (and some carry tokens); routes that may be cached say so themselves.
+      ...(isApi ? { 'Cache-Control': 'no-store' } : {}),
+      ...hsts,
     };
   };
   const app = Fastify({
@@ -50,6 +64,20 @@ export async function createServer(opts: ServerOptions): Promise<HubServer> {
       const status = tooLong ? 414 : 400;
       const message = tooLong ? 'URI Too Long' : 'Invalid URL';
       void (reply as unknown as FastifyReply).headers(securityHeaders(req.url)).code(status).type('application/json').send({ status, message });
+    },
+    // Requests Node's parser refuses (an unknown method, a malformed or oversized head) answer in our
+    // error shape too. No body after a HEAD: the client would read it as the next response.
+    clientErrorHandler: (err, socket) => {
+      if (err.code === 'ECONNRESET' || socket.destroyed) return;
+      const status = err.code === 'HPE_HEADER_OVERFLOW' ? 431 : err.code === 'ERR_HTTP_REQUEST_TIMEOUT' ? 408 : 400;
+      const message = status === 431 ? 'Request header fields too large' : status === 408 ? 'Request timeout' : 'Bad request';
+      const payload = JSON.stringify({ status, message });
+      const raw: unknown = (err as { rawPacket?: unknown }).rawPacket;
+      const head = Buffer.isBuffer(raw) && raw.subarray(0, 5).toString('latin1') === 'HEAD ';
+      if (socket.writable) {
+        socket.write(`HTTP/1.1 ${status} ${STATUS_CODES[status]}\r\nConnection: close\r\nContent-Type: application/json\r\nContent-Length: ${Buffer.byteLength(payload)}\r\n\r\n${head ? '' : payload}`);
+      }
+      socket.destroy();
     },
     loggerInstance: opts.log,
     // We log one line per request ourselves (onResponse), without headers that may carry secrets.

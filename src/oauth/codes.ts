@@ -3,7 +3,7 @@ import type { Kysely } from 'kysely';
 import type { Database } from '../db/index.ts';
 import { parseJson } from '../lib/json.ts';
 import { isoIn, isoNow } from '../lib/time.ts';
-import { sameString } from '../auth/cookies.ts';
+import { safeEqual } from '../lib/secrets.ts';
 
 /** How long an authorization code may wait to be exchanged (RFC 6749 recommends at most 10 minutes). */
 export const CODE_LIFETIME_SECONDS = 300;
@@ -63,5 +63,5 @@ export const PKCE_VALUE = /^[A-Za-z0-9\-._~]{43,128}$/;
 export function pkceMatches(method: 'S256' | 'plain', challenge: string, verifier: string): boolean {
   if (!PKCE_VALUE.test(verifier)) return false;
   const derived = method === 'S256' ? createHash('sha256').update(verifier).digest('base64url') : verifier;
-  return sameString(derived, challenge);
+  return safeEqual(derived, challenge);
 }

@@ -1,5 +1,5 @@
 import type { FastifyReply, FastifyRequest } from 'fastify';
-import { sameString } from '../auth/cookies.ts';
+import { safeEqual } from '../lib/secrets.ts';
 import type { HubContext } from '../context.ts';
 import { isPast } from '../lib/time.ts';
 import { findUserById } from '../repo/users.ts';
@@ -68,7 +68,7 @@ export async function tokenEndpoint(ctx: HubContext, req: FastifyRequest, reply:
   // Compare digests in constant time; an unknown client costs the same as a wrong secret.
   const presented = digestToken(secret ?? '');
   const expected = client?.secretHash ?? digestToken(`\0unknown-client\0${clientId}`);
-  if (!client || !client.secretHash || !secret || !sameString(presented, expected)) {
+  if (!client || !client.secretHash || !secret || !safeEqual(presented, expected)) {
     req.log.warn({ client: clientId.slice(0, 128) }, 'OAuth token request with bad client credentials');
     return oauthError(reply, 'invalid_client', 'Client authentication failed');
   }

@@ -2,6 +2,7 @@
 // codes, bodies and order of checks), so ChpClient and JupyterHub's CHP proxy class drive either.
 import { STATUS_CODES, type IncomingMessage, type ServerResponse } from 'node:http';
 import type { Logger } from 'pino';
+import { safeEqual } from '../../lib/secrets.ts';
 import { parseTarget, type Route, type RouteTable } from './route-table.ts';
 
 export interface ApiOptions {
@@ -51,7 +52,7 @@ export function apiHandler({ routes, authToken, log }: ApiOptions): (req: Incomi
   const authorized = (req: IncomingMessage): boolean => {
     if (!authToken) return true;
     const m = /token\s+(\S+)/.exec(req.headers.authorization ?? '');
-    return m?.[1] === authToken;
+    return m !== null && safeEqual(m[1]!, authToken);
   };
 
   const handle = async (req: IncomingMessage, res: ServerResponse): Promise<void> => {

@@ -1,0 +1,66 @@
+/**
+ * Security headers on every kind of answer (API, page, error, 404): no sniffing, no framing, no
+ * referrer leaks, isolated browsing context; API answers and pages are never cached; HSTS only when
+ * the public URL is https.
+ */
+import { after, before, describe, test } from 'node:test';
+import assert from 'node:assert/strict';
+import { startHub, type TestHub } from './harness.ts';
+import { freePort } from './process.ts';
+
+const COMMON: Record<string, RegExp> = {
+  'x-content-type-options': /^nosniff$/,
+  'content-security-policy': /frame-ancestors 'none'/,
+  'x-frame-options': /^DENY$/,
+  'referrer-policy': /^(same-origin|no-referrer|strict-origin)$/,
+  'cross-origin-opener-policy': /^same-origin$/,
+  'cross-origin-resource-policy': /^same-origin$/,
+};
+
+describe('security headers', () => {
+  let h: TestHub;
+  let https: TestHub;
+  before(async () => {
+    h = await startHub();
+    https = await startHub({ bind_url: `https://127.0.0.1:${await freePort()}/` });
+  });
+  after(async () => {
+    await h.stop();
+    await https.stop();
+  });
+
+  const answers: [string, string, Record<string, string>, boolean][] = [
+    ['API answer', 'hub/api/', {}, true],
+    ['API error', 'hub/api/users', {}, true],
+    ['API 404', 'hub/api/nope', {}, true],
+    ['page', 'hub/login', { accept: 'text/html' }, false],
+    ['page 404', 'hub/nope', { accept: 'text/html' }, false],
+    ['bad URL', 'hub/api/users/%zz', {}, true],
+  ];
+
+  for (const [label, path, headers, api] of answers) {
+    test(`${label} (${path})`, async () => {
+      // Straight to the hub: the proxy in front answers a malformed URL itself.
+      const r = await fetch(new URL(path, h.hub.hubUrl), { headers: path === 'hub/api/users' ? headers : { ...headers, authorization: `token ${h.adminToken}` } });
+      await r.arrayBuffer();
+      for (const [name, re] of Object.entries(COMMON)) assert.match(r.headers.get(name) ?? '', re, `${name} on ${label}: ${r.status}`);
+      if (api) assert.equal(r.headers.get('cache-control'), 'no-store', `Cache-Control on ${label}`);
+      assert.equal(r.headers.get('strict-transport-security'), null, 'no HSTS over http');
+    });
+  }
+
+  test('the token page is not cached', async () => {
+    const r = await h.request('GET', 'hub/token', { token: null, headers: { accept: 'text/html' } });
+    // Signed out it redirects to the login page; the login page is what shows then.
+    const page = r.status === 200 ? r : await h.request('GET', 'hub/login', { token: null, headers: { accept: 'text/html' } });
+    assert.equal(page.headers.get('cache-control'), 'no-store');
+  });
+
+  test('HSTS when bind_url is https, on API answers, pages and errors', async () => {
+    for (const path of ['hub/api/', 'hub/login', 'hub/api/nope']) {
+      const r = await fetch(new URL(path, https.hub.hubUrl), { redirect: 'manual' });
+      assert.match(r.headers.get('strict-transport-security') ?? '', /^max-age=\d{7,}/, path);
+      await r.arrayBuffer();
+    }
+  });
+});
