@@ -1,0 +1,50 @@
+import type { Principal } from '../auth/principal.ts';
+import type { HubContext } from '../context.ts';
+import { identifyScopes } from '../rbac/index.ts';
+import { findService } from '../repo/services.ts';
+import { presentServices } from './present-service.ts';
+import { membershipsOf, presentUsers, userFieldFilters } from './present-user.ts';
+
+/**
+ * What whoami needs of a principal beyond its servers' state: its sorted scopes, the scope filters its
+ * model is cut with, and a user's group and role names. None of it changes without a permission
+ * change, which makes new principals, so it is worked out once per principal: clients ask whoami on
+ * every request they check (HubAuth, the culler, scripts).
+ */
+export interface WhoamiFacts {
+  scopes: string[];
+  /** The principal with its identify scopes added: what its own model is cut with. */
+  identified: Principal;
+  filters: ReturnType<typeof userFieldFilters>;
+  memberships: { groups: string[]; roles: string[] } | null;
+}
+
+async function factsOf(ctx: HubContext, p: Principal): Promise<WhoamiFacts> {
+  const who = p.kind === 'user' ? ({ kind: 'user', name: p.name } as const) : ({ kind: 'service', name: p.name } as const);
+  // Identify scopes are always granted here, but reported only if the caller really holds them.
+  const identified = { ...p, scopes: new Set([...p.scopes, ...identifyScopes(who)]) };
+  return {
+    scopes: [...p.scopes].sort(),
+    identified,
+    filters: userFieldFilters(identified),
+    memberships: p.kind === 'user' ? await membershipsOf(ctx.k, p.id) : null,
+  };
+}
+
+/** The caller's own model (GET /hub/api/user). */
+export async function whoami(ctx: HubContext, p: Principal, includeStoppedServers: boolean): Promise<Record<string, unknown>> {
+  const facts = (p.whoami ??= await factsOf(ctx, p));
+  let model: Record<string, unknown>;
+  if (p.kind === 'user') {
+    const user = p.user!;
+    const own = facts.memberships!;
+    [model] = (await presentUsers(ctx.k, [user], facts.filters, {
+      baseUrl: ctx.baseUrl, includeStoppedServers,
+      memberships: { groups: new Map([[user.id, own.groups]]), roles: new Map([[user.id, own.roles]]) },
+    })) as [Record<string, unknown>];
+  } else {
+    const service = (await findService(ctx.k, p.name))!;
+    [model] = (await presentServices(ctx, [service], facts.identified)) as [Record<string, unknown>];
+  }
+  return { ...model, token_id: p.token ? `a${p.token.id}` : null, session_id: p.sessionId, scopes: facts.scopes };
+}
