@@ -6,9 +6,9 @@ import type { Principal } from '../auth/principal.ts';
 import type { RateLimitsConfig } from '../config/schema-rate-limits.ts';
 import type { Database } from '../db/index.ts';
 import { HubError } from '../lib/errors.ts';
+import { roleNamesHeld } from '../repo/roles.ts';
 import { BucketTable, remaining, secondsToFull, secondsToNext, type Bucket, type Rate } from './bucket.ts';
 import { RatePolicy, type BucketName, type Limits } from './policy.ts';
-import { roleNamesOf } from './roles.ts';
 
 /** A request refused by a rate limit: what the audit log records. Never holds a credential. */
 export interface RateLimitTrip {
@@ -178,7 +178,7 @@ export class RateLimiter {
     const hit = this.#limitsByOwner.get(owner);
     if (hit !== undefined) return hit;
     const generation = this.#generation;
-    const limits = this.policy.forRoles(await roleNamesOf(this.#opts.db, p.kind, p.id));
+    const limits = this.policy.forRoles(await roleNamesHeld(this.#opts.db, p.kind, p.id));
     // Limits read before a permission change are used once but not kept.
     if (generation === this.#generation) {
       if (this.#limitsByOwner.size >= MAX_KEYS) this.#limitsByOwner.clear();

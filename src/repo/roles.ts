@@ -53,31 +53,45 @@ export async function holdersOfRole(db: K, holder: RoleHolder, roleId: number): 
   return rows.map((r) => r[m.owner] as number);
 }
 
-/** The scopes a user holds through its own roles and its groups' roles (unexpanded). */
-export async function scopesOfUser(db: K, userId: number): Promise<string[]> {
+/**
+ * The roles a user holds directly and through its groups, or a service holds: name and scopes of each
+ * (a role held both ways comes twice).
+ */
+function heldRoles(db: K, kind: 'user' | 'service', id: number): Promise<{ name: string; scopes: string }[]> {
+  if (kind === 'service') {
+    return db
+      .selectFrom('service_role_map')
+      .innerJoin('roles', 'roles.id', 'service_role_map.role_id')
+      .select(['roles.name', 'roles.scopes'])
+      .where('service_role_map.service_id', '=', id)
+      .execute();
+  }
   const direct = db
     .selectFrom('user_role_map')
     .innerJoin('roles', 'roles.id', 'user_role_map.role_id')
-    .select('roles.scopes')
-    .where('user_role_map.user_id', '=', userId);
+    .select(['roles.name', 'roles.scopes'])
+    .where('user_role_map.user_id', '=', id);
   const viaGroups = db
     .selectFrom('user_group_map')
     .innerJoin('group_role_map', 'group_role_map.group_id', 'user_group_map.group_id')
     .innerJoin('roles', 'roles.id', 'group_role_map.role_id')
-    .select('roles.scopes')
-    .where('user_group_map.user_id', '=', userId);
-  const rows = await direct.unionAll(viaGroups).execute();
-  return rows.flatMap((r) => parseJson<string[]>(r.scopes, []));
+    .select(['roles.name', 'roles.scopes'])
+    .where('user_group_map.user_id', '=', id);
+  return direct.unionAll(viaGroups).execute();
+}
+
+/** The scopes a user holds through its own roles and its groups' roles (unexpanded). */
+export async function scopesOfUser(db: K, userId: number): Promise<string[]> {
+  return (await heldRoles(db, 'user', userId)).flatMap((r) => parseJson<string[]>(r.scopes, []));
 }
 
 export async function scopesOfService(db: K, serviceId: number): Promise<string[]> {
-  const rows = await db
-    .selectFrom('service_role_map')
-    .innerJoin('roles', 'roles.id', 'service_role_map.role_id')
-    .select('roles.scopes')
-    .where('service_role_map.service_id', '=', serviceId)
-    .execute();
-  return rows.flatMap((r) => parseJson<string[]>(r.scopes, []));
+  return (await heldRoles(db, 'service', serviceId)).flatMap((r) => parseJson<string[]>(r.scopes, []));
+}
+
+/** Names of every role a user holds, directly or through a group, or a service holds. */
+export async function roleNamesHeld(db: K, kind: 'user' | 'service', id: number): Promise<string[]> {
+  return [...new Set((await heldRoles(db, kind, id)).map((r) => r.name))];
 }
 
 export async function roleNamesOf(db: K, holder: RoleHolder, ownerId: number): Promise<string[]> {
