@@ -7,6 +7,7 @@ import assert from 'node:assert/strict';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { freshDatabase } from '../src/db/test-helpers.ts';
 import { startHub, type Reply, type TestHub } from './harness.ts';
 
 const STAFF_SVC = 'staff-service-token-0123456789abcdef';
@@ -176,9 +177,9 @@ describe('RBAC config at start-up', () => {
 
   test('role membership follows the config at each start: removed users lose the role, dropped roles vanish', async () => {
     const dir = mkdtempSync(join(tmpdir(), 'tshub-rbac-restart-'));
-    // Always SQLite: the point is the same database across two starts, which the harness's
-    // per-hub PostgreSQL database would drop on stop.
-    const db_url = `sqlite:///${join(dir, 'shared.sqlite')}`;
+    // One database across the starts (the harness would give each hub its own).
+    const db = await freshDatabase(dir);
+    const db_url = db.url;
     const role = (users: string[]) => ({ name: 'auditor', scopes: ['list:users', 'read:users'], users });
     try {
       let h = await startHub({ db_url, load_roles: [role(['aud1', 'aud2'])] });
@@ -211,6 +212,7 @@ describe('RBAC config at start-up', () => {
       }
     } finally {
       rmSync(dir, { recursive: true, force: true });
+      await db.drop();
     }
   });
 });

@@ -3,6 +3,7 @@ import assert from 'node:assert/strict';
 import { existsSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { freshDatabase, TEST_POSTGRES, type TestDatabase } from '../src/db/test-helpers.ts';
 import { freePort, runTshub, spawnHub, type RunningHub } from './process.ts';
 
 describe('tshub command line (real processes)', () => {
@@ -10,18 +11,21 @@ describe('tshub command line (real processes)', () => {
   let cfg: string;
   let pub: string;
   let hub: RunningHub;
+  let db: TestDatabase;
   const serviceToken = 'cli-test-service-token-0123456789';
 
   before(async () => {
     dir = mkdtempSync(join(tmpdir(), 'tshub-cli-'));
     cfg = join(dir, 'tshub.yaml');
+    db = await freshDatabase(dir);
     const [p1, p2, p3] = [await freePort(), await freePort(), await freePort()];
     pub = `http://127.0.0.1:${p1}/`;
     writeFileSync(cfg, [
       `bind_url: ${pub}`,
       `hub_bind_url: http://127.0.0.1:${p2}/`,
       `proxy: { api_url: "http://127.0.0.1:${p3}" }`,
-      'db_url: sqlite:///tshub.sqlite',
+      // On SQLite a relative path, which must be resolved beside the config file.
+      TEST_POSTGRES ? `db_url: "${db.url}"` : 'db_url: sqlite:///tshub.sqlite',
       `cookie_secret_file: cookie_secret`,
       'services:',
       `  - { name: cli-svc, api_token: ${serviceToken} }`,
@@ -34,6 +38,7 @@ describe('tshub command line (real processes)', () => {
   after(async () => {
     await hub?.stop();
     rmSync(dir, { recursive: true, force: true });
+    await db?.drop();
   });
 
   test('serve: the API answers on bind_url, and the relative sqlite path is next to the config file', async () => {
@@ -41,7 +46,7 @@ describe('tshub command line (real processes)', () => {
     assert.equal(r.status, 404);
     const created = await fetch(`${pub}hub/api/users/alice`, { method: 'POST', headers: { authorization: `token ${serviceToken}` } });
     assert.equal(created.status, 201);
-    assert.ok(existsSync(join(dir, 'tshub.sqlite')));
+    if (!TEST_POSTGRES) assert.ok(existsSync(join(dir, 'tshub.sqlite')));
   });
 
   test('token: prints a working token alone on stdout for an existing user', async () => {

@@ -3,10 +3,10 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Writable } from 'node:stream';
-import pg from 'pg';
 import { Hub } from '../src/app.ts';
 import { buildConfig, type ConfigInput } from '../src/config/index.ts';
 import { createLogger } from '../src/lib/logger.ts';
+import { freshDatabase } from '../src/db/test-helpers.ts';
 import { freePort } from './process.ts';
 import { isAlive, killGroup } from '../src/lib/process.ts';
 import { readPid, stateFiles } from '../src/proxy/state-files.ts';
@@ -43,39 +43,14 @@ export interface TestHub {
   stop(): Promise<void>;
 }
 
-/**
- * A PostgreSQL server for tests, when `.ci/run` (or a developer) provides one:
- * TSHUB_TEST_POSTGRES=postgresql://user@127.0.0.1:port/postgres. Each hub then gets its own database.
- */
-const PG_ADMIN_URL = process.env.TSHUB_TEST_POSTGRES ?? '';
-
 /** Which proxy the hubs of a test run use: TSHUB_TEST_PROXY=tshub runs the suite through `tshub proxy`. */
 export const TEST_PROXY: 'chp' | 'tshub' = process.env.TSHUB_TEST_PROXY === 'tshub' ? 'tshub' : 'chp';
-
-async function freshDatabase(dir: string): Promise<{ url: string; drop: () => Promise<void> }> {
-  if (!PG_ADMIN_URL) return { url: `sqlite:///${join(dir, 'tshub.sqlite')}`, drop: async () => {} };
-  const name = `tshub_test_${randomBytes(6).toString('hex')}`;
-  const admin = new pg.Client({ connectionString: PG_ADMIN_URL });
-  await admin.connect();
-  await admin.query(`CREATE DATABASE ${name}`);
-  await admin.end();
-  const url = new URL(PG_ADMIN_URL);
-  url.pathname = `/${name}`;
-  return {
-    url: url.toString(),
-    drop: async () => {
-      const c = new pg.Client({ connectionString: PG_ADMIN_URL });
-      await c.connect();
-      await c.query(`DROP DATABASE IF EXISTS ${name} WITH (FORCE)`);
-      await c.end();
-    },
-  };
-}
 
 /** Starts a real hub (real HTTP, real database) on free loopback ports. */
 export async function startHub(overrides: ConfigInput = {}): Promise<TestHub> {
   const dir = mkdtempSync(join(tmpdir(), 'tshub-test-'));
-  const db = await freshDatabase(dir);
+  // A test that restarts hubs on one database passes its own db_url (and drops it itself).
+  const db = overrides.db_url ? { url: overrides.db_url, drop: async () => {} } : await freshDatabase(dir);
   const adminToken = `admin-test-token-${randomBytes(12).toString('hex')}`;
   const logs: string[] = [];
   const sink = new Writable({

@@ -3,6 +3,7 @@ import { writeFileSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { freshDatabase, type TestDatabase } from '../src/db/test-helpers.ts';
 
 export const ROOT = fileURLToPath(new URL('..', import.meta.url));
 export const TSHUB = [process.execPath, `${ROOT}bin/tshub.js`];
@@ -70,18 +71,22 @@ export async function spawnHub(args: string[], readyUrl: string, env: NodeJS.Pro
 
 /**
  * Writes a YAML config for a hub run as a real process in `dir` (free loopback ports for the public
- * URL, the hub and the proxy API; SQLite beside the file) plus `extra` lines; returns its path and URL.
+ * URL, the hub and the proxy API; SQLite in `dir` or, under `npm run test:pg`, a PostgreSQL database of
+ * its own) plus `extra` lines; returns its path, the public URL, the hub's own URL (behind the proxy) and
+ * the database (the test drops it).
  */
-export async function writeHubConfig(dir: string, extra: string[] = []): Promise<{ cfg: string; pub: string }> {
+export async function writeHubConfig(dir: string, extra: string[] = []): Promise<{ cfg: string; pub: string; hubUrl: string; db: TestDatabase }> {
   const pub = `http://127.0.0.1:${await freePort()}/`;
+  const hubUrl = `http://127.0.0.1:${await freePort()}/`;
   const cfg = join(dir, 'tshub.yaml');
+  const db = await freshDatabase(dir);
   writeFileSync(cfg, [
     `bind_url: ${pub}`,
-    `hub_bind_url: http://127.0.0.1:${await freePort()}/`,
-    'db_url: sqlite:///tshub.sqlite',
+    `hub_bind_url: ${hubUrl}`,
+    `db_url: "${db.url}"`,
     'cookie_secret_file: cookie_secret',
     `proxy: { class: ${process.env.TSHUB_TEST_PROXY === 'tshub' ? 'tshub' : 'chp'}, api_url: "http://127.0.0.1:${await freePort()}" }`,
     ...extra,
   ].join('\n'));
-  return { cfg, pub };
+  return { cfg, pub, hubUrl, db };
 }

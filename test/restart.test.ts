@@ -13,6 +13,7 @@ describe('hub restart keeps servers and the proxy', () => {
   let pub = '';
   let hub: RunningHub | null = null;
   const leftovers = new Set<number>();
+  let dropDb = async () => {};
 
   const api = async (method: string, path: string, body?: unknown) => {
     const r = await fetch(`${pub}${path}`, {
@@ -44,6 +45,7 @@ describe('hub restart keeps servers and the proxy', () => {
         }
       }
       rmSync(dir, { recursive: true, force: true });
+      await dropDb();
     }
   });
 
@@ -51,6 +53,7 @@ describe('hub restart keeps servers and the proxy', () => {
     const written = await writeHubConfig(dir, ['authenticator: { admin_users: [admin] }', `api_tokens: { "${token}": admin }`]);
     pub = written.pub;
     const cfg = written.cfg;
+    dropDb = written.db.drop;
     hub = await spawnHub(['--config', cfg], `${pub}hub/api/`);
     assert.equal((await api('POST', 'hub/api/users', { usernames: ['ann', 'ben'] })).status, 201);
     for (const u of ['ann', 'ben']) assert.equal((await api('POST', `hub/api/users/${u}/server`)).status, 201);

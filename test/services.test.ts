@@ -264,6 +264,7 @@ describe('a hub killed while a managed service runs', () => {
   const dir = mkdtempSync(join(tmpdir(), 'tshub-services-kill-'));
   let hub: RunningHub | null = null;
   const seen = new Set<number>();
+  let dropDb = async () => {};
   const sleeperPids = () => (existsSync(join(dir, 'pids')) ? readFileSync(join(dir, 'pids'), 'utf8').trim().split('\n').filter(Boolean).map(Number) : []);
 
   after(async () => {
@@ -274,12 +275,14 @@ describe('a hub killed while a managed service runs', () => {
       const proxyPid = existsSync(join(dir, 'tshub-proxy.pid')) ? Number(readFileSync(join(dir, 'tshub-proxy.pid'), 'utf8')) : 0;
       if (proxyPid > 1 && isAlive(proxyPid)) process.kill(proxyPid, 'SIGKILL');
       rmSync(dir, { recursive: true, force: true });
+      await dropDb();
     }
   });
 
   test('the next hub stops what it left running, then starts the service anew; a clean stop leaves nothing', async () => {
     const service = { name: 'sleeper', command: ['/bin/sh', '-c', 'echo $$ >> "$OUT_DIR/pids"; exec sleep 1000'], environment: { OUT_DIR: dir } };
-    const { cfg, pub } = await writeHubConfig(dir, [`services: ${JSON.stringify([service])}`]);
+    const { cfg, pub, db } = await writeHubConfig(dir, [`services: ${JSON.stringify([service])}`]);
+    dropDb = db.drop;
     hub = await spawnHub(['--config', cfg], `${pub}hub/api/`);
     const [first] = await waitFor('the first run', () => sleeperPids().length === 1 && sleeperPids());
     seen.add(first!);

@@ -1,9 +1,11 @@
-// The recorder and the chain on an in-memory SQLite database: linear chain across restarts, once-only
-// events, tampering found (changed, deleted, reordered), and pruning that keeps the chain verifiable.
+// The recorder and the chain on an in-memory SQLite database (PostgreSQL under test:pg): linear chain
+// across restarts, once-only events, tampering found (changed, deleted, reordered), and pruning that
+// keeps the chain verifiable.
 import { afterEach, beforeEach, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import pino from 'pino';
-import { connect, migrateToLatest, type Db } from '../db/index.ts';
+import type { Db } from '../db/index.ts';
+import { openTestDb } from '../db/test-helpers.ts';
 import { recordHash } from './chain.ts';
 import { AuditRecorder } from './recorder.ts';
 import { verifyChain } from './verify.ts';
@@ -12,8 +14,7 @@ const log = pino({ level: 'silent' });
 let db: Db;
 
 beforeEach(async () => {
-  db = connect({ kind: 'sqlite', path: ':memory:' });
-  await migrateToLatest(db.k, db.kind);
+  db = await openTestDb();
 });
 afterEach(() => db.close());
 

@@ -1,6 +1,9 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { openSqlite } from './sqlite-driver.ts';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { BUSY_TIMEOUT_MS, openSqlite } from './sqlite-driver.ts';
 
 test('statements are prepared once per SQL text and stay correct when reused', () => {
   const { raw, kysely } = openSqlite(':memory:');
@@ -29,5 +32,19 @@ test('the cache is bounded: old statements are dropped, new ones still work', ()
     assert.notEqual(kysely.prepare('select 0 as n'), first, 'the oldest statement was evicted and is prepared anew');
   } finally {
     raw.close();
+  }
+});
+
+test('a file database uses WAL, synchronous=NORMAL and a busy timeout', () => {
+  const dir = mkdtempSync(join(tmpdir(), 'tshub-sqlite-'));
+  const { raw } = openSqlite(join(dir, 'db.sqlite'));
+  try {
+    const pragma = (name: string) => Object.values(raw.prepare(`PRAGMA ${name}`).get()!)[0];
+    assert.equal(pragma('journal_mode'), 'wal');
+    assert.equal(pragma('synchronous'), 1, 'NORMAL');
+    assert.equal(pragma('busy_timeout'), BUSY_TIMEOUT_MS);
+  } finally {
+    raw.close();
+    rmSync(dir, { recursive: true, force: true });
   }
 });

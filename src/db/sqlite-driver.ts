@@ -50,10 +50,18 @@ function statementCache(raw: DatabaseSync): (sql: string) => SqliteStatement {
   };
 }
 
+export const BUSY_TIMEOUT_MS = 5000;
+
 /** Adapts Node's built-in `node:sqlite` to the better-sqlite3 shape Kysely's SqliteDialect expects. */
 export function openSqlite(path: string): { raw: DatabaseSync; kysely: SqliteDatabase } {
-  const raw = new DatabaseSync(path, { enableForeignKeyConstraints: true, timeout: 5000 });
+  // `timeout` is SQLite's busy_timeout: another process on the same file (`tshub token`, `upgrade-db`, a
+  // hub still shutting down) holding the write lock makes a statement wait up to 5 s instead of failing.
+  const raw = new DatabaseSync(path, { enableForeignKeyConstraints: true, timeout: BUSY_TIMEOUT_MS });
+  // WAL: readers (the hub's own, a `tshub token` run) do not block the writer, nor the writer them.
   if (path !== ':memory:') raw.exec('PRAGMA journal_mode = WAL');
+  // In WAL mode NORMAL syncs only at checkpoints, so a commit survives the hub process dying (SIGKILL, a
+  // crash, OOM) because it is in the OS's page cache; only a power loss or kernel crash may drop the
+  // last commits (never corrupt the file). FULL would fsync every commit for that rarer case.
   raw.exec('PRAGMA synchronous = NORMAL');
   return {
     raw,

@@ -1,7 +1,8 @@
 import assert from 'node:assert/strict';
 import { after, before, test } from 'node:test';
 import { sql } from 'kysely';
-import { connect, migrateToLatest, type Db } from '../db/index.ts';
+import type { Db } from '../db/index.ts';
+import { openTestDb, TEST_POSTGRES } from '../db/test-helpers.ts';
 import { listUsers, type UserListQuery, type UserState } from './user-list.ts';
 
 // The listing by server state takes a different road (the spawners' partial index) from the general
@@ -13,8 +14,7 @@ type Server = { server_url: string | null; pending: string | null };
 const layout: Record<number, Record<string, Server>> = {};
 
 before(async () => {
-  db = connect({ kind: 'sqlite', path: ':memory:' });
-  await migrateToLatest(db.k, db.kind);
+  db = await openTestDb();
   const now = new Date().toISOString();
   const states: Server[] = [
     { server_url: 'http://127.0.0.1:1/', pending: null },
@@ -78,7 +78,9 @@ test('listing by state: same users, order and totals as a plain filter, paged, s
   assert.equal(checked, 4 * 2 * 3 * 2 * 5);
 });
 
-test('the ready listing reads the spawners through the partial index, not a scan of the table', async () => {
+test('the ready listing reads the spawners through the partial index, not a scan of the table', {
+  skip: TEST_POSTGRES ? "SQLite's query plan (PostgreSQL's planner rightly scans a table this small)" : false,
+}, async () => {
   const plan = await sql<{ detail: string }>`EXPLAIN QUERY PLAN SELECT count(DISTINCT user_id) FROM spawners WHERE (server_url IS NOT NULL AND pending IS NULL)`.execute(db.k);
   assert.match(plan.rows.map((r) => r.detail).join(' '), /USING COVERING INDEX spawners_active_owner/);
 });

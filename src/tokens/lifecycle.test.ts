@@ -1,10 +1,11 @@
-// Unit tests of the token lifecycle rules, on an in-memory SQLite database: expiry at the boundary, token
+// Unit tests of the token lifecycle rules, on an in-memory SQLite database (PostgreSQL under test:pg): expiry at the boundary, token
 // ids, the per-user limit, rotation's transaction hook, and caches that a revocation must not be outrun by.
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import type { Kysely, KyselyPlugin } from 'kysely';
 import pino from 'pino';
-import { connect, migrateToLatest, type Database, type Db, type TokenRow } from '../db/index.ts';
+import type { Database, Db, TokenRow } from '../db/index.ts';
+import { openTestDb } from '../db/test-helpers.ts';
 import { ActivityRecorder } from '../auth/activity.ts';
 import { judge, TokenIdentifier } from '../auth/identify-token.ts';
 import { PrincipalCache } from '../auth/principal-cache.ts';
@@ -62,9 +63,8 @@ describe('with a database', () => {
   let k: Kysely<Database>;
   let ann: number;
   before(async () => {
-    db = connect({ kind: 'sqlite', path: ':memory:' });
+    db = await openTestDb();
     k = db.k;
-    await migrateToLatest(k, db.kind);
     ann = (await insertUser(k, 'ann', false)).id;
   });
   after(() => db.close());
