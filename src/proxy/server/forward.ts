@@ -1,33 +1,41 @@
-// Forwarding of HTTP requests and WebSocket upgrades to route targets: bodies stream both ways
-// through pipe() (so a slow reader pauses the other side instead of filling memory), requests go
-// over one keep-alive pool, and failures become CHP's 404/503 answers or the error target's pages.
-import { Agent, request, type IncomingHttpHeaders, type IncomingMessage, type OutgoingHttpHeaders, type ServerResponse } from 'node:http';
+// The forwarding engine: one ClientConnection per client socket serves its requests one at a time
+// (pipelined ones wait, unread, until the previous answer is done). A request head is parsed here,
+// routed by longest prefix, rewritten as one string and written to a pooled target connection; the
+// answer streams back as the bytes that arrived, its framing followed only to know where it ends,
+// so that the target connection can go back to the pool. Either side being slow pauses the other.
+import { STATUS_CODES, type Agent } from 'node:http';
 import type { Socket } from 'node:net';
 import type { Logger } from 'pino';
-import { sendError, sendUpgradeError } from './error-pages.ts';
+import { errorPage, pageResponse, type ErrorPage } from './error-pages.ts';
+import { ChunkedScanner, HttpError, MAX_HEAD, parseRequestHead, parseResponseHead, type RequestHead, type ResponseHead } from './http-parse.ts';
 import type { Route, RouteTable } from './route-table.ts';
+import { splice } from './tunnel.ts';
+import type { Upstream, UpstreamPool, UpstreamUser } from './upstream-pool.ts';
 
-export interface ForwardOptions {
+export interface EngineOptions {
   routes: RouteTable;
   log: Logger;
+  pool: UpstreamPool;
+  /** For fetching error pages (a rare path, so node:http's client is fine). */
+  agent: Agent;
   /** GET <errorTarget>/<code>?url=<url> renders error pages (the hub's /hub/error/<code>). */
   errorTarget: string | null;
   /** Add X-Forwarded-For/-Port/-Proto/-Host (CHP's default; --no-x-forward turns it off). */
   xForward: boolean;
   /** ms a target may take to start answering before the request fails with 503; 0 = no limit. */
   proxyTimeoutMs: number;
-  agent: Agent;
+  /** ms without traffic on a client connection with a request in flight before it is dropped; 0 = never. */
+  timeoutMs: number;
+  /** ms an idle keep-alive client connection stays open. */
+  keepAliveTimeoutMs: number;
 }
 
-// Hop-by-hop headers (RFC 9110 §7.6.1) describe one connection, not the message: they are not
-// forwarded, so a client's "Connection: close" does not close a pooled connection to the target.
-const HOP_BY_HOP = new Set(['connection', 'keep-alive', 'proxy-connection', 'transfer-encoding', 'upgrade', 'te', 'trailer', 'proxy-authorization', 'proxy-authenticate']);
+/** A request head must arrive within this long (slow-header attacks), as node's headersTimeout. */
+const HEAD_TIMEOUT_MS = 60_000;
+/** A target's response head larger than this is not HTTP we can forward. */
+const MAX_RESPONSE_HEAD = 64 * 1024;
 
-/** Retrying is only safe when nothing of the request was sent that cannot be sent again. */
-function replayable(req: IncomingMessage): boolean {
-  return (req.method === 'GET' || req.method === 'HEAD' || req.method === 'OPTIONS')
-    && req.headers['content-length'] === undefined && req.headers['transfer-encoding'] === undefined;
-}
+const HEALTHZ: ErrorPage = { status: 200, headers: 'Content-Type: application/json\r\n', body: Buffer.from('{"status":"OK"}') };
 
 /** The request path, decoded as CHP decodes it for routing (undecodable paths route as they are). */
 export function routingPath(url: string): string {
@@ -41,182 +49,459 @@ export function routingPath(url: string): string {
   }
 }
 
-function appendHeader(headers: OutgoingHttpHeaders, name: string, value: string): void {
-  const was = headers[name];
-  headers[name] = was === undefined || was === '' ? value : `${String(was)},${value}`;
+/** Retrying is only safe when nothing of the request was sent that cannot be sent again. */
+function replayable(req: RequestHead): boolean {
+  return (req.method === 'GET' || req.method === 'HEAD' || req.method === 'OPTIONS') && req.contentLength <= 0 && !req.chunked;
 }
 
-function outgoingHeaders(req: IncomingMessage, upgrade: boolean, xForward: boolean): OutgoingHttpHeaders {
-  const src: IncomingHttpHeaders = req.headers;
-  const out: OutgoingHttpHeaders = {};
-  const listed = upgrade ? null : src.connection;
-  for (const name in src) {
-    if (!upgrade && HOP_BY_HOP.has(name)) continue;
-    out[name] = src[name];
-  }
-  if (listed && listed !== 'keep-alive' && listed !== 'close') {
-    for (const n of listed.toLowerCase().split(',')) delete out[n.trim()];
-  }
-  if (!upgrade && src['transfer-encoding'] !== undefined) out['transfer-encoding'] = src['transfer-encoding'];
-  if (xForward) {
-    const host = src.host ?? '';
-    const colon = host.lastIndexOf(':');
-    const port = colon > host.lastIndexOf(']') && colon >= 0 ? host.slice(colon + 1) : '80';
-    appendHeader(out, 'x-forwarded-for', req.socket.remoteAddress ?? '');
-    appendHeader(out, 'x-forwarded-port', port);
-    appendHeader(out, 'x-forwarded-proto', upgrade ? 'ws' : 'http');
-    out['x-forwarded-host'] ??= host;
-  }
-  return out;
+function forwardedPort(host: string): string {
+  const colon = host.lastIndexOf(':');
+  return colon > host.lastIndexOf(']') && colon >= 0 ? host.slice(colon + 1) : '80';
 }
 
-/** The target's response headers minus hop-by-hop ones, as a raw list (keeps duplicates and case). */
-function responseHeaders(raw: string[]): string[] {
-  const out: string[] = [];
-  for (let i = 0; i < raw.length; i += 2) {
-    if (!HOP_BY_HOP.has(raw[i]!.toLowerCase())) out.push(raw[i]!, raw[i + 1]!);
-  }
-  return out;
+function append(was: string | undefined, value: string): string {
+  return was === undefined || was === '' ? value : `${was},${value}`;
 }
 
-/** Records activity on a route; cheap enough to call on every request. */
-function touch(route: Route): void {
-  route.lastActivity = Date.now();
-}
+export class ClientConnection implements UpstreamUser {
+  readonly #socket: Socket;
+  readonly #o: EngineOptions;
+  readonly #remote: string;
+  /** Bytes from the client not consumed yet (a partial head, or pipelined requests). */
+  #buf: Buffer | null = null;
+  #headSince = 0;
+  #timer = -1;
+  /** How long an idle connection is kept, and the header announcing it to the client. */
+  readonly #idleMs: number;
+  readonly #keepAlive: string;
+  #closed = false;
 
-export function httpHandler(opts: ForwardOptions): (req: IncomingMessage, res: ServerResponse) => void {
-  const { routes, log, agent } = opts;
+  // The exchange in flight (one at a time).
+  #req: RequestHead | null = null;
+  #route: Route | null = null;
+  #up: Upstream | null = null;
+  #upHead = '';
+  #retry = false;
+  #reqLeft = 0;
+  #reqChunks: ChunkedScanner | null = null;
+  #reqDone = true;
+  #resBuf: Buffer | null = null;
+  #res: ResponseHead | null = null;
+  #resLeft = 0;
+  #resChunks: ChunkedScanner | null = null;
+  #resUntilClose = false;
+  #resDone = false;
+  /** The target connection cannot be reused after this exchange. */
+  #upSpoilt = false;
+  /** The client connection closes once this exchange's answer is written. */
+  #closeAfter = false;
+  /** The answer comes from the proxy itself (error page, health check): the body is discarded. */
+  #local = false;
 
-  const send = (req: IncomingMessage, res: ServerResponse, route: Route, retry: boolean): void => {
-    const t = route.target;
-    const proxyReq = request({
-      host: t.host, port: t.port, method: req.method, path: t.path + (req.url ?? '/'), agent,
-      headers: outgoingHeaders(req, false, opts.xForward),
-    });
-    let answered = false;
-    if (opts.proxyTimeoutMs > 0) {
-      proxyReq.setTimeout(opts.proxyTimeoutMs, () => {
-        if (!answered) proxyReq.destroy(Object.assign(new Error(`no answer within ${opts.proxyTimeoutMs} ms`), { code: 'ETIMEDOUT' }));
-      });
-    }
-    proxyReq.on('response', (proxyRes) => {
-      answered = true;
-      if (opts.proxyTimeoutMs > 0) proxyReq.setTimeout(0);
-      const status = proxyRes.statusCode ?? 502;
-      if (status < 300) touch(route);
-      res.writeHead(status, proxyRes.statusMessage, responseHeaders(proxyRes.rawHeaders));
-      proxyRes.pipe(res);
-      // A target dying mid-body cannot become a 503 any more: cut the client off so it sees a short body.
-      proxyRes.on('error', () => res.destroy());
-      proxyRes.on('aborted', () => res.destroy());
-      res.on('finish', () => {
-        if (res.statusCode < 300) touch(route);
-      });
-    });
-    proxyReq.on('error', (err: NodeJS.ErrnoException) => {
-      if (answered) return res.destroy();
-      // A pooled connection the target closed while idle: resend once on a fresh one.
-      if (retry && proxyReq.reusedSocket && err.code === 'ECONNRESET' && !res.headersSent) return send(req, res, route, false);
-      if (res.headersSent || res.destroyed) return res.destroy();
-      log.error({ code: err.code, method: req.method, url: (req.url ?? '').split('?')[0], target: t.href }, `503 ${err.message}`);
-      sendError(res, req, 503, opts.errorTarget, agent, log);
-    });
-    // The client went away before the response was done: stop the work at the target too.
-    res.on('close', () => {
-      if (!res.writableFinished) proxyReq.destroy();
-    });
-    if (replayable(req)) {
-      proxyReq.end();
-      if (retry) req.resume();
-    } else {
-      req.pipe(proxyReq);
-      req.on('error', () => proxyReq.destroy());
-    }
-  };
-
-  return (req, res) => {
-    const url = req.url ?? '/';
-    if (url === '/_chp_healthz') {
-      res.writeHead(200, { 'Content-Type': 'application/json' });
-      res.end('{"status":"OK"}');
-      return;
-    }
-    const route = routes.lookup(routingPath(url));
-    if (!route) {
-      log.warn({ method: req.method, url: url.split('?')[0] }, '404 no route');
-      req.resume();
-      sendError(res, req, 404, opts.errorTarget, agent, log);
-      return;
-    }
-    send(req, res, route, replayable(req));
-  };
-}
-
-function rawHead(status: number, message: string | undefined, rawHeaders: string[]): string {
-  let head = `HTTP/1.1 ${status} ${message ?? ''}\r\n`;
-  for (let i = 0; i < rawHeaders.length; i += 2) head += `${rawHeaders[i]}: ${rawHeaders[i + 1]}\r\n`;
-  return `${head}\r\n`;
-}
-
-/** Pipes an upgraded connection both ways; either side closing or failing closes the other. */
-function splice(a: Socket, b: Socket, onData: () => void): void {
-  for (const s of [a, b]) {
-    s.setTimeout(0);
-    s.setNoDelay(true);
-    s.setKeepAlive(true);
-    s.on('data', onData);
-  }
-  a.pipe(b).pipe(a);
-  // WebSockets do not use TCP half-close: once one side hangs up, finish writing what is in flight
-  // to the other and close both, rather than keep a half-open pair alive for as long as a peer allows.
-  const hangUp = (other: Socket) => () => {
-    if (other.writableFinished || other.destroyed) return void other.destroy();
-    other.end(() => other.destroy());
-  };
-  a.on('end', hangUp(b));
-  b.on('end', hangUp(a));
-  a.on('error', () => b.destroy());
-  b.on('error', () => a.destroy());
-  a.on('close', () => b.destroy());
-  b.on('close', () => a.destroy());
-}
-
-export function upgradeHandler(opts: ForwardOptions): (req: IncomingMessage, socket: Socket, head: Buffer) => void {
-  const { routes, log } = opts;
-  return (req, socket, head) => {
+  constructor(socket: Socket, opts: EngineOptions) {
+    this.#socket = socket;
+    this.#o = opts;
+    this.#remote = socket.remoteAddress ?? '';
+    socket.setNoDelay(true);
+    socket.on('data', (d: Buffer) => this.#onData(d));
+    socket.on('drain', () => this.#up?.socket.resume());
+    // A client that hangs up mid-exchange aborts it, as node's server does (the socket ends itself).
+    socket.on('end', () => this.#onClose());
+    socket.on('timeout', () => this.#onTimeout());
     socket.on('error', () => socket.destroy());
-    const url = req.url ?? '/';
-    const route = routes.lookup(routingPath(url));
-    if (!route) {
-      log.warn({ url: url.split('?')[0] }, '404 no route for websocket');
-      return sendUpgradeError(socket, 404);
+    socket.on('close', () => this.#onClose());
+    // As node's server: announce the keep-alive timeout so that clients stop reusing a connection
+    // before it, and wait a second longer, so that a request sent just in time is not cut off.
+    this.#idleMs = opts.keepAliveTimeoutMs > 0 ? opts.keepAliveTimeoutMs + 1000 : 0;
+    this.#keepAlive = opts.keepAliveTimeoutMs > 0 ? `Keep-Alive: timeout=${Math.floor(opts.keepAliveTimeoutMs / 1000)}\r\n` : '';
+    this.#arm(this.#idleMs);
+  }
+
+  #arm(ms: number): void {
+    if (this.#timer !== ms) this.#socket.setTimeout((this.#timer = ms));
+  }
+
+  #onTimeout(): void {
+    // Timers are only re-armed when their length changes: this one may belong to the other state.
+    if (this.#req && this.#o.timeoutMs === 0) return void this.#socket.setTimeout(this.#timer);
+    this.#socket.destroy();
+  }
+
+  #onClose(): void {
+    this.#closed = true;
+    // The client went away: stop the work at the target too; its connection is not reusable.
+    const up = this.#up;
+    this.#up = null;
+    if (up) {
+      up.user = null;
+      up.socket.destroy();
     }
+  }
+
+  #onData(d: Buffer): void {
+    if (this.#req && !this.#reqDone) return this.#body(d, 0);
+    this.#buf = this.#buf ? Buffer.concat([this.#buf, d]) : d;
+    this.#next();
+  }
+
+  /** Starts the buffered requests, one at a time, as long as each is answered at once. */
+  #next(): void {
+    while (this.#buf && !this.#req && !this.#closed) {
+      const buf = this.#buf;
+      const end = buf.indexOf('\r\n\r\n');
+      if (end < 0) {
+        if (buf.length > MAX_HEAD) return this.#reject(431);
+        const now = Date.now();
+        if (this.#headSince === 0) this.#headSince = now;
+        else if (now - this.#headSince > HEAD_TIMEOUT_MS) return this.#reject(408);
+        return;
+      }
+      this.#headSince = 0;
+      if (end > MAX_HEAD) return this.#reject(431);
+      let req: RequestHead;
+      try {
+        req = parseRequestHead(buf.toString('latin1', 0, end));
+      } catch (e) {
+        return this.#reject(e instanceof HttpError ? e.status : 400);
+      }
+      this.#buf = null;
+      this.#start(req);
+      if (end + 4 < buf.length) {
+        if (this.#reqDone) this.#buf = this.#buf ? Buffer.concat([buf.subarray(end + 4), this.#buf]) : buf.subarray(end + 4);
+        else this.#body(buf, end + 4);
+      }
+    }
+    if (this.#buf && this.#req) this.#socket.pause(); // pipelined: read on once the answer in flight is done
+  }
+
+  /** A malformed request: answer and close (the rest of the stream cannot be trusted). */
+  #reject(status: number): void {
+    this.#buf = null;
+    this.#socket.pause();
+    this.#socket.end(`HTTP/1.1 ${status} ${STATUS_CODES[status]}\r\nConnection: close\r\nContent-Length: 0\r\n\r\n`);
+    this.#closed = true;
+  }
+
+  #start(req: RequestHead): void {
+    this.#req = req;
+    this.#arm(this.#o.timeoutMs || this.#idleMs);
+    this.#reqLeft = req.contentLength > 0 ? req.contentLength : 0;
+    this.#reqChunks = req.chunked ? new ChunkedScanner() : null;
+    this.#reqDone = !req.chunked && this.#reqLeft === 0;
+    this.#res = null;
+    this.#resBuf = null;
+    this.#resDone = false;
+    this.#resUntilClose = false;
+    this.#upSpoilt = false;
+    this.#closeAfter = !req.keepAlive;
+    this.#local = false;
+    if (req.url === '/_chp_healthz') return this.#answer(HEALTHZ);
+    const { log, routes, errorTarget, agent } = this.#o;
+    const route = routes.lookup(routingPath(req.url));
+    if (!route) {
+      log.warn({ method: req.method, url: req.url.split('?')[0] }, '404 no route');
+      if (req.upgrade) return this.#upgradeFailed(404);
+      this.#local = true;
+      void errorPage(404, req.url, req.accept, errorTarget, agent, log).then((p) => this.#answer(p));
+      return;
+    }
+    this.#route = route;
     const t = route.target;
+    let head = `${req.method} ${t.path}${req.url} HTTP/1.${req.minor}\r\n${req.upgrade ? req.rawHeaders : req.headers}`;
+    if (!req.upgrade) {
+      if (req.contentLength >= 0) head += `Content-Length: ${req.contentLength}\r\n`;
+      else if (req.chunked) head += 'Transfer-Encoding: chunked\r\n';
+      // An HTTP/1.0 client's wish for keep-alive makes the target frame its answer by length.
+      else if (req.minor === 0 && req.keepAlive) head += 'Connection: keep-alive\r\n';
+    }
+    if (this.#o.xForward) {
+      head += `X-Forwarded-For: ${append(req.xff, this.#remote)}\r\nX-Forwarded-Port: ${append(req.xfport, forwardedPort(req.host))}\r\n`
+        + `X-Forwarded-Proto: ${append(req.xfproto, req.upgrade ? 'ws' : 'http')}\r\n`;
+      if (req.xfhost === undefined) head += `X-Forwarded-Host: ${req.host}\r\n`;
+    } else {
+      if (req.xff !== undefined) head += `X-Forwarded-For: ${req.xff}\r\n`;
+      if (req.xfport !== undefined) head += `X-Forwarded-Port: ${req.xfport}\r\n`;
+      if (req.xfproto !== undefined) head += `X-Forwarded-Proto: ${req.xfproto}\r\n`;
+    }
+    this.#upHead = `${head}\r\n`;
+    this.#retry = replayable(req);
+    this.#send();
+  }
+
+  #send(): void {
+    const req = this.#req!;
     // Upgraded connections leave the pool for good, so they are not taken from it.
-    const proxyReq = request({ host: t.host, port: t.port, method: req.method, path: t.path + url, headers: outgoingHeaders(req, true, opts.xForward), agent: false });
-    if (opts.proxyTimeoutMs > 0) proxyReq.setTimeout(opts.proxyTimeoutMs, () => proxyReq.destroy(Object.assign(new Error('timed out'), { code: 'ETIMEDOUT' })));
-    proxyReq.on('error', (err: NodeJS.ErrnoException) => {
-      log.error({ code: err.code, url: url.split('?')[0], target: t.href }, `503 websocket: ${err.message}`);
-      sendUpgradeError(socket, 503);
-    });
-    proxyReq.on('response', (proxyRes) => {
-      // The target declined the upgrade: relay its answer as an ordinary response.
-      if (!socket.writable) return proxyRes.resume();
-      socket.write(rawHead(proxyRes.statusCode ?? 502, proxyRes.statusMessage, proxyRes.rawHeaders));
-      proxyRes.pipe(socket);
-    });
-    proxyReq.on('upgrade', (proxyRes, proxySocket: Socket, proxyHead: Buffer) => {
-      proxyReq.setTimeout(0);
-      proxySocket.on('error', () => socket.destroy());
-      if (!socket.writable) return proxySocket.destroy();
-      touch(route);
-      socket.write(rawHead(proxyRes.statusCode ?? 101, proxyRes.statusMessage, proxyRes.rawHeaders));
-      if (proxyHead.length) socket.write(proxyHead);
-      // Bytes the client sent right after its handshake belong to the upgraded stream.
-      if (head.length) socket.unshift(head);
-      splice(socket, proxySocket, () => touch(route));
-    });
-    socket.on('close', () => proxyReq.destroy());
-    proxyReq.end();
-  };
+    const up = this.#o.pool.acquire(this.#route!.target, this, !req.upgrade);
+    this.#up = up;
+    if (this.#o.proxyTimeoutMs > 0) up.socket.setTimeout(this.#o.proxyTimeoutMs);
+    up.socket.write(this.#upHead, 'latin1');
+  }
+
+  /** Request body bytes in `d` from `from`: forwarded (or discarded); what follows is the next request. */
+  #body(d: Buffer, from: number): void {
+    let n: number;
+    if (this.#reqChunks) {
+      try {
+        n = this.#reqChunks.scan(d, from);
+      } catch {
+        // Framing gone wrong mid-body: neither connection can be trusted any more.
+        this.#socket.destroy();
+        return;
+      }
+      if (this.#reqChunks.done) this.#reqDone = true;
+    } else {
+      n = Math.min(this.#reqLeft, d.length - from);
+      this.#reqLeft -= n;
+      if (this.#reqLeft === 0) this.#reqDone = true;
+    }
+    const up = this.#up;
+    if (n > 0 && up && !this.#local) {
+      if (!up.socket.write(from === 0 && n === d.length ? d : d.subarray(from, from + n))) this.#socket.pause();
+    }
+    if (!this.#reqDone) return;
+    if (from + n < d.length) {
+      this.#buf = d.subarray(from + n);
+      this.#socket.pause();
+    }
+    if (this.#resDone) this.#finish();
+  }
+
+  onUpstreamDrain(): void {
+    if (this.#req && !this.#reqDone) this.#socket.resume();
+  }
+
+  onUpstreamTimeout(): void {
+    if (this.#res) return; // only the wait for the response head is limited
+    const up = this.#up!;
+    this.#up = null;
+    up.user = null;
+    up.socket.destroy();
+    this.#failed(Object.assign(new Error(`no answer within ${this.#o.proxyTimeoutMs} ms`), { code: 'ETIMEDOUT' }));
+  }
+
+  onUpstreamData(d: Buffer): void {
+    if (this.#res) return this.#resBody(d, 0);
+    let buf = this.#resBuf ? Buffer.concat([this.#resBuf, d]) : d;
+    for (;;) {
+      const end = buf.indexOf('\r\n\r\n');
+      if (end < 0) {
+        if (buf.length > MAX_RESPONSE_HEAD) return this.#upstreamBroken('response head too large');
+        this.#resBuf = buf;
+        return;
+      }
+      let res: ResponseHead;
+      try {
+        res = parseResponseHead(buf.toString('latin1', 0, end));
+      } catch (e) {
+        return this.#upstreamBroken((e as Error).message);
+      }
+      const rest = end + 4;
+      if (res.status === 101 && this.#req!.upgrade) return this.#tunnel(buf);
+      if (res.status >= 100 && res.status < 200) {
+        // Interim answers (100 Continue, 103 Early Hints) go to a client that understands them.
+        if (res.status !== 101 && this.#req!.minor === 1) this.#socket.write(`${res.text}\r\n`, 'latin1');
+        if (res.status === 101) return this.#upstreamBroken('101 to a request that asked for no upgrade');
+        buf = buf.subarray(rest);
+        if (buf.length === 0) {
+          this.#resBuf = null;
+          return;
+        }
+        continue;
+      }
+      this.#resBuf = null;
+      this.#respond(res, buf, rest);
+      return;
+    }
+  }
+
+  #respond(res: ResponseHead, buf: Buffer, rest: number): void {
+    const req = this.#req!;
+    this.#res = res;
+    if (this.#o.proxyTimeoutMs > 0) this.#up!.socket.setTimeout(0);
+    let framing: string;
+    if (req.method === 'HEAD' || res.status === 204 || res.status === 304) {
+      framing = res.chunked ? 'Transfer-Encoding: chunked\r\n' : res.contentLength >= 0 ? `Content-Length: ${res.contentLength}\r\n` : '';
+      this.#resLeft = 0;
+      this.#resDone = true;
+    } else if (res.chunked) {
+      framing = 'Transfer-Encoding: chunked\r\n';
+      this.#resChunks = new ChunkedScanner();
+    } else if (res.contentLength >= 0) {
+      framing = `Content-Length: ${res.contentLength}\r\n`;
+      this.#resLeft = res.contentLength;
+      this.#resDone = res.contentLength === 0;
+    } else {
+      // Delimited by the target closing: the client learns the end the same way.
+      framing = '';
+      this.#resUntilClose = true;
+      this.#closeAfter = true;
+    }
+    if (!res.keepAlive || req.minor === 0) this.#upSpoilt = true;
+    // A declined upgrade: what the client sent after its head was meant for the upgraded protocol.
+    if (req.upgrade) this.#upSpoilt = this.#closeAfter = true;
+    // An HTTP/1.0 client cannot take chunks: the request went out as 1.0, so none should come.
+    if (req.minor === 0 && res.chunked) this.#closeAfter = true;
+    const conn = this.#closeAfter ? 'Connection: close\r\n' : req.minor === 0 ? `Connection: keep-alive\r\n${this.#keepAlive}` : this.#keepAlive;
+    if (res.status < 300) this.#route!.lastActivity = Date.now();
+    const head = `${res.text}${framing}${conn}\r\n`;
+    const n = rest < buf.length ? this.#resTake(buf, rest) : 0;
+    if (n < 0) return;
+    // Head and what arrived of the body in one buffer: one write, one syscall.
+    const out = Buffer.allocUnsafe(head.length + n);
+    out.write(head, 0, 'latin1');
+    if (n > 0) buf.copy(out, head.length, rest, rest + n);
+    if (!this.#socket.write(out)) this.#up?.socket.pause();
+    if (this.#resDone) this.#responseDone();
+  }
+
+  /** Follows the response framing over `d` from `from`: how many bytes belong to the body, or -1 (broken). */
+  #resTake(d: Buffer, from: number): number {
+    if (this.#resDone) {
+      this.#upSpoilt = true; // bytes beyond the end of the answer: the target is out of step
+      return 0;
+    }
+    let n: number;
+    if (this.#resChunks) {
+      try {
+        n = this.#resChunks.scan(d, from);
+      } catch (e) {
+        this.#upstreamBroken((e as Error).message);
+        return -1;
+      }
+      if (this.#resChunks.done) this.#resDone = true;
+    } else if (this.#resUntilClose) {
+      n = d.length - from;
+    } else {
+      n = Math.min(this.#resLeft, d.length - from);
+      this.#resLeft -= n;
+      if (this.#resLeft === 0) this.#resDone = true;
+    }
+    if (from + n < d.length) this.#upSpoilt = true;
+    return n;
+  }
+
+  #resBody(d: Buffer, from: number): void {
+    const n = this.#resTake(d, from);
+    if (n < 0) return;
+    if (n > 0 && !this.#socket.write(from === 0 && n === d.length ? d : d.subarray(from, from + n))) this.#up?.socket.pause();
+    if (this.#resDone) this.#responseDone();
+  }
+
+  #responseDone(): void {
+    if (this.#res!.status < 300) this.#route!.lastActivity = Date.now();
+    if (this.#reqDone) this.#finish();
+    // else: the rest of the request body still goes to the target (which may not read it).
+  }
+
+  /** The exchange is complete both ways: recycle the target connection, serve the next request. */
+  #finish(): void {
+    const up = this.#up;
+    this.#up = null;
+    this.#req = null;
+    this.#route = null;
+    this.#res = null;
+    this.#resChunks = null;
+    this.#reqChunks = null;
+    if (up) {
+      if (this.#upSpoilt || this.#resUntilClose) {
+        up.user = null;
+        up.socket.destroy();
+      } else {
+        this.#o.pool.release(up);
+      }
+    }
+    if (this.#closed) return;
+    if (this.#closeAfter) {
+      this.#closed = true;
+      this.#socket.end();
+      return;
+    }
+    this.#arm(this.#idleMs);
+    this.#socket.resume();
+    if (this.#buf) this.#next();
+  }
+
+  onUpstreamGone(err: NodeJS.ErrnoException | null): void {
+    const up = this.#up;
+    this.#up = null;
+    if (this.#res) {
+      if (this.#resUntilClose) {
+        this.#resDone = true;
+        this.#reqDone = true; // the target is gone: nothing more of the request goes anywhere
+        return this.#finish();
+      }
+      if (this.#resDone) {
+        // Answered in full, but the target hung up before taking the whole request body.
+        this.#closeAfter = true;
+        this.#reqDone = true;
+        return this.#finish();
+      }
+      // A target dying mid-body cannot become a 503 any more: cut the client off so it sees a short body.
+      return void this.#socket.destroy();
+    }
+    // A pooled connection the target closed while idle: resend once on a fresh one.
+    if (up?.reused && this.#retry && this.#resBuf === null) {
+      this.#retry = false;
+      return this.#send();
+    }
+    this.#failed(err ?? Object.assign(new Error('the target closed the connection without answering'), { code: 'ECONNRESET' }));
+  }
+
+  #upstreamBroken(why: string): void {
+    const up = this.#up;
+    this.#up = null;
+    if (up) {
+      up.user = null;
+      up.socket.destroy();
+    }
+    if (this.#res) return void this.#socket.destroy();
+    this.#failed(Object.assign(new Error(why), { code: 'EPROTO' }));
+  }
+
+  /** The target could not be reached or did not answer: 503 (or the error target's page). */
+  #failed(err: NodeJS.ErrnoException): void {
+    const req = this.#req!;
+    const { log, errorTarget, agent } = this.#o;
+    log.error({ code: err.code, method: req.method, url: req.url.split('?')[0], target: this.#route?.target.href }, `503 ${err.message}`);
+    if (req.upgrade) return this.#upgradeFailed(503);
+    this.#local = true;
+    this.#resBuf = null;
+    void errorPage(503, req.url, req.accept, errorTarget, agent, log).then((p) => this.#answer(p));
+  }
+
+  /** Writes an answer of the proxy's own; a request body not fully read yet means closing after. */
+  #answer(page: ErrorPage): void {
+    if (this.#closed) return;
+    this.#local = true;
+    if (!this.#reqDone) this.#closeAfter = true;
+    this.#socket.write(pageResponse(page, this.#closeAfter, this.#req!.method === 'HEAD'));
+    this.#reqDone = true;
+    this.#finish();
+  }
+
+  /** For a failed WebSocket upgrade: an empty answer, and the connection closed. */
+  #upgradeFailed(status: number): void {
+    this.#closed = true;
+    this.#socket.end(`HTTP/1.1 ${status} ${STATUS_CODES[status] ?? ''}\r\nContent-Length: 0\r\nConnection: close\r\n\r\n`);
+  }
+
+  /** The target accepted the upgrade: from now on both connections are one byte tunnel. */
+  #tunnel(buf: Buffer): void {
+    const up = this.#up!;
+    const route = this.#route!;
+    this.#up = null;
+    this.#req = null;
+    this.#closed = true;
+    const client = this.#socket;
+    this.#o.pool.detach(up);
+    for (const e of ['data', 'drain', 'end', 'timeout'] as const) client.removeAllListeners(e);
+    client.setTimeout(0);
+    route.lastActivity = Date.now();
+    client.write(buf);
+    // Bytes the client sent right after its handshake belong to the upgraded stream.
+    if (this.#buf) up.socket.write(this.#buf);
+    this.#buf = null;
+    client.resume();
+    splice(client, up.socket, () => (route.lastActivity = Date.now()));
+  }
 }

@@ -1,11 +1,12 @@
-// `tshub proxy`: configurable-http-proxy's behaviour and REST API on node:http. Two servers: the
-// public one forwards by longest route prefix, the API one edits the routing table.
-import { Agent, createServer, type IncomingMessage, type Server } from 'node:http';
-import type { AddressInfo, Socket } from 'node:net';
+// `tshub proxy`: configurable-http-proxy's behaviour and REST API. Two servers: the public one is a
+// lean HTTP/1.1 forwarding engine on node:net (forward.ts), the API one (node:http) edits the routing table.
+import { Agent, createServer, type Server } from 'node:http';
+import { createServer as createNetServer, type AddressInfo, type Server as NetServer, type Socket } from 'node:net';
 import type { Logger } from 'pino';
 import { apiHandler } from './api.ts';
-import { httpHandler, upgradeHandler } from './forward.ts';
+import { ClientConnection } from './forward.ts';
 import { parseTarget, RouteTable } from './route-table.ts';
+import { UpstreamPool } from './upstream-pool.ts';
 
 export { RouteTable, cleanPath, parseTarget } from './route-table.ts';
 export type { Route, Target } from './route-table.ts';
@@ -37,7 +38,7 @@ export interface ProxyServer {
   close(): Promise<void>;
 }
 
-function listen(server: Server, port: number, host: string): Promise<number> {
+function listen(server: Server | NetServer, port: number, host: string): Promise<number> {
   return new Promise((resolve, reject) => {
     server.once('error', reject);
     server.listen(port, host, () => {
@@ -51,34 +52,23 @@ export async function startProxyServer(opts: ProxyServerOptions): Promise<ProxyS
   const { log } = opts;
   const routes = new RouteTable();
   if (opts.defaultTarget) routes.add('/', { target: opts.defaultTarget }, parseTarget(opts.defaultTarget));
-  // One pool for all targets. LIFO reuses the most recently used sockets, so the rest go idle and
-  // time out; the idle timeout stays under Node's 5 s server keep-alive so that a target closing
-  // an idle socket rarely races a new request on it (and a GET that meets that race is resent).
-  const agent = new Agent({ keepAlive: true, maxSockets: Infinity, maxFreeSockets: 1024, scheduling: 'lifo', timeout: 4000 });
-  const forward = {
-    routes, log, agent,
+  const pool = new UpstreamPool();
+  // Only for fetching error pages from the error target.
+  const agent = new Agent({ keepAlive: true, timeout: 4000 });
+  const engine = {
+    routes, log, pool, agent,
     errorTarget: opts.errorTarget ?? null,
     xForward: opts.xForward ?? true,
     proxyTimeoutMs: opts.proxyTimeoutMs ?? 0,
+    timeoutMs: opts.timeoutMs ?? 0,
+    keepAliveTimeoutMs: opts.keepAliveTimeoutMs ?? 5000,
   };
-  const publicServer = createServer({
-    keepAlive: true,
-    keepAliveTimeout: opts.keepAliveTimeoutMs ?? 5000,
-    // Uploads and long polls may take as long as they take; slow headers are still cut (headersTimeout).
-    requestTimeout: 0,
-  }, httpHandler(forward));
-  // Upgraded connections are no longer the server's, so close() must end them itself.
-  const upgraded = new Set<Socket>();
-  const upgrade = upgradeHandler(forward);
-  publicServer.on('upgrade', (req: IncomingMessage, socket: Socket, head: Buffer) => {
-    upgraded.add(socket);
-    socket.once('close', () => upgraded.delete(socket));
-    upgrade(req, socket, head);
-  });
-  if (opts.timeoutMs) publicServer.timeout = opts.timeoutMs;
-  publicServer.on('clientError', (err: NodeJS.ErrnoException, socket) => {
-    if (socket.writable && err.code !== 'ECONNRESET') socket.end('HTTP/1.1 400 Bad Request\r\nConnection: close\r\n\r\n');
-    else socket.destroy();
+  // Client connections are tracked so that close() can end them (upgraded ones included).
+  const clients = new Set<Socket>();
+  const publicServer = createNetServer({ noDelay: true }, (socket) => {
+    clients.add(socket);
+    socket.once('close', () => clients.delete(socket));
+    new ClientConnection(socket, engine);
   });
   const apiServer = createServer(apiHandler({ routes, authToken: opts.authToken, log }));
 
@@ -94,17 +84,20 @@ export async function startProxyServer(opts: ProxyServerOptions): Promise<ProxyS
   log.info(`Proxy API at http://${opts.apiIp}:${apiPort}/api/routes`);
   if (!opts.authToken) log.warn('REST API is not authenticated.');
 
-  const closeServer = (s: Server) => new Promise<void>((r) => {
-    s.close(() => r());
-    s.closeAllConnections();
-  });
   return {
     routes, port, apiPort,
     async close() {
-      const closing = Promise.all([closeServer(publicServer), closeServer(apiServer)]);
-      for (const s of upgraded) s.destroy();
-      await closing;
+      const closing = Promise.all([
+        new Promise<void>((r) => publicServer.close(() => r())),
+        new Promise<void>((r) => {
+          apiServer.close(() => r());
+          apiServer.closeAllConnections();
+        }),
+      ]);
+      for (const s of clients) s.destroy();
+      pool.destroy();
       agent.destroy();
+      await closing;
     },
   };
 }
