@@ -7,7 +7,7 @@ import { Hub } from '../src/app.ts';
 import { buildConfig, type ConfigInput } from '../src/config/index.ts';
 import { createLogger } from '../src/lib/logger.ts';
 import { freshDatabase } from '../src/db/test-helpers.ts';
-import { freePort } from './process.ts';
+import { freePort, TEST_PROXY } from './process.ts';
 import { isAlive, killGroup } from '../src/lib/process.ts';
 import { readPid, stateFiles } from '../src/proxy/state-files.ts';
 
@@ -43,8 +43,6 @@ export interface TestHub {
   stop(): Promise<void>;
 }
 
-/** Which proxy the hubs of a test run use: TSHUB_TEST_PROXY=tshub runs the suite through `tshub proxy`. */
-export const TEST_PROXY: 'chp' | 'tshub' = process.env.TSHUB_TEST_PROXY === 'tshub' ? 'tshub' : 'chp';
 
 /** Starts a real hub (real HTTP, real database) on free loopback ports. */
 export async function startHub(overrides: ConfigInput = {}): Promise<TestHub> {

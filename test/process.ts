@@ -5,6 +5,9 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { freshDatabase, type TestDatabase } from '../src/db/test-helpers.ts';
 
+/** Which proxy the hubs of a test run use: `tshub proxy` (the default), or with TSHUB_TEST_PROXY=chp configurable-http-proxy. */
+export const TEST_PROXY: 'chp' | 'tshub' = process.env.TSHUB_TEST_PROXY === 'chp' ? 'chp' : 'tshub';
+
 export const ROOT = fileURLToPath(new URL('..', import.meta.url));
 export const TSHUB = [process.execPath, `${ROOT}bin/tshub.js`];
 
@@ -85,7 +88,7 @@ export async function writeHubConfig(dir: string, extra: string[] = []): Promise
     `hub_bind_url: ${hubUrl}`,
     `db_url: "${db.url}"`,
     'cookie_secret_file: cookie_secret',
-    `proxy: { class: ${process.env.TSHUB_TEST_PROXY === 'tshub' ? 'tshub' : 'chp'}, api_url: "http://127.0.0.1:${await freePort()}" }`,
+    `proxy: { class: ${TEST_PROXY}, api_url: "http://127.0.0.1:${await freePort()}" }`,
     ...extra,
   ].join('\n'));
   return { cfg, pub, hubUrl, db };

