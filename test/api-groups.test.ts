@@ -196,4 +196,8 @@ describe('groups API', () => {
     assert.equal((await h.request('DELETE', 'hub/api/groups/joined/users', { body: { users: ['joiner'] } })).status, 200);
     assert.deepEqual((await h.request('GET', 'hub/api/user', { token })).json.groups, []);
   });
+  test('the same group created by 20 requests at once: one 201, the others 409, never a 500', async () => {
+    const answers = await Promise.all(Array.from({ length: 20 }, () => h.request('POST', 'hub/api/groups/race-group')));
+    assert.deepEqual(answers.map((r) => r.status).sort(), [201, ...Array(19).fill(409)], answers.map((r) => r.text).join('\n'));
+  });
 });

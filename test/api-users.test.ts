@@ -435,6 +435,14 @@ describe('users API: listing, pagination, filters and sorting', () => {
     assert.equal(r.status, 200);
     assert.deepEqual(r.json[0].servers, {});
   });
+
+  test('the same name created by 20 requests at once: one 201, the others 409, never a 500', async () => {
+    const answers = await Promise.all(Array.from({ length: 20 }, () => h.request('POST', 'hub/api/users/race-one')));
+    const statuses = answers.map((r) => r.status).sort();
+    assert.deepEqual(statuses, [201, ...Array(19).fill(409)], answers.map((r) => r.text).join('\n'));
+    for (const r of answers.filter((a) => a.status === 409)) assert.equal(r.json.status, 409);
+    assert.equal((await h.request('GET', 'hub/api/users?name_filter=race-one')).json.length, 1);
+  });
 });
 
 describe('bulk user creation does not freeze the hub', () => {

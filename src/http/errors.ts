@@ -6,6 +6,16 @@ const REASON_PHRASES: Record<number, string> = {
   413: 'Payload Too Large', 414: 'URI Too Long', 415: 'Unsupported Media Type', 429: 'Too Many Requests', 500: 'Internal Server Error',
 };
 
+/**
+ * A write that lost a race to a concurrent one on a unique key (two creations of the same name at once:
+ * the check for an existing row passed for both). The loser is told what a later request would be told.
+ */
+function isUniqueViolation(err: unknown): boolean {
+  const e = err as { code?: unknown; errcode?: unknown };
+  // SQLite's SQLITE_CONSTRAINT_UNIQUE / _PRIMARYKEY; PostgreSQL's unique_violation.
+  return (e.code === 'ERR_SQLITE_ERROR' && (e.errcode === 2067 || e.errcode === 1555)) || e.code === '23505';
+}
+
 function body(status: number, message: string, extra: Record<string, unknown> = {}) {
   return { status, message, ...extra };
 }
@@ -26,6 +36,9 @@ export function registerErrorHandling(app: FastifyInstance<any, any, any, any, a
     } else if (err.validation) {
       status = 400;
       message = err.message;
+    } else if (isUniqueViolation(err)) {
+      status = 409;
+      message = 'Conflict: it already exists (created by a concurrent request)';
     } else if (typeof err.statusCode === 'number' && err.statusCode >= 400 && err.statusCode < 500) {
       status = err.statusCode;
       message = err.code === 'FST_ERR_CTP_BODY_TOO_LARGE' ? 'Request body too large' : err.message;
