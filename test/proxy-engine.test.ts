@@ -4,7 +4,7 @@
 // are refused). Raw sockets on both sides where node's own client or server would hide the details.
 import assert from 'node:assert/strict';
 import { once } from 'node:events';
-import { createServer, request, type IncomingMessage, type ServerResponse } from 'node:http';
+import { request } from 'node:http';
 import { connect, createServer as createNetServer, type AddressInfo, type Socket } from 'node:net';
 import { after, describe, it } from 'node:test';
 import { setTimeout as sleep } from 'node:timers/promises';
@@ -13,18 +13,6 @@ import { Cleanup } from './proxy-helpers.ts';
 
 const c = new Cleanup();
 after(() => c.cleanup());
-
-async function serve(handler: (req: IncomingMessage, res: ServerResponse) => void): Promise<{ url: string; connections: () => number }> {
-  let connections = 0;
-  const server = createServer(handler);
-  server.on('connection', () => connections++);
-  await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
-  c.onCleanup(() => {
-    server.closeAllConnections();
-    server.close();
-  });
-  return { url: `http://127.0.0.1:${(server.address() as AddressInfo).port}`, connections: () => connections };
-}
 
 async function proxyTo(target: string): Promise<ProxyServer> {
   const p = await startProxyServer({ ip: '127.0.0.1', port: 0, apiIp: '127.0.0.1', apiPort: 0, authToken: 'secret', log: c.logger(), defaultTarget: target });
@@ -57,7 +45,7 @@ function statuses(text: string): number[] {
 
 describe('tshub proxy engine: framing', { timeout: 60_000 }, () => {
   it('forwards chunked request and response bodies', async () => {
-    const backend = await serve((req, res) => {
+    const backend = await c.serve((req, res) => {
       let body = '';
       req.on('data', (d) => (body += d));
       req.on('end', () => {
@@ -75,7 +63,7 @@ describe('tshub proxy engine: framing', { timeout: 60_000 }, () => {
   });
 
   it('passes every header line through, the last one of a head too', async () => {
-    const backend = await serve((req, res) => {
+    const backend = await c.serve((req, res) => {
       // A raw head, so that the last line before the blank one is a header the test chose.
       res.socket!.write(`HTTP/1.1 200 OK\r\nContent-Length: ${JSON.stringify(req.rawHeaders).length}\r\nX-Res-Last: z\r\n\r\n${JSON.stringify(req.rawHeaders)}`);
       res.socket!.destroySoon();
@@ -89,7 +77,7 @@ describe('tshub proxy engine: framing', { timeout: 60_000 }, () => {
   });
 
   it('HEAD, 204 and 304 answers have no body, and the connection goes on', async () => {
-    const backend = await serve((req, res) => {
+    const backend = await c.serve((req, res) => {
       if (req.url === '/204') return void res.writeHead(204).end();
       if (req.url === '/304') return void res.writeHead(304, { etag: '"x"' }).end();
       res.setHeader('content-length', '5');
@@ -109,7 +97,7 @@ describe('tshub proxy engine: framing', { timeout: 60_000 }, () => {
   });
 
   it('relays 100 Continue before the body is sent', async () => {
-    const backend = await serve((req, res) => {
+    const backend = await c.serve((req, res) => {
       let n = 0;
       req.on('data', (d: Buffer) => (n += d.length));
       req.on('end', () => res.end(`got ${n}`));
@@ -129,7 +117,7 @@ describe('tshub proxy engine: framing', { timeout: 60_000 }, () => {
   });
 
   it('answers pipelined requests one at a time, in order', async () => {
-    const backend = await serve((req, res) => {
+    const backend = await c.serve((req, res) => {
       // The first answer is the slowest: order must come from the proxy, not from timing.
       setTimeout(() => res.end(`<${req.url}>`), req.url === '/1' ? 100 : 0);
     });
@@ -140,7 +128,7 @@ describe('tshub proxy engine: framing', { timeout: 60_000 }, () => {
   });
 
   it('HTTP/1.0: closes after the answer unless keep-alive is asked for', async () => {
-    const backend = await serve((req, res) => {
+    const backend = await c.serve((req, res) => {
       // A length lets node keep an HTTP/1.0 connection open, when the client asked for that.
       if (req.url === '/b') res.setHeader('content-length', 4);
       res.end(`v${req.httpVersion}`);
@@ -158,7 +146,7 @@ describe('tshub proxy engine: framing', { timeout: 60_000 }, () => {
   });
 
   it('Connection: close closes the client connection, not the pooled one', async () => {
-    const backend = await serve((_req, res) => res.end('ok'));
+    const backend = await c.serve((_req, res) => res.end('ok'));
     const p = await proxyTo(backend.url);
     for (let i = 0; i < 2; i++) {
       const r = await raw(p.port, 'GET / HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\nGET /never HTTP/1.1\r\nHost: x\r\n\r\n', 2000);
@@ -172,7 +160,7 @@ describe('tshub proxy engine: framing', { timeout: 60_000 }, () => {
   it('a target that does not read an upload holds the client back, and then takes it all', async () => {
     const reading = Promise.withResolvers<void>();
     let received = 0;
-    const backend = await serve((req, res) => {
+    const backend = await c.serve((req, res) => {
       req.pause();
       void reading.promise.then(() => {
         req.on('data', (d: Buffer) => (received += d.length));
@@ -206,7 +194,7 @@ describe('tshub proxy engine: framing', { timeout: 60_000 }, () => {
 
   it('a client cut off mid-response gets its target connection destroyed, not pooled', async () => {
     const closed = Promise.withResolvers<void>();
-    const backend = await serve((_req, res) => {
+    const backend = await c.serve((_req, res) => {
       res.writeHead(200, { 'content-length': '1000' });
       res.write('x');
       res.on('close', () => closed.resolve());
@@ -250,7 +238,7 @@ describe('tshub proxy engine: target connections', { timeout: 30_000 }, () => {
   });
 
   it('routes among many routes by the longest prefix', async () => {
-    const backend = await serve((req, res) => res.end(`${req.headers['x-route']} ${req.url}`));
+    const backend = await c.serve((req, res) => res.end(`${req.headers['x-route']} ${req.url}`));
     const target = (name: string) => `${backend.url}/${name}`;
     const p = await proxyTo(target('root'));
     const { parseTarget } = await import('../src/proxy/server/index.ts');
@@ -269,7 +257,7 @@ describe('tshub proxy engine: target connections', { timeout: 30_000 }, () => {
 describe('tshub proxy engine: strictness', { timeout: 30_000 }, () => {
   it('refuses ambiguous or malformed requests with 400 and closes, before the target sees them', async () => {
     let seen = 0;
-    const backend = await serve((_req, res) => {
+    const backend = await c.serve((_req, res) => {
       seen++;
       res.end('ok');
     });
@@ -305,7 +293,7 @@ describe('tshub proxy engine: strictness', { timeout: 30_000 }, () => {
   });
 
   it('answers 431 to a head over 16 KB', async () => {
-    const backend = await serve((_req, res) => res.end('ok'));
+    const backend = await c.serve((_req, res) => res.end('ok'));
     const p = await proxyTo(backend.url);
     const r = await raw(p.port, `GET / HTTP/1.1\r\nHost: x\r\nX-Big: ${'a'.repeat(17 * 1024)}\r\n\r\n`, 2000);
     assert.match(r.text, /^HTTP\/1\.1 431 /);

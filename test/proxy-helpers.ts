@@ -2,7 +2,7 @@
 // and bookkeeping that kills every proxy a test started (by process group), even when it fails.
 import { createHash, randomBytes } from 'node:crypto';
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
-import { createServer, request, type Agent, type Server } from 'node:http';
+import { createServer, request, type Agent, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import { connect, type AddressInfo, type Socket } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -154,6 +154,19 @@ export class Cleanup {
 
   onCleanup(fn: () => unknown): void {
     this.#closers.push(fn);
+  }
+
+  /** A node:http backend on a free loopback port, closed at cleanup; counts the connections it got. */
+  async serve(handler: (req: IncomingMessage, res: ServerResponse) => void): Promise<{ server: Server; url: string; connections: () => number }> {
+    let connections = 0;
+    const server = createServer(handler);
+    server.on('connection', () => connections++);
+    await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
+    this.onCleanup(() => {
+      server.closeAllConnections();
+      server.close();
+    });
+    return { server, url: `http://127.0.0.1:${(server.address() as AddressInfo).port}`, connections: () => connections };
   }
 
   logger(): Logger {

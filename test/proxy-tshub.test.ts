@@ -5,8 +5,8 @@
 import assert from 'node:assert/strict';
 import { spawn } from 'node:child_process';
 import { once } from 'node:events';
-import { createServer, request, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
-import { connect, type AddressInfo } from 'node:net';
+import { request, type IncomingMessage } from 'node:http';
+import { connect } from 'node:net';
 import { after, before, describe, it } from 'node:test';
 import type { Duplex } from 'node:stream';
 import { setTimeout as sleep } from 'node:timers/promises';
@@ -23,18 +23,6 @@ proxySuite('tshub');
 
 const c = new Cleanup();
 after(() => c.cleanup());
-
-async function serve(handler: (req: IncomingMessage, res: ServerResponse) => void): Promise<{ server: Server; url: string; connections: () => number }> {
-  let connections = 0;
-  const server = createServer(handler);
-  server.on('connection', () => connections++);
-  await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
-  c.onCleanup(() => {
-    server.closeAllConnections();
-    server.close();
-  });
-  return { server, url: `http://127.0.0.1:${(server.address() as AddressInfo).port}`, connections: () => connections };
-}
 
 async function inProcess(opts: { defaultTarget?: string; errorTarget?: string; proxyTimeoutMs?: number } = {}): Promise<ProxyServer & { api: ChpClient }> {
   const p = await startProxyServer({ ip: '127.0.0.1', port: 0, apiIp: '127.0.0.1', apiPort: 0, authToken: 'secret', log: c.logger(), ...opts });
@@ -120,7 +108,7 @@ describe('tshub proxy: REST API as configurable-http-proxy answers it', { timeou
 
 describe('tshub proxy: forwarding', { timeout: 60_000 }, () => {
   it('routes by the longest whole-segment prefix and passes the target path and X-Forwarded-*', async () => {
-    const echo = (name: string) => serve((req, res) => {
+    const echo = (name: string) => c.serve((req, res) => {
       res.setHeader('content-type', 'application/json');
       res.end(JSON.stringify({ name, url: req.url, headers: req.headers }));
     });
@@ -147,7 +135,7 @@ describe('tshub proxy: forwarding', { timeout: 60_000 }, () => {
   });
 
   it('keeps connections to a target alive and reuses them', async () => {
-    const backend = await serve((_req, res) => res.end('ok'));
+    const backend = await c.serve((_req, res) => res.end('ok'));
     const p = await inProcess({ defaultTarget: backend.url });
     for (let i = 0; i < 20; i++) assert.equal((await get(p.port, `/${i}`)).body, 'ok');
     assert.equal(backend.connections(), 1, 'sequential requests share one pooled connection');
@@ -159,7 +147,7 @@ describe('tshub proxy: forwarding', { timeout: 60_000 }, () => {
     let uploaded = 0;
     const firstChunk = Promise.withResolvers<void>();
     let release = () => {};
-    const backend = await serve((req, res) => {
+    const backend = await c.serve((req, res) => {
       if (req.method === 'POST') {
         req.on('data', (d: Buffer) => {
           uploaded += d.length;
@@ -211,7 +199,7 @@ describe('tshub proxy: forwarding', { timeout: 60_000 }, () => {
     assert.equal((await get(p.port, '/nowhere')).status, 404, 'no route and no default target');
 
     const seen: string[] = [];
-    const errors = await serve((req, res) => {
+    const errors = await c.serve((req, res) => {
       seen.push(req.url!);
       res.writeHead(200, { 'content-type': 'text/html' });
       res.end(`hub error page ${req.url}`);
@@ -229,7 +217,7 @@ describe('tshub proxy: forwarding', { timeout: 60_000 }, () => {
   });
 
   it('gives up on a target that does not answer within --proxy-timeout', async () => {
-    const silent = await serve(() => {});
+    const silent = await c.serve(() => {});
     const p = await inProcess({ defaultTarget: silent.url, proxyTimeoutMs: 300 });
     const started = Date.now();
     assert.equal((await get(p.port, '/slow')).status, 503);
@@ -239,7 +227,7 @@ describe('tshub proxy: forwarding', { timeout: 60_000 }, () => {
   it('a slow client pauses the target instead of filling the proxy memory', async () => {
     const total = 256 * 1024 * 1024;
     let sent = 0;
-    const backend = await serve((_req, res) => {
+    const backend = await c.serve((_req, res) => {
       res.writeHead(200, { 'content-length': String(total) });
       const chunk = Buffer.alloc(64 * 1024, 7);
       const pump = () => {
