@@ -44,7 +44,6 @@ export abstract class ProcessSpawner implements Spawner {
   #port: number | null = null;
   #startTime: number | null = null;
   #logPath: string | null = null;
-  #child: ChildProcess | null = null;
   #exited: Promise<void> | null = null;
   #exitStatus: number | null = null;
   #started = false;
@@ -166,7 +165,6 @@ export abstract class ProcessSpawner implements Spawner {
       throw new HubError(500, `Cannot start the server: ${cmdline}: ${(err as Error).message}`);
     }
     const pid = child.pid!;
-    this.#child = child;
     this.#pid = pid;
     this.#port = port;
     this.#startTime = readProcStat(pid)?.startTime ?? null;

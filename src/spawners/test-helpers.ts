@@ -6,7 +6,6 @@ import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import pino from 'pino';
 import { buildConfig, type SpawnerConfig } from '../config/index.ts';
-import { readProcStat } from './proc-stat.ts';
 import type { SpawnRequest, Spawner } from './spawner.ts';
 
 type SpawnerInput = Partial<Omit<SpawnerConfig, 'port_range'>> & { port_range?: [number, number] | null };
