@@ -196,3 +196,30 @@ describe('tshub cull against a real hub', () => {
     assert.match(err, /SIGTERM: stopping/);
   });
 });
+
+describe('tshub cull under the hub rate limits', () => {
+  const SERVICE_TOKEN = 'slow-culler-service-token-0123456789';
+  let h: TestHub;
+
+  before(async () => {
+    h = await startHub({
+      api_page_default_limit: 2,
+      services: [{ name: 'slow-culler', api_token: SERVICE_TOKEN }],
+      load_roles: [{ name: 'slow-culling', scopes: [...CULLER_SCOPES, 'admin:users'], services: ['slow-culler'] }],
+      // Two requests at once, then two a second: the listing below needs six pages.
+      rate_limits: { roles: { 'slow-culling': { api: { rate_per_minute: 120, burst: 2 } } } },
+    });
+    await h.addUsers(Array.from({ length: 10 }, (_, i) => `limited${i}`));
+  });
+  after(() => h.stop());
+
+  test('a 429 is waited out (Retry-After) and the pass completes', async () => {
+    const r = await runTshub(['cull', '--once', '--cull-users', '--timeout=86400'], {
+      JUPYTERHUB_API_URL: new URL('hub/api', h.url).toString(), JUPYTERHUB_API_TOKEN: SERVICE_TOKEN, JUPYTERHUB_REQUEST_TIMEOUT: '30',
+    });
+    assert.equal(r.code, 0, r.stderr);
+    assert.match(r.stderr, /GET \/users\?state=inactive: 11 users in 6 pages/);
+    const trips = await h.request('GET', 'hub/api/audit?action=ratelimit.trip&actor=slow-culler');
+    assert.ok(trips.json.length >= 1, 'the hub did refuse some of its requests');
+  });
+});

@@ -17,7 +17,21 @@ export interface HttpRequest {
 export interface HttpResponse {
   status: number;
   body: string;
+  /** Retry-After in seconds, when the hub sent one (with a 429 or 503). */
+  retryAfter?: number;
 }
+
+/** Retry-After as delay-seconds (an HTTP date is read as 'soon': hubs send seconds). */
+function retryAfterOf(value: string | null | undefined): number | undefined {
+  if (value == null) return undefined;
+  const s = Number(value);
+  return Number.isFinite(s) && s >= 0 ? s : 1;
+}
+
+// A rate-limited request is sent again after the hub's Retry-After, this many times at most, waiting at
+// most this long each time: a busy culler pass slows down instead of failing.
+const MAX_RATE_LIMIT_RETRIES = 5;
+const MAX_RETRY_WAIT_S = 60;
 
 /** Sends one request; fetch normally, node:https when the hub wants a client certificate (fetch cannot present one). */
 export type Transport = (req: HttpRequest) => Promise<HttpResponse>;
@@ -33,7 +47,7 @@ export class HubRequestError extends Error {
 
 export const fetchTransport: Transport = async (req) => {
   const res = await fetch(req.url, { method: req.method, headers: req.headers, body: req.body, signal: AbortSignal.timeout(req.timeoutMs) });
-  return { status: res.status, body: await res.text() };
+  return { status: res.status, body: await res.text(), retryAfter: retryAfterOf(res.headers.get('retry-after')) };
 };
 
 /**
@@ -61,7 +75,8 @@ export function tlsTransport(certsDir: string): Transport {
       const r = https.request(req.url, { method: req.method, headers: req.headers, agent, signal: AbortSignal.timeout(req.timeoutMs) }, (res) => {
         const chunks: Buffer[] = [];
         res.on('data', (c: Buffer) => chunks.push(c));
-        res.on('end', () => resolve({ status: res.statusCode ?? 0, body: Buffer.concat(chunks).toString('utf8') }));
+        const retryAfter = retryAfterOf([res.headers['retry-after']].flat()[0]);
+        res.on('end', () => resolve({ status: res.statusCode ?? 0, body: Buffer.concat(chunks).toString('utf8'), retryAfter }));
         res.on('error', reject);
       });
       r.on('error', reject);
@@ -123,12 +138,17 @@ export class HubClient {
       headers['content-type'] = 'application/json';
     }
     let res: HttpResponse;
-    try {
-      res = await this.#limit(() => this.#transport({ method, url, headers, body, timeoutMs: this.#timeoutMs }));
-    } catch (err) {
-      const e = err as Error;
-      const why = e.name === 'TimeoutError' ? `no reply within ${this.#timeoutMs / 1000} s` : (e.cause as Error | undefined)?.message ?? e.message;
-      throw new HubRequestError(`${method} ${url} failed: ${why}`, null);
+    for (let attempt = 0; ; attempt++) {
+      try {
+        res = await this.#limit(() => this.#transport({ method, url, headers, body, timeoutMs: this.#timeoutMs }));
+      } catch (err) {
+        const e = err as Error;
+        const why = e.name === 'TimeoutError' ? `no reply within ${this.#timeoutMs / 1000} s` : (e.cause as Error | undefined)?.message ?? e.message;
+        throw new HubRequestError(`${method} ${url} failed: ${why}`, null);
+      }
+      if (res.status !== 429 || attempt === MAX_RATE_LIMIT_RETRIES) break;
+      // Outside the concurrency limit: a waiting request holds no slot.
+      await new Promise((r) => setTimeout(r, Math.min(res.retryAfter ?? 1, MAX_RETRY_WAIT_S) * 1000));
     }
     if (res.status < 200 || res.status >= 300) {
       throw new HubRequestError(`${method} ${url} answered ${res.status}${hubMessage(res.body)}`, res.status);
