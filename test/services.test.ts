@@ -284,9 +284,11 @@ describe('a hub killed while a managed service runs', () => {
     const { cfg, pub, db } = await writeHubConfig(dir, [`services: ${JSON.stringify([service])}`]);
     dropDb = db.drop;
     hub = await spawnHub(['--config', cfg], `${pub}hub/api/`);
-    const [first] = await waitFor('the first run', () => sleeperPids().length === 1 && sleeperPids());
+    // The service may write its pid before the hub has recorded the run: wait for both.
+    const recordFile = join(dir, 'tshub-services.pids.json');
+    const [first] = await waitFor('the first run', () => sleeperPids().length === 1 && existsSync(recordFile) && sleeperPids());
     seen.add(first!);
-    const record = JSON.parse(readFileSync(join(dir, 'tshub-services.pids.json'), 'utf8')) as { launcher_dir: string };
+    const record = JSON.parse(readFileSync(recordFile, 'utf8')) as { launcher_dir: string };
     assert.ok(existsSync(join(record.launcher_dir, 'tshub')));
     hub.proc.kill('SIGKILL');
     await hub.stop();
