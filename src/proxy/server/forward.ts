@@ -7,9 +7,11 @@ import { STATUS_CODES, type Agent } from 'node:http';
 import type { Socket } from 'node:net';
 import type { Logger } from 'pino';
 import { errorPage, pageResponse, type ErrorPage } from './error-pages.ts';
-import { ChunkedScanner, HttpError, MAX_HEAD, parseRequestHead, parseResponseHead, type RequestHead, type ResponseHead } from './http-parse.ts';
+import { BodyFramer } from './body-framer.ts';
+import { HttpError, MAX_HEAD, parseRequestHead, parseResponseHead, type RequestHead, type ResponseHead } from './http-parse.ts';
 import type { Route, RouteTable } from './route-table.ts';
 import { splice } from './tunnel.ts';
+import { replayable, routingPath, upstreamHead } from './upstream-head.ts';
 import type { Upstream, UpstreamPool, UpstreamUser } from './upstream-pool.ts';
 
 export interface EngineOptions {
@@ -37,32 +39,6 @@ const MAX_RESPONSE_HEAD = 64 * 1024;
 
 const HEALTHZ: ErrorPage = { status: 200, headers: 'Content-Type: application/json\r\n', body: Buffer.from('{"status":"OK"}') };
 
-/** The request path, decoded as CHP decodes it for routing (undecodable paths route as they are). */
-export function routingPath(url: string): string {
-  const q = url.indexOf('?');
-  const path = q < 0 ? url : url.slice(0, q);
-  if (!path.includes('%')) return path;
-  try {
-    return decodeURIComponent(path);
-  } catch {
-    return path;
-  }
-}
-
-/** Retrying is only safe when nothing of the request was sent that cannot be sent again. */
-function replayable(req: RequestHead): boolean {
-  return (req.method === 'GET' || req.method === 'HEAD' || req.method === 'OPTIONS') && req.contentLength <= 0 && !req.chunked;
-}
-
-function forwardedPort(host: string): string {
-  const colon = host.lastIndexOf(':');
-  return colon > host.lastIndexOf(']') && colon >= 0 ? host.slice(colon + 1) : '80';
-}
-
-function append(was: string | undefined, value: string): string {
-  return was === undefined || was === '' ? value : `${was},${value}`;
-}
-
 export class ClientConnection implements UpstreamUser {
   readonly #socket: Socket;
   readonly #o: EngineOptions;
@@ -82,14 +58,11 @@ export class ClientConnection implements UpstreamUser {
   #up: Upstream | null = null;
   #upHead = '';
   #retry = false;
-  #reqLeft = 0;
-  #reqChunks: ChunkedScanner | null = null;
+  #reqFramer: BodyFramer | null = null;
   #reqDone = true;
   #resBuf: Buffer | null = null;
   #res: ResponseHead | null = null;
-  #resLeft = 0;
-  #resChunks: ChunkedScanner | null = null;
-  #resUntilClose = false;
+  #resFramer: BodyFramer | null = null;
   #resDone = false;
   /** The target connection cannot be reused after this exchange. */
   #upSpoilt = false;
@@ -185,13 +158,12 @@ export class ClientConnection implements UpstreamUser {
   #start(req: RequestHead): void {
     this.#req = req;
     this.#arm(this.#o.timeoutMs || this.#idleMs);
-    this.#reqLeft = req.contentLength > 0 ? req.contentLength : 0;
-    this.#reqChunks = req.chunked ? new ChunkedScanner() : null;
-    this.#reqDone = !req.chunked && this.#reqLeft === 0;
+    this.#reqFramer = req.chunked ? BodyFramer.chunked() : BodyFramer.length(req.contentLength);
+    this.#reqDone = this.#reqFramer.done;
     this.#res = null;
     this.#resBuf = null;
+    this.#resFramer = null;
     this.#resDone = false;
-    this.#resUntilClose = false;
     this.#upSpoilt = false;
     this.#closeAfter = !req.keepAlive;
     this.#local = false;
@@ -206,24 +178,7 @@ export class ClientConnection implements UpstreamUser {
       return;
     }
     this.#route = route;
-    const t = route.target;
-    let head = `${req.method} ${t.path}${req.url} HTTP/1.${req.minor}\r\n${req.upgrade ? req.rawHeaders : req.headers}`;
-    if (!req.upgrade) {
-      if (req.contentLength >= 0) head += `Content-Length: ${req.contentLength}\r\n`;
-      else if (req.chunked) head += 'Transfer-Encoding: chunked\r\n';
-      // An HTTP/1.0 client's wish for keep-alive makes the target frame its answer by length.
-      else if (req.minor === 0 && req.keepAlive) head += 'Connection: keep-alive\r\n';
-    }
-    if (this.#o.xForward) {
-      head += `X-Forwarded-For: ${append(req.xff, this.#remote)}\r\nX-Forwarded-Port: ${append(req.xfport, forwardedPort(req.host))}\r\n`
-        + `X-Forwarded-Proto: ${append(req.xfproto, req.upgrade ? 'ws' : 'http')}\r\n`;
-      if (req.xfhost === undefined) head += `X-Forwarded-Host: ${req.host}\r\n`;
-    } else {
-      if (req.xff !== undefined) head += `X-Forwarded-For: ${req.xff}\r\n`;
-      if (req.xfport !== undefined) head += `X-Forwarded-Port: ${req.xfport}\r\n`;
-      if (req.xfproto !== undefined) head += `X-Forwarded-Proto: ${req.xfproto}\r\n`;
-    }
-    this.#upHead = `${head}\r\n`;
+    this.#upHead = upstreamHead(req, route.target, this.#remote, this.#o.xForward);
     this.#retry = replayable(req);
     this.#send();
   }
@@ -240,20 +195,14 @@ export class ClientConnection implements UpstreamUser {
   /** Request body bytes in `d` from `from`: forwarded (or discarded); what follows is the next request. */
   #body(d: Buffer, from: number): void {
     let n: number;
-    if (this.#reqChunks) {
-      try {
-        n = this.#reqChunks.scan(d, from);
-      } catch {
-        // Framing gone wrong mid-body: neither connection can be trusted any more.
-        this.#socket.destroy();
-        return;
-      }
-      if (this.#reqChunks.done) this.#reqDone = true;
-    } else {
-      n = Math.min(this.#reqLeft, d.length - from);
-      this.#reqLeft -= n;
-      if (this.#reqLeft === 0) this.#reqDone = true;
+    try {
+      n = this.#reqFramer!.take(d, from);
+    } catch {
+      // Framing gone wrong mid-body: neither connection can be trusted any more.
+      this.#socket.destroy();
+      return;
     }
+    if (this.#reqFramer!.done) this.#reqDone = true;
     const up = this.#up;
     if (n > 0 && up && !this.#local) {
       if (!up.socket.write(from === 0 && n === d.length ? d : d.subarray(from, from + n))) this.#socket.pause();
@@ -321,21 +270,20 @@ export class ClientConnection implements UpstreamUser {
     let framing: string;
     if (req.method === 'HEAD' || res.status === 204 || res.status === 304) {
       framing = res.chunked ? 'Transfer-Encoding: chunked\r\n' : res.contentLength >= 0 ? `Content-Length: ${res.contentLength}\r\n` : '';
-      this.#resLeft = 0;
-      this.#resDone = true;
+      this.#resFramer = BodyFramer.length(0);
     } else if (res.chunked) {
       framing = 'Transfer-Encoding: chunked\r\n';
-      this.#resChunks = new ChunkedScanner();
+      this.#resFramer = BodyFramer.chunked();
     } else if (res.contentLength >= 0) {
       framing = `Content-Length: ${res.contentLength}\r\n`;
-      this.#resLeft = res.contentLength;
-      this.#resDone = res.contentLength === 0;
+      this.#resFramer = BodyFramer.length(res.contentLength);
     } else {
       // Delimited by the target closing: the client learns the end the same way.
       framing = '';
-      this.#resUntilClose = true;
+      this.#resFramer = BodyFramer.untilClose();
       this.#closeAfter = true;
     }
+    this.#resDone = this.#resFramer.done;
     if (!res.keepAlive || req.minor === 0) this.#upSpoilt = true;
     // A declined upgrade: what the client sent after its head was meant for the upgraded protocol.
     if (req.upgrade) this.#upSpoilt = this.#closeAfter = true;
@@ -361,21 +309,13 @@ export class ClientConnection implements UpstreamUser {
       return 0;
     }
     let n: number;
-    if (this.#resChunks) {
-      try {
-        n = this.#resChunks.scan(d, from);
-      } catch (e) {
-        this.#upstreamBroken((e as Error).message);
-        return -1;
-      }
-      if (this.#resChunks.done) this.#resDone = true;
-    } else if (this.#resUntilClose) {
-      n = d.length - from;
-    } else {
-      n = Math.min(this.#resLeft, d.length - from);
-      this.#resLeft -= n;
-      if (this.#resLeft === 0) this.#resDone = true;
+    try {
+      n = this.#resFramer!.take(d, from);
+    } catch (e) {
+      this.#upstreamBroken((e as Error).message);
+      return -1;
     }
+    if (this.#resFramer!.done) this.#resDone = true;
     if (from + n < d.length) this.#upSpoilt = true;
     return n;
   }
@@ -400,10 +340,12 @@ export class ClientConnection implements UpstreamUser {
     this.#req = null;
     this.#route = null;
     this.#res = null;
-    this.#resChunks = null;
-    this.#reqChunks = null;
+    // A body delimited by the close leaves nothing to reuse.
+    const spoilt = this.#upSpoilt || this.#resFramer?.untilClose === true;
+    this.#resFramer = null;
+    this.#reqFramer = null;
     if (up) {
-      if (this.#upSpoilt || this.#resUntilClose) {
+      if (spoilt) {
         up.user = null;
         up.socket.destroy();
       } else {
@@ -425,7 +367,7 @@ export class ClientConnection implements UpstreamUser {
     const up = this.#up;
     this.#up = null;
     if (this.#res) {
-      if (this.#resUntilClose) {
+      if (this.#resFramer?.untilClose) {
         this.#resDone = true;
         this.#reqDone = true; // the target is gone: nothing more of the request goes anywhere
         return this.#finish();
