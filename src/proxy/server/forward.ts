@@ -10,7 +10,7 @@ import { errorPage, pageResponse, type ErrorPage } from './error-pages.ts';
 import { BodyFramer } from './body-framer.ts';
 import { HttpError, MAX_HEAD, parseRequestHead, parseResponseHead, type RequestHead, type ResponseHead } from './http-parse.ts';
 import type { Route, RouteTable } from './route-table.ts';
-import { splice } from './tunnel.ts';
+import { tunnel } from './tunnel.ts';
 import { replayable, routingPath, upstreamHead } from './upstream-head.ts';
 import type { Upstream, UpstreamPool, UpstreamUser } from './upstream-pool.ts';
 
@@ -428,22 +428,16 @@ export class ClientConnection implements UpstreamUser {
   }
 
   /** The target accepted the upgrade: from now on both connections are one byte tunnel. */
-  #tunnel(buf: Buffer): void {
+  #tunnel(answer: Buffer): void {
     const up = this.#up!;
     const route = this.#route!;
     this.#up = null;
     this.#req = null;
     this.#closed = true;
-    const client = this.#socket;
     this.#o.pool.detach(up);
-    for (const e of ['data', 'drain', 'end', 'timeout'] as const) client.removeAllListeners(e);
-    client.setTimeout(0);
-    route.lastActivity = Date.now();
-    client.write(buf);
     // Bytes the client sent right after its handshake belong to the upgraded stream.
-    if (this.#buf) up.socket.write(this.#buf);
+    const early = this.#buf;
     this.#buf = null;
-    client.resume();
-    splice(client, up.socket, () => (route.lastActivity = Date.now()));
+    tunnel(this.#socket, up.socket, answer, early, () => (route.lastActivity = Date.now()));
   }
 }
