@@ -76,3 +76,11 @@ export function pageResponse(page: ErrorPage, close: boolean, head: boolean): Bu
   const text = `HTTP/1.1 ${page.status} ${STATUS_CODES[page.status] ?? ''}\r\n${page.headers}Content-Length: ${page.body.length}\r\n${close ? 'Connection: close\r\n' : ''}\r\n`;
   return head ? Buffer.from(text, 'latin1') : Buffer.concat([Buffer.from(text, 'latin1'), page.body]);
 }
+
+/** An empty answer after which the connection closes: for requests that cannot be served or trusted. */
+export function closingAnswer(status: number): string {
+  return `HTTP/1.1 ${status} ${STATUS_CODES[status] ?? ''}\r\nConnection: close\r\nContent-Length: 0\r\n\r\n`;
+}
+
+/** `/_chp_healthz`: the proxy's own health answer, as configurable-http-proxy gives it. */
+export const HEALTHZ: ErrorPage = { status: 200, headers: 'Content-Type: application/json\r\n', body: Buffer.from('{"status":"OK"}') };

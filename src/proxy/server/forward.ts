@@ -3,10 +3,10 @@
 // routed by longest prefix, rewritten as one string and written to a pooled target connection; the
 // answer streams back as the bytes that arrived, its framing followed only to know where it ends,
 // so that the target connection can go back to the pool. Either side being slow pauses the other.
-import { STATUS_CODES, type Agent } from 'node:http';
+import type { Agent } from 'node:http';
 import type { Socket } from 'node:net';
 import type { Logger } from 'pino';
-import { errorPage, pageResponse, type ErrorPage } from './error-pages.ts';
+import { closingAnswer, errorPage, HEALTHZ, pageResponse, type ErrorPage } from './error-pages.ts';
 import { BodyFramer } from './body-framer.ts';
 import { HttpError, MAX_HEAD, parseRequestHead, parseResponseHead, type RequestHead, type ResponseHead } from './http-parse.ts';
 import type { Route, RouteTable } from './route-table.ts';
@@ -37,7 +37,6 @@ const HEAD_TIMEOUT_MS = 60_000;
 /** A target's response head larger than this is not HTTP we can forward. */
 const MAX_RESPONSE_HEAD = 64 * 1024;
 
-const HEALTHZ: ErrorPage = { status: 200, headers: 'Content-Type: application/json\r\n', body: Buffer.from('{"status":"OK"}') };
 
 export class ClientConnection implements UpstreamUser {
   readonly #socket: Socket;
@@ -151,7 +150,7 @@ export class ClientConnection implements UpstreamUser {
   #reject(status: number): void {
     this.#buf = null;
     this.#socket.pause();
-    this.#socket.end(`HTTP/1.1 ${status} ${STATUS_CODES[status]}\r\nConnection: close\r\nContent-Length: 0\r\n\r\n`);
+    this.#socket.end(closingAnswer(status));
     this.#closed = true;
   }
 
@@ -424,7 +423,7 @@ export class ClientConnection implements UpstreamUser {
   /** For a failed WebSocket upgrade: an empty answer, and the connection closed. */
   #upgradeFailed(status: number): void {
     this.#closed = true;
-    this.#socket.end(`HTTP/1.1 ${status} ${STATUS_CODES[status] ?? ''}\r\nContent-Length: 0\r\nConnection: close\r\n\r\n`);
+    this.#socket.end(closingAnswer(status));
   }
 
   /** The target accepted the upgrade: from now on both connections are one byte tunnel. */
