@@ -4,6 +4,7 @@ import { registerActivityRoutes } from './activity.ts';
 import { registerAuditRoutes } from './audit.ts';
 import { registerGroupRoutes } from './groups.ts';
 import { registerProxyRoutes } from './proxy.ts';
+import { ReadCache } from './read-cache.ts';
 import { registerRootRoutes } from './root.ts';
 import { registerServerRoutes } from './servers.ts';
 import { registerServiceRoutes } from './services.ts';
@@ -12,8 +13,9 @@ import { registerUserRoutes } from './users.ts';
 
 /** Every REST route under `prefix` (…/hub/api). */
 export function registerApi(app: HubServer, ctx: HubContext, prefix: string): void {
-  registerRootRoutes(app, ctx, prefix);
-  registerUserRoutes(app, ctx, prefix);
+  const reads = new ReadCache(ctx.db.writes);
+  registerRootRoutes(app, ctx, prefix, reads);
+  registerUserRoutes(app, ctx, prefix, reads);
   registerTokenRoutes(app, ctx, prefix);
   registerServerRoutes(app, ctx, prefix);
   registerActivityRoutes(app, ctx, prefix);

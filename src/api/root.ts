@@ -3,11 +3,12 @@ import type { HubContext } from '../context.ts';
 import type { HubServer } from '../http/server.ts';
 import { requirePrincipal } from '../auth/authenticate.ts';
 import { need } from './access.ts';
+import { requestKey, type ReadCache } from './read-cache.ts';
 import { errorResponses } from './schemas.ts';
 import { flagArg } from './users.ts';
 import { whoami } from './whoami.ts';
 
-export function registerRootRoutes(app: HubServer, ctx: HubContext, prefix: string): void {
+export function registerRootRoutes(app: HubServer, ctx: HubContext, prefix: string, reads: ReadCache): void {
   app.get(`${prefix}/`, {
     schema: {
       tags: ['hub'], summary: 'API version (no authentication)', security: [],
@@ -39,7 +40,10 @@ export function registerRootRoutes(app: HubServer, ctx: HubContext, prefix: stri
       querystring: Type.Object({ include_stopped_servers: Type.Optional(Type.String()) }),
       response: { 200: Type.Object({ kind: Type.String(), name: Type.String(), scopes: Type.Array(Type.String()), token_id: Type.Union([Type.String(), Type.Null()]), session_id: Type.Union([Type.String(), Type.Null()]) }, { additionalProperties: true }), ...errorResponses },
     },
-  }, async (req) => whoami(ctx, requirePrincipal(ctx, req), flagArg(req.query.include_stopped_servers)));
+  }, async (req, reply) => {
+    const p = requirePrincipal(ctx, req);
+    return reads.answer(reply, p, requestKey(req), () => whoami(ctx, p, flagArg(req.query.include_stopped_servers)));
+  });
 
   for (const path of [`${prefix}/health`]) {
     app.get(path, { schema: { tags: ['hub'], summary: 'Health check', security: [] } }, async () => ({ status: 'ok' }));

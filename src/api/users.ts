@@ -13,6 +13,7 @@ import type { HubServer } from '../http/server.ts';
 import { need, needUser, needUserName, scopesFirst } from './access.ts';
 import { pageOf, paginated } from './pagination.ts';
 import { presentUsers, userFieldFilters } from './present-user.ts';
+import { requestKey, type ReadCache } from './read-cache.ts';
 import { errorResponses, IgnoredUserKeys, MaybePaginated, NoContent, PaginationQuery, UserModel } from './schemas.ts';
 
 const tags = ['users'];
@@ -47,7 +48,7 @@ export function userNamePattern(ctx: HubContext): RegExp | null {
   return p ? new RegExp(`^(?:${p})$`) : null;
 }
 
-export function registerUserRoutes(app: HubServer, ctx: HubContext, prefix: string): void {
+export function registerUserRoutes(app: HubServer, ctx: HubContext, prefix: string, reads: ReadCache): void {
   const base = ctx.baseUrl;
   const present = (req: Parameters<typeof need>[1], rows: Parameters<typeof presentUsers>[1], includeStopped = false) =>
     presentUsers(ctx.k, rows, userFieldFilters(req.principal!), { baseUrl: base, includeStoppedServers: includeStopped });
@@ -64,22 +65,24 @@ export function registerUserRoutes(app: HubServer, ctx: HubContext, prefix: stri
       }),
       response: { 200: MaybePaginated(UserModel), ...errorResponses },
     },
-  }, async (req) => {
+  }, async (req, reply) => {
     const p = need(ctx, req, ['list:users']);
-    const q = req.query;
-    const page = pageOf(req, ctx.config, q);
-    const filter = scopeFilter(p.scopes, 'list:users');
-    let visible: { users: Set<string>; groups: Set<string> } | null = null;
-    if (filter && !filter.all) {
-      if (filter.servers.size || filter.services.size) throw new HubError(403, 'list:users cannot be filtered by server or service');
-      visible = { users: filter.users, groups: filter.groups };
-    }
-    const { rows, total } = await listUsers(ctx.k, {
-      offset: page.offset, limit: page.limit, nameFilter: q.name_filter || null,
-      state: parseState(q.state), sort: parseSort(q.sort), visible,
+    return reads.answer(reply, p, requestKey(req), async () => {
+      const q = req.query;
+      const page = pageOf(req, ctx.config, q);
+      const filter = scopeFilter(p.scopes, 'list:users');
+      let visible: { users: Set<string>; groups: Set<string> } | null = null;
+      if (filter && !filter.all) {
+        if (filter.servers.size || filter.services.size) throw new HubError(403, 'list:users cannot be filtered by server or service');
+        visible = { users: filter.users, groups: filter.groups };
+      }
+      const { rows, total } = await listUsers(ctx.k, {
+        offset: page.offset, limit: page.limit, nameFilter: q.name_filter || null,
+        state: parseState(q.state), sort: parseSort(q.sort), visible,
+      });
+      const items = await present(req, rows, flagArg(q.include_stopped_servers));
+      return page.paginated ? paginated(req, page, items, total) : items;
     });
-    const items = await present(req, rows, flagArg(q.include_stopped_servers));
-    return page.paginated ? paginated(req, page, items, total) : items;
   });
 
   app.post(`${prefix}/users`, {

@@ -2,6 +2,7 @@ import type { Principal } from '../auth/principal.ts';
 import type { HubContext } from '../context.ts';
 import { identifyScopes } from '../rbac/index.ts';
 import { findService } from '../repo/services.ts';
+import { findUserById } from '../repo/users.ts';
 import { presentServices } from './present-service.ts';
 import { membershipsOf, presentUsers, userFieldFilters } from './present-user.ts';
 
@@ -36,7 +37,8 @@ export async function whoami(ctx: HubContext, p: Principal, includeStoppedServer
   const facts = (p.whoami ??= await factsOf(ctx, p));
   let model: Record<string, unknown>;
   if (p.kind === 'user') {
-    const user = p.user!;
+    // The principal's row is as of its token's first use; activity and renames since must show.
+    const user = (await findUserById(ctx.k, p.id)) ?? p.user!;
     const own = facts.memberships!;
     [model] = (await presentUsers(ctx.k, [user], facts.filters, {
       baseUrl: ctx.baseUrl, includeStoppedServers,
