@@ -13,6 +13,8 @@ export interface LoadSpec {
   token?: string;
   /** One token per request, in turn (overrides `token`). */
   tokens?: readonly string[];
+  /** A query string of its own for each request (`url` must have one already): no two requests alike. */
+  distinctQuery?: (n: number) => string;
   /** JSON body. */
   body?: unknown;
   connections: number;
@@ -41,15 +43,17 @@ async function cannon(spec: LoadSpec, duration: number): Promise<LoadResult> {
     headers['content-type'] = 'application/json';
   }
   let requests: RequestSpec[] | undefined;
-  const tokens = spec.tokens;
-  if (tokens !== undefined && tokens.length > 0) {
+  const { tokens, distinctQuery } = spec;
+  if ((tokens !== undefined && tokens.length > 0) || distinctQuery) {
     let next = 0;
     requests = [
       {
-        setupRequest: (req: RawRequest): RawRequest => ({
-          ...req,
-          headers: { ...req.headers, authorization: `token ${tokens[next++ % tokens.length]}` },
-        }),
+        setupRequest: (req: RawRequest): RawRequest => {
+          const n = next++;
+          const out = distinctQuery ? { ...req, path: `${req.path}&${distinctQuery(n)}` } : { ...req };
+          if (tokens?.length) out.headers = { ...req.headers, authorization: `token ${tokens[n % tokens.length]}` };
+          return out;
+        },
       },
     ];
   }

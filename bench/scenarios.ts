@@ -90,6 +90,12 @@ export async function runScenarios(target: Target, o: ScenarioOptions): Promise<
   const list = await measure(`list users (${o.totalUsers + 3} users)`, { url: `${api}users?limit=100`, token: admin, connections: o.readConnections });
   put('list_users_rps', list.rps, 'req/s');
   put('list_users_p99_ms', list.p99, 'ms');
+  // Every request a page of its own (an ignored parameter), so no answer is reused: the full listing each time.
+  const fresh = await measure('list users, no two requests alike', {
+    url: `${api}users?limit=100`, token: admin, connections: o.readConnections, distinctQuery: (n) => `bench_request=${n}`,
+  });
+  put('list_users_rps_uncached', fresh.rps, 'req/s');
+  put('list_users_p99_ms_uncached', fresh.p99, 'ms');
 
   // --- token creation
   const create = await measure('token create', {

@@ -25,10 +25,10 @@ export class TokenUseAudit {
     this.#sink = sink;
   }
 
-  used(req: FastifyRequest, row: TokenRow, p: Principal): void {
+  /** `ip`: the request's client address, as `req.ip` gives it. */
+  used(req: FastifyRequest, ip: string | null, row: TokenRow, p: Principal): void {
     // A server's token is used from wherever its server runs; its owner's own tokens are what matter.
     if (row.kind === 'server') return;
-    const ip = req.ip ?? null;
     const before = this.#lastIp.has(row.id) ? this.#lastIp.get(row.id)! : row.last_used_ip;
     if (ip === before) return;
     if (this.#lastIp.size >= MAX_TRACKED) this.#lastIp.clear();

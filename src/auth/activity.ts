@@ -12,7 +12,10 @@ export class ActivityRecorder {
   readonly #db: Kysely<Database>;
   readonly #log: Logger;
   readonly #resolutionMs: number;
-  readonly #lastWritten = new Map<string, number>();
+  // When each token and user was last queued for writing; every authenticated request asks, so these are
+  // keyed by plain ids and nothing is formatted unless a write is due.
+  readonly #tokensWritten = new Map<number, number>();
+  readonly #usersWritten = new Map<number, number>();
   readonly #pendingTokens = new Map<number, { iso: string; ip: string | null }>();
   readonly #pendingUsers = new Map<number, string>();
   #timer: NodeJS.Timeout | null = null;
@@ -29,27 +32,28 @@ export class ActivityRecorder {
     this.#timer.unref();
   }
 
-  #due(key: string, now: number): boolean {
-    const last = this.#lastWritten.get(key);
+  #due(written: Map<number, number>, id: number, now: number): boolean {
+    const last = written.get(id);
     if (last !== undefined && now - last < this.#resolutionMs) return false;
-    this.#lastWritten.set(key, now);
+    written.set(id, now);
     return true;
   }
 
   tokenUsed(tokenId: number, ip: string | null, userId: number | null): void {
     const now = Date.now();
-    const iso = new Date(now).toISOString();
-    if (this.#due(`t${tokenId}`, now)) this.#pendingTokens.set(tokenId, { iso, ip });
+    if (this.#due(this.#tokensWritten, tokenId, now)) this.#pendingTokens.set(tokenId, { iso: new Date(now).toISOString(), ip });
     if (userId !== null) this.userActive(userId, now);
   }
 
   userActive(userId: number, now = Date.now()): void {
-    if (this.#due(`u${userId}`, now)) this.#pendingUsers.set(userId, new Date(now).toISOString());
+    if (this.#due(this.#usersWritten, userId, now)) this.#pendingUsers.set(userId, new Date(now).toISOString());
   }
 
-  /** Entries older than the resolution no longer hold anything back: drop them so the map stays small. */
+  /** Entries older than the resolution no longer hold anything back: drop them so the maps stay small. */
   #forgetOld(now: number): void {
-    for (const [key, at] of this.#lastWritten) if (now - at >= this.#resolutionMs) this.#lastWritten.delete(key);
+    for (const written of [this.#tokensWritten, this.#usersWritten]) {
+      for (const [id, at] of written) if (now - at >= this.#resolutionMs) written.delete(id);
+    }
   }
 
   /** Writes everything pending; safe to call concurrently (calls queue behind each other). */

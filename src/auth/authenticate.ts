@@ -48,8 +48,10 @@ export async function authenticate(ctx: HubContext, req: FastifyRequest): Promis
   }
   req.principal = principal;
   const tokenOfServer = found.row.kind === 'server';
-  ctx.activity.tokenUsed(found.row.id, req.ip ?? null, principal.kind === 'user' && !tokenOfServer ? principal.id : null);
-  ctx.audit.tokens.used(req, found.row, principal);
+  // req.ip runs the trusted-proxy rules again on each read: once per request is enough.
+  const ip = req.ip ?? null;
+  ctx.activity.tokenUsed(found.row.id, ip, principal.kind === 'user' && !tokenOfServer ? principal.id : null);
+  ctx.audit.tokens.used(req, ip, found.row, principal);
 }
 
 /**

@@ -10,9 +10,15 @@ import type { HubMetrics } from './registry.ts';
  * is false. Request durations are recorded by route pattern, never by raw URL (names are user data).
  */
 export function registerMetrics(app: HubServer, ctx: HubContext, metrics: HubMetrics, apiPrefix: string): void {
+  // The histogram's series for each route, method and status, found without prom-client hashing the
+  // label set on every request.
+  const series = new Map<string, ReturnType<typeof metrics.requestDuration.labels>>();
   app.addHook('onResponse', async (req, reply) => {
     const handler = req.routeOptions.url ?? 'unknown';
-    metrics.requestDuration.observe({ code: String(reply.statusCode), method: req.method, handler }, reply.elapsedTime / 1000);
+    const key = `${reply.statusCode} ${req.method} ${handler}`;
+    let s = series.get(key);
+    if (!s) series.set(key, (s = metrics.requestDuration.labels({ code: String(reply.statusCode), method: req.method, handler })));
+    s.observe(reply.elapsedTime / 1000);
     if (req.url.startsWith(apiPrefix) && req.authFailure && req.authFailure !== 'credentials_missing' && reply.statusCode >= 400) {
       metrics.authFailures.inc({ reason: req.authFailure });
     }
