@@ -23,6 +23,11 @@ registerGenerateConfig(program);
 registerCull(program);
 registerProxy(program);
 registerAudit(program);
+// Once a long-running command has started, give back what start-up used, and later what load left
+// (the young generation V8 grew); see src/lib/memory-trim.ts.
+program.hook('postAction', async (_program, command) => {
+  if (command.name() === 'serve' || command.name() === 'proxy') (await import('./lib/memory-trim.ts')).startMemoryTrim();
+});
 
 try {
   await program.parseAsync(process.argv);
