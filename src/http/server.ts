@@ -2,12 +2,13 @@ import Fastify, { LogController, type FastifyInstance, type FastifyReply, type F
 import { STATUS_CODES } from 'node:http';
 import swagger from '@fastify/swagger';
 import swaggerUi from '@fastify/swagger-ui';
-import { TypeBoxValidatorCompiler } from '@fastify/type-provider-typebox';
 import type { Static, TSchema } from 'typebox';
 import type { Logger } from 'pino';
 import { HubError } from '../lib/errors.ts';
 import { registerErrorHandling } from './errors.ts';
 import { registerJsonBodies } from './json-body.ts';
+import { requestLogger } from './request-logger.ts';
+import { validatorCompiler } from './validator.ts';
 
 /**
  * Request parts are typed from their TypeBox schemas; replies are not, because models are filtered per
@@ -39,23 +40,23 @@ export async function createServer(opts: ServerOptions): Promise<HubServer> {
   const apiPrefix = `${opts.baseUrl}hub/api/`;
   // Over plain http the header means nothing to browsers (and would be wrong behind a TLS-less setup).
   const hsts = opts.https ? { 'Strict-Transport-Security': 'max-age=31536000' } : {};
-  const securityHeaders = (url: string) => {
-    const isApi = url.startsWith(apiPrefix) || url === apiPrefix.slice(0, -1);
-    return {
-      'X-JupyterHub-Version': opts.apiVersion,
-      'Content-Security-Policy': isApi ? `${CSP}; default-src 'none'` : CSP,
-      'X-Content-Type-Options': 'nosniff',
-      // frame-ancestors for browsers that predate it.
-      'X-Frame-Options': 'DENY',
-      // URLs can hold names, server paths and OAuth state: never tell another site where a user was.
-      'Referrer-Policy': 'same-origin',
-      'Cross-Origin-Opener-Policy': 'same-origin',
-      'Cross-Origin-Resource-Policy': 'same-origin',
-      // API answers are per caller (and some carry tokens); routes that may be cached say so themselves.
-      ...(isApi ? { 'Cache-Control': 'no-store' } : {}),
-      ...hsts,
-    };
-  };
+  const headersFor = (isApi: boolean) => Object.freeze({
+    'X-JupyterHub-Version': opts.apiVersion,
+    'Content-Security-Policy': isApi ? `${CSP}; default-src 'none'` : CSP,
+    'X-Content-Type-Options': 'nosniff',
+    // frame-ancestors for browsers that predate it.
+    'X-Frame-Options': 'DENY',
+    // URLs can hold names, server paths and OAuth state: never tell another site where a user was.
+    'Referrer-Policy': 'same-origin',
+    'Cross-Origin-Opener-Policy': 'same-origin',
+    'Cross-Origin-Resource-Policy': 'same-origin',
+    // API answers are per caller (and some carry tokens); routes that may be cached say so themselves.
+    ...(isApi ? { 'Cache-Control': 'no-store' } : {}),
+    ...hsts,
+  });
+  const apiHeaders = headersFor(true);
+  const pageHeaders = headersFor(false);
+  const securityHeaders = (url: string) => (url.startsWith(apiPrefix) || url === apiPrefix.slice(0, -1) ? apiHeaders : pageHeaders);
   const app = Fastify({
     // URLs the router cannot take (bad percent-encoding, a path segment over maxParamLength) get our
     // JSON error shape and headers too, instead of Fastify's own body.
@@ -86,8 +87,9 @@ export async function createServer(opts: ServerOptions): Promise<HubServer> {
     trustProxy: opts.trustProxy,
     routerOptions: { ignoreTrailingSlash: true, ignoreDuplicateSlashes: false, maxParamLength: 1024 },
     requestIdHeader: 'x-request-id',
+    childLoggerFactory: requestLogger,
   }).withTypeProvider<HubTypeProvider>();
-  app.setValidatorCompiler(TypeBoxValidatorCompiler);
+  app.setValidatorCompiler(validatorCompiler);
 
   app.addHook('onRequest', async (req, reply) => {
     reply.headers(securityHeaders(req.url));
