@@ -4,9 +4,13 @@ import { isAbsolute, join, resolve } from 'node:path';
 import type { FastifyInstance, FastifyRequest } from 'fastify';
 import nunjucks from 'nunjucks';
 
+// src/web/ whether this module runs from src/web/ or compiled from dist/web/ (same depth): the build
+// compiles TypeScript only, so the assets have one home.
+const WEB_DIR = join(import.meta.dirname, '..', '..', 'src', 'web');
+
 /** The templates and static files shipped with the hub; `template_paths` are searched before them. */
-export const BUILTIN_TEMPLATES = join(import.meta.dirname, 'templates');
-const STATIC_DIR = join(import.meta.dirname, 'static');
+export const BUILTIN_TEMPLATES = join(WEB_DIR, 'templates');
+const STATIC_DIR = join(WEB_DIR, 'static');
 
 const TYPES: Record<string, string> = { css: 'text/css; charset=utf-8', js: 'text/javascript; charset=utf-8' };
 
