@@ -512,3 +512,23 @@ describe('token API: scopes that come from the config', () => {
     assert.ok(model.scopes.includes('access:services!service=gradebook'), model.scopes.join(' '));
   });
 });
+
+describe('token API: tokens managed through a group-filtered scope', () => {
+  let h: TestHub;
+  before(async () => {
+    h = await startHub({ load_roles: [{ name: 'team-tokens', scopes: ['tokens!group=team'], users: ['lead'] }] });
+    await h.addUsers(['member', 'outsider']);
+    assert.equal((await h.request('POST', 'hub/api/groups/team', { body: { users: ['member'] } })).status, 201);
+  });
+  after(() => h.stop());
+
+  test("`tokens!group=team` creates tokens for the team's members only, and follows membership changes", async () => {
+    const lead = await h.tokenFor('lead');
+    const forMember = await h.request('POST', tokensPath('member'), { token: lead, body: { note: 'by lead' } });
+    assert.equal(forMember.status, 201, forMember.text);
+    assert.equal(forMember.json.user, 'member');
+    assert.equal((await h.request('POST', tokensPath('outsider'), { token: lead, body: {} })).status, 403);
+    assert.equal((await h.request('POST', 'hub/api/groups/team/users', { body: { users: ['outsider'] } })).status, 200);
+    assert.equal((await h.request('POST', tokensPath('outsider'), { token: lead, body: {} })).status, 201);
+  });
+});

@@ -1,5 +1,5 @@
 import type { Kysely } from 'kysely';
-import type { Database } from '../db/index.ts';
+import type { Database, RoleRow } from '../db/index.ts';
 import type { Config } from '../config/index.ts';
 import { badRequest } from '../lib/errors.ts';
 import { parseJson } from '../lib/json.ts';
@@ -10,6 +10,7 @@ import { groupMembership } from '../auth/group-membership.ts';
 /**
  * The scopes a new token asks for: explicit `scopes`, plus those of named `roles`, or by default the
  * `token` role's (normally ['inherit']). Rejects unknown names and anything the owner does not hold.
+ * `roleNamed` finds roles (by default in the database; the hub passes its cache).
  */
 export async function requestedTokenScopes(
   db: Kysely<Database>,
@@ -17,11 +18,12 @@ export async function requestedTokenScopes(
   body: { scopes?: string[] | null; roles?: string[] | null },
   owner: { kind: 'user' | 'service'; name: string },
   ownerScopes: Set<string>,
+  roleNamed: (name: string) => Promise<RoleRow | undefined> = (name) => findRole(db, name),
 ): Promise<string[]> {
   const custom = Object.keys(config.custom_scopes ?? {});
   let requested: string[] = [];
   if (body.scopes == null && body.roles == null) {
-    const tokenRole = await findRole(db, 'token');
+    const tokenRole = await roleNamed('token');
     requested = tokenRole ? parseJson<string[]>(tokenRole.scopes, ['inherit']) : ['inherit'];
   }
   for (const s of body.scopes ?? []) {
@@ -29,7 +31,7 @@ export async function requestedTokenScopes(
     requested.push(s);
   }
   for (const name of body.roles ?? []) {
-    const role = await findRole(db, name);
+    const role = await roleNamed(name);
     if (!role) throw badRequest(`Role '${name}' does not exist`);
     requested.push(...parseJson<string[]>(role.scopes, []));
   }

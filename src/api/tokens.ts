@@ -4,7 +4,7 @@ import type { HubContext } from '../context.ts';
 import type { TokenRow, UserRow } from '../db/index.ts';
 import type { HubServer } from '../http/server.ts';
 import { credentialsError } from '../auth/authenticate.ts';
-import { effectiveScopes, oauthClientTarget, ownerScopeSet, type Principal } from '../auth/principal.ts';
+import { effectiveScopes, oauthClientTarget, type Principal } from '../auth/principal.ts';
 import { authenticatePassword } from '../auth/authenticators.ts';
 import { badRequest, HubError, notFound } from '../lib/errors.ts';
 import { isoIn, isoNow } from '../lib/time.ts';
@@ -36,7 +36,7 @@ const NOT_ROTATABLE: Record<string, string> = {
 export function registerTokenRoutes(app: HubServer, ctx: HubContext, prefix: string): void {
   const scopeOpts = { customScopes: ctx.config.custom_scopes };
   const presentFor = async (user: UserRow, rows: TokenRow[]) => {
-    const ownerSet = await ownerScopeSet(ctx.k, 'user', user.id, user.name, scopeOpts);
+    const ownerSet = await ctx.principals.ownerScopes('user', user.id, user.name);
     const clients = new Map<string, string>([['jupyterhub', 'JupyterHub']]);
     const out = [];
     for (const row of rows) {
@@ -104,8 +104,8 @@ export function registerTokenRoutes(app: HubServer, ctx: HubContext, prefix: str
       if (expiresIn === null) expiresIn = max;
       else if (expiresIn > max) throw badRequest(`token expires_in: ${expiresIn} must not exceed ${max}`);
     }
-    const ownerSet = await ownerScopeSet(ctx.k, 'user', target.id, target.name, scopeOpts);
-    const scopes = await requestedTokenScopes(ctx.k, ctx.config, body, { kind: 'user', name: target.name }, ownerSet);
+    const ownerSet = await ctx.principals.ownerScopes('user', target.id, target.name);
+    const scopes = await requestedTokenScopes(ctx.k, ctx.config, body, { kind: 'user', name: target.name }, ownerSet, (name) => ctx.principals.role(name));
     const self = requester.kind === 'user' && requester.id === target.id;
     const note = body.note || `Requested via api${self ? '' : ` by ${kind} ${requester.name}`}`;
     const { token, row } = await issueToken(ctx.k, ctx.db.kind, {
@@ -212,11 +212,14 @@ async function requesterForTokenRequest(ctx: HubContext, req: FastifyRequest, au
   const name = auth ? await authenticatePassword(ctx, auth, { ip: req.ip }) : null;
   const user = name ? await findUser(ctx.k, name) : undefined;
   if (!user) throw credentialsError(ctx, req.authFailure ?? 'credentials_missing');
-  const ownerSet = await ownerScopeSet(ctx.k, 'user', user.id, user.name, { customScopes: ctx.config.custom_scopes });
+  const ownerSet = await ctx.principals.ownerScopes('user', user.id, user.name);
   return { kind: 'user', id: user.id, name: user.name, admin: user.admin === 1, user, service: null, token: null, sessionId: null, scopes: ownerSet, ownerScopes: ownerSet };
 }
 
 async function mayManageTokens(ctx: HubContext, p: Principal, target: UserRow): Promise<boolean> {
+  const without = checkAccess(p.scopes, ['tokens'], { kind: 'user', name: target.name, groups: [] });
+  // The target's groups can only turn a 'not_found' into 'ok' (through a `tokens!group=` scope): read them just then.
+  if (without !== 'not_found') return without === 'ok';
   const groups = await allGroupNamesByUser(ctx.k, target.name);
   return checkAccess(p.scopes, ['tokens'], { kind: 'user', name: target.name, groups }) === 'ok';
 }

@@ -1,14 +1,40 @@
 import type { Kysely, Transaction } from 'kysely';
+import { compiledQuery } from '../db/compiled-query.ts';
 import type { Database, NewToken, TokenRow } from '../db/index.ts';
 
 type K = Kysely<Database> | Transaction<Database>;
 
-export async function insertToken(db: K, values: NewToken): Promise<TokenRow> {
-  return db.insertInto('api_tokens').values(values).returningAll().executeTakeFirstOrThrow();
+/** Every column of a new token, none left to its default: the insert has one fixed shape. */
+export type TokenValues = Required<Omit<NewToken, 'id'>>;
+
+// Token creation and lookup are hot paths: these run as compiled once (src/db/compiled-query.ts).
+const insertTokenQuery = compiledQuery((db, t: TokenValues) =>
+  db.insertInto('api_tokens').values({
+    hashed: t.hashed, prefix: t.prefix, kind: t.kind, user_id: t.user_id, service_id: t.service_id, client_id: t.client_id,
+    session_id: t.session_id, note: t.note, scopes: t.scopes, created: t.created, expires_at: t.expires_at,
+    last_activity: t.last_activity, last_used_ip: t.last_used_ip, revoked_at: t.revoked_at, rotated_from: t.rotated_from,
+    replaced_by: t.replaced_by,
+  }).returning('id'));
+const tokenByHash = compiledQuery((db, a: { hashed: string }) => db.selectFrom('api_tokens').selectAll().where('hashed', '=', a.hashed));
+const tokenById = compiledQuery((db, a: { id: number }) => db.selectFrom('api_tokens').selectAll().where('id', '=', a.id));
+const activeApiTokenCount = compiledQuery((db, a: { userId: number; now: string }) =>
+  db
+    .selectFrom('api_tokens')
+    .select((eb) => eb.fn.countAll<number>().as('n'))
+    .where('user_id', '=', a.userId)
+    .where('kind', '=', 'api')
+    .where('revoked_at', 'is', null)
+    .where((eb) => eb.or([eb('expires_at', 'is', null), eb('expires_at', '>', a.now)])));
+
+export async function insertToken(db: K, values: TokenValues): Promise<TokenRow> {
+  // Every column is given, so the stored row is the values and the new id: reading it all back is waste.
+  const inserted = await insertTokenQuery.first(db, values);
+  if (!inserted) throw new Error('insert into api_tokens returned no row');
+  return { id: inserted.id, ...values };
 }
 
 export async function findTokenByHash(db: K, hashed: string): Promise<TokenRow | undefined> {
-  return db.selectFrom('api_tokens').selectAll().where('hashed', '=', hashed).executeTakeFirst();
+  return tokenByHash.first(db, { hashed });
 }
 
 /** Config-given tokens carry a salted slow hash, so they are found by their short prefix and then verified. */
@@ -17,7 +43,7 @@ export async function findSlowHashedByPrefix(db: K, prefix: string): Promise<Tok
 }
 
 export async function findTokenById(db: K, id: number): Promise<TokenRow | undefined> {
-  return db.selectFrom('api_tokens').selectAll().where('id', '=', id).executeTakeFirst();
+  return tokenById.first(db, { id });
 }
 
 export type TokenOwner = { kind: 'user'; id: number } | { kind: 'service'; id: number };
@@ -38,15 +64,8 @@ export async function listTokens(db: K, owner: TokenOwner, opts: { nowIso: strin
 }
 
 export async function countActiveApiTokens(db: K, userId: number, nowIso: string): Promise<number> {
-  const r = await db
-    .selectFrom('api_tokens')
-    .select((eb) => eb.fn.countAll<number>().as('n'))
-    .where('user_id', '=', userId)
-    .where('kind', '=', 'api')
-    .where('revoked_at', 'is', null)
-    .where((eb) => eb.or([eb('expires_at', 'is', null), eb('expires_at', '>', nowIso)]))
-    .executeTakeFirstOrThrow();
-  return Number(r.n);
+  const r = await activeApiTokenCount.first(db, { userId, now: nowIso });
+  return Number(r?.n ?? 0);
 }
 
 export async function revokeTokens(db: K, ids: number[], nowIso: string): Promise<number> {

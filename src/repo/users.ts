@@ -1,17 +1,22 @@
 import { randomUUID } from 'node:crypto';
 import type { Kysely } from 'kysely';
+import { compiledQuery } from '../db/compiled-query.ts';
 import type { Database, UserRow } from '../db/index.ts';
 import { isoNow } from '../lib/time.ts';
 import { namesById } from './names-by-id.ts';
 
 type K = Kysely<Database>;
 
+// Nearly every request looks a user up: compiled once (src/db/compiled-query.ts).
+const userByName = compiledQuery((db, a: { name: string }) => db.selectFrom('users').selectAll().where('name', '=', a.name));
+const userById = compiledQuery((db, a: { id: number }) => db.selectFrom('users').selectAll().where('id', '=', a.id));
+
 export async function findUser(db: K, name: string): Promise<UserRow | undefined> {
-  return db.selectFrom('users').selectAll().where('name', '=', name).executeTakeFirst();
+  return userByName.first(db, { name });
 }
 
 export async function findUserById(db: K, id: number): Promise<UserRow | undefined> {
-  return db.selectFrom('users').selectAll().where('id', '=', id).executeTakeFirst();
+  return userById.first(db, { id });
 }
 
 export async function existingUserNames(db: K, names: string[]): Promise<Set<string>> {

@@ -1,4 +1,4 @@
-import { createHash, randomBytes, timingSafeEqual } from 'node:crypto';
+import { hash, randomFillSync, timingSafeEqual } from 'node:crypto';
 import { crc32 } from 'node:zlib';
 
 // Generated tokens: tshub_<32 base62 random><6 base62 CRC32 of everything before it>.
@@ -13,14 +13,28 @@ const BASE62 = /^[0-9A-Za-z]+$/;
 /** Characters of a generated token shown in lists (after `tshub_`). */
 export const DISPLAY_PREFIX_LENGTH = 8;
 
+// Random bytes come from the system a block at a time (one call per ~100 tokens; each call costs as much as
+// the rest of making a token), as crypto.randomUUID does. A byte is wiped once used, so the pool never
+// holds a part of a token already handed out.
+const pool = Buffer.alloc(4096);
+let poolAt = pool.length;
+
+function randomByte(): number {
+  if (poolAt === pool.length) {
+    randomFillSync(pool);
+    poolAt = 0;
+  }
+  const byte = pool[poolAt]!;
+  pool[poolAt++] = 0;
+  return byte;
+}
+
 function randomBase62(length: number): string {
   let out = '';
   while (out.length < length) {
-    for (const byte of randomBytes(length * 2)) {
-      // 248 = 4 * 62: rejecting bytes above it keeps every character equally likely.
-      if (byte < 248) out += ALPHABET[byte % 62];
-      if (out.length === length) break;
-    }
+    const byte = randomByte();
+    // 248 = 4 * 62: rejecting bytes above it keeps every character equally likely.
+    if (byte < 248) out += ALPHABET[byte % 62];
   }
   return out;
 }
@@ -61,5 +75,5 @@ export function displayPrefix(token: string): string {
 
 /** The stored form of a high-entropy token: a plain SHA-256 digest, unique-indexed for one-query lookup. */
 export function digestToken(token: string): string {
-  return 'sha256:' + createHash('sha256').update(token).digest('hex');
+  return 'sha256:' + hash('sha256', token, 'hex');
 }

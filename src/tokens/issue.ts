@@ -2,7 +2,7 @@ import { sql, type Kysely, type Transaction } from 'kysely';
 import type { Database, DbKind, TokenRow } from '../db/index.ts';
 import { badRequest } from '../lib/errors.ts';
 import { isoIn, isoNow } from '../lib/time.ts';
-import { countActiveApiTokens, insertToken, type TokenOwner } from '../repo/tokens.ts';
+import { countActiveApiTokens, insertToken, type TokenOwner, type TokenValues } from '../repo/tokens.ts';
 import { digestToken, displayPrefix, generateToken } from './format.ts';
 
 export type TokenKind = 'api' | 'server' | 'oauth' | 'config';
@@ -22,11 +22,39 @@ export interface IssueRequest {
   maxActive?: number;
 }
 
-async function lockOwner(trx: Transaction<Database>, kind: DbKind, owner: TokenOwner): Promise<void> {
+/** Refuses a personal token beyond the owner's ceiling of active ones. */
+async function checkLimit(trx: Transaction<Database>, kind: DbKind, userId: number, max: number, now: string): Promise<void> {
   // SQLite runs one write transaction at a time already; PostgreSQL needs the owner row locked so two
   // concurrent creates cannot both see "4 of 5" and both insert.
-  if (kind !== 'postgres' || owner.kind !== 'user') return;
-  await sql`select id from users where id = ${owner.id} for update`.execute(trx);
+  if (kind === 'postgres') await sql`select id from users where id = ${userId} for update`.execute(trx);
+  const active = await countActiveApiTokens(trx, userId, now);
+  if (active >= max) {
+    throw badRequest(
+      `Token limit reached: you already have ${active} active tokens (the maximum is ${max}). Revoke one before creating another.`,
+      'token_limit_reached',
+    );
+  }
+}
+
+function tokenValues(token: string, req: IssueRequest, now: string): TokenValues {
+  return {
+    hashed: digestToken(token),
+    prefix: displayPrefix(token),
+    kind: req.kind,
+    user_id: req.owner.kind === 'user' ? req.owner.id : null,
+    service_id: req.owner.kind === 'service' ? req.owner.id : null,
+    client_id: req.clientId ?? 'jupyterhub',
+    session_id: req.sessionId ?? null,
+    note: req.note,
+    scopes: JSON.stringify(req.scopes),
+    created: now,
+    expires_at: req.expiresIn ? isoIn(req.expiresIn) : null,
+    last_activity: null,
+    last_used_ip: null,
+    revoked_at: null,
+    rotated_from: req.rotatedFrom ?? null,
+    replaced_by: null,
+  };
 }
 
 /**
@@ -40,36 +68,13 @@ export async function issueToken(
   then?: (trx: Transaction<Database>, row: TokenRow) => Promise<void>,
 ): Promise<{ token: string; row: TokenRow }> {
   const token = generateToken();
+  const max = req.owner.kind === 'user' && req.kind === 'api' ? req.maxActive : undefined;
+  // A lone insert is atomic by itself: a transaction only when the limit is checked or `then` goes with the insert.
+  if (!max && !then) return { token, row: await insertToken(db, tokenValues(token, req, isoNow())) };
   const row = await db.transaction().execute(async (trx) => {
-    await lockOwner(trx, dbKind, req.owner);
     const now = isoNow();
-    if (req.maxActive && req.owner.kind === 'user' && req.kind === 'api') {
-      const active = await countActiveApiTokens(trx, req.owner.id, now);
-      if (active >= req.maxActive) {
-        throw badRequest(
-          `Token limit reached: you already have ${active} active tokens (the maximum is ${req.maxActive}). Revoke one before creating another.`,
-          'token_limit_reached',
-        );
-      }
-    }
-    const row = await insertToken(trx, {
-      hashed: digestToken(token),
-      prefix: displayPrefix(token),
-      kind: req.kind,
-      user_id: req.owner.kind === 'user' ? req.owner.id : null,
-      service_id: req.owner.kind === 'service' ? req.owner.id : null,
-      client_id: req.clientId ?? 'jupyterhub',
-      session_id: req.sessionId ?? null,
-      note: req.note,
-      scopes: JSON.stringify(req.scopes),
-      created: now,
-      expires_at: req.expiresIn ? isoIn(req.expiresIn) : null,
-      last_activity: null,
-      last_used_ip: null,
-      revoked_at: null,
-      rotated_from: req.rotatedFrom ?? null,
-      replaced_by: null,
-    });
+    if (max) await checkLimit(trx, dbKind, req.owner.id, max, now);
+    const row = await insertToken(trx, tokenValues(token, req, now));
     if (then) await then(trx, row);
     return row;
   });

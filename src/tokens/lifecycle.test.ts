@@ -11,6 +11,7 @@ import { judge, TokenIdentifier } from '../auth/identify-token.ts';
 import { PrincipalCache } from '../auth/principal-cache.ts';
 import { ensureConfigToken } from '../bootstrap/config-tokens.ts';
 import { HubError } from '../lib/errors.ts';
+import { grantRole, upsertRole } from '../repo/roles.ts';
 import { insertUser } from '../repo/users.ts';
 import { countActiveApiTokens, listTokens, markRotated } from '../repo/tokens.ts';
 import { issueToken } from './issue.ts';
@@ -79,6 +80,12 @@ describe('with a database', () => {
     assert.equal(r.prefix, token.slice(6, 14));
     assert.ok(!JSON.stringify(r).includes(token.slice(6)));
     assert.ok(Math.abs(Date.parse(r.expires_at!) - Date.parse(r.created) - 60_000) < 50);
+  });
+
+  test('the row an issue returns is the row stored, with and without a transaction', async () => {
+    for (const r of [(await issue({ expiresIn: 60, note: 'plain' })).row, (await issue({ maxActive: 1000, note: 'limited' })).row]) {
+      assert.deepEqual({ ...r }, { ...(await k.selectFrom('api_tokens').selectAll().where('id', '=', r.id).executeTakeFirstOrThrow()) });
+    }
   });
 
   test('the limit counts live personal tokens only, and concurrent issues cannot pass it', async () => {
@@ -183,6 +190,32 @@ describe('with a database', () => {
     assert.equal((await inFlight)?.name, 'ann');
     assert.equal((await cache.forToken(r))?.name, 'ann2');
     await k.updateTable('users').set({ name: 'ann' }).where('id', '=', ann).execute();
+  });
+
+  test("owners' scopes and roles are cached until permissions change, and follow a rename", async () => {
+    const cy = (await insertUser(k, 'cy', false)).id;
+    const selfRole = await upsertRole(k, 'cy-self', null, ['self']);
+    const adminRole = await upsertRole(k, 'cy-admin', null, ['admin:users']);
+    await grantRole(k, 'user', cy, selfRole.id);
+    const cache = new PrincipalCache(k);
+    const owner = await cache.ownerScopes('user', cy, 'cy');
+    assert.ok(owner.has('read:users!user=cy'));
+    assert.equal(await cache.ownerScopes('user', cy, 'cy'), owner, 'the same set, not worked out again');
+    assert.ok((await cache.ownerScopes('user', cy, 'cy2')).has('read:users!user=cy2'), 'keyed by name too');
+    const { row: r } = await issueToken(k, db.kind, { owner: { kind: 'user', id: cy }, kind: 'api', note: 'n', scopes: ['inherit'], expiresIn: null });
+    const p = await cache.forToken(r);
+    assert.deepEqual(p?.ownerScopes, owner);
+    assert.equal(await cache.ownerScopes('user', cy, 'cy'), p?.ownerScopes, "a token's principal brings its owner's scopes along");
+    assert.equal((await cache.role('cy-admin'))?.scopes, '["admin:users"]');
+    assert.equal(await cache.role('no-such-role'), undefined);
+    await grantRole(k, 'user', cy, adminRole.id);
+    await upsertRole(k, 'cy-admin', null, ['admin:groups']);
+    assert.equal((await cache.ownerScopes('user', cy, 'cy')).has('admin:groups'), false, 'stale until invalidated');
+    assert.equal((await cache.forToken(r))?.scopes.has('admin:groups'), false);
+    cache.invalidate();
+    assert.equal((await cache.ownerScopes('user', cy, 'cy')).has('admin:groups'), true);
+    assert.equal((await cache.forToken(r))?.scopes.has('admin:groups'), true);
+    assert.equal((await cache.role('cy-admin'))?.scopes, '["admin:groups"]');
   });
 
   test('activity: written in batches, at most once per resolution per token and user', async () => {
