@@ -7,6 +7,7 @@ import { spawnerPending } from './migrations/002-spawner-pending.ts';
 import { userPasswords } from './migrations/003-user-passwords.ts';
 import { spawnerOwnerIndexes } from './migrations/004-spawner-owner-indexes.ts';
 import { auditLog } from './migrations/005-audit-log.ts';
+import { tokenPartialIndexes } from './migrations/006-token-partial-indexes.ts';
 
 function migrations(kind: DbKind): Record<string, Migration> {
   // Names sort in order of application; never rename or edit one that has shipped.
@@ -16,6 +17,7 @@ function migrations(kind: DbKind): Record<string, Migration> {
     '003-user-passwords': userPasswords,
     '004-spawner-owner-indexes': spawnerOwnerIndexes,
     '005-audit-log': auditLog,
+    '006-token-partial-indexes': tokenPartialIndexes,
   };
 }
 
