@@ -4,6 +4,7 @@ import { badRequest } from '../lib/errors.ts';
 import { isoIn, isoNow } from '../lib/time.ts';
 import { countActiveApiTokens, insertToken, type TokenOwner, type TokenValues } from '../repo/tokens.ts';
 import { digestToken, displayPrefix, generateToken } from './format.ts';
+import { TokenInsertBatch } from './insert-batch.ts';
 
 export type TokenKind = 'api' | 'server' | 'oauth' | 'config';
 
@@ -57,6 +58,15 @@ function tokenValues(token: string, req: IssueRequest, now: string): TokenValues
   };
 }
 
+// PostgreSQL commits concurrent transactions together itself; SQLite gains from being handed them together.
+const batches = new WeakMap<Kysely<Database>, TokenInsertBatch>();
+
+function batchFor(db: Kysely<Database>): TokenInsertBatch {
+  let batch = batches.get(db);
+  if (!batch) batches.set(db, (batch = new TokenInsertBatch(db)));
+  return batch;
+}
+
 /**
  * Creates a token and returns its secret value (shown once, never stored) with its row. `then` runs in the
  * same transaction after the insert (rotation marks the old token there); throwing from it undoes the insert.
@@ -70,7 +80,10 @@ export async function issueToken(
   const token = generateToken();
   const max = req.owner.kind === 'user' && req.kind === 'api' ? req.maxActive : undefined;
   // A lone insert is atomic by itself: a transaction only when the limit is checked or `then` goes with the insert.
-  if (!max && !then) return { token, row: await insertToken(db, tokenValues(token, req, isoNow())) };
+  if (!max && !then) {
+    const values = tokenValues(token, req, isoNow());
+    return { token, row: await (dbKind === 'sqlite' && !db.isTransaction ? batchFor(db).insert(values) : insertToken(db, values)) };
+  }
   const row = await db.transaction().execute(async (trx) => {
     const now = isoNow();
     if (max) await checkLimit(trx, dbKind, req.owner.id, max, now);
