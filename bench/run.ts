@@ -66,6 +66,7 @@ async function main(): Promise<void> {
   const base = {
     duration: quick ? 1 : 5,
     warmup: 1,
+    repeats: quick ? 1 : 3,
     readConnections: 20,
     writeConnections: 10,
     totalUsers: 10_000,
