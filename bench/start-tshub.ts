@@ -33,7 +33,7 @@ export interface TshubOptions {
 /** Starts tshub as a real child process (free loopback ports, SQLite in a temp dir) and waits for its API. */
 export async function startTshub(opts: TshubOptions = {}): Promise<TshubTarget> {
   const dir = tempDir('tshub-bench-');
-  const [publicPort, hubPort] = await freePorts(2);
+  const [publicPort, hubPort, proxyApiPort] = await freePorts(3);
   const dbPath = join(dir, 'tshub.sqlite');
   const configToken = `bench-admin-${randomBytes(16).toString('hex')}`;
   const configFile = join(dir, 'tshub.json');
@@ -43,6 +43,8 @@ export async function startTshub(opts: TshubOptions = {}): Promise<TshubTarget> 
       {
         bind_url: `http://127.0.0.1:${publicPort}/`,
         hub_bind_url: `http://127.0.0.1:${hubPort}/`,
+        // Not the default 8001: another hub or bench on the machine may hold it.
+        proxy: { api_url: `http://127.0.0.1:${proxyApiPort}` },
         db_url: `sqlite:///${dbPath}`,
         cookie_secret_file: join(dir, 'cookie_secret'),
         log_level: 'warn',
