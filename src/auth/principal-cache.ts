@@ -35,7 +35,8 @@ export class PrincipalCache {
     const hit = this.#byToken.get(row.id);
     if (hit) return hit;
     const generation = this.#generation;
-    const p = await principalForToken(this.#db, row, this.#opts);
+    // A new token of a known owner (the many tokens of one user, a server's token) reuses its owner's scopes.
+    const p = await principalForToken(this.#db, row, this.#opts, (kind, id, name) => this.ownerScopes(kind, id, name));
     if (p && generation === this.#generation) {
       remember(this.#byToken, row.id, p);
       // The owner's scopes come with it: the next token of the same owner, or a token made for it, needs them.

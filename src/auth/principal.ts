@@ -86,13 +86,21 @@ export async function oauthClientTarget(db: Kysely<Database>, clientId: string):
   return spawner ? { kind: 'server', user: spawner.user, server: spawner.server } : null;
 }
 
-export async function principalForToken(db: Kysely<Database>, row: TokenRow, opts: ScopeOptions = {}): Promise<Principal | null> {
+/** Where an owner's expanded scopes come from: the database by default, a cache (PrincipalCache) when given. */
+export type OwnerScopesLookup = (kind: 'user' | 'service', id: number, name: string) => Promise<Set<string>>;
+
+export async function principalForToken(
+  db: Kysely<Database>,
+  row: TokenRow,
+  opts: ScopeOptions = {},
+  ownerScopes: OwnerScopesLookup = (kind, id, name) => ownerScopeSet(db, kind, id, name, opts),
+): Promise<Principal | null> {
   const requested = parseJson<string[]>(row.scopes, []);
   const oauthClient = await oauthClientTarget(db, row.client_id);
   if (row.user_id !== null) {
     const user = await findUserById(db, row.user_id);
     if (!user) return null;
-    const ownerSet = await ownerScopeSet(db, 'user', user.id, user.name, opts);
+    const ownerSet = await ownerScopes('user', user.id, user.name);
     return {
       kind: 'user', id: user.id, name: user.name, admin: user.admin === 1, user, service: null,
       token: row, sessionId: row.session_id,
@@ -103,7 +111,7 @@ export async function principalForToken(db: Kysely<Database>, row: TokenRow, opt
   if (row.service_id !== null) {
     const service = await findServiceById(db, row.service_id);
     if (!service) return null;
-    const ownerSet = await ownerScopeSet(db, 'service', service.id, service.name, opts);
+    const ownerSet = await ownerScopes('service', service.id, service.name);
     return {
       kind: 'service', id: service.id, name: service.name, admin: service.admin === 1, user: null, service,
       token: row, sessionId: null,
