@@ -5,7 +5,7 @@ import type { UserRow } from '../db/index.ts';
 import { isoNow } from '../lib/time.ts';
 import { revokeTokens } from '../repo/tokens.ts';
 import { clearingCookie, parseCookies, serializeCookie, signValue, verifySignedValue } from './cookies.ts';
-import { ownerScopeSet, type Principal } from './principal.ts';
+import type { Principal } from './principal.ts';
 
 /** JupyterHub's cookie names: clients and services on the same domain read these. */
 export const LOGIN_COOKIE = 'jupyterhub-hub-login';
@@ -76,7 +76,8 @@ export async function sessionUser(ctx: HubContext, req: FastifyRequest): Promise
 
 /** A cookie-authenticated user holds all their own scopes (no token narrows them). */
 export async function principalForUser(ctx: HubContext, user: UserRow, sessionId: string | null): Promise<Principal> {
-  const owner = await ownerScopeSet(ctx.k, 'user', user.id, user.name, { customScopes: ctx.config.custom_scopes });
+  // Cached until permissions change: a browser page calling the API costs no roles query per request.
+  const owner = await ctx.principals.ownerScopes('user', user.id, user.name);
   return {
     kind: 'user', id: user.id, name: user.name, admin: user.admin === 1, user, service: null,
     token: null, sessionId, scopes: owner, ownerScopes: owner,
