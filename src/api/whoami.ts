@@ -37,7 +37,7 @@ export async function whoami(ctx: HubContext, p: Principal, includeStoppedServer
   const facts = (p.whoami ??= await factsOf(ctx, p));
   let model: Record<string, unknown>;
   if (p.kind === 'user') {
-    // The principal's row is as of its token's first use; activity and renames since must show.
+    // The principal's row is as of its token's first use; the user's activity since must show.
     const user = (await findUserById(ctx.k, p.id)) ?? p.user!;
     const own = facts.memberships!;
     [model] = (await presentUsers(ctx.k, [user], facts.filters, {
