@@ -73,11 +73,12 @@ class WatchedConnection implements DatabaseConnection {
   }
 
   async *streamQuery<R>(query: CompiledQuery, chunkSize: number): AsyncIterableIterator<QueryResult<R>> {
-    if (isWrite(query)) this.#clock.tick();
+    const write = isWrite(query);
+    if (write) this.#clock.tick();
     try {
       yield* this.inner.streamQuery<R>(query, chunkSize);
     } finally {
-      if (isWrite(query)) this.#clock.tick();
+      if (write) this.#clock.tick();
     }
   }
 }
