@@ -29,9 +29,16 @@ async function readyServers(t: TshubTarget): Promise<number> {
 function runCuller(t: TshubTarget): Promise<void> {
   return new Promise((resolve, reject) => {
     // A long timeout: nothing is idle, so the pass is the listing and the decisions, as on a busy hub.
-    execFile(process.execPath, [join(REPO_ROOT, 'bin', 'tshub.js'), 'cull', '--once', '--timeout=86400', `--url=${t.apiUrl.replace(/\/$/, '')}`], {
-      env: { ...childEnv(), JUPYTERHUB_API_TOKEN: t.configToken }, timeout: 300_000,
-    }, (err, _out, stderr) => (err ? reject(new Error(`culler failed: ${err.message}\n${stderr.slice(-2000)}`)) : resolve()));
+    execFile(
+      process.execPath,
+      [join(REPO_ROOT, 'bin', 'tshub.js'), 'cull', '--once', '--timeout=86400', `--url=${t.apiUrl.replace(/\/$/, '')}`],
+      {
+        env: { ...childEnv(), JUPYTERHUB_API_TOKEN: t.configToken },
+        timeout: 300_000,
+      },
+      (err, _out, stderr) =>
+        err ? reject(new Error(`culler failed: ${err.message}\n${stderr.slice(-2000)}`)) : resolve(),
+    );
   });
 }
 
@@ -39,12 +46,23 @@ function runCuller(t: TshubTarget): Promise<void> {
  * The idle culler's pass over `count` users with running servers: wall time of `tshub cull --once`,
  * and the hub's own CPU time during it (what the issue's "2 s of hub time" is about).
  */
-export async function cullerPass(t: TshubTarget, count: number, log: (m: string) => void): Promise<{ wallS: number; hubCpuS: number }> {
+export async function cullerPass(
+  t: TshubTarget,
+  count: number,
+  log: (m: string) => void,
+): Promise<{ wallS: number; hubCpuS: number }> {
   const backend = await startBareNode();
   try {
     const url = new URL(backend.url).origin;
-    const state = { pid: backend.child.pid, port: Number(new URL(url).port), start_time: startTime(backend.child.pid), log_file: '' };
-    await t.whileStopped(`${count} users with running servers`, log, (db) => fillTshubServers(db, count, { url, state }));
+    const state = {
+      pid: backend.child.pid,
+      port: Number(new URL(url).port),
+      start_time: startTime(backend.child.pid),
+      log_file: '',
+    };
+    await t.whileStopped(`${count} users with running servers`, log, (db) =>
+      fillTshubServers(db, count, { url, state }),
+    );
     const deadline = Date.now() + 180_000;
     while ((await readyServers(t)) < count) {
       if (Date.now() > deadline) throw new Error(`the hub did not re-adopt ${count} servers within 180 s`);

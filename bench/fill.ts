@@ -11,7 +11,10 @@ function open(path: string): DatabaseSync {
 }
 
 function userIds(db: DatabaseSync): number[] {
-  const ids = db.prepare('SELECT id FROM users ORDER BY id').all().map((r) => Number(r.id));
+  const ids = db
+    .prepare('SELECT id FROM users ORDER BY id')
+    .all()
+    .map((r) => Number(r.id));
   if (ids.length === 0) throw new Error('no users to own the tokens');
   return ids;
 }
@@ -114,7 +117,9 @@ export function insertJupyterhubUsers(path: string, names: string[]): void {
     const created = jhNow();
     inTransaction(db, () => {
       const user = db.prepare('INSERT INTO users (name, admin, created, cookie_id) VALUES (?, 0, ?, ?)');
-      const spawner = db.prepare("INSERT INTO spawners (user_id, name, state, user_options) VALUES (?, '', NULL, NULL)");
+      const spawner = db.prepare(
+        "INSERT INTO spawners (user_id, name, state, user_options) VALUES (?, '', NULL, NULL)",
+      );
       const roleMap = db.prepare('INSERT INTO user_role_map (user_id, role_id) VALUES (?, ?)');
       for (const name of names) {
         const id = Number(user.run(name, created, randomUUID().replaceAll('-', '')).lastInsertRowid);
@@ -132,13 +137,19 @@ export function insertJupyterhubUsers(path: string, names: string[]): void {
  * re-adopt them: every spawner row points at the same real process (`state`, checked by pid and start
  * time) and URL. What a culler pass costs the hub does not depend on how many processes stand behind.
  */
-export function fillTshubServers(path: string, count: number, server: { url: string; state: Record<string, unknown> }): void {
+export function fillTshubServers(
+  path: string,
+  count: number,
+  server: { url: string; state: Record<string, unknown> },
+): void {
   const db = open(path);
   try {
     const now = new Date().toISOString();
     const roleId = Number(db.prepare("SELECT id FROM roles WHERE name = 'user'").get()?.id);
     inTransaction(db, () => {
-      const user = db.prepare('INSERT INTO users (name, admin, created, last_activity, cookie_id) VALUES (?, 0, ?, ?, ?) RETURNING id');
+      const user = db.prepare(
+        'INSERT INTO users (name, admin, created, last_activity, cookie_id) VALUES (?, 0, ?, ?, ?) RETURNING id',
+      );
       const role = db.prepare('INSERT INTO user_role_map (user_id, role_id) VALUES (?, ?)');
       const spawner = db.prepare(
         `INSERT INTO spawners (user_id, name, state, started, last_activity, user_options, server_url)

@@ -100,7 +100,9 @@ export function wrkAvailable(): boolean {
 const LATENCY_UNIT_MS: Record<string, number> = { us: 0.001, ms: 1, s: 1000, m: 60_000 };
 
 /** `wrk -t2` with `connections` for a plain GET (as the issue measured the proxies): warm-up, then the run. */
-export async function wrkLoad(spec: Pick<LoadSpec, 'url' | 'connections' | 'duration' | 'warmup'>): Promise<LoadResult> {
+export async function wrkLoad(
+  spec: Pick<LoadSpec, 'url' | 'connections' | 'duration' | 'warmup'>,
+): Promise<LoadResult> {
   const run = (seconds: number) =>
     new Promise<string>((resolve, reject) => {
       const args = ['-t2', `-c${spec.connections}`, `-d${Math.max(1, Math.round(seconds))}s`, '--latency', spec.url];
@@ -118,7 +120,14 @@ export async function wrkLoad(spec: Pick<LoadSpec, 'url' | 'connections' | 'dura
   const socketErrors = /Socket errors: connect (\d+), read (\d+), write (\d+), timeout (\d+)/.exec(out);
   const errors = socketErrors ? socketErrors.slice(1).reduce((a, b) => a + Number(b), 0) : 0;
   if (!Number.isFinite(rps)) throw new Error(`wrk: no Requests/sec in its output:\n${out}`);
-  return { rps, p50: latency('50'), p99: latency('99'), requests, failures: non2xx + errors, statuses: `non-2xx:${non2xx} socket-errors:${errors}` };
+  return {
+    rps,
+    p50: latency('50'),
+    p99: latency('99'),
+    requests,
+    failures: non2xx + errors,
+    statuses: `non-2xx:${non2xx} socket-errors:${errors}`,
+  };
 }
 
 export interface Probe {
@@ -142,7 +151,8 @@ export function startProbe(url: string, intervalMs = 5, maxInFlight = 64): Probe
       res.resume();
       res.on('end', () => {
         inFlight--;
-        if (res.statusCode !== undefined && res.statusCode >= 200 && res.statusCode < 300) latencies.push(performance.now() - due);
+        if (res.statusCode !== undefined && res.statusCode >= 200 && res.statusCode < 300)
+          latencies.push(performance.now() - due);
         else failures++;
       });
     });

@@ -46,12 +46,14 @@ export function tempDir(prefix: string): string {
 /** Free loopback TCP ports, all distinct (held open together while being found). */
 export async function freePorts(count: number): Promise<number[]> {
   const servers = await Promise.all(
-    Array.from({ length: count }, () =>
-      new Promise<import('node:net').Server>((resolve, reject) => {
-        const s = createServer();
-        s.once('error', reject);
-        s.listen(0, '127.0.0.1', () => resolve(s));
-      }),
+    Array.from(
+      { length: count },
+      () =>
+        new Promise<import('node:net').Server>((resolve, reject) => {
+          const s = createServer();
+          s.once('error', reject);
+          s.listen(0, '127.0.0.1', () => resolve(s));
+        }),
     ),
   );
   const ports = servers.map((s) => {
@@ -84,8 +86,17 @@ export interface Child {
 }
 
 /** Starts a process in its own process group, keeping the tail of its output; stopped at cleanup. */
-export function startChild(cmd: string, args: string[], opts: { cwd: string; env?: NodeJS.ProcessEnv; label: string }): Child {
-  const proc = spawn(cmd, args, { cwd: opts.cwd, env: opts.env ?? process.env, detached: true, stdio: ['ignore', 'pipe', 'pipe'] });
+export function startChild(
+  cmd: string,
+  args: string[],
+  opts: { cwd: string; env?: NodeJS.ProcessEnv; label: string },
+): Child {
+  const proc = spawn(cmd, args, {
+    cwd: opts.cwd,
+    env: opts.env ?? process.env,
+    detached: true,
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
   if (proc.pid === undefined) throw new Error(`could not start ${opts.label}`);
   const pid = proc.pid;
   const lines: string[] = [];

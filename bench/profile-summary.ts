@@ -14,7 +14,10 @@ interface Profile {
   timeDeltas: number[];
 }
 
-const { values, positionals } = parseArgs({ options: { top: { type: 'string', default: '25' } }, allowPositionals: true });
+const { values, positionals } = parseArgs({
+  options: { top: { type: 'string', default: '25' } },
+  allowPositionals: true,
+});
 const top = Number(values.top);
 
 const byFunction = new Map<string, number>();
@@ -41,7 +44,12 @@ for (const file of positionals) {
     const where = shortUrl(f.url);
     const fn = `${f.functionName || '(anonymous)'} ${where}${f.url ? `:${f.lineNumber + 1}` : ''}`;
     byFunction.set(fn, (byFunction.get(fn) ?? 0) + dt);
-    const key = f.url.includes('/node_modules/') ? where.split('/').slice(0, where.startsWith('node_modules/@') ? 3 : 2).join('/') : where;
+    const key = f.url.includes('/node_modules/')
+      ? where
+          .split('/')
+          .slice(0, where.startsWith('node_modules/@') ? 3 : 2)
+          .join('/')
+      : where;
     byFile.set(key, (byFile.get(key) ?? 0) + dt);
     total += dt;
   });
@@ -50,7 +58,9 @@ for (const file of positionals) {
 const show = (title: string, m: Map<string, number>) => {
   process.stdout.write(`${title}\n`);
   for (const [k, us] of [...m].sort((a, b) => b[1] - a[1]).slice(0, top)) {
-    process.stdout.write(`${((100 * us) / total).toFixed(1).padStart(5)}%  ${(us / 1000).toFixed(0).padStart(7)} ms  ${k}\n`);
+    process.stdout.write(
+      `${((100 * us) / total).toFixed(1).padStart(5)}%  ${(us / 1000).toFixed(0).padStart(7)} ms  ${k}\n`,
+    );
   }
 };
 show(`self time by function (total ${(total / 1e6).toFixed(1)} s)`, byFunction);

@@ -37,7 +37,9 @@ try {
       const t = performance.now();
       await apiOk(api, 'POST', 'users', admin, { usernames: names }, 201);
       const others = (await probe?.stop()) ?? [];
-      log(`batch ${b}: ${((performance.now() - t) / 1000).toFixed(3)} s${probe ? `, others p99 ${percentile(others, 99).toFixed(0)} ms` : ''}`);
+      log(
+        `batch ${b}: ${((performance.now() - t) / 1000).toFixed(3)} s${probe ? `, others p99 ${percentile(others, 99).toFixed(0)} ms` : ''}`,
+      );
     }
   }
   log(`rss before load ${rssMb(hub.pid()).toFixed(0)} MB`);
@@ -50,14 +52,22 @@ try {
             ? { url: `${api}users?limit=100`, token: admin, connections: 20 }
             : { url: `${api}users/bench-tok/tokens`, method: 'POST', token: admin, body: {}, connections: 10 };
       const r = await load({ ...spec, duration, warmup: 0 });
-      log(`${shape} round ${round}: ${r.rps.toFixed(0)} req/s, p99 ${r.p99} ms, failures ${r.failures}; rss ${rssMb(hub.pid()).toFixed(0)} MB`);
+      log(
+        `${shape} round ${round}: ${r.rps.toFixed(0)} req/s, p99 ${r.p99} ms, failures ${r.failures}; rss ${rssMb(hub.pid()).toFixed(0)} MB`,
+      );
     }
   }
   if (nodeFlags.length > 0) log(`last output of tshub:\n${hub.outputTail()}`);
   await hub.stop();
-  const profiles = readdirSync(dir).filter((f) => f.endsWith('.cpuprofile')).map((f) => join(dir, f));
+  const profiles = readdirSync(dir)
+    .filter((f) => f.endsWith('.cpuprofile'))
+    .map((f) => join(dir, f));
   process.stdout.write(
-    execFileSync(process.execPath, [join(import.meta.dirname, 'profile-summary.ts'), '--top', values.top!, ...profiles], { encoding: 'utf8' }),
+    execFileSync(
+      process.execPath,
+      [join(import.meta.dirname, 'profile-summary.ts'), '--top', values.top!, ...profiles],
+      { encoding: 'utf8' },
+    ),
   );
 } catch (err) {
   log(`FAILED: ${err instanceof Error ? (err.stack ?? err.message) : String(err)}`);

@@ -29,12 +29,32 @@ const TSHUB_BIN = join(REPO_ROOT, 'bin', 'tshub.js');
 export const SINGLEUSER_BIN = '/usr/bin/jupyterhub-singleuser';
 
 /** Starts a CHP-compatible proxy (`script` run with this node) in front of `backend`; returns its public URL. */
-async function startProxy(label: string, args: string[], backend: string): Promise<{ url: string; port: number; child: Child }> {
+async function startProxy(
+  label: string,
+  args: string[],
+  backend: string,
+): Promise<{ url: string; port: number; child: Child }> {
   const [port, apiPort] = await freePorts(2);
   const child = startChild(
     process.execPath,
-    [...args, '--ip', '127.0.0.1', '--port', String(port), '--api-ip', '127.0.0.1', '--api-port', String(apiPort), '--default-target', backend],
-    { cwd: REPO_ROOT, env: { ...childEnv(), CONFIGPROXY_AUTH_TOKEN: `bench-proxy-${randomBytes(16).toString('hex')}` }, label },
+    [
+      ...args,
+      '--ip',
+      '127.0.0.1',
+      '--port',
+      String(port),
+      '--api-ip',
+      '127.0.0.1',
+      '--api-port',
+      String(apiPort),
+      '--default-target',
+      backend,
+    ],
+    {
+      cwd: REPO_ROOT,
+      env: { ...childEnv(), CONFIGPROXY_AUTH_TOKEN: `bench-proxy-${randomBytes(16).toString('hex')}` },
+      label,
+    },
   );
   const url = `http://127.0.0.1:${port}/hub/api/user`;
   await waitForHttp(url, child, label, 20_000);
@@ -59,10 +79,14 @@ export async function proxyThroughput(figs: Figures, opts: ProxyBenchOptions): P
     // wrk with 2 threads and 32 connections is how the issue measured the proxies; autocannon (one JS
     // thread) costs the shared 2 CPUs several times more per request and so narrows every ratio.
     const useWrk = wrkAvailable();
-    opts.log(`proxy throughput: load from ${useWrk ? 'wrk -t2 -c32' : `autocannon -c${opts.connections} (install Debian's wrk for the issue's method)`}`);
+    opts.log(
+      `proxy throughput: load from ${useWrk ? 'wrk -t2 -c32' : `autocannon -c${opts.connections} (install Debian's wrk for the issue's method)`}`,
+    );
     const measure = async (name: string, url: string) => {
       const shape = { url, duration: opts.duration, warmup: opts.warmup };
-      const r = useWrk ? await wrkLoad({ ...shape, connections: 32 }) : await load({ ...shape, connections: opts.connections });
+      const r = useWrk
+        ? await wrkLoad({ ...shape, connections: 32 })
+        : await load({ ...shape, connections: opts.connections });
       if (r.failures > 0) opts.log(`WARNING: ${name}: ${r.failures} failures (${r.statuses})`);
       figs.set(`${name}_rps`, r.rps, 'req/s');
       figs.set(`${name}_p99_ms`, r.p99, 'ms');
@@ -111,10 +135,13 @@ async function openEchoSocket(port: number, sockets: Socket[]): Promise<void> {
   const s = connect(port, '127.0.0.1');
   sockets.push(s);
   s.on('error', () => {});
-  s.write(`GET /ws HTTP/1.1\r\nHost: 127.0.0.1\r\nUpgrade: websocket\r\nConnection: Upgrade\r\nSec-WebSocket-Key: ${randomBytes(16).toString('base64')}\r\nSec-WebSocket-Version: 13\r\n\r\n`);
+  s.write(
+    `GET /ws HTTP/1.1\r\nHost: 127.0.0.1\r\nUpgrade: websocket\r\nConnection: Upgrade\r\nSec-WebSocket-Key: ${randomBytes(16).toString('base64')}\r\nSec-WebSocket-Version: 13\r\n\r\n`,
+  );
   let got = Buffer.alloc(0);
   while (got.indexOf('\r\n\r\n') < 0) got = Buffer.concat([got, (await once(s, 'data'))[0] as Buffer]);
-  if (!got.toString('latin1').startsWith('HTTP/1.1 101')) throw new Error(`websocket refused: ${got.toString('latin1').split('\r\n')[0]}`);
+  if (!got.toString('latin1').startsWith('HTTP/1.1 101'))
+    throw new Error(`websocket refused: ${got.toString('latin1').split('\r\n')[0]}`);
   const payload = Buffer.from('ping');
   s.write(Buffer.concat([Buffer.from([0x81, 0x80 | payload.length, 0, 0, 0, 0]), payload]));
   got = got.subarray(got.indexOf('\r\n\r\n') + 4);
@@ -123,7 +150,8 @@ async function openEchoSocket(port: number, sockets: Socket[]): Promise<void> {
 
 /** Starts `n` at a time from `make` until `total` are done (so that connecting does not time out). */
 async function inBatches(total: number, make: () => Promise<void>): Promise<void> {
-  for (let done = 0; done < total; done += 100) await Promise.all(Array.from({ length: Math.min(100, total - done) }, make));
+  for (let done = 0; done < total; done += 100)
+    await Promise.all(Array.from({ length: Math.min(100, total - done) }, make));
 }
 
 /**
@@ -156,11 +184,17 @@ export async function proxyMemory(figs: Figures, opts: ProxyBenchOptions): Promi
         };
         await sleep(1000);
         figure('idle');
-        await bounded(inBatches(1000, () => idleKeepAlive(p.port, sockets)), `${label}: 1,000 keep-alive connections`);
+        await bounded(
+          inBatches(1000, () => idleKeepAlive(p.port, sockets)),
+          `${label}: 1,000 keep-alive connections`,
+        );
         await sleep(500);
         figure('1000_keepalive');
         await closeAll();
-        await bounded(inBatches(200, () => openEchoSocket(p.port, sockets)), `${label}: 200 websockets`);
+        await bounded(
+          inBatches(200, () => openEchoSocket(p.port, sockets)),
+          `${label}: 200 websockets`,
+        );
         await sleep(500);
         figure('200_websockets');
       } finally {
@@ -177,7 +211,11 @@ export async function proxyMemory(figs: Figures, opts: ProxyBenchOptions): Promi
  * spawn_ready_s and stop_s (medians of `runs`) of a real jupyterhub-singleuser through `t`'s API, set into
  * `figs`; skipped with a note when the single-user server is not installed.
  */
-export async function spawnStop(t: TshubTarget, figs: Figures, opts: { runs?: number; log: (m: string) => void; figure: FigureFn }): Promise<void> {
+export async function spawnStop(
+  t: TshubTarget,
+  figs: Figures,
+  opts: { runs?: number; log: (m: string) => void; figure: FigureFn },
+): Promise<void> {
   if (!existsSync(SINGLEUSER_BIN)) {
     opts.log(`spawn/stop skipped: ${SINGLEUSER_BIN} not found`);
     return;
@@ -186,7 +224,8 @@ export async function spawnStop(t: TshubTarget, figs: Figures, opts: { runs?: nu
   const user = 'bench-spawn';
   const path = `users/${user}/server`;
   const created = await api(t.apiUrl, 'POST', `users/${user}`, t.configToken);
-  if (created.status !== 201 && created.status !== 409) throw new Error(`POST users/${user}: ${created.status} ${created.text.slice(0, 300)}`);
+  if (created.status !== 201 && created.status !== 409)
+    throw new Error(`POST users/${user}: ${created.status} ${created.text.slice(0, 300)}`);
   // Whatever happens below, the server must not outlive the bench (runs before the hub's own cleanup).
   const undo = onCleanup(async () => {
     const r = await api(t.apiUrl, 'DELETE', path, t.configToken).catch(() => null);
@@ -198,19 +237,26 @@ export async function spawnStop(t: TshubTarget, figs: Figures, opts: { runs?: nu
     for (let i = 0; i < runs; i++) {
       let t0 = performance.now();
       const s = await api(t.apiUrl, 'POST', path, t.configToken);
-      if (s.status !== 201) throw new Error(`POST ${path}: expected 201 (ready within 10 s), got ${s.status}: ${s.text.slice(0, 300)}\n${t.outputTail()}`);
+      if (s.status !== 201)
+        throw new Error(
+          `POST ${path}: expected 201 (ready within 10 s), got ${s.status}: ${s.text.slice(0, 300)}\n${t.outputTail()}`,
+        );
       spawns.push((performance.now() - t0) / 1000);
       t0 = performance.now();
       const d = await api(t.apiUrl, 'DELETE', path, t.configToken);
       if (d.status === 202) await waitStopped(t, user, 60_000);
-      else if (d.status !== 204) throw new Error(`DELETE ${path}: expected 204 or 202, got ${d.status}: ${d.text.slice(0, 300)}`);
+      else if (d.status !== 204)
+        throw new Error(`DELETE ${path}: expected 204 or 202, got ${d.status}: ${d.text.slice(0, 300)}`);
       stops.push((performance.now() - t0) / 1000);
       opts.log(`spawn ${i + 1}/${runs}: ready in ${spawns[i]!.toFixed(3)} s, stopped in ${stops[i]!.toFixed(3)} s`);
     }
   } finally {
     await undo();
   }
-  for (const [name, values] of [['spawn_ready_s', spawns], ['stop_s', stops]] as const) {
+  for (const [name, values] of [
+    ['spawn_ready_s', spawns],
+    ['stop_s', stops],
+  ] as const) {
     const v = median(values);
     figs.set(name, v, 's');
     opts.figure(name, v, 's');

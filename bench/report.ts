@@ -7,16 +7,33 @@ export interface Figure {
 }
 
 const ORDER = [
-  'whoami_rps', 'whoami_p99_ms',
-  'whoami_rps_10_tokens', 'whoami_rps_100k_tokens', 'whoami_p99_ms_10_tokens', 'whoami_p99_ms_100k_tokens',
-  'whoami_rps_100k_tokens_uncached', 'whoami_p99_ms_100k_tokens_uncached',
-  'list_users_rps', 'list_users_p99_ms',
-  'token_create_rps', 'token_create_p99_ms',
-  'bulk_create_1000_users_s', 'bulk_create_other_p99_ms',
-  'hub_rss_idle_mb', 'hub_rss_after_load_mb', 'hub_rss_end_mb',
-  'spawn_ready_s', 'stop_s',
-  'bare_node_rps', 'bare_node_p99_ms',
-  'proxy_direct_rps', 'proxy_direct_p99_ms', 'proxy_chp_rps', 'proxy_chp_p99_ms', 'proxy_tshub_rps', 'proxy_tshub_p99_ms',
+  'whoami_rps',
+  'whoami_p99_ms',
+  'whoami_rps_10_tokens',
+  'whoami_rps_100k_tokens',
+  'whoami_p99_ms_10_tokens',
+  'whoami_p99_ms_100k_tokens',
+  'whoami_rps_100k_tokens_uncached',
+  'whoami_p99_ms_100k_tokens_uncached',
+  'list_users_rps',
+  'list_users_p99_ms',
+  'token_create_rps',
+  'token_create_p99_ms',
+  'bulk_create_1000_users_s',
+  'bulk_create_other_p99_ms',
+  'hub_rss_idle_mb',
+  'hub_rss_after_load_mb',
+  'hub_rss_end_mb',
+  'spawn_ready_s',
+  'stop_s',
+  'bare_node_rps',
+  'bare_node_p99_ms',
+  'proxy_direct_rps',
+  'proxy_direct_p99_ms',
+  'proxy_chp_rps',
+  'proxy_chp_p99_ms',
+  'proxy_tshub_rps',
+  'proxy_tshub_p99_ms',
 ];
 
 export class Figures {
@@ -156,7 +173,9 @@ export function summary(tshub: Figures, jupyterhub: Figures | null, bare: Figure
   out.push('# targets from the issue (ratio = tshub / other):');
   for (const t of GOALS) {
     const c = t.check(tshub, jupyterhub, bare);
-    out.push(c === undefined ? `# SKIP ${t.label} (not measured)` : `# ${c.ok ? 'PASS' : 'MISS'} ${t.label}: ${c.detail}`);
+    out.push(
+      c === undefined ? `# SKIP ${t.label} (not measured)` : `# ${c.ok ? 'PASS' : 'MISS'} ${t.label}: ${c.detail}`,
+    );
   }
   return out;
 }

@@ -80,14 +80,20 @@ async function main(): Promise<void> {
     `# tshub bench${quick ? ' (--quick)' : ''}: nproc=${cpus().length} mem=${(totalmem() / 2 ** 30).toFixed(1)}GiB ` +
       `node=${process.version} jupyterhub=${jhVersion} loadavg=${loadavg()[0]!.toFixed(2)}\n`,
   );
-  if (loadavg()[0]! > 1) log(`WARNING: the machine is busy (load average ${loadavg()[0]!.toFixed(2)}); figures will be low`);
+  if (loadavg()[0]! > 1)
+    log(`WARNING: the machine is busy (load average ${loadavg()[0]!.toFixed(2)}); figures will be low`);
 
   // --- the ceiling: bare node:http
   const bare = new Figures();
   {
     log('bare node:http server');
     const b = await startBareNode();
-    const r = await load({ url: b.url, connections: base.readConnections, duration: base.duration, warmup: base.warmup });
+    const r = await load({
+      url: b.url,
+      connections: base.readConnections,
+      duration: base.duration,
+      warmup: base.warmup,
+    });
     bare.set('bare_node_rps', r.rps, 'req/s');
     bare.set('bare_node_p99_ms', r.p99, 'ms');
     figureLog('')('bare_node_rps', r.rps, 'req/s');
@@ -96,7 +102,13 @@ async function main(): Promise<void> {
   }
 
   // --- proxies in front of the same trivial backend: direct, configurable-http-proxy, tshub proxy
-  await proxyThroughput(bare, { connections: base.readConnections, duration: base.duration, warmup: base.warmup, log, figure: figureLog('') });
+  await proxyThroughput(bare, {
+    connections: base.readConnections,
+    duration: base.duration,
+    warmup: base.warmup,
+    log,
+    figure: figureLog(''),
+  });
 
   // --- tshub
   log('starting tshub');
@@ -106,12 +118,16 @@ async function main(): Promise<void> {
   await spawnStop(tshub, tshubFigs, { runs: 3, log, figure: figureLog('') });
   log(`culler: ${base.totalUsers} users with running servers`);
   const culler = await cullerPass(tshub, base.totalUsers, log);
-  for (const [name, value] of [['culler_pass_10000_servers_s', culler.wallS], ['culler_pass_hub_cpu_s', culler.hubCpuS]] as const) {
+  for (const [name, value] of [
+    ['culler_pass_10000_servers_s', culler.wallS],
+    ['culler_pass_hub_cpu_s', culler.hubCpuS],
+  ] as const) {
     tshubFigs.set(name, value, 's');
     figureLog('')(name, value, 's');
   }
   await tshub.stop();
-  if (cpuProfDir) log(`tshub CPU profiles in ${cpuProfDir} (summarize: node bench/profile-summary.ts ${cpuProfDir}/*.cpuprofile)`);
+  if (cpuProfDir)
+    log(`tshub CPU profiles in ${cpuProfDir} (summarize: node bench/profile-summary.ts ${cpuProfDir}/*.cpuprofile)`);
 
   // --- JupyterHub
   let jhFigs: Figures | null = null;
@@ -136,7 +152,11 @@ async function main(): Promise<void> {
       jhFigs = null;
     }
   } else {
-    log(args['no-jupyterhub'] ? 'JupyterHub skipped (--no-jupyterhub)' : `JupyterHub skipped: ${JUPYTERHUB_BIN} not found`);
+    log(
+      args['no-jupyterhub']
+        ? 'JupyterHub skipped (--no-jupyterhub)'
+        : `JupyterHub skipped: ${JUPYTERHUB_BIN} not found`,
+    );
   }
 
   process.stdout.write(`# summary after ${elapsed().trim()} (load average now ${loadavg()[0]!.toFixed(2)})\n`);

@@ -59,7 +59,9 @@ export async function startJupyterhub(): Promise<Target> {
     async fillTokens(count: number, fill: FillOptions) {
       const t = performance.now();
       const tokens = fillJupyterhubTokens(dbPath, count, fill.removeNote);
-      fill.log(`inserted ${count} tokens into JupyterHub's database (running) in ${((performance.now() - t) / 1000).toFixed(1)} s`);
+      fill.log(
+        `inserted ${count} tokens into JupyterHub's database (running) in ${((performance.now() - t) / 1000).toFixed(1)} s`,
+      );
       return tokens;
     },
     async insertUsers(names: string[]) {

@@ -66,12 +66,21 @@ export async function startTshub(opts: TshubOptions = {}): Promise<TshubTarget> 
 
   const launch = async () => {
     const nodeFlags = [...(opts.nodeFlags ?? [])];
-    if (opts.cpuProfDir) nodeFlags.push('--cpu-prof', `--cpu-prof-dir=${opts.cpuProfDir}`, `--cpu-prof-name=tshub-${++profiles}.cpuprofile`);
-    child = startChild(process.execPath, [...nodeFlags, join(REPO_ROOT, 'bin', 'tshub.js'), 'serve', '--config', configFile], {
-      cwd: dir,
-      env: childEnv(),
-      label: 'tshub',
-    });
+    if (opts.cpuProfDir)
+      nodeFlags.push(
+        '--cpu-prof',
+        `--cpu-prof-dir=${opts.cpuProfDir}`,
+        `--cpu-prof-name=tshub-${++profiles}.cpuprofile`,
+      );
+    child = startChild(
+      process.execPath,
+      [...nodeFlags, join(REPO_ROOT, 'bin', 'tshub.js'), 'serve', '--config', configFile],
+      {
+        cwd: dir,
+        env: childEnv(),
+        label: 'tshub',
+      },
+    );
     await waitForHttp(apiUrl, child, 'tshub');
   };
   await launch();
@@ -100,7 +109,8 @@ export async function startTshub(opts: TshubOptions = {}): Promise<TshubTarget> 
     async fillTokens(count: number, fill: FillOptions) {
       return whileStopped(`${count} tokens`, fill.log, () => fillTshubTokens(dbPath, count, fill.removeNote));
     },
-    whileStopped: (what: string, log: (m: string) => void, fn: (dbPath: string) => void) => whileStopped(what, log, () => fn(dbPath)),
+    whileStopped: (what: string, log: (m: string) => void, fn: (dbPath: string) => void) =>
+      whileStopped(what, log, () => fn(dbPath)),
     stateDir: dir,
     stop: () => child.stop(),
   };

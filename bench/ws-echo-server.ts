@@ -34,7 +34,9 @@ function echo(socket: Duplex): void {
 const server = createServer((_req, res) => res.end('ok'));
 server.on('upgrade', (req, socket: Duplex) => {
   const accept = createHash('sha1').update(`${req.headers['sec-websocket-key']}${GUID}`).digest('base64');
-  socket.write(`HTTP/1.1 101 Switching Protocols\r\nUpgrade: websocket\r\nConnection: Upgrade\r\nSec-WebSocket-Accept: ${accept}\r\n\r\n`);
+  socket.write(
+    `HTTP/1.1 101 Switching Protocols\r\nUpgrade: websocket\r\nConnection: Upgrade\r\nSec-WebSocket-Accept: ${accept}\r\n\r\n`,
+  );
   echo(socket);
 });
 server.keepAliveTimeout = 65_000;

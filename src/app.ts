@@ -34,7 +34,10 @@ export interface HubOptions {
 
 function listenTarget(url: string): { host: string; port: number } {
   const u = new URL(url);
-  return { host: u.hostname.replace(/^\[|\]$/g, ''), port: u.port === '' ? (u.protocol === 'https:' ? 443 : 80) : Number(u.port) };
+  return {
+    host: u.hostname.replace(/^\[|\]$/g, ''),
+    port: u.port === '' ? (u.protocol === 'https:' ? 443 : 80) : Number(u.port),
+  };
 }
 
 function withPort(url: string, port: number): string {
@@ -84,14 +87,32 @@ export class Hub {
     const principals = new PrincipalCache(db.k, { customScopes: config.custom_scopes });
     const metrics = new HubMetrics(db.k);
     const apiPrefix = `${baseUrl}hub/api`;
-    const limiter = config.rate_limits.enabled ? new RateLimiter(config.rate_limits, { db: db.k, log, apiPrefix, trips: metrics.rateLimitTrips, onTrip: (t) => audit.record(rateLimitEvent(t)) }) : null;
+    const limiter = config.rate_limits.enabled
+      ? new RateLimiter(config.rate_limits, {
+          db: db.k,
+          log,
+          apiPrefix,
+          trips: metrics.rateLimitTrips,
+          onTrip: (t) => audit.record(rateLimitEvent(t)),
+        })
+      : null;
     let servers: ServerManager | null = null;
     const proxy = new HubProxy({
-      config, baseUrl, stateDir: opts.baseDir, log,
+      config,
+      baseUrl,
+      stateDir: opts.baseDir,
+      log,
       wanted: async () => ({ ...(await servers!.wantedRoutes()), ...(await serviceRoutes(db.k, baseUrl)) }),
     });
     const ctx = {
-      config, db, k: db.k, log, baseUrl, identifier, principals, stateDir: opts.baseDir,
+      config,
+      db,
+      k: db.k,
+      log,
+      baseUrl,
+      identifier,
+      principals,
+      stateDir: opts.baseDir,
       activity: new ActivityRecorder(db.k, log, config.activity_resolution),
       apiVersion: API_VERSION,
       version: TSHUB_VERSION,
@@ -109,11 +130,19 @@ export class Hub {
     ctx.servers = servers;
     ctx.services = new ServiceSupervisor(ctx);
 
-    const server = await createServer({ log, baseUrl, bodyLimit: config.max_body_size, apiVersion: API_VERSION, trustProxy: 'loopback', https: new URL(config.bind_url).protocol === 'https:' });
+    const server = await createServer({
+      log,
+      baseUrl,
+      bodyLimit: config.max_body_size,
+      apiVersion: API_VERSION,
+      trustProxy: 'loopback',
+      https: new URL(config.bind_url).protocol === 'https:',
+    });
     const metricsPath = `${baseUrl}hub/metrics`;
     const routes: Hub['routes'] = [];
     server.addHook('onRoute', (r) => {
-      for (const method of [r.method].flat()) routes.push({ method, url: r.url, hidden: Boolean((r.schema as { hide?: boolean } | undefined)?.hide) });
+      for (const method of [r.method].flat())
+        routes.push({ method, url: r.url, hidden: Boolean((r.schema as { hide?: boolean } | undefined)?.hide) });
     });
     server.addHook('onRequest', async (req) => {
       if (req.url.startsWith(apiPrefix) || req.url.startsWith(metricsPath)) await authenticate(ctx, req);

@@ -26,7 +26,8 @@ registerAudit(program);
 // Once a long-running command has started, give back what start-up used, and later what load left
 // (the young generation V8 grew); see src/lib/memory-trim.ts.
 program.hook('postAction', async (_program, command) => {
-  if (command.name() === 'serve' || command.name() === 'proxy') (await import('./lib/memory-trim.ts')).startMemoryTrim();
+  if (command.name() === 'serve' || command.name() === 'proxy')
+    (await import('./lib/memory-trim.ts')).startMemoryTrim();
 });
 
 try {

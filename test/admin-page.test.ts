@@ -56,7 +56,10 @@ describe('the admin page in a real browser', { skip: CHROMIUM ? false : 'no chro
   after(() => h?.stop());
 
   test('add users, search, sort, start and stop a server, make admin, delete, groups, shut down', async () => {
-    const browser = await chromium.launch({ executablePath: CHROMIUM, args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-background-networking'] });
+    const browser = await chromium.launch({
+      executablePath: CHROMIUM,
+      args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-background-networking'],
+    });
     try {
       const page = await (await browser.newContext({ viewport: { width: 1200, height: 900 } })).newPage();
       const problems: string[] = [];
@@ -170,7 +173,9 @@ describe('the admin page in a real browser', { skip: CHROMIUM ? false : 'no chro
       await range.filter({ hasText: 'Users 1–50 of 52' }).waitFor();
       await page.getByRole('button', { name: 'Last activity' }).click();
       await page.locator('#users th[data-sort="last_activity"][aria-sort="descending"]').waitFor();
-      const newest = (await h.request('GET', 'hub/api/users?sort=-last_activity&limit=3')).json.map((u: { name: string }) => u.name);
+      const newest = (await h.request('GET', 'hub/api/users?sort=-last_activity&limit=3')).json.map(
+        (u: { name: string }) => u.name,
+      );
       await namesBecome((n) => n.slice(0, 3).join() === newest.join(), `newest first (${newest.join()})`);
 
       // Shut down, confirmed: the hub answers 202 before it goes.

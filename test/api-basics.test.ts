@@ -20,7 +20,11 @@ describe('hub API basics', () => {
   test('no credentials → 403 with reason, never 401', async () => {
     const r = await h.request('GET', 'hub/api/users', { token: null });
     assert.equal(r.status, 403);
-    assert.deepEqual(r.json, { status: 403, message: 'Missing or invalid credentials.', reason: 'credentials_missing' });
+    assert.deepEqual(r.json, {
+      status: 403,
+      message: 'Missing or invalid credentials.',
+      reason: 'credentials_missing',
+    });
     const bad = await h.request('GET', 'hub/api/users', { token: null, headers: { authorization: 'no sir' } });
     assert.equal(bad.status, 403);
   });

@@ -27,7 +27,9 @@ describe('groups API', () => {
     const dup = await h.request('POST', 'hub/api/groups/alpha');
     assert.equal(dup.status, 409);
     assert.equal(dup.json.message, 'Group alpha already exists');
-    const extra = await h.request('POST', 'hub/api/groups/extra-keys', { body: { users: ['ann'], name: 'ignored', roles: [] } });
+    const extra = await h.request('POST', 'hub/api/groups/extra-keys', {
+      body: { users: ['ann'], name: 'ignored', roles: [] },
+    });
     assert.equal(extra.status, 201, extra.text);
     assert.equal(extra.json.name, 'extra-keys');
     assert.deepEqual(extra.json.roles, []);
@@ -45,8 +47,14 @@ describe('groups API', () => {
   test('POST /groups creates several; any existing → 409, nothing created', async () => {
     const r = await h.request('POST', 'hub/api/groups', { body: { groups: ['g1', 'g2'], users: ['cat'] } });
     assert.equal(r.status, 201);
-    assert.deepEqual(r.json.map((g: { name: string }) => g.name), ['g1', 'g2']);
-    assert.deepEqual(r.json.map((g: { users: string[] }) => g.users), [['cat'], ['cat']]);
+    assert.deepEqual(
+      r.json.map((g: { name: string }) => g.name),
+      ['g1', 'g2'],
+    );
+    assert.deepEqual(
+      r.json.map((g: { users: string[] }) => g.users),
+      [['cat'], ['cat']],
+    );
     const dup = await h.request('POST', 'hub/api/groups', { body: { groups: ['g3', 'g1'] } });
     assert.equal(dup.status, 409);
     assert.equal(dup.json.message, 'Group g1 already exists');
@@ -58,7 +66,9 @@ describe('groups API', () => {
     assert.equal(one.status, 400);
     assert.equal(one.json.message, 'No such user: nobody');
     assert.equal((await h.request('GET', 'hub/api/groups/ghosts')).status, 404);
-    const many = await h.request('POST', 'hub/api/groups', { body: { groups: ['ghosts2', 'ghosts3'], users: ['nobody'] } });
+    const many = await h.request('POST', 'hub/api/groups', {
+      body: { groups: ['ghosts2', 'ghosts3'], users: ['nobody'] },
+    });
     assert.equal(many.status, 400);
     for (const g of ['ghosts2', 'ghosts3']) assert.equal((await h.request('GET', `hub/api/groups/${g}`)).status, 404);
     assert.deepEqual((await h.request('GET', 'hub/api/users/ann')).json.groups, ['alpha']);
@@ -102,7 +112,9 @@ describe('groups API', () => {
 
   test('33: PUT properties: a dict → 200; non-dict → 400 and unchanged', async () => {
     await h.request('POST', 'hub/api/groups/props');
-    const ok = await h.request('PUT', 'hub/api/groups/props/properties', { body: { course: 'x101', n: 3, nested: { a: [1] } } });
+    const ok = await h.request('PUT', 'hub/api/groups/props/properties', {
+      body: { course: 'x101', n: 3, nested: { a: [1] } },
+    });
     assert.equal(ok.status, 200);
     assert.deepEqual(ok.json.properties, { course: 'x101', n: 3, nested: { a: [1] } });
     for (const body of [[1, 2], 'text', 5, null]) {
@@ -112,7 +124,11 @@ describe('groups API', () => {
     }
     const empty = await h.request('PUT', 'hub/api/groups/props/properties', { rawBody: '' });
     assert.equal(empty.status, 400);
-    assert.deepEqual((await h.request('GET', 'hub/api/groups/props')).json.properties, { course: 'x101', n: 3, nested: { a: [1] } });
+    assert.deepEqual((await h.request('GET', 'hub/api/groups/props')).json.properties, {
+      course: 'x101',
+      n: 3,
+      nested: { a: [1] },
+    });
     const replaced = await h.request('PUT', 'hub/api/groups/props/properties', { body: {} });
     assert.deepEqual(replaced.json.properties, {});
     assert.equal((await h.request('PUT', 'hub/api/groups/nope/properties', { body: {} })).status, 404);
@@ -193,11 +209,18 @@ describe('groups API', () => {
     assert.equal((await h.request('PATCH', 'hub/api/users/joiner', { body: { admin: true } })).status, 200);
     const after = await h.request('GET', 'hub/api/user', { token });
     assert.deepEqual([after.json.groups, after.json.roles, after.json.admin], [['joined'], ['admin', 'user'], true]);
-    assert.equal((await h.request('DELETE', 'hub/api/groups/joined/users', { body: { users: ['joiner'] } })).status, 200);
+    assert.equal(
+      (await h.request('DELETE', 'hub/api/groups/joined/users', { body: { users: ['joiner'] } })).status,
+      200,
+    );
     assert.deepEqual((await h.request('GET', 'hub/api/user', { token })).json.groups, []);
   });
   test('the same group created by 20 requests at once: one 201, the others 409, never a 500', async () => {
     const answers = await Promise.all(Array.from({ length: 20 }, () => h.request('POST', 'hub/api/groups/race-group')));
-    assert.deepEqual(answers.map((r) => r.status).sort(), [201, ...Array(19).fill(409)], answers.map((r) => r.text).join('\n'));
+    assert.deepEqual(
+      answers.map((r) => r.status).sort(),
+      [201, ...Array(19).fill(409)],
+      answers.map((r) => r.text).join('\n'),
+    );
   });
 });

@@ -29,7 +29,10 @@ describe('proxy API', () => {
     assert.equal((await chp('DELETE', '/')).status, 204);
     assert.deepEqual(await (await chp('GET', '')).json(), {});
     // Without its '/' route the proxy reaches nothing, the hub included: ask the hub directly.
-    const resync = await fetch(new URL('hub/api/proxy', h.hub.hubUrl), { method: 'POST', headers: { authorization: `token ${h.adminToken}` } });
+    const resync = await fetch(new URL('hub/api/proxy', h.hub.hubUrl), {
+      method: 'POST',
+      headers: { authorization: `token ${h.adminToken}` },
+    });
     assert.equal(resync.status, 200);
     const routes = (await (await chp('GET', '')).json()) as Record<string, unknown>;
     assert.deepEqual(Object.keys(routes), ['/']);
@@ -45,7 +48,9 @@ describe('proxy API', () => {
 
   test('PATCH with the same API and token keeps working', async () => {
     const token = readFileSync(join(h.dir, 'tshub-proxy-token'), 'utf8').trim();
-    const r = await h.request('PATCH', 'hub/api/proxy', { body: { api_url: h.hub.ctx.config.proxy.api_url, auth_token: token } });
+    const r = await h.request('PATCH', 'hub/api/proxy', {
+      body: { api_url: h.hub.ctx.config.proxy.api_url, auth_token: token },
+    });
     assert.equal(r.status, 200, r.text);
     assert.deepEqual(Object.keys((await h.request('GET', 'hub/api/proxy')).json), ['/']);
   });

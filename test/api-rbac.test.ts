@@ -39,7 +39,18 @@ describe('RBAC through the API', () => {
     const list = await h.request('GET', 'hub/api/users', { token: STAFF_SVC });
     assert.equal(list.status, 200);
     assert.deepEqual(names(list), ['sam', 'sue']);
-    assert.deepEqual(keys(list.json[0]), ['admin', 'created', 'groups', 'kind', 'last_activity', 'name', 'pending', 'roles', 'server', 'user_info']);
+    assert.deepEqual(keys(list.json[0]), [
+      'admin',
+      'created',
+      'groups',
+      'kind',
+      'last_activity',
+      'name',
+      'pending',
+      'roles',
+      'server',
+      'user_info',
+    ]);
     const one = await h.request('GET', 'hub/api/users/sam', { token: STAFF_SVC });
     assert.equal(one.status, 200);
     assert.deepEqual(one.json.groups, ['staff']);
@@ -64,7 +75,19 @@ describe('RBAC through the API', () => {
     const token = await h.tokenFor('otto');
     const self = await h.request('GET', 'hub/api/users/otto', { token });
     assert.equal(self.status, 200);
-    assert.deepEqual(keys(self.json), ['admin', 'created', 'groups', 'kind', 'last_activity', 'name', 'pending', 'roles', 'server', 'servers', 'user_info']);
+    assert.deepEqual(keys(self.json), [
+      'admin',
+      'created',
+      'groups',
+      'kind',
+      'last_activity',
+      'name',
+      'pending',
+      'roles',
+      'server',
+      'servers',
+      'user_info',
+    ]);
     const admin = await h.request('GET', 'hub/api/users/otto');
     assert.ok('auth_state' in admin.json);
     for (const other of ['sam', 'admin', 'nobody']) {
@@ -108,7 +131,10 @@ describe('RBAC through the API', () => {
     const r = await h.request('GET', 'hub/api/users', { token });
     assert.equal(r.status, 200);
     assert.deepEqual(r.json, [{ kind: 'user', name: 'sue', admin: false, user_info: null }]);
-    const paged = await h.request('GET', 'hub/api/users', { token, headers: { accept: 'application/jupyterhub-pagination+json' } });
+    const paged = await h.request('GET', 'hub/api/users', {
+      token,
+      headers: { accept: 'application/jupyterhub-pagination+json' },
+    });
     assert.equal(paged.json._pagination.total, 1);
   });
 

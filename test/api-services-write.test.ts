@@ -43,23 +43,45 @@ describe('services API: create and delete', () => {
 
   test('35: POST → 201 with the Service model; token, OAuth client and route are in place', async () => {
     const r = await h.request('POST', 'hub/api/services/ext1', {
-      body: { url: backendUrl, api_token: NEW_TOKEN, info: { team: 'data' }, display: false, oauth_client_allowed_scopes: ['read:users:name'] },
+      body: {
+        url: backendUrl,
+        api_token: NEW_TOKEN,
+        info: { team: 'data' },
+        display: false,
+        oauth_client_allowed_scopes: ['read:users:name'],
+      },
     });
     assert.equal(r.status, 201, r.text);
     assert.deepEqual(r.json, {
-      kind: 'service', name: 'ext1', admin: false, roles: [], url: backendUrl, prefix: '/services/ext1/',
-      command: [], pid: 0, info: { team: 'data' }, display: false,
+      kind: 'service',
+      name: 'ext1',
+      admin: false,
+      roles: [],
+      url: backendUrl,
+      prefix: '/services/ext1/',
+      command: [],
+      pid: 0,
+      info: { team: 'data' },
+      display: false,
     });
     const list = await h.request('GET', 'hub/api/services');
     assert.deepEqual(list.json.ext1, r.json);
-    const row = await h.hub.ctx.k.selectFrom('services').selectAll().where('name', '=', 'ext1').executeTakeFirstOrThrow();
+    const row = await h.hub.ctx.k
+      .selectFrom('services')
+      .selectAll()
+      .where('name', '=', 'ext1')
+      .executeTakeFirstOrThrow();
     assert.equal(row.from_config, 0);
 
     const who = await h.request('GET', 'hub/api/user', { token: NEW_TOKEN });
     assert.equal(who.status, 200);
     assert.deepEqual([who.json.kind, who.json.name], ['service', 'ext1']);
 
-    const client = await h.hub.ctx.k.selectFrom('oauth_clients').selectAll().where('identifier', '=', 'service-ext1').executeTakeFirstOrThrow();
+    const client = await h.hub.ctx.k
+      .selectFrom('oauth_clients')
+      .selectAll()
+      .where('identifier', '=', 'service-ext1')
+      .executeTakeFirstOrThrow();
     assert.equal(client.secret_hash, digestToken(NEW_TOKEN));
     assert.equal(client.redirect_uri, '/services/ext1/oauth_callback');
     assert.deepEqual(JSON.parse(client.allowed_scopes), ['read:users:name']);
@@ -113,11 +135,17 @@ describe('services API: create and delete', () => {
     const r = await h.request('POST', 'hub/api/services/u1', { token: userToken, body: { url: backendUrl } });
     assert.equal(r.status, 403);
     assert.equal(r.json.message, 'Action is not authorized with current scopes; requires any of [admin:services]');
-    assert.equal((await h.request('POST', 'hub/api/services/u1', { token: null, body: { url: backendUrl } })).status, 403);
+    assert.equal(
+      (await h.request('POST', 'hub/api/services/u1', { token: null, body: { url: backendUrl } })).status,
+      403,
+    );
     assert.equal((await h.request('DELETE', 'hub/api/services/ext1', { token: userToken })).status, 403);
     assert.equal((await h.request('DELETE', 'hub/api/services/ext1', { token: null })).status, 403);
 
-    const other = await h.request('POST', 'hub/api/services/other', { token: mineOnlyToken, body: { url: backendUrl } });
+    const other = await h.request('POST', 'hub/api/services/other', {
+      token: mineOnlyToken,
+      body: { url: backendUrl },
+    });
     assert.equal(other.status, 404);
     const mine = await h.request('POST', 'hub/api/services/mine', { token: mineOnlyToken, body: { info: { a: 1 } } });
     assert.equal(mine.status, 201, mine.text);
@@ -125,13 +153,18 @@ describe('services API: create and delete', () => {
     assert.equal((await h.request('DELETE', 'hub/api/services/mine', { token: mineOnlyToken })).status, 200);
   });
 
-  test('35: `admin` or OAuth scopes beyond the requester\'s → 400', async () => {
+  test("35: `admin` or OAuth scopes beyond the requester's → 400", async () => {
     const admin = await h.request('POST', 'hub/api/services/s-admin', { token: svcAdminToken, body: { admin: true } });
     assert.equal(admin.status, 400);
     assert.match(admin.json.message, /^Not assigning requested scopes/);
-    const scopes = await h.request('POST', 'hub/api/services/s-admin', { token: svcAdminToken, body: { url: backendUrl, oauth_client_allowed_scopes: ['admin:users'] } });
+    const scopes = await h.request('POST', 'hub/api/services/s-admin', {
+      token: svcAdminToken,
+      body: { url: backendUrl, oauth_client_allowed_scopes: ['admin:users'] },
+    });
     assert.equal(scopes.status, 400);
-    const unknown = await h.request('POST', 'hub/api/services/s-admin', { body: { oauth_client_allowed_scopes: ['no:such:scope'] } });
+    const unknown = await h.request('POST', 'hub/api/services/s-admin', {
+      body: { oauth_client_allowed_scopes: ['no:such:scope'] },
+    });
     assert.equal(unknown.status, 400);
     assert.equal((await h.request('GET', 'hub/api/services/s-admin')).status, 404);
     // Within the requester's scopes it works; an admin may create an admin service.
@@ -140,7 +173,8 @@ describe('services API: create and delete', () => {
     const byAdmin = await h.request('POST', 'hub/api/services/s-admin', { body: { admin: true } });
     assert.equal(byAdmin.status, 201);
     assert.deepEqual([byAdmin.json.admin, byAdmin.json.roles], [true, ['admin']]);
-    for (const n of ['s-plain', 's-admin']) assert.equal((await h.request('DELETE', `hub/api/services/${n}`)).status, 200);
+    for (const n of ['s-plain', 's-admin'])
+      assert.equal((await h.request('DELETE', `hub/api/services/${n}`)).status, 200);
   });
 
   test('an API-created service and its token survive the config sync of a hub restart', async () => {
@@ -165,7 +199,10 @@ describe('services API: create and delete', () => {
     assert.equal((await h.request('GET', 'hub/api/services/ext1')).status, 404);
     assert.equal((await h.request('GET', 'hub/api/user', { token: NEW_TOKEN })).status, 403);
     const k = h.hub.ctx.k;
-    assert.equal(await k.selectFrom('oauth_clients').select('id').where('identifier', '=', 'service-ext1').executeTakeFirst(), undefined);
+    assert.equal(
+      await k.selectFrom('oauth_clients').select('id').where('identifier', '=', 'service-ext1').executeTakeFirst(),
+      undefined,
+    );
     assert.equal(await k.selectFrom('services').select('id').where('name', '=', 'ext1').executeTakeFirst(), undefined);
     const routes = await h.request('GET', 'hub/api/proxy');
     assert.ok(!('/services/ext1/' in routes.json));

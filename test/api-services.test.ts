@@ -20,7 +20,11 @@ describe('services API', () => {
         { name: 'reader', api_token: READER_TOKEN },
       ],
       load_roles: [
-        { name: 'service-reader', scopes: ['list:services!service=web', 'read:services!service=web', 'read:services:name!service=bare'], services: ['reader'] },
+        {
+          name: 'service-reader',
+          scopes: ['list:services!service=web', 'read:services!service=web', 'read:services:name!service=bare'],
+          services: ['reader'],
+        },
       ],
     });
   });
@@ -32,11 +36,28 @@ describe('services API', () => {
     assert.ok(!Array.isArray(r.json));
     assert.deepEqual(Object.keys(r.json).sort(), ['bare', 'reader', 'web']);
     assert.deepEqual(r.json.web, {
-      kind: 'service', name: 'web', admin: false, roles: [], url: 'http://127.0.0.1:10101', prefix: '/services/web/',
-      command: [], pid: 0, info: { owner: 'ops' }, display: false,
+      kind: 'service',
+      name: 'web',
+      admin: false,
+      roles: [],
+      url: 'http://127.0.0.1:10101',
+      prefix: '/services/web/',
+      command: [],
+      pid: 0,
+      info: { owner: 'ops' },
+      display: false,
     });
     assert.deepEqual(r.json.bare, {
-      kind: 'service', name: 'bare', admin: false, roles: [], url: '', prefix: '', command: [], pid: 0, info: {}, display: true,
+      kind: 'service',
+      name: 'bare',
+      admin: false,
+      roles: [],
+      url: '',
+      prefix: '',
+      command: [],
+      pid: 0,
+      info: {},
+      display: true,
     });
     assert.deepEqual(r.json.reader.roles, ['service-reader']);
   });
@@ -59,7 +80,10 @@ describe('services API', () => {
     assert.equal(list.json.message, 'Action is not authorized with current scopes; requires any of [list:services]');
     const one = await h.request('GET', 'hub/api/services/web', { token });
     assert.equal(one.status, 403);
-    assert.equal(one.json.message, 'Action is not authorized with current scopes; requires any of [read:services, read:services:name, read:roles:services]');
+    assert.equal(
+      one.json.message,
+      'Action is not authorized with current scopes; requires any of [read:services, read:services:name, read:roles:services]',
+    );
     assert.equal((await h.request('GET', 'hub/api/services', { token: null })).status, 403);
   });
 
@@ -83,6 +107,9 @@ describe('services API', () => {
     assert.equal(r.status, 403);
     const who = await h.request('GET', 'hub/api/user', { token: BARE_TOKEN });
     assert.equal(who.status, 200);
-    assert.deepEqual({ kind: who.json.kind, name: who.json.name, admin: who.json.admin }, { kind: 'service', name: 'bare', admin: false });
+    assert.deepEqual(
+      { kind: who.json.kind, name: who.json.name, admin: who.json.admin },
+      { kind: 'service', name: 'bare', admin: false },
+    );
   });
 });

@@ -17,19 +17,35 @@ async function userId(h: TestHub, name: string): Promise<number> {
 }
 
 /** A token the hub issues for itself (server or OAuth), inserted the way the hub would. */
-async function hubIssued(h: TestHub, user: string, kind: 'server' | 'oauth', clientId = 'jupyterhub'): Promise<{ token: string; id: number }> {
+async function hubIssued(
+  h: TestHub,
+  user: string,
+  kind: 'server' | 'oauth',
+  clientId = 'jupyterhub',
+): Promise<{ token: string; id: number }> {
   const { token, row } = await issueToken(h.hub.ctx.k, h.hub.ctx.db.kind, {
-    owner: { kind: 'user', id: await userId(h, user) }, kind, note: kind === 'server' ? `Server at /user/${user}/` : 'OAuth token',
-    scopes: ['inherit'], expiresIn: null, clientId,
+    owner: { kind: 'user', id: await userId(h, user) },
+    kind,
+    note: kind === 'server' ? `Server at /user/${user}/` : 'OAuth token',
+    scopes: ['inherit'],
+    expiresIn: null,
+    clientId,
   });
   return { token, id: row.id };
 }
 
 async function addOAuthClient(h: TestHub, identifier: string, description: string): Promise<void> {
-  await h.hub.ctx.k.insertInto('oauth_clients').values({
-    identifier, description, secret_hash: null, redirect_uri: `http://127.0.0.1/${identifier}/oauth_callback`,
-    allowed_scopes: '[]', created: new Date().toISOString(),
-  }).execute();
+  await h.hub.ctx.k
+    .insertInto('oauth_clients')
+    .values({
+      identifier,
+      description,
+      secret_hash: null,
+      redirect_uri: `http://127.0.0.1/${identifier}/oauth_callback`,
+      allowed_scopes: '[]',
+      created: new Date().toISOString(),
+    })
+    .execute();
 }
 
 describe('token API: JupyterHub compatibility', () => {
@@ -156,16 +172,25 @@ describe('token API: JupyterHub compatibility', () => {
   });
 
   test('no credentials but {"auth": {username, password}} → 201 through the authenticator', async () => {
-    const r = await h.request('POST', tokensPath('dan'), { token: null, body: { auth: { username: 'dan', password: 'anything' }, note: 'via password' } });
+    const r = await h.request('POST', tokensPath('dan'), {
+      token: null,
+      body: { auth: { username: 'dan', password: 'anything' }, note: 'via password' },
+    });
     assert.equal(r.status, 201, r.text);
     assert.equal(r.json.note, 'via password');
     const who = await h.request('GET', 'hub/api/user', { token: r.json.token });
     assert.equal(who.json.name, 'dan');
     // authenticated as dan, asking for ann → 403
-    const forOther = await h.request('POST', tokensPath('ann'), { token: null, body: { auth: { username: 'dan', password: 'x' } } });
+    const forOther = await h.request('POST', tokensPath('ann'), {
+      token: null,
+      body: { auth: { username: 'dan', password: 'x' } },
+    });
     assert.equal(forOther.status, 403);
     // a valid authentication for a user that does not exist → 403
-    const ghost = await h.request('POST', tokensPath('ghost'), { token: null, body: { auth: { username: 'ghost', password: 'x' } } });
+    const ghost = await h.request('POST', tokensPath('ghost'), {
+      token: null,
+      body: { auth: { username: 'ghost', password: 'x' } },
+    });
     assert.equal(ghost.status, 403);
   });
 
@@ -173,13 +198,24 @@ describe('token API: JupyterHub compatibility', () => {
     const eve = await h.tokenFor('eve');
     const ok = await h.request('POST', tokensPath('eve'), { token: eve, body: { scopes: ['read:users!user'] } });
     assert.equal(ok.status, 201, ok.text);
-    assert.deepEqual(
-      ok.json.scopes,
-      ['read:users!user=eve', 'read:users:activity!user=eve', 'read:users:groups!user=eve', 'read:users:name!user=eve'],
-    );
-    const explicitSelf = await h.request('POST', tokensPath('eve'), { token: eve, body: { scopes: ['read:users!user=eve'] } });
+    assert.deepEqual(ok.json.scopes, [
+      'read:users!user=eve',
+      'read:users:activity!user=eve',
+      'read:users:groups!user=eve',
+      'read:users:name!user=eve',
+    ]);
+    const explicitSelf = await h.request('POST', tokensPath('eve'), {
+      token: eve,
+      body: { scopes: ['read:users!user=eve'] },
+    });
     assert.equal(explicitSelf.status, 201);
-    for (const scopes of [['read:users!user=ann'], ['read:users'], ['admin:users'], ['no-such-scope'], ['read:users!nofilter=x']]) {
+    for (const scopes of [
+      ['read:users!user=ann'],
+      ['read:users'],
+      ['admin:users'],
+      ['no-such-scope'],
+      ['read:users!nofilter=x'],
+    ]) {
       const r = await h.request('POST', tokensPath('eve'), { token: eve, body: { scopes } });
       assert.equal(r.status, 400, `scopes ${scopes}: ${r.text}`);
     }
@@ -190,7 +226,11 @@ describe('token API: JupyterHub compatibility', () => {
     const adminRole = await h.request('POST', tokensPath('eve'), { token: eve, body: { roles: ['admin'] } });
     assert.equal(adminRole.status, 400);
     for (const body of [{ scopes: 'read:users' }, { scopes: [1] }, { roles: 'user' }]) {
-      assert.equal((await h.request('POST', tokensPath('eve'), { token: eve, body })).status, 400, JSON.stringify(body));
+      assert.equal(
+        (await h.request('POST', tokensPath('eve'), { token: eve, body })).status,
+        400,
+        JSON.stringify(body),
+      );
     }
     // an admin may hand a user's token only what the user holds, not the admin's own rights
     const beyondOwner = await h.request('POST', tokensPath('eve'), { body: { scopes: ['admin:users'] } });
@@ -238,12 +278,29 @@ describe('token API: JupyterHub compatibility', () => {
     const own = (await h.request('POST', tokensPath('ann'), { body: {} })).json;
     const annOther = (await h.request('POST', tokensPath('bob'), { body: {} })).json;
     const n = own.id.slice(1);
-    for (const id of ['b' + n, n, 'a', 'aa', `a${n}x`, 'a-1', 'a0', `a${n}.0`, 'a99999999', 'a1e3', annOther.id, `%20${own.id}`]) {
+    for (const id of [
+      `b${n}`,
+      n,
+      'a',
+      'aa',
+      `a${n}x`,
+      'a-1',
+      'a0',
+      `a${n}.0`,
+      'a99999999',
+      'a1e3',
+      annOther.id,
+      `%20${own.id}`,
+    ]) {
       const get = await h.request('GET', tokensPath('ann', `/${id}`));
       assert.equal(get.status, 404, `GET ${id}`);
       const del = await h.request('DELETE', tokensPath('ann', `/${id}`));
       assert.equal(del.status, 404, `DELETE ${id}`);
-      assert.equal((await h.request('POST', tokensPath('ann', `/${id}/rotate`), { body: {} })).status, 404, `rotate ${id}`);
+      assert.equal(
+        (await h.request('POST', tokensPath('ann', `/${id}/rotate`), { body: {} })).status,
+        404,
+        `rotate ${id}`,
+      );
     }
     assert.equal((await h.request('GET', tokensPath('ann', `/${own.id}`))).status, 200);
   });
@@ -285,9 +342,9 @@ describe('token API: JupyterHub compatibility', () => {
     const list = await h.request('GET', tokensPath('dan'));
     assert.ok(!list.json.api_tokens.some((t: { id: string }) => t.id === r.json.id));
     // tshub keeps it, listed apart (not silently deleted)
-    const all = await h.request('GET', tokensPath('dan') + '?include_inactive=1');
+    const all = await h.request('GET', `${tokensPath('dan')}?include_inactive=1`);
     assert.ok(all.json.inactive_tokens.some((t: { id: string }) => t.id === r.json.id));
-    const byId = await h.request('GET', tokensPath('dan', `/${r.json.id}`) + '?include_inactive=1');
+    const byId = await h.request('GET', `${tokensPath('dan', `/${r.json.id}`)}?include_inactive=1`);
     assert.equal(byId.status, 200);
     assert.equal(byId.json.note, 'short');
   });
@@ -318,11 +375,11 @@ describe('token API: inactive tokens are listed apart, never silently deleted', 
     assert.deepEqual(ids(active.json.api_tokens), [keep.id, rot.json.id].sort());
     assert.equal(active.json.inactive_tokens, undefined);
     for (const flag of ['0', 'false']) {
-      const off = await h.request('GET', tokensPath('gil') + `?include_inactive=${flag}`);
+      const off = await h.request('GET', `${tokensPath('gil')}?include_inactive=${flag}`);
       assert.equal(off.json.inactive_tokens, undefined);
     }
 
-    const all = await h.request('GET', tokensPath('gil') + '?include_inactive=1');
+    const all = await h.request('GET', `${tokensPath('gil')}?include_inactive=1`);
     assert.deepEqual(ids(all.json.api_tokens), ids(active.json.api_tokens));
     assert.deepEqual(ids(all.json.inactive_tokens), [revoked.id, rotated.id, expired.id].sort());
     const byId = new Map(all.json.inactive_tokens.map((t: { id: string }) => [t.id, t]));
@@ -338,7 +395,11 @@ describe('token API: inactive tokens are listed apart, never silently deleted', 
     for (const t of all.json.inactive_tokens) assert.equal('token' in t, false);
 
     // nothing was deleted
-    const rows = await h.hub.ctx.k.selectFrom('api_tokens').select('id').where('user_id', '=', await userId(h, 'gil')).execute();
+    const rows = await h.hub.ctx.k
+      .selectFrom('api_tokens')
+      .select('id')
+      .where('user_id', '=', await userId(h, 'gil'))
+      .execute();
     assert.equal(rows.length, 5);
   });
 });
@@ -363,7 +424,10 @@ describe('token API: per-user limit', () => {
     assert.match(sixth.json.message, /revoke/i);
     assert.match(sixth.json.message, /5/);
     // the user's own request is refused the same way
-    const ivy = await h.request('POST', tokensPath('ivy'), { token: null, body: { auth: { username: 'ivy', password: 'x' } } });
+    const ivy = await h.request('POST', tokensPath('ivy'), {
+      token: null,
+      body: { auth: { username: 'ivy', password: 'x' } },
+    });
     assert.equal(ivy.status, 400);
     assert.equal((await h.request('DELETE', tokensPath('ivy', `/${ids[0]}`))).status, 204);
     const again = await h.request('POST', tokensPath('ivy'), { body: {} });
@@ -373,7 +437,8 @@ describe('token API: per-user limit', () => {
 
   test('expired tokens free their place', async () => {
     const ids = [];
-    for (let i = 0; i < 5; i++) ids.push((await h.request('POST', tokensPath('jon'), { body: { expires_in: i === 0 ? 1 : null } })).json.id);
+    for (let i = 0; i < 5; i++)
+      ids.push((await h.request('POST', tokensPath('jon'), { body: { expires_in: i === 0 ? 1 : null } })).json.id);
     assert.equal((await h.request('POST', tokensPath('jon'), { body: {} })).status, 400);
     await new Promise((res) => setTimeout(res, 1100));
     assert.equal((await h.request('POST', tokensPath('jon'), { body: {} })).status, 201);
@@ -442,7 +507,8 @@ describe('token API: lifetime settings', () => {
   test('max_active_per_user: 0 means no limit', async () => {
     const h = await startHub({ tokens: { max_active_per_user: 0 } });
     try {
-      for (let i = 0; i < 8; i++) assert.equal((await h.request('POST', tokensPath('admin'), { body: {} })).status, 201);
+      for (let i = 0; i < 8; i++)
+        assert.equal((await h.request('POST', tokensPath('admin'), { body: {} })).status, 201);
     } finally {
       await h.stop();
     }
@@ -473,8 +539,14 @@ describe('token API: scopes that come from the config', () => {
     const inherit = await h.request('POST', tokensPath('ora'), { body: {} });
     assert.equal(inherit.status, 201, inherit.text);
     assert.equal((await h.request('GET', 'hub/api/user', { token: inherit.json.token })).status, 200);
-    assert.equal((await h.request('POST', tokensPath('admin'), { body: { scopes: ['custom:grades:read'] } })).status, 400);
-    assert.equal((await h.request('POST', tokensPath('admin'), { body: { scopes: ['custom:grades:write'] } })).status, 400);
+    assert.equal(
+      (await h.request('POST', tokensPath('admin'), { body: { scopes: ['custom:grades:read'] } })).status,
+      400,
+    );
+    assert.equal(
+      (await h.request('POST', tokensPath('admin'), { body: { scopes: ['custom:grades:write'] } })).status,
+      400,
+    );
   });
 
   test('requests made with such a token hold the custom scope', async () => {
@@ -494,16 +566,34 @@ describe('token API: scopes that come from the config', () => {
   });
 
   test('an OAuth token may also reach the service that issued it, if its owner may', async () => {
-    const svc = await h.hub.ctx.k.selectFrom('services').select('oauth_client_id').where('name', '=', 'gradebook').executeTakeFirstOrThrow();
+    const svc = await h.hub.ctx.k
+      .selectFrom('services')
+      .select('oauth_client_id')
+      .where('name', '=', 'gradebook')
+      .executeTakeFirstOrThrow();
     assert.equal(svc.oauth_client_id, 'service-gradebook');
     const { token } = await issueToken(h.hub.ctx.k, h.hub.ctx.db.kind, {
-      owner: { kind: 'user', id: await userId(h, 'admin') }, kind: 'oauth', note: 'oauth', scopes: [], expiresIn: 3600, clientId: 'service-gradebook',
+      owner: { kind: 'user', id: await userId(h, 'admin') },
+      kind: 'oauth',
+      note: 'oauth',
+      scopes: [],
+      expiresIn: 3600,
+      clientId: 'service-gradebook',
     });
     const who = await h.request('GET', 'hub/api/user', { token });
-    assert.deepEqual(who.json.scopes, ['access:services!service=gradebook', 'read:users:groups!user=admin', 'read:users:name!user=admin']);
+    assert.deepEqual(who.json.scopes, [
+      'access:services!service=gradebook',
+      'read:users:groups!user=admin',
+      'read:users:name!user=admin',
+    ]);
     // ora does not hold access:services, so her OAuth token does not get it either
     const ora = await issueToken(h.hub.ctx.k, h.hub.ctx.db.kind, {
-      owner: { kind: 'user', id: await userId(h, 'ora') }, kind: 'oauth', note: 'oauth', scopes: [], expiresIn: 3600, clientId: 'service-gradebook',
+      owner: { kind: 'user', id: await userId(h, 'ora') },
+      kind: 'oauth',
+      note: 'oauth',
+      scopes: [],
+      expiresIn: 3600,
+      clientId: 'service-gradebook',
     });
     const whoOra = await h.request('GET', 'hub/api/user', { token: ora.token });
     assert.deepEqual(whoOra.json.scopes, ['read:users:groups!user=ora', 'read:users:name!user=ora']);

@@ -9,7 +9,8 @@ const PAGINATION = { accept: 'application/jupyterhub-pagination+json' };
 const ISO = /^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d(\.\d+)?Z$/;
 const SVC_TOKEN = 'service-token-for-whoami-0123456789';
 
-const names = (r: Reply): string[] => (Array.isArray(r.json) ? r.json : r.json.items).map((u: { name: string }) => u.name);
+const names = (r: Reply): string[] =>
+  (Array.isArray(r.json) ? r.json : r.json.items).map((u: { name: string }) => u.name);
 
 describe('users API', () => {
   let h: TestHub;
@@ -29,7 +30,8 @@ describe('users API', () => {
     assert.equal(typeof root.json.version, 'string');
     const info = await h.request('GET', 'hub/api/info');
     assert.equal(info.status, 200);
-    for (const key of ['authenticator', 'python', 'spawner', 'sys_executable', 'version']) assert.ok(key in info.json, key);
+    for (const key of ['authenticator', 'python', 'spawner', 'sys_executable', 'version'])
+      assert.ok(key in info.json, key);
     assert.deepEqual(Object.keys(info.json.spawner).sort(), ['class', 'version']);
     assert.deepEqual(Object.keys(info.json.authenticator).sort(), ['class', 'version']);
     const asUser = await h.request('GET', 'hub/api/info', { token: await h.tokenFor('alice') });
@@ -37,7 +39,15 @@ describe('users API', () => {
   });
 
   test('2: missing or invalid credentials → 403, never 401', async () => {
-    for (const [method, path] of [['GET', 'hub/api/users'], ['GET', 'hub/api/user'], ['POST', 'hub/api/users/zed'], ['GET', 'hub/api/users/alice'], ['DELETE', 'hub/api/users/alice'], ['GET', 'hub/api/groups'], ['GET', 'hub/api/services']] as const) {
+    for (const [method, path] of [
+      ['GET', 'hub/api/users'],
+      ['GET', 'hub/api/user'],
+      ['POST', 'hub/api/users/zed'],
+      ['GET', 'hub/api/users/alice'],
+      ['DELETE', 'hub/api/users/alice'],
+      ['GET', 'hub/api/groups'],
+      ['GET', 'hub/api/services'],
+    ] as const) {
       const none = await h.request(method, path, { token: null });
       assert.equal(none.status, 403, `${method} ${path}`);
       assert.equal(none.json.status, 403);
@@ -56,22 +66,34 @@ describe('users API', () => {
   });
 
   test('5: a non-JSON or invalid UTF-8 body → 400 JSON; JSON sent as text/plain with a token is accepted', async () => {
-    const notJson = await h.request('POST', 'hub/api/users', { rawBody: '{"usernames": [', headers: { 'content-type': 'application/json' } });
+    const notJson = await h.request('POST', 'hub/api/users', {
+      rawBody: '{"usernames": [',
+      headers: { 'content-type': 'application/json' },
+    });
     assert.equal(notJson.status, 400);
     assert.equal(notJson.json.status, 400);
     assert.equal(notJson.json.message, 'Invalid JSON in body of request');
     const badUtf8 = await h.request('POST', 'hub/api/users', {
-      rawBody: new Uint8Array([0x7b, 0x22, 0x75, 0x73, 0x65, 0x72, 0x6e, 0x61, 0x6d, 0x65, 0x73, 0x22, 0x3a, 0x5b, 0x22, 0xff, 0xfe, 0x22, 0x5d, 0x7d]),
+      rawBody: new Uint8Array([
+        0x7b, 0x22, 0x75, 0x73, 0x65, 0x72, 0x6e, 0x61, 0x6d, 0x65, 0x73, 0x22, 0x3a, 0x5b, 0x22, 0xff, 0xfe, 0x22,
+        0x5d, 0x7d,
+      ]),
       headers: { 'content-type': 'application/json' },
     });
     assert.equal(badUtf8.status, 400);
     assert.equal(badUtf8.json.status, 400);
-    const plain = await h.request('POST', 'hub/api/users', { rawBody: JSON.stringify({ usernames: ['plain-text-user'] }), headers: { 'content-type': 'text/plain' } });
+    const plain = await h.request('POST', 'hub/api/users', {
+      rawBody: JSON.stringify({ usernames: ['plain-text-user'] }),
+      headers: { 'content-type': 'text/plain' },
+    });
     assert.equal(plain.status, 201, plain.text);
     assert.deepEqual(names(plain), ['plain-text-user']);
     const noType = await h.request('POST', 'hub/api/users/no-content-type', { rawBody: '{"admin": false}' });
     assert.equal(noType.status, 201, noType.text);
-    const charset = await h.request('POST', 'hub/api/users/with-charset', { rawBody: '{}', headers: { 'content-type': 'application/json; charset=UTF-8' } });
+    const charset = await h.request('POST', 'hub/api/users/with-charset', {
+      rawBody: '{}',
+      headers: { 'content-type': 'application/json; charset=UTF-8' },
+    });
     assert.equal(charset.status, 201, charset.text);
   });
 
@@ -87,7 +109,20 @@ describe('users API', () => {
     assert.equal(r.status, 200);
     assert.ok(Array.isArray(r.json));
     const alice = r.json.find((u: { name: string }) => u.name === 'alice');
-    assert.deepEqual(Object.keys(alice).sort(), ['admin', 'auth_state', 'created', 'groups', 'kind', 'last_activity', 'name', 'pending', 'roles', 'server', 'servers', 'user_info']);
+    assert.deepEqual(Object.keys(alice).sort(), [
+      'admin',
+      'auth_state',
+      'created',
+      'groups',
+      'kind',
+      'last_activity',
+      'name',
+      'pending',
+      'roles',
+      'server',
+      'servers',
+      'user_info',
+    ]);
     assert.equal(alice.kind, 'user');
     assert.equal(alice.admin, false);
     assert.deepEqual(alice.roles, ['user']);
@@ -147,7 +182,10 @@ describe('users API', () => {
     const r = await h.request('POST', 'hub/api/users', { body: { usernames: ['a', 'b'] } });
     assert.equal(r.status, 201);
     assert.deepEqual(names(r), ['a', 'b']);
-    assert.deepEqual(r.json.map((u: { roles: string[] }) => u.roles), [['user'], ['user']]);
+    assert.deepEqual(
+      r.json.map((u: { roles: string[] }) => u.roles),
+      [['user'], ['user']],
+    );
     const again = await h.request('POST', 'hub/api/users', { body: { usernames: ['a', 'b'] } });
     assert.equal(again.status, 409);
     assert.equal(again.json.message, 'All 2 users already exist');
@@ -161,7 +199,9 @@ describe('users API', () => {
     const empty = await h.request('POST', 'hub/api/users', { rawBody: '' });
     assert.equal(empty.status, 400);
     // other keys of upstream's user model are accepted and ignored, as upstream does
-    const extra = await h.request('POST', 'hub/api/users', { body: { usernames: ['extra-keys'], groups: [], roles: [], name: 'x', auth_state: {} } });
+    const extra = await h.request('POST', 'hub/api/users', {
+      body: { usernames: ['extra-keys'], groups: [], roles: [], name: 'x', auth_state: {} },
+    });
     assert.equal(extra.status, 201, extra.text);
     assert.deepEqual(extra.json[0].groups, []);
     assert.deepEqual(extra.json[0].roles, ['user']);
@@ -194,7 +234,8 @@ describe('users API', () => {
     assert.equal(bulk.status, 403);
     const patch = await h.request('PATCH', 'hub/api/users/by-manager', { token, body: { admin: true } });
     assert.equal(patch.status, 403);
-    for (const n of ['mgr-admin', 'mgr-admin2']) assert.equal((await h.request('GET', `hub/api/users/${n}`)).status, 404);
+    for (const n of ['mgr-admin', 'mgr-admin2'])
+      assert.equal((await h.request('GET', `hub/api/users/${n}`)).status, 404);
     assert.equal((await h.request('GET', 'hub/api/users/by-manager')).json.admin, false);
     // the admin can
     const byAdmin = await h.request('PATCH', 'hub/api/users/by-manager', { body: { admin: true } });
@@ -236,7 +277,7 @@ describe('users API', () => {
     assert.equal((await h.request('GET', 'hub/api/users/admin')).status, 200);
   });
 
-  test('15: auth_state: a user cannot set it; admin GET shows it; the user\'s own model has no auth_state key', async () => {
+  test("15: auth_state: a user cannot set it; admin GET shows it; the user's own model has no auth_state key", async () => {
     const token = await h.tokenFor('bob');
     const own = await h.request('PATCH', 'hub/api/users/bob', { token, body: { auth_state: { secret: 'mine' } } });
     assert.equal(own.status, 403);
@@ -365,7 +406,9 @@ describe('users API: listing, pagination, filters and sorting', () => {
     assert.equal(past.json._pagination.next, null);
     const pastBare = await h.request('GET', 'hub/api/users?offset=1000');
     assert.deepEqual(pastBare.json, []);
-    const last = await h.request('GET', `hub/api/users?offset=${all.json._pagination.total - 1}`, { headers: PAGINATION });
+    const last = await h.request('GET', `hub/api/users?offset=${all.json._pagination.total - 1}`, {
+      headers: PAGINATION,
+    });
     assert.equal(last.json.items.length, 1);
     assert.equal(last.json._pagination.next, null);
     for (const q of ['limit=abc', 'offset=1.5', 'limit=', 'offset=x']) {
@@ -400,7 +443,13 @@ describe('users API: listing, pagination, filters and sorting', () => {
     const collect = async (sort: string) => {
       const out: string[] = [];
       for (let offset = 0; offset < sNames.length; offset += 2) {
-        out.push(...names(await h.request('GET', `hub/api/users?name_filter=s-&sort=${sort}&offset=${offset}&limit=2`, { headers: PAGINATION })));
+        out.push(
+          ...names(
+            await h.request('GET', `hub/api/users?name_filter=s-&sort=${sort}&offset=${offset}&limit=2`, {
+              headers: PAGINATION,
+            }),
+          ),
+        );
       }
       return out;
     };

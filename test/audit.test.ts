@@ -65,7 +65,11 @@ describe('audit log', () => {
     assert.equal(created.target.owner, 'alice');
     assert.equal(created.outcome, 'success');
 
-    const own = await h.request('POST', 'hub/api/users/alice/tokens', { token: alice, body: { note: 'ci' }, headers: { 'x-request-id': 'req-create-1', 'user-agent': 'audit-test/1' } });
+    const own = await h.request('POST', 'hub/api/users/alice/tokens', {
+      token: alice,
+      body: { note: 'ci' },
+      headers: { 'x-request-id': 'req-create-1', 'user-agent': 'audit-test/1' },
+    });
     assert.equal(own.status, 201);
     secrets.push(own.json.token);
     const mine = await one(`action=token.create&target=${own.json.id}`);
@@ -85,13 +89,22 @@ describe('audit log', () => {
     assert.equal((await h.request('GET', 'hub/api/user', { token: own.json.token })).status, 403);
     assert.equal((await one(`action=token.presented&target=${own.json.id}`)).reason, 'token_rotated');
 
-    assert.equal((await h.request('DELETE', `hub/api/users/alice/tokens/${rotated.json.id}`, { token: alice })).status, 204);
+    assert.equal(
+      (await h.request('DELETE', `hub/api/users/alice/tokens/${rotated.json.id}`, { token: alice })).status,
+      204,
+    );
     const revoked = await one(`action=token.revoke&target=${rotated.json.id}`);
     assert.equal(revoked.actor.name, 'alice');
-    const refused = await h.request('GET', 'hub/api/user', { token: rotated.json.token, headers: { 'x-request-id': 'req-revoked' } });
+    const refused = await h.request('GET', 'hub/api/user', {
+      token: rotated.json.token,
+      headers: { 'x-request-id': 'req-revoked' },
+    });
     assert.equal(refused.status, 403);
     const presented = await one(`action=token.presented&target=${rotated.json.id}`);
-    assert.deepEqual([presented.outcome, presented.reason, presented.request_id, presented.actor.kind], ['denied', 'token_revoked', 'req-revoked', 'anonymous']);
+    assert.deepEqual(
+      [presented.outcome, presented.reason, presented.request_id, presented.actor.kind],
+      ['denied', 'token_revoked', 'req-revoked', 'anonymous'],
+    );
     assert.equal(presented.target.owner, 'alice');
   });
 
@@ -99,10 +112,14 @@ describe('audit log', () => {
     const r = await h.request('POST', 'hub/api/users/alice/tokens', { token: alice, body: { expires_in: 1 } });
     secrets.push(r.json.token);
     await new Promise((res) => setTimeout(res, 1200));
-    for (let i = 0; i < 2; i++) assert.equal((await h.request('GET', 'hub/api/user', { token: r.json.token })).status, 403);
+    for (let i = 0; i < 2; i++)
+      assert.equal((await h.request('GET', 'hub/api/user', { token: r.json.token })).status, 403);
     assert.equal((await events(`action=token.expire&target=${r.json.id}`)).length, 1);
     const presented = await events(`action=token.presented&target=${r.json.id}`);
-    assert.deepEqual(presented.map((e) => e.reason), ['token_expired', 'token_expired']);
+    assert.deepEqual(
+      presented.map((e) => e.reason),
+      ['token_expired', 'token_expired'],
+    );
   });
 
   test('login success and failure, and logout, from the login page', async () => {
@@ -120,7 +137,10 @@ describe('audit log', () => {
   test('user and group changes', async () => {
     assert.equal((await h.request('POST', 'hub/api/users/carol', {})).status, 201);
     assert.equal((await one('action=user.create&target=carol')).actor.name, 'admin');
-    assert.equal((await h.request('PATCH', 'hub/api/users/carol', { body: { admin: true, name: 'carla' } })).status, 200);
+    assert.equal(
+      (await h.request('PATCH', 'hub/api/users/carol', { body: { admin: true, name: 'carla' } })).status,
+      200,
+    );
     assert.match((await one('action=user.modify&target=carla')).reason, /renamed from carol to carla; admin: true/);
     assert.equal((await h.request('POST', 'hub/api/groups/staff', { body: { users: ['bob'] } })).status, 201);
     assert.equal((await one('action=group.create&target=staff')).reason, 'users: bob');
@@ -151,8 +171,13 @@ describe('audit log', () => {
 
     assert.equal((await h.request('POST', 'hub/api/users/alice/server', { token: alice })).status, 202);
     const restarted = await until(`action=server.start&target=alice&since=${encodeURIComponent(stopped.time)}`);
-    const row = await h.hub.ctx.k.selectFrom('spawners').innerJoin('users', 'users.id', 'spawners.user_id')
-      .select('spawners.state').where('users.name', '=', 'alice').where('spawners.name', '=', '').executeTakeFirstOrThrow();
+    const row = await h.hub.ctx.k
+      .selectFrom('spawners')
+      .innerJoin('users', 'users.id', 'spawners.user_id')
+      .select('spawners.state')
+      .where('users.name', '=', 'alice')
+      .where('spawners.name', '=', '')
+      .executeTakeFirstOrThrow();
     process.kill(-JSON.parse(row.state).pid, 'SIGKILL');
     const died = await until(`action=server.stop&target=alice&since=${encodeURIComponent(restarted.time)}`);
     assert.deepEqual(died.actor, { kind: 'system', name: null, token_id: null });
@@ -179,13 +204,25 @@ describe('audit log', () => {
     assert.ok((await events(`since=${encodeURIComponent(later)}`)).every((e) => e.time >= later));
     assert.ok((await events(`until=${encodeURIComponent(later)}`)).every((e) => e.time < later));
 
-    const page = await h.request('GET', 'hub/api/audit?limit=2&offset=1', { headers: { accept: 'application/jupyterhub-pagination+json' } });
+    const page = await h.request('GET', 'hub/api/audit?limit=2&offset=1', {
+      headers: { accept: 'application/jupyterhub-pagination+json' },
+    });
     assert.equal(page.status, 200);
-    assert.deepEqual(page.json.items.map((e: any) => e.id), [all[1].id, all[2].id]);
+    assert.deepEqual(
+      page.json.items.map((e: any) => e.id),
+      [all[1].id, all[2].id],
+    );
     assert.equal(page.json._pagination.total, all.length);
     assert.equal(page.json._pagination.next.offset, 3);
 
-    for (const bad of ['action=Token!', 'since=yesterday', 'until=2025-13-45', 'order=up', 'limit=x', 'since=2025-02-01&until=2025-01-01']) {
+    for (const bad of [
+      'action=Token!',
+      'since=yesterday',
+      'until=2025-13-45',
+      'order=up',
+      'limit=x',
+      'since=2025-02-01&until=2025-01-01',
+    ]) {
       const r = await h.request('GET', `hub/api/audit?${bad}`);
       assert.equal(r.status, 400, bad);
       assert.equal(r.json.status, 400);
@@ -205,12 +242,20 @@ describe('audit log', () => {
     const count = (await h.hub.ctx.k.selectFrom('audit_log').select('id').execute()).length;
     const out = await runTshub(['audit', 'export', '--db-url', h.dbUrl]);
     assert.equal(out.code, 0, out.stderr);
-    const lines = out.stdout.trimEnd().split('\n').map((l) => JSON.parse(l));
+    const lines = out.stdout
+      .trimEnd()
+      .split('\n')
+      .map((l) => JSON.parse(l));
     assert.equal(lines.length, count);
     assert.match(lines[0].hash, /^[0-9a-f]{64}$/);
     assert.equal(lines[1].prev_hash, lines[0].hash);
     const since = await runTshub(['audit', 'export', '--db-url', h.dbUrl, '--since', lines.at(-1).time]);
-    assert.ok(since.stdout.trimEnd().split('\n').every((l) => JSON.parse(l).time >= lines.at(-1).time));
+    assert.ok(
+      since.stdout
+        .trimEnd()
+        .split('\n')
+        .every((l) => JSON.parse(l).time >= lines.at(-1).time),
+    );
     assert.equal((await runTshub(['audit', 'export', '--db-url', h.dbUrl, '--since', 'soon'])).code, 1);
     const v = await runTshub(['audit', 'verify', '--db-url', h.dbUrl]);
     assert.equal(v.code, 0, v.stdout + v.stderr);
@@ -233,8 +278,9 @@ describe('audit log', () => {
     assert.match(v.stdout, /chain intact \(continuing from the retention anchor\)/);
   });
 
-  test('verify finds a record changed or deleted behind the hub\'s back', async () => {
-    for (let i = 0; i < 3; i++) await h.request('GET', 'hub/api/users/nobody', { headers: { 'x-request-id': `r${i}` } });
+  test("verify finds a record changed or deleted behind the hub's back", async () => {
+    for (let i = 0; i < 3; i++)
+      await h.request('GET', 'hub/api/users/nobody', { headers: { 'x-request-id': `r${i}` } });
     await h.request('PATCH', 'hub/api/users/bob', { body: { admin: true } });
     await h.request('PATCH', 'hub/api/users/bob', { body: { admin: false } });
     await h.hub.ctx.audit.flush();

@@ -6,7 +6,14 @@ import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { startHub, type Reply, type TestHub } from './harness.ts';
 
-type Case = { method: string; path: string; body?: unknown; raw?: string | Uint8Array; contentType?: string; status?: number };
+type Case = {
+  method: string;
+  path: string;
+  body?: unknown;
+  raw?: string | Uint8Array;
+  contentType?: string;
+  status?: number;
+};
 
 function assertJsonError(r: Reply, label: string, status?: number): void {
   assert.ok(r.status >= 400 && r.status < 500, `${label}: expected 4xx, got ${r.status} ${r.text.slice(0, 200)}`);
@@ -18,7 +25,7 @@ function assertJsonError(r: Reply, label: string, status?: number): void {
 }
 
 const nested = (depth: number, leaf = '1') => '['.repeat(depth) + leaf + ']'.repeat(depth);
-const nestedObject = (depth: number) => '{"a":'.repeat(depth) + '1' + '}'.repeat(depth);
+const nestedObject = (depth: number) => `${'{"a":'.repeat(depth)}1${'}'.repeat(depth)}`;
 
 describe('bad input to users and groups', () => {
   let h: TestHub;
@@ -27,7 +34,8 @@ describe('bad input to users and groups', () => {
     const users = await h.request('GET', 'hub/api/users?limit=1000');
     const groups = await h.request('GET', 'hub/api/groups?limit=1000');
     const states = [];
-    for (const u of users.json) states.push((await h.request('GET', `hub/api/users/${encodeURIComponent(u.name)}`)).json.auth_state);
+    for (const u of users.json)
+      states.push((await h.request('GET', `hub/api/users/${encodeURIComponent(u.name)}`)).json.auth_state);
     const strip = users.json.map(({ last_activity: _l, ...rest }: Record<string, unknown>) => rest);
     return JSON.stringify({ users: strip, groups: groups.json, states });
   };
@@ -37,7 +45,11 @@ describe('bad input to users and groups', () => {
       const label = `${c.method} ${c.path} ${c.raw !== undefined ? `raw ${String(c.raw).slice(0, 60)}` : JSON.stringify(c.body)?.slice(0, 80)}`;
       const headers: Record<string, string> = {};
       if (c.contentType) headers['content-type'] = c.contentType;
-      const r = await h.request(c.method, c.path, c.raw !== undefined ? { rawBody: c.raw, headers } : { body: c.body, headers });
+      const r = await h.request(
+        c.method,
+        c.path,
+        c.raw !== undefined ? { rawBody: c.raw, headers } : { body: c.body, headers },
+      );
       assertJsonError(r, label, c.status);
     }
     assert.equal(await snapshot(), before, 'the data changed');
@@ -119,7 +131,10 @@ describe('bad input to users and groups', () => {
   test('malformed percent-encoding in the path → 400 JSON from the hub', async () => {
     // Sent to the hub directly: configurable-http-proxy cannot route such a URL and answers 500 itself.
     for (const path of ['hub/api/users/truncated%E0%A4', 'hub/api/users/not%zzhex', 'hub/api/groups/%E0%A4%A']) {
-      const res = await fetch(new URL(path, h.hub.hubUrl), { method: 'POST', headers: { authorization: `token ${h.adminToken}` } });
+      const res = await fetch(new URL(path, h.hub.hubUrl), {
+        method: 'POST',
+        headers: { authorization: `token ${h.adminToken}` },
+      });
       const text = await res.text();
       assertJsonError({ status: res.status, headers: res.headers, text, json: JSON.parse(text) }, path, 400);
       assert.match(res.headers.get('content-security-policy') ?? '', /default-src 'none'/);
@@ -208,9 +223,20 @@ describe('bad input to users and groups', () => {
   });
 
   test('malformed bodies: non-JSON, invalid UTF-8, deeply nested → 400', async () => {
-    const badUtf8 = new Uint8Array([...new TextEncoder().encode('{"usernames":["'), 0xc3, 0x28, ...new TextEncoder().encode('"]}')]);
+    const badUtf8 = new Uint8Array([
+      ...new TextEncoder().encode('{"usernames":["'),
+      0xc3,
+      0x28,
+      ...new TextEncoder().encode('"]}'),
+    ]);
     await expectRejected([
-      { method: 'POST', path: 'hub/api/users', raw: 'usernames=carl', contentType: 'application/x-www-form-urlencoded', status: 400 },
+      {
+        method: 'POST',
+        path: 'hub/api/users',
+        raw: 'usernames=carl',
+        contentType: 'application/x-www-form-urlencoded',
+        status: 400,
+      },
       { method: 'POST', path: 'hub/api/users', raw: '{"usernames": ["carl"]', status: 400 },
       { method: 'POST', path: 'hub/api/users', raw: "{'usernames': ['carl']}", status: 400 },
       { method: 'POST', path: 'hub/api/users', raw: '{"usernames": ["carl"]} trailing', status: 400 },
@@ -236,7 +262,12 @@ describe('bad input to users and groups', () => {
   });
 
   test('NUL characters in paths and query strings → 400 (PostgreSQL refuses them as parameters)', async () => {
-    for (const path of ['hub/api/users/nul%00byte', 'hub/api/users?name_filter=%00', 'hub/api/groups/nul%00byte', 'hub/api/users/ann%00/tokens']) {
+    for (const path of [
+      'hub/api/users/nul%00byte',
+      'hub/api/users?name_filter=%00',
+      'hub/api/groups/nul%00byte',
+      'hub/api/users/ann%00/tokens',
+    ]) {
       const r = await h.request('GET', path);
       assertJsonError(r, path, 400);
     }
@@ -261,9 +292,14 @@ describe('bad input to users and groups', () => {
     assert.equal(upper.status, 201);
     assert.equal(upper.json.name, 'mixed');
     assert.equal((await h.request('GET', 'hub/api/users/mixed')).status, 200);
-    const bulk = await h.request('POST', 'hub/api/users', { body: { usernames: ['UPPER', 'ÉMILE', 'zoë', '用户', 'dash-dot.under_score@example.org'] } });
+    const bulk = await h.request('POST', 'hub/api/users', {
+      body: { usernames: ['UPPER', 'ÉMILE', 'zoë', '用户', 'dash-dot.under_score@example.org'] },
+    });
     assert.equal(bulk.status, 201, bulk.text);
-    assert.deepEqual(bulk.json.map((u: { name: string }) => u.name), ['upper', 'émile', 'zoë', '用户', 'dash-dot.under_score@example.org']);
+    assert.deepEqual(
+      bulk.json.map((u: { name: string }) => u.name),
+      ['upper', 'émile', 'zoë', '用户', 'dash-dot.under_score@example.org'],
+    );
     for (const n of ['émile', 'zoë', '用户', 'dash-dot.under_score@example.org']) {
       const r = await h.request('GET', `hub/api/users/${encodeURIComponent(n)}`);
       assert.equal(r.status, 200, n);
@@ -271,7 +307,9 @@ describe('bad input to users and groups', () => {
     }
     const longest = 'l'.repeat(255);
     assert.equal((await h.request('POST', `hub/api/users/${longest}`)).status, 201);
-    const grp = await h.request('POST', `hub/api/groups/${encodeURIComponent('équipe')}`, { body: { users: ['ÉMILE'] } });
+    const grp = await h.request('POST', `hub/api/groups/${encodeURIComponent('équipe')}`, {
+      body: { users: ['ÉMILE'] },
+    });
     assert.equal(grp.status, 201, grp.text);
     assert.deepEqual(grp.json.users, ['émile']);
   });
@@ -298,7 +336,10 @@ describe('request bodies over max_body_size', () => {
       assertJsonError(r, `${method} ${path}`, 413);
     }
     const users = await h.request('GET', 'hub/api/users');
-    assert.deepEqual(users.json.map((u: { name: string }) => u.name), ['admin', 'ann']);
+    assert.deepEqual(
+      users.json.map((u: { name: string }) => u.name),
+      ['admin', 'ann'],
+    );
     assert.equal((await h.request('GET', 'hub/api/users/ann')).json.auth_state, null);
     // just under the limit is fine
     const small = await h.request('POST', 'hub/api/users', { body: { usernames: ['small-1', 'small-2'] } });

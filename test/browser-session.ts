@@ -20,18 +20,37 @@ interface StoredCookie {
   attributes: string;
 }
 
-async function send(url: URL, method: string, headers: Record<string, string>, body: string | undefined): Promise<{ status: number; headers: Headers; setCookies: string[]; text: string }> {
+async function send(
+  url: URL,
+  method: string,
+  headers: Record<string, string>,
+  body: string | undefined,
+): Promise<{ status: number; headers: Headers; setCookies: string[]; text: string }> {
   return new Promise((resolve, reject) => {
-    const req = httpRequest(url, { method, headers: body === undefined ? headers : { ...headers, 'content-length': String(Buffer.byteLength(body)) }, timeout: 30_000 }, (res) => {
-      const chunks: Buffer[] = [];
-      res.on('data', (c: Buffer) => chunks.push(c));
-      res.on('end', () => {
-        const h = new Headers();
-        for (const [k, v] of Object.entries(res.headers)) if (k !== 'set-cookie' && v !== undefined) h.set(k, [v].flat().join(', '));
-        resolve({ status: res.statusCode ?? 0, headers: h, setCookies: res.headers['set-cookie'] ?? [], text: Buffer.concat(chunks).toString('utf8') });
-      });
-      res.on('error', reject);
-    });
+    const req = httpRequest(
+      url,
+      {
+        method,
+        headers: body === undefined ? headers : { ...headers, 'content-length': String(Buffer.byteLength(body)) },
+        timeout: 30_000,
+      },
+      (res) => {
+        const chunks: Buffer[] = [];
+        res.on('data', (c: Buffer) => chunks.push(c));
+        res.on('end', () => {
+          const h = new Headers();
+          for (const [k, v] of Object.entries(res.headers))
+            if (k !== 'set-cookie' && v !== undefined) h.set(k, [v].flat().join(', '));
+          resolve({
+            status: res.statusCode ?? 0,
+            headers: h,
+            setCookies: res.headers['set-cookie'] ?? [],
+            text: Buffer.concat(chunks).toString('utf8'),
+          });
+        });
+        res.on('error', reject);
+      },
+    );
     req.on('timeout', () => req.destroy(new Error('request timed out')));
     req.on('error', reject);
     req.end(body);
@@ -50,7 +69,10 @@ export class Browser {
   /** Cookies the browser would send to `path`. */
   cookieHeader(path: string): string {
     return this.cookies
-      .filter((c) => path === c.path || path.startsWith(c.path.endsWith('/') ? c.path : `${c.path}/`) || `${path}/` === c.path)
+      .filter(
+        (c) =>
+          path === c.path || path.startsWith(c.path.endsWith('/') ? c.path : `${c.path}/`) || `${path}/` === c.path,
+      )
       .map((c) => `${c.name}=${c.value}`)
       .join('; ');
   }
@@ -74,7 +96,17 @@ export class Browser {
     }
   }
 
-  async request(method: string, pathOrUrl: string, opts: { form?: Record<string, string | string[]>; json?: unknown; body?: string; headers?: Record<string, string>; navigate?: boolean } = {}): Promise<PageReply> {
+  async request(
+    method: string,
+    pathOrUrl: string,
+    opts: {
+      form?: Record<string, string | string[]>;
+      json?: unknown;
+      body?: string;
+      headers?: Record<string, string>;
+      navigate?: boolean;
+    } = {},
+  ): Promise<PageReply> {
     const url = new URL(pathOrUrl.startsWith('http') ? pathOrUrl : pathOrUrl.replace(/^\//, ''), this.h.url);
     const headers: Record<string, string> = { 'user-agent': this.userAgent, ...opts.headers };
     const cookie = this.cookieHeader(url.pathname);
@@ -103,7 +135,14 @@ export class Browser {
       json = undefined;
     }
     const loc = res.headers.get('location');
-    return { status: res.status, headers: res.headers, text, json, location: loc === null ? null : new URL(loc, url).toString(), setCookies: res.setCookies };
+    return {
+      status: res.status,
+      headers: res.headers,
+      text,
+      json,
+      location: loc === null ? null : new URL(loc, url).toString(),
+      setCookies: res.setCookies,
+    };
   }
 
   get(path: string, opts: Parameters<Browser['request']>[2] = {}): Promise<PageReply> {

@@ -1,7 +1,18 @@
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
-import { cpSync, existsSync, mkdirSync, mkdtempSync, readdirSync, rmSync, statSync, symlinkSync, utimesSync, writeFileSync } from 'node:fs';
+import {
+  cpSync,
+  existsSync,
+  mkdirSync,
+  mkdtempSync,
+  readdirSync,
+  rmSync,
+  statSync,
+  symlinkSync,
+  utimesSync,
+  writeFileSync,
+} from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
@@ -13,7 +24,8 @@ interface BuildStamp {
   sourceFiles(root: string): string[];
   buildIsFresh(root: string): boolean;
 }
-const stampOf = async (root: string) => (await import(pathToFileURL(join(root, 'bin', 'build-stamp.js')).href)) as BuildStamp;
+const stampOf = async (root: string) =>
+  (await import(pathToFileURL(join(root, 'bin', 'build-stamp.js')).href)) as BuildStamp;
 
 // Preloaded into `tshub`: reports which main module the entry point loaded.
 const PROBE = `data:text/javascript,${encodeURIComponent(`
@@ -101,7 +113,9 @@ describe('compiled build (dist/) and its stamp', () => {
   });
 
   test('compiled pages find the templates and static files under src/web', async () => {
-    const web = (await import(pathToFileURL(join(copy, 'dist', 'web', 'templates.js')).href)) as typeof import('../src/web/templates.ts');
+    const web = (await import(
+      pathToFileURL(join(copy, 'dist', 'web', 'templates.js')).href
+    )) as typeof import('../src/web/templates.ts');
     assert.equal(web.BUILTIN_TEMPLATES, join(copy, 'src', 'web', 'templates'));
     assert.ok(web.builtinTemplates().staticFiles.has('style.css'));
   });
@@ -137,7 +151,12 @@ describe('build-stamp.js wrapping a build command', () => {
   });
 
   test('no stamp when a source changes while the compiler runs', () => {
-    const r = build(root, node("require('fs').mkdirSync('dist', { recursive: true }); require('fs').appendFileSync('src/main.ts', '// saved during the build\\n')"));
+    const r = build(
+      root,
+      node(
+        "require('fs').mkdirSync('dist', { recursive: true }); require('fs').appendFileSync('src/main.ts', '// saved during the build\\n')",
+      ),
+    );
     assert.equal(r.status, 1);
     assert.match(r.stderr, /sources changed during the build/);
     assert.ok(!existsSync(stampFile()));

@@ -20,18 +20,21 @@ describe('tshub command line (real processes)', () => {
     db = await freshDatabase(dir);
     const [p1, p2, p3] = [await freePort(), await freePort(), await freePort()];
     pub = `http://127.0.0.1:${p1}/`;
-    writeFileSync(cfg, [
-      `bind_url: ${pub}`,
-      `hub_bind_url: http://127.0.0.1:${p2}/`,
-      `proxy: { api_url: "http://127.0.0.1:${p3}" }`,
-      // On SQLite a relative path, which must be resolved beside the config file.
-      TEST_POSTGRES ? `db_url: "${db.url}"` : 'db_url: sqlite:///tshub.sqlite',
-      `cookie_secret_file: cookie_secret`,
-      'services:',
-      `  - { name: cli-svc, api_token: ${serviceToken} }`,
-      'load_roles:',
-      '  - { name: cli-role, scopes: [admin:users, tokens], services: [cli-svc] }',
-    ].join('\n'));
+    writeFileSync(
+      cfg,
+      [
+        `bind_url: ${pub}`,
+        `hub_bind_url: http://127.0.0.1:${p2}/`,
+        `proxy: { api_url: "http://127.0.0.1:${p3}" }`,
+        // On SQLite a relative path, which must be resolved beside the config file.
+        TEST_POSTGRES ? `db_url: "${db.url}"` : 'db_url: sqlite:///tshub.sqlite',
+        `cookie_secret_file: cookie_secret`,
+        'services:',
+        `  - { name: cli-svc, api_token: ${serviceToken} }`,
+        'load_roles:',
+        '  - { name: cli-role, scopes: [admin:users, tokens], services: [cli-svc] }',
+      ].join('\n'),
+    );
     hub = await spawnHub(['--config', cfg], `${pub}hub/api/`);
   });
 
@@ -44,7 +47,10 @@ describe('tshub command line (real processes)', () => {
   test('serve: the API answers on bind_url, and the relative sqlite path is next to the config file', async () => {
     const r = await fetch(`${pub}hub/api/users/nobody`, { headers: { authorization: `token ${serviceToken}` } });
     assert.equal(r.status, 404);
-    const created = await fetch(`${pub}hub/api/users/alice`, { method: 'POST', headers: { authorization: `token ${serviceToken}` } });
+    const created = await fetch(`${pub}hub/api/users/alice`, {
+      method: 'POST',
+      headers: { authorization: `token ${serviceToken}` },
+    });
     assert.equal(created.status, 201);
     if (!TEST_POSTGRES) assert.ok(existsSync(join(dir, 'tshub.sqlite')));
   });
@@ -90,7 +96,10 @@ describe('tshub command line (real processes)', () => {
 
   test('load_roles with an unknown scope stops start-up naming the scope', async () => {
     const bad = join(dir, 'bad-role.yaml');
-    writeFileSync(bad, `db_url: sqlite:///bad-role.sqlite\nload_roles:\n  - { name: oops, scopes: [read:everything] }\n`);
+    writeFileSync(
+      bad,
+      `db_url: sqlite:///bad-role.sqlite\nload_roles:\n  - { name: oops, scopes: [read:everything] }\n`,
+    );
     const r = await runTshub(['serve', '--config', bad]);
     assert.equal(r.code, 1);
     assert.match(r.stderr, /read:everything/);

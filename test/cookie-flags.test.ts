@@ -22,7 +22,9 @@ async function loginAndLogout(h: TestHub): Promise<{ login: string[]; form: stri
   const b = new Browser({ ...h, url: h.hub.hubUrl });
   const form = await b.get('hub/login');
   assert.equal(form.status, 200);
-  const login = await b.request('POST', 'hub/login', { form: { _xsrf: Browser.xsrfField(form.text), username: 'carol', password: 'pw' } });
+  const login = await b.request('POST', 'hub/login', {
+    form: { _xsrf: Browser.xsrfField(form.text), username: 'carol', password: 'pw' },
+  });
   assert.equal(login.status, 302, login.text);
   const logout = await b.get('hub/logout');
   assert.ok(logout.status < 400, `logout: ${logout.status}`);
@@ -35,7 +37,10 @@ function checkFlags(lines: string[], secure: boolean): void {
     const a = attrs(line);
     assert.equal(a.flags.has('samesite=lax') || a.flags.has('samesite=strict'), true, `SameSite on ${line}`);
     assert.equal(a.flags.has('secure'), secure, `Secure ${secure ? 'missing' : 'unexpected'} on ${line}`);
-    assert.ok(a.path === '/' || a.path === '/hub/' || a.path?.startsWith('/user/') || a.path?.startsWith('/services/'), `Path on ${line}`);
+    assert.ok(
+      a.path === '/' || a.path === '/hub/' || a.path?.startsWith('/user/') || a.path?.startsWith('/services/'),
+      `Path on ${line}`,
+    );
     if (a.name === '_xsrf') assert.ok(a.path === '/hub/', line);
     else assert.ok(a.flags.has('httponly'), `HttpOnly on ${line}`);
   }
@@ -51,9 +56,18 @@ for (const scheme of ['http', 'https'] as const) {
 
     test('login form, login, logout: HttpOnly (but _xsrf), SameSite, Path, Secure as the public URL', async () => {
       const { form, login, logout } = await loginAndLogout(h);
-      assert.ok(form.some((l) => l.startsWith('_xsrf=')), 'the login form sets _xsrf');
-      assert.ok(login.some((l) => l.startsWith('jupyterhub-hub-login=')), 'login sets the login cookie');
-      assert.ok(logout.some((l) => /^jupyterhub-hub-login=;/.test(l) && /max-age=0/i.test(l)), 'logout clears the login cookie');
+      assert.ok(
+        form.some((l) => l.startsWith('_xsrf=')),
+        'the login form sets _xsrf',
+      );
+      assert.ok(
+        login.some((l) => l.startsWith('jupyterhub-hub-login=')),
+        'login sets the login cookie',
+      );
+      assert.ok(
+        logout.some((l) => /^jupyterhub-hub-login=;/.test(l) && /max-age=0/i.test(l)),
+        'logout clears the login cookie',
+      );
       checkFlags([...form, ...login, ...logout], scheme === 'https');
     });
   });

@@ -37,11 +37,17 @@ describe('crash safety: the hub SIGKILLed under API load', () => {
    * One request. API calls go to the hub's own port, not through the proxy: the proxy answers 503 for a
    * hub that is down, and here a hub that is down must show as no answer, never as a 5xx.
    */
-  async function call(method: string, path: string, opts: { token?: string; body?: unknown; viaProxy?: boolean } = {}): Promise<Outcome> {
+  async function call(
+    method: string,
+    path: string,
+    opts: { token?: string; body?: unknown; viaProxy?: boolean } = {},
+  ): Promise<Outcome> {
     try {
       const r = await fetch(`${opts.viaProxy ? pub : hubUrl}${path}`, {
-        method, headers: { authorization: `token ${opts.token ?? adminToken}` },
-        body: opts.body === undefined ? undefined : JSON.stringify(opts.body), signal: AbortSignal.timeout(60_000),
+        method,
+        headers: { authorization: `token ${opts.token ?? adminToken}` },
+        body: opts.body === undefined ? undefined : JSON.stringify(opts.body),
+        signal: AbortSignal.timeout(60_000),
       });
       const text = await r.text();
       if (r.status >= 500) fiveHundreds.push(`${method} ${path} -> ${r.status} ${text}`);
@@ -59,9 +65,16 @@ describe('crash safety: the hub SIGKILLed under API load', () => {
   }
 
   /** The JSON of a 2xx answer; anything else fails the test, naming the request. */
-  async function must(method: string, path: string, opts: { token?: string; body?: unknown; viaProxy?: boolean } = {}): Promise<any> {
+  async function must(
+    method: string,
+    path: string,
+    opts: { token?: string; body?: unknown; viaProxy?: boolean } = {},
+  ): Promise<any> {
     const r = await call(method, path, opts);
-    assert.ok(r !== 'no answer' && r.status < 300, `${method} ${path}: ${r === 'no answer' ? r : `${r.status} ${r.text}`}`);
+    assert.ok(
+      r !== 'no answer' && r.status < 300,
+      `${method} ${path}: ${r === 'no answer' ? r : `${r.status} ${r.text}`}`,
+    );
     return r.json;
   }
 
@@ -70,7 +83,10 @@ describe('crash safety: the hub SIGKILLed under API load', () => {
     if (db!.url.startsWith('sqlite')) {
       const file = new DatabaseSync(db!.url.slice('sqlite:///'.length), { readOnly: true });
       try {
-        return file.prepare(sql).all().map((row) => ({ ...row }));
+        return file
+          .prepare(sql)
+          .all()
+          .map((row) => ({ ...row }));
       } finally {
         file.close();
       }
@@ -130,7 +146,8 @@ describe('crash safety: the hub SIGKILLed under API load', () => {
 
   after(async () => {
     try {
-      if (hub && hub.proc.exitCode === null) await call('POST', 'hub/api/shutdown', { body: { proxy: true, servers: true } });
+      if (hub && hub.proc.exitCode === null)
+        await call('POST', 'hub/api/shutdown', { body: { proxy: true, servers: true } });
       await hub?.stop();
     } finally {
       killLeftovers();
@@ -185,7 +202,8 @@ describe('crash safety: the hub SIGKILLed under API load', () => {
       }
       for (const [u, s] of servers) {
         if (ackedSpawns.has(u)) assert.equal(s?.ready, true, `round ${round}: ${u}'s acknowledged server is ready`);
-        if (readyPids.has(u)) assert.equal(s?.state?.pid, readyPids.get(u), `round ${round}: ${u}'s server was re-adopted, not restarted`);
+        if (readyPids.has(u))
+          assert.equal(s?.state?.pid, readyPids.get(u), `round ${round}: ${u}'s server was re-adopted, not restarted`);
         if (s?.ready) {
           // Never half-there: a server the hub calls ready answers through the proxy.
           const status = await call('GET', `user/${u}/api/status`, { viaProxy: true });
@@ -202,14 +220,17 @@ describe('crash safety: the hub SIGKILLed under API load', () => {
       }
       for (const name of ackedUsers) assert.ok(listed.has(name), `round ${round}: acknowledged user ${name} is there`);
       // Unanswered creations may be there or not, but only whole: with their default role.
-      for (const u of listed.values()) assert.ok(u.roles.includes('user'), `round ${round}: ${u.name} has the user role`);
+      for (const u of listed.values())
+        assert.ok(u.roles.includes('user'), `round ${round}: ${u.name} has the user role`);
       usersChecked += ackedUsers.size;
 
       for (let i = 0; i < ackedTokens.length; i += 8) {
-        await Promise.all(ackedTokens.slice(i, i + 8).map(async ({ user, token }) => {
-          const me = await must('GET', 'hub/api/user', { token });
-          assert.equal(me.name, user, `round ${round}: an acknowledged token of ${user} authenticates`);
-        }));
+        await Promise.all(
+          ackedTokens.slice(i, i + 8).map(async ({ user, token }) => {
+            const me = await must('GET', 'hub/api/user', { token });
+            assert.equal(me.name, user, `round ${round}: an acknowledged token of ${user} authenticates`);
+          }),
+        );
       }
       tokensChecked += ackedTokens.length;
       await checkIntegrity();
@@ -261,7 +282,12 @@ describe('crash safety: the hub SIGKILLed under API load', () => {
       let dead = false;
       const spawnUser = SERVER_USERS.find((u) => !readyPids.has(u) && !ackedSpawns.has(u)) ?? null;
       // Failures are collected, not left rejected while the kill is being timed.
-      const load = Array.from({ length: CLIENTS }, (_, i) => client(i, () => dead, i === 0 ? spawnUser : null).then(() => null, (e: unknown) => e));
+      const load = Array.from({ length: CLIENTS }, (_, i) =>
+        client(i, () => dead, i === 0 ? spawnUser : null).then(
+          () => null,
+          (e: unknown) => e,
+        ),
+      );
       // A random moment: always after some writes, sometimes in the middle of a server's start, sometimes after.
       await sleep(800 + Math.random() * 4200);
       const killed = hub;
@@ -269,20 +295,27 @@ describe('crash safety: the hub SIGKILLed under API load', () => {
       dead = true;
       await killed.stop();
       for (const failure of await Promise.all(load)) if (failure) throw failure;
-      assert.ok(existsSync(join(dir, 'tshub-proxy.pid')) && isAlive(Number(readFileSync(join(dir, 'tshub-proxy.pid'), 'utf8'))), 'the proxy lives through the kill');
+      assert.ok(
+        existsSync(join(dir, 'tshub-proxy.pid')) && isAlive(Number(readFileSync(join(dir, 'tshub-proxy.pid'), 'utf8'))),
+        'the proxy lives through the kill',
+      );
 
       hub = await start();
       try {
         await verify(round);
       } catch (err) {
-        throw new Error(`${(err as Error).message}\nthe hub's log after the restart:\n${hub.output().slice(-4000)}`, { cause: err });
+        throw new Error(`${(err as Error).message}\nthe hub's log after the restart:\n${hub.output().slice(-4000)}`, {
+          cause: err,
+        });
       }
     }
 
     assert.ok(readyPids.size >= 1, 'at least one server was ready across the kills');
     assert.deepEqual(fiveHundreds, [], 'no 5xx answer');
-    t.diagnostic(`${ROUNDS} kills survived; checked ${usersChecked} acknowledged users and ${tokensChecked} acknowledged tokens in all ` +
-      `(${ackedUsers.size} users, ${ackedTokens.length} tokens at the end); ${readyPids.size} servers re-adopted, ${interruptedSpawns} starts cut by a kill; ` +
-      `${refused} token creations refused by the rate limit; ${fiveHundreds.length} 5xx`);
+    t.diagnostic(
+      `${ROUNDS} kills survived; checked ${usersChecked} acknowledged users and ${tokensChecked} acknowledged tokens in all ` +
+        `(${ackedUsers.size} users, ${ackedTokens.length} tokens at the end); ${readyPids.size} servers re-adopted, ${interruptedSpawns} starts cut by a kill; ` +
+        `${refused} token creations refused by the rate limit; ${fiveHundreds.length} 5xx`,
+    );
   });
 });

@@ -12,7 +12,13 @@ describe('the idle culler as a managed service', () => {
   before(async () => {
     h = await startHub({
       services: [{ name: 'idle-culler', command: ['tshub', 'cull', `--timeout=${TIMEOUT}`, '--cull-every=2'] }],
-      load_roles: [{ name: 'idle-culler', scopes: ['list:users', 'read:users:activity', 'read:servers', 'delete:servers'], services: ['idle-culler'] }],
+      load_roles: [
+        {
+          name: 'idle-culler',
+          scopes: ['list:users', 'read:users:activity', 'read:servers', 'delete:servers'],
+          services: ['idle-culler'],
+        },
+      ],
     });
     await h.addUsers(['idle', 'busy']);
   });
@@ -26,7 +32,9 @@ describe('the idle culler as a managed service', () => {
     // Keep "busy" active the way its server would: activity reports through the API.
     const keepBusy = setInterval(() => {
       const now = new Date().toISOString();
-      void h.request('POST', 'hub/api/users/busy/activity', { body: { last_activity: now, servers: { '': { last_activity: now } } } });
+      void h.request('POST', 'hub/api/users/busy/activity', {
+        body: { last_activity: now, servers: { '': { last_activity: now } } },
+      });
     }, 1000);
     try {
       const idleSince = Date.parse((await h.request('GET', 'hub/api/users/idle')).json.servers[''].last_activity);

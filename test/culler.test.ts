@@ -27,7 +27,11 @@ describe('tshub cull against a real hub', () => {
   let lastReport = 0;
 
   const cull = (args: string[], token = cullerToken) =>
-    runTshub(['cull', '--once', ...args], { JUPYTERHUB_API_URL: apiUrl, JUPYTERHUB_API_TOKEN: token, JUPYTERHUB_REQUEST_TIMEOUT: '30' });
+    runTshub(['cull', '--once', ...args], {
+      JUPYTERHUB_API_URL: apiUrl,
+      JUPYTERHUB_API_TOKEN: token,
+      JUPYTERHUB_REQUEST_TIMEOUT: '30',
+    });
 
   async function startServer(user: string, name = ''): Promise<void> {
     const path = `hub/api/users/${user}/${name ? `servers/${name}` : 'server'}`;
@@ -35,8 +39,14 @@ describe('tshub cull against a real hub', () => {
     if (r.status === 201) return;
     assert.equal(r.status, 202, `starting ${user}/${name}: ${r.status} ${r.text}`);
     // Slower than slow_spawn_timeout: follow the progress stream to its end.
-    const res = await fetch(new URL(`${path}/progress`, h.url), { headers: { authorization: `token ${h.adminToken}` }, signal: AbortSignal.timeout(60_000) });
-    const events = (await res.text()).split('\n').filter((l) => l.startsWith('data: ')).map((l) => JSON.parse(l.slice(6)));
+    const res = await fetch(new URL(`${path}/progress`, h.url), {
+      headers: { authorization: `token ${h.adminToken}` },
+      signal: AbortSignal.timeout(60_000),
+    });
+    const events = (await res.text())
+      .split('\n')
+      .filter((l) => l.startsWith('data: '))
+      .map((l) => JSON.parse(l.slice(6)));
     assert.equal(events.at(-1)?.ready, true, JSON.stringify(events));
   }
 
@@ -44,7 +54,9 @@ describe('tshub cull against a real hub', () => {
   async function serversOf(user: string): Promise<Record<string, { ready: boolean; last_activity: string }>> {
     const r = await h.request('GET', `hub/api/users?include_stopped_servers=1&name_filter=${user}`);
     assert.equal(r.status, 200, r.text);
-    const model = (r.json as { name: string; servers: Record<string, { ready: boolean; last_activity: string }> }[]).find((u) => u.name === user);
+    const model = (
+      r.json as { name: string; servers: Record<string, { ready: boolean; last_activity: string }> }[]
+    ).find((u) => u.name === user);
     assert.ok(model, `no user ${user}`);
     return model.servers;
   }
@@ -65,7 +77,8 @@ describe('tshub cull against a real hub', () => {
    */
   async function untilIdle(servers: [string, string][], readyAt: number): Promise<void> {
     let latest = readyAt;
-    for (const [user, name] of servers) latest = Math.max(latest, Date.parse((await serversOf(user))[name]!.last_activity));
+    for (const [user, name] of servers)
+      latest = Math.max(latest, Date.parse((await serversOf(user))[name]!.last_activity));
     await sleep(Math.max(0, latest + (T + 1) * 1000 - Date.now()));
   }
 
@@ -75,7 +88,10 @@ describe('tshub cull against a real hub', () => {
     await h.addUsers(['idle1', 'idle2', 'active', 'nina', 'old', 'gone1', 'gone2', 'gone3', 'gone4', 'gone5']);
     await h.addUsers(['boss'], true);
     cullerToken = await h.tokenFor('admin', { scopes: CULLER_SCOPES, note: 'culler' });
-    userCullerToken = await h.tokenFor('admin', { scopes: [...CULLER_SCOPES, 'admin:users'], note: 'culler with --cull-users' });
+    userCullerToken = await h.tokenFor('admin', {
+      scopes: [...CULLER_SCOPES, 'admin:users'],
+      note: 'culler with --cull-users',
+    });
   });
 
   after(async () => {
@@ -90,18 +106,38 @@ describe('tshub cull against a real hub', () => {
   });
 
   test('idle servers are stopped, active ones kept; --cull-default-servers=false spares default servers; pages followed', async () => {
-    await Promise.all([startServer('idle1'), startServer('idle2'), startServer('active'), startServer('nina'), startServer('nina', 'lab')]);
-    await untilIdle([['idle1', ''], ['idle2', ''], ['nina', ''], ['nina', 'lab']], Date.now());
+    await Promise.all([
+      startServer('idle1'),
+      startServer('idle2'),
+      startServer('active'),
+      startServer('nina'),
+      startServer('nina', 'lab'),
+    ]);
+    await untilIdle(
+      [
+        ['idle1', ''],
+        ['idle2', ''],
+        ['nina', ''],
+        ['nina', 'lab'],
+      ],
+      Date.now(),
+    );
 
     // Only named servers are culled for inactivity: nina/lab, with DELETE on its named path, stopped but kept.
     await reportActivity('active', ['']);
     const first = await cull([`--timeout=${T}`, '--cull-default-servers=false']);
     assert.equal(first.code, 0, first.stderr);
     assert.match(first.stderr, new RegExp(`Culling server nina/lab \\(inactive for 00:00:\\d\\d, ${TIMEOUT}\\)`));
-    assert.match(first.stderr, /Keeping server idle1: inactive for 00:00:\d\d, but default servers are not culled for inactivity/);
+    assert.match(
+      first.stderr,
+      /Keeping server idle1: inactive for 00:00:\d\d, but default servers are not culled for inactivity/,
+    );
     // Four users with ready servers at two per page.
     assert.match(first.stderr, /GET \/users\?state=ready: 4 users in 2 pages/);
-    assert.match(first.stderr, /Cull pass done in [\d.]+ s: 4 users listed \(2 pages\), 5 servers checked, 1 culled, 0 errors/);
+    assert.match(
+      first.stderr,
+      /Cull pass done in [\d.]+ s: 4 users listed \(2 pages\), 5 servers checked, 1 culled, 0 errors/,
+    );
     const nina = await serversOf('nina');
     assert.equal(nina.lab?.ready, false, 'nina/lab stopped');
     assert.equal(nina['']?.ready, true);
@@ -171,7 +207,10 @@ describe('tshub cull against a real hub', () => {
     assert.equal(unknownFlag.code, 2);
     assert.match(unknownFlag.stderr, /unknown option '--cull-everything'/);
     assert.equal(badToken.code, 1);
-    assert.match(badToken.stderr, /Cull pass failed: GET .*\/hub\/api\/users\?state=ready answered 403: Missing or invalid credentials/);
+    assert.match(
+      badToken.stderr,
+      /Cull pass failed: GET .*\/hub\/api\/users\?state=ready answered 403: Missing or invalid credentials/,
+    );
   });
 
   test('without --once: a pass at start and every --cull-every seconds, until SIGTERM', async () => {
@@ -215,7 +254,9 @@ describe('tshub cull under the hub rate limits', () => {
 
   test('a 429 is waited out (Retry-After) and the pass completes', async () => {
     const r = await runTshub(['cull', '--once', '--cull-users', '--timeout=86400'], {
-      JUPYTERHUB_API_URL: new URL('hub/api', h.url).toString(), JUPYTERHUB_API_TOKEN: SERVICE_TOKEN, JUPYTERHUB_REQUEST_TIMEOUT: '30',
+      JUPYTERHUB_API_URL: new URL('hub/api', h.url).toString(),
+      JUPYTERHUB_API_TOKEN: SERVICE_TOKEN,
+      JUPYTERHUB_REQUEST_TIMEOUT: '30',
     });
     assert.equal(r.code, 0, r.stderr);
     assert.match(r.stderr, /GET \/users\?state=inactive: 11 users in 6 pages/);

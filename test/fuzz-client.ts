@@ -29,11 +29,14 @@ export function send(base: string, r: FuzzRequest, secrets: Secrets, timeoutMs =
   const host: [string, string][] = r.headers.some(([k]) => k === 'host') ? [] : [['host', url.host]];
   return new Promise((resolve, reject) => {
     const req = request({
-      host: url.hostname, port: url.port, method: r.method, path: r.path,
+      host: url.hostname,
+      port: url.port,
+      method: r.method,
+      path: r.path,
       // A connection per request: a refusal may close it, and one answer must not bleed into the next.
       agent: false,
       // An array of pairs keeps duplicates and order, as a hostile client could send them.
-      headers: [...host, ...r.headers, ...length].map(([k, v]) => [k, fill(v, secrets)]).flat(),
+      headers: [...host, ...r.headers, ...length].flatMap(([k, v]) => [k, fill(v, secrets)]),
       timeout: timeoutMs,
     });
     req.on('timeout', () => req.destroy(new Error(`no answer within ${timeoutMs} ms`)));
@@ -59,12 +62,16 @@ const VOLATILE_TABLES = /audit|rate|migration/i;
 
 /** A digest of every row of every table but the volatile ones, independent of row order. */
 export async function databaseDigest(k: Kysely<any>): Promise<{ digest: string; rows: number }> {
-  const tables = (await k.introspection.getTables()).filter((t) => !VOLATILE_TABLES.test(t.name)).sort((a, b) => a.name.localeCompare(b.name));
+  const tables = (await k.introspection.getTables())
+    .filter((t) => !VOLATILE_TABLES.test(t.name))
+    .sort((a, b) => a.name.localeCompare(b.name));
   const hash = createHash('sha256');
   let rows = 0;
   for (const t of tables) {
     const list = await k.selectFrom(t.name).selectAll().execute();
-    const lines = list.map((row) => JSON.stringify(Object.entries(row).filter(([c]) => !VOLATILE_COLUMNS.has(c)))).sort();
+    const lines = list
+      .map((row) => JSON.stringify(Object.entries(row).filter(([c]) => !VOLATILE_COLUMNS.has(c))))
+      .sort();
     hash.update(`${t.name}\n${lines.join('\n')}\n`);
     rows += list.length;
   }

@@ -36,10 +36,13 @@ export function judge(r: FuzzRequest, a: Answer): string | null {
   const byDesign = /^\/hub\/error\/5\d\d(?:[?/]|$)/.test(r.path);
   if (a.status >= 500 && !byDesign) return `server error ${a.status}`;
   // Pages take no API token: sending one to the login page is their way of refusing it.
-  const toLogin = !isApi(r.path) && a.status >= 300 && a.status < 400 && String(a.headers.location ?? '').includes('/hub/login');
-  if (mustBeRefused(r) && !toLogin && (a.status < 400 || a.status >= 500)) return `not refused (${a.status}), poison: ${r.poison ?? 'admin with odd names'}`;
+  const toLogin =
+    !isApi(r.path) && a.status >= 300 && a.status < 400 && String(a.headers.location ?? '').includes('/hub/login');
+  if (mustBeRefused(r) && !toLogin && (a.status < 400 || a.status >= 500))
+    return `not refused (${a.status}), poison: ${r.poison ?? 'admin with odd names'}`;
   if (isApi(r.path) && a.status >= 400 && r.method !== 'HEAD') {
-    if (r.path.startsWith('/hub/api/oauth2/authorize') && String(a.headers['content-type']).startsWith('text/html')) return null;
+    if (r.path.startsWith('/hub/api/oauth2/authorize') && String(a.headers['content-type']).startsWith('text/html'))
+      return null;
     let json: any;
     try {
       json = JSON.parse(a.body.toString('utf8'));
@@ -49,20 +52,32 @@ export function judge(r: FuzzRequest, a: Answer): string | null {
     // The OAuth endpoints answer their own errors as RFC 6749 says (token) or as pages (authorize).
     const oauth = r.path.startsWith('/hub/api/oauth2/');
     if (oauth && typeof json?.error === 'string' && typeof json?.error_description === 'string') return null;
-    if (json?.status !== a.status || typeof json?.message !== 'string') return `API error ${a.status} is not {status, message}`;
+    if (json?.status !== a.status || typeof json?.message !== 'string')
+      return `API error ${a.status} is not {status, message}`;
   }
   return null;
 }
 
 function describeRequest(r: FuzzRequest): string {
-  const headers = r.headers.map(([k, v]) => `${k}: ${v.length > 80 ? `${v.slice(0, 80)}…(${v.length})` : v}`).join(' | ');
-  const body = r.body === undefined ? '' : ` body(${r.body.length}) ${JSON.stringify(r.body.subarray(0, 80).toString('latin1'))}`;
+  const headers = r.headers
+    .map(([k, v]) => `${k}: ${v.length > 80 ? `${v.slice(0, 80)}…(${v.length})` : v}`)
+    .join(' | ');
+  const body =
+    r.body === undefined ? '' : ` body(${r.body.length}) ${JSON.stringify(r.body.subarray(0, 80).toString('latin1'))}`;
   const path = r.path.length > 200 ? `${r.path.slice(0, 200)}…(${r.path.length})` : r.path;
   return `[${r.credential}] ${r.method} ${path} {${headers}}${body}`;
 }
 
 function req(method: string, path: string, headers: [string, string][], body?: string): FuzzRequest {
-  return { method, path, headers, body: body === undefined ? undefined : Buffer.from(body), credential: 'none', poison: 'regression', route: path };
+  return {
+    method,
+    path,
+    headers,
+    body: body === undefined ? undefined : Buffer.from(body),
+    credential: 'none',
+    poison: 'regression',
+    route: path,
+  };
 }
 
 async function routeTemplates(h: TestHub): Promise<RouteTemplate[]> {
@@ -75,12 +90,15 @@ async function routeTemplates(h: TestHub): Promise<RouteTemplate[]> {
   const doc = await h.request('GET', 'hub/api/openapi.json');
   assert.equal(doc.status, 200);
   for (const [path, ops] of Object.entries(doc.json.paths as Record<string, Record<string, unknown>>)) {
-    for (const method of Object.keys(ops)) if (method !== 'parameters') add(path.replace(/\{([^}]+)\}/g, ':$1'), method);
+    for (const method of Object.keys(ops))
+      if (method !== 'parameters') add(path.replace(/\{([^}]+)\}/g, ':$1'), method);
   }
   for (const r of h.hub.routes) add(r.url, r.method);
   add('/hub/api/openapi.json', 'GET');
   add('/hub/api/docs/*', 'GET');
-  return [...byUrl].map(([url, methods]) => ({ url, methods: [...methods].sort() })).sort((a, b) => a.url.localeCompare(b.url));
+  return [...byUrl]
+    .map(([url, methods]) => ({ url, methods: [...methods].sort() }))
+    .sort((a, b) => a.url.localeCompare(b.url));
 }
 
 describe(`fuzzing every route (seed ${SEED}, ${COUNT} requests)`, () => {
@@ -100,9 +118,17 @@ describe(`fuzzing every route (seed ${SEED}, ${COUNT} requests)`, () => {
     assert.equal((await h.request('POST', 'hub/api/groups/team', { body: { users: ['victim'] } })).status, 201);
     await h.tokenFor('victim', { note: 'kept' });
     const user = await h.tokenFor('fuzzuser');
-    const row = await h.hub.ctx.k.selectFrom('users').select('cookie_id').where('name', '=', 'fuzzuser').executeTakeFirstOrThrow();
+    const row = await h.hub.ctx.k
+      .selectFrom('users')
+      .select('cookie_id')
+      .where('name', '=', 'fuzzuser')
+      .executeTakeFirstOrThrow();
     const secret = Buffer.from(readFileSync(join(h.dir, 'cookie_secret'), 'utf8').trim(), 'hex');
-    secrets = { user, admin: h.adminToken, cookie: `${LOGIN_COOKIE}=${signValue(secret, LOGIN_COOKIE, row.cookie_id)}` };
+    secrets = {
+      user,
+      admin: h.adminToken,
+      cookie: `${LOGIN_COOKIE}=${signValue(secret, LOGIN_COOKIE, row.cookie_id)}`,
+    };
     routes = await routeTemplates(h);
     const tokenIds = await h.hub.ctx.k.selectFrom('api_tokens').select('id').execute();
     existingNames = ['admin', 'fuzzuser', 'victim', 'team', 'fuzzsvc', ...tokenIds.map((t) => `a${t.id}`)];
@@ -113,7 +139,18 @@ describe(`fuzzing every route (seed ${SEED}, ${COUNT} requests)`, () => {
 
   test('the login cookie used for the cookie caller is valid (so its refusals come from the XSRF check)', async () => {
     // fetch would add `Sec-Fetch-Mode: cors` (and so need an XSRF token): a navigation needs none.
-    const r = await send(h.hub.hubUrl, { method: 'GET', path: '/hub/api/user', headers: [['cookie', '<user-cookie>']], credential: 'cookie', poison: null, route: '' }, secrets);
+    const r = await send(
+      h.hub.hubUrl,
+      {
+        method: 'GET',
+        path: '/hub/api/user',
+        headers: [['cookie', '<user-cookie>']],
+        credential: 'cookie',
+        poison: null,
+        route: '',
+      },
+      secrets,
+    );
     assert.equal(r.status, 200, r.body.toString());
     assert.equal(JSON.parse(r.body.toString()).name, 'fuzzuser');
   });
@@ -121,7 +158,10 @@ describe(`fuzzing every route (seed ${SEED}, ${COUNT} requests)`, () => {
   test('regressions the fuzzing found: each answers a JSON {status, message} 4xx', async () => {
     const cases: [string, FuzzRequest][] = [
       // The OAuth token route's response schema made the error handler's body fail to serialize: 500.
-      ['invalid JSON to the OAuth token endpoint', req('POST', '/hub/api/oauth2/token', [['content-type', 'application/json']], '{,')],
+      [
+        'invalid JSON to the OAuth token endpoint',
+        req('POST', '/hub/api/oauth2/token', [['content-type', 'application/json']], '{,'),
+      ],
       // The authorize route's HTML response schema turned the error body into "[object Object]".
       ['NUL in the authorize URL', req('GET', '/hub/api/oauth2/authorize?x=%00', [])],
       // Node's parser refusals came in Fastify's own shape.
@@ -129,7 +169,18 @@ describe(`fuzzing every route (seed ${SEED}, ${COUNT} requests)`, () => {
       ['a Host with a space', req('GET', '/hub/api/users', [['host', 'a b']])],
       ['a head over the size limit', req('GET', '/hub/api/users', [['x-junk', 'a'.repeat(20000)]])],
       // `/hub/api` without its slash answered errors as HTML to browsers.
-      ['/hub/api with Accept: text/html', req('OPTIONS', '/hub/api', [['content-type', ';;;'], ['accept', 'text/html']], '{}')],
+      [
+        '/hub/api with Accept: text/html',
+        req(
+          'OPTIONS',
+          '/hub/api',
+          [
+            ['content-type', ';;;'],
+            ['accept', 'text/html'],
+          ],
+          '{}',
+        ),
+      ],
     ];
     for (const [label, r] of cases) {
       const a = await send(h.hub.hubUrl, r, secrets);
@@ -144,7 +195,10 @@ describe(`fuzzing every route (seed ${SEED}, ${COUNT} requests)`, () => {
 
   test('no 5xx, no dropped connection, API errors as JSON, poisoned requests refused, data unchanged', async () => {
     const t = Date.now();
-    const requests = fc.sample(fuzzRequest({ routes, existingNames, maxBodySize: MAX_BODY, unknownToken: generateToken() }), { seed: SEED, numRuns: COUNT });
+    const requests = fc.sample(
+      fuzzRequest({ routes, existingNames, maxBodySize: MAX_BODY, unknownToken: generateToken() }),
+      { seed: SEED, numRuns: COUNT },
+    );
     console.log(`fuzz: generated ${requests.length} requests in ${Date.now() - t} ms`);
     const before = await databaseDigest(h.hub.ctx.k);
     const failures: string[] = [];
@@ -176,9 +230,14 @@ describe(`fuzzing every route (seed ${SEED}, ${COUNT} requests)`, () => {
     }
     const after = await databaseDigest(h.hub.ctx.k);
     const fiveXX = [...statuses].filter(([s]) => s >= 500).reduce((n, [, c]) => n + c, 0);
-    const summary = [...statuses].sort(([a], [b]) => a - b).map(([s, c]) => `${s}:${c}`).join(' ');
-    console.log(`fuzz: seed ${SEED}, ${sent} requests to ${covered.size}/${routes.length} routes in ${Date.now() - started} ms; 5xx: ${fiveXX}; statuses ${summary}`);
-    if (process.env.FUZZ_DUMP) writeFileSync(process.env.FUZZ_DUMP, failures.join('\n') + '\n');
+    const summary = [...statuses]
+      .sort(([a], [b]) => a - b)
+      .map(([s, c]) => `${s}:${c}`)
+      .join(' ');
+    console.log(
+      `fuzz: seed ${SEED}, ${sent} requests to ${covered.size}/${routes.length} routes in ${Date.now() - started} ms; 5xx: ${fiveXX}; statuses ${summary}`,
+    );
+    if (process.env.FUZZ_DUMP) writeFileSync(process.env.FUZZ_DUMP, `${failures.join('\n')}\n`);
     assert.equal(covered.size, routes.length, 'every route was fuzzed');
     assert.deepEqual(failures.slice(0, 25), [], `${failures.length} bad answers (seed ${SEED})`);
     assert.equal(after.digest, before.digest, `the database changed (rows ${before.rows} → ${after.rows})`);

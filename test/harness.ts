@@ -43,7 +43,6 @@ export interface TestHub {
   stop(): Promise<void>;
 }
 
-
 /** Starts a real hub (real HTTP, real database) on free loopback ports. */
 export async function startHub(overrides: ConfigInput = {}): Promise<TestHub> {
   const dir = mkdtempSync(join(tmpdir(), 'tshub-test-'));
@@ -83,7 +82,12 @@ export async function startHub(overrides: ConfigInput = {}): Promise<TestHub> {
       body = JSON.stringify(opts.body);
       headers['content-type'] ??= 'application/json';
     }
-    const res = await fetch(new URL(path.replace(/^\//, ''), url), { method, headers, body, signal: AbortSignal.timeout(30_000) });
+    const res = await fetch(new URL(path.replace(/^\//, ''), url), {
+      method,
+      headers,
+      body,
+      signal: AbortSignal.timeout(30_000),
+    });
     const text = await res.text();
     let json: unknown;
     try {
@@ -95,7 +99,13 @@ export async function startHub(overrides: ConfigInput = {}): Promise<TestHub> {
   };
 
   const th: TestHub = {
-    hub, url, dir, dbUrl: db.url, adminToken, logs, request,
+    hub,
+    url,
+    dir,
+    dbUrl: db.url,
+    adminToken,
+    logs,
+    request,
     async addUsers(names, admin = false) {
       const r = await request('POST', 'hub/api/users', { body: { usernames: names, admin } });
       if (r.status !== 201) throw new Error(`creating users failed: ${r.status} ${r.text}`);

@@ -13,7 +13,10 @@ describe('the login page in a real browser', { skip: CHROMIUM ? false : 'Debian 
   let browser: Browser;
   before(async () => {
     h = await startHub({ authenticator: { password: 'the-shared-secret' }, allow_named_servers: true });
-    browser = await chromium.launch({ executablePath: CHROMIUM, args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-background-networking'] });
+    browser = await chromium.launch({
+      executablePath: CHROMIUM,
+      args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-background-networking'],
+    });
     mkdirSync(SHOTS, { recursive: true });
   });
   after(async () => {
@@ -35,7 +38,7 @@ describe('the login page in a real browser', { skip: CHROMIUM ? false : 'Debian 
     await page.getByLabel('Password').fill('the-shared-secret');
     await page.getByRole('button', { name: 'Sign in' }).click();
     await page.waitForURL(/\/hub\/home$/);
-    assert.match(await page.textContent('main') ?? '', /Signed in as\s+wanda/);
+    assert.match((await page.textContent('main')) ?? '', /Signed in as\s+wanda/);
     await page.close();
   });
 

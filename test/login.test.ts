@@ -36,7 +36,10 @@ describe('cookie secret and cookie attributes', () => {
   });
 
   test('JPY_COOKIE_SECRET (hex) wins over the file; bad hex is an error', () => {
-    assert.deepEqual(loadCookieSecret('secret-a', dir, { JPY_COOKIE_SECRET: '00ff'.repeat(8) }).secret, Buffer.from('00ff'.repeat(8), 'hex'));
+    assert.deepEqual(
+      loadCookieSecret('secret-a', dir, { JPY_COOKIE_SECRET: '00ff'.repeat(8) }).secret,
+      Buffer.from('00ff'.repeat(8), 'hex'),
+    );
     assert.throws(() => loadCookieSecret('secret-a', dir, { JPY_COOKIE_SECRET: 'not hex' }), /hex/);
   });
 
@@ -48,14 +51,20 @@ describe('cookie secret and cookie attributes', () => {
     setLoginCookies(ctx, reply as never, { cookie_id: 'c00k1e' } as UserRow);
     const [session, login] = headers.get('set-cookie') as string[];
     assert.match(session!, /^jupyterhub-session-id=[0-9a-f]{32}; Path=\/jhub\/; HttpOnly; Secure; SameSite=Lax$/);
-    assert.match(login!, /^jupyterhub-hub-login=[^;]+; Path=\/jhub\/hub\/; Max-Age=1209600; HttpOnly; Secure; SameSite=Lax$/);
+    assert.match(
+      login!,
+      /^jupyterhub-hub-login=[^;]+; Path=\/jhub\/hub\/; Max-Age=1209600; HttpOnly; Secure; SameSite=Lax$/,
+    );
   });
 
   test('the hub refuses to start with a world-readable secret file', async () => {
     const path = join(dir, 'secret-c');
     writeFileSync(path, 'cd'.repeat(32));
     chmodSync(path, 0o604);
-    await assert.rejects(startHub({ cookie_secret_file: path }), /cookie_secret_file .* can be read or written by anybody/);
+    await assert.rejects(
+      startHub({ cookie_secret_file: path }),
+      /cookie_secret_file .* can be read or written by anybody/,
+    );
   });
 });
 
@@ -65,7 +74,17 @@ describe('next URLs under a base URL', () => {
     assert.equal(safeNextUrl('/jhub/hub/token?a=1', base), '/jhub/hub/token?a=1');
     assert.equal(safeNextUrl('/jhub', base), '/jhub');
     assert.equal(safeNextUrl('/jhub/user/alice/lab', base), '/jhub/hub/user/alice/lab');
-    for (const bad of ['/other/', '/jhubx/hub/', '/jhub/../other', '/jhub/%2e%2e/other', '//jhub/hub/', 'http://127.0.0.1/jhub/hub/', '', undefined, ['/jhub/']]) {
+    for (const bad of [
+      '/other/',
+      '/jhubx/hub/',
+      '/jhub/../other',
+      '/jhub/%2e%2e/other',
+      '//jhub/hub/',
+      'http://127.0.0.1/jhub/hub/',
+      '',
+      undefined,
+      ['/jhub/'],
+    ]) {
       assert.equal(safeNextUrl(bad, base), null, String(bad));
     }
   });
@@ -110,7 +129,10 @@ describe('login, logout and the home page', () => {
     assert.match(session.attributes, /HttpOnly/);
     const user = await findUser(h.hub.ctx.k, 'alice');
     assert.ok(user, 'the (normalized) user was created');
-    assert.ok(login.value.length > 20 && !login.value.includes(user.cookie_id), 'the cookie is signed, not the bare cookie_id');
+    assert.ok(
+      login.value.length > 20 && !login.value.includes(user.cookie_id),
+      'the cookie is signed, not the bare cookie_id',
+    );
     const model = await h.request('GET', 'hub/api/users/alice');
     assert.deepEqual(model.json.roles, ['user']);
     assert.equal(model.json.admin, false);
@@ -129,7 +151,11 @@ describe('login, logout and the home page', () => {
   });
 
   test('a wrong password, a blocked user or an unknown name gets 403 and the form with an error', async () => {
-    for (const [name, password] of [['alice', 'wrong'], ['mallory', PASSWORD], ['', PASSWORD]] as const) {
+    for (const [name, password] of [
+      ['alice', 'wrong'],
+      ['mallory', PASSWORD],
+      ['', PASSWORD],
+    ] as const) {
       const b = new Browser(h);
       const r = await b.login(name, password);
       assert.equal(r.status, 403, `${name}/${password}`);
@@ -148,20 +174,28 @@ describe('login, logout and the home page', () => {
     assert.equal(missing.status, 403);
     assert.match(missing.text, /XSRF/);
     const stranger = new Browser(h); // has no _xsrf cookie
-    const noCookie = await stranger.request('POST', 'hub/login', { form: { _xsrf: token, username: 'alice', password: PASSWORD } });
+    const noCookie = await stranger.request('POST', 'hub/login', {
+      form: { _xsrf: token, username: 'alice', password: PASSWORD },
+    });
     assert.equal(noCookie.status, 403);
-    const mismatch = await b.request('POST', 'hub/login', { form: { _xsrf: `${token.slice(0, -1)}${token.endsWith('x') ? 'y' : 'x'}`, username: 'alice', password: PASSWORD } });
+    const mismatch = await b.request('POST', 'hub/login', {
+      form: { _xsrf: `${token.slice(0, -1)}${token.endsWith('x') ? 'y' : 'x'}`, username: 'alice', password: PASSWORD },
+    });
     assert.equal(mismatch.status, 403, 'field and cookie differ');
     // Double-submitting a value of one's own choosing is not enough: it must be the hub's HMAC.
     const forged = 'f'.repeat(43);
     b.cookie('_xsrf')!.value = forged;
-    const chosen = await b.request('POST', 'hub/login', { form: { _xsrf: forged, username: 'alice', password: PASSWORD } });
+    const chosen = await b.request('POST', 'hub/login', {
+      form: { _xsrf: forged, username: 'alice', password: PASSWORD },
+    });
     assert.equal(chosen.status, 403, 'a self-chosen token');
     const other = new Browser(h);
     other.userAgent = 'another browser';
     const othersToken = Browser.xsrfField((await other.get('hub/login')).text);
     b.cookie('_xsrf')!.value = othersToken;
-    const stolen = await b.request('POST', 'hub/login', { form: { _xsrf: othersToken, username: 'alice', password: PASSWORD } });
+    const stolen = await b.request('POST', 'hub/login', {
+      form: { _xsrf: othersToken, username: 'alice', password: PASSWORD },
+    });
     assert.equal(stolen.status, 403, "another browser's token");
     assert.equal(b.cookie('jupyterhub-hub-login'), undefined);
   });
@@ -207,7 +241,11 @@ describe('login, logout and the home page', () => {
     await b.login('alice', PASSWORD);
     const login = b.cookie('jupyterhub-hub-login')!;
     const user = (await findUser(h.hub.ctx.k, 'alice'))!;
-    for (const value of [`${login.value}x`, signValue(Buffer.alloc(32, 7), 'jupyterhub-hub-login', user.cookie_id), Buffer.from(user.cookie_id).toString('base64url')]) {
+    for (const value of [
+      `${login.value}x`,
+      signValue(Buffer.alloc(32, 7), 'jupyterhub-hub-login', user.cookie_id),
+      Buffer.from(user.cookie_id).toString('base64url'),
+    ]) {
       login.value = value;
       const r = await b.get('hub/home');
       assert.equal(r.status, 302, value);
@@ -221,7 +259,14 @@ describe('login, logout and the home page', () => {
     const sessionId = b.cookie('jupyterhub-session-id')!.value;
     const user = (await findUser(h.hub.ctx.k, 'alice'))!;
     const issue = (sid: string | null) =>
-      issueToken(h.hub.ctx.k, h.hub.ctx.db.kind, { owner: { kind: 'user', id: user.id }, kind: 'oauth', note: 'test', scopes: [], expiresIn: null, sessionId: sid }).then((t) => t.token);
+      issueToken(h.hub.ctx.k, h.hub.ctx.db.kind, {
+        owner: { kind: 'user', id: user.id },
+        kind: 'oauth',
+        note: 'test',
+        scopes: [],
+        expiresIn: null,
+        sessionId: sid,
+      }).then((t) => t.token);
     const mine = await issue(sessionId);
     const other = await issue('0'.repeat(32));
     assert.equal((await h.request('GET', 'hub/api/user', { token: mine })).status, 200);
@@ -230,8 +275,16 @@ describe('login, logout and the home page', () => {
     assert.equal(new URL(r.location!).pathname, '/hub/login');
     assert.equal(b.cookie('jupyterhub-hub-login'), undefined);
     assert.equal(b.cookie('jupyterhub-session-id'), undefined);
-    assert.equal((await h.request('GET', 'hub/api/user', { token: mine })).status, 403, "the session's token is revoked");
-    assert.equal((await h.request('GET', 'hub/api/user', { token: other })).status, 200, "another session's token still works");
+    assert.equal(
+      (await h.request('GET', 'hub/api/user', { token: mine })).status,
+      403,
+      "the session's token is revoked",
+    );
+    assert.equal(
+      (await h.request('GET', 'hub/api/user', { token: other })).status,
+      200,
+      "another session's token still works",
+    );
     assert.equal((await b.get('hub/home')).status, 302, 'signed out');
   });
 
@@ -252,9 +305,28 @@ describe('hub pages for user URLs, spawning, and proxy errors', () => {
   const setServer = async (name: string, values: { server_url: string | null; pending: string | null }) => {
     const { ctx } = h.hub;
     const user = (await findUser(ctx.k, name))!;
-    const row = await ctx.k.selectFrom('spawners').select('id').where('user_id', '=', user.id).where('name', '=', '').executeTakeFirst();
+    const row = await ctx.k
+      .selectFrom('spawners')
+      .select('id')
+      .where('user_id', '=', user.id)
+      .where('name', '=', '')
+      .executeTakeFirst();
     if (row) await ctx.k.updateTable('spawners').set(values).where('id', '=', row.id).execute();
-    else await ctx.k.insertInto('spawners').values({ user_id: user.id, name: '', display_name: null, state: '{}', started: null, last_activity: null, user_options: '{}', oauth_client_id: null, ...values }).execute();
+    else
+      await ctx.k
+        .insertInto('spawners')
+        .values({
+          user_id: user.id,
+          name: '',
+          display_name: null,
+          state: '{}',
+          started: null,
+          last_activity: null,
+          user_options: '{}',
+          oauth_client_id: null,
+          ...values,
+        })
+        .execute();
   };
   before(async () => {
     h = await startHub();
@@ -335,7 +407,9 @@ describe('hub pages for user URLs, spawning, and proxy errors', () => {
     assert.equal(url.pathname, '/hub/api/users/alice/server/progress');
     // An EventSource request is not a navigation: it passes the XSRF check with ?_xsrf (the manager knows
     // no spawn for this hand-made row, hence 404 rather than 403).
-    const stream = await alice.request('GET', url.pathname + url.search, { headers: { 'sec-fetch-mode': 'cors', accept: 'text/event-stream' } });
+    const stream = await alice.request('GET', url.pathname + url.search, {
+      headers: { 'sec-fetch-mode': 'cors', accept: 'text/event-stream' },
+    });
     assert.equal(stream.status, 404, stream.text);
     assert.equal((await bob.get('hub/spawn-pending/alice')).status, 404);
   });
@@ -359,7 +433,7 @@ describe('hub pages for user URLs, spawning, and proxy errors', () => {
     await setServer('alice', { server_url: null, pending: null });
   });
 
-  test('GET /hub/spawn starts the signed-in user\'s server and goes to spawn-pending; early failures show', async () => {
+  test("GET /hub/spawn starts the signed-in user's server and goes to spawn-pending; early failures show", async () => {
     const r = await alice.get('hub/spawn?next=%2Fuser%2Falice%2Flab');
     assert.equal(r.status, 302);
     assert.equal(new URL(r.location!).pathname, '/hub/spawn-pending/alice');

@@ -20,7 +20,7 @@ describe('/hub/metrics', () => {
   });
 
   test("serves JupyterHub's metric names and tshub's token metrics in Prometheus format", async () => {
-    await h.request('GET', 'hub/api/user', { token: 'tshub_' + 'x'.repeat(38) });
+    await h.request('GET', 'hub/api/user', { token: `tshub_${'x'.repeat(38)}` });
     const r = await h.request('GET', 'hub/metrics');
     assert.match(r.headers.get('content-type') ?? '', /text\/plain/);
     assert.match(r.text, /^jupyterhub_total_users 2$/m);

@@ -44,7 +44,12 @@ describe('OAuth2 provider', () => {
     return { status: res.status, headers: res.headers, json: (await res.json()) as any };
   };
   const codeFields = (code: string, extra: Record<string, string> = {}) => ({
-    grant_type: 'authorization_code', code, redirect_uri: CALLBACK, client_id: 'service-x', client_secret: SECRET, ...extra,
+    grant_type: 'authorization_code',
+    code,
+    redirect_uri: CALLBACK,
+    client_id: 'service-x',
+    client_secret: SECRET,
+    ...extra,
   });
   /** Authorizes service-x for `b`, confirming the consent page if one is shown. */
   const codeFor = async (b: Browser, params: Record<string, string> = {}) => {
@@ -52,9 +57,13 @@ describe('OAuth2 provider', () => {
     let r = await b.get(authorizeUrl({ client_id: 'service-x', redirect_uri: CALLBACK, state, ...params }));
     if (r.status === 200) {
       const scopes = [...r.text.matchAll(/name="scopes" value="([^"]+)"/g)].map((m) => m[1]!);
-      r = await b.request('POST', r.location ?? authorizeUrl({ client_id: 'service-x', redirect_uri: CALLBACK, state, ...params }), {
-        form: { _xsrf: Browser.xsrfField(r.text), scopes, action: 'authorize' },
-      });
+      r = await b.request(
+        'POST',
+        r.location ?? authorizeUrl({ client_id: 'service-x', redirect_uri: CALLBACK, state, ...params }),
+        {
+          form: { _xsrf: Browser.xsrfField(r.text), scopes, action: 'authorize' },
+        },
+      );
     }
     return codeOf(r, state);
   };
@@ -78,10 +87,21 @@ describe('OAuth2 provider', () => {
     await client('service-trusted', 'Trusted service', '/services/trusted/oauth_callback', []);
     await client('jupyterhub-user-alice', 'Server at /user/alice/', '/user/alice/oauth_callback', []);
     const aliceRow = (await findUser(k, 'alice'))!;
-    await k.insertInto('spawners').values({
-      user_id: aliceRow.id, name: '', display_name: null, state: '{}', started: null, last_activity: null, user_options: '{}',
-      server_url: null, pending: null, oauth_client_id: 'jupyterhub-user-alice',
-    }).execute();
+    await k
+      .insertInto('spawners')
+      .values({
+        user_id: aliceRow.id,
+        name: '',
+        display_name: null,
+        state: '{}',
+        started: null,
+        last_activity: null,
+        user_options: '{}',
+        server_url: null,
+        pending: null,
+        oauth_client_id: 'jupyterhub-user-alice',
+      })
+      .execute();
     alice = new Browser(h);
     bob = new Browser(h);
     carol = new Browser(h);
@@ -111,12 +131,29 @@ describe('OAuth2 provider', () => {
     assert.match(page.text, /<strong>Service X<\/strong> would like permission/);
     assert.match(page.text, /name="scopes" value="read:users:activity!user"/);
     assert.equal(page.headers.get('cache-control'), 'no-store');
-    const form = { _xsrf: Browser.xsrfField(page.text), scopes: ['read:users:activity!user', 'admin:users'], action: 'authorize' };
-    const forged = await alice.request('POST', authorizeUrl({ client_id: 'service-x', redirect_uri: CALLBACK, state }), { form: { ...form, _xsrf: 'nope' } });
+    const form = {
+      _xsrf: Browser.xsrfField(page.text),
+      scopes: ['read:users:activity!user', 'admin:users'],
+      action: 'authorize',
+    };
+    const forged = await alice.request(
+      'POST',
+      authorizeUrl({ client_id: 'service-x', redirect_uri: CALLBACK, state }),
+      { form: { ...form, _xsrf: 'nope' } },
+    );
     assert.equal(forged.status, 403, 'the consent form needs the XSRF token');
     assert.equal(forged.location, null);
-    const code = codeOf(await alice.request('POST', authorizeUrl({ client_id: 'service-x', redirect_uri: CALLBACK, state }), { form }), state);
-    assert.equal(new URL((await alice.request('POST', authorizeUrl({ client_id: 'service-x', redirect_uri: CALLBACK, state }), { form })).location!).pathname, CALLBACK);
+    const code = codeOf(
+      await alice.request('POST', authorizeUrl({ client_id: 'service-x', redirect_uri: CALLBACK, state }), { form }),
+      state,
+    );
+    assert.equal(
+      new URL(
+        (await alice.request('POST', authorizeUrl({ client_id: 'service-x', redirect_uri: CALLBACK, state }), { form }))
+          .location!,
+      ).pathname,
+      CALLBACK,
+    );
 
     const t = await exchange(codeFields(code));
     assert.equal(t.status, 200, JSON.stringify(t.json));
@@ -124,24 +161,38 @@ describe('OAuth2 provider', () => {
     assert.equal(t.json.token_type, 'Bearer');
     assert.equal(t.json.expires_in, h.hub.ctx.config.oauth_token_expires_in);
     const scopes: string[] = t.json.scope.split(' ');
-    for (const s of ['read:users:name!user=alice', 'read:users:groups!user=alice', 'access:services!service=x', 'read:users:activity!user=alice']) {
+    for (const s of [
+      'read:users:name!user=alice',
+      'read:users:groups!user=alice',
+      'access:services!service=x',
+      'read:users:activity!user=alice',
+    ]) {
       assert.ok(scopes.includes(s), `${s} in ${t.json.scope}`);
     }
     assert.ok(!scopes.includes('admin:users'), 'never more than the user holds');
 
-    const me = await h.request('GET', 'hub/api/user', { token: null, headers: { authorization: `Bearer ${t.json.access_token}` } });
+    const me = await h.request('GET', 'hub/api/user', {
+      token: null,
+      headers: { authorization: `Bearer ${t.json.access_token}` },
+    });
     assert.equal(me.status, 200);
     assert.equal(me.json.name, 'alice');
     assert.match(me.json.token_id, /^a\d+$/);
     assert.ok(me.json.scopes.includes('access:services!service=x'));
     assert.ok(me.json.scopes.includes('read:users:name!user=alice'));
-    assert.equal(me.json.session_id, alice.cookie('jupyterhub-session-id')!.value, 'the token belongs to the browser session');
+    assert.equal(
+      me.json.session_id,
+      alice.cookie('jupyterhub-session-id')!.value,
+      'the token belongs to the browser session',
+    );
   });
 
   test('the same scopes again need no confirmation; an oauth_no_confirm service never does', async () => {
     const r = await alice.get(authorizeUrl({ client_id: 'service-x', redirect_uri: CALLBACK, state: 'again' }));
     codeOf(r, 'again');
-    const trusted = await bob.get(authorizeUrl({ client_id: 'service-trusted', redirect_uri: '/services/trusted/oauth_callback', state: 't' }));
+    const trusted = await bob.get(
+      authorizeUrl({ client_id: 'service-trusted', redirect_uri: '/services/trusted/oauth_callback', state: 't' }),
+    );
     assert.equal(new URL(trusted.location!).pathname, '/services/trusted/oauth_callback');
     codeOf(trusted, 't');
   });
@@ -157,9 +208,16 @@ describe('OAuth2 provider', () => {
     assert.equal(loc.searchParams.get('error'), 'access_denied');
     assert.equal(loc.searchParams.get('state'), 'd');
     assert.equal(loc.searchParams.get('code'), null);
-    const none = codeOf(await bob.request('POST', url, { form: { _xsrf: Browser.xsrfField(page.text), action: 'authorize' } }), 'd');
+    const none = codeOf(
+      await bob.request('POST', url, { form: { _xsrf: Browser.xsrfField(page.text), action: 'authorize' } }),
+      'd',
+    );
     const t = await exchange(codeFields(none));
-    assert.deepEqual(t.json.scope.split(' ').sort(), ['access:services!service=x', 'read:users:groups!user=bob', 'read:users:name!user=bob']);
+    assert.deepEqual(t.json.scope.split(' ').sort(), [
+      'access:services!service=x',
+      'read:users:groups!user=bob',
+      'read:users:name!user=bob',
+    ]);
   });
 
   test('scopes the client may not ask for are dropped', async () => {
@@ -174,18 +232,30 @@ describe('OAuth2 provider', () => {
     const verifier = randomBytes(48).toString('base64url');
     const challenge = createHash('sha256').update(verifier).digest('base64url');
     const s256 = { code_challenge: challenge, code_challenge_method: 'S256' };
-    const wrong = await exchange(codeFields(await codeFor(alice, s256), { code_verifier: randomBytes(48).toString('base64url') }));
+    const wrong = await exchange(
+      codeFields(await codeFor(alice, s256), { code_verifier: randomBytes(48).toString('base64url') }),
+    );
     assert.equal(wrong.status, 400);
     assert.equal(wrong.json.error, 'invalid_grant');
     const missing = await exchange(codeFields(await codeFor(alice, s256)));
     assert.equal(missing.json.error, 'invalid_grant');
     const right = await exchange(codeFields(await codeFor(alice, s256), { code_verifier: verifier }));
     assert.equal(right.status, 200, JSON.stringify(right.json));
-    const plain = await exchange(codeFields(await codeFor(alice, { code_challenge: verifier }), { code_verifier: verifier }));
+    const plain = await exchange(
+      codeFields(await codeFor(alice, { code_challenge: verifier }), { code_verifier: verifier }),
+    );
     assert.equal(plain.status, 200);
     const unasked = await exchange(codeFields(await codeFor(alice), { code_verifier: verifier }));
     assert.equal(unasked.json.error, 'invalid_grant', 'a verifier for a code issued without a challenge');
-    const badMethod = await alice.get(authorizeUrl({ client_id: 'service-x', redirect_uri: CALLBACK, state: 'm', code_challenge: challenge, code_challenge_method: 'S512' }));
+    const badMethod = await alice.get(
+      authorizeUrl({
+        client_id: 'service-x',
+        redirect_uri: CALLBACK,
+        state: 'm',
+        code_challenge: challenge,
+        code_challenge_method: 'S512',
+      }),
+    );
     assert.equal(new URL(badMethod.location!).searchParams.get('error'), 'invalid_request');
   });
 
@@ -196,7 +266,10 @@ describe('OAuth2 provider', () => {
     assert.equal(reused.status, 400);
     assert.equal(reused.json.error, 'invalid_grant');
     const old = await codeFor(alice);
-    await h.hub.ctx.k.updateTable('oauth_codes').set({ expires_at: new Date(Date.now() - 1000).toISOString() }).execute();
+    await h.hub.ctx.k
+      .updateTable('oauth_codes')
+      .set({ expires_at: new Date(Date.now() - 1000).toISOString() })
+      .execute();
     const expired = await exchange(codeFields(old));
     assert.equal(expired.status, 400);
     assert.equal(expired.json.error, 'invalid_grant');
@@ -211,8 +284,14 @@ describe('OAuth2 provider', () => {
     const unknown = await exchange(codeFields(code, { client_id: 'service-nobody' }));
     assert.equal(unknown.json.error, 'invalid_client');
     const { client_id: _id, client_secret: _secret, ...rest } = codeFields(code);
-    const basic = await exchange(rest, { authorization: `Basic ${Buffer.from(`service-x:${SECRET}`).toString('base64')}` });
-    assert.equal(basic.status, 200, 'the code survived the failed attempts, which never got past client authentication');
+    const basic = await exchange(rest, {
+      authorization: `Basic ${Buffer.from(`service-x:${SECRET}`).toString('base64')}`,
+    });
+    assert.equal(
+      basic.status,
+      200,
+      'the code survived the failed attempts, which never got past client authentication',
+    );
     const grant = await exchange(codeFields(await codeFor(alice), { grant_type: 'password' }));
     assert.equal(grant.json.error, 'unsupported_grant_type');
     const noCode = await exchange(codeFields(''));
@@ -234,7 +313,9 @@ describe('OAuth2 provider', () => {
       assert.equal(r.location, null);
       assert.match(r.headers.get('content-type')!, /text\/html/);
     }
-    const unsupported = await alice.get(`${AUTHORIZE}?${new URLSearchParams({ client_id: 'service-x', redirect_uri: CALLBACK, response_type: 'token', state: 'u' })}`);
+    const unsupported = await alice.get(
+      `${AUTHORIZE}?${new URLSearchParams({ client_id: 'service-x', redirect_uri: CALLBACK, response_type: 'token', state: 'u' })}`,
+    );
     assert.equal(unsupported.status, 302);
     const loc = new URL(unsupported.location!);
     assert.equal(loc.pathname, CALLBACK);
@@ -246,11 +327,13 @@ describe('OAuth2 provider', () => {
     const r = await carol.get(authorizeUrl({ client_id: 'service-x', redirect_uri: CALLBACK, state: 'c' }));
     assert.equal(r.status, 403);
     assert.match(r.text, /You do not have permission to access Service X/);
-    const server = await carol.get(authorizeUrl({ client_id: 'jupyterhub-user-alice', redirect_uri: '/user/alice/oauth_callback', state: 'c' }));
+    const server = await carol.get(
+      authorizeUrl({ client_id: 'jupyterhub-user-alice', redirect_uri: '/user/alice/oauth_callback', state: 'c' }),
+    );
     assert.equal(server.status, 403);
   });
 
-  test("servers: the owner skips the consent page; another user with access is asked", async () => {
+  test('servers: the owner skips the consent page; another user with access is asked', async () => {
     const params = { client_id: 'jupyterhub-user-alice', redirect_uri: '/user/alice/oauth_callback', state: 'srv' };
     const own = await alice.get(authorizeUrl(params));
     assert.equal(new URL(own.location!).pathname, '/user/alice/oauth_callback');
@@ -274,7 +357,9 @@ describe('OAuth2 provider', () => {
 const SINGLEUSER = findExecutable('jupyterhub-singleuser', process.env.PATH, '/');
 const CHROMIUM = ['/usr/bin/chromium', '/usr/bin/chromium-browser'].find((p) => existsSync(p));
 
-describe('browser login to a real jupyterhub-singleuser', { skip: SINGLEUSER ? false : 'jupyterhub-singleuser is not installed (Debian package jupyterhub)' }, () => {
+describe('browser login to a real jupyterhub-singleuser', {
+  skip: SINGLEUSER ? false : 'jupyterhub-singleuser is not installed (Debian package jupyterhub)',
+}, () => {
   let h: TestHub;
   before(async () => {
     h = await startHub({ slow_spawn_timeout: 0 });
@@ -310,7 +395,10 @@ describe('browser login to a real jupyterhub-singleuser', { skip: SINGLEUSER ? f
     assert.match(r.text, /<html/i);
     // Logging out of the hub also drops the server's own login cookie (on the server's path).
     const out = await alice.get('hub/logout');
-    assert.ok(out.setCookies.some((c) => /^jupyterhub-user-alice=; Path=\/user\/alice\/; Max-Age=0/.test(c)), out.setCookies.join('\n'));
+    assert.ok(
+      out.setCookies.some((c) => /^jupyterhub-user-alice=; Path=\/user\/alice\/; Max-Age=0/.test(c)),
+      out.setCookies.join('\n'),
+    );
     assert.equal(alice.cookie('jupyterhub-user-alice'), undefined);
     assert.equal((await alice.get('user/alice/tree')).status, 302, 'the server asks the hub again');
 
@@ -323,8 +411,13 @@ describe('browser login to a real jupyterhub-singleuser', { skip: SINGLEUSER ? f
     assert.equal(r.status, 403);
   });
 
-  test('in a real browser: sign in, Start on the home page, progress, the notebook, Stop, sign out', { skip: CHROMIUM ? false : 'no chromium' }, async () => {
-    const browser = await chromium.launch({ executablePath: CHROMIUM, args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-background-networking'] });
+  test('in a real browser: sign in, Start on the home page, progress, the notebook, Stop, sign out', {
+    skip: CHROMIUM ? false : 'no chromium',
+  }, async () => {
+    const browser = await chromium.launch({
+      executablePath: CHROMIUM,
+      args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-background-networking'],
+    });
     try {
       const page = await browser.newPage();
       const errors: string[] = [];

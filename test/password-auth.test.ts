@@ -69,7 +69,10 @@ describe('the password authenticator and tshub passwd', () => {
     assert.match(ghost.stderr, /no such user: ghost/);
     const ids = await h.hub.ctx.k.selectFrom('user_passwords').select('user_id').execute();
     assert.equal(ids.length, 2, 'only alice and mallory have passwords');
-    assert.equal(await h.hub.ctx.k.selectFrom('users').select('id').where('name', '=', 'ghost').executeTakeFirst(), undefined);
+    assert.equal(
+      await h.hub.ctx.k.selectFrom('users').select('id').where('name', '=', 'ghost').executeTakeFirst(),
+      undefined,
+    );
   });
 
   test('the right password signs in, and next is honoured', async () => {
@@ -85,7 +88,13 @@ describe('the password authenticator and tshub passwd', () => {
   });
 
   test('a wrong password, an unknown user, a user without a password and a blocked one: the same 403', async () => {
-    for (const [name, password] of [['alice', 'alice-secret-2'], ['nobody', 'alice-secret-1'], ['bob', ''], ['bob', 'anything at all'], ['mallory', 'mallory-secret']]) {
+    for (const [name, password] of [
+      ['alice', 'alice-secret-2'],
+      ['nobody', 'alice-secret-1'],
+      ['bob', ''],
+      ['bob', 'anything at all'],
+      ['mallory', 'mallory-secret'],
+    ]) {
       const b = new Browser(h);
       const r = await b.login(name!, password!);
       assert.equal(r.status, 403, `${name}/${password}`);
@@ -100,9 +109,15 @@ describe('the password authenticator and tshub passwd', () => {
     const pw = r.stdout.trim();
     assert.match(pw, /^[A-Za-z0-9_-]{24}$/);
     assert.equal((await new Browser(h).login('bob', pw)).status, 302);
-    const tok = await h.request('POST', 'hub/api/users/bob/tokens', { token: null, body: { auth: { username: 'bob', password: pw } } });
+    const tok = await h.request('POST', 'hub/api/users/bob/tokens', {
+      token: null,
+      body: { auth: { username: 'bob', password: pw } },
+    });
     assert.equal(tok.status, 201, tok.text);
-    const bad = await h.request('POST', 'hub/api/users/bob/tokens', { token: null, body: { auth: { username: 'bob', password: 'not it!!' } } });
+    const bad = await h.request('POST', 'hub/api/users/bob/tokens', {
+      token: null,
+      body: { auth: { username: 'bob', password: 'not it!!' } },
+    });
     assert.equal(bad.status, 403);
   });
 
@@ -118,9 +133,15 @@ describe('the password authenticator and tshub passwd', () => {
 describe('failed-login throttling', () => {
   let h: TestHub;
   before(async () => {
-    h = await startHub({ authenticator: { class: 'password', login_throttle: { max_failures: 5, max_failures_per_ip: 12, window_seconds: 2 } } });
+    h = await startHub({
+      authenticator: {
+        class: 'password',
+        login_throttle: { max_failures: 5, max_failures_per_ip: 12, window_seconds: 2 },
+      },
+    });
     await h.addUsers(['dora', 'eve', 'fay', 'gus']);
-    for (const name of ['dora', 'eve', 'gus']) assert.equal((await passwd([name, '--db-url', h.dbUrl], `${name}-password\n`)).code, 0);
+    for (const name of ['dora', 'eve', 'gus'])
+      assert.equal((await passwd([name, '--db-url', h.dbUrl], `${name}-password\n`)).code, 0);
   });
   after(() => h?.stop());
 
@@ -132,11 +153,17 @@ describe('failed-login throttling', () => {
     assert.equal(refused.status, 429);
     const retry = Number(refused.headers.get('retry-after'));
     assert.ok(retry >= 1 && retry <= 2, `Retry-After ${retry}`);
-    assert.match(refused.text, /role="alert">Too many failed sign-in attempts\. Please wait \d seconds? before trying again\.</);
+    assert.match(
+      refused.text,
+      /role="alert">Too many failed sign-in attempts\. Please wait \d seconds? before trying again\.</,
+    );
     assert.match(refused.text, /<form method="post"/);
     assert.equal(b.cookie('jupyterhub-hub-login'), undefined);
     // Token requests with `auth` share the count.
-    const api = await h.request('POST', 'hub/api/users/dora/tokens', { token: null, body: { auth: { username: 'dora', password: 'dora-password' } } });
+    const api = await h.request('POST', 'hub/api/users/dora/tokens', {
+      token: null,
+      body: { auth: { username: 'dora', password: 'dora-password' } },
+    });
     assert.equal(api.status, 429);
     assert.ok(Number(api.headers.get('retry-after')) >= 1);
     assert.match(api.json.message, /Too many failed sign-in attempts/);
@@ -157,10 +184,16 @@ describe('failed-login throttling', () => {
 
   test('token requests with `auth` are throttled per username too', async () => {
     for (let i = 0; i < 5; i++) {
-      const r = await h.request('POST', 'hub/api/users/fay/tokens', { token: null, body: { auth: { username: 'fay', password: `wrong-${i}` } } });
+      const r = await h.request('POST', 'hub/api/users/fay/tokens', {
+        token: null,
+        body: { auth: { username: 'fay', password: `wrong-${i}` } },
+      });
       assert.equal(r.status, 403);
     }
-    const sixth = await h.request('POST', 'hub/api/users/fay/tokens', { token: null, body: { auth: { username: 'fay', password: 'x' } } });
+    const sixth = await h.request('POST', 'hub/api/users/fay/tokens', {
+      token: null,
+      body: { auth: { username: 'fay', password: 'x' } },
+    });
     assert.equal(sixth.status, 429);
     assert.equal(sixth.json.reason, 'too_many_failures');
     await new Promise((r) => setTimeout(r, 2100)); // these count against the address too: let them expire
@@ -169,8 +202,13 @@ describe('failed-login throttling', () => {
   test('failures from one address across names hit the per-address limit', async () => {
     // 12 failed logins from 127.0.0.1 for as many names: even gus's right password waits now. Sent at
     // once, so that all of them fall within the short window however slow the hashing is here.
-    const failures = await Promise.all(Array.from({ length: 12 }, (_, i) => new Browser(h).login(`nobody${i}`, 'whatever1')));
-    assert.deepEqual(failures.map((r) => r.status), Array(12).fill(403));
+    const failures = await Promise.all(
+      Array.from({ length: 12 }, (_, i) => new Browser(h).login(`nobody${i}`, 'whatever1')),
+    );
+    assert.deepEqual(
+      failures.map((r) => r.status),
+      Array(12).fill(403),
+    );
     const gus = await new Browser(h).login('gus', 'gus-password');
     assert.equal(gus.status, 429);
   });

@@ -23,12 +23,20 @@ export function freePort(): Promise<number> {
   });
 }
 
-export function runTshub(args: string[], env: NodeJS.ProcessEnv = {}): Promise<{ code: number; stdout: string; stderr: string }> {
+export function runTshub(
+  args: string[],
+  env: NodeJS.ProcessEnv = {},
+): Promise<{ code: number; stdout: string; stderr: string }> {
   return new Promise((resolve) => {
-    execFile(TSHUB[0]!, [TSHUB[1]!, ...args], { env: { ...process.env, ...env }, timeout: 60_000 }, (err, stdout, stderr) => {
-      const code = err ? (typeof err.code === 'number' ? err.code : 1) : 0;
-      resolve({ code, stdout, stderr });
-    });
+    execFile(
+      TSHUB[0]!,
+      [TSHUB[1]!, ...args],
+      { env: { ...process.env, ...env }, timeout: 60_000 },
+      (err, stdout, stderr) => {
+        const code = err ? (typeof err.code === 'number' ? err.code : 1) : 0;
+        resolve({ code, stdout, stderr });
+      },
+    );
   });
 }
 
@@ -40,7 +48,10 @@ export interface RunningHub {
 
 /** Starts `tshub serve` as a real process and waits until `readyUrl` answers. */
 export async function spawnHub(args: string[], readyUrl: string, env: NodeJS.ProcessEnv = {}): Promise<RunningHub> {
-  const proc = spawn(TSHUB[0]!, [TSHUB[1]!, 'serve', ...args], { env: { ...process.env, ...env }, stdio: ['ignore', 'pipe', 'pipe'] });
+  const proc = spawn(TSHUB[0]!, [TSHUB[1]!, 'serve', ...args], {
+    env: { ...process.env, ...env },
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
   let out = '';
   proc.stdout!.on('data', (d) => (out += d));
   proc.stderr!.on('data', (d) => (out += d));
@@ -78,18 +89,24 @@ export async function spawnHub(args: string[], readyUrl: string, env: NodeJS.Pro
  * its own) plus `extra` lines; returns its path, the public URL, the hub's own URL (behind the proxy) and
  * the database (the test drops it).
  */
-export async function writeHubConfig(dir: string, extra: string[] = []): Promise<{ cfg: string; pub: string; hubUrl: string; db: TestDatabase }> {
+export async function writeHubConfig(
+  dir: string,
+  extra: string[] = [],
+): Promise<{ cfg: string; pub: string; hubUrl: string; db: TestDatabase }> {
   const pub = `http://127.0.0.1:${await freePort()}/`;
   const hubUrl = `http://127.0.0.1:${await freePort()}/`;
   const cfg = join(dir, 'tshub.yaml');
   const db = await freshDatabase(dir);
-  writeFileSync(cfg, [
-    `bind_url: ${pub}`,
-    `hub_bind_url: ${hubUrl}`,
-    `db_url: "${db.url}"`,
-    'cookie_secret_file: cookie_secret',
-    `proxy: { class: ${TEST_PROXY}, api_url: "http://127.0.0.1:${await freePort()}" }`,
-    ...extra,
-  ].join('\n'));
+  writeFileSync(
+    cfg,
+    [
+      `bind_url: ${pub}`,
+      `hub_bind_url: ${hubUrl}`,
+      `db_url: "${db.url}"`,
+      'cookie_secret_file: cookie_secret',
+      `proxy: { class: ${TEST_PROXY}, api_url: "http://127.0.0.1:${await freePort()}" }`,
+      ...extra,
+    ].join('\n'),
+  );
   return { cfg, pub, hubUrl, db };
 }

@@ -19,7 +19,10 @@ describe('traffic through the proxy counts as activity', () => {
     assert.equal((await h.request('GET', 'user/vera/api/status')).status, 200);
     assert.ok((await syncProxyActivity(h.hub.ctx.k, h.hub.proxy)) >= 1);
     const after = (await h.request('GET', 'hub/api/users/vera')).json;
-    assert.ok(Date.parse(after.servers[''].last_activity) >= t - 1000, `${before.servers[''].last_activity} -> ${after.servers[''].last_activity}`);
+    assert.ok(
+      Date.parse(after.servers[''].last_activity) >= t - 1000,
+      `${before.servers[''].last_activity} -> ${after.servers[''].last_activity}`,
+    );
     assert.ok(Date.parse(after.servers[''].last_activity) > Date.parse(before.servers[''].last_activity));
     assert.ok(Date.parse(after.last_activity) >= Date.parse(after.servers[''].last_activity) - 1);
   });

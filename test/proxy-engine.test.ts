@@ -15,7 +15,15 @@ const c = new Cleanup();
 after(() => c.cleanup());
 
 async function proxyTo(target: string): Promise<ProxyServer> {
-  const p = await startProxyServer({ ip: '127.0.0.1', port: 0, apiIp: '127.0.0.1', apiPort: 0, authToken: 'secret', log: c.logger(), defaultTarget: target });
+  const p = await startProxyServer({
+    ip: '127.0.0.1',
+    port: 0,
+    apiIp: '127.0.0.1',
+    apiPort: 0,
+    authToken: 'secret',
+    log: c.logger(),
+    defaultTarget: target,
+  });
   c.onCleanup(() => p.close());
   return p;
 }
@@ -54,7 +62,10 @@ describe('tshub proxy engine: framing', { timeout: 60_000 }, () => {
       });
     });
     const p = await proxyTo(backend.url);
-    const r = await raw(p.port, 'POST /up HTTP/1.1\r\nHost: x\r\nTransfer-Encoding: chunked\r\n\r\n5\r\nhello\r\n6;ext=1\r\n world\r\n0\r\nX-Trailer: 1\r\n\r\n');
+    const r = await raw(
+      p.port,
+      'POST /up HTTP/1.1\r\nHost: x\r\nTransfer-Encoding: chunked\r\n\r\n5\r\nhello\r\n6;ext=1\r\n world\r\n0\r\nX-Trailer: 1\r\n\r\n',
+    );
     assert.match(r.text, /^HTTP\/1\.1 200 OK\r\n/);
     assert.match(r.text, /\r\nTransfer-Encoding: chunked\r\n/i);
     // The chunks pass as they are: two writes from the target, two chunks to the client.
@@ -65,7 +76,9 @@ describe('tshub proxy engine: framing', { timeout: 60_000 }, () => {
   it('passes every header line through, the last one of a head too', async () => {
     const backend = await c.serve((req, res) => {
       // A raw head, so that the last line before the blank one is a header the test chose.
-      res.socket!.write(`HTTP/1.1 200 OK\r\nContent-Length: ${JSON.stringify(req.rawHeaders).length}\r\nX-Res-Last: z\r\n\r\n${JSON.stringify(req.rawHeaders)}`);
+      res.socket!.write(
+        `HTTP/1.1 200 OK\r\nContent-Length: ${JSON.stringify(req.rawHeaders).length}\r\nX-Res-Last: z\r\n\r\n${JSON.stringify(req.rawHeaders)}`,
+      );
       res.socket!.destroySoon();
     });
     const p = await proxyTo(backend.url);
@@ -84,9 +97,16 @@ describe('tshub proxy engine: framing', { timeout: 60_000 }, () => {
       res.end(req.method === 'HEAD' ? undefined : 'hello');
     });
     const p = await proxyTo(backend.url);
-    const r = await raw(p.port, 'HEAD /a HTTP/1.1\r\nHost: x\r\n\r\nGET /204 HTTP/1.1\r\nHost: x\r\n\r\nGET /304 HTTP/1.1\r\nHost: x\r\n\r\nGET /b HTTP/1.1\r\nHost: x\r\n\r\n');
+    const r = await raw(
+      p.port,
+      'HEAD /a HTTP/1.1\r\nHost: x\r\n\r\nGET /204 HTTP/1.1\r\nHost: x\r\n\r\nGET /304 HTTP/1.1\r\nHost: x\r\n\r\nGET /b HTTP/1.1\r\nHost: x\r\n\r\n',
+    );
     assert.deepEqual(statuses(r.text), [200, 204, 304, 200]);
-    assert.match(r.text, /^HTTP\/1\.1 200 OK\r\n[^]*content-length: 5\r\n(keep-alive: timeout=5\r\n)?\r\nHTTP\/1\.1 204/i, 'HEAD keeps its Content-Length, without a body');
+    assert.match(
+      r.text,
+      /^HTTP\/1\.1 200 OK\r\n[^]*content-length: 5\r\n(keep-alive: timeout=5\r\n)?\r\nHTTP\/1\.1 204/i,
+      'HEAD keeps its Content-Length, without a body',
+    );
     assert.ok(r.text.endsWith('\r\n\r\nhello'));
     assert.equal(backend.connections(), 1);
     // The proxy's own answers too: a HEAD for no route gets the 404 head, and the connection goes on.
@@ -104,11 +124,21 @@ describe('tshub proxy engine: framing', { timeout: 60_000 }, () => {
     });
     const p = await proxyTo(backend.url);
     const body = await new Promise<string>((resolve, reject) => {
-      const req = request({ host: '127.0.0.1', port: p.port, method: 'PUT', path: '/f', agent: false, headers: { expect: '100-continue', 'content-length': '4' } }, (res) => {
-        let b = '';
-        res.on('data', (d) => (b += d));
-        res.on('end', () => resolve(b));
-      });
+      const req = request(
+        {
+          host: '127.0.0.1',
+          port: p.port,
+          method: 'PUT',
+          path: '/f',
+          agent: false,
+          headers: { expect: '100-continue', 'content-length': '4' },
+        },
+        (res) => {
+          let b = '';
+          res.on('data', (d) => (b += d));
+          res.on('end', () => resolve(b));
+        },
+      );
       req.on('error', reject);
       // Nothing is sent before the proxy relays the target's go-ahead.
       req.on('continue', () => req.end('data'));
@@ -124,7 +154,10 @@ describe('tshub proxy engine: framing', { timeout: 60_000 }, () => {
     const p = await proxyTo(backend.url);
     const one = (i: number) => `GET /${i} HTTP/1.1\r\nHost: x\r\n\r\n`;
     const r = await raw(p.port, one(1) + one(2) + one(3));
-    assert.deepEqual([...r.text.matchAll(/<\/(\d)>/g)].map((m) => m[1]), ['1', '2', '3']);
+    assert.deepEqual(
+      [...r.text.matchAll(/<\/(\d)>/g)].map((m) => m[1]),
+      ['1', '2', '3'],
+    );
   });
 
   it('HTTP/1.0: closes after the answer unless keep-alive is asked for', async () => {
@@ -139,7 +172,10 @@ describe('tshub proxy engine: framing', { timeout: 60_000 }, () => {
     assert.ok(plain.text.endsWith('v1.0'));
     assert.equal(plain.closed, true);
     assert.doesNotMatch(plain.text, /transfer-encoding/i);
-    const kept = await raw(p.port, 'GET /b HTTP/1.0\r\nConnection: keep-alive\r\n\r\nGET /b HTTP/1.0\r\nConnection: keep-alive\r\n\r\n');
+    const kept = await raw(
+      p.port,
+      'GET /b HTTP/1.0\r\nConnection: keep-alive\r\n\r\nGET /b HTTP/1.0\r\nConnection: keep-alive\r\n\r\n',
+    );
     assert.deepEqual(statuses(kept.text), [200, 200]);
     assert.match(kept.text, /\r\nConnection: keep-alive\r\n/);
     assert.equal(kept.closed, false);
@@ -149,7 +185,11 @@ describe('tshub proxy engine: framing', { timeout: 60_000 }, () => {
     const backend = await c.serve((_req, res) => res.end('ok'));
     const p = await proxyTo(backend.url);
     for (let i = 0; i < 2; i++) {
-      const r = await raw(p.port, 'GET / HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\nGET /never HTTP/1.1\r\nHost: x\r\n\r\n', 2000);
+      const r = await raw(
+        p.port,
+        'GET / HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\nGET /never HTTP/1.1\r\nHost: x\r\n\r\n',
+        2000,
+      );
       assert.deepEqual(statuses(r.text), [200]);
       assert.match(r.text, /\r\nConnection: close\r\n/);
       assert.equal(r.closed, true);
@@ -188,7 +228,7 @@ describe('tshub proxy engine: framing', { timeout: 60_000 }, () => {
     assert.equal(written, stalled, 'the client is held back');
     assert.ok(stalled < 48 * 1024 * 1024, `${stalled} bytes taken while the target read nothing`);
     reading.resolve();
-    const [answer] = await once(socket, 'data') as [Buffer];
+    const [answer] = (await once(socket, 'data')) as [Buffer];
     assert.ok(answer.toString().endsWith(`\r\n\r\n${total}`), answer.toString());
   });
 
@@ -244,9 +284,11 @@ describe('tshub proxy engine: target connections', { timeout: 30_000 }, () => {
     const { parseTarget } = await import('../src/proxy/server/index.ts');
     for (let i = 0; i < 500; i++) {
       p.routes.add(`/user/u${i}`, { target: target(`u${i}`) }, parseTarget(target(`u${i}`)));
-      if (i % 50 === 0) p.routes.add(`/user/u${i}/lab/x`, { target: target(`lab${i}`) }, parseTarget(target(`lab${i}`)));
+      if (i % 50 === 0)
+        p.routes.add(`/user/u${i}/lab/x`, { target: target(`lab${i}`) }, parseTarget(target(`lab${i}`)));
     }
-    const at = async (path: string) => (await raw(p.port, `GET ${path} HTTP/1.1\r\nHost: x\r\n\r\n`)).text.split('\r\n\r\n')[1];
+    const at = async (path: string) =>
+      (await raw(p.port, `GET ${path} HTTP/1.1\r\nHost: x\r\n\r\n`)).text.split('\r\n\r\n')[1];
     assert.equal(await at('/user/u7/tree'), 'undefined /u7/user/u7/tree');
     assert.equal(await at('/user/u50/lab/x/y'), 'undefined /lab50/user/u50/lab/x/y');
     assert.equal(await at('/user/u51/lab/x/y'), 'undefined /u51/user/u51/lab/x/y');
@@ -263,11 +305,17 @@ describe('tshub proxy engine: strictness', { timeout: 30_000 }, () => {
     });
     const p = await proxyTo(backend.url);
     const bad: [string, string][] = [
-      ['Content-Length with Transfer-Encoding', 'POST / HTTP/1.1\r\nHost: x\r\nContent-Length: 3\r\nTransfer-Encoding: chunked\r\n\r\n0\r\n\r\n'],
+      [
+        'Content-Length with Transfer-Encoding',
+        'POST / HTTP/1.1\r\nHost: x\r\nContent-Length: 3\r\nTransfer-Encoding: chunked\r\n\r\n0\r\n\r\n',
+      ],
       ['differing Content-Lengths', 'POST / HTTP/1.1\r\nHost: x\r\nContent-Length: 3\r\nContent-Length: 4\r\n\r\nabcd'],
       ['a list of differing Content-Lengths', 'POST / HTTP/1.1\r\nHost: x\r\nContent-Length: 3, 4\r\n\r\nabcd'],
       ['a Content-Length that is not a number', 'POST / HTTP/1.1\r\nHost: x\r\nContent-Length: +3\r\n\r\nabc'],
-      ['a Transfer-Encoding other than chunked', 'POST / HTTP/1.1\r\nHost: x\r\nTransfer-Encoding: gzip, chunked\r\n\r\n0\r\n\r\n'],
+      [
+        'a Transfer-Encoding other than chunked',
+        'POST / HTTP/1.1\r\nHost: x\r\nTransfer-Encoding: gzip, chunked\r\n\r\n0\r\n\r\n',
+      ],
       ['obs-fold', 'GET / HTTP/1.1\r\nHost: x\r\nX-A: 1\r\n  folded\r\n\r\n'],
       ['a NUL in a header value', 'GET / HTTP/1.1\r\nHost: x\r\nX-A: a\0b\r\n\r\n'],
       ['a bare LF in a header', 'GET / HTTP/1.1\r\nHost: x\r\nX-A: a\nX-B: b\r\n\r\n'],

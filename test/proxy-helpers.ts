@@ -27,17 +27,20 @@ export async function startBackend(name: string): Promise<Backend> {
   });
   server.on('upgrade', (req, socket: Socket) => {
     const accept = createHash('sha1').update(`${req.headers['sec-websocket-key']}${WS_GUID}`).digest('base64');
-    socket.write(`HTTP/1.1 101 Switching Protocols\r\nUpgrade: websocket\r\nConnection: Upgrade\r\nSec-WebSocket-Accept: ${accept}\r\n\r\n`);
+    socket.write(
+      `HTTP/1.1 101 Switching Protocols\r\nUpgrade: websocket\r\nConnection: Upgrade\r\nSec-WebSocket-Accept: ${accept}\r\n\r\n`,
+    );
     readFrames(socket, true, (text) => socket.write(frame(`${name} echo ${req.url} ${text}`, false)));
   });
   await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
   return {
     url: `http://127.0.0.1:${(server.address() as AddressInfo).port}`,
     server,
-    close: () => new Promise((r) => {
-      server.close(() => r());
-      server.closeAllConnections();
-    }),
+    close: () =>
+      new Promise((r) => {
+        server.close(() => r());
+        server.closeAllConnections();
+      }),
   };
 }
 
@@ -75,7 +78,11 @@ function readFrames(socket: Socket, masked: boolean, onText: (text: string) => v
 }
 
 /** GET through the proxy; with an agent, also whether the connection was reused. */
-export function get(port: number, path: string, agent?: Agent): Promise<{ status: number; body: string; reused: boolean }> {
+export function get(
+  port: number,
+  path: string,
+  agent?: Agent,
+): Promise<{ status: number; body: string; reused: boolean }> {
   return new Promise((resolve, reject) => {
     const req = request({ host: '127.0.0.1', port, path, agent: agent ?? false }, (res) => {
       let body = '';
@@ -112,23 +119,29 @@ export function openWebSocket(port: number, path: string): Promise<WsClient> {
       if (end < 0) return;
       socket.off('data', onHandshake);
       const response = head.subarray(0, end).toString();
-      if (!/^HTTP\/1\.1 101 /.test(response) || !response.toLowerCase().includes(`sec-websocket-accept: ${expected.toLowerCase()}`)) {
+      if (
+        !/^HTTP\/1\.1 101 /.test(response) ||
+        !response.toLowerCase().includes(`sec-websocket-accept: ${expected.toLowerCase()}`)
+      ) {
         socket.destroy();
         return reject(new Error(`websocket handshake failed:\n${response}`));
       }
       readFrames(socket, false, (text) => waiting.shift()?.(text), head.subarray(end + 4));
       resolve({
-        send: (text) => new Promise((res) => {
-          waiting.push(res);
-          socket.write(frame(text, true));
-        }),
+        send: (text) =>
+          new Promise((res) => {
+            waiting.push(res);
+            socket.write(frame(text, true));
+          }),
         close: () => socket.destroy(),
       });
     };
     socket.on('data', onHandshake);
     socket.on('error', reject);
     socket.on('connect', () => {
-      socket.write(`GET ${path} HTTP/1.1\r\nHost: 127.0.0.1:${port}\r\nUpgrade: websocket\r\nConnection: Upgrade\r\nSec-WebSocket-Key: ${key}\r\nSec-WebSocket-Version: 13\r\n\r\n`);
+      socket.write(
+        `GET ${path} HTTP/1.1\r\nHost: 127.0.0.1:${port}\r\nUpgrade: websocket\r\nConnection: Upgrade\r\nSec-WebSocket-Key: ${key}\r\nSec-WebSocket-Version: 13\r\n\r\n`,
+      );
     });
   });
 }
@@ -157,7 +170,9 @@ export class Cleanup {
   }
 
   /** A node:http backend on a free loopback port, closed at cleanup; counts the connections it got. */
-  async serve(handler: (req: IncomingMessage, res: ServerResponse) => void): Promise<{ server: Server; url: string; connections: () => number }> {
+  async serve(
+    handler: (req: IncomingMessage, res: ServerResponse) => void,
+  ): Promise<{ server: Server; url: string; connections: () => number }> {
     let connections = 0;
     const server = createServer(handler);
     server.on('connection', () => connections++);
@@ -166,7 +181,11 @@ export class Cleanup {
       server.closeAllConnections();
       server.close();
     });
-    return { server, url: `http://127.0.0.1:${(server.address() as AddressInfo).port}`, connections: () => connections };
+    return {
+      server,
+      url: `http://127.0.0.1:${(server.address() as AddressInfo).port}`,
+      connections: () => connections,
+    };
   }
 
   logger(): Logger {

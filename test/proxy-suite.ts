@@ -10,7 +10,18 @@ import { createServer } from 'node:net';
 import type { Duplex } from 'node:stream';
 import { after, before, describe, it } from 'node:test';
 import { setTimeout as sleep } from 'node:timers/promises';
-import { ChpClient, ChpLauncher, ChpProxy, chpCommand, reconcileRoutes, hubRoute, startRouteChecker, stateFiles, tshubProxyCommand, type ChpProxyOptions } from '../src/proxy/index.ts';
+import {
+  ChpClient,
+  ChpLauncher,
+  ChpProxy,
+  chpCommand,
+  reconcileRoutes,
+  hubRoute,
+  startRouteChecker,
+  stateFiles,
+  tshubProxyCommand,
+  type ChpProxyOptions,
+} from '../src/proxy/index.ts';
 import { isAlive } from '../src/lib/process.ts';
 import { freePort, ROOT } from './process.ts';
 import { Cleanup, get, openWebSocket, pgid, startBackend, type Backend } from './proxy-helpers.ts';
@@ -19,7 +30,9 @@ export type ProxyKind = 'chp' | 'tshub';
 
 /** What differs between the two programs: how to run them, and what they call themselves. */
 export function proxyProgram(kind: ProxyKind): { command: string[]; name: string } {
-  return kind === 'chp' ? { command: chpCommand(), name: 'configurable-http-proxy' } : { command: tshubProxyCommand(), name: 'tshub proxy' };
+  return kind === 'chp'
+    ? { command: chpCommand(), name: 'configurable-http-proxy' }
+    : { command: tshubProxyCommand(), name: 'tshub proxy' };
 }
 
 export function proxySuite(kind: ProxyKind): void {
@@ -43,16 +56,35 @@ export function proxySuite(kind: ProxyKind): void {
     await user.close();
   });
 
-  interface Ports { bind: number; api: number }
+  interface Ports {
+    bind: number;
+    api: number;
+  }
   async function ports(): Promise<Ports> {
     return { bind: await freePort(), api: await freePort() };
   }
 
-  function chp(stateDir: string, p: Ports, over: Partial<ChpProxyOptions> & { token?: string | null; shouldStart?: boolean } = {}): ChpProxy {
+  function chp(
+    stateDir: string,
+    p: Ports,
+    over: Partial<ChpProxyOptions> & { token?: string | null; shouldStart?: boolean } = {},
+  ): ChpProxy {
     const proxy = new ChpProxy({
-      proxy: { should_start: over.shouldStart ?? true, api_url: `http://127.0.0.1:${p.api}`, auth_token: over.token ?? null },
-      bindUrl: `http://127.0.0.1:${p.bind}/`, hubUrl: hub.url, baseUrl: '/', stateDir, log: c.logger(), env: {},
-      checkRunningMs: 0, startTimeoutMs: 15_000, command, ...over,
+      proxy: {
+        should_start: over.shouldStart ?? true,
+        api_url: `http://127.0.0.1:${p.api}`,
+        auth_token: over.token ?? null,
+      },
+      bindUrl: `http://127.0.0.1:${p.bind}/`,
+      hubUrl: hub.url,
+      baseUrl: '/',
+      stateDir,
+      log: c.logger(),
+      env: {},
+      checkRunningMs: 0,
+      startTimeoutMs: 15_000,
+      command,
+      ...over,
     });
     c.onCleanup(() => proxy.stop());
     return proxy;
@@ -85,14 +117,20 @@ export function proxySuite(kind: ProxyKind): void {
       assert.deepEqual(Object.keys(routes).sort(), ['/', '/user/a%20b/', '/user/alice/']);
       const alice = routes['/user/alice/']!;
       assert.equal(alice.target, user.url);
-      assert.deepEqual({ ...alice.data, last_activity: undefined }, { user: 'alice', server_name: '', last_activity: undefined });
+      assert.deepEqual(
+        { ...alice.data, last_activity: undefined },
+        { user: 'alice', server_name: '', last_activity: undefined },
+      );
       assert.ok(!Number.isNaN(Date.parse(String(alice.data.last_activity))));
 
       assert.equal((await get(p.bind, '/user/alice/tree?x=1')).body, 'alice GET /user/alice/tree?x=1');
       assert.equal((await get(p.bind, '/user/a%20b/api')).body, 'alice GET /user/a%20b/api');
       assert.equal((await get(p.bind, '/hub/home')).body, 'hub GET /hub/home');
       const later = (await proxy.getRoutes())['/user/alice/']!.data.last_activity;
-      assert.ok(Date.parse(String(later)) > Date.parse(String(alice.data.last_activity)), 'traffic moved last_activity');
+      assert.ok(
+        Date.parse(String(later)) > Date.parse(String(alice.data.last_activity)),
+        'traffic moved last_activity',
+      );
 
       const ws = await openWebSocket(p.bind, '/user/alice/api/kernels/k1/channels');
       assert.equal(await ws.send('hello'), 'alice echo /user/alice/api/kernels/k1/channels hello');
@@ -148,9 +186,13 @@ export function proxySuite(kind: ProxyKind): void {
           command: ${JSON.stringify(command)} });
         console.log((await proxy.startProxy()).pid);
         setInterval(() => {}, 1000);`;
-      const fakeHub = spawn(process.execPath, ['--input-type=module', '-e', script], { cwd: ROOT, detached: true, stdio: ['ignore', 'pipe', 'inherit'] });
+      const fakeHub = spawn(process.execPath, ['--input-type=module', '-e', script], {
+        cwd: ROOT,
+        detached: true,
+        stdio: ['ignore', 'pipe', 'inherit'],
+      });
       c.pid(fakeHub.pid);
-      const [line] = await once(fakeHub.stdout!, 'data') as [Buffer];
+      const [line] = (await once(fakeHub.stdout!, 'data')) as [Buffer];
       const pid = c.pid(Number(line.toString().trim()));
       process.kill(-fakeHub.pid!, 'SIGTERM');
       await once(fakeHub, 'exit');
@@ -206,7 +248,11 @@ export function proxySuite(kind: ProxyKind): void {
         '/user/alice/': { target: user.url, data: { user: 'alice', server_name: '' } },
         '/user/bob/': { target: user.url, data: { user: 'bob', server_name: '' } },
       };
-      assert.deepEqual(await reconcileRoutes(proxy, wanted, log), { added: ['/', '/user/alice/'], updated: ['/user/bob/'], removed: ['/user/gone/'] });
+      assert.deepEqual(await reconcileRoutes(proxy, wanted, log), {
+        added: ['/', '/user/alice/'],
+        updated: ['/user/bob/'],
+        removed: ['/user/gone/'],
+      });
       assert.deepEqual(await reconcileRoutes(proxy, wanted, log), { added: [], updated: [], removed: [] });
       const all = await proxy.client.getChpRoutes();
       assert.deepEqual(Object.keys(all).sort(), ['/', '/foreign', '/user/alice', '/user/bob']);
@@ -248,17 +294,41 @@ export function proxySuite(kind: ProxyKind): void {
 
     it('should_start: false uses a proxy started elsewhere and never stops it', async () => {
       const p = await ports();
-      const external = spawn(command[0]!, [...command.slice(1), '--ip', '127.0.0.1', '--port', String(p.bind), '--api-ip', '127.0.0.1', '--api-port', String(p.api), '--default-target', hub.url], {
-        detached: true, stdio: 'ignore', env: { ...process.env, CONFIGPROXY_AUTH_TOKEN: 'external-token' },
-      });
+      const external = spawn(
+        command[0]!,
+        [
+          ...command.slice(1),
+          '--ip',
+          '127.0.0.1',
+          '--port',
+          String(p.bind),
+          '--api-ip',
+          '127.0.0.1',
+          '--api-port',
+          String(p.api),
+          '--default-target',
+          hub.url,
+        ],
+        {
+          detached: true,
+          stdio: 'ignore',
+          env: { ...process.env, CONFIGPROXY_AUTH_TOKEN: 'external-token' },
+        },
+      );
       external.unref();
       const pid = c.pid(external.pid);
       const probe = new ChpClient({ apiUrl: `http://127.0.0.1:${p.api}`, authToken: 'external-token' });
       for (let i = 0; i < 100 && (await probe.probe(500)).state !== 'ok'; i++) await sleep(100);
       probe.close();
 
-      assert.throws(() => chp(c.stateDir(), p, { shouldStart: false }), /proxy.auth_token \(or CONFIGPROXY_AUTH_TOKEN\) is required/);
-      await assert.rejects(chp(c.stateDir(), p, { shouldStart: false, token: 'nope' }).start(), /answered 403 to GET \/api\/routes \(wrong token/);
+      assert.throws(
+        () => chp(c.stateDir(), p, { shouldStart: false }),
+        /proxy.auth_token \(or CONFIGPROXY_AUTH_TOKEN\) is required/,
+      );
+      await assert.rejects(
+        chp(c.stateDir(), p, { shouldStart: false, token: 'nope' }).start(),
+        /answered 403 to GET \/api\/routes \(wrong token/,
+      );
       const proxy = chp(c.stateDir(), p, { shouldStart: false, env: { CONFIGPROXY_AUTH_TOKEN: 'external-token' } });
       assert.equal(await proxy.startProxy(), null);
       await proxy.addRoute('/user/alice/', user.url, { user: 'alice' });
@@ -266,7 +336,10 @@ export function proxySuite(kind: ProxyKind): void {
       await proxy.stop({ kill: true });
       assert.ok(isAlive(pid), 'an external proxy is never stopped');
       const nothing = await ports();
-      await assert.rejects(chp(c.stateDir(), nothing, { shouldStart: false, token: 't' }).start(), new RegExp(`cannot reach the proxy API at http://127.0.0.1:${nothing.api}`));
+      await assert.rejects(
+        chp(c.stateDir(), nothing, { shouldStart: false, token: 't' }).start(),
+        new RegExp(`cannot reach the proxy API at http://127.0.0.1:${nothing.api}`),
+      );
     });
 
     it('fails clearly when a port is taken or the proxy cannot start', async () => {
@@ -275,27 +348,50 @@ export function proxySuite(kind: ProxyKind): void {
       c.onCleanup(() => busy.close());
       const port = (busy.address() as { port: number }).port;
       const dir = c.stateDir();
-      await assert.rejects(chp(dir, { bind: port, api: await freePort() }).start(),
-        new RegExp(`cannot start the proxy on bind_url http://127.0.0.1:${port}/: another program already listens on http://127.0.0.1:${port}`));
-      await assert.rejects(chp(dir, { bind: await freePort(), api: port }).start(), /proxy.api_url .* another program listens there and does not answer as a proxy/);
+      await assert.rejects(
+        chp(dir, { bind: port, api: await freePort() }).start(),
+        new RegExp(
+          `cannot start the proxy on bind_url http://127.0.0.1:${port}/: another program already listens on http://127.0.0.1:${port}`,
+        ),
+      );
+      await assert.rejects(
+        chp(dir, { bind: await freePort(), api: port }).start(),
+        /proxy.api_url .* another program listens there and does not answer as a proxy/,
+      );
       const squatter = await startBackend('squatter'); // answers 200 text, not a routing table
       c.onCleanup(() => squatter.close());
-      await assert.rejects(chp(dir, { bind: await freePort(), api: Number(new URL(squatter.url).port) }).start(), /answers 200 to GET \/api\/routes.*tshub will not stop it/);
+      await assert.rejects(
+        chp(dir, { bind: await freePort(), api: Number(new URL(squatter.url).port) }).start(),
+        /answers 200 to GET \/api\/routes.*tshub will not stop it/,
+      );
 
       // CHP survives a failed listen and only logs it: caught from its log, the process is stopped.
-      const unroutable = chp(dir, { bind: await freePort(), api: await freePort() }, { bindUrl: 'http://192.0.2.1:8000/' });
+      const unroutable = chp(
+        dir,
+        { bind: await freePort(), api: await freePort() },
+        { bindUrl: 'http://192.0.2.1:8000/' },
+      );
       await assert.rejects(unroutable.start(), (err: Error) => {
         // CHP logs the failed listen and keeps running; tshub proxy exits: either way the cause is shown.
         assert.ok(err.message.startsWith(`could not start ${name} on http://192.0.2.1:8000/ `), err.message);
-        assert.match(err.message, /(the proxy reported: listen EADDRNOTAVAIL|the proxy exited with code 1; last lines of [^]*EADDRNOTAVAIL)/);
+        assert.match(
+          err.message,
+          /(the proxy reported: listen EADDRNOTAVAIL|the proxy exited with code 1; last lines of [^]*EADDRNOTAVAIL)/,
+        );
         assert.ok(err.message.includes(`tshub starts ${name} --ip 192.0.2.1`), err.message);
         return true;
       });
       assert.ok(!existsSync(stateFiles(dir).pid), 'no pid file left behind');
 
       const exits = new ChpLauncher({
-        bindUrl: `http://127.0.0.1:${await freePort()}/`, apiUrl: `http://127.0.0.1:${await freePort()}`, hubUrl: hub.url, baseUrl: '/',
-        stateDir: dir, authToken: 't', log: c.logger(), command: [process.execPath, '-e', 'console.error("bad option"); process.exit(3)', '--'],
+        bindUrl: `http://127.0.0.1:${await freePort()}/`,
+        apiUrl: `http://127.0.0.1:${await freePort()}`,
+        hubUrl: hub.url,
+        baseUrl: '/',
+        stateDir: dir,
+        authToken: 't',
+        log: c.logger(),
+        command: [process.execPath, '-e', 'console.error("bad option"); process.exit(3)', '--'],
       });
       await assert.rejects(exits.start(), /the proxy exited with code 3; last lines of [^]*bad option/);
     });

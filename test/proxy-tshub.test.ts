@@ -24,8 +24,18 @@ proxySuite('tshub');
 const c = new Cleanup();
 after(() => c.cleanup());
 
-async function inProcess(opts: { defaultTarget?: string; errorTarget?: string; proxyTimeoutMs?: number } = {}): Promise<ProxyServer & { api: ChpClient }> {
-  const p = await startProxyServer({ ip: '127.0.0.1', port: 0, apiIp: '127.0.0.1', apiPort: 0, authToken: 'secret', log: c.logger(), ...opts });
+async function inProcess(
+  opts: { defaultTarget?: string; errorTarget?: string; proxyTimeoutMs?: number } = {},
+): Promise<ProxyServer & { api: ChpClient }> {
+  const p = await startProxyServer({
+    ip: '127.0.0.1',
+    port: 0,
+    apiIp: '127.0.0.1',
+    apiPort: 0,
+    authToken: 'secret',
+    log: c.logger(),
+    ...opts,
+  });
   const api = new ChpClient({ apiUrl: `http://127.0.0.1:${p.apiPort}`, authToken: 'secret' });
   c.onCleanup(async () => {
     api.close();
@@ -34,9 +44,18 @@ async function inProcess(opts: { defaultTarget?: string; errorTarget?: string; p
   return Object.assign(p, { api });
 }
 
-interface Answer { status: number; type: string | null; body: string }
+interface Answer {
+  status: number;
+  type: string | null;
+  body: string;
+}
 
-function call(port: number, method: string, path: string, opts: { token?: string | null; body?: string } = {}): Promise<Answer> {
+function call(
+  port: number,
+  method: string,
+  path: string,
+  opts: { token?: string | null; body?: string } = {},
+): Promise<Answer> {
   return new Promise((resolve, reject) => {
     const headers: Record<string, string> = {};
     const token = opts.token === undefined ? 'secret' : opts.token;
@@ -45,7 +64,13 @@ function call(port: number, method: string, path: string, opts: { token?: string
       let body = '';
       res.on('data', (d) => (body += d));
       // Timestamps differ between the two proxies by nature; everything else must not.
-      res.on('end', () => resolve({ status: res.statusCode ?? 0, type: res.headers['content-type'] ?? null, body: body.replace(/\d{4}-\d\d-\d\dT[\d:.]+Z/g, '<time>') }));
+      res.on('end', () =>
+        resolve({
+          status: res.statusCode ?? 0,
+          type: res.headers['content-type'] ?? null,
+          body: body.replace(/\d{4}-\d\d-\d\dT[\d:.]+Z/g, '<time>'),
+        }),
+      );
     });
     req.on('error', reject);
     req.end(opts.body);
@@ -56,9 +81,25 @@ describe('tshub proxy: REST API as configurable-http-proxy answers it', { timeou
   let chpApi: number;
   before(async () => {
     const [bind, api] = [await freePort(), await freePort()];
-    const proc = spawn(chpCommand()[0]!, [...chpCommand().slice(1), '--ip', '127.0.0.1', '--port', String(bind), '--api-ip', '127.0.0.1', '--api-port', String(api)], {
-      detached: true, stdio: 'ignore', env: { ...process.env, CONFIGPROXY_AUTH_TOKEN: 'secret' },
-    });
+    const proc = spawn(
+      chpCommand()[0]!,
+      [
+        ...chpCommand().slice(1),
+        '--ip',
+        '127.0.0.1',
+        '--port',
+        String(bind),
+        '--api-ip',
+        '127.0.0.1',
+        '--api-port',
+        String(api),
+      ],
+      {
+        detached: true,
+        stdio: 'ignore',
+        env: { ...process.env, CONFIGPROXY_AUTH_TOKEN: 'secret' },
+      },
+    );
     c.pid(proc.pid);
     const probe = new ChpClient({ apiUrl: `http://127.0.0.1:${api}`, authToken: 'secret' });
     for (let i = 0; i < 100 && (await probe.probe(500)).state !== 'ok'; i++) await sleep(100);
@@ -77,7 +118,11 @@ describe('tshub proxy: REST API as configurable-http-proxy answers it', { timeou
       ['POST', '/api/routes/user/alice', { body: '' }],
       ['POST', '/api/routes/user/alice', { body: '{"user": "alice"}' }],
       ['POST', '/api/routes/user/alice', { body: '[1]' }],
-      ['POST', '/api/routes/user/alice/', { body: '{"target": "http://127.0.0.1:9", "user": "alice", "n": [1, {"x": null}]}' }],
+      [
+        'POST',
+        '/api/routes/user/alice/',
+        { body: '{"target": "http://127.0.0.1:9", "user": "alice", "n": [1, {"x": null}]}' },
+      ],
       ['POST', '/api/routes/user/a%20b', { body: '{"target": "http://127.0.0.1:9/base/", "jupyterhub": true}' }],
       ['POST', '/api/routes', { body: '{"target": "http://127.0.0.1:8"}' }],
       ['GET', '/api/routes'],
@@ -108,15 +153,17 @@ describe('tshub proxy: REST API as configurable-http-proxy answers it', { timeou
 
 describe('tshub proxy: forwarding', { timeout: 60_000 }, () => {
   it('routes by the longest whole-segment prefix and passes the target path and X-Forwarded-*', async () => {
-    const echo = (name: string) => c.serve((req, res) => {
-      res.setHeader('content-type', 'application/json');
-      res.end(JSON.stringify({ name, url: req.url, headers: req.headers }));
-    });
+    const echo = (name: string) =>
+      c.serve((req, res) => {
+        res.setHeader('content-type', 'application/json');
+        res.end(JSON.stringify({ name, url: req.url, headers: req.headers }));
+      });
     const [root, alice, lab] = [await echo('root'), await echo('alice'), await echo('lab')];
     const p = await inProcess({ defaultTarget: root.url });
     await p.api.postRoute('/user/alice/', { target: alice.url });
     await p.api.postRoute('/user/alice/lab/', { target: `${lab.url}/prefix/` });
-    const at = async (path: string) => JSON.parse((await get(p.port, path)).body) as { name: string; url: string; headers: Record<string, string> };
+    const at = async (path: string) =>
+      JSON.parse((await get(p.port, path)).body) as { name: string; url: string; headers: Record<string, string> };
     assert.equal((await at('/user/alice')).name, 'alice');
     assert.equal((await at('/user/alice/tree/x?y=1')).name, 'alice');
     assert.equal((await at('/user/alicex/')).name, 'root', 'prefixes match whole segments');
@@ -177,8 +224,10 @@ describe('tshub proxy: forwarding', { timeout: 60_000 }, () => {
     });
     assert.equal(await answer, String(1000 + 100 * 100_000));
     // Download: the client sees the first chunk while the target is still sending.
-    const res = await new Promise<IncomingMessage>((resolve) => request({ host: '127.0.0.1', port: p.port, path: '/down', agent: false }, resolve).end());
-    const [chunk] = await once(res, 'data') as [Buffer];
+    const res = await new Promise<IncomingMessage>((resolve) =>
+      request({ host: '127.0.0.1', port: p.port, path: '/down', agent: false }, resolve).end(),
+    );
+    const [chunk] = (await once(res, 'data')) as [Buffer];
     assert.equal(chunk.toString(), 'first;');
     release();
     let rest = '';
@@ -193,9 +242,14 @@ describe('tshub proxy: forwarding', { timeout: 60_000 }, () => {
     const html = await get(p.port, '/user/gone/tree');
     assert.equal(html.status, 503);
     assert.match(html.body, /<h1>503 Service Unavailable<\/h1>/);
-    const json = await fetch(`http://127.0.0.1:${p.port}/user/gone/api/status`, { headers: { accept: 'application/json' } });
+    const json = await fetch(`http://127.0.0.1:${p.port}/user/gone/api/status`, {
+      headers: { accept: 'application/json' },
+    });
     assert.equal(json.status, 503);
-    assert.deepEqual(await json.json(), { status: 503, message: 'The server at this address is not responding. It may be starting or stopping; try again shortly.' });
+    assert.deepEqual(await json.json(), {
+      status: 503,
+      message: 'The server at this address is not responding. It may be starting or stopping; try again shortly.',
+    });
     assert.equal((await get(p.port, '/nowhere')).status, 404, 'no route and no default target');
 
     const seen: string[] = [];
@@ -207,12 +261,19 @@ describe('tshub proxy: forwarding', { timeout: 60_000 }, () => {
     const q = await inProcess({ errorTarget: `${errors.url}/hub/error` });
     await q.api.postRoute('/user/gone/', { target: dead });
     const page = await get(q.port, '/user/gone/tree?a=1');
-    assert.deepEqual(page, { status: 503, body: 'hub error page /hub/error/503?url=%2Fuser%2Fgone%2Ftree%3Fa%3D1', reused: false });
+    assert.deepEqual(page, {
+      status: 503,
+      body: 'hub error page /hub/error/503?url=%2Fuser%2Fgone%2Ftree%3Fa%3D1',
+      reused: false,
+    });
     assert.equal((await get(q.port, '/x')).status, 404);
     assert.deepEqual(seen, ['/hub/error/503?url=%2Fuser%2Fgone%2Ftree%3Fa%3D1', '/hub/error/404?url=%2Fx']);
 
     // WebSocket to a dead target: an empty 503 and the connection closed.
-    const ws = await openWebSocket(q.port, '/user/gone/ws').then(() => 'opened', (e: Error) => e.message);
+    const ws = await openWebSocket(q.port, '/user/gone/ws').then(
+      () => 'opened',
+      (e: Error) => e.message,
+    );
     assert.match(ws, /websocket handshake failed:\nHTTP\/1.1 503/);
   });
 
@@ -243,7 +304,7 @@ describe('tshub proxy: forwarding', { timeout: 60_000 }, () => {
     const socket = connect(p.port, '127.0.0.1');
     c.onCleanup(() => socket.destroy());
     socket.write('GET /big HTTP/1.1\r\nHost: x\r\n\r\n');
-    const [head] = await once(socket, 'data') as [Buffer];
+    const [head] = (await once(socket, 'data')) as [Buffer];
     socket.pause(); // a client that stops reading
     let received = head.length - head.indexOf('\r\n\r\n') - 4;
     await sleep(1500);
@@ -281,8 +342,10 @@ describe('tshub proxy: forwarding', { timeout: 60_000 }, () => {
     ws.close();
     assert.ok((await activity()) > t1);
     const cutoff = new Date(Date.now() + 1000).toISOString();
-    const inactive = await fetch(`http://127.0.0.1:${p.apiPort}/api/routes?inactive_since=${cutoff}`, { headers: { authorization: 'token secret' } });
-    assert.deepEqual(Object.keys(await inactive.json() as Record<string, unknown>), ['/user/alice']);
+    const inactive = await fetch(`http://127.0.0.1:${p.apiPort}/api/routes?inactive_since=${cutoff}`, {
+      headers: { authorization: 'token secret' },
+    });
+    assert.deepEqual(Object.keys((await inactive.json()) as Record<string, unknown>), ['/user/alice']);
   });
 });
 

@@ -36,7 +36,10 @@ describe('rate limits', () => {
         roles: { admin: { api: plenty, user: plenty, token_create: plenty }, heavy: { api: perSecond(50) } },
       },
       load_roles: [{ name: 'heavy', scopes: ['self'], groups: ['heavy-users'] }],
-      authenticator: { password: 'shared-secret', login_throttle: { max_failures: 100, max_failures_per_ip: 2, window_seconds: 60 } },
+      authenticator: {
+        password: 'shared-secret',
+        login_throttle: { max_failures: 100, max_failures_per_ip: 2, window_seconds: 60 },
+      },
     });
     await h.addUsers(['ann', 'bob', 'cat', 'dan']);
   });
@@ -64,7 +67,8 @@ describe('rate limits', () => {
 
   test('an empty bucket answers 429 with Retry-After and a JSON body, and refills with time', async () => {
     const token = await h.tokenFor('bob');
-    for (let i = 0; i < 5; i++) assert.equal((await h.request('GET', 'hub/api/user', { token })).status, 200, `request ${i}`);
+    for (let i = 0; i < 5; i++)
+      assert.equal((await h.request('GET', 'hub/api/user', { token })).status, 200, `request ${i}`);
     const refused = await h.request('GET', 'hub/api/user', { token });
     assertLimited(refused, 'api');
     assert.equal(refused.headers.get('retry-after'), '1');
@@ -96,18 +100,32 @@ describe('rate limits', () => {
     assert.equal(shared.headers.get('ratelimit'), '"user";r=2;t=6');
     for (let i = 0; i < 2; i++) assert.equal((await h.request('GET', 'hub/api/user', { token: second })).status, 200);
     assertLimited(await h.request('GET', 'hub/api/user', { token: second }), 'user');
-    assert.equal((await h.request('GET', 'hub/api/user', { token: await h.tokenFor('dan') })).status, 200, 'other users are not affected');
+    assert.equal(
+      (await h.request('GET', 'hub/api/user', { token: await h.tokenFor('dan') })).status,
+      200,
+      'other users are not affected',
+    );
   });
 
   test('requests without valid credentials are limited per client address, apart from tokens', async () => {
     const ip = from('127.0.0.2');
-    for (let i = 0; i < 2; i++) assert.equal((await h.request('GET', 'hub/api/', { token: null, headers: ip })).status, 200);
+    for (let i = 0; i < 2; i++)
+      assert.equal((await h.request('GET', 'hub/api/', { token: null, headers: ip })).status, 200);
     // A wrong token is no credential: it counts against the address, which makes guessing tokens slow.
-    for (let i = 0; i < 2; i++) assert.equal((await h.request('GET', 'hub/api/user', { token: `wrong-${i}`, headers: ip })).status, 403);
+    for (let i = 0; i < 2; i++)
+      assert.equal((await h.request('GET', 'hub/api/user', { token: `wrong-${i}`, headers: ip })).status, 403);
     assertLimited(await h.request('GET', 'hub/api/', { token: null, headers: ip }), 'unauthenticated');
-    assert.equal((await h.request('GET', 'hub/api/', { token: null, headers: from('127.0.0.3') })).status, 200, 'another address');
+    assert.equal(
+      (await h.request('GET', 'hub/api/', { token: null, headers: from('127.0.0.3') })).status,
+      200,
+      'another address',
+    );
     const token = await h.tokenFor('dan');
-    assert.equal((await h.request('GET', 'hub/api/user', { token, headers: ip })).status, 200, 'a token from the same address');
+    assert.equal(
+      (await h.request('GET', 'hub/api/user', { token, headers: ip })).status,
+      200,
+      'a token from the same address',
+    );
   });
 
   test('creating and rotating tokens have a stricter bucket of their own', async () => {
@@ -120,7 +138,10 @@ describe('rate limits', () => {
     assert.equal(rotated.status, 201, rotated.text);
     assert.equal((await h.request('POST', 'hub/api/users/ann/tokens', { token, body: {} })).status, 201);
     assertLimited(await h.request('POST', 'hub/api/users/ann/tokens', { token, body: {} }), 'token_create');
-    assertLimited(await h.request('POST', `hub/api/users/ann/tokens/${created.json.id}/rotate`, { token, body: {} }), 'token_create');
+    assertLimited(
+      await h.request('POST', `hub/api/users/ann/tokens/${created.json.id}/rotate`, { token, body: {} }),
+      'token_create',
+    );
     const other = await h.request('GET', 'hub/api/users/ann/tokens', { token });
     assert.equal(other.status, 200, 'the rest of the API is unaffected');
     assert.equal(other.headers.get('ratelimit-policy'), '"api";q=5;w=5');
@@ -150,14 +171,21 @@ describe('rate limits', () => {
     const token = await h.tokenFor('eli');
     const policy = async () => (await h.request('GET', 'hub/api/user', { token })).headers.get('ratelimit-policy');
     assert.equal(await policy(), '"api";q=5;w=5');
-    assert.equal((await h.request('POST', 'hub/api/groups/heavy-users/users', { body: { users: ['eli'] } })).status, 200);
+    assert.equal(
+      (await h.request('POST', 'hub/api/groups/heavy-users/users', { body: { users: ['eli'] } })).status,
+      200,
+    );
     assert.equal(await policy(), '"api";q=50;w=50');
   });
 
   test('failed logins stay limited per address (the login throttle), and count against the address buckets too', async () => {
     const ip = from('127.0.0.4');
     const attempt = (name: string, headers = ip) =>
-      h.request('POST', `hub/api/users/${name}/tokens`, { token: null, headers, body: { auth: { username: name, password: 'wrong' } } });
+      h.request('POST', `hub/api/users/${name}/tokens`, {
+        token: null,
+        headers,
+        body: { auth: { username: name, password: 'wrong' } },
+      });
     for (const name of ['eve', 'fay']) assert.equal((await attempt(name)).status, 403);
     const throttled = await attempt('gus');
     assert.equal(throttled.status, 429);
@@ -170,7 +198,8 @@ describe('rate limits', () => {
 
   test('trips are counted in /hub/metrics by bucket', async () => {
     const text = (await h.request('GET', 'hub/metrics')).text;
-    const count = (bucket: string) => Number(new RegExp(`^tshub_rate_limit_trips_total\\{bucket="${bucket}"\\} (\\d+)$`, 'm').exec(text)?.[1]);
+    const count = (bucket: string) =>
+      Number(new RegExp(`^tshub_rate_limit_trips_total\\{bucket="${bucket}"\\} (\\d+)$`, 'm').exec(text)?.[1]);
     assert.ok(count('api') >= 3, text);
     assert.ok(count('user') >= 1);
     assert.ok(count('unauthenticated') >= 1);
@@ -183,7 +212,9 @@ describe('rate limits', () => {
 describe('rate limits turned off', () => {
   let h: TestHub;
   before(async () => {
-    h = await startHub({ rate_limits: { enabled: false, api: perSecond(1), user: perSecond(1), unauthenticated: perSecond(1) } });
+    h = await startHub({
+      rate_limits: { enabled: false, api: perSecond(1), user: perSecond(1), unauthenticated: perSecond(1) },
+    });
   });
   after(() => h.stop());
 
@@ -215,7 +246,13 @@ describe('rate_limits configuration', () => {
     assert.match(await problems({ spawn: { burst: 1.5 } }), /rate_limits\.spawn\.burst/);
     assert.match(await problems({ enabled: 'yes' }), /rate_limits\.enabled/);
     assert.match(await problems({ per_ip: {} }), /rate_limits\.per_ip/);
-    assert.match(await problems({ roles: { admin: { api: { rate_per_minute: 10 } } } }), /rate_limits\.roles\.admin\.api\.burst/);
-    assert.match(await problems({ roles: { admin: { unauthenticated: { rate_per_minute: 10, burst: 1 } } } }), /unauthenticated/);
+    assert.match(
+      await problems({ roles: { admin: { api: { rate_per_minute: 10 } } } }),
+      /rate_limits\.roles\.admin\.api\.burst/,
+    );
+    assert.match(
+      await problems({ roles: { admin: { unauthenticated: { rate_per_minute: 10, burst: 1 } } } }),
+      /unauthenticated/,
+    );
   });
 });

@@ -14,7 +14,8 @@ describe('repeated reads are answered from memory only while nothing changed', (
   });
   after(() => th.stop());
 
-  const names = async (path = 'hub/api/users') => ((await th.request('GET', path)).json as { name: string }[]).map((u) => u.name).sort();
+  const names = async (path = 'hub/api/users') =>
+    ((await th.request('GET', path)).json as { name: string }[]).map((u) => u.name).sort();
 
   test('a listing asked twice is the same, and shows a user created in between at once', async () => {
     assert.deepEqual(await names(), ['admin', 'ann', 'bob']);
@@ -24,7 +25,9 @@ describe('repeated reads are answered from memory only while nothing changed', (
   });
 
   test('each request shape has its own answer', async () => {
-    const page = await th.request('GET', 'hub/api/users?limit=1', { headers: { accept: 'application/jupyterhub-pagination+json' } });
+    const page = await th.request('GET', 'hub/api/users?limit=1', {
+      headers: { accept: 'application/jupyterhub-pagination+json' },
+    });
     assert.equal(page.json.items.length, 1);
     assert.equal(page.json._pagination.total, 4);
     const plain = await th.request('GET', 'hub/api/users?limit=1');
@@ -32,24 +35,33 @@ describe('repeated reads are answered from memory only while nothing changed', (
     assert.deepEqual(await names('hub/api/users?name_filter=b'), ['bob']);
   });
 
-  test('whoami shows a server\'s activity as soon as it is recorded', async () => {
+  test("whoami shows a server's activity as soon as it is recorded", async () => {
     const token = await th.tokenFor('ann');
     const whoami = async () => (await th.request('GET', 'hub/api/user?include_stopped_servers', { token })).json;
     const first = await whoami();
     assert.equal(first.name, 'ann');
     assert.deepEqual(first.servers[''] ?? null, null);
     assert.deepEqual(await whoami(), first);
-    const r = await th.request('POST', 'hub/api/users/ann/activity', { token, body: { last_activity: '2026-03-01T10:00:00.000Z', servers: {} } });
+    const r = await th.request('POST', 'hub/api/users/ann/activity', {
+      token,
+      body: { last_activity: '2026-03-01T10:00:00.000Z', servers: {} },
+    });
     assert.equal(r.status, 200, r.text);
     const admin = (await th.request('GET', 'hub/api/users/ann')).json;
-    assert.equal((await whoami()).last_activity === first.last_activity, admin.last_activity === first.last_activity,
-      'whoami agrees with a fresh read about whether the activity changed the user');
+    assert.equal(
+      (await whoami()).last_activity === first.last_activity,
+      admin.last_activity === first.last_activity,
+      'whoami agrees with a fresh read about whether the activity changed the user',
+    );
   });
 
   test('a write by another process (tshub token, a second connection) shows within a moment', async () => {
     const other: Db = connect(parseDbUrl(th.dbUrl, th.dir));
     try {
-      const listed = async () => ((await th.request('GET', 'hub/api/users')).json as { name: string; admin: boolean }[]).find((u) => u.name === 'bob')!;
+      const listed = async () =>
+        ((await th.request('GET', 'hub/api/users')).json as { name: string; admin: boolean }[]).find(
+          (u) => u.name === 'bob',
+        )!;
       assert.equal((await listed()).admin, false);
       await other.k.updateTable('users').set({ admin: 1 }).where('name', '=', 'bob').execute();
       let admin = false;

@@ -17,8 +17,10 @@ describe('hub restart keeps servers and the proxy', () => {
 
   const api = async (method: string, path: string, body?: unknown) => {
     const r = await fetch(`${pub}${path}`, {
-      method, headers: { authorization: `token ${token}` },
-      body: body === undefined ? undefined : JSON.stringify(body), signal: AbortSignal.timeout(60_000),
+      method,
+      headers: { authorization: `token ${token}` },
+      body: body === undefined ? undefined : JSON.stringify(body),
+      signal: AbortSignal.timeout(60_000),
     });
     const text = await r.text();
     let json: any;
@@ -50,7 +52,10 @@ describe('hub restart keeps servers and the proxy', () => {
   });
 
   test('SIGKILL with two servers running, then start again: both still reachable, no duplicate rows', async () => {
-    const written = await writeHubConfig(dir, ['authenticator: { admin_users: [admin] }', `api_tokens: { "${token}": admin }`]);
+    const written = await writeHubConfig(dir, [
+      'authenticator: { admin_users: [admin] }',
+      `api_tokens: { "${token}": admin }`,
+    ]);
     pub = written.pub;
     const cfg = written.cfg;
     dropDb = written.db.drop;
@@ -59,7 +64,8 @@ describe('hub restart keeps servers and the proxy', () => {
     for (const u of ['ann', 'ben']) assert.equal((await api('POST', `hub/api/users/${u}/server`)).status, 201);
     const proxyPid = Number(readFileSync(join(dir, 'tshub-proxy.pid'), 'utf8'));
     leftovers.add(proxyPid);
-    for (const u of ['ann', 'ben']) leftovers.add((await api('GET', `hub/api/users/${u}`)).json.servers[''].state?.pid ?? 0);
+    for (const u of ['ann', 'ben'])
+      leftovers.add((await api('GET', `hub/api/users/${u}`)).json.servers[''].state?.pid ?? 0);
 
     // A connection opened before the crash and kept alive through it.
     const before = await api('GET', 'user/ann/api/status');
@@ -72,7 +78,11 @@ describe('hub restart keeps servers and the proxy', () => {
     assert.equal(during.status, 200, 'servers stay reachable through the proxy while the hub is down');
 
     hub = await spawnHub(['--config', cfg], `${pub}hub/api/`);
-    assert.equal(Number(readFileSync(join(dir, 'tshub-proxy.pid'), 'utf8')), proxyPid, 'the running proxy is adopted, not restarted');
+    assert.equal(
+      Number(readFileSync(join(dir, 'tshub-proxy.pid'), 'utf8')),
+      proxyPid,
+      'the running proxy is adopted, not restarted',
+    );
     for (const u of ['ann', 'ben']) {
       const r = await api('GET', `user/${u}/api/status`);
       assert.equal(r.status, 200, `${u}: ${r.text}`);

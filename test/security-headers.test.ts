@@ -41,9 +41,12 @@ describe('security headers', () => {
   for (const [label, path, headers, api] of answers) {
     test(`${label} (${path})`, async () => {
       // Straight to the hub: the proxy in front answers a malformed URL itself.
-      const r = await fetch(new URL(path, h.hub.hubUrl), { headers: path === 'hub/api/users' ? headers : { ...headers, authorization: `token ${h.adminToken}` } });
+      const r = await fetch(new URL(path, h.hub.hubUrl), {
+        headers: path === 'hub/api/users' ? headers : { ...headers, authorization: `token ${h.adminToken}` },
+      });
       await r.arrayBuffer();
-      for (const [name, re] of Object.entries(COMMON)) assert.match(r.headers.get(name) ?? '', re, `${name} on ${label}: ${r.status}`);
+      for (const [name, re] of Object.entries(COMMON))
+        assert.match(r.headers.get(name) ?? '', re, `${name} on ${label}: ${r.status}`);
       if (api) assert.equal(r.headers.get('cache-control'), 'no-store', `Cache-Control on ${label}`);
       assert.equal(r.headers.get('strict-transport-security'), null, 'no HSTS over http');
     });
@@ -52,7 +55,8 @@ describe('security headers', () => {
   test('the token page is not cached', async () => {
     const r = await h.request('GET', 'hub/token', { token: null, headers: { accept: 'text/html' } });
     // Signed out it redirects to the login page; the login page is what shows then.
-    const page = r.status === 200 ? r : await h.request('GET', 'hub/login', { token: null, headers: { accept: 'text/html' } });
+    const page =
+      r.status === 200 ? r : await h.request('GET', 'hub/login', { token: null, headers: { accept: 'text/html' } });
     assert.equal(page.headers.get('cache-control'), 'no-store');
   });
 

@@ -9,7 +9,11 @@ const NEVER_READY = ['sh', '-c', 'exec sleep 600', 'sh'];
 describe('pending spawns', () => {
   let h: TestHub;
   before(async () => {
-    h = await startHub({ slow_spawn_timeout: 1, concurrent_spawn_limit: 1, spawner: { cmd: NEVER_READY, http_timeout: 60 } });
+    h = await startHub({
+      slow_spawn_timeout: 1,
+      concurrent_spawn_limit: 1,
+      spawner: { cmd: NEVER_READY, http_timeout: 60 },
+    });
     await h.addUsers(['sam', 'tia']);
   });
   after(() => h.stop());
@@ -24,7 +28,10 @@ describe('pending spawns', () => {
     const again = await h.request('POST', 'hub/api/users/sam/server');
     assert.equal(again.status, 202);
     const active = await h.request('GET', 'hub/api/users?state=active');
-    assert.deepEqual(active.json.map((u: { name: string }) => u.name), ['sam']);
+    assert.deepEqual(
+      active.json.map((u: { name: string }) => u.name),
+      ['sam'],
+    );
     const ready = await h.request('GET', 'hub/api/users?state=ready');
     assert.deepEqual(ready.json, []);
     const other = await h.request('POST', 'hub/api/users/tia/server');
@@ -33,16 +40,26 @@ describe('pending spawns', () => {
   });
 
   test('stopping a pending start cancels it; the progress stream ends with the failure', async () => {
-    const progress = fetch(new URL('hub/api/users/sam/server/progress', h.url), { headers: { authorization: `token ${h.adminToken}` } }).then((r) => r.text());
+    const progress = fetch(new URL('hub/api/users/sam/server/progress', h.url), {
+      headers: { authorization: `token ${h.adminToken}` },
+    }).then((r) => r.text());
     const stop = await h.request('DELETE', 'hub/api/users/sam/server');
     assert.ok(stop.status === 204 || stop.status === 202, stop.text);
     const text = await progress;
-    const events = text.split('\n').filter((l) => l.startsWith('data: ')).map((l) => JSON.parse(l.slice(6)));
+    const events = text
+      .split('\n')
+      .filter((l) => l.startsWith('data: '))
+      .map((l) => JSON.parse(l.slice(6)));
     assert.equal(events.at(-1).failed, true, text);
     const model = await h.request('GET', 'hub/api/users/sam');
     assert.equal(model.json.pending, null);
     assert.equal(model.json.server, null);
-    const live = await h.hub.ctx.k.selectFrom('api_tokens').select('id').where('kind', '=', 'server').where('revoked_at', 'is', null).execute();
+    const live = await h.hub.ctx.k
+      .selectFrom('api_tokens')
+      .select('id')
+      .where('kind', '=', 'server')
+      .where('revoked_at', 'is', null)
+      .execute();
     assert.equal(live.length, 0);
     // With the pending start gone the concurrency slot is free again.
     const next = await h.request('POST', 'hub/api/users/tia/server');

@@ -8,17 +8,26 @@ import { startHub, type TestHub } from './harness.ts';
 
 /** Reads a text/event-stream to its end and returns the JSON events. */
 async function readEvents(h: TestHub, path: string, token: string): Promise<any[]> {
-  const res = await fetch(new URL(path, h.url), { headers: { authorization: `token ${token}` }, signal: AbortSignal.timeout(90_000) });
+  const res = await fetch(new URL(path, h.url), {
+    headers: { authorization: `token ${token}` },
+    signal: AbortSignal.timeout(90_000),
+  });
   assert.equal(res.status, 200, await res.clone().text());
   assert.match(res.headers.get('content-type') ?? '', /text\/event-stream/);
   const text = await res.text();
-  return text.split('\n').filter((l) => l.startsWith('data: ')).map((l) => JSON.parse(l.slice(6)));
+  return text
+    .split('\n')
+    .filter((l) => l.startsWith('data: '))
+    .map((l) => JSON.parse(l.slice(6)));
 }
 
 async function serverPid(h: TestHub, user: string, server = ''): Promise<number> {
   const row = await h.hub.ctx.k
-    .selectFrom('spawners').innerJoin('users', 'users.id', 'spawners.user_id')
-    .select('spawners.state').where('users.name', '=', user).where('spawners.name', '=', server)
+    .selectFrom('spawners')
+    .innerJoin('users', 'users.id', 'spawners.user_id')
+    .select('spawners.state')
+    .where('users.name', '=', user)
+    .where('spawners.name', '=', server)
     .executeTakeFirstOrThrow();
   return JSON.parse(row.state).pid as number;
 }
@@ -45,11 +54,30 @@ async function runInKernel(h: TestHub, user: string, token: string, code: string
       const msgId = randomUUID();
       ws.onerror = () => reject(new Error('websocket error'));
       ws.onopen = () => {
-        ws.send(JSON.stringify({
-          header: { msg_id: msgId, username: user, session: randomUUID(), msg_type: 'execute_request', version: '5.3', date: new Date().toISOString() },
-          parent_header: {}, metadata: {}, channel: 'shell', buffers: [],
-          content: { code, silent: false, store_history: false, user_expressions: {}, allow_stdin: false, stop_on_error: true },
-        }));
+        ws.send(
+          JSON.stringify({
+            header: {
+              msg_id: msgId,
+              username: user,
+              session: randomUUID(),
+              msg_type: 'execute_request',
+              version: '5.3',
+              date: new Date().toISOString(),
+            },
+            parent_header: {},
+            metadata: {},
+            channel: 'shell',
+            buffers: [],
+            content: {
+              code,
+              silent: false,
+              store_history: false,
+              user_expressions: {},
+              allow_stdin: false,
+              stop_on_error: true,
+            },
+          }),
+        );
       };
       ws.onmessage = (ev) => {
         const msg = JSON.parse(String(ev.data));
@@ -70,7 +98,12 @@ describe('single-user servers through the API and the proxy', () => {
   let alice: string;
   let bob: string;
   before(async () => {
-    h = await startHub({ slow_spawn_timeout: 0, allow_named_servers: true, named_server_limit_per_user: 2, spawner: { poll_interval: 1 } });
+    h = await startHub({
+      slow_spawn_timeout: 0,
+      allow_named_servers: true,
+      named_server_limit_per_user: 2,
+      spawner: { poll_interval: 1 },
+    });
     await h.addUsers(['alice', 'bob', 'carol']);
     alice = await h.tokenFor('alice');
     bob = await h.tokenFor('bob');
@@ -82,7 +115,10 @@ describe('single-user servers through the API and the proxy', () => {
     assert.equal(r.status, 202, r.text);
     const events = await readEvents(h, 'hub/api/users/alice/server/progress', alice);
     assert.deepEqual(events[0], { progress: 0, message: 'Server requested' });
-    assert.ok(events.some((e) => e.progress === 50 && e.message === 'Spawning server...'), JSON.stringify(events));
+    assert.ok(
+      events.some((e) => e.progress === 50 && e.message === 'Spawning server...'),
+      JSON.stringify(events),
+    );
     const last = events.at(-1);
     assert.equal(last.ready, true);
     assert.equal(last.url, '/user/alice/');
@@ -107,7 +143,12 @@ describe('single-user servers through the API and the proxy', () => {
     assert.deepEqual(Object.keys(routes.json), ['/']);
     const after = await h.request('GET', 'hub/api/users/alice', { token: alice });
     assert.equal(after.json.server, null);
-    const tokens = await h.hub.ctx.k.selectFrom('api_tokens').select('id').where('kind', '=', 'server').where('revoked_at', 'is', null).execute();
+    const tokens = await h.hub.ctx.k
+      .selectFrom('api_tokens')
+      .select('id')
+      .where('kind', '=', 'server')
+      .where('revoked_at', 'is', null)
+      .execute();
     assert.equal(tokens.length, 0, 'the server token is revoked with the server');
   });
 
@@ -126,13 +167,24 @@ describe('single-user servers through the API and the proxy', () => {
   test('the server token reports activity for its own user only', async () => {
     assert.equal((await h.request('POST', 'hub/api/users/bob/server', { token: bob })).status, 202);
     await readEvents(h, 'hub/api/users/bob/server/progress', bob);
-    const row = await h.hub.ctx.k.selectFrom('api_tokens').select('id').where('kind', '=', 'server').where('revoked_at', 'is', null).executeTakeFirstOrThrow();
+    const row = await h.hub.ctx.k
+      .selectFrom('api_tokens')
+      .select('id')
+      .where('kind', '=', 'server')
+      .where('revoked_at', 'is', null)
+      .executeTakeFirstOrThrow();
     // The server's own token is only in its environment; mint the equivalent scopes to call as it would.
     const serverScoped = await h.tokenFor('bob', { scopes: ['users:activity!user=bob', 'access:servers!server=bob/'] });
     const ts = new Date().toISOString();
-    const ok = await h.request('POST', 'hub/api/users/bob/activity', { token: serverScoped, body: { last_activity: ts, servers: { '': { last_activity: ts } } } });
+    const ok = await h.request('POST', 'hub/api/users/bob/activity', {
+      token: serverScoped,
+      body: { last_activity: ts, servers: { '': { last_activity: ts } } },
+    });
     assert.equal(ok.status, 200, ok.text);
-    const denied = await h.request('POST', 'hub/api/users/alice/activity', { token: serverScoped, body: { last_activity: ts } });
+    const denied = await h.request('POST', 'hub/api/users/alice/activity', {
+      token: serverScoped,
+      body: { last_activity: ts },
+    });
     assert.equal(denied.status, 404);
     assert.ok(row.id > 0);
     assert.equal((await h.request('DELETE', 'hub/api/users/bob/server', { token: bob })).status, 204);
@@ -153,7 +205,10 @@ describe('single-user servers through the API and the proxy', () => {
     assert.equal((await h.request('DELETE', 'hub/api/users/carol/servers/two')).status, 204);
     const kept = await h.request('GET', 'hub/api/users/carol?include_stopped_servers=1');
     assert.ok('two' in kept.json.servers, 'a stopped named server is kept');
-    assert.equal((await h.request('DELETE', 'hub/api/users/carol/servers/two', { body: { remove: true } })).status, 204);
+    assert.equal(
+      (await h.request('DELETE', 'hub/api/users/carol/servers/two', { body: { remove: true } })).status,
+      204,
+    );
     const gone = await h.request('GET', 'hub/api/users/carol?include_stopped_servers=1');
     assert.ok(!('two' in gone.json.servers), 'remove deletes the named server');
     assert.equal((await h.request('DELETE', 'hub/api/users/carol/server', { body: { remove: true } })).status, 400);
@@ -172,7 +227,10 @@ describe('single-user servers through the API and the proxy', () => {
     await readEvents(h, 'hub/api/users/alice/server/progress', alice);
     const pid = await serverPid(h, 'alice');
     process.kill(-pid, 'SIGKILL');
-    await until('the hub notices the dead server', async () => (await h.request('GET', 'hub/api/users/alice', { token: alice })).json.server === null);
+    await until(
+      'the hub notices the dead server',
+      async () => (await h.request('GET', 'hub/api/users/alice', { token: alice })).json.server === null,
+    );
     const routes = await h.request('GET', 'hub/api/proxy');
     assert.ok(!('/user/alice/' in routes.json));
   });
@@ -192,7 +250,12 @@ describe('server start failures and limits', () => {
       const model = await h.request('GET', 'hub/api/users/dave?include_stopped_servers=1');
       assert.equal(model.json.server, null);
       assert.equal(model.json.servers['']?.ready ?? false, false);
-      const live = await h.hub.ctx.k.selectFrom('api_tokens').select('id').where('kind', '=', 'server').where('revoked_at', 'is', null).execute();
+      const live = await h.hub.ctx.k
+        .selectFrom('api_tokens')
+        .select('id')
+        .where('kind', '=', 'server')
+        .where('revoked_at', 'is', null)
+        .execute();
       assert.equal(live.length, 0);
       const clients = await h.hub.ctx.k.selectFrom('oauth_clients').select('identifier').execute();
       assert.equal(clients.length, 0);

@@ -40,7 +40,11 @@ setInterval(() => {}, 1 << 30);
 appendFileSync(out + '/starts-' + name, process.pid + ' ' + Date.now() + '\\n');
 `;
 
-async function waitFor<T>(what: string, probe: () => T | undefined | false | Promise<T | undefined | false>, ms = 15_000): Promise<T> {
+async function waitFor<T>(
+  what: string,
+  probe: () => T | undefined | false | Promise<T | undefined | false>,
+  ms = 15_000,
+): Promise<T> {
   const deadline = Date.now() + ms;
   for (;;) {
     const v = await probe();
@@ -53,10 +57,14 @@ async function waitFor<T>(what: string, probe: () => T | undefined | false | Pro
 function starts(out: string, name: string): { pid: number; at: number }[] {
   const file = join(out, `starts-${name}`);
   if (!existsSync(file)) return [];
-  return readFileSync(file, 'utf8').trim().split('\n').filter(Boolean).map((l) => {
-    const [pid, at] = l.split(' ').map(Number);
-    return { pid: pid!, at: at! };
-  });
+  return readFileSync(file, 'utf8')
+    .trim()
+    .split('\n')
+    .filter(Boolean)
+    .map((l) => {
+      const [pid, at] = l.split(' ').map(Number);
+      return { pid: pid!, at: at! };
+    });
 }
 
 function logEntries(h: TestHub): Record<string, any>[] {
@@ -84,17 +92,42 @@ describe('services', () => {
     const backendPort = (backend.address() as { port: number }).port;
     servicePort = await freePort();
     downPort = await freePort();
-    const shell = (name: string, script: string) => ({ name, command: ['/bin/sh', '-c', script], environment: { OUT_DIR: out } });
+    const shell = (name: string, script: string) => ({
+      name,
+      command: ['/bin/sh', '-c', script],
+      environment: { OUT_DIR: out },
+    });
     h = await startHub({
       services: [
         {
-          name: 'echo', url: `http://127.0.0.1:${servicePort}`, command: [process.execPath, join(out, 'service.mjs')],
-          environment: { OUT_DIR: out, EXTRA_SETTING: 'from-environment' }, oauth_client_allowed_scopes: ['read:users:name'],
+          name: 'echo',
+          url: `http://127.0.0.1:${servicePort}`,
+          command: [process.execPath, join(out, 'service.mjs')],
+          environment: { OUT_DIR: out, EXTRA_SETTING: 'from-environment' },
+          oauth_client_allowed_scopes: ['read:users:name'],
         },
         { name: 'crashy', command: [process.execPath, join(out, 'service.mjs')], environment: { OUT_DIR: out } },
-        shell('which', 'command -v tshub > "$OUT_DIR/which.tmp"; tshub --version >> "$OUT_DIR/which.tmp" 2>&1; mv "$OUT_DIR/which.tmp" "$OUT_DIR/which"; exec sleep 1000'),
-        ...(IS_ROOT ? [{ ...shell('asuser', 'echo "$(id -u) $USER $HOME $JUPYTERHUB_USER $(command -v tshub)" > "$OUT_DIR/asuser"; exec sleep 1000'), user: 'nobody' }] : []),
-        { name: 'ext', url: `http://127.0.0.1:${backendPort}`, api_token: EXT_TOKEN, oauth_client_allowed_scopes: ['read:users:name'] },
+        shell(
+          'which',
+          'command -v tshub > "$OUT_DIR/which.tmp"; tshub --version >> "$OUT_DIR/which.tmp" 2>&1; mv "$OUT_DIR/which.tmp" "$OUT_DIR/which"; exec sleep 1000',
+        ),
+        ...(IS_ROOT
+          ? [
+              {
+                ...shell(
+                  'asuser',
+                  'echo "$(id -u) $USER $HOME $JUPYTERHUB_USER $(command -v tshub)" > "$OUT_DIR/asuser"; exec sleep 1000',
+                ),
+                user: 'nobody',
+              },
+            ]
+          : []),
+        {
+          name: 'ext',
+          url: `http://127.0.0.1:${backendPort}`,
+          api_token: EXT_TOKEN,
+          oauth_client_allowed_scopes: ['read:users:name'],
+        },
         { name: 'down', url: `http://127.0.0.1:${downPort}` },
       ],
       load_roles: [{ name: 'user', scopes: ['self', 'access:services'] }],
@@ -119,7 +152,10 @@ describe('services', () => {
     assert.equal(env.JUPYTERHUB_CLIENT_ID, 'service-echo');
     assert.equal(env.JUPYTERHUB_HOST, '');
     assert.equal(env.JUPYTERHUB_OAUTH_CALLBACK_URL, '/services/echo/oauth_callback');
-    assert.deepEqual(JSON.parse(env.JUPYTERHUB_OAUTH_ACCESS_SCOPES!), ['access:services', 'access:services!service=echo']);
+    assert.deepEqual(JSON.parse(env.JUPYTERHUB_OAUTH_ACCESS_SCOPES!), [
+      'access:services',
+      'access:services!service=echo',
+    ]);
     assert.deepEqual(JSON.parse(env.JUPYTERHUB_OAUTH_CLIENT_ALLOWED_SCOPES!), ['read:users:name']);
     assert.equal(env.JUPYTERHUB_USER, '');
     assert.equal(env.JUPYTERHUB_BASE_URL, '/');
@@ -132,13 +168,22 @@ describe('services', () => {
     // The hub's own environment (e.g. the proxy's secret) is not passed on.
     assert.ok(!('CONFIGPROXY_AUTH_TOKEN' in env));
 
-    const who = await waitFor('whoami', () => existsSync(join(out, `whoami-${first!.pid}.json`)) && JSON.parse(readFileSync(join(out, `whoami-${first!.pid}.json`), 'utf8')));
+    const who = await waitFor(
+      'whoami',
+      () =>
+        existsSync(join(out, `whoami-${first!.pid}.json`)) &&
+        JSON.parse(readFileSync(join(out, `whoami-${first!.pid}.json`), 'utf8')),
+    );
     assert.equal(who.status, 200);
     assert.equal(who.body.kind, 'service');
     assert.equal(who.body.name, 'echo');
 
     // Its OAuth client's secret is this run's token.
-    const client = await h.hub.ctx.k.selectFrom('oauth_clients').selectAll().where('identifier', '=', 'service-echo').executeTakeFirstOrThrow();
+    const client = await h.hub.ctx.k
+      .selectFrom('oauth_clients')
+      .selectAll()
+      .where('identifier', '=', 'service-echo')
+      .executeTakeFirstOrThrow();
     assert.equal(client.secret_hash, digestToken(env.JUPYTERHUB_API_TOKEN!));
     assert.equal(client.redirect_uri, '/services/echo/oauth_callback');
 
@@ -167,7 +212,8 @@ describe('services', () => {
   test('a managed service that dies is restarted with a growing delay; each run has its own token', async () => {
     const [first] = await waitFor('crashy to start', () => starts(out, 'crashy').length > 0 && starts(out, 'crashy'));
     pidsSeen.add(first!.pid);
-    const oldToken = (JSON.parse(readFileSync(join(out, `env-${first!.pid}.json`), 'utf8')) as Record<string, string>).JUPYTERHUB_API_TOKEN!;
+    const oldToken = (JSON.parse(readFileSync(join(out, `env-${first!.pid}.json`), 'utf8')) as Record<string, string>)
+      .JUPYTERHUB_API_TOKEN!;
     assert.equal((await h.request('GET', 'hub/api/user', { token: oldToken })).status, 200);
 
     const killedAt1 = Date.now();
@@ -178,7 +224,8 @@ describe('services', () => {
     assert.ok(second.at - killedAt1 >= 950, `restarted after ${second.at - killedAt1} ms, expected about 1 s`);
     // The dead run's token is revoked; the new run has a new one that works.
     assert.equal((await h.request('GET', 'hub/api/user', { token: oldToken })).status, 403);
-    const newToken = (JSON.parse(readFileSync(join(out, `env-${second.pid}.json`), 'utf8')) as Record<string, string>).JUPYTERHUB_API_TOKEN!;
+    const newToken = (JSON.parse(readFileSync(join(out, `env-${second.pid}.json`), 'utf8')) as Record<string, string>)
+      .JUPYTERHUB_API_TOKEN!;
     assert.notEqual(newToken, oldToken);
     assert.equal((await h.request('GET', 'hub/api/user', { token: newToken })).json.name, 'crashy');
     assert.equal((await h.request('GET', 'hub/api/services/crashy')).json.pid, second.pid);
@@ -191,11 +238,18 @@ describe('services', () => {
     assert.ok(third.at - killedAt2 >= 1950, `restarted after ${third.at - killedAt2} ms, expected about 2 s`);
     const logs = logEntries(h).filter((e) => e.service === 'crashy');
     assert.ok(logs.some((e) => /exited with signal SIGKILL/.test(e.msg)));
-    assert.deepEqual(logs.filter((e) => e.delay_ms !== undefined).map((e) => e.delay_ms), [1000, 2000]);
+    assert.deepEqual(
+      logs.filter((e) => e.delay_ms !== undefined).map((e) => e.delay_ms),
+      [1000, 2000],
+    );
   });
 
-  test('tshub is first on a managed service\'s PATH and runs this installation', async () => {
-    const text = await waitFor('the which file', () => existsSync(join(out, 'which')) && readFileSync(join(out, 'which'), 'utf8'), 20_000);
+  test("tshub is first on a managed service's PATH and runs this installation", async () => {
+    const text = await waitFor(
+      'the which file',
+      () => existsSync(join(out, 'which')) && readFileSync(join(out, 'which'), 'utf8'),
+      20_000,
+    );
     const [path, version] = text.trim().split('\n');
     assert.ok(path!.endsWith('/tshub'), text);
     assert.match(readFileSync(path!, 'utf8'), /bin\/tshub\.js/);
@@ -203,7 +257,10 @@ describe('services', () => {
   });
 
   test('a service with `user` runs as that system user (hub as root)', { skip: !IS_ROOT && 'needs root' }, async () => {
-    const text = await waitFor('the asuser file', () => existsSync(join(out, 'asuser')) && readFileSync(join(out, 'asuser'), 'utf8'));
+    const text = await waitFor(
+      'the asuser file',
+      () => existsSync(join(out, 'asuser')) && readFileSync(join(out, 'asuser'), 'utf8'),
+    );
     const [uid, user, home, jhUser, tshub] = text.trim().split(' ');
     assert.equal(uid, '65534');
     assert.equal(user, 'nobody');
@@ -220,27 +277,47 @@ describe('services', () => {
     const routes = await h.request('GET', 'hub/api/proxy');
     assert.ok('/services/ext/' in routes.json && '/services/down/' in routes.json && '/services/echo/' in routes.json);
     assert.equal(routes.json['/services/ext/'].data.service, 'ext');
-    const client = await h.hub.ctx.k.selectFrom('oauth_clients').selectAll().where('identifier', '=', 'service-ext').executeTakeFirstOrThrow();
+    const client = await h.hub.ctx.k
+      .selectFrom('oauth_clients')
+      .selectAll()
+      .where('identifier', '=', 'service-ext')
+      .executeTakeFirstOrThrow();
     assert.equal(client.secret_hash, digestToken(EXT_TOKEN));
     assert.equal(client.redirect_uri, '/services/ext/oauth_callback');
     assert.deepEqual(JSON.parse(client.allowed_scopes), ['read:users:name']);
     // Services without a url get neither a route nor a client.
     assert.ok(!('/services/crashy/' in routes.json));
-    assert.equal(await h.hub.ctx.k.selectFrom('oauth_clients').select('id').where('identifier', '=', 'service-crashy').executeTakeFirst(), undefined);
+    assert.equal(
+      await h.hub.ctx.k
+        .selectFrom('oauth_clients')
+        .select('id')
+        .where('identifier', '=', 'service-crashy')
+        .executeTakeFirst(),
+      undefined,
+    );
     const ext = await h.request('GET', 'hub/api/services/ext');
     assert.deepEqual([ext.json.pid, ext.json.command], [0, []]);
-    await waitFor('the health-check warning', () => logEntries(h).some((e) => e.service === 'down' && /Cannot connect to service down/.test(e.msg)));
+    await waitFor('the health-check warning', () =>
+      logEntries(h).some((e) => e.service === 'down' && /Cannot connect to service down/.test(e.msg)),
+    );
     assert.ok(!logEntries(h).some((e) => e.service === 'ext' && /Cannot connect/.test(e.msg)));
   });
 
   test('managed services stop with the hub, tokens revoked, nothing left running', async () => {
     const running = ['echo', 'crashy', 'which', ...(IS_ROOT ? ['asuser'] : [])].map((n) => h.hub.ctx.services.pid(n));
-    assert.ok(running.every((p) => typeof p === 'number'), `all running: ${running}`);
+    assert.ok(
+      running.every((p) => typeof p === 'number'),
+      `all running: ${running}`,
+    );
     for (const p of running) pidsSeen.add(p!);
     const k = h.hub.ctx.k;
     const launcherDir = dirname(readFileSync(join(out, 'which'), 'utf8').split('\n')[0]!);
     // The database is closed by stop(): read the run tokens first, check them after.
-    const runTokens = await k.selectFrom('api_tokens').select(['id', 'note', 'revoked_at']).where('note', 'like', 'Managed service %').execute();
+    const runTokens = await k
+      .selectFrom('api_tokens')
+      .select(['id', 'note', 'revoked_at'])
+      .where('note', 'like', 'Managed service %')
+      .execute();
     assert.ok(runTokens.filter((t) => t.revoked_at === null).length >= 3);
     const t0 = Date.now();
     const db = h.hub.ctx.db;
@@ -248,7 +325,14 @@ describe('services', () => {
     let leftActive = -1;
     // Count live run tokens at the moment the database is closed, i.e. after the services stopped.
     db.close = async () => {
-      leftActive = (await k.selectFrom('api_tokens').select('id').where('note', 'like', 'Managed service %').where('revoked_at', 'is', null).execute()).length;
+      leftActive = (
+        await k
+          .selectFrom('api_tokens')
+          .select('id')
+          .where('note', 'like', 'Managed service %')
+          .where('revoked_at', 'is', null)
+          .execute()
+      ).length;
       return originalClose.call(db);
     };
     stopped = true;
@@ -265,14 +349,19 @@ describe('a hub killed while a managed service runs', () => {
   let hub: RunningHub | null = null;
   const seen = new Set<number>();
   let dropDb = async () => {};
-  const sleeperPids = () => (existsSync(join(dir, 'pids')) ? readFileSync(join(dir, 'pids'), 'utf8').trim().split('\n').filter(Boolean).map(Number) : []);
+  const sleeperPids = () =>
+    existsSync(join(dir, 'pids'))
+      ? readFileSync(join(dir, 'pids'), 'utf8').trim().split('\n').filter(Boolean).map(Number)
+      : [];
 
   after(async () => {
     try {
       await hub?.stop();
     } finally {
       for (const pid of seen) if (isAlive(pid)) process.kill(pid, 'SIGKILL');
-      const proxyPid = existsSync(join(dir, 'tshub-proxy.pid')) ? Number(readFileSync(join(dir, 'tshub-proxy.pid'), 'utf8')) : 0;
+      const proxyPid = existsSync(join(dir, 'tshub-proxy.pid'))
+        ? Number(readFileSync(join(dir, 'tshub-proxy.pid'), 'utf8'))
+        : 0;
       if (proxyPid > 1 && isAlive(proxyPid)) process.kill(proxyPid, 'SIGKILL');
       rmSync(dir, { recursive: true, force: true });
       await dropDb();
@@ -280,13 +369,20 @@ describe('a hub killed while a managed service runs', () => {
   });
 
   test('the next hub stops what it left running, then starts the service anew; a clean stop leaves nothing', async () => {
-    const service = { name: 'sleeper', command: ['/bin/sh', '-c', 'echo $$ >> "$OUT_DIR/pids"; exec sleep 1000'], environment: { OUT_DIR: dir } };
+    const service = {
+      name: 'sleeper',
+      command: ['/bin/sh', '-c', 'echo $$ >> "$OUT_DIR/pids"; exec sleep 1000'],
+      environment: { OUT_DIR: dir },
+    };
     const { cfg, pub, db } = await writeHubConfig(dir, [`services: ${JSON.stringify([service])}`]);
     dropDb = db.drop;
     hub = await spawnHub(['--config', cfg], `${pub}hub/api/`);
     // The service may write its pid before the hub has recorded the run: wait for both.
     const recordFile = join(dir, 'tshub-services.pids.json');
-    const [first] = await waitFor('the first run', () => sleeperPids().length === 1 && existsSync(recordFile) && sleeperPids());
+    const [first] = await waitFor(
+      'the first run',
+      () => sleeperPids().length === 1 && existsSync(recordFile) && sleeperPids(),
+    );
     seen.add(first!);
     const record = JSON.parse(readFileSync(recordFile, 'utf8')) as { launcher_dir: string };
     assert.ok(existsSync(join(record.launcher_dir, 'tshub')));
@@ -299,8 +395,10 @@ describe('a hub killed while a managed service runs', () => {
     seen.add(second!);
     assert.equal(isAlive(first!), false, 'the leftover was stopped');
     // The hub's log is written asynchronously: wait for the line rather than expecting it already out.
-    await waitFor('the log line about the leftover', () => /left running by a previous hub process/.test(hub!.output()));
-    assert.equal(existsSync(record.launcher_dir), false, 'the killed hub\'s launcher directory is removed');
+    await waitFor('the log line about the leftover', () =>
+      /left running by a previous hub process/.test(hub!.output()),
+    );
+    assert.equal(existsSync(record.launcher_dir), false, "the killed hub's launcher directory is removed");
 
     await hub.stop();
     hub = null;

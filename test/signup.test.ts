@@ -7,7 +7,9 @@ async function signup(h: TestHub, username: string, password: string, confirm = 
   const b = new Browser(h);
   const form = await b.request('GET', 'hub/signup', { navigate: true });
   assert.equal(form.status, 200);
-  return b.request('POST', 'hub/signup', { form: { _xsrf: Browser.xsrfField(form.text), username, password, password_confirm: confirm } });
+  return b.request('POST', 'hub/signup', {
+    form: { _xsrf: Browser.xsrfField(form.text), username, password, password_confirm: confirm },
+  });
 }
 
 describe('sign-up', () => {
@@ -15,7 +17,10 @@ describe('sign-up', () => {
     const h = await startHub({ authenticator: { class: 'password' } });
     try {
       assert.equal((await new Browser(h).request('GET', 'hub/signup', { navigate: true })).status, 404);
-      assert.doesNotMatch((await new Browser(h).request('GET', 'hub/login', { navigate: true })).text, /Create an account/);
+      assert.doesNotMatch(
+        (await new Browser(h).request('GET', 'hub/login', { navigate: true })).text,
+        /Create an account/,
+      );
     } finally {
       await h.stop();
     }
@@ -44,16 +49,23 @@ describe('sign-up', () => {
       const taken = await signup(h, 'quinn', 'another-password');
       assert.equal(taken.status, 400);
       assert.match(taken.text, /cannot be registered/);
-      assert.equal((await new Browser(h).login('quinn', 'quinn-password')).status, 302, 'the existing account is untouched');
+      assert.equal(
+        (await new Browser(h).login('quinn', 'quinn-password')).status,
+        302,
+        'the existing account is untouched',
+      );
       const blocked = await signup(h, 'mallory', 'mallory-password');
       assert.equal(blocked.status, 400);
       assert.match(blocked.text, /cannot be registered/);
       assert.match((await signup(h, 'rosa', 'short')).text, /at least 8/);
       assert.match((await signup(h, 'rosa', 'rosa-password', 'rosa-passw0rd')).text, /passwords differ/);
       assert.equal((await signup(h, 'a/b', 'good-password')).status, 400);
-      const noXsrf = await new Browser(h).request('POST', 'hub/signup', { form: { username: 'sam', password: 'sam-password', password_confirm: 'sam-password' } });
+      const noXsrf = await new Browser(h).request('POST', 'hub/signup', {
+        form: { username: 'sam', password: 'sam-password', password_confirm: 'sam-password' },
+      });
       assert.equal(noXsrf.status, 403);
-      for (const name of ['rosa', 'sam', 'mallory']) assert.equal((await h.request('GET', `hub/api/users/${name}`)).status, 404, `${name} was not created`);
+      for (const name of ['rosa', 'sam', 'mallory'])
+        assert.equal((await h.request('GET', `hub/api/users/${name}`)).status, 404, `${name} was not created`);
     });
   });
 });

@@ -10,13 +10,22 @@ import { findExecutable } from '../src/spawners/command.ts';
 import { LocalProcessSpawner, spawnerFactory } from '../src/spawners/index.ts';
 import { lookupSystemUser, type SystemUser } from '../src/spawners/system-user.ts';
 import {
-  Reaper, fakeServerCmd, pidExists, singleuserEnv, spawnRequest, startFakeHub, tempDir, waitForHttp,
+  Reaper,
+  fakeServerCmd,
+  pidExists,
+  singleuserEnv,
+  spawnRequest,
+  startFakeHub,
+  tempDir,
+  waitForHttp,
 } from '../src/spawners/test-helpers.ts';
 
 const isRoot = process.getuid?.() === 0;
 const SINGLEUSER = findExecutable('jupyterhub-singleuser', process.env.PATH, '/');
 
-describe('LocalProcessSpawner', { skip: isRoot ? false : 'creating a system user and switching to it needs root' }, () => {
+describe('LocalProcessSpawner', {
+  skip: isRoot ? false : 'creating a system user and switching to it needs root',
+}, () => {
   const reaper = new Reaper();
   const suffix = randomBytes(3).toString('hex');
   const name = `tshubt${suffix}`;
@@ -50,11 +59,23 @@ describe('LocalProcessSpawner', { skip: isRoot ? false : 'creating a system user
 
   test('runs as the system user: uid, gid, supplementary groups, HOME/USER/SHELL, home as cwd', async () => {
     const stateDir = tempDir();
-    const req = spawnRequest({ stateDir, user: name, env: { JUPYTERHUB_API_TOKEN: 'tok' }, config: { class: 'local', cmd } });
+    const req = spawnRequest({
+      stateDir,
+      user: name,
+      env: { JUPYTERHUB_API_TOKEN: 'tok' },
+      config: { class: 'local', cmd },
+    });
     const s = reaper.track(spawnerFactory(req.config).create(req));
     assert.ok(s instanceof LocalProcessSpawner);
     const url = await s.start();
-    const info = (await (await fetch(url)).json()) as { uid: number; gid: number; groups: number[]; cwd: string; argv: string[]; env: Record<string, string> };
+    const info = (await (await fetch(url)).json()) as {
+      uid: number;
+      gid: number;
+      groups: number[];
+      cwd: string;
+      argv: string[];
+      env: Record<string, string>;
+    };
     assert.equal(info.uid, account.uid);
     assert.equal(info.gid, account.gid);
     assert.deepEqual([...info.groups].sort(), [account.gid, groupId].sort());
@@ -80,7 +101,11 @@ describe('LocalProcessSpawner', { skip: isRoot ? false : 'creating a system user
     const nb = `${account.home}/notebooks`;
     mkdirSync(nb, { recursive: true });
     chownSync(nb, account.uid, account.gid);
-    const req = spawnRequest({ stateDir: tempDir(), user: name, config: { class: 'local', cmd, notebook_dir: '~/notebooks' } });
+    const req = spawnRequest({
+      stateDir: tempDir(),
+      user: name,
+      config: { class: 'local', cmd, notebook_dir: '~/notebooks' },
+    });
     const s = reaper.track(new LocalProcessSpawner(req));
     const info = (await (await fetch(await s.start())).json()) as { cwd: string; env: Record<string, string> };
     assert.equal(info.cwd, nb);
@@ -88,10 +113,17 @@ describe('LocalProcessSpawner', { skip: isRoot ? false : 'creating a system user
     await s.stop();
   });
 
-  test('the real jupyterhub-singleuser as that user', { skip: SINGLEUSER ? false : 'jupyterhub-singleuser is not installed' }, async () => {
+  test('the real jupyterhub-singleuser as that user', {
+    skip: SINGLEUSER ? false : 'jupyterhub-singleuser is not installed',
+  }, async () => {
     const hub = await startFakeHub(name);
     try {
-      const req = spawnRequest({ stateDir: tempDir(), user: name, env: singleuserEnv(hub.apiUrl, name), config: { class: 'local' } });
+      const req = spawnRequest({
+        stateDir: tempDir(),
+        user: name,
+        env: singleuserEnv(hub.apiUrl, name),
+        config: { class: 'local' },
+      });
       const s = reaper.track(new LocalProcessSpawner(req));
       const url = await s.start();
       assert.equal(await waitForHttp(`${url}/user/${name}/api`, 30_000), 200);
@@ -107,7 +139,10 @@ describe('LocalProcessSpawner', { skip: isRoot ? false : 'creating a system user
 
   test('no such system user → a 500 naming the user', async () => {
     const req = spawnRequest({ stateDir: tempDir(), user: 'nosuchuser-tshub', config: { class: 'local', cmd } });
-    const err = await new LocalProcessSpawner(req).start().then(() => null, (e: unknown) => e);
+    const err = await new LocalProcessSpawner(req).start().then(
+      () => null,
+      (e: unknown) => e,
+    );
     assert.ok(err instanceof HubError);
     assert.equal(err.status, 500);
     assert.match(err.message, /no system user 'nosuchuser-tshub'/);

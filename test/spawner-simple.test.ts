@@ -13,7 +13,15 @@ import { LocalProcessSpawner, SimpleSpawner, spawnerFactory } from '../src/spawn
 import type { ProgressEvent, Spawner } from '../src/spawners/index.ts';
 import { readProcStat } from '../src/spawners/proc-stat.ts';
 import {
-  Reaper, fakeServerCmd, pidExists, singleuserEnv, spawnRequest, startFakeHub, tempDir, waitForHttp, type FakeHub,
+  Reaper,
+  fakeServerCmd,
+  pidExists,
+  singleuserEnv,
+  spawnRequest,
+  startFakeHub,
+  tempDir,
+  waitForHttp,
+  type FakeHub,
 } from '../src/spawners/test-helpers.ts';
 
 const reaper = new Reaper();
@@ -40,7 +48,9 @@ function someRange(): [number, number] {
   return [min, min + 19];
 }
 
-describe('SimpleSpawner with the real jupyterhub-singleuser', { skip: SINGLEUSER ? false : 'jupyterhub-singleuser is not installed (Debian package jupyterhub)' }, () => {
+describe('SimpleSpawner with the real jupyterhub-singleuser', {
+  skip: SINGLEUSER ? false : 'jupyterhub-singleuser is not installed (Debian package jupyterhub)',
+}, () => {
   let hub: FakeHub;
   before(async () => {
     hub = await startFakeHub('alice');
@@ -120,7 +130,10 @@ describe('SimpleSpawner with the real jupyterhub-singleuser', { skip: SINGLEUSER
     const env = singleuserEnv(hub.apiUrl);
     delete env.JUPYTERHUB_API_TOKEN;
     const s = reaper.track(new SimpleSpawner(spawnRequest({ stateDir, env }), null, { startGraceMs: 10_000 }));
-    const err = await s.start().then(() => null, (e: unknown) => e);
+    const err = await s.start().then(
+      () => null,
+      (e: unknown) => e,
+    );
     assert.ok(err instanceof HubError, String(err));
     assert.equal(err.status, 500);
     assert.match(err.message, /The server exited immediately with status 1: .*jupyterhub-singleuser/);
@@ -133,12 +146,31 @@ describe('SimpleSpawner lifecycle edges (node fake server)', () => {
   const dir = tempDir();
   const cmd = fakeServerCmd(dir);
 
-  async function startFake(opts: Parameters<typeof spawnRequest>[0]['config'] & { env?: Record<string, string>; stateDir?: string; user?: string; serverName?: string } = {}, spawnerOpts = {}) {
+  async function startFake(
+    opts: Parameters<typeof spawnRequest>[0]['config'] & {
+      env?: Record<string, string>;
+      stateDir?: string;
+      user?: string;
+      serverName?: string;
+    } = {},
+    spawnerOpts = {},
+  ) {
     const { env, stateDir, user, serverName, ...config } = opts;
-    const req = spawnRequest({ stateDir: stateDir ?? tempDir(), user, serverName, env: { JUPYTERHUB_API_TOKEN: 'tok', ...env }, config: { cmd, ...config } });
+    const req = spawnRequest({
+      stateDir: stateDir ?? tempDir(),
+      user,
+      serverName,
+      env: { JUPYTERHUB_API_TOKEN: 'tok', ...env },
+      config: { cmd, ...config },
+    });
     const s = reaper.track(new SimpleSpawner(req, null, spawnerOpts));
     const url = await s.start();
-    return { s, url, req, info: (await (await fetch(url)).json()) as { argv: string[]; cwd: string; env: Record<string, string> } };
+    return {
+      s,
+      url,
+      req,
+      info: (await (await fetch(url)).json()) as { argv: string[]; cwd: string; env: Record<string, string> },
+    };
   }
 
   test('environment: hub env kept selectively, JupyterHub variables, overrides with {username}', async () => {
@@ -173,14 +205,23 @@ describe('SimpleSpawner lifecycle edges (node fake server)', () => {
   test('a missing command rejects with a clear message', async () => {
     const req = spawnRequest({ stateDir: tempDir(), config: { cmd: ['no-such-singleuser-cmd', '--x'] } });
     const s = reaper.track(new SimpleSpawner(req));
-    await assert.rejects(s.start(), (e: unknown) => e instanceof HubError && e.status === 500 && /command "no-such-singleuser-cmd" not found on PATH/.test(e.message));
+    await assert.rejects(
+      s.start(),
+      (e: unknown) =>
+        e instanceof HubError &&
+        e.status === 500 &&
+        /command "no-such-singleuser-cmd" not found on PATH/.test(e.message),
+    );
     const req2 = spawnRequest({ stateDir: tempDir(), config: { cmd: ['/nonexistent/bin/singleuser'] } });
-    await assert.rejects(reaper.track(new SimpleSpawner(req2)).start(), /command "\/nonexistent\/bin\/singleuser" not found, or not executable/);
+    await assert.rejects(
+      reaper.track(new SimpleSpawner(req2)).start(),
+      /command "\/nonexistent\/bin\/singleuser" not found, or not executable/,
+    );
     assert.equal(await s.poll(), 1);
     await s.stop();
   });
 
-  test('exits at once → start() rejects quoting only this run\'s output', async () => {
+  test("exits at once → start() rejects quoting only this run's output", async () => {
     const stateDir = tempDir();
     const first = await startFake({ stateDir, env: { FAKE_EXIT_AFTER_MS: '100000' } });
     await first.s.stop();
@@ -188,7 +229,7 @@ describe('SimpleSpawner lifecycle edges (node fake server)', () => {
     const err = (await s.start().catch((e: unknown) => e)) as Error;
     assert.match(err.message, /exited immediately with status 7/);
     assert.match(err.message, /fake server failing on purpose/);
-    assert.doesNotMatch(err.message, /listening/, 'the earlier run\'s lines are not quoted');
+    assert.doesNotMatch(err.message, /listening/, "the earlier run's lines are not quoted");
     assert.equal(await s.poll(), 7);
     // Both runs are in the one appended log.
     assert.equal(readFileSync(join(stateDir, 'logs', 'alice.log'), 'utf8').match(/fake server starting/g)?.length, 2);
@@ -223,7 +264,9 @@ describe('SimpleSpawner lifecycle edges (node fake server)', () => {
       console.log(JSON.stringify(s.state()));
       setInterval(() => {}, 1000);
     `;
-    const hubProc = spawn(process.execPath, ['--input-type=module', '-e', script], { stdio: ['ignore', 'pipe', 'inherit'] });
+    const hubProc = spawn(process.execPath, ['--input-type=module', '-e', script], {
+      stdio: ['ignore', 'pipe', 'inherit'],
+    });
     let out = '';
     hubProc.stdout!.on('data', (d) => (out += d));
     const deadline = Date.now() + 10_000;

@@ -36,7 +36,11 @@ async function userId(h: TestHub, name: string): Promise<number> {
 
 async function serverToken(h: TestHub, user: string): Promise<string> {
   const { token } = await issueToken(h.hub.ctx.k, h.hub.ctx.db.kind, {
-    owner: { kind: 'user', id: await userId(h, user) }, kind: 'server', note: `Server at /user/${user}/`, scopes: ['inherit'], expiresIn: null,
+    owner: { kind: 'user', id: await userId(h, user) },
+    kind: 'server',
+    note: `Server at /user/${user}/`,
+    scopes: ['inherit'],
+    expiresIn: null,
   });
   return token;
 }
@@ -84,7 +88,13 @@ describe('why a credential is refused', () => {
     try {
       const real = generateToken();
       const last = real.at(-1) === 'a' ? 'b' : 'a';
-      const broken = [real.slice(0, -1) + last, real.slice(0, 10) + (real[10] === 'Z' ? 'Y' : 'Z') + real.slice(11), real.slice(0, -2), real + 'x', 'tshub_' + '-'.repeat(38)];
+      const broken = [
+        real.slice(0, -1) + last,
+        real.slice(0, 10) + (real[10] === 'Z' ? 'Y' : 'Z') + real.slice(11),
+        real.slice(0, -2),
+        `${real}x`,
+        `tshub_${'-'.repeat(38)}`,
+      ];
       for (const t of broken) {
         const before = probe.kinds.length;
         await assertRefused(h, t, 'token_malformed');
@@ -113,7 +123,11 @@ describe('why a credential is refused', () => {
     const t = await h.tokenFor('ann');
     assert.equal((await whoami(h, t)).status, 200);
     const id = Number((await whoami(h, t)).json.token_id.slice(1));
-    await h.hub.ctx.k.updateTable('api_tokens').set({ expires_at: new Date().toISOString() }).where('id', '=', id).execute();
+    await h.hub.ctx.k
+      .updateTable('api_tokens')
+      .set({ expires_at: new Date().toISOString() })
+      .where('id', '=', id)
+      .execute();
     h.hub.ctx.permissionsChanged();
     await assertRefused(h, t, 'token_expired');
 
@@ -156,7 +170,10 @@ describe('tokens.invalid_credentials_status: 401', () => {
   after(() => h.stop());
 
   test('bad credentials → 401 with WWW-Authenticate; a missing scope stays 403', async () => {
-    for (const [token, reason] of [[generateToken(), 'token_unknown'], [generateToken().slice(0, -1) + '!', 'token_malformed']] as const) {
+    for (const [token, reason] of [
+      [generateToken(), 'token_unknown'],
+      [`${generateToken().slice(0, -1)}!`, 'token_malformed'],
+    ] as const) {
       const r = await h.request('GET', 'hub/api/user', { token });
       assert.equal(r.status, 401);
       assert.equal(r.headers.get('www-authenticate'), 'Bearer error="invalid_token"');
@@ -199,7 +216,7 @@ describe('revocation applies to the very next request', () => {
     await assertRefused(h, t.token, 'token_revoked');
   });
 
-  test('revoke-all by an admin: every personal, OAuth and config token, not the servers\' own', async () => {
+  test("revoke-all by an admin: every personal, OAuth and config token, not the servers' own", async () => {
     const a = await h.tokenFor('dee');
     const b = await h.tokenFor('dee', { expires_in: 3600 });
     const server = await serverToken(h, 'dee');
@@ -212,7 +229,10 @@ describe('revocation applies to the very next request', () => {
     await assertRefused(h, b, 'token_revoked');
     assert.equal((await whoami(h, server)).status, 200);
     assert.equal((await whoami(h, other)).status, 200);
-    assert.deepEqual((await h.request('GET', tokensPath('dee'))).json.api_tokens.map((t: { note: string }) => t.note), ['Server at /user/dee/']);
+    assert.deepEqual(
+      (await h.request('GET', tokensPath('dee'))).json.api_tokens.map((t: { note: string }) => t.note),
+      ['Server at /user/dee/'],
+    );
     // a user may not revoke another user's tokens
     assert.equal((await h.request('DELETE', tokensPath('eli'), { token: await h.tokenFor('cal') })).status, 404);
     assert.equal((await whoami(h, other)).status, 200);
@@ -239,7 +259,11 @@ describe('rotation', () => {
   after(() => h.stop());
 
   test('the new token keeps note, scopes and lifetime; the old one works for grace_seconds, then token_rotated', async () => {
-    const old = (await h.request('POST', tokensPath('gus'), { body: { note: 'ci deploy', scopes: ['read:users!user'], expires_in: 7200 } })).json;
+    const old = (
+      await h.request('POST', tokensPath('gus'), {
+        body: { note: 'ci deploy', scopes: ['read:users!user'], expires_in: 7200 },
+      })
+    ).json;
     const r = await h.request('POST', tokensPath('gus', `/${old.id}/rotate`), { body: { grace_seconds: 1 } });
     assert.equal(r.status, 201, r.text);
     const fresh = r.json;
@@ -278,7 +302,7 @@ describe('rotation', () => {
     await h.request('DELETE', tokensPath('hal'));
   });
 
-  test('refused: a revoked, expired or already rotated token, grace above the maximum, hub-made tokens, another user\'s token', async () => {
+  test("refused: a revoked, expired or already rotated token, grace above the maximum, hub-made tokens, another user's token", async () => {
     const revoked = (await h.request('POST', tokensPath('hal'), { body: {} })).json;
     await h.request('DELETE', tokensPath('hal', `/${revoked.id}`));
     const r1 = await h.request('POST', tokensPath('hal', `/${revoked.id}/rotate`), { body: {} });
@@ -290,7 +314,9 @@ describe('rotation', () => {
       const r = await h.request('POST', tokensPath('hal', `/${live.id}/rotate`), { body: { grace_seconds } });
       assert.equal(r.status, 400, `grace ${grace_seconds}`);
     }
-    const within = await h.request('POST', tokensPath('hal', `/${live.id}/rotate`), { body: { grace_seconds: 604800 } });
+    const within = await h.request('POST', tokensPath('hal', `/${live.id}/rotate`), {
+      body: { grace_seconds: 604800 },
+    });
     assert.equal(within.status, 201);
     // already rotated (still in its grace period): a second successor is refused
     const twice = await h.request('POST', tokensPath('hal', `/${live.id}/rotate`), { body: {} });
@@ -302,7 +328,10 @@ describe('rotation', () => {
     assert.equal((await h.request('POST', tokensPath('hal', `/${serverId}/rotate`), { body: {} })).status, 400);
 
     const gus = await h.tokenFor('gus');
-    assert.equal((await h.request('POST', tokensPath('hal', `/${within.json.id}/rotate`), { token: gus, body: {} })).status, 404);
+    assert.equal(
+      (await h.request('POST', tokensPath('hal', `/${within.json.id}/rotate`), { token: gus, body: {} })).status,
+      404,
+    );
     assert.equal((await h.request('POST', tokensPath('gus', `/${within.json.id}/rotate`), { body: {} })).status, 404);
     await h.request('DELETE', tokensPath('hal'));
   });
@@ -322,13 +351,20 @@ describe('rotation', () => {
       const old = (await capped.request('POST', tokensPath('admin'), { body: { expires_in: 600 } })).json;
       // the setting was lowered after the token was made
       const longLived = await issueToken(capped.hub.ctx.k, capped.hub.ctx.db.kind, {
-        owner: { kind: 'user', id: await userId(capped, 'admin') }, kind: 'api', note: 'old', scopes: ['inherit'], expiresIn: null,
+        owner: { kind: 'user', id: await userId(capped, 'admin') },
+        kind: 'api',
+        note: 'old',
+        scopes: ['inherit'],
+        expiresIn: null,
       });
       const r1 = await capped.request('POST', tokensPath('admin', `/${old.id}/rotate`), { body: {} });
       assert.ok(Math.abs(Date.parse(r1.json.expires_at) - Date.now() - 600_000) < 5000);
       const r2 = await capped.request('POST', tokensPath('admin', `/a${longLived.row.id}/rotate`), { body: {} });
       assert.equal(r2.status, 201);
-      assert.ok(r2.json.expires_at !== null && Math.abs(Date.parse(r2.json.expires_at) - Date.now() - 600_000) < 5000, r2.json.expires_at);
+      assert.ok(
+        r2.json.expires_at !== null && Math.abs(Date.parse(r2.json.expires_at) - Date.now() - 600_000) < 5000,
+        r2.json.expires_at,
+      );
     } finally {
       await capped.stop();
     }
@@ -367,7 +403,10 @@ describe('activity of tokens and their owners', () => {
     await whoami(h, t.token);
     await h.hub.ctx.activity.flush();
     const later = await tokenModel('jan', t.id);
-    assert.ok(Date.parse(later.last_activity) > Date.parse(first.last_activity), `${later.last_activity} after ${first.last_activity}`);
+    assert.ok(
+      Date.parse(later.last_activity) > Date.parse(first.last_activity),
+      `${later.last_activity} after ${first.last_activity}`,
+    );
     assert.ok(Date.parse((await userModel('jan')).last_activity) > Date.parse(owner.last_activity));
   });
 
@@ -382,7 +421,7 @@ describe('activity of tokens and their owners', () => {
     assert.notEqual(seen, null);
   });
 
-  test('a server\'s own token does not make its owner active (as upstream)', async () => {
+  test("a server's own token does not make its owner active (as upstream)", async () => {
     await h.addUsers(['lou']);
     const s = await serverToken(h, 'lou');
     assert.equal((await whoami(h, s)).status, 200);
@@ -412,7 +451,10 @@ describe('tokens from config', () => {
   const generatedInConfig = generateToken();
   before(async () => {
     h = await startHub({
-      services: [{ name: 'loader', api_token: serviceToken }, { name: 'pasted', api_token: generatedInConfig }],
+      services: [
+        { name: 'loader', api_token: serviceToken },
+        { name: 'pasted', api_token: generatedInConfig },
+      ],
       api_tokens: { [userToken]: 'mia' },
     });
   });
@@ -456,15 +498,24 @@ describe('tshub token (CLI)', () => {
     configFile = join(h.dir, 'cli-config.yaml');
     writeFileSync(configFile, `db_url: ${JSON.stringify(h.dbUrl)}\n`);
     cappedConfigFile = join(h.dir, 'cli-capped.yaml');
-    writeFileSync(cappedConfigFile, `db_url: ${JSON.stringify(h.dbUrl)}\ntokens:\n  default_expires_in: 30\n  expires_in_max_seconds: 60\n`);
+    writeFileSync(
+      cappedConfigFile,
+      `db_url: ${JSON.stringify(h.dbUrl)}\ntokens:\n  default_expires_in: 30\n  expires_in_max_seconds: 60\n`,
+    );
   });
   after(() => h.stop());
 
   function cli(args: string[], config = configFile): Promise<{ code: number | null; stdout: string; stderr: string }> {
     return new Promise((resolve, reject) => {
-      const child = spawn(join(ROOT, 'node_modules/.bin/node'), [join(ROOT, 'bin/tshub.js'), 'token', ...args, '--config', config], {
-        cwd: h.dir, env: { ...process.env, TSHUB_CONFIG: '' }, stdio: ['ignore', 'pipe', 'pipe'],
-      });
+      const child = spawn(
+        join(ROOT, 'node_modules/.bin/node'),
+        [join(ROOT, 'bin/tshub.js'), 'token', ...args, '--config', config],
+        {
+          cwd: h.dir,
+          env: { ...process.env, TSHUB_CONFIG: '' },
+          stdio: ['ignore', 'pipe', 'pipe'],
+        },
+      );
       let stdout = '';
       let stderr = '';
       child.stdout.on('data', (d) => (stdout += d));
@@ -475,7 +526,10 @@ describe('tshub token (CLI)', () => {
   }
 
   test('prints a working token alone on stdout, with the note and lifetime asked for', async () => {
-    const [ok, missing] = await Promise.all([cli(['ned', '--note', 'from the cli', '--expires-in', '600']), cli(['nobody'])]);
+    const [ok, missing] = await Promise.all([
+      cli(['ned', '--note', 'from the cli', '--expires-in', '600']),
+      cli(['nobody']),
+    ]);
     assert.equal(ok.code, 0, ok.stderr);
     assert.match(ok.stdout, /^tshub_[0-9A-Za-z]{38}\n$/);
     const token = ok.stdout.trim();

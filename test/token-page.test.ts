@@ -19,17 +19,34 @@ const DAY = 86400;
 describe('expiry choices', () => {
   test('7/30/90/180/365 days and never; 30 days preselected', () => {
     const { choices, selected } = expiryChoices(null, null);
-    assert.deepEqual(choices.map((c) => c.label), ['7 days', '30 days', '90 days', '180 days', '365 days', 'Never']);
+    assert.deepEqual(
+      choices.map((c) => c.label),
+      ['7 days', '30 days', '90 days', '180 days', '365 days', 'Never'],
+    );
     assert.equal(selected, 30 * DAY);
   });
 
   test('a maximum drops the longer choices and replaces "never"', () => {
     const { choices, selected } = expiryChoices(100 * DAY, null);
-    assert.deepEqual(choices.map((c) => [c.label, c.seconds]), [['7 days', 7 * DAY], ['30 days', 30 * DAY], ['90 days', 90 * DAY], ['Maximum (100 days)', 100 * DAY]]);
+    assert.deepEqual(
+      choices.map((c) => [c.label, c.seconds]),
+      [
+        ['7 days', 7 * DAY],
+        ['30 days', 30 * DAY],
+        ['90 days', 90 * DAY],
+        ['Maximum (100 days)', 100 * DAY],
+      ],
+    );
     assert.equal(selected, 30 * DAY);
-    assert.deepEqual(expiryChoices(90 * DAY, 7 * DAY).choices.map((c) => c.label), ['7 days', '30 days', '90 days']);
+    assert.deepEqual(
+      expiryChoices(90 * DAY, 7 * DAY).choices.map((c) => c.label),
+      ['7 days', '30 days', '90 days'],
+    );
     assert.equal(expiryChoices(90 * DAY, 7 * DAY).selected, 7 * DAY);
-    assert.deepEqual(expiryChoices(3600, null), { choices: [{ seconds: 3600, label: 'Maximum (1 hour)' }], selected: 3600 });
+    assert.deepEqual(expiryChoices(3600, null), {
+      choices: [{ seconds: 3600, label: 'Maximum (1 hour)' }],
+      selected: 3600,
+    });
   });
 });
 
@@ -38,7 +55,10 @@ describe('page templates and headers', () => {
   const dir = mkdtempSync(join(tmpdir(), 'tshub-templates-'));
   before(async () => {
     // A deployment's own error page, extending the built-in frame.
-    writeFileSync(join(dir, 'error.html'), '{% extends "page.html" %}{% block main %}<h1>Custom {{ status_code }}</h1><p>{{ message }}</p>{% endblock %}');
+    writeFileSync(
+      join(dir, 'error.html'),
+      '{% extends "page.html" %}{% block main %}<h1>Custom {{ status_code }}</h1><p>{{ message }}</p>{% endblock %}',
+    );
     h = await startHub({ template_paths: [dir], tokens: { expires_in_max_seconds: 90 * DAY } });
   });
   after(async () => {
@@ -71,7 +91,10 @@ describe('page templates and headers', () => {
     assert.equal(r.headers.get('cache-control'), 'no-store');
     // The one inline script is jhdata, and it carries this response's nonce.
     const scripts = [...r.text.matchAll(/<script([^>]*)>/g)].map((m) => m[1]!);
-    assert.deepEqual(scripts.filter((a) => !/src="\/hub\/static\//.test(a)), [` nonce="${nonce}"`]);
+    assert.deepEqual(
+      scripts.filter((a) => !/src="\/hub\/static\//.test(a)),
+      [` nonce="${nonce}"`],
+    );
     assert.equal(Browser.jhdata(r.text).user, 'erin');
     assert.match(r.text, /<option value="7776000"[^>]*>90 days<\/option>/);
     assert.doesNotMatch(r.text, /365 days|Never</);
@@ -108,7 +131,10 @@ describe('the token page in a real browser', { skip: CHROMIUM ? false : 'no chro
   after(() => h?.stop());
 
   test('create, copy, use, last used, revoke, the limit, rotate', async () => {
-    const browser = await chromium.launch({ executablePath: CHROMIUM, args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-background-networking'] });
+    const browser = await chromium.launch({
+      executablePath: CHROMIUM,
+      args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-background-networking'],
+    });
     try {
       const origin = new URL(h.url).origin;
       const context = await browser.newContext({ viewport: { width: 1200, height: 800 } });
@@ -155,7 +181,10 @@ describe('the token page in a real browser', { skip: CHROMIUM ? false : 'no chro
       assert.equal(await page.locator('#token-limit').textContent(), '1 of 2 tokens in use');
       const row = tokenRow('ci script');
       assert.match((await row.textContent())!, /Never/, 'not used yet');
-      assert.ok(token.slice(0, 16).includes((await row.locator('code').first().textContent())!), 'the prefix is the start of the token');
+      assert.ok(
+        token.slice(0, 16).includes((await row.locator('code').first().textContent())!),
+        'the prefix is the start of the token',
+      );
       await shot(page, '03-token-created');
 
       // Use it; after a reload it shows as used, from our address, and the secret is gone for good.
@@ -188,7 +217,10 @@ describe('the token page in a real browser', { skip: CHROMIUM ? false : 'no chro
       await page.locator('#inactive-tokens tbody tr', { hasText: 'ci script' }).waitFor();
       assert.match(confirmText, /Revoke token “ci script”/);
       assert.equal(await tokenRow('ci script').count(), 0);
-      assert.match((await page.locator('#inactive-tokens tbody tr', { hasText: 'ci script' }).textContent())!, /Revoked/);
+      assert.match(
+        (await page.locator('#inactive-tokens tbody tr', { hasText: 'ci script' }).textContent())!,
+        /Revoked/,
+      );
       const refused = await api(token);
       assert.equal(refused.status, 403);
       assert.match(JSON.stringify(refused.json), /token_revoked/);
@@ -197,7 +229,14 @@ describe('the token page in a real browser', { skip: CHROMIUM ? false : 'no chro
 
       // An OAuth application's token is listed apart, grouped by client.
       const dora = (await findUser(h.hub.ctx.k, 'dora'))!;
-      await issueToken(h.hub.ctx.k, h.hub.ctx.db.kind, { owner: { kind: 'user', id: dora.id }, kind: 'oauth', clientId: 'service-reports', note: 'oauth', scopes: ['read:users:name!user'], expiresIn: 3600 });
+      await issueToken(h.hub.ctx.k, h.hub.ctx.db.kind, {
+        owner: { kind: 'user', id: dora.id },
+        kind: 'oauth',
+        clientId: 'service-reports',
+        note: 'oauth',
+        scopes: ['read:users:name!user'],
+        expiresIn: 3600,
+      });
 
       // Two more fill the quota; a third gets the API's message.
       for (const name of ['first', 'second']) {

@@ -10,7 +10,20 @@ import { startHub, type Reply, type TestHub } from './harness.ts';
 import { generateToken, TOKEN_PREFIX } from '../src/tokens/format.ts';
 
 const sleep = (ms: number) => new Promise((res) => setTimeout(res, ms));
-const TABLES = ['users', 'groups', 'user_group_map', 'roles', 'user_role_map', 'group_role_map', 'service_role_map', 'services', 'api_tokens', 'spawners', 'oauth_clients', 'oauth_codes'] as const;
+const TABLES = [
+  'users',
+  'groups',
+  'user_group_map',
+  'roles',
+  'user_role_map',
+  'group_role_map',
+  'service_role_map',
+  'services',
+  'api_tokens',
+  'spawners',
+  'oauth_clients',
+  'oauth_codes',
+] as const;
 
 /** The strings that must not appear: the token, and for generated tokens also its random part alone. */
 function needles(token: string): string[] {
@@ -50,7 +63,10 @@ describe('token secrecy', () => {
     // created by an admin, by the user, through `auth`, with an expiry
     const a = await create('uma', { note: 'a' });
     const b = await create('uma', { note: 'b' }, a.token);
-    const viaAuth = await call('POST', 'hub/api/users/vic/tokens', { token: null, body: { auth: { username: 'vic', password: 'pw' } } });
+    const viaAuth = await call('POST', 'hub/api/users/vic/tokens', {
+      token: null,
+      body: { auth: { username: 'vic', password: 'pw' } },
+    });
     secrets.push(viaAuth.json.token);
     const short = await create('vic', { expires_in: 1 });
     // used, by every kind of credential
@@ -60,7 +76,10 @@ describe('token secrecy', () => {
     }
     await call('GET', 'hub/api/users', { token: a.token }); // insufficient scope
     // rotated, with and without grace; the old one used after the grace period
-    const rotated = await call('POST', `hub/api/users/uma/tokens/${a.id}/rotate`, { body: { grace_seconds: 1 }, token: a.token });
+    const rotated = await call('POST', `hub/api/users/uma/tokens/${a.id}/rotate`, {
+      body: { grace_seconds: 1 },
+      token: a.token,
+    });
     secrets.push(rotated.json.token);
     const rotatedAgain = await call('POST', `hub/api/users/uma/tokens/${rotated.json.id}/rotate`, { body: {} });
     secrets.push(rotatedAgain.json.token);
@@ -71,7 +90,7 @@ describe('token secrecy', () => {
     // failed attempts with real-looking tokens
     for (let i = 0; i < 3; i++) {
       const unknown = generateToken();
-      const malformed = generateToken().slice(0, -1) + '0';
+      const malformed = `${generateToken().slice(0, -1)}0`;
       const configLike = `cfg-${generateToken().slice(6, 30)}`;
       secrets.push(unknown, malformed, configLike);
       for (const t of [unknown, malformed, configLike]) {
@@ -104,7 +123,10 @@ describe('token secrecy', () => {
       await h.hub.stop();
       stopped = true;
       const main = join(h.dir, 'tshub.sqlite');
-      dbBytes = ['', '-wal', '-shm', '-journal'].map((s) => main + s).filter((f) => existsSync(f)).map((file) => ({ file, text: readFileSync(file).toString('latin1') }));
+      dbBytes = ['', '-wal', '-shm', '-journal']
+        .map((s) => main + s)
+        .filter((f) => existsSync(f))
+        .map((file) => ({ file, text: readFileSync(file).toString('latin1') }));
     }
   });
 
@@ -121,7 +143,10 @@ describe('token secrecy', () => {
     assert.ok(dbBytes.length >= 1);
     // the search does find what is stored: each token's display prefix is there in clear
     const prefix = secrets[3]!.slice(6, 14);
-    assert.ok(dbBytes.some((f) => f.text.includes(prefix)), 'display prefixes are stored');
+    assert.ok(
+      dbBytes.some((f) => f.text.includes(prefix)),
+      'display prefixes are stored',
+    );
   });
 
   test('no token appears in any log line', () => {
@@ -136,7 +161,8 @@ describe('token secrecy', () => {
   test('no token appears in any reply other than the one that creates it', () => {
     for (const r of replies) {
       if (r.status === 201 && typeof r.json?.token === 'string') continue;
-      for (const s of secrets) for (const n of needles(s)) assert.ok(!r.text.includes(n), `reply ${r.status} reveals a token: ${r.text}`);
+      for (const s of secrets)
+        for (const n of needles(s)) assert.ok(!r.text.includes(n), `reply ${r.status} reveals a token: ${r.text}`);
     }
   });
 
@@ -146,7 +172,8 @@ describe('token secrecy', () => {
 
   test('no token appears anywhere in the stored database (SQLite files or pg_dump)', () => {
     for (const { file, text } of dbBytes) {
-      for (const s of secrets) for (const n of needles(s)) assert.ok(!text.includes(n), `${file} holds ${n.slice(0, 6)}…`);
+      for (const s of secrets)
+        for (const n of needles(s)) assert.ok(!text.includes(n), `${file} holds ${n.slice(0, 6)}…`);
     }
   });
 });
@@ -161,7 +188,11 @@ describe('token secrecy: paths', () => {
       const t = await h.tokenFor('admin');
       await h.request('GET', `hub/api/authorizations/token/${t}`, { token: null });
       await h.request('GET', `hub/api/no-such-endpoint/${t}`, { token: null });
-      for (const n of needles(t)) assert.equal(h.logs.find((l) => l.includes(n)), undefined);
+      for (const n of needles(t))
+        assert.equal(
+          h.logs.find((l) => l.includes(n)),
+          undefined,
+        );
     } finally {
       await h.stop();
     }

@@ -54,7 +54,12 @@ export function scopesFirst(ctx: HubContext, anyOf: string[]) {
   };
 }
 
-export async function needUser(ctx: HubContext, req: FastifyRequest, anyOf: string[], name: string): Promise<{ p: Principal; user: UserRow }> {
+export async function needUser(
+  ctx: HubContext,
+  req: FastifyRequest,
+  anyOf: string[],
+  name: string,
+): Promise<{ p: Principal; user: UserRow }> {
   const p = requirePrincipal(ctx, req);
   if (!holdsAny(p, anyOf)) throw missingScope(anyOf);
   const user = await findUser(ctx.k, name);
@@ -67,7 +72,12 @@ export async function needUser(ctx: HubContext, req: FastifyRequest, anyOf: stri
  * For creating a user that may not exist yet: a `!user=<name>` filter covers the name whether or not
  * the user exists (upstream checks the path's name), a `!group=` filter only an existing member.
  */
-export async function needUserName(ctx: HubContext, req: FastifyRequest, anyOf: string[], name: string): Promise<{ p: Principal; user: UserRow | undefined }> {
+export async function needUserName(
+  ctx: HubContext,
+  req: FastifyRequest,
+  anyOf: string[],
+  name: string,
+): Promise<{ p: Principal; user: UserRow | undefined }> {
   const p = requirePrincipal(ctx, req);
   if (!holdsAny(p, anyOf)) throw missingScope(anyOf);
   const user = await findUser(ctx.k, name);
@@ -84,7 +94,13 @@ export function needGroupName(ctx: HubContext, req: FastifyRequest, anyOf: strin
   return p;
 }
 
-export async function needServer(ctx: HubContext, req: FastifyRequest, anyOf: string[], userName: string, server: string): Promise<{ p: Principal; user: UserRow }> {
+export async function needServer(
+  ctx: HubContext,
+  req: FastifyRequest,
+  anyOf: string[],
+  userName: string,
+  server: string,
+): Promise<{ p: Principal; user: UserRow }> {
   const p = requirePrincipal(ctx, req);
   if (!holdsAny(p, anyOf)) throw missingScope(anyOf);
   const user = await findUser(ctx.k, userName);
@@ -93,14 +109,24 @@ export async function needServer(ctx: HubContext, req: FastifyRequest, anyOf: st
   return { p, user: user! };
 }
 
-export async function needGroup(ctx: HubContext, req: FastifyRequest, anyOf: string[], name: string): Promise<{ p: Principal; group: GroupRow }> {
+export async function needGroup(
+  ctx: HubContext,
+  req: FastifyRequest,
+  anyOf: string[],
+  name: string,
+): Promise<{ p: Principal; group: GroupRow }> {
   const p = requirePrincipal(ctx, req);
   const group = await findGroup(ctx.k, name);
   decide(p, anyOf, group ? { kind: 'group', name } : null);
   return { p, group: group! };
 }
 
-export async function needService(ctx: HubContext, req: FastifyRequest, anyOf: string[], name: string): Promise<{ p: Principal; service: ServiceRow }> {
+export async function needService(
+  ctx: HubContext,
+  req: FastifyRequest,
+  anyOf: string[],
+  name: string,
+): Promise<{ p: Principal; service: ServiceRow }> {
   const p = requirePrincipal(ctx, req);
   const service = await findService(ctx.k, name);
   decide(p, anyOf, service ? { kind: 'service', name } : null);

@@ -2,7 +2,7 @@ import type { SpawnerRow } from '../db/index.ts';
 import { parseJson } from '../lib/json.ts';
 
 export function serverUrl(baseUrl: string, user: string, server: string): string {
-  return `${baseUrl}user/${encodeURIComponent(user)}/${server ? encodeURIComponent(server) + '/' : ''}`;
+  return `${baseUrl}user/${encodeURIComponent(user)}/${server ? `${encodeURIComponent(server)}/` : ''}`;
 }
 
 export function progressUrl(baseUrl: string, user: string, server: string): string {

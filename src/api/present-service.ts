@@ -13,7 +13,11 @@ const FIELDS: Record<string, string[]> = {
 };
 
 /** JupyterHub's Service model, filtered to the keys the caller's scopes reveal for each service. */
-export async function presentServices(ctx: HubContext, rows: ServiceRow[], p: Pick<Principal, 'scopes'>): Promise<Record<string, unknown>[]> {
+export async function presentServices(
+  ctx: HubContext,
+  rows: ServiceRow[],
+  p: Pick<Principal, 'scopes'>,
+): Promise<Record<string, unknown>[]> {
   const filters = Object.keys(FIELDS).map((s) => [s, scopeFilter(p.scopes, s)] as const);
   const out = [];
   for (const s of rows) {

@@ -35,7 +35,10 @@ export interface PresentOptions {
 }
 
 /** The group and role names of one user, in the shape `PresentOptions.memberships` takes. */
-export async function membershipsOf(db: Kysely<Database>, userId: number): Promise<{ groups: string[]; roles: string[] }> {
+export async function membershipsOf(
+  db: Kysely<Database>,
+  userId: number,
+): Promise<{ groups: string[]; roles: string[] }> {
   const [groups, roles] = await Promise.all([groupsOfUsers(db, [userId]), rolesOfUsers(db, [userId])]);
   return { groups: groups.get(userId) ?? [], roles: roles.get(userId) ?? [] };
 }
@@ -48,7 +51,10 @@ const ALL_KEYS = new Set(['kind', 'name', ...Object.values(FIELDS).flat(), 'auth
  * checks remain only for scopes it holds with a filter (`!user=`, `!group=`), so an admin's listing
  * does no per-user scope work at all.
  */
-function keysFor(filters: Filters): { everywhere: Set<string>; filtered: [NonNullable<ReturnType<typeof scopeFilter>>, string[]][] } {
+function keysFor(filters: Filters): {
+  everywhere: Set<string>;
+  filtered: [NonNullable<ReturnType<typeof scopeFilter>>, string[]][];
+} {
   const everywhere = new Set(['kind', 'name']);
   const filtered: [NonNullable<ReturnType<typeof scopeFilter>>, string[]][] = [];
   for (const [scope, fields] of Object.entries(FIELDS)) {
@@ -61,7 +67,12 @@ function keysFor(filters: Filters): { everywhere: Set<string>; filtered: [NonNul
 }
 
 /** Builds User models for rows, with their groups, roles and servers fetched in bulk. */
-export async function presentUsers(db: Kysely<Database>, rows: UserRow[], filters: Filters, opts: PresentOptions): Promise<Record<string, unknown>[]> {
+export async function presentUsers(
+  db: Kysely<Database>,
+  rows: UserRow[],
+  filters: Filters,
+  opts: PresentOptions,
+): Promise<Record<string, unknown>[]> {
   const ids = rows.map((r) => r.id);
   const [groups, roles, spawners] = await Promise.all([
     opts.memberships?.groups ?? groupsOfUsers(db, ids),
@@ -116,16 +127,28 @@ export async function presentUsers(db: Kysely<Database>, rows: UserRow[], filter
   });
 }
 
-function filterAllowsUserOrNull(f: ReturnType<typeof scopeFilter> | undefined, name: string, groups: string[]): boolean {
+function filterAllowsUserOrNull(
+  f: ReturnType<typeof scopeFilter> | undefined,
+  name: string,
+  groups: string[],
+): boolean {
   return !!f && filterAllowsUser(f, name, groups);
 }
 
-async function spawnersOf(db: Kysely<Database>, userIds: number[], includeStopped: boolean): Promise<Map<number, SpawnerRow[]>> {
+async function spawnersOf(
+  db: Kysely<Database>,
+  userIds: number[],
+  includeStopped: boolean,
+): Promise<Map<number, SpawnerRow[]>> {
   const out = new Map<number, SpawnerRow[]>();
   for (let i = 0; i < userIds.length; i += 500) {
-    let qb = db.selectFrom('spawners').selectAll().where('user_id', 'in', userIds.slice(i, i + 500));
+    let qb = db
+      .selectFrom('spawners')
+      .selectAll()
+      .where('user_id', 'in', userIds.slice(i, i + 500));
     // Active servers (running, or starting or stopping) unless stopped ones are asked for too.
-    if (!includeStopped) qb = qb.where((eb) => eb.or([eb('server_url', 'is not', null), eb('pending', 'is not', null)]));
+    if (!includeStopped)
+      qb = qb.where((eb) => eb.or([eb('server_url', 'is not', null), eb('pending', 'is not', null)]));
     for (const row of await qb.orderBy('name').execute()) out.set(row.user_id, [...(out.get(row.user_id) ?? []), row]);
   }
   return out;

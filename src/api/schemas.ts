@@ -20,7 +20,9 @@ export const ErrorModel = Type.Object(
   {
     status: Type.Integer(),
     message: Type.String(),
-    reason: Type.Optional(Type.String({ description: 'tshub: machine-readable cause, e.g. token_expired, insufficient_scope' })),
+    reason: Type.Optional(
+      Type.String({ description: 'tshub: machine-readable cause, e.g. token_expired, insufficient_scope' }),
+    ),
     required_scopes: Type.Optional(Type.Array(Type.String())),
   },
   open,
@@ -133,7 +135,8 @@ export const PaginationQuery = {
 export const errorResponses = { 400: ErrorModel, 403: ErrorModel, 404: ErrorModel, 409: ErrorModel } as const;
 export const NoContent = Type.Null({ description: 'No content' });
 
-const ignored = (t: TSchema) => Type.Optional({ ...t, description: 'Accepted (type-checked) for compatibility with JupyterHub, and ignored.' });
+const ignored = (t: TSchema) =>
+  Type.Optional({ ...t, description: 'Accepted (type-checked) for compatibility with JupyterHub, and ignored.' });
 
 /** Keys JupyterHub's user-model check accepts in create bodies although create uses only `admin`. */
 export const IgnoredUserKeys = {

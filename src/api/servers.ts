@@ -13,7 +13,12 @@ import { errorResponses } from './schemas.ts';
 const tags = ['servers'];
 const START_SCOPES = ['servers', 'start:servers'];
 const STOP_SCOPES = ['servers', 'delete:servers'];
-const Options = Type.Optional(Type.Union([Type.Null(), Type.Object({}, { additionalProperties: true, description: 'user_options, or {display_name, user_options}' })]));
+const Options = Type.Optional(
+  Type.Union([
+    Type.Null(),
+    Type.Object({}, { additionalProperties: true, description: 'user_options, or {display_name, user_options}' }),
+  ]),
+);
 const Empty = Type.Null({ description: 'No content' });
 const KEEPALIVE_MS = 8000;
 
@@ -24,15 +29,22 @@ function serverNameOf(params: ServerParams): string {
 }
 
 /** JupyterHub 6's body split, which 5.x clients never trigger: otherwise the whole body is user_options. */
-function splitBody(body: Record<string, unknown> | null | undefined): { userOptions: Record<string, unknown> | null; displayName: string | null } {
+function splitBody(body: Record<string, unknown> | null | undefined): {
+  userOptions: Record<string, unknown> | null;
+  displayName: string | null;
+} {
   if (body == null) return { userOptions: null, displayName: null };
   const keys = Object.keys(body);
   if (keys.length > 0 && keys.every((k) => k === 'user_options' || k === 'display_name')) {
     const uo = body.user_options;
-    if (uo !== undefined && (uo === null || typeof uo !== 'object' || Array.isArray(uo))) throw badRequest('user_options must be a dict');
+    if (uo !== undefined && (uo === null || typeof uo !== 'object' || Array.isArray(uo)))
+      throw badRequest('user_options must be a dict');
     const dn = body.display_name;
     if (dn !== undefined && typeof dn !== 'string') throw badRequest('display_name must be a string');
-    return { userOptions: (uo as Record<string, unknown> | undefined) ?? null, displayName: (dn as string | undefined) ?? null };
+    return {
+      userOptions: (uo as Record<string, unknown> | undefined) ?? null,
+      displayName: (dn as string | undefined) ?? null,
+    };
   }
   return { userOptions: body, displayName: null };
 }
@@ -44,22 +56,33 @@ export function registerServerRoutes(app: HubServer, ctx: HubContext, prefix: st
     if (await findSpawner(ctx.k, user.id, server)) return;
     const limit = ctx.config.named_server_limit_per_user;
     if (limit > 0 && (await countNamedSpawners(ctx.k, user.id)) >= limit) {
-      throw badRequest(`User ${user.name} already has the maximum of ${limit} named servers.  One must be deleted before a new server can be created`);
+      throw badRequest(
+        `User ${user.name} already has the maximum of ${limit} named servers.  One must be deleted before a new server can be created`,
+      );
     }
     if (!isValidServerName(server)) throw badRequest(`Invalid server_name: '${server}'`);
   };
 
-  const start = async (req: FastifyRequest<{ Params: ServerParams; Body: Record<string, unknown> | null | undefined }>, reply: FastifyReply) => {
+  const start = async (
+    req: FastifyRequest<{ Params: ServerParams; Body: Record<string, unknown> | null | undefined }>,
+    reply: FastifyReply,
+  ) => {
     const server = serverNameOf(req.params);
     const { p, user } = await needServer(ctx, req, START_SCOPES, req.params.name, server);
     await checkNamed(user, server);
     const { userOptions, displayName } = splitBody(req.body);
     const outcome = await ctx.servers.spawn(user, server, { userOptions, displayName, origin: originOf(req) });
     req.log.info({ actor: p.name, server: serverLogName(user.name, server), outcome }, 'server start requested');
-    return reply.code(outcome === 'ready' ? 201 : 202).type('text/plain').send();
+    return reply
+      .code(outcome === 'ready' ? 201 : 202)
+      .type('text/plain')
+      .send();
   };
 
-  const stop = async (req: FastifyRequest<{ Params: ServerParams; Body: { remove?: boolean } | null | undefined }>, reply: FastifyReply) => {
+  const stop = async (
+    req: FastifyRequest<{ Params: ServerParams; Body: { remove?: boolean } | null | undefined }>,
+    reply: FastifyReply,
+  ) => {
     const server = serverNameOf(req.params);
     const { p, user } = await needServer(ctx, req, STOP_SCOPES, req.params.name, server);
     const remove = req.body?.remove ?? false;
@@ -72,7 +95,10 @@ export function registerServerRoutes(app: HubServer, ctx: HubContext, prefix: st
     const outcome = await ctx.servers.stop(user, server, originOf(req));
     if (remove) await ctx.servers.remove(user, server, outcome === 'pending');
     req.log.info({ actor: p.name, server: serverLogName(user.name, server), outcome, remove }, 'server stop requested');
-    return reply.code(outcome === 'stopped' ? 204 : 202).type('text/plain').send();
+    return reply
+      .code(outcome === 'stopped' ? 204 : 202)
+      .type('text/plain')
+      .send();
   };
 
   const progress = async (req: FastifyRequest<{ Params: ServerParams }>, reply: FastifyReply) => {
@@ -110,24 +136,60 @@ export function registerServerRoutes(app: HubServer, ctx: HubContext, prefix: st
   const Params = Type.Object({ name: Type.String() });
   const NamedParams = Type.Object({ name: Type.String(), server_name: Type.String() });
   const startSchema = (params: typeof Params | typeof NamedParams, summary: string) => ({
-    tags, summary, params, body: Options,
+    tags,
+    summary,
+    params,
+    body: Options,
     response: { 201: Empty, 202: Empty, 429: errorResponses[403], ...errorResponses },
   });
   const stopSchema = (params: typeof Params | typeof NamedParams, summary: string) => ({
-    tags, summary, params,
-    body: Type.Optional(Type.Union([Type.Null(), Type.Object({ remove: Type.Optional(Type.Boolean()) }, { additionalProperties: false })])),
+    tags,
+    summary,
+    params,
+    body: Type.Optional(
+      Type.Union([
+        Type.Null(),
+        Type.Object({ remove: Type.Optional(Type.Boolean()) }, { additionalProperties: false }),
+      ]),
+    ),
     response: { 202: Empty, 204: Empty, ...errorResponses },
   });
   const progressSchema = (params: typeof Params | typeof NamedParams) => ({
-    tags, summary: 'Spawn progress as a text/event-stream', params,
-    response: { 200: Type.String({ description: 'text/event-stream of `data: {progress, message, ready?, failed?, url?}` lines' }), ...errorResponses },
+    tags,
+    summary: 'Spawn progress as a text/event-stream',
+    params,
+    response: {
+      200: Type.String({
+        description: 'text/event-stream of `data: {progress, message, ready?, failed?, url?}` lines',
+      }),
+      ...errorResponses,
+    },
   });
 
-  app.post(`${prefix}/users/:name/server`, { schema: startSchema(Params, "Start the user's default server") }, start as never);
-  app.post(`${prefix}/users/:name/servers/:server_name`, { schema: startSchema(NamedParams, 'Start a named server') }, start as never);
-  app.delete(`${prefix}/users/:name/server`, { schema: stopSchema(Params, "Stop the user's default server") }, stop as never);
-  app.delete(`${prefix}/users/:name/servers/:server_name`, { schema: stopSchema(NamedParams, 'Stop (and optionally remove) a named server') }, stop as never);
+  app.post(
+    `${prefix}/users/:name/server`,
+    { schema: startSchema(Params, "Start the user's default server") },
+    start as never,
+  );
+  app.post(
+    `${prefix}/users/:name/servers/:server_name`,
+    { schema: startSchema(NamedParams, 'Start a named server') },
+    start as never,
+  );
+  app.delete(
+    `${prefix}/users/:name/server`,
+    { schema: stopSchema(Params, "Stop the user's default server") },
+    stop as never,
+  );
+  app.delete(
+    `${prefix}/users/:name/servers/:server_name`,
+    { schema: stopSchema(NamedParams, 'Stop (and optionally remove) a named server') },
+    stop as never,
+  );
   app.get(`${prefix}/users/:name/server/progress`, { schema: progressSchema(Params) }, progress as never);
-  app.get(`${prefix}/users/:name/servers/:server_name/progress`, { schema: progressSchema(NamedParams) }, progress as never);
+  app.get(
+    `${prefix}/users/:name/servers/:server_name/progress`,
+    { schema: progressSchema(NamedParams) },
+    progress as never,
+  );
 }
-

@@ -38,9 +38,13 @@ export async function requestedTokenScopes(
   if (requested.includes('inherit')) return [...new Set(requested)];
   let expanded: Set<string>;
   try {
-    expanded = expandScopes(requested, owner.kind === 'user' ? { kind: 'user', name: owner.name } : { kind: 'service', name: owner.name }, {
-      customScopes: config.custom_scopes,
-    });
+    expanded = expandScopes(
+      requested,
+      owner.kind === 'user' ? { kind: 'user', name: owner.name } : { kind: 'service', name: owner.name },
+      {
+        customScopes: config.custom_scopes,
+      },
+    );
   } catch (err) {
     if (err instanceof ScopeError) throw badRequest(`Not assigning requested scopes: ${err.message}`);
     throw err;

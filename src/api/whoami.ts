@@ -21,7 +21,8 @@ export interface WhoamiFacts {
 }
 
 async function factsOf(ctx: HubContext, p: Principal): Promise<WhoamiFacts> {
-  const who = p.kind === 'user' ? ({ kind: 'user', name: p.name } as const) : ({ kind: 'service', name: p.name } as const);
+  const who =
+    p.kind === 'user' ? ({ kind: 'user', name: p.name } as const) : ({ kind: 'service', name: p.name } as const);
   // Identify scopes are always granted here, but reported only if the caller really holds them.
   const identified = { ...p, scopes: new Set([...p.scopes, ...identifyScopes(who)]) };
   return {
@@ -33,7 +34,11 @@ async function factsOf(ctx: HubContext, p: Principal): Promise<WhoamiFacts> {
 }
 
 /** The caller's own model (GET /hub/api/user). */
-export async function whoami(ctx: HubContext, p: Principal, includeStoppedServers: boolean): Promise<Record<string, unknown>> {
+export async function whoami(
+  ctx: HubContext,
+  p: Principal,
+  includeStoppedServers: boolean,
+): Promise<Record<string, unknown>> {
   const facts = (p.whoami ??= await factsOf(ctx, p));
   let model: Record<string, unknown>;
   if (p.kind === 'user') {
@@ -41,7 +46,8 @@ export async function whoami(ctx: HubContext, p: Principal, includeStoppedServer
     const user = (await findUserById(ctx.k, p.id)) ?? p.user!;
     const own = facts.memberships!;
     [model] = (await presentUsers(ctx.k, [user], facts.filters, {
-      baseUrl: ctx.baseUrl, includeStoppedServers,
+      baseUrl: ctx.baseUrl,
+      includeStoppedServers,
       memberships: { groups: new Map([[user.id, own.groups]]), roles: new Map([[user.id, own.roles]]) },
     })) as [Record<string, unknown>];
   } else {

@@ -10,8 +10,21 @@ export const GENESIS_HASH = '0'.repeat(64);
  */
 export function recordHash(r: Omit<AuditRow, 'hash'>): string {
   const canonical = JSON.stringify([
-    r.id, r.time, r.actor_kind, r.actor_name, r.actor_token_id, r.action, r.target_kind, r.target_name,
-    r.target_owner, r.outcome, r.reason, r.ip, r.user_agent, r.request_id, r.prev_hash,
+    r.id,
+    r.time,
+    r.actor_kind,
+    r.actor_name,
+    r.actor_token_id,
+    r.action,
+    r.target_kind,
+    r.target_name,
+    r.target_owner,
+    r.outcome,
+    r.reason,
+    r.ip,
+    r.user_agent,
+    r.request_id,
+    r.prev_hash,
   ]);
   return createHash('sha256').update(canonical).digest('hex');
 }

@@ -36,13 +36,26 @@ export interface AuditEvent extends Partial<AuditOrigin> {
   once?: boolean;
 }
 
-export const SYSTEM: AuditOrigin = { actor: { kind: 'system', name: null, token_id: null }, ip: null, user_agent: null, request_id: null };
+export const SYSTEM: AuditOrigin = {
+  actor: { kind: 'system', name: null, token_id: null },
+  ip: null,
+  user_agent: null,
+  request_id: null,
+};
 
 /** What shared code needs to report an event (a no-op sink where no hub is running, e.g. CLI commands). */
 export interface AuditSink {
   record(event: AuditEvent): void;
 }
 
-export const tokenTarget = (id: number, owner: string | null): AuditTarget => ({ kind: 'token', name: `a${id}`, owner });
+export const tokenTarget = (id: number, owner: string | null): AuditTarget => ({
+  kind: 'token',
+  name: `a${id}`,
+  owner,
+});
 export const userTarget = (name: string): AuditTarget => ({ kind: 'user', name, owner: name });
-export const serverTarget = (user: string, server: string): AuditTarget => ({ kind: 'server', name: `${user}/${server}`, owner: user });
+export const serverTarget = (user: string, server: string): AuditTarget => ({
+  kind: 'server',
+  name: `${user}/${server}`,
+  owner: user,
+});

@@ -19,9 +19,17 @@ test('times are normalised to the stored form; newest first unless asked', () =>
 
 test('malformed filters are 400s naming the parameter', () => {
   for (const [q, name] of [
-    [{ action: 'Token.Revoke' }, 'action'], [{ action: '.' }, 'action'], [{ since: 'yesterday' }, 'since'],
-    [{ until: '2025-02-30T25:00' }, 'until'], [{ order: 'newest' }, 'order'], [{ since: '2025-02-01', until: '2025-01-01' }, 'range'],
+    [{ action: 'Token.Revoke' }, 'action'],
+    [{ action: '.' }, 'action'],
+    [{ since: 'yesterday' }, 'since'],
+    [{ until: '2025-02-30T25:00' }, 'until'],
+    [{ order: 'newest' }, 'order'],
+    [{ since: '2025-02-01', until: '2025-01-01' }, 'range'],
   ] as const) {
-    assert.throws(() => parseAuditFilter(q, null), (e: unknown) => e instanceof HubError && e.status === 400 && e.message.includes(name), JSON.stringify(q));
+    assert.throws(
+      () => parseAuditFilter(q, null),
+      (e: unknown) => e instanceof HubError && e.status === 400 && e.message.includes(name),
+      JSON.stringify(q),
+    );
   }
 });

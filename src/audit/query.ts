@@ -29,7 +29,10 @@ const ISO = /^\d{4}-\d{2}-\d{2}(?:[T ]\d{2}:\d{2}(?::\d{2}(?:\.\d{1,9})?)?(?:Z|[
 function isoArg(name: string, value: string | undefined): string | null {
   if (value === undefined || value === '') return null;
   const ms = ISO.test(value) ? Date.parse(value) : Number.NaN;
-  if (Number.isNaN(ms)) throw badRequest(`Invalid ${name}: '${value}' is not an ISO 8601 date or time (e.g. 2025-01-31 or 2025-01-31T12:00:00Z)`);
+  if (Number.isNaN(ms))
+    throw badRequest(
+      `Invalid ${name}: '${value}' is not an ISO 8601 date or time (e.g. 2025-01-31 or 2025-01-31T12:00:00Z)`,
+    );
   return new Date(ms).toISOString();
 }
 
@@ -40,7 +43,8 @@ export function parseAuditFilter(q: AuditQuery, viewer: AuditFilter['viewer']): 
     // `token.` or `token.*` is every token event; anything else must match exactly.
     const prefix = /^(.+)\.\*?$/.exec(q.action);
     const name = prefix ? prefix[1]! : q.action;
-    if (!ACTION.test(name)) throw badRequest(`Invalid action: '${q.action}' (a dotted name like token.revoke, or a prefix like token.)`);
+    if (!ACTION.test(name))
+      throw badRequest(`Invalid action: '${q.action}' (a dotted name like token.revoke, or a prefix like token.)`);
     action = prefix ? { prefix: `${name}.` } : { exact: name };
   }
   const order = q.order ?? 'desc';
@@ -51,26 +55,43 @@ export function parseAuditFilter(q: AuditQuery, viewer: AuditFilter['viewer']): 
   return { actor: q.actor || null, action, target: q.target || null, since, until, order, viewer };
 }
 
-function filtered<O>(q: SelectQueryBuilder<Database, 'audit_log', O>, f: AuditFilter): SelectQueryBuilder<Database, 'audit_log', O> {
+function filtered<O>(
+  q: SelectQueryBuilder<Database, 'audit_log', O>,
+  f: AuditFilter,
+): SelectQueryBuilder<Database, 'audit_log', O> {
   if (f.actor) q = q.where('actor_name', '=', f.actor);
   if (f.action && 'exact' in f.action) q = q.where('action', '=', f.action.exact);
   // substr rather than LIKE: '_' is a wildcard there, and the two dialects escape it differently.
-  if (f.action && 'prefix' in f.action) q = q.where(sql<string>`substr(action, 1, ${f.action.prefix.length})`, '=', f.action.prefix);
+  if (f.action && 'prefix' in f.action)
+    q = q.where(sql<string>`substr(action, 1, ${f.action.prefix.length})`, '=', f.action.prefix);
   if (f.target) q = q.where((eb) => eb.or([eb('target_name', '=', f.target!), eb('target_owner', '=', f.target!)]));
   if (f.since) q = q.where('time', '>=', f.since);
   if (f.until) q = q.where('time', '<', f.until);
   if (f.viewer) {
     const v = f.viewer;
-    q = q.where((eb) => eb.or([
-      eb.and([eb('actor_kind', '=', v.kind), eb('actor_name', '=', v.name)]),
-      ...(v.kind === 'user' ? [eb('target_owner', '=', v.name)] : []),
-    ]));
+    q = q.where((eb) =>
+      eb.or([
+        eb.and([eb('actor_kind', '=', v.kind), eb('actor_name', '=', v.name)]),
+        ...(v.kind === 'user' ? [eb('target_owner', '=', v.name)] : []),
+      ]),
+    );
   }
   return q;
 }
 
-export async function listAudit(k: Kysely<Database>, f: AuditFilter, page: { offset: number; limit: number }): Promise<{ rows: AuditRow[]; total: number }> {
-  const rows = await filtered(k.selectFrom('audit_log').selectAll(), f).orderBy('id', f.order).offset(page.offset).limit(page.limit).execute();
-  const { total } = await filtered(k.selectFrom('audit_log').select((eb) => eb.fn.countAll<number>().as('total')), f).executeTakeFirstOrThrow();
+export async function listAudit(
+  k: Kysely<Database>,
+  f: AuditFilter,
+  page: { offset: number; limit: number },
+): Promise<{ rows: AuditRow[]; total: number }> {
+  const rows = await filtered(k.selectFrom('audit_log').selectAll(), f)
+    .orderBy('id', f.order)
+    .offset(page.offset)
+    .limit(page.limit)
+    .execute();
+  const { total } = await filtered(
+    k.selectFrom('audit_log').select((eb) => eb.fn.countAll<number>().as('total')),
+    f,
+  ).executeTakeFirstOrThrow();
   return { rows, total: Number(total) };
 }

@@ -20,7 +20,8 @@ afterEach(() => db.close());
 
 async function writeEvents(n: number, config = { enabled: true, retention_days: 0 }): Promise<AuditRecorder> {
   const rec = new AuditRecorder(db.k, log, config);
-  for (let i = 0; i < n; i++) rec.record({ action: 'test.event', reason: `event ${i}`, target: { kind: 'user', name: `u${i}` } });
+  for (let i = 0; i < n; i++)
+    rec.record({ action: 'test.event', reason: `event ${i}`, target: { kind: 'user', name: `u${i}` } });
   await rec.flush();
   return rec;
 }
@@ -30,7 +31,10 @@ describe('audit recorder', () => {
     await writeEvents(150);
     await writeEvents(3);
     const rows = await db.k.selectFrom('audit_log').selectAll().orderBy('id').execute();
-    assert.deepEqual(rows.map((r) => r.id), Array.from({ length: 153 }, (_, i) => i + 1));
+    assert.deepEqual(
+      rows.map((r) => r.id),
+      Array.from({ length: 153 }, (_, i) => i + 1),
+    );
     assert.equal(rows[150]!.prev_hash, rows[149]!.hash);
     assert.deepEqual(await verifyChain(db.k), { ok: true, count: 153, anchored: false });
   });
@@ -68,9 +72,13 @@ describe('audit recorder', () => {
 
   test('verify names a re-hashed forgery by its broken link', async () => {
     await writeEvents(10);
-    const row = (await db.k.selectFrom('audit_log').selectAll().where('id', '=', 3).executeTakeFirstOrThrow());
+    const row = await db.k.selectFrom('audit_log').selectAll().where('id', '=', 3).executeTakeFirstOrThrow();
     const { hash: _old, ...fields } = { ...row, reason: 'forged' };
-    await db.k.updateTable('audit_log').set({ reason: 'forged', hash: recordHash(fields) }).where('id', '=', 3).execute();
+    await db.k
+      .updateTable('audit_log')
+      .set({ reason: 'forged', hash: recordHash(fields) })
+      .where('id', '=', 3)
+      .execute();
     const v = await verifyChain(db.k);
     assert.ok(!v.ok && v.id === 4 && /broken link/.test(v.problem), JSON.stringify(v));
   });
@@ -82,7 +90,10 @@ describe('audit recorder', () => {
     await db.k.updateTable('audit_log').set({ id: 5 }).where('id', '=', 6).execute();
     await db.k.updateTable('audit_log').set({ id: 6 }).where('id', '=', 1000).execute();
     const v = await verifyChain(db.k);
-    assert.ok(!v.ok && v.id === 5 && /reordered: this record was written as record 6/.test(v.problem), JSON.stringify(v));
+    assert.ok(
+      !v.ok && v.id === 5 && /reordered: this record was written as record 6/.test(v.problem),
+      JSON.stringify(v),
+    );
   });
 
   test('pruning keeps the rest verifiable from the anchor, records audit.prune, and the chain goes on', async () => {

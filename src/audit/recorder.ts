@@ -86,7 +86,12 @@ export class AuditRecorder implements AuditSink {
       const cutoff = new Date(now - days * 86400_000).toISOString();
       try {
         const removed = await pruneBefore(this.#k, cutoff, new Date(now).toISOString());
-        if (removed) this.record({ ...SYSTEM, action: 'audit.prune', reason: `removed ${removed} records older than ${cutoff} (retention_days ${days})` });
+        if (removed)
+          this.record({
+            ...SYSTEM,
+            action: 'audit.prune',
+            reason: `removed ${removed} records older than ${cutoff} (retention_days ${days})`,
+          });
       } catch (err) {
         this.#log.warn({ err }, 'audit log: could not prune old records');
       }
@@ -121,10 +126,13 @@ export class AuditRecorder implements AuditSink {
 
   /** Turns queued events into chained rows: owners looked up, once-only events already on record skipped. */
   async #rows(batch: Pending[], head: ChainHead): Promise<AuditRow[]> {
-    const ownerIds = [...new Set(batch.map((e) => e.target?.ownerUserId).filter((id): id is number => typeof id === 'number'))];
+    const ownerIds = [
+      ...new Set(batch.map((e) => e.target?.ownerUserId).filter((id): id is number => typeof id === 'number')),
+    ];
     const owners = new Map<number, string>();
     if (ownerIds.length) {
-      for (const u of await this.#k.selectFrom('users').select(['id', 'name']).where('id', 'in', ownerIds).execute()) owners.set(u.id, u.name);
+      for (const u of await this.#k.selectFrom('users').select(['id', 'name']).where('id', 'in', ownerIds).execute())
+        owners.set(u.id, u.name);
     }
     const rows: AuditRow[] = [];
     const onceSeen = new Set<string>();
@@ -146,7 +154,7 @@ export class AuditRecorder implements AuditSink {
         action: e.action,
         target_kind: t?.kind ?? null,
         target_name: t?.name ?? null,
-        target_owner: t ? (t.owner ?? (t.ownerUserId != null ? owners.get(t.ownerUserId) ?? null : null)) : null,
+        target_owner: t ? (t.owner ?? (t.ownerUserId != null ? (owners.get(t.ownerUserId) ?? null) : null)) : null,
         outcome: e.outcome ?? 'success',
         reason: e.reason ?? null,
         ip: e.ip ?? null,
@@ -162,9 +170,14 @@ export class AuditRecorder implements AuditSink {
   }
 
   async #onRecord(e: AuditEvent): Promise<boolean> {
-    const hit = await this.#k.selectFrom('audit_log').select('id')
-      .where('target_name', '=', e.target!.name).where('target_kind', '=', e.target!.kind).where('action', '=', e.action)
-      .limit(1).executeTakeFirst();
+    const hit = await this.#k
+      .selectFrom('audit_log')
+      .select('id')
+      .where('target_name', '=', e.target!.name)
+      .where('target_kind', '=', e.target!.kind)
+      .where('action', '=', e.action)
+      .limit(1)
+      .executeTakeFirst();
     return hit !== undefined;
   }
 }

@@ -27,18 +27,35 @@ export async function chainHead(k: K): Promise<ChainHead> {
  */
 export async function pruneBefore(k: K, cutoff: string, nowIso: string): Promise<number> {
   return k.transaction().execute(async (trx) => {
-    const last = await trx.selectFrom('audit_log').select(['id', 'hash']).where('time', '<', cutoff).orderBy('id', 'desc').limit(1).executeTakeFirst();
+    const last = await trx
+      .selectFrom('audit_log')
+      .select(['id', 'hash'])
+      .where('time', '<', cutoff)
+      .orderBy('id', 'desc')
+      .limit(1)
+      .executeTakeFirst();
     if (!last) return 0;
-    const { count } = await trx.selectFrom('audit_log').select((eb) => eb.fn.countAll<number>().as('count')).where('id', '<=', last.id).executeTakeFirstOrThrow();
+    const { count } = await trx
+      .selectFrom('audit_log')
+      .select((eb) => eb.fn.countAll<number>().as('count'))
+      .where('id', '<=', last.id)
+      .executeTakeFirstOrThrow();
     await trx.deleteFrom('audit_log').where('id', '<=', last.id).execute();
     await trx.deleteFrom('audit_anchor').execute();
-    await trx.insertInto('audit_anchor').values({ id: 1, last_id: last.id, hash: last.hash, pruned_at: nowIso }).execute();
+    await trx
+      .insertInto('audit_anchor')
+      .values({ id: 1, last_id: last.id, hash: last.hash, pruned_at: nowIso })
+      .execute();
     return Number(count);
   });
 }
 
 /** Records in chain order (ascending id), read in pages so any size of log streams in bounded memory. */
-export async function* recordsInOrder(k: K, range: { since?: string; until?: string } = {}, pageSize = 1000): AsyncGenerator<AuditRow> {
+export async function* recordsInOrder(
+  k: K,
+  range: { since?: string; until?: string } = {},
+  pageSize = 1000,
+): AsyncGenerator<AuditRow> {
   let after = 0;
   for (;;) {
     let q = k.selectFrom('audit_log').selectAll().where('id', '>', after);

@@ -34,7 +34,9 @@ export class TokenUseAudit {
     if (this.#lastIp.size >= MAX_TRACKED) this.#lastIp.clear();
     this.#lastIp.set(row.id, ip);
     this.#sink.record({
-      ...originOf(req), action: 'token.new_ip', target: targetOf(row, p),
+      ...originOf(req),
+      action: 'token.new_ip',
+      target: targetOf(row, p),
       reason: before === null ? 'first use' : `last used from ${before}`,
     });
   }
@@ -43,7 +45,8 @@ export class TokenUseAudit {
     if (!row) return;
     const origin = originOf(req);
     const target = targetOf(row, null);
-    if (reason === 'token_expired') this.#sink.record({ action: 'token.expire', target, reason: `expired at ${row.expires_at}`, once: true });
+    if (reason === 'token_expired')
+      this.#sink.record({ action: 'token.expire', target, reason: `expired at ${row.expires_at}`, once: true });
     this.#sink.record({ ...origin, action: 'token.presented', target, outcome: 'denied', reason });
   }
 }

@@ -3,7 +3,9 @@ import type { AuditRow, Database } from '../db/index.ts';
 import { GENESIS_HASH, recordHash } from './chain.ts';
 import { readAnchor, recordsInOrder } from './store.ts';
 
-export type Verdict = { ok: true; count: number; anchored: boolean } | { ok: false; count: number; id: number; problem: string };
+export type Verdict =
+  | { ok: true; count: number; anchored: boolean }
+  | { ok: false; count: number; id: number; problem: string };
 
 /**
  * Walks the whole chain from its anchor (or the genesis). Each record's hash must match its content,
@@ -20,9 +22,10 @@ export async function verifyChain(k: Kysely<Database>): Promise<Verdict> {
       return { ok: false, count, id: r.id, problem: explainMismatch(r) };
     }
     if (r.prev_hash !== prev.hash) {
-      const problem = r.id !== prev.id + 1
-        ? `deleted record: ids ${prev.id + 1}..${r.id - 1} are missing, so the chain link before it is broken`
-        : `broken link: its prev_hash does not match record ${prev.id}, which was replaced or reordered`;
+      const problem =
+        r.id !== prev.id + 1
+          ? `deleted record: ids ${prev.id + 1}..${r.id - 1} are missing, so the chain link before it is broken`
+          : `broken link: its prev_hash does not match record ${prev.id}, which was replaced or reordered`;
       return { ok: false, count, id: r.id, problem };
     }
     prev = { id: r.id, hash };

@@ -41,7 +41,8 @@ export class ActivityRecorder {
 
   tokenUsed(tokenId: number, ip: string | null, userId: number | null): void {
     const now = Date.now();
-    if (this.#due(this.#tokensWritten, tokenId, now)) this.#pendingTokens.set(tokenId, { iso: new Date(now).toISOString(), ip });
+    if (this.#due(this.#tokensWritten, tokenId, now))
+      this.#pendingTokens.set(tokenId, { iso: new Date(now).toISOString(), ip });
     if (userId !== null) this.userActive(userId, now);
   }
 

@@ -30,7 +30,11 @@ async function passwordMatches(ctx: HubContext, name: string, password: string):
  * the user's stored argon2id hash. Throws a 429 HubError (with Retry-After) while the name or the
  * client address `opts.ip` is throttled after repeated failures.
  */
-export async function authenticatePassword(ctx: HubContext, data: Record<string, unknown>, opts: { ip?: string } = {}): Promise<string | null> {
+export async function authenticatePassword(
+  ctx: HubContext,
+  data: Record<string, unknown>,
+  opts: { ip?: string } = {},
+): Promise<string | null> {
   const { username, password } = data;
   if (typeof username !== 'string' || typeof password !== 'string') return null;
   const a = ctx.config.authenticator;
@@ -40,12 +44,16 @@ export async function authenticatePassword(ctx: HubContext, data: Record<string,
   const wait = throttle.retryAfter(name, ip);
   if (wait > 0) {
     ctx.log.warn({ user: name.slice(0, 64), ip, retry_after: wait }, 'login attempt refused: too many failures');
-    throw new HubError(429, throttledMessage(wait), { reason: 'too_many_failures', headers: { 'Retry-After': String(wait) } });
+    throw new HubError(429, throttledMessage(wait), {
+      reason: 'too_many_failures',
+      headers: { 'Retry-After': String(wait) },
+    });
   }
   const pattern = a.username_pattern;
-  const ok = validateUsername(name, pattern ? new RegExp(`^(?:${pattern})$`) : null)
-    && (await passwordMatches(ctx, name, password))
-    && isAllowed(ctx, name);
+  const ok =
+    validateUsername(name, pattern ? new RegExp(`^(?:${pattern})$`) : null) &&
+    (await passwordMatches(ctx, name, password)) &&
+    isAllowed(ctx, name);
   if (!ok) {
     throttle.failure(name, ip);
     return null;

@@ -82,7 +82,13 @@ export function signValue(secret: Buffer, name: string, value: string, now = Dat
   return `${v}.${ts}.${mac(secret, name, v, ts).toString('base64url')}`;
 }
 
-export function verifySignedValue(secret: Buffer, name: string, signed: string, maxAgeSeconds: number, now = Date.now()): string | null {
+export function verifySignedValue(
+  secret: Buffer,
+  name: string,
+  signed: string,
+  maxAgeSeconds: number,
+  now = Date.now(),
+): string | null {
   const parts = signed.split('.');
   if (parts.length !== 3) return null;
   const [v, ts, sig] = parts as [string, string, string];
@@ -111,10 +117,15 @@ const SECRET_BYTES = 32;
  * relative to the hub's state directory), created with 32 random bytes when missing. A file that
  * others may read or write is refused: whoever knows the secret can forge anyone's login.
  */
-export function loadCookieSecret(file: string, stateDir: string, env: NodeJS.ProcessEnv = process.env): { secret: Buffer; from: string } {
+export function loadCookieSecret(
+  file: string,
+  stateDir: string,
+  env: NodeJS.ProcessEnv = process.env,
+): { secret: Buffer; from: string } {
   const fromEnv = env.JPY_COOKIE_SECRET?.trim();
   if (fromEnv) {
-    if (!HEX.test(fromEnv)) throw new CookieSecretError('JPY_COOKIE_SECRET must be hex-encoded (e.g. the output of `openssl rand -hex 32`)');
+    if (!HEX.test(fromEnv))
+      throw new CookieSecretError('JPY_COOKIE_SECRET must be hex-encoded (e.g. the output of `openssl rand -hex 32`)');
     return { secret: Buffer.from(fromEnv, 'hex'), from: 'env JPY_COOKIE_SECRET' };
   }
   const path = isAbsolute(file) ? file : join(stateDir, file);
@@ -127,12 +138,14 @@ export function loadCookieSecret(file: string, stateDir: string, env: NodeJS.Pro
     }
     const text = readFileSync(path, 'utf8').trim();
     if (!HEX.test(text) || text.length < 32) {
-      throw new CookieSecretError(`cookie_secret_file ${path} must hold a hex secret of at least 16 bytes (e.g. \`openssl rand -hex 32\`)`);
+      throw new CookieSecretError(
+        `cookie_secret_file ${path} must hold a hex secret of at least 16 bytes (e.g. \`openssl rand -hex 32\`)`,
+      );
     }
     return { secret: Buffer.from(text, 'hex'), from: path };
   }
   const secret = randomBytes(SECRET_BYTES);
   // 'wx' fails rather than overwrites if another process created the file meanwhile.
-  writeFileSync(path, secret.toString('hex') + '\n', { mode: 0o600, flag: 'wx' });
+  writeFileSync(path, `${secret.toString('hex')}\n`, { mode: 0o600, flag: 'wx' });
   return { secret, from: `${path} (new)` };
 }

@@ -13,7 +13,10 @@ function namedUsers(sets: Iterable<Set<string>>): Set<string> {
   return names;
 }
 
-export async function groupMembership(db: Kysely<Database>, sets: Iterable<Set<string>>): Promise<(user: string) => string[]> {
+export async function groupMembership(
+  db: Kysely<Database>,
+  sets: Iterable<Set<string>>,
+): Promise<(user: string) => string[]> {
   const names = [...namedUsers(sets)];
   const byUser = new Map<string, string[]>();
   if (names.length > 0) {

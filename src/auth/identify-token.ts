@@ -38,7 +38,8 @@ export class TokenIdentifier {
 
   /** identify(), and the stored row even when it is refused (revoked, expired): the audit log names it. */
   async identifyStored(raw: string): Promise<{ verdict: Identified; row: TokenRow | null }> {
-    if (looksGenerated(raw) && !hasValidChecksum(raw)) return { verdict: { ok: false, reason: 'token_malformed' }, row: null };
+    if (looksGenerated(raw) && !hasValidChecksum(raw))
+      return { verdict: { ok: false, reason: 'token_malformed' }, row: null };
     const digest = digestToken(raw);
     const now = Date.now();
     let cached = this.#rows.get(digest);
@@ -71,7 +72,9 @@ export class TokenIdentifier {
     if (hit) return hit;
     // A config token revoked through the API is stored again at the next start: try live rows first, so
     // the revoked copy answers only when no live one matches.
-    const ordered = [...candidates].sort((a, b) => Number(a.revoked_at !== null) - Number(b.revoked_at !== null) || b.id - a.id);
+    const ordered = [...candidates].sort(
+      (a, b) => Number(a.revoked_at !== null) - Number(b.revoked_at !== null) || b.id - a.id,
+    );
     for (const c of ordered) {
       if (await slowVerify(raw, c.hashed)) {
         this.#slowVerified.set(digest, c.id);
@@ -85,7 +88,8 @@ export class TokenIdentifier {
 /** Decides whether a stored token is usable now, and if not, the precise reason. */
 export function judge(row: TokenRow, now = Date.now()): Identified {
   if (row.revoked_at !== null) return { ok: false, reason: 'token_revoked' };
-  if (isPast(row.expires_at, now)) return { ok: false, reason: row.replaced_by !== null ? 'token_rotated' : 'token_expired' };
+  if (isPast(row.expires_at, now))
+    return { ok: false, reason: row.replaced_by !== null ? 'token_rotated' : 'token_expired' };
   return { ok: true, row };
 }
 

@@ -18,7 +18,8 @@ const OPTIONS = { algorithm: ARGON2ID, memoryCost: 19456, timeCost: 2, paralleli
 
 /** Why a new password is refused, or null when it is acceptable. */
 export function passwordProblem(password: string): string | null {
-  if ([...password].length < MIN_PASSWORD_LENGTH) return `a password must have at least ${MIN_PASSWORD_LENGTH} characters`;
+  if ([...password].length < MIN_PASSWORD_LENGTH)
+    return `a password must have at least ${MIN_PASSWORD_LENGTH} characters`;
   if (password.length > MAX_PASSWORD_LENGTH) return `a password may have at most ${MAX_PASSWORD_LENGTH} characters`;
   return null;
 }
@@ -59,7 +60,10 @@ export async function verifyPassword(stored: string | null, password: string): P
 }
 
 /** The stored hash for a user (by normalized name), or null if the user or their password does not exist. */
-export async function passwordHashFor(k: Kysely<Database>, name: string): Promise<{ userId: number; hash: string | null } | null> {
+export async function passwordHashFor(
+  k: Kysely<Database>,
+  name: string,
+): Promise<{ userId: number; hash: string | null } | null> {
   const row = await k
     .selectFrom('users')
     .leftJoin('user_passwords', 'user_passwords.user_id', 'users.id')

@@ -2,8 +2,14 @@ import type { Kysely } from 'kysely';
 import type { Database, ServiceRow, TokenRow, UserRow } from '../db/index.ts';
 import { parseJson } from '../lib/json.ts';
 import {
-  effectiveTokenScopes, expandScopes, identifyScopes, isKnownScope, accessScopes,
-  type CustomScopes, type OAuthClientTarget, type ScopeOwner,
+  effectiveTokenScopes,
+  expandScopes,
+  identifyScopes,
+  isKnownScope,
+  accessScopes,
+  type CustomScopes,
+  type OAuthClientTarget,
+  type ScopeOwner,
 } from '../rbac/index.ts';
 import { scopesOfService, scopesOfUser } from '../repo/roles.ts';
 import { findServiceById } from '../repo/services.ts';
@@ -44,7 +50,13 @@ function known(scopes: string[], opts: ScopeOptions): string[] {
   return scopes.filter((s) => isKnownScope(s, opts.customScopes));
 }
 
-export async function ownerScopeSet(db: Kysely<Database>, kind: 'user' | 'service', id: number, name: string, opts: ScopeOptions = {}): Promise<Set<string>> {
+export async function ownerScopeSet(
+  db: Kysely<Database>,
+  kind: 'user' | 'service',
+  id: number,
+  name: string,
+  opts: ScopeOptions = {},
+): Promise<Set<string>> {
   const raw = kind === 'user' ? await scopesOfUser(db, id) : await scopesOfService(db, id);
   const set = expandScopes(known(raw, opts), owner(kind, name), opts);
   set.delete('inherit');
@@ -75,7 +87,11 @@ export async function effectiveScopes(
 /** The server or service an OAuth client id belongs to (null for plain API tokens or unknown clients). */
 export async function oauthClientTarget(db: Kysely<Database>, clientId: string): Promise<OAuthClientTarget | null> {
   if (clientId === 'jupyterhub') return null;
-  const service = await db.selectFrom('services').select('name').where('oauth_client_id', '=', clientId).executeTakeFirst();
+  const service = await db
+    .selectFrom('services')
+    .select('name')
+    .where('oauth_client_id', '=', clientId)
+    .executeTakeFirst();
   if (service) return { kind: 'service', name: service.name };
   const spawner = await db
     .selectFrom('spawners')
@@ -102,8 +118,14 @@ export async function principalForToken(
     if (!user) return null;
     const ownerSet = await ownerScopes('user', user.id, user.name);
     return {
-      kind: 'user', id: user.id, name: user.name, admin: user.admin === 1, user, service: null,
-      token: row, sessionId: row.session_id,
+      kind: 'user',
+      id: user.id,
+      name: user.name,
+      admin: user.admin === 1,
+      user,
+      service: null,
+      token: row,
+      sessionId: row.session_id,
       scopes: await effectiveScopes(db, requested, 'user', user.name, ownerSet, { ...opts, oauthClient }),
       ownerScopes: ownerSet,
     };
@@ -113,8 +135,14 @@ export async function principalForToken(
     if (!service) return null;
     const ownerSet = await ownerScopes('service', service.id, service.name);
     return {
-      kind: 'service', id: service.id, name: service.name, admin: service.admin === 1, user: null, service,
-      token: row, sessionId: null,
+      kind: 'service',
+      id: service.id,
+      name: service.name,
+      admin: service.admin === 1,
+      user: null,
+      service,
+      token: row,
+      sessionId: null,
       scopes: await effectiveScopes(db, requested, 'service', service.name, ownerSet, { ...opts, oauthClient }),
       ownerScopes: ownerSet,
     };

@@ -79,8 +79,16 @@ export async function principalForUser(ctx: HubContext, user: UserRow, sessionId
   // Cached until permissions change: a browser page calling the API costs no roles query per request.
   const owner = await ctx.principals.ownerScopes('user', user.id, user.name);
   return {
-    kind: 'user', id: user.id, name: user.name, admin: user.admin === 1, user, service: null,
-    token: null, sessionId, scopes: owner, ownerScopes: owner,
+    kind: 'user',
+    id: user.id,
+    name: user.name,
+    admin: user.admin === 1,
+    user,
+    service: null,
+    token: null,
+    sessionId,
+    scopes: owner,
+    ownerScopes: owner,
   };
 }
 
@@ -98,11 +106,18 @@ export function setCookie(reply: FastifyReply, cookie: string): void {
 export function setLoginCookies(ctx: HubContext, reply: FastifyReply, user: UserRow): string {
   const s = sessionSettings(ctx)!;
   const sessionId = newSessionId();
-  setCookie(reply, serializeCookie(SESSION_COOKIE, sessionId, { path: s.basePath, httpOnly: true, secure: s.secure, sameSite: 'Lax' }));
+  setCookie(
+    reply,
+    serializeCookie(SESSION_COOKIE, sessionId, { path: s.basePath, httpOnly: true, secure: s.secure, sameSite: 'Lax' }),
+  );
   setCookie(
     reply,
     serializeCookie(LOGIN_COOKIE, signValue(s.secret, LOGIN_COOKIE, user.cookie_id), {
-      path: s.hubPath, httpOnly: true, secure: s.secure, sameSite: 'Lax', maxAge: LOGIN_MAX_AGE_SECONDS,
+      path: s.hubPath,
+      httpOnly: true,
+      secure: s.secure,
+      sameSite: 'Lax',
+      maxAge: LOGIN_MAX_AGE_SECONDS,
     }),
   );
   return sessionId;
@@ -114,17 +129,28 @@ export function setLoginCookies(ctx: HubContext, reply: FastifyReply, user: User
  * after their client ids, on their own paths). Tokens are revoked only for a logged-in user, so a
  * forged logout request cannot touch anyone's tokens.
  */
-export async function endSession(ctx: HubContext, req: FastifyRequest, reply: FastifyReply): Promise<{ user: UserRow | null; revoked: number }> {
+export async function endSession(
+  ctx: HubContext,
+  req: FastifyRequest,
+  reply: FastifyReply,
+): Promise<{ user: UserRow | null; revoked: number }> {
   const s = sessionSettings(ctx)!;
   const user = await sessionUser(ctx, req);
   const sessionId = sessionIdOf(req);
   let revoked = 0;
   if (user && sessionId) {
     const rows = await ctx.k
-      .selectFrom('api_tokens').select('id')
-      .where('user_id', '=', user.id).where('session_id', '=', sessionId).where('revoked_at', 'is', null)
+      .selectFrom('api_tokens')
+      .select('id')
+      .where('user_id', '=', user.id)
+      .where('session_id', '=', sessionId)
+      .where('revoked_at', 'is', null)
       .execute();
-    revoked = await revokeTokens(ctx.k, rows.map((r) => r.id), isoNow());
+    revoked = await revokeTokens(
+      ctx.k,
+      rows.map((r) => r.id),
+      isoNow(),
+    );
     if (revoked) ctx.permissionsChanged();
   }
   setCookie(reply, clearingCookie(SESSION_COOKIE, s.basePath, s.secure));
@@ -132,15 +158,27 @@ export async function endSession(ctx: HubContext, req: FastifyRequest, reply: Fa
   setCookie(reply, clearingCookie(XSRF_COOKIE, s.hubPath, s.secure));
   if (user) {
     const servers = await ctx.k
-      .selectFrom('spawners').select(['name', 'oauth_client_id'])
-      .where('user_id', '=', user.id).where('oauth_client_id', 'is not', null)
+      .selectFrom('spawners')
+      .select(['name', 'oauth_client_id'])
+      .where('user_id', '=', user.id)
+      .where('oauth_client_id', 'is not', null)
       .execute();
     for (const sp of servers) {
       const prefix = `${ctx.baseUrl}user/${encodeURIComponent(user.name)}/${sp.name ? `${encodeURIComponent(sp.name)}/` : ''}`;
       appendClientCookies(reply, sp.oauth_client_id!, prefix, s.secure);
     }
-    const services = await ctx.k.selectFrom('services').select(['name', 'oauth_client_id']).where('oauth_client_id', 'is not', null).execute();
-    for (const sv of services) appendClientCookies(reply, sv.oauth_client_id!, `${ctx.baseUrl}services/${encodeURIComponent(sv.name)}/`, s.secure);
+    const services = await ctx.k
+      .selectFrom('services')
+      .select(['name', 'oauth_client_id'])
+      .where('oauth_client_id', 'is not', null)
+      .execute();
+    for (const sv of services)
+      appendClientCookies(
+        reply,
+        sv.oauth_client_id!,
+        `${ctx.baseUrl}services/${encodeURIComponent(sv.name)}/`,
+        s.secure,
+      );
   }
   return { user, revoked };
 }

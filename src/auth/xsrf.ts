@@ -24,7 +24,9 @@ function isPrivateAddress(ip: string): boolean {
   const kind = isIP(ip);
   if (kind === 4) {
     const [a, b] = ip.split('.').map(Number) as [number, number];
-    return a === 10 || a === 127 || (a === 172 && b >= 16 && b <= 31) || (a === 192 && b === 168) || (a === 169 && b === 254);
+    return (
+      a === 10 || a === 127 || (a === 172 && b >= 16 && b <= 31) || (a === 192 && b === 168) || (a === 169 && b === 254)
+    );
   }
   if (kind === 6) {
     const v = ip.toLowerCase();
@@ -37,7 +39,9 @@ function isPrivateAddress(ip: string): boolean {
 function anonymousId(req: FastifyRequest): string {
   // A private address is almost surely a proxy's, which may differ between replicas: it tells nothing.
   const ip = req.ip && !isPrivateAddress(req.ip) ? req.ip : 'private';
-  return createHash('sha256').update(`${ip}\n${req.headers['user-agent'] ?? ''}`).digest('base64url');
+  return createHash('sha256')
+    .update(`${ip}\n${req.headers['user-agent'] ?? ''}`)
+    .digest('base64url');
 }
 
 export function sessionXsrfToken(secret: Buffer, sessionId: string | null, cookieId: string): string {
@@ -49,7 +53,12 @@ function anonymousToken(secret: Buffer, req: FastifyRequest, window: number): st
 }
 
 /** The token pages embed (`window.jhdata.xsrf_token`, hidden `_xsrf` fields) for this request's browser. */
-export function xsrfTokenFor(ctx: HubContext, req: FastifyRequest, user: UserRow | null, sessionId = sessionIdOf(req)): string {
+export function xsrfTokenFor(
+  ctx: HubContext,
+  req: FastifyRequest,
+  user: UserRow | null,
+  sessionId = sessionIdOf(req),
+): string {
   const s = sessionSettings(ctx)!;
   if (user) return sessionXsrfToken(s.secret, sessionId, user.cookie_id);
   return anonymousToken(s.secret, req, Math.floor(Date.now() / ANON_WINDOW_MS));
@@ -58,9 +67,15 @@ export function xsrfTokenFor(ctx: HubContext, req: FastifyRequest, user: UserRow
 /** Sets the `_xsrf` cookie that JavaScript clients of JupyterHub read; anonymous ones last an hour. */
 export function setXsrfCookie(ctx: HubContext, reply: FastifyReply, token: string, anonymous: boolean): void {
   const s = sessionSettings(ctx)!;
-  setCookie(reply, serializeCookie(XSRF_COOKIE, token, {
-    path: s.hubPath, secure: s.secure, sameSite: 'Lax', ...(anonymous ? { maxAge: 3600 } : {}),
-  }));
+  setCookie(
+    reply,
+    serializeCookie(XSRF_COOKIE, token, {
+      path: s.hubPath,
+      secure: s.secure,
+      sameSite: 'Lax',
+      ...(anonymous ? { maxAge: 3600 } : {}),
+    }),
+  );
 }
 
 /** Checks a login-form token: it must be the cookie's value too, and derived for this browser. */
@@ -69,10 +84,17 @@ export function anonymousXsrfValid(ctx: HubContext, req: FastifyRequest, given: 
   if (!cookieValues(req, XSRF_COOKIE).some((c) => safeEqual(c, given))) return false;
   const s = sessionSettings(ctx)!;
   const now = Math.floor(Date.now() / ANON_WINDOW_MS);
-  return safeEqual(given, anonymousToken(s.secret, req, now)) || safeEqual(given, anonymousToken(s.secret, req, now - 1));
+  return (
+    safeEqual(given, anonymousToken(s.secret, req, now)) || safeEqual(given, anonymousToken(s.secret, req, now - 1))
+  );
 }
 
-export function sessionXsrfValid(ctx: HubContext, user: UserRow, sessionId: string | null, given: string | undefined): boolean {
+export function sessionXsrfValid(
+  ctx: HubContext,
+  user: UserRow,
+  sessionId: string | null,
+  given: string | undefined,
+): boolean {
   const s = sessionSettings(ctx);
   return Boolean(s && given && safeEqual(given, sessionXsrfToken(s.secret, sessionId, user.cookie_id)));
 }
@@ -102,12 +124,22 @@ export function presentedXsrf(req: FastifyRequest, form?: Record<string, unknown
 }
 
 /** Throws the 403 for a cookie-authenticated request whose XSRF token is missing or wrong. */
-export function checkXsrf(ctx: HubContext, req: FastifyRequest, user: UserRow, sessionId: string | null, form?: Record<string, unknown> | null): void {
+export function checkXsrf(
+  ctx: HubContext,
+  req: FastifyRequest,
+  user: UserRow,
+  sessionId: string | null,
+  form?: Record<string, unknown> | null,
+): void {
   if (!needsXsrfCheck(req)) return;
   const given = presentedXsrf(req, form);
   const method = req.method.toUpperCase();
   if (!given) {
-    throw new HubError(403, `'_xsrf' argument missing from ${method}: XSRF check failed (send the X-XSRFToken header or the _xsrf argument)`, { reason: 'xsrf_missing' });
+    throw new HubError(
+      403,
+      `'_xsrf' argument missing from ${method}: XSRF check failed (send the X-XSRFToken header or the _xsrf argument)`,
+      { reason: 'xsrf_missing' },
+    );
   }
   if (!sessionXsrfValid(ctx, user, sessionId, given)) {
     throw new HubError(403, `XSRF cookie does not match ${method} argument`, { reason: 'xsrf_mismatch' });

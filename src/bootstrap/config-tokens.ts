@@ -9,7 +9,12 @@ import { slowHash, slowVerify } from '../tokens/weak-hash.ts';
  * Stores `secret` (from the config file) as a config token of the owner unless it already is, and
  * returns its id. Weak secrets are possible here, so they get a slow salted hash.
  */
-export async function ensureConfigToken(db: Kysely<Database>, owner: TokenOwner, secret: string, note: string): Promise<number> {
+export async function ensureConfigToken(
+  db: Kysely<Database>,
+  owner: TokenOwner,
+  secret: string,
+  note: string,
+): Promise<number> {
   const column = owner.kind === 'user' ? 'user_id' : 'service_id';
   const existing = await db
     .selectFrom('api_tokens')
@@ -44,6 +49,15 @@ export async function ensureConfigToken(db: Kysely<Database>, owner: TokenOwner,
 
 /** Revokes config tokens that are no longer in the config file. */
 export async function revokeConfigTokensExcept(db: Kysely<Database>, keep: Set<number>): Promise<void> {
-  const rows = await db.selectFrom('api_tokens').select('id').where('kind', '=', 'config').where('revoked_at', 'is', null).execute();
-  await revokeTokens(db, rows.map((r) => r.id).filter((id) => !keep.has(id)), isoNow());
+  const rows = await db
+    .selectFrom('api_tokens')
+    .select('id')
+    .where('kind', '=', 'config')
+    .where('revoked_at', 'is', null)
+    .execute();
+  await revokeTokens(
+    db,
+    rows.map((r) => r.id).filter((id) => !keep.has(id)),
+    isoNow(),
+  );
 }

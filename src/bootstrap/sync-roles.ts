@@ -5,7 +5,16 @@ import type { Config } from '../config/index.ts';
 import type { Database } from '../db/index.ts';
 import { isDefaultRoleName, rolesToLoad, validateLoadRoles, type RoleSpec } from '../rbac/index.ts';
 import { findGroup, insertGroup } from '../repo/groups.ts';
-import { allRoles, deleteRole, grantRole, holdersOfRole, revokeRole, upsertRole, assignDefaultRoles, findRole } from '../repo/roles.ts';
+import {
+  allRoles,
+  deleteRole,
+  grantRole,
+  holdersOfRole,
+  revokeRole,
+  upsertRole,
+  assignDefaultRoles,
+  findRole,
+} from '../repo/roles.ts';
 import { findService } from '../repo/services.ts';
 import { findUser, insertUser, updateUser } from '../repo/users.ts';
 
@@ -29,10 +38,18 @@ async function ensureGroup(db: K, name: string): Promise<number> {
 
 type Holder = 'user' | 'group' | 'service';
 /** A change to a role, kept for the audit log until the transaction has committed. */
-type RoleChange = { role: string; what: 'create' | 'modify' | 'delete' } | { role: string; what: 'grant' | 'revoke'; holder: Holder; id: number };
+type RoleChange =
+  | { role: string; what: 'create' | 'modify' | 'delete' }
+  | { role: string; what: 'grant' | 'revoke'; holder: Holder; id: number };
 
 /** Makes a role's members of one kind exactly `wanted` (ids). */
-async function setMembers(db: K, kind: Holder, role: { id: number; name: string }, wanted: number[], changes: RoleChange[]): Promise<void> {
+async function setMembers(
+  db: K,
+  kind: Holder,
+  role: { id: number; name: string },
+  wanted: number[],
+  changes: RoleChange[],
+): Promise<void> {
   const current = new Set(await holdersOfRole(db, kind, role.id));
   const target = new Set(wanted);
   for (const id of target) {
@@ -51,9 +68,11 @@ async function recordRoleChanges(db: K, audit: AuditSink, changes: RoleChange[])
   for (const c of changes) {
     if (c.what === 'grant' || c.what === 'revoke') {
       const table = c.holder === 'user' ? 'users' : c.holder === 'group' ? 'groups' : 'services';
-      const name = (await db.selectFrom(table).select('name').where('id', '=', c.id).executeTakeFirst())?.name ?? `#${c.id}`;
+      const name =
+        (await db.selectFrom(table).select('name').where('id', '=', c.id).executeTakeFirst())?.name ?? `#${c.id}`;
       audit.record({
-        action: `role.${c.what}`, target: { kind: 'role', name: c.role, owner: c.holder === 'user' ? name : null },
+        action: `role.${c.what}`,
+        target: { kind: 'role', name: c.role, owner: c.holder === 'user' ? name : null },
         reason: `${c.what === 'grant' ? 'granted to' : 'revoked from'} ${c.holder} ${name} (load_roles)`,
       });
     } else {
@@ -80,7 +99,9 @@ export async function syncRoles(db: K, config: Config, log: Logger, audit?: Audi
   for (const spec of specs) {
     for (const name of spec.services ?? []) {
       if (!(await findService(db, name)) && !config.services.some((s) => s.name === name)) {
-        throw new StartupError(`load_roles: role '${spec.name}' names service '${name}', which is not defined in services`);
+        throw new StartupError(
+          `load_roles: role '${spec.name}' names service '${name}', which is not defined in services`,
+        );
       }
     }
   }

@@ -4,7 +4,13 @@ import type { Config } from '../config/index.ts';
 import type { Database } from '../db/index.ts';
 import { findRole, grantRole, revokeRole, assignDefaultRoles } from '../repo/roles.ts';
 import { deleteOAuthClient } from '../repo/oauth-clients.ts';
-import { allServices, apiServiceConfigTokenIds, deleteServiceWithRecords, findService, upsertService } from '../repo/services.ts';
+import {
+  allServices,
+  apiServiceConfigTokenIds,
+  deleteServiceWithRecords,
+  findService,
+  upsertService,
+} from '../repo/services.ts';
 import { hasOAuthClient, oauthClientId, upsertServiceClient } from '../services/index.ts';
 import { findUser, insertUser } from '../repo/users.ts';
 import { ensureConfigToken, revokeConfigTokensExcept } from './config-tokens.ts';
@@ -32,7 +38,8 @@ export async function syncServices(db: Kysely<Database>, config: Config, log: Lo
       from_config: true,
     });
     // A client id that changed (or OAuth dropped from the spec) leaves no client behind.
-    if (before?.oauth_client_id && before.oauth_client_id !== clientId) await deleteOAuthClient(db, before.oauth_client_id);
+    if (before?.oauth_client_id && before.oauth_client_id !== clientId)
+      await deleteOAuthClient(db, before.oauth_client_id);
     // A managed service without api_token gets its secret when each run's token is issued.
     if (clientId !== null) await upsertServiceClient(db, spec, baseUrl, spec.api_token);
     // `admin: true` is deprecated upstream but still honoured: it grants the admin role.
@@ -40,7 +47,15 @@ export async function syncServices(db: Kysely<Database>, config: Config, log: Lo
       if (spec.admin) await grantRole(db, 'service', row.id, adminRole.id);
       else await revokeRole(db, 'service', row.id, adminRole.id);
     }
-    if (spec.api_token) kept.push(await ensureConfigToken(db, { kind: 'service', id: row.id }, spec.api_token, `service ${spec.name} token from config`));
+    if (spec.api_token)
+      kept.push(
+        await ensureConfigToken(
+          db,
+          { kind: 'service', id: row.id },
+          spec.api_token,
+          `service ${spec.name} token from config`,
+        ),
+      );
   }
   for (const row of await allServices(db)) {
     if (row.from_config === 1 && !names.has(row.name)) {
@@ -55,7 +70,11 @@ export async function syncServices(db: Kysely<Database>, config: Config, log: Lo
  * JupyterHub's `api_tokens: {token: username}`: the user is created if missing. Config tokens of
  * users and services that the file no longer lists are revoked.
  */
-export async function syncUserConfigTokens(db: Kysely<Database>, config: Config, serviceTokens: number[]): Promise<void> {
+export async function syncUserConfigTokens(
+  db: Kysely<Database>,
+  config: Config,
+  serviceTokens: number[],
+): Promise<void> {
   const kept = new Set(serviceTokens);
   for (const [secret, name] of Object.entries(config.api_tokens)) {
     let user = await findUser(db, name);

@@ -7,7 +7,10 @@ interface ExportFlags extends ConfigFlags {
 }
 
 async function openDb(flags: ConfigFlags) {
-  const [{ parseDbUrl }, { connect, migrateToLatest }] = await Promise.all([import('../config/index.ts'), import('../db/index.ts')]);
+  const [{ parseDbUrl }, { connect, migrateToLatest }] = await Promise.all([
+    import('../config/index.ts'),
+    import('../db/index.ts'),
+  ]);
   const { config, baseDir } = await configFrom(flags);
   const db = connect(parseDbUrl(config.db_url, baseDir));
   // A database from before the audit log gets its (empty) table, so both commands have something to read.
@@ -38,7 +41,7 @@ export function registerAudit(program: Command): void {
       }
       const db = await openDb(flags);
       try {
-        for await (const r of recordsInOrder(db.k, range)) await write(JSON.stringify(presentAudit(r)) + '\n');
+        for await (const r of recordsInOrder(db.k, range)) await write(`${JSON.stringify(presentAudit(r))}\n`);
       } finally {
         await db.close();
       }
@@ -52,9 +55,13 @@ export function registerAudit(program: Command): void {
       try {
         const v = await verifyChain(db.k);
         if (v.ok) {
-          process.stdout.write(`${v.count} records, chain intact${v.anchored ? ' (continuing from the retention anchor)' : ''}\n`);
+          process.stdout.write(
+            `${v.count} records, chain intact${v.anchored ? ' (continuing from the retention anchor)' : ''}\n`,
+          );
         } else {
-          process.stdout.write(`chain broken at record ${v.id}: ${v.problem} (${v.count} records before it are intact)\n`);
+          process.stdout.write(
+            `chain broken at record ${v.id}: ${v.problem} (${v.count} records before it are intact)\n`,
+          );
           process.exitCode = 1;
         }
       } finally {

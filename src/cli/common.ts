@@ -10,7 +10,10 @@ export interface ConfigFlags {
 export function withConfigOptions(cmd: Command): Command {
   return cmd
     .option('-c, --config <file>', 'config file (YAML, JSON, .mjs or .ts); default $TSHUB_CONFIG')
-    .option('--db-url <url>', 'database URL, overriding db_url (e.g. sqlite:///tshub.sqlite, postgresql://user@host/db)')
+    .option(
+      '--db-url <url>',
+      'database URL, overriding db_url (e.g. sqlite:///tshub.sqlite, postgresql://user@host/db)',
+    )
     .option('--log-level <level>', 'log level: trace, debug, info, warn, error');
 }
 

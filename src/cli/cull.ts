@@ -6,29 +6,54 @@ import { TSHUB_VERSION } from '../version.ts';
 
 /** A boolean flag as jupyterhub-idle-culler takes it: `--x`, `--x=true|false`, and here also `--no-x`. */
 function boolFlag(cmd: Command, name: string, help: string, dflt: boolean): Command {
-  return cmd
-    .option(`--${name} [bool]`, `${help} (default: ${dflt})`)
-    .option(`--no-${name}`, `same as --${name}=false`);
+  return cmd.option(`--${name} [bool]`, `${help} (default: ${dflt})`).option(`--no-${name}`, `same as --${name}=false`);
 }
 
 export function registerCull(program: Command): void {
-  let cmd = program.command('cull')
-    .description('the idle culler: stop idle or too old single-user servers (and idle users) through the hub REST API, '
-      + 'as jupyterhub-idle-culler does; reads JUPYTERHUB_API_TOKEN, JUPYTERHUB_API_URL and JUPYTERHUB_REQUEST_TIMEOUT')
+  let cmd = program
+    .command('cull')
+    .description(
+      'the idle culler: stop idle or too old single-user servers (and idle users) through the hub REST API, ' +
+        'as jupyterhub-idle-culler does; reads JUPYTERHUB_API_TOKEN, JUPYTERHUB_API_URL and JUPYTERHUB_REQUEST_TIMEOUT',
+    )
     .option('--url <url>', 'the hub API URL, e.g. http://127.0.0.1:8081/hub/api (default: $JUPYTERHUB_API_URL)')
     .option('--timeout <seconds>', `cull servers (and users) idle at least this long (default: ${DEFAULTS.timeout})`)
     .option('--cull-every <seconds>', 'seconds between passes (default: timeout/2, rounded down)')
-    .option('--max-age <seconds>', 'cull servers started (users created) this long ago even if active; 0 = never (default: 0)')
-    .option('--concurrency <n>', `requests to the hub in flight at once; 0 = no limit (default: ${DEFAULTS.concurrency})`)
+    .option(
+      '--max-age <seconds>',
+      'cull servers started (users created) this long ago even if active; 0 = never (default: 0)',
+    )
+    .option(
+      '--concurrency <n>',
+      `requests to the hub in flight at once; 0 = no limit (default: ${DEFAULTS.concurrency})`,
+    )
     .option('--api-page-size <n>', 'users per page when listing; 0 = the hub default (default: 0)');
-  cmd = boolFlag(cmd, 'cull-users', 'also delete users left idle with no server running; needs admin:users', DEFAULTS.cullUsers);
+  cmd = boolFlag(
+    cmd,
+    'cull-users',
+    'also delete users left idle with no server running; needs admin:users',
+    DEFAULTS.cullUsers,
+  );
   cmd = boolFlag(cmd, 'cull-admin-users', 'with --cull-users, delete idle admin users too', DEFAULTS.cullAdminUsers);
   cmd = boolFlag(cmd, 'cull-default-servers', 'cull idle default servers', DEFAULTS.cullDefaultServers);
   cmd = boolFlag(cmd, 'cull-named-servers', 'cull idle named servers', DEFAULTS.cullNamedServers);
-  cmd = boolFlag(cmd, 'remove-named-servers', 'remove culled named servers, not only stop them', DEFAULTS.removeNamedServers);
-  cmd = boolFlag(cmd, 'ssl-enabled', 'the hub API uses internal SSL: present the hub-internal client certificate', DEFAULTS.sslEnabled);
+  cmd = boolFlag(
+    cmd,
+    'remove-named-servers',
+    'remove culled named servers, not only stop them',
+    DEFAULTS.removeNamedServers,
+  );
+  cmd = boolFlag(
+    cmd,
+    'ssl-enabled',
+    'the hub API uses internal SSL: present the hub-internal client certificate',
+    DEFAULTS.sslEnabled,
+  );
   cmd
-    .option('--internal-certs-location <dir>', `internal SSL certificates (with --ssl-enabled) (default: ${DEFAULTS.internalCertsLocation})`)
+    .option(
+      '--internal-certs-location <dir>',
+      `internal SSL certificates (with --ssl-enabled) (default: ${DEFAULTS.internalCertsLocation})`,
+    )
     .option('--logging <level>', 'debug, info, warning, error or none (default: info)')
     .option('--once', 'run one pass and exit: 0 if it went through, 1 if anything failed (for cron and tests)')
     .showHelpAfterError('(tshub cull --help lists the options)')

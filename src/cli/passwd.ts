@@ -29,7 +29,9 @@ async function promptHidden(prompt: string): Promise<string> {
 async function readStdin(): Promise<string> {
   const chunks: Buffer[] = [];
   for await (const chunk of process.stdin) chunks.push(chunk as Buffer);
-  return Buffer.concat(chunks).toString('utf8').replace(/\r?\n$/, '');
+  return Buffer.concat(chunks)
+    .toString('utf8')
+    .replace(/\r?\n$/, '');
 }
 
 async function newPassword(): Promise<string> {
@@ -42,13 +44,20 @@ async function newPassword(): Promise<string> {
 
 export function registerPasswd(program: Command): void {
   withConfigOptions(program.command('passwd'))
-    .description("set an existing user's password for the password authenticator (read from stdin, or prompted for on a terminal)")
+    .description(
+      "set an existing user's password for the password authenticator (read from stdin, or prompted for on a terminal)",
+    )
     .argument('<username>', 'the user whose password to set')
     .option('--random', 'generate a random password and print it (alone on its line)')
     .action(async (username: string, flags: PasswdFlags) => {
-      const [{ parseDbUrl }, { connect, migrateToLatest }, { findUser }, passwords, { normalizeUsername }] = await Promise.all([
-        import('../config/index.ts'), import('../db/index.ts'), import('../repo/users.ts'), import('../auth/passwords.ts'), import('../auth/usernames.ts'),
-      ]);
+      const [{ parseDbUrl }, { connect, migrateToLatest }, { findUser }, passwords, { normalizeUsername }] =
+        await Promise.all([
+          import('../config/index.ts'),
+          import('../db/index.ts'),
+          import('../repo/users.ts'),
+          import('../auth/passwords.ts'),
+          import('../auth/usernames.ts'),
+        ]);
       const { config, baseDir } = await configFrom(flags);
       const name = normalizeUsername(username);
       const db = connect(parseDbUrl(config.db_url, baseDir));
@@ -61,10 +70,12 @@ export function registerPasswd(program: Command): void {
         const problem = passwords.passwordProblem(password);
         if (problem) fail(`${problem}; nothing changed`);
         await passwords.storePasswordHash(db.k, user.id, await passwords.hashPassword(password));
-        if (flags.random) process.stdout.write(password + '\n');
+        if (flags.random) process.stdout.write(`${password}\n`);
         process.stderr.write(`tshub passwd: password set for ${user.name}\n`);
         if (config.authenticator.class !== 'password') {
-          process.stderr.write(`tshub passwd: note: authenticator.class is '${config.authenticator.class}'; stored passwords are used only with class: password\n`);
+          process.stderr.write(
+            `tshub passwd: note: authenticator.class is '${config.authenticator.class}'; stored passwords are used only with class: password\n`,
+          );
         }
       } finally {
         await db.close();

@@ -16,7 +16,8 @@ interface ProxyFlags {
 
 function int(what: string, v: string): number {
   const n = Number(v);
-  if (!Number.isInteger(n) || n < 0) throw new Error(`${what} must be a non-negative integer, got ${JSON.stringify(v)}`);
+  if (!Number.isInteger(n) || n < 0)
+    throw new Error(`${what} must be a non-negative integer, got ${JSON.stringify(v)}`);
   return n;
 }
 
@@ -24,9 +25,12 @@ function int(what: string, v: string): number {
 const LEVELS: Record<string, string> = { debug: 'debug', info: 'info', warn: 'warn', warning: 'warn', error: 'error' };
 
 export function registerProxy(program: Command): void {
-  program.command('proxy')
-    .description('the proxy: a drop-in configurable-http-proxy (same flags and /api/routes REST API); '
-      + 'the API token comes from $CONFIGPROXY_AUTH_TOKEN')
+  program
+    .command('proxy')
+    .description(
+      'the proxy: a drop-in configurable-http-proxy (same flags and /api/routes REST API); ' +
+        'the API token comes from $CONFIGPROXY_AUTH_TOKEN',
+    )
     .option('--ip <ip-address>', 'public-facing IP of the proxy', '')
     .option('--port <n>', 'public-facing port of the proxy', '8000')
     .option('--api-ip <ip>', 'inward-facing IP for API requests', 'localhost')
@@ -43,14 +47,19 @@ export function registerProxy(program: Command): void {
       const level = LEVELS[flags.logLevel.toLowerCase()];
       let port: number, apiPort: number, timeoutMs: number, proxyTimeoutMs: number, keepAliveTimeoutMs: number;
       try {
-        if (!level) throw new Error(`--log-level must be debug, info, warn or error, got ${JSON.stringify(flags.logLevel)}`);
+        if (!level)
+          throw new Error(`--log-level must be debug, info, warn or error, got ${JSON.stringify(flags.logLevel)}`);
         port = int('--port', flags.port);
         apiPort = flags.apiPort === undefined ? port + 1 : int('--api-port', flags.apiPort);
         timeoutMs = flags.timeout === undefined ? 0 : int('--timeout', flags.timeout);
         proxyTimeoutMs = flags.proxyTimeout === undefined ? 0 : int('--proxy-timeout', flags.proxyTimeout);
         keepAliveTimeoutMs = int('--keep-alive-timeout', flags.keepAliveTimeout ?? '5000');
-        for (const [name, url] of [['--default-target', flags.defaultTarget], ['--error-target', flags.errorTarget]] as const) {
-          if (url !== undefined && new URL(url).protocol !== 'http:') throw new Error(`${name} must be an http:// URL, got ${url}`);
+        for (const [name, url] of [
+          ['--default-target', flags.defaultTarget],
+          ['--error-target', flags.errorTarget],
+        ] as const) {
+          if (url !== undefined && new URL(url).protocol !== 'http:')
+            throw new Error(`${name} must be an http:// URL, got ${url}`);
         }
       } catch (err) {
         process.stderr.write(`tshub proxy: ${(err as Error).message}\n`);
@@ -64,10 +73,18 @@ export function registerProxy(program: Command): void {
       let server;
       try {
         server = await startProxyServer({
-          ip: flags.ip === '' ? '0.0.0.0' : flags.ip, port, apiIp: flags.apiIp, apiPort,
+          ip: flags.ip === '' ? '0.0.0.0' : flags.ip,
+          port,
+          apiIp: flags.apiIp,
+          apiPort,
           authToken: process.env.CONFIGPROXY_AUTH_TOKEN || null,
-          defaultTarget: flags.defaultTarget ?? null, errorTarget: flags.errorTarget ?? null,
-          log, xForward: flags.xForward, timeoutMs, proxyTimeoutMs, keepAliveTimeoutMs,
+          defaultTarget: flags.defaultTarget ?? null,
+          errorTarget: flags.errorTarget ?? null,
+          log,
+          xForward: flags.xForward,
+          timeoutMs,
+          proxyTimeoutMs,
+          keepAliveTimeoutMs,
         });
       } catch (err) {
         // Unlike CHP, which logs a failed listen and keeps running, exit so a supervisor notices.

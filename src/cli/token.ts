@@ -11,17 +11,25 @@ export function registerToken(program: Command): void {
     .description('print a new API token for an existing user (alone on its line)')
     .argument('<username>', 'the user the token acts as')
     .option('--note <text>', 'what the token is for', 'command-line generated')
-    .option('--expires-in <seconds>', 'lifetime in seconds (default: tokens.default_expires_in, else never or tokens.expires_in_max_seconds)')
+    .option(
+      '--expires-in <seconds>',
+      'lifetime in seconds (default: tokens.default_expires_in, else never or tokens.expires_in_max_seconds)',
+    )
     .action(async (username: string, flags: TokenFlags) => {
       const [{ parseDbUrl }, { connect, migrateToLatest }, { findUser }, { issueToken }] = await Promise.all([
-        import('../config/index.ts'), import('../db/index.ts'), import('../repo/users.ts'), import('../tokens/issue.ts'),
+        import('../config/index.ts'),
+        import('../db/index.ts'),
+        import('../repo/users.ts'),
+        import('../tokens/issue.ts'),
       ]);
       const { config, baseDir } = await configFrom(flags);
       // As through the API: no --expires-in means the configured default; above the maximum is refused.
       let expiresIn: number | null = config.tokens.default_expires_in;
       if (flags.expiresIn !== undefined) {
         if (!/^\d+$/.test(flags.expiresIn) || Number(flags.expiresIn) < 1) {
-          process.stderr.write(`tshub token: --expires-in must be a whole number of seconds, not '${flags.expiresIn}'\n`);
+          process.stderr.write(
+            `tshub token: --expires-in must be a whole number of seconds, not '${flags.expiresIn}'\n`,
+          );
           process.exit(1);
         }
         expiresIn = Number(flags.expiresIn);
@@ -42,9 +50,13 @@ export function registerToken(program: Command): void {
           return;
         }
         const { token } = await issueToken(db.k, db.kind, {
-          owner: { kind: 'user', id: user.id }, kind: 'api', note: flags.note, scopes: ['inherit'], expiresIn,
+          owner: { kind: 'user', id: user.id },
+          kind: 'api',
+          note: flags.note,
+          scopes: ['inherit'],
+          expiresIn,
         });
-        process.stdout.write(token + '\n');
+        process.stdout.write(`${token}\n`);
       } finally {
         await db.close();
       }

@@ -11,7 +11,10 @@ describe('parseDbUrl', () => {
   });
 
   it('keeps absolute sqlite paths', () => {
-    assert.deepEqual(parseDbUrl('sqlite:////var/lib/tshub/db.sqlite', base), { kind: 'sqlite', path: '/var/lib/tshub/db.sqlite' });
+    assert.deepEqual(parseDbUrl('sqlite:////var/lib/tshub/db.sqlite', base), {
+      kind: 'sqlite',
+      path: '/var/lib/tshub/db.sqlite',
+    });
   });
 
   it('knows both in-memory forms', () => {
@@ -32,14 +35,18 @@ describe('parseDbUrl', () => {
       kind: 'postgres',
       connectionString: 'postgresql://hub@db:5432/hub?sslmode=require',
     });
-    assert.deepEqual(parseDbUrl('postgres://hub@db/hub', base), { kind: 'postgres', connectionString: 'postgresql://hub@db/hub' });
+    assert.deepEqual(parseDbUrl('postgres://hub@db/hub', base), {
+      kind: 'postgres',
+      connectionString: 'postgresql://hub@db/hub',
+    });
   });
 
   it('rejects other forms without printing a password', () => {
     for (const bad of ['sqlite:///', 'sqlite:/x', 'mysql://u:topsecret@h/db', 'tshub.sqlite', '']) {
       assert.throws(
         () => parseDbUrl(bad, base),
-        (err: unknown) => err instanceof ConfigError && err.message.includes('db_url') && !err.message.includes('topsecret'),
+        (err: unknown) =>
+          err instanceof ConfigError && err.message.includes('db_url') && !err.message.includes('topsecret'),
         bad,
       );
     }

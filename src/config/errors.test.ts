@@ -36,18 +36,44 @@ describe('validation messages', () => {
     assert.equal(lines.length, 8, msg);
     assert.ok(msg.includes('concurrent_spawn_limit in the given config: expected an integer >= 0, got -1'), msg);
     assert.ok(msg.includes('allow_named_servers in the given config: expected true or false, got "yes"'), msg);
-    assert.ok(msg.includes('log_level in the given config: expected one of "trace", "debug", "info", "warn", "error", "fatal", "silent", got "verbose"'), msg);
-    assert.ok(msg.includes('authenticator.class in the given config: expected one of "dummy", "password", got "pam"'), msg);
-    assert.ok(msg.includes('tokens.invalid_credentials_status in the given config: expected one of 403, 401, got 400'), msg);
-    assert.ok(msg.includes('spawner.port_range[1] in the given config: expected an integer >= 1 and <= 65535, got "x"'), msg);
+    assert.ok(
+      msg.includes(
+        'log_level in the given config: expected one of "trace", "debug", "info", "warn", "error", "fatal", "silent", got "verbose"',
+      ),
+      msg,
+    );
+    assert.ok(
+      msg.includes('authenticator.class in the given config: expected one of "dummy", "password", got "pam"'),
+      msg,
+    );
+    assert.ok(
+      msg.includes('tokens.invalid_credentials_status in the given config: expected one of 403, 401, got 400'),
+      msg,
+    );
+    assert.ok(
+      msg.includes('spawner.port_range[1] in the given config: expected an integer >= 1 and <= 65535, got "x"'),
+      msg,
+    );
     assert.ok(msg.includes('spawner.cmd in the given config: expected a non-empty list of strings, got a list'), msg);
-    assert.ok(msg.includes('hub_bind_url in the given config: expected an http:// or https:// URL, got "ftp://host/"'), msg);
+    assert.ok(
+      msg.includes('hub_bind_url in the given config: expected an http:// or https:// URL, got "ftp://host/"'),
+      msg,
+    );
   });
 
   it('checks db_url forms', async () => {
-    assert.match(await problemsOf({ db_url: 'mysql://hub@db/hub' }), /db_url in the given config: expected a database URL/);
+    assert.match(
+      await problemsOf({ db_url: 'mysql://hub@db/hub' }),
+      /db_url in the given config: expected a database URL/,
+    );
     assert.match(await problemsOf({ db_url: 'sqlite:///' }), /db_url/);
-    for (const ok of ['sqlite://', 'sqlite:///:memory:', 'sqlite:////var/lib/tshub.sqlite', 'postgres://h/db', 'postgresql+psycopg2://u:p@h:5/db']) {
+    for (const ok of [
+      'sqlite://',
+      'sqlite:///:memory:',
+      'sqlite:////var/lib/tshub.sqlite',
+      'postgres://h/db',
+      'postgresql+psycopg2://u:p@h:5/db',
+    ]) {
       assert.equal(buildConfig({ db_url: ok }).db_url, ok);
     }
   });
@@ -68,7 +94,10 @@ describe('validation messages', () => {
       custom_scopes: { 'read:grades': { description: 'x' }, 'custom:okay': { description: 'fine', extra: 1 } },
       load_roles: [{ name: 'Bad Name' }, { name: 'reader', scopes: 'read:users' }],
     });
-    assert.match(msg, /custom_scopes in the given config: invalid key "read:grades": expected a scope name starting with "custom:"/);
+    assert.match(
+      msg,
+      /custom_scopes in the given config: invalid key "read:grades": expected a scope name starting with "custom:"/,
+    );
     assert.match(msg, /unknown key "custom_scopes\["custom:okay"\]\.extra" in the given config/);
     assert.match(msg, /load_roles\[0\]\.name in the given config: expected a role name/);
     assert.match(msg, /load_roles\[1\]\.scopes in the given config: expected a list of strings, got "read:users"/);
@@ -77,7 +106,10 @@ describe('validation messages', () => {
   it('throws ConfigError with the problems as a list', () => {
     assert.throws(
       () => buildConfig({ max_body_size: 0 }),
-      (err: unknown) => err instanceof ConfigError && err.problems.length === 1 && err.problems[0]?.startsWith('max_body_size') === true,
+      (err: unknown) =>
+        err instanceof ConfigError &&
+        err.problems.length === 1 &&
+        err.problems[0]?.startsWith('max_body_size') === true,
     );
   });
 });
@@ -89,17 +121,39 @@ describe('secrets stay out of messages', () => {
       authenticator: { password: ['hunter2-password'] },
       services: [{ name: 'svc', api_token: 'short', environment: { API_TOKEN: 42 } }],
     });
-    assert.ok(msg.includes('proxy.auth_token in the given config: expected a non-empty string or null, got <redacted>'), msg);
-    assert.ok(msg.includes('authenticator.password in the given config: expected a non-empty string or null, got <redacted>'), msg);
-    assert.ok(msg.includes('services[0].api_token in the given config: expected a string of at least 8 characters or null, got <redacted>'), msg);
-    assert.ok(msg.includes('services[0].environment.API_TOKEN in the given config: expected a string, got <redacted>'), msg);
+    assert.ok(
+      msg.includes('proxy.auth_token in the given config: expected a non-empty string or null, got <redacted>'),
+      msg,
+    );
+    assert.ok(
+      msg.includes('authenticator.password in the given config: expected a non-empty string or null, got <redacted>'),
+      msg,
+    );
+    assert.ok(
+      msg.includes(
+        'services[0].api_token in the given config: expected a string of at least 8 characters or null, got <redacted>',
+      ),
+      msg,
+    );
+    assert.ok(
+      msg.includes('services[0].environment.API_TOKEN in the given config: expected a string, got <redacted>'),
+      msg,
+    );
     assert.ok(!msg.includes('12345') && !msg.includes('hunter2') && !msg.includes('short') && !msg.includes('42'), msg);
   });
 
   it('never shows api_tokens keys, which are the tokens', async () => {
     const msg = await problemsOf({ api_tokens: { abc: 'ada', 'long-enough-token': 7 } });
-    assert.ok(msg.includes('api_tokens in the given config: invalid key <redacted> (given for "ada"): expected a token of at least 8 characters'), msg);
-    assert.ok(msg.includes('api_tokens[<redacted>] in the given config: expected a non-empty string, got <redacted>'), msg);
+    assert.ok(
+      msg.includes(
+        'api_tokens in the given config: invalid key <redacted> (given for "ada"): expected a token of at least 8 characters',
+      ),
+      msg,
+    );
+    assert.ok(
+      msg.includes('api_tokens[<redacted>] in the given config: expected a non-empty string, got <redacted>'),
+      msg,
+    );
     assert.ok(!msg.includes('abc') && !msg.includes('long-enough-token'), msg);
   });
 
@@ -114,7 +168,10 @@ describe('secrets stay out of messages', () => {
       api_tokens: { 'shared-token-1': 'ada' },
       services: [{ name: 'svc', api_token: 'shared-token-1' }],
     });
-    assert.match(msg, /services\[0\]\.api_token in the given config: the same token \(<redacted>\) is also given in api_tokens \(user "ada"\)/);
+    assert.match(
+      msg,
+      /services\[0\]\.api_token in the given config: the same token \(<redacted>\) is also given in api_tokens \(user "ada"\)/,
+    );
     assert.ok(!msg.includes('shared-token-1'), msg);
   });
 });
@@ -164,7 +221,10 @@ describe('config tokens in tshub format', () => {
     const good = generateToken();
     const bad = good.slice(0, -1) + (good.endsWith('a') ? 'b' : 'a');
     assert.doesNotThrow(() => buildConfig({ api_tokens: { [good]: 'ada' } }));
-    assert.throws(() => buildConfig({ api_tokens: { [bad]: 'ada' } }), (err: Error) => /wrong checksum/.test(err.message) && !err.message.includes(bad));
+    assert.throws(
+      () => buildConfig({ api_tokens: { [bad]: 'ada' } }),
+      (err: Error) => /wrong checksum/.test(err.message) && !err.message.includes(bad),
+    );
     assert.throws(() => buildConfig({ services: [{ name: 's', api_token: bad }] }), /services\[0\]\.api_token/);
   });
 });

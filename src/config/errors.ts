@@ -17,7 +17,9 @@ export class ConfigError extends Error {
   readonly problems: readonly string[];
   constructor(problems: readonly string[]) {
     const head =
-      problems.length === 1 ? 'The tshub configuration has a problem:' : `The tshub configuration has ${problems.length} problems:`;
+      problems.length === 1
+        ? 'The tshub configuration has a problem:'
+        : `The tshub configuration has ${problems.length} problems:`;
     super(`${head}\n${problems.map((p) => `  - ${p}`).join('\n')}`);
     this.name = 'ConfigError';
     this.problems = problems;

@@ -31,7 +31,10 @@ export const FORMATS: Readonly<Record<string, StringFormat>> = {
     hint: 'a database URL: sqlite:///relative/path, sqlite:////absolute/path, sqlite:// (in memory) or postgresql://user@host:port/db',
   },
   // OAuth redirect URIs may be absolute URLs or paths on the hub's own host.
-  'tshub-url-or-path': { check: (v) => v.startsWith('/') || isHttpUrl(v), hint: 'an http(s) URL or a path starting with "/"' },
+  'tshub-url-or-path': {
+    check: (v) => v.startsWith('/') || isHttpUrl(v),
+    hint: 'an http(s) URL or a path starting with "/"',
+  },
 };
 
 for (const [name, f] of Object.entries(FORMATS)) {

@@ -9,7 +9,7 @@ import type { JsonSchema } from './validate.ts';
 
 const HEADER = [
   ' tshub configuration. Every key is shown with its default value; delete the ones you do not change.',
-  ' Keys follow JupyterHub\'s names. Environment variables override this file: TSHUB_<KEY> for',
+  " Keys follow JupyterHub's names. Environment variables override this file: TSHUB_<KEY> for",
   ' top-level keys (TSHUB_DB_URL), TSHUB_<SECTION>__<KEY> inside a section (TSHUB_PROXY__API_URL);',
   ' command-line flags override both.',
 ].join('\n');
@@ -38,7 +38,8 @@ function entryKeys(s: JsonSchema): string[] {
   const required = new Set(item.required ?? []);
   const lines = [' Each entry takes:'];
   for (const [key, prop] of Object.entries(item.properties)) {
-    const note = 'default' in prop ? `default ${JSON.stringify(prop.default)}` : required.has(key) ? 'required' : 'optional';
+    const note =
+      'default' in prop ? `default ${JSON.stringify(prop.default)}` : required.has(key) ? 'required' : 'optional';
     lines.push(`   ${key} (${note}): ${prop.description ?? ''}`);
   }
   return lines;
@@ -57,7 +58,8 @@ function annotate(pairs: Pair[], props: Record<string, JsonSchema>, top: boolean
     key.commentBefore = lines.join('\n');
     key.spaceBefore = top && i > 0;
     if (isSeq(pair.value)) pair.value.flow = true;
-    if (isMap(pair.value) && schema.properties !== undefined) annotate(pair.value.items as Pair[], schema.properties, false);
+    if (isMap(pair.value) && schema.properties !== undefined)
+      annotate(pair.value.items as Pair[], schema.properties, false);
     else if (isMap(pair.value)) pair.value.flow = true;
   });
 }

@@ -58,7 +58,7 @@ describe('loadConfig sources', () => {
     assert.deepEqual(defaultConfig().spawner.cmd, ['jupyterhub-singleuser']);
   });
 
-  it('reads YAML, fills defaults inside sections and services, and sets baseDir to the file\'s directory', async () => {
+  it("reads YAML, fills defaults inside sections and services, and sets baseDir to the file's directory", async () => {
     const file = writeTemp(
       'tshub.yaml',
       [
@@ -96,7 +96,10 @@ describe('loadConfig sources', () => {
   });
 
   it('imports .mjs files (a plain default export)', async () => {
-    const file = writeTemp('tshub.config.mjs', "export default { concurrent_spawn_limit: 7, proxy: { class: 'tshub' } };\n");
+    const file = writeTemp(
+      'tshub.config.mjs',
+      "export default { concurrent_spawn_limit: 7, proxy: { class: 'tshub' } };\n",
+    );
     const { config } = await loadConfig({ file, env: noEnv });
     assert.equal(config.concurrent_spawn_limit, 7);
     assert.equal(config.proxy.class, 'tshub');
@@ -108,7 +111,7 @@ describe('loadConfig sources', () => {
       'tshub.config.ts',
       [
         `import { defineConfig } from ${JSON.stringify(defineUrl)};`,
-        "const limit: number = 3;",
+        'const limit: number = 3;',
         "export default defineConfig({ named_server_limit_per_user: limit, authenticator: { admin_users: ['ada'] } });",
       ].join('\n'),
     );
@@ -133,7 +136,10 @@ describe('loadConfig sources', () => {
   it('treats an empty YAML file, and empty sections, as the defaults', async () => {
     const empty = await loadConfig({ file: writeTemp('empty.yaml', '# nothing here\n'), env: noEnv });
     assert.deepEqual(empty.config, defaultConfig());
-    const blank = await loadConfig({ file: writeTemp('blank.yaml', 'proxy:\nservices:\nspawner:\n  environment:\n'), env: noEnv });
+    const blank = await loadConfig({
+      file: writeTemp('blank.yaml', 'proxy:\nservices:\nspawner:\n  environment:\n'),
+      env: noEnv,
+    });
     assert.deepEqual(blank.config, defaultConfig());
   });
 
@@ -217,7 +223,10 @@ describe('environment and flags', () => {
 
   it('names the variable that set a bad value', async () => {
     const msg = await configErrorOf(() => loadConfig({ env: { TSHUB_PROXY__CHECK_ROUTES_INTERVAL: 'often' } }));
-    assert.match(msg, /proxy\.check_routes_interval in environment variable TSHUB_PROXY__CHECK_ROUTES_INTERVAL: expected an integer >= 1, got "often"/);
+    assert.match(
+      msg,
+      /proxy\.check_routes_interval in environment variable TSHUB_PROXY__CHECK_ROUTES_INTERVAL: expected an integer >= 1, got "often"/,
+    );
   });
 
   it('rejects unknown keys in flags', async () => {

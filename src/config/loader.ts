@@ -64,7 +64,7 @@ function resolveSources(sources: readonly Source[]): Config {
 export async function loadConfig(opts: LoadConfigOptions = {}): Promise<LoadedConfig> {
   const env = opts.env ?? process.env;
   const cwd = opts.cwd ?? process.cwd();
-  const fromEnv = env['TSHUB_CONFIG'];
+  const fromEnv = env.TSHUB_CONFIG;
   // an empty name (e.g. `--config ''`) means no file, like an unset one
   const given = opts.file || fromEnv || null;
   const file = given === null ? null : resolve(cwd, given);

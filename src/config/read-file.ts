@@ -37,15 +37,18 @@ async function importModule(file: string): Promise<unknown> {
     throw new ConfigError([`${file} could not be loaded: ${err instanceof Error ? err.message : String(err)}`]);
   }
   if (!('default' in mod)) {
-    throw new ConfigError([`${file} has no default export; export the config with \`export default defineConfig({...})\``]);
+    throw new ConfigError([
+      `${file} has no default export; export the config with \`export default defineConfig({...})\``,
+    ]);
   }
-  return mod['default'];
+  return mod.default;
 }
 
 /** The file's contents as a mapping; `how` says where the file name came from, for the not-found message. */
 export async function readConfigFile(file: string, how: string): Promise<Record<string, unknown>> {
   const st = await stat(file).catch(() => null);
-  if (st === null || !st.isFile()) throw new ConfigError([`config file ${file} (${how}) does not exist or is not a file`]);
+  if (st === null || !st.isFile())
+    throw new ConfigError([`config file ${file} (${how}) does not exist or is not a file`]);
   const ext = extname(file).toLowerCase();
   let data: unknown;
   if (ext === '.yaml' || ext === '.yml' || ext === '.json') data = await parseData(file, ext);

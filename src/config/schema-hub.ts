@@ -6,18 +6,21 @@ import { bool, entry, int, str, strList } from './schema-util.ts';
 export const ROLE_NAME_PATTERN = '^[a-z][a-z0-9\\-_~.]{1,253}[a-z0-9]$';
 export const CUSTOM_SCOPE_PATTERN = '^custom:[a-z0-9][a-z0-9_\\-*:]+[a-z0-9_*]$';
 
-const httpUrl = (def: string, description: string) => Type.String({ format: 'tshub-http-url', default: def, description });
+const httpUrl = (def: string, description: string) =>
+  Type.String({ format: 'tshub-http-url', default: def, description });
 
 export const RoleSchema = entry(
   {
     name: Type.String({
       pattern: ROLE_NAME_PATTERN,
       hint: 'a role name: lowercase letters, digits and "-_~.", 3 to 255 characters, starting with a letter',
-      description: 'The role\'s name; naming a default role (user, admin, server, token) changes it.',
+      description: "The role's name; naming a default role (user, admin, server, token) changes it.",
     }),
     description: Type.Optional(Type.String({ description: 'What the role is for.' })),
     scopes: Type.Optional(Type.Array(Type.String(), { description: 'The scopes the role grants.' })),
-    users: Type.Optional(Type.Array(Type.String(), { description: 'Users who hold the role (the list is exact: others lose it).' })),
+    users: Type.Optional(
+      Type.Array(Type.String(), { description: 'Users who hold the role (the list is exact: others lose it).' }),
+    ),
     services: Type.Optional(Type.Array(Type.String(), { description: 'Services that hold the role.' })),
     groups: Type.Optional(Type.Array(Type.String(), { description: 'Groups that hold the role.' })),
   },
@@ -34,24 +37,47 @@ export const CustomScopeSchema = entry(
 
 /** Top-level keys; the sections (authenticator, spawner, ...) are added in schema.ts. */
 export const hubProperties = {
-  bind_url: httpUrl('http://127.0.0.1:8000/', 'The public URL, served by the proxy; its path is the base URL of everything.'),
-  hub_bind_url: httpUrl('http://127.0.0.1:8081/', 'Where the hub itself listens (the proxy and servers reach it there).'),
+  bind_url: httpUrl(
+    'http://127.0.0.1:8000/',
+    'The public URL, served by the proxy; its path is the base URL of everything.',
+  ),
+  hub_bind_url: httpUrl(
+    'http://127.0.0.1:8081/',
+    'Where the hub itself listens (the proxy and servers reach it there).',
+  ),
   db_url: Type.String({
     format: 'tshub-db-url',
     default: 'sqlite:///tshub.sqlite',
-    description: 'The database: sqlite:///relative/path, sqlite:////absolute/path, sqlite:// (in memory) or postgresql://user@host:port/db.',
+    description:
+      'The database: sqlite:///relative/path, sqlite:////absolute/path, sqlite:// (in memory) or postgresql://user@host:port/db.',
   }),
-  cookie_secret_file: str('tshub_cookie_secret', 'The file holding the secret that signs login cookies; created if missing.'),
+  cookie_secret_file: str(
+    'tshub_cookie_secret',
+    'The file holding the secret that signs login cookies; created if missing.',
+  ),
   allow_named_servers: bool(false, 'Let users run several named servers besides their default one.'),
   named_server_limit_per_user: int(0, 'How many named servers a user may have (0 = no limit).'),
   concurrent_spawn_limit: int(100, 'How many servers may be starting at the same time (0 = no limit).'),
   active_server_limit: int(0, 'How many servers may be running or starting at the same time (0 = no limit).'),
   api_page_default_limit: int(50, 'Items per page of API list responses when the client asks for no limit.', 1),
   api_page_max_limit: int(200, 'The most items per page an API client may ask for.', 1),
-  slow_spawn_timeout: int(10, 'Seconds a start request waits before answering 202 and letting the spawn go on in the background.'),
-  slow_stop_timeout: int(10, 'Seconds a stop request waits before answering 202 and letting the stop go on in the background.'),
-  activity_resolution: int(30, 'Seconds below which activity updates (last_activity, token last used) are not written again.'),
-  last_activity_interval: int(300, 'Seconds between reads of the proxy\'s per-route traffic times into users\' and servers\' last_activity (what the idle culler sees).', 1),
+  slow_spawn_timeout: int(
+    10,
+    'Seconds a start request waits before answering 202 and letting the spawn go on in the background.',
+  ),
+  slow_stop_timeout: int(
+    10,
+    'Seconds a stop request waits before answering 202 and letting the stop go on in the background.',
+  ),
+  activity_resolution: int(
+    30,
+    'Seconds below which activity updates (last_activity, token last used) are not written again.',
+  ),
+  last_activity_interval: int(
+    300,
+    "Seconds between reads of the proxy's per-route traffic times into users' and servers' last_activity (what the idle culler sees).",
+    1,
+  ),
   cleanup_servers: bool(false, 'Stop all single-user servers when the hub shuts down.'),
   // Key rules go in propertyNames (standard JSON Schema, which TypeBox checks too) rather than in
   // a key pattern with additionalProperties: false, which TypeBox's Value.Default trips over.
@@ -86,12 +112,22 @@ export const hubProperties = {
       Type.Literal('fatal'),
       Type.Literal('silent'),
     ],
-    { default: 'info', description: 'The least severe log level written: trace, debug, info, warn, error, fatal or silent.' },
+    {
+      default: 'info',
+      description: 'The least severe log level written: trace, debug, info, warn, error, fatal or silent.',
+    },
   ),
   max_body_size: int(1048576, 'The largest request body the hub accepts, in bytes.', 1),
   authenticate_prometheus: bool(true, 'Whether /hub/metrics needs a token with the read:metrics scope.'),
-  oauth_token_expires_in: int(1209600, 'Seconds an OAuth access token (e.g. a login to a single-user server) stays valid.', 1),
-  trust_user_provided_tokens: bool(false, 'Treat tokens given in this file as strong (a fast hash) instead of possibly weak (a slow one).'),
+  oauth_token_expires_in: int(
+    1209600,
+    'Seconds an OAuth access token (e.g. a login to a single-user server) stays valid.',
+    1,
+  ),
+  trust_user_provided_tokens: bool(
+    false,
+    'Treat tokens given in this file as strong (a fast hash) instead of possibly weak (a slow one).',
+  ),
 };
 
 export type RoleSpec = Static<typeof RoleSchema>;

@@ -11,7 +11,8 @@ const limitProperties = (perMinute: number, burst: number) => ({
   burst: int(burst, 'Requests the bucket holds: how many may come at once after a quiet spell.', 1),
 });
 
-const limit = (perMinute: number, burst: number, description: string) => section(limitProperties(perMinute, burst), description);
+const limit = (perMinute: number, burst: number, description: string) =>
+  section(limitProperties(perMinute, burst), description);
 
 // In a role override both numbers are given: a half-stated override would silently mix with the defaults.
 const overrideLimit = (description: string) =>
@@ -37,7 +38,10 @@ export const RoleRateLimitsSchema = entry(
 
 export const RateLimitsSchema = section(
   {
-    enabled: bool(true, 'Whether API requests are rate limited at all. Benchmarks turn this off to compare raw throughput.'),
+    enabled: bool(
+      true,
+      'Whether API requests are rate limited at all. Benchmarks turn this off to compare raw throughput.',
+    ),
     api: limit(
       3000,
       1000,
@@ -71,7 +75,7 @@ export const RateLimitsSchema = section(
     roles: Type.Record(Type.String({ minLength: 1 }), RoleRateLimitsSchema, {
       default: {},
       description:
-        'Different limits for holders of a role (a role name, e.g. admin or a service\'s role): { api, user, token_create, spawn }, ' +
+        "Different limits for holders of a role (a role name, e.g. admin or a service's role): { api, user, token_create, spawn }, " +
         'each { rate_per_minute, burst }. A principal with several such roles gets, per bucket, the most generous of them.',
       hint: 'a mapping of role names to limits',
     }),

@@ -11,7 +11,7 @@ export const ServiceSchema = entry(
     name: Type.String({
       pattern: SERVICE_NAME_PATTERN,
       hint: 'a name of letters, digits, ".", "_" and "-" that starts with a letter or digit',
-      description: 'The service\'s name; it is served under /services/<name>/.',
+      description: "The service's name; it is served under /services/<name>/.",
     }),
     admin: bool(false, 'Deprecated (as in JupyterHub): give the service the admin role; prefer load_roles.'),
     url: nullable(
@@ -27,9 +27,15 @@ export const ServiceSchema = entry(
       'The command that runs the service; the hub then starts it and restarts it when it exits. null for services run elsewhere.',
     ),
     environment: strMap('Extra environment variables for a managed service.'),
-    cwd: nullable(Type.String({ minLength: 1 }), 'The working directory of a managed service; null means the hub\'s.'),
-    user: nullable(Type.String({ minLength: 1 }), 'The system user a managed service runs as; null means the hub\'s user.'),
-    oauth_client_id: nullable(Type.String({ minLength: 1 }), 'The service\'s OAuth client id; null means service-<name>.'),
+    cwd: nullable(Type.String({ minLength: 1 }), "The working directory of a managed service; null means the hub's."),
+    user: nullable(
+      Type.String({ minLength: 1 }),
+      "The system user a managed service runs as; null means the hub's user.",
+    ),
+    oauth_client_id: nullable(
+      Type.String({ minLength: 1 }),
+      "The service's OAuth client id; null means service-<name>.",
+    ),
     oauth_redirect_uri: nullable(
       Type.String({ format: 'tshub-url-or-path' }),
       'Where the OAuth flow returns to; null means <url prefix>/services/<name>/oauth_callback.',
@@ -42,14 +48,17 @@ export const ServiceSchema = entry(
       hint: 'a mapping',
     }),
     display: bool(true, 'Whether the service is listed on the home page.'),
-    timeout: nullable(Type.Number({ exclusiveMinimum: 0 }), 'Seconds to wait for the service to answer; null means the hub\'s default.'),
+    timeout: nullable(
+      Type.Number({ exclusiveMinimum: 0 }),
+      "Seconds to wait for the service to answer; null means the hub's default.",
+    ),
   },
   'A service: a program that uses the hub API, run by the hub (command) or elsewhere (url only).',
 );
 
 export const ServicesSchema = Type.Array(ServiceSchema, {
   default: [],
-  description: 'Services (JupyterHub\'s spec): programs that use the hub API, optionally run and proxied by the hub.',
+  description: "Services (JupyterHub's spec): programs that use the hub API, optionally run and proxied by the hub.",
 });
 
 export type ServiceSpec = Static<typeof ServiceSchema>;

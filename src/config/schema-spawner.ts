@@ -8,7 +8,8 @@ export const SpawnerSchema = section(
   {
     class: Type.Union([Type.Literal('simple'), Type.Literal('local')], {
       default: 'simple',
-      description: 'How single-user servers run: simple (child processes as the hub user) or local (child processes as each user\'s system account).',
+      description:
+        "How single-user servers run: simple (child processes as the hub user) or local (child processes as each user's system account).",
     }),
     cmd: Type.Array(Type.String(), {
       minItems: 1,
@@ -17,8 +18,14 @@ export const SpawnerSchema = section(
     }),
     args: strList([], 'Extra arguments added after the command.'),
     environment: strMap('Extra environment variables for every single-user server.'),
-    notebook_dir: nullable(Type.String({ minLength: 1 }), 'The directory the server shows as its root ({username} is replaced); null leaves it to the server.'),
-    default_url: nullable(Type.String({ minLength: 1 }), 'The page a server opens on (e.g. /lab); null leaves it to the server.'),
+    notebook_dir: nullable(
+      Type.String({ minLength: 1 }),
+      'The directory the server shows as its root ({username} is replaced); null leaves it to the server.',
+    ),
+    default_url: nullable(
+      Type.String({ minLength: 1 }),
+      'The page a server opens on (e.g. /lab); null leaves it to the server.',
+    ),
     start_timeout: int(60, 'Seconds a server may take to start before the spawn counts as failed.', 1),
     http_timeout: int(30, 'Seconds a started server may take to answer HTTP before the spawn counts as failed.', 1),
     poll_interval: int(30, 'Seconds between checks that each running server is still alive (0 turns polling off).'),
@@ -26,7 +33,10 @@ export const SpawnerSchema = section(
       Type.Tuple([Port, Port], { hint: 'a list of two port numbers [min, max]' }),
       'Ports single-user servers may listen on, as [min, max]; null picks any free port.',
     ),
-    workdir_template: str('tshub-users/{username}', 'The working directory of each server ({username} is replaced), relative to the hub\'s state directory (where the config file is) unless absolute.'),
+    workdir_template: str(
+      'tshub-users/{username}',
+      "The working directory of each server ({username} is replaced), relative to the hub's state directory (where the config file is) unless absolute.",
+    ),
   },
   'How single-user servers are started.',
 );

@@ -13,10 +13,14 @@ export const TokensSchema = section(
       Type.Integer({ minimum: 1 }),
       'The lifetime, in seconds, of a new token whose creator names none; null means it does not expire.',
     ),
-    rotation_max_grace_seconds: int(604800, 'The longest time, in seconds, a rotated token may keep working next to its replacement.'),
+    rotation_max_grace_seconds: int(
+      604800,
+      'The longest time, in seconds, a rotated token may keep working next to its replacement.',
+    ),
     invalid_credentials_status: Type.Union([Type.Literal(403), Type.Literal(401)], {
       default: 403,
-      description: 'HTTP status for missing or bad credentials on the API: 403 (what JupyterHub clients expect) or 401 with WWW-Authenticate.',
+      description:
+        'HTTP status for missing or bad credentials on the API: 403 (what JupyterHub clients expect) or 401 with WWW-Authenticate.',
     }),
   },
   'Rules for API tokens.',

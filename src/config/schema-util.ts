@@ -6,7 +6,8 @@ import type { TProperties, TSchema } from 'typebox';
 
 export const bool = (def: boolean, description: string) => Type.Boolean({ default: def, description });
 
-export const int = (def: number, description: string, minimum = 0) => Type.Integer({ default: def, minimum, description });
+export const int = (def: number, description: string, minimum = 0) =>
+  Type.Integer({ default: def, minimum, description });
 
 export const str = (def: string, description: string, extra: Record<string, unknown> = {}) =>
   Type.String({ minLength: 1, ...extra, default: def, description });

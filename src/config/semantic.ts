@@ -14,54 +14,89 @@ function duplicates(names: readonly string[], list: string, what: string, out: P
   names.forEach((name, i) => {
     const earlier = first.get(name);
     if (earlier === undefined) first.set(name, i);
-    else out.push(problem([list, i, 'name'], `duplicate ${what} name ${JSON.stringify(name)} (also ${list}[${earlier}])`));
+    else
+      out.push(problem([list, i, 'name'], `duplicate ${what} name ${JSON.stringify(name)} (also ${list}[${earlier}])`));
   });
 }
 
 export function semanticProblems(c: Config): Problem[] {
   const out: Problem[] = [];
 
-  duplicates(c.services.map((s) => s.name), 'services', 'service', out);
-  duplicates(c.load_roles.map((r) => r.name), 'load_roles', 'role', out);
+  duplicates(
+    c.services.map((s) => s.name),
+    'services',
+    'service',
+    out,
+  );
+  duplicates(
+    c.load_roles.map((r) => r.name),
+    'load_roles',
+    'role',
+    out,
+  );
 
   // One token, two owners: a lookup could not tell who is calling.
   const owners = new Map<string, string>();
-  for (const [token, user] of Object.entries(c.api_tokens)) owners.set(token, `api_tokens (user ${JSON.stringify(user)})`);
+  for (const [token, user] of Object.entries(c.api_tokens))
+    owners.set(token, `api_tokens (user ${JSON.stringify(user)})`);
   c.services.forEach((s, i) => {
     if (s.api_token === null) return;
     const other = owners.get(s.api_token);
     if (other !== undefined) {
-      out.push(problem(['services', i, 'api_token'], `the same token (${REDACTED}) is also given in ${other}; each token needs its own owner`));
+      out.push(
+        problem(
+          ['services', i, 'api_token'],
+          `the same token (${REDACTED}) is also given in ${other}; each token needs its own owner`,
+        ),
+      );
     }
     owners.set(s.api_token, `services[${i}].api_token`);
   });
 
   // A tshub-format token with a broken checksum is refused before any lookup, so it could never work.
   const broken = (t: string) => looksGenerated(t) && !hasValidChecksum(t);
-  if (Object.keys(c.api_tokens).some(broken)) out.push(problem(['api_tokens'], `a token starting with tshub_ has a wrong checksum (${REDACTED}); copy it again from \`tshub token\``));
+  if (Object.keys(c.api_tokens).some(broken))
+    out.push(
+      problem(
+        ['api_tokens'],
+        `a token starting with tshub_ has a wrong checksum (${REDACTED}); copy it again from \`tshub token\``,
+      ),
+    );
   c.services.forEach((s, i) => {
-    if (s.api_token !== null && broken(s.api_token)) out.push(problem(['services', i, 'api_token'], `starts with tshub_ but has a wrong checksum (${REDACTED})`));
+    if (s.api_token !== null && broken(s.api_token))
+      out.push(problem(['services', i, 'api_token'], `starts with tshub_ but has a wrong checksum (${REDACTED})`));
   });
 
   if (c.api_page_default_limit > c.api_page_max_limit) {
     out.push(
-      problem(['api_page_default_limit'], `must not exceed api_page_max_limit (${c.api_page_default_limit} > ${c.api_page_max_limit})`),
+      problem(
+        ['api_page_default_limit'],
+        `must not exceed api_page_max_limit (${c.api_page_default_limit} > ${c.api_page_max_limit})`,
+      ),
     );
   }
   const range = c.spawner.port_range;
   if (range !== null && range[0] > range[1]) {
-    out.push(problem(['spawner', 'port_range'], `the first port must not be above the second, got [${range[0]}, ${range[1]}]`));
+    out.push(
+      problem(['spawner', 'port_range'], `the first port must not be above the second, got [${range[0]}, ${range[1]}]`),
+    );
   }
   const pattern = c.authenticator.username_pattern;
   if (pattern !== null) {
     try {
       new RegExp(pattern);
     } catch (err) {
-      out.push(problem(['authenticator', 'username_pattern'], `is not a valid regular expression: ${(err as Error).message}`));
+      out.push(
+        problem(['authenticator', 'username_pattern'], `is not a valid regular expression: ${(err as Error).message}`),
+      );
     }
   }
   const t = c.tokens;
-  if (t.default_expires_in !== null && t.expires_in_max_seconds !== null && t.default_expires_in > t.expires_in_max_seconds) {
+  if (
+    t.default_expires_in !== null &&
+    t.expires_in_max_seconds !== null &&
+    t.default_expires_in > t.expires_in_max_seconds
+  ) {
     out.push(
       problem(
         ['tokens', 'default_expires_in'],

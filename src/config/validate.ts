@@ -85,7 +85,8 @@ export function describe(s: JsonSchema): string {
       return 'null';
     case 'array': {
       const items = s.items;
-      const noun = items !== undefined && !Array.isArray(items) && items.type !== undefined ? plural[items.type] : undefined;
+      const noun =
+        items !== undefined && !Array.isArray(items) && items.type !== undefined ? plural[items.type] : undefined;
       const list = noun === undefined ? 'a list' : `a list of ${noun}`;
       return s.minItems !== undefined && s.minItems > 0 ? `a non-empty ${list.slice(2)}` : list;
     }
@@ -133,7 +134,12 @@ function child(c: Cursor, key: PathSegment, declared: boolean, secretKeys = fals
 }
 
 function invalid(out: Problem[], c: Cursor, s: JsonSchema, v: unknown): void {
-  out.push({ path: c.path, display: c.display, kind: 'invalid', text: `expected ${describe(s)}, got ${showValue(v, c.secret)}` });
+  out.push({
+    path: c.path,
+    display: c.display,
+    kind: 'invalid',
+    text: `expected ${describe(s)}, got ${showValue(v, c.secret)}`,
+  });
 }
 
 function walk(s: JsonSchema, v: unknown, c: Cursor, out: Problem[]): void {
@@ -190,7 +196,12 @@ function walkObject(s: JsonSchema, v: Record<string, unknown>, c: Cursor, out: P
   for (const key of s.required ?? []) {
     if (v[key] === undefined) {
       const k = child(c, key, true);
-      out.push({ path: k.path, display: k.display, kind: 'invalid', text: `is missing (expected ${describe(props[key] ?? {})})` });
+      out.push({
+        path: k.path,
+        display: k.display,
+        kind: 'invalid',
+        text: `is missing (expected ${describe(props[key] ?? {})})`,
+      });
     }
   }
   for (const [key, value] of Object.entries(v)) {
@@ -206,7 +217,12 @@ function walkObject(s: JsonSchema, v: Record<string, unknown>, c: Cursor, out: P
       // the key is the secret; its value (api_tokens: the user) tells the admin which entry it is
       const forValue = secretKeys ? ` (given for ${showValue(value, false)})` : '';
       const expected = s.keyHint ?? describe(s.propertyNames);
-      out.push({ path: c.path, display: c.display, kind: 'invalid', text: `invalid key ${shownKey}${forValue}: expected ${expected}` });
+      out.push({
+        path: c.path,
+        display: c.display,
+        kind: 'invalid',
+        text: `invalid key ${shownKey}${forValue}: expected ${expected}`,
+      });
       continue;
     }
     const match = Object.entries(s.patternProperties ?? {}).find(([p]) => new RegExp(p, 'u').test(key));

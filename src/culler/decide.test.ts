@@ -6,9 +6,21 @@ import { formatDuration } from './format.ts';
 // A fixed clock: every timestamp below is relative to it.
 const NOW = Date.parse('2026-03-04T12:00:00.000Z');
 const ago = (s: number) => new Date(NOW - s * 1000).toISOString();
-const policy: CullPolicy = { timeout: 600, maxAge: 0, cullDefaultServers: true, cullNamedServers: true, cullAdminUsers: true };
-const ready = (lastActivity: string | null, started: string | null = ago(3600)) =>
-  ({ name: '', ready: true, pending: null, url: '/user/a/', started, last_activity: lastActivity });
+const policy: CullPolicy = {
+  timeout: 600,
+  maxAge: 0,
+  cullDefaultServers: true,
+  cullNamedServers: true,
+  cullAdminUsers: true,
+};
+const ready = (lastActivity: string | null, started: string | null = ago(3600)) => ({
+  name: '',
+  ready: true,
+  pending: null,
+  url: '/user/a/',
+  started,
+  last_activity: lastActivity,
+});
 
 describe('decideServer', () => {
   it('culls at exactly the timeout, not a second before', () => {
@@ -35,8 +47,14 @@ describe('decideServer', () => {
   });
 
   it('never touches pending or not-ready servers, however old', () => {
-    assert.deepEqual(decideServer('', { ...ready(ago(99999)), pending: 'spawn' }, policy, NOW), { action: 'skip', why: 'pending spawn' });
-    assert.equal(decideServer('', { ...ready(ago(99999)), ready: false }, { ...policy, maxAge: 1 }, NOW).action, 'skip');
+    assert.deepEqual(decideServer('', { ...ready(ago(99999)), pending: 'spawn' }, policy, NOW), {
+      action: 'skip',
+      why: 'pending spawn',
+    });
+    assert.equal(
+      decideServer('', { ...ready(ago(99999)), ready: false }, { ...policy, maxAge: 1 }, NOW).action,
+      'skip',
+    );
   });
 
   it('takes a URL as readiness when the hub does not send `ready` (before 0.9)', () => {
@@ -79,7 +97,13 @@ describe('decideServer', () => {
 });
 
 describe('decideUser', () => {
-  const user = (o: Record<string, unknown>) => ({ name: 'u', admin: false, created: ago(86400), last_activity: null, ...o });
+  const user = (o: Record<string, unknown>) => ({
+    name: 'u',
+    admin: false,
+    created: ago(86400),
+    last_activity: null,
+    ...o,
+  });
 
   it('culls a user idle since last_activity, or since created when there is none', () => {
     assert.equal(decideUser(user({ last_activity: ago(600) }), policy, NOW).action, 'cull');
@@ -94,7 +118,10 @@ describe('decideUser', () => {
     const d = decideUser(admin, { ...policy, cullAdminUsers: false }, NOW);
     assert.equal(d.action, 'keep');
     assert.match(d.why, /admin users are not culled/);
-    assert.equal(decideUser(user({ last_activity: ago(1000) }), { ...policy, cullAdminUsers: false }, NOW).action, 'cull');
+    assert.equal(
+      decideUser(user({ last_activity: ago(1000) }), { ...policy, cullAdminUsers: false }, NOW).action,
+      'cull',
+    );
   });
 
   it('spares a user of unknown admin status when admins are spared', () => {
@@ -112,12 +139,17 @@ describe('decideUser', () => {
 
 describe('serversOf', () => {
   it('uses `servers` when the hub sends it', () => {
-    assert.deepEqual(serversOf({ name: 'u', servers: { '': { ready: true }, lab: { ready: true } } }).map(([n]) => n), ['', 'lab']);
+    assert.deepEqual(
+      serversOf({ name: 'u', servers: { '': { ready: true }, lab: { ready: true } } }).map(([n]) => n),
+      ['', 'lab'],
+    );
     assert.deepEqual(serversOf({ name: 'u', servers: {} }), []);
   });
 
   it('builds the default server from the user model on hubs without `servers`', () => {
-    assert.deepEqual(serversOf({ name: 'u', server: '/user/u/', pending: null, last_activity: ago(5) }), [['', { last_activity: ago(5), pending: null, url: '/user/u/' }]]);
+    assert.deepEqual(serversOf({ name: 'u', server: '/user/u/', pending: null, last_activity: ago(5) }), [
+      ['', { last_activity: ago(5), pending: null, url: '/user/u/' }],
+    ]);
     assert.deepEqual(serversOf({ name: 'u', server: null }), []);
   });
 });

@@ -62,12 +62,22 @@ export function decideServer(serverName: string, server: ServerModel, policy: Cu
   }
   const maxAgeMs = policy.maxAge * 1000;
   if (policy.maxAge && ageMs !== null && ageMs >= maxAgeMs) {
-    return { action: 'cull', why: `age ${fmt(ageMs)} reached max age ${fmt(maxAgeMs)}; inactive for ${fmt(inactiveMs)}`, inactiveMs, ageMs };
+    return {
+      action: 'cull',
+      why: `age ${fmt(ageMs)} reached max age ${fmt(maxAgeMs)}; inactive for ${fmt(inactiveMs)}`,
+      inactiveMs,
+      ageMs,
+    };
   }
   const why = idle
     ? `inactive for ${fmt(inactiveMs)}, but ${serverName ? 'named' : 'default'} servers are not culled for inactivity`
     : `inactive for ${fmt(inactiveMs)}, timeout ${fmt(timeoutMs)}`;
-  return { action: 'keep', why: why + (policy.maxAge ? `; age ${fmt(ageMs)}, max age ${fmt(maxAgeMs)}` : ''), inactiveMs, ageMs };
+  return {
+    action: 'keep',
+    why: why + (policy.maxAge ? `; age ${fmt(ageMs)}, max age ${fmt(maxAgeMs)}` : ''),
+    inactiveMs,
+    ageMs,
+  };
 }
 
 /**
@@ -87,7 +97,12 @@ export function decideUser(user: UserModel, policy: CullPolicy, now: number): De
   }
   const maxAgeMs = policy.maxAge * 1000;
   if (policy.maxAge && ageMs !== null && ageMs >= maxAgeMs) {
-    return { action: 'cull', why: `created ${fmt(ageMs)} ago, max age ${fmt(maxAgeMs)}; inactive for ${fmt(inactiveMs)}`, inactiveMs, ageMs };
+    return {
+      action: 'cull',
+      why: `created ${fmt(ageMs)} ago, max age ${fmt(maxAgeMs)}; inactive for ${fmt(inactiveMs)}`,
+      inactiveMs,
+      ageMs,
+    };
   }
   const why = idle
     ? `inactive for ${fmt(inactiveMs)}, but ${user.admin === undefined ? 'admin status unknown and ' : ''}admin users are not culled`

@@ -29,19 +29,58 @@ describe('tlsTransport', { skip: !haveOpenssl() && 'needs the openssl command' }
     const ec = ['-newkey', 'ec', '-pkeyopt', 'ec_paramgen_curve:prime256v1', '-nodes'];
     mkdirSync(join(dir, 'hub-ca'));
     mkdirSync(join(dir, 'hub-internal'));
-    ssl('req', '-x509', ...ec, '-keyout', 'ca.key', '-out', 'hub-ca/hub-ca.crt', '-days', '1', '-subj', '/CN=test-hub-ca');
+    ssl(
+      'req',
+      '-x509',
+      ...ec,
+      '-keyout',
+      'ca.key',
+      '-out',
+      'hub-ca/hub-ca.crt',
+      '-days',
+      '1',
+      '-subj',
+      '/CN=test-hub-ca',
+    );
     const sign = (name: string, subject: string, ext: string) => {
       writeFileSync(join(dir, `${name}.ext`), ext);
       ssl('req', ...ec, '-keyout', `${name}.key`, '-out', `${name}.csr`, '-subj', subject);
-      ssl('x509', '-req', '-in', `${name}.csr`, '-CA', 'hub-ca/hub-ca.crt', '-CAkey', 'ca.key', '-CAcreateserial', '-out', `${name}.crt`, '-days', '1', '-extfile', `${name}.ext`);
+      ssl(
+        'x509',
+        '-req',
+        '-in',
+        `${name}.csr`,
+        '-CA',
+        'hub-ca/hub-ca.crt',
+        '-CAkey',
+        'ca.key',
+        '-CAcreateserial',
+        '-out',
+        `${name}.crt`,
+        '-days',
+        '1',
+        '-extfile',
+        `${name}.ext`,
+      );
     };
     sign('server', '/CN=127.0.0.1', 'subjectAltName=IP:127.0.0.1\n');
     sign('hub-internal/hub-internal', '/CN=hub-internal', 'extendedKeyUsage=clientAuth\n');
     const read = (p: string) => readFileSync(join(dir, p));
-    server = createServer({ key: read('server.key'), cert: read('server.crt'), ca: read('hub-ca/hub-ca.crt'), requestCert: true, rejectUnauthorized: true }, (req, res) => {
-      const peer = (req.socket as import('node:tls').TLSSocket).getPeerCertificate();
-      res.writeHead(200, { 'content-type': 'application/json' }).end(JSON.stringify({ version: '5.3.0', client: peer.subject?.CN, auth: req.headers.authorization }));
-    });
+    server = createServer(
+      {
+        key: read('server.key'),
+        cert: read('server.crt'),
+        ca: read('hub-ca/hub-ca.crt'),
+        requestCert: true,
+        rejectUnauthorized: true,
+      },
+      (req, res) => {
+        const peer = (req.socket as import('node:tls').TLSSocket).getPeerCertificate();
+        res
+          .writeHead(200, { 'content-type': 'application/json' })
+          .end(JSON.stringify({ version: '5.3.0', client: peer.subject?.CN, auth: req.headers.authorization }));
+      },
+    );
     await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
     url = `https://127.0.0.1:${(server.address() as { port: number }).port}/hub/api`;
   });
@@ -63,6 +102,9 @@ describe('tlsTransport', { skip: !haveOpenssl() && 'needs the openssl command' }
   });
 
   it('says which certificate file is missing', () => {
-    assert.throws(() => tlsTransport(join(dir, 'nowhere')), /--ssl-enabled: cannot read .*nowhere\/hub-internal\/hub-internal\.key/);
+    assert.throws(
+      () => tlsTransport(join(dir, 'nowhere')),
+      /--ssl-enabled: cannot read .*nowhere\/hub-internal\/hub-internal\.key/,
+    );
   });
 });

@@ -46,7 +46,12 @@ export class HubRequestError extends Error {
 }
 
 export const fetchTransport: Transport = async (req) => {
-  const res = await fetch(req.url, { method: req.method, headers: req.headers, body: req.body, signal: AbortSignal.timeout(req.timeoutMs) });
+  const res = await fetch(req.url, {
+    method: req.method,
+    headers: req.headers,
+    body: req.body,
+    signal: AbortSignal.timeout(req.timeoutMs),
+  });
   return { status: res.status, body: await res.text(), retryAfter: retryAfterOf(res.headers.get('retry-after')) };
 };
 
@@ -72,13 +77,19 @@ export function tlsTransport(certsDir: string): Transport {
   return (req) => {
     if (!req.url.startsWith('https:')) return fetchTransport(req);
     return new Promise((resolve, reject) => {
-      const r = https.request(req.url, { method: req.method, headers: req.headers, agent, signal: AbortSignal.timeout(req.timeoutMs) }, (res) => {
-        const chunks: Buffer[] = [];
-        res.on('data', (c: Buffer) => chunks.push(c));
-        const retryAfter = retryAfterOf([res.headers['retry-after']].flat()[0]);
-        res.on('end', () => resolve({ status: res.statusCode ?? 0, body: Buffer.concat(chunks).toString('utf8'), retryAfter }));
-        res.on('error', reject);
-      });
+      const r = https.request(
+        req.url,
+        { method: req.method, headers: req.headers, agent, signal: AbortSignal.timeout(req.timeoutMs) },
+        (res) => {
+          const chunks: Buffer[] = [];
+          res.on('data', (c: Buffer) => chunks.push(c));
+          const retryAfter = retryAfterOf([res.headers['retry-after']].flat()[0]);
+          res.on('end', () =>
+            resolve({ status: res.statusCode ?? 0, body: Buffer.concat(chunks).toString('utf8'), retryAfter }),
+          );
+          res.on('error', reject);
+        },
+      );
       r.on('error', reject);
       r.end(req.body);
     });
@@ -125,7 +136,11 @@ export class HubClient {
   }
 
   /** One request; any status outside 2xx is an error carrying the hub's own message when it sent one. */
-  async request(method: string, pathOrUrl: string, opts: { body?: unknown; accept?: string } = {}): Promise<HttpResponse> {
+  async request(
+    method: string,
+    pathOrUrl: string,
+    opts: { body?: unknown; accept?: string } = {},
+  ): Promise<HttpResponse> {
     const url = this.#resolve(pathOrUrl);
     const headers: Record<string, string> = {
       authorization: `token ${this.#token}`,
@@ -143,7 +158,10 @@ export class HubClient {
         res = await this.#limit(() => this.#transport({ method, url, headers, body, timeoutMs: this.#timeoutMs }));
       } catch (err) {
         const e = err as Error;
-        const why = e.name === 'TimeoutError' ? `no reply within ${this.#timeoutMs / 1000} s` : (e.cause as Error | undefined)?.message ?? e.message;
+        const why =
+          e.name === 'TimeoutError'
+            ? `no reply within ${this.#timeoutMs / 1000} s`
+            : ((e.cause as Error | undefined)?.message ?? e.message);
         throw new HubRequestError(`${method} ${url} failed: ${why}`, null);
       }
       if (res.status !== 429 || attempt === MAX_RATE_LIMIT_RETRIES) break;
@@ -180,7 +198,8 @@ export class HubClient {
         break;
       }
       const page = body as { items?: unknown; _pagination?: { next?: { url?: unknown } | null } };
-      if (!Array.isArray(page.items)) throw new HubRequestError(`GET ${next}: neither a list nor a page of items`, null);
+      if (!Array.isArray(page.items))
+        throw new HubRequestError(`GET ${next}: neither a list nor a page of items`, null);
       items.push(...(page.items as T[]));
       const url = page._pagination?.next?.url;
       next = typeof url === 'string' && url ? url : null;

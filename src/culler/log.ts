@@ -12,7 +12,10 @@ export interface CullLog {
 
 const RANK: Record<LogLevel, number> = { debug: 10, info: 20, warning: 30, error: 40, none: 100 };
 
-export function createCullLog(level: LogLevel, write: (line: string) => void = (l) => void process.stderr.write(l)): CullLog {
+export function createCullLog(
+  level: LogLevel,
+  write: (line: string) => void = (l) => void process.stderr.write(l),
+): CullLog {
   const at = (lvl: Exclude<LogLevel, 'none'>, letter: string) => (msg: string) => {
     if (RANK[lvl] < RANK[level]) return;
     const ts = new Date().toISOString().replace('T', ' ').replace('Z', '');

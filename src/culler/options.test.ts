@@ -9,11 +9,28 @@ const env = { JUPYTERHUB_API_URL: 'http://127.0.0.1:8081/hub/api/', JUPYTERHUB_A
 describe('resolveOptions', () => {
   it("has jupyterhub-idle-culler's defaults", () => {
     const o = resolveOptions({}, env);
-    assert.deepEqual({ ...o, token: '(set)' }, {
-      url: 'http://127.0.0.1:8081/hub/api', token: '(set)', timeout: 600, cullEvery: 300, maxAge: 0, concurrency: 10, apiPageSize: 0,
-      cullUsers: false, cullAdminUsers: true, cullDefaultServers: true, cullNamedServers: true, removeNamedServers: false,
-      sslEnabled: false, internalCertsLocation: 'internal-ssl', requestTimeoutMs: 60_000, logLevel: 'info', once: false,
-    });
+    assert.deepEqual(
+      { ...o, token: '(set)' },
+      {
+        url: 'http://127.0.0.1:8081/hub/api',
+        token: '(set)',
+        timeout: 600,
+        cullEvery: 300,
+        maxAge: 0,
+        concurrency: 10,
+        apiPageSize: 0,
+        cullUsers: false,
+        cullAdminUsers: true,
+        cullDefaultServers: true,
+        cullNamedServers: true,
+        removeNamedServers: false,
+        sslEnabled: false,
+        internalCertsLocation: 'internal-ssl',
+        requestTimeoutMs: 60_000,
+        logLevel: 'info',
+        once: false,
+      },
+    );
     assert.equal(o.token, 'secret');
   });
 
@@ -55,7 +72,11 @@ describe('resolveOptions', () => {
       [{}, /JUPYTERHUB_REQUEST_TIMEOUT/, { ...env, JUPYTERHUB_REQUEST_TIMEOUT: '0' }],
     ];
     for (const [flags, message, e] of bad) {
-      assert.throws(() => resolveOptions(flags, e ?? env), (err: Error) => err instanceof UsageError && message.test(err.message), JSON.stringify(flags));
+      assert.throws(
+        () => resolveOptions(flags, e ?? env),
+        (err: Error) => err instanceof UsageError && message.test(err.message),
+        JSON.stringify(flags),
+      );
     }
   });
 
@@ -83,30 +104,45 @@ describe('createLimiter', () => {
     const limit = createLimiter(3);
     let running = 0;
     let peak = 0;
-    const results = await Promise.all(Array.from({ length: 20 }, (_, i) => limit(async () => {
-      running++;
-      peak = Math.max(peak, running);
-      await new Promise((r) => setTimeout(r, 1 + (i % 3)));
-      running--;
-      return i;
-    })));
+    const results = await Promise.all(
+      Array.from({ length: 20 }, (_, i) =>
+        limit(async () => {
+          running++;
+          peak = Math.max(peak, running);
+          await new Promise((r) => setTimeout(r, 1 + (i % 3)));
+          running--;
+          return i;
+        }),
+      ),
+    );
     assert.equal(peak, 3);
-    assert.deepEqual(results, Array.from({ length: 20 }, (_, i) => i));
+    assert.deepEqual(
+      results,
+      Array.from({ length: 20 }, (_, i) => i),
+    );
   });
 
   it('frees the slot when a task fails; 0 means no limit', async () => {
     const one = createLimiter(1);
-    await assert.rejects(one(async () => { throw new Error('x'); }));
+    await assert.rejects(
+      one(async () => {
+        throw new Error('x');
+      }),
+    );
     assert.equal(await one(async () => 'ok'), 'ok');
     const none = createLimiter(0);
     let running = 0;
     let peak = 0;
-    await Promise.all(Array.from({ length: 50 }, () => none(async () => {
-      running++;
-      peak = Math.max(peak, running);
-      await new Promise((r) => setTimeout(r, 1));
-      running--;
-    })));
+    await Promise.all(
+      Array.from({ length: 50 }, () =>
+        none(async () => {
+          running++;
+          peak = Math.max(peak, running);
+          await new Promise((r) => setTimeout(r, 1));
+          running--;
+        }),
+      ),
+    );
     assert.equal(peak, 50);
   });
 });

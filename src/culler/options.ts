@@ -99,16 +99,20 @@ export function resolveOptions(flags: CullFlags, env: NodeJS.ProcessEnv): Culler
   const cullEvery = wholeSeconds('cull-every', flags.cullEvery, 0) || Math.floor(timeout / 2);
   const once = flags.once === true;
   if (!once && cullEvery < 1) {
-    throw new UsageError(`--cull-every works out to ${cullEvery} s (half of --timeout=${timeout}); give --cull-every ≥ 1 or --once`);
+    throw new UsageError(
+      `--cull-every works out to ${cullEvery} s (half of --timeout=${timeout}); give --cull-every ≥ 1 or --once`,
+    );
   }
   const logging = (flags.logging ?? 'info').toLowerCase().replace(/^warn$/, 'warning') as LogLevel;
-  if (!LOG_LEVELS.includes(logging)) throw new UsageError(`--logging must be one of ${LOG_LEVELS.join(', ')}, not '${flags.logging}'`);
+  if (!LOG_LEVELS.includes(logging))
+    throw new UsageError(`--logging must be one of ${LOG_LEVELS.join(', ')}, not '${flags.logging}'`);
 
   const rawTimeout = env.JUPYTERHUB_REQUEST_TIMEOUT?.trim();
   let requestTimeoutMs: number = DEFAULTS.requestTimeoutSeconds * 1000;
   if (rawTimeout) {
     const s = Number(rawTimeout);
-    if (!Number.isFinite(s) || s <= 0) throw new UsageError(`JUPYTERHUB_REQUEST_TIMEOUT must be a number of seconds > 0, not '${rawTimeout}'`);
+    if (!Number.isFinite(s) || s <= 0)
+      throw new UsageError(`JUPYTERHUB_REQUEST_TIMEOUT must be a number of seconds > 0, not '${rawTimeout}'`);
     requestTimeoutMs = s * 1000;
   }
 
@@ -133,7 +137,10 @@ export function resolveOptions(flags: CullFlags, env: NodeJS.ProcessEnv): Culler
   };
   // Checked last so that a mistyped flag is reported before a missing token.
   const token = env.JUPYTERHUB_API_TOKEN?.trim();
-  if (!token) throw new UsageError('no API token: set JUPYTERHUB_API_TOKEN (scopes: list:users, read:users:activity, read:servers, delete:servers; admin:users with --cull-users)');
+  if (!token)
+    throw new UsageError(
+      'no API token: set JUPYTERHUB_API_TOKEN (scopes: list:users, read:users:activity, read:servers, delete:servers; admin:users with --cull-users)',
+    );
   options.token = token;
   return options;
 }

@@ -32,13 +32,30 @@ const enc = encodeURIComponent;
  * with none), stop the servers that are idle or too old, then delete the users left idle with nothing running.
  * Listing completes before anything is stopped or deleted, so deletions cannot shift later pages.
  */
-export async function cullPass(client: HubClient, opts: PassOptions, log: CullLog, clock: () => number = Date.now): Promise<PassSummary> {
+export async function cullPass(
+  client: HubClient,
+  opts: PassOptions,
+  log: CullLog,
+  clock: () => number = Date.now,
+): Promise<PassSummary> {
   const started = clock();
-  const sum: PassSummary = { usersListed: 0, pages: 0, serversChecked: 0, serversCulled: 0, serversSlow: 0, usersCulled: 0, errors: 0, ms: 0 };
+  const sum: PassSummary = {
+    usersListed: 0,
+    pages: 0,
+    serversChecked: 0,
+    serversCulled: 0,
+    serversSlow: 0,
+    usersCulled: 0,
+    errors: 0,
+    ms: 0,
+  };
 
   const root = await client.getJson<{ version?: unknown }>('/');
   const stateFilter = versionAtLeast(root.version, STATE_FILTER_MIN_VERSION);
-  if (!stateFilter) log.warn(`hub API version ${JSON.stringify(root.version)} is before ${STATE_FILTER_MIN_VERSION}: listing every user`);
+  if (!stateFilter)
+    log.warn(
+      `hub API version ${JSON.stringify(root.version)} is before ${STATE_FILTER_MIN_VERSION}: listing every user`,
+    );
   const now = clock();
 
   const query = (state: string | null) => {
@@ -46,7 +63,7 @@ export async function cullPass(client: HubClient, opts: PassOptions, log: CullLo
     if (state) q.set('state', state);
     if (opts.apiPageSize) q.set('limit', String(opts.apiPageSize));
     const s = q.toString();
-    return `/users${s ? '?' + s : ''}`;
+    return `/users${s ? `?${s}` : ''}`;
   };
   // state=ready leaves out users with nothing running, so culling users needs the inactive ones too.
   const lists: string[] = [];
@@ -120,14 +137,16 @@ export async function cullPass(client: HubClient, opts: PassOptions, log: CullLo
   };
 
   // Every request already waits for a slot under --concurrency, so all users can be handled at once.
-  await Promise.all([...users.values()].map(async (u) => {
-    try {
-      await handleUser(u);
-    } catch (err) {
-      sum.errors++;
-      log.error(`Error processing ${u.name}: ${(err as Error).message}`);
-    }
-  }));
+  await Promise.all(
+    [...users.values()].map(async (u) => {
+      try {
+        await handleUser(u);
+      } catch (err) {
+        sum.errors++;
+        log.error(`Error processing ${u.name}: ${(err as Error).message}`);
+      }
+    }),
+  );
 
   sum.ms = clock() - started;
   return sum;

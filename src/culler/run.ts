@@ -31,7 +31,12 @@ export async function runOnce(client: HubClient, opts: CullerOptions, log: CullL
  * A pass now, then one every cull_every seconds until `signal` aborts. Like upstream's periodic
  * callback, a pass that overruns its interval makes the missed ones be skipped, never run back to back.
  */
-export async function runForever(client: HubClient, opts: CullerOptions, log: CullLog, signal: AbortSignal): Promise<void> {
+export async function runForever(
+  client: HubClient,
+  opts: CullerOptions,
+  log: CullLog,
+  signal: AbortSignal,
+): Promise<void> {
   const what = [`timeout ${formatDuration(opts.timeout * 1000)}`];
   if (opts.maxAge) what.push(`max age ${formatDuration(opts.maxAge * 1000)}`);
   if (opts.cullUsers) what.push(`culling users${opts.cullAdminUsers ? '' : ' (not admins)'}`);

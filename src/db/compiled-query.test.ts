@@ -14,11 +14,22 @@ after(() => db.close());
 
 const now = '2026-01-01T00:00:00.000Z';
 const insertUser = compiledQuery((k, a: { name: string; admin: number; cookie: string }) =>
-  k.insertInto('users').values({ name: a.name, admin: a.admin, created: now, last_activity: null, cookie_id: a.cookie }).returningAll());
+  k
+    .insertInto('users')
+    .values({ name: a.name, admin: a.admin, created: now, last_activity: null, cookie_id: a.cookie })
+    .returningAll(),
+);
 const byName = compiledQuery((k, a: { name: string }) => k.selectFrom('users').selectAll().where('name', '=', a.name));
 // A fixed value ('1') between two arguments: each parameter must keep its own place.
 const adminsBetween = compiledQuery((k, a: { from: string; to: string }) =>
-  k.selectFrom('users').select('name').where('name', '>=', a.from).where('admin', '=', 1).where('name', '<=', a.to).orderBy('name'));
+  k
+    .selectFrom('users')
+    .select('name')
+    .where('name', '>=', a.from)
+    .where('admin', '=', 1)
+    .where('name', '<=', a.to)
+    .orderBy('name'),
+);
 
 test('a compiled query runs with new values each time, on the database and inside a transaction', async () => {
   const alice = await insertUser.first(db.k, { name: 'alice', admin: 1, cookie: 'c-alice' });
@@ -31,15 +42,24 @@ test('a compiled query runs with new values each time, on the database and insid
   assert.equal((await byName.first(db.k, { name: 'bob' }))?.cookie_id, 'c-bob');
   assert.equal((await byName.first(db.k, { name: 'carol' }))?.admin, 1);
   assert.equal(await byName.first(db.k, { name: 'nobody' }), undefined);
-  assert.deepEqual((await adminsBetween.execute(db.k, { from: 'a', to: 'z' })).rows.map((r) => r.name), ['alice', 'carol']);
-  assert.deepEqual((await adminsBetween.execute(db.k, { from: 'b', to: 'z' })).rows.map((r) => r.name), ['carol']);
+  assert.deepEqual(
+    (await adminsBetween.execute(db.k, { from: 'a', to: 'z' })).rows.map((r) => r.name),
+    ['alice', 'carol'],
+  );
+  assert.deepEqual(
+    (await adminsBetween.execute(db.k, { from: 'b', to: 'z' })).rows.map((r) => r.name),
+    ['carol'],
+  );
 });
 
 test('a rolled-back transaction undoes what a compiled query wrote in it', async () => {
-  await assert.rejects(db.k.transaction().execute(async (trx) => {
-    await insertUser.execute(trx, { name: 'dave', admin: 0, cookie: 'c-dave' });
-    throw new Error('undo');
-  }), /undo/);
+  await assert.rejects(
+    db.k.transaction().execute(async (trx) => {
+      await insertUser.execute(trx, { name: 'dave', admin: 0, cookie: 'c-dave' });
+      throw new Error('undo');
+    }),
+    /undo/,
+  );
   assert.equal(await byName.first(db.k, { name: 'dave' }), undefined);
 });
 
@@ -48,7 +68,12 @@ test('an argument given as undefined is refused rather than dropped from the que
 });
 
 test('an argument that does not become a plain parameter is refused when compiling', async () => {
-  const list = compiledQuery((k, a: { names: string[] }) => k.selectFrom('users').select('id').where('name', '=', a.names.length > 0 ? 'x' : 'y'));
+  const list = compiledQuery((k, a: { names: string[] }) =>
+    k
+      .selectFrom('users')
+      .select('id')
+      .where('name', '=', a.names.length > 0 ? 'x' : 'y'),
+  );
   await assert.rejects(list.execute(db.k, { names: [] }), /argument\(s\) names not used as plain values/);
 });
 

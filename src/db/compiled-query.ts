@@ -12,7 +12,9 @@ import type { Database } from './tables.ts';
  * Kysely expects a list (`in`), an identifier or a literal: anything that changes the SQL text with the
  * values is not a fixed shape. Arguments that do not end up as parameters are refused when compiling.
  */
-export function compiledQuery<A extends object, O>(build: (db: Kysely<Database>, args: A) => Compilable<O>): FixedQuery<A, O> {
+export function compiledQuery<A extends object, O>(
+  build: (db: Kysely<Database>, args: A) => Compilable<O>,
+): FixedQuery<A, O> {
   return new FixedQuery(build);
 }
 
@@ -63,21 +65,31 @@ export class FixedQuery<A extends object, O> {
   }
 }
 
-function compile<A extends object, O>(db: Kysely<Database>, build: (db: Kysely<Database>, args: A) => Compilable<O>): Compiled {
+function compile<A extends object, O>(
+  db: Kysely<Database>,
+  build: (db: Kysely<Database>, args: A) => Compilable<O>,
+): Compiled {
   const read = new Set<string>();
-  const standIns = new Proxy({}, {
-    get(_target, key) {
-      if (typeof key !== 'string') return undefined;
-      read.add(key);
-      return STAND_IN + key;
+  const standIns = new Proxy(
+    {},
+    {
+      get(_target, key) {
+        if (typeof key !== 'string') return undefined;
+        read.add(key);
+        return STAND_IN + key;
+      },
     },
-  }) as A;
+  ) as A;
   const query = build(db, standIns).compile();
-  const slots = query.parameters.map((p): Slot => (typeof p === 'string' && p.startsWith(STAND_IN) ? { arg: p.slice(STAND_IN.length) } : { fixed: p }));
+  const slots = query.parameters.map(
+    (p): Slot => (typeof p === 'string' && p.startsWith(STAND_IN) ? { arg: p.slice(STAND_IN.length) } : { fixed: p }),
+  );
   const bound = new Set(slots.flatMap((s) => ('arg' in s ? [s.arg] : [])));
   const unbound = [...read].filter((k) => !bound.has(k));
   if (unbound.length > 0 || query.sql.includes(STAND_IN)) {
-    throw new TypeError(`compiled query: argument(s) ${unbound.join(', ') || '(in the SQL text)'} not used as plain values in: ${query.sql}`);
+    throw new TypeError(
+      `compiled query: argument(s) ${unbound.join(', ') || '(in the SQL text)'} not used as plain values in: ${query.sql}`,
+    );
   }
   return { query, slots };
 }

@@ -11,11 +11,26 @@ test('statements are prepared once per SQL text and stay correct when reused', (
     raw.exec('create table t (id integer primary key, name text, flag integer)');
     const insert = kysely.prepare('insert into t (name, flag) values (?, ?) returning id');
     assert.equal(insert.reader, true, 'RETURNING produces rows');
-    assert.equal(kysely.prepare('insert into t (name, flag) values (?, ?) returning id'), insert, 'the same statement object is reused');
-    for (const [name, flag] of [['a', true], ['b', false], ['c', undefined]] as const) insert.all([name, flag]);
+    assert.equal(
+      kysely.prepare('insert into t (name, flag) values (?, ?) returning id'),
+      insert,
+      'the same statement object is reused',
+    );
+    for (const [name, flag] of [
+      ['a', true],
+      ['b', false],
+      ['c', undefined],
+    ] as const)
+      insert.all([name, flag]);
     const select = kysely.prepare('select name, flag from t where flag = ? order by id');
-    assert.deepEqual(select.all([1]).map((r) => ({ ...(r as object) })), [{ name: 'a', flag: 1 }]);
-    assert.deepEqual(select.all([0]).map((r) => ({ ...(r as object) })), [{ name: 'b', flag: 0 }]);
+    assert.deepEqual(
+      select.all([1]).map((r) => ({ ...(r as object) })),
+      [{ name: 'a', flag: 1 }],
+    );
+    assert.deepEqual(
+      select.all([0]).map((r) => ({ ...(r as object) })),
+      [{ name: 'b', flag: 0 }],
+    );
     const update = kysely.prepare('update t set flag = 1 where flag is null');
     assert.equal(update.reader, false);
     assert.equal(update.run([]).changes, 1);
@@ -28,7 +43,8 @@ test('the cache is bounded: old statements are dropped, new ones still work', ()
   const { raw, kysely } = openSqlite(':memory:');
   try {
     const first = kysely.prepare('select 0 as n');
-    for (let i = 1; i <= 600; i++) assert.deepEqual({ ...(kysely.prepare(`select ${i} as n`).all([])[0] as object) }, { n: i });
+    for (let i = 1; i <= 600; i++)
+      assert.deepEqual({ ...(kysely.prepare(`select ${i} as n`).all([])[0] as object) }, { n: i });
     assert.notEqual(kysely.prepare('select 0 as n'), first, 'the oldest statement was evicted and is prepared anew');
   } finally {
     raw.close();

@@ -59,6 +59,8 @@ export async function openTestDb(): Promise<Db> {
 /** Everything a PostgreSQL database holds, schema and rows, as text (Debian's newest `pg_dump`). */
 export async function dumpDatabase(url: string): Promise<string> {
   const version = readdirSync('/usr/lib/postgresql').sort((a, b) => Number(b) - Number(a))[0];
-  const { stdout } = await promisify(execFile)(`/usr/lib/postgresql/${version}/bin/pg_dump`, ['--dbname', url], { maxBuffer: 256 * 1024 * 1024 });
+  const { stdout } = await promisify(execFile)(`/usr/lib/postgresql/${version}/bin/pg_dump`, ['--dbname', url], {
+    maxBuffer: 256 * 1024 * 1024,
+  });
   return stdout;
 }

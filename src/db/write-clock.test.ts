@@ -31,7 +31,10 @@ describe('WriteClock: every write the hub makes moves it, reads do not', () => {
 
   test('inserts, updates, deletes and raw writes move it', async () => {
     assert.equal(await moves(() => db.k.insertInto('users').values(USER).execute()), true);
-    assert.equal(await moves(() => db.k.updateTable('users').set({ admin: 1 }).where('name', '=', 'ada').execute()), true);
+    assert.equal(
+      await moves(() => db.k.updateTable('users').set({ admin: 1 }).where('name', '=', 'ada').execute()),
+      true,
+    );
     assert.equal(await moves(() => sql`update users set admin = 0 where name = 'ada'`.execute(db.k)), true);
     assert.equal(await moves(() => db.k.deleteFrom('users').where('name', '=', 'nobody').execute()), true);
   });
@@ -58,7 +61,9 @@ describe('WriteClock: every write the hub makes moves it, reads do not', () => {
   });
 });
 
-describe('WriteClock on a SQLite file: another process\'s commit is noticed', { skip: TEST_POSTGRES ? 'SQLite only: PostgreSQL cannot tell' : false }, () => {
+describe("WriteClock on a SQLite file: another process's commit is noticed", {
+  skip: TEST_POSTGRES ? 'SQLite only: PostgreSQL cannot tell' : false,
+}, () => {
   const dir = mkdtempSync(join(tmpdir(), 'write-clock-'));
   let hub: Db;
   let other: Db;
@@ -82,7 +87,7 @@ describe('WriteClock on a SQLite file: another process\'s commit is noticed', { 
       await sleep(50);
       seen = hub.writes.now() !== before;
     }
-    assert.ok(seen, 'the other connection\'s insert moved the hub\'s clock');
+    assert.ok(seen, "the other connection's insert moved the hub's clock");
     const settled = hub.writes.now();
     await sleep(150);
     assert.equal(hub.writes.now(), settled, 'and nothing else does');

@@ -1,4 +1,12 @@
-import type { CompiledQuery, DatabaseConnection, Dialect, Driver, QueryCompiler, QueryResult, TransactionSettings } from 'kysely';
+import type {
+  CompiledQuery,
+  DatabaseConnection,
+  Dialect,
+  Driver,
+  QueryCompiler,
+  QueryResult,
+  TransactionSettings,
+} from 'kysely';
 
 /**
  * Counts the hub's writes to its database, so that what is computed from the database can be kept in memory
@@ -101,7 +109,8 @@ class WatchedDriver implements Driver {
     this.savepoint = forward(inner.savepoint);
     this.releaseSavepoint = forward(inner.releaseSavepoint);
     const rollbackTo = forward(inner.rollbackToSavepoint);
-    this.rollbackToSavepoint = rollbackTo && ((c, name, compile) => rollbackTo(c, name, compile).finally(() => clock.tick()));
+    this.rollbackToSavepoint =
+      rollbackTo && ((c, name, compile) => rollbackTo(c, name, compile).finally(() => clock.tick()));
   }
 
   init(): Promise<void> {

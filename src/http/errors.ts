@@ -2,8 +2,16 @@ import type { FastifyError, FastifyInstance } from 'fastify';
 import { HubError } from '../lib/errors.ts';
 
 const REASON_PHRASES: Record<number, string> = {
-  400: 'Bad Request', 403: 'Forbidden', 404: 'Not Found', 405: 'Method Not Allowed', 409: 'Conflict',
-  413: 'Payload Too Large', 414: 'URI Too Long', 415: 'Unsupported Media Type', 429: 'Too Many Requests', 500: 'Internal Server Error',
+  400: 'Bad Request',
+  403: 'Forbidden',
+  404: 'Not Found',
+  405: 'Method Not Allowed',
+  409: 'Conflict',
+  413: 'Payload Too Large',
+  414: 'URI Too Long',
+  415: 'Unsupported Media Type',
+  429: 'Too Many Requests',
+  500: 'Internal Server Error',
 };
 
 /**
@@ -22,7 +30,8 @@ function body(status: number, message: string, extra: Record<string, unknown> = 
 
 export function registerErrorHandling(app: FastifyInstance<any, any, any, any, any>, apiPrefix: string): void {
   // `/hub/api` itself (no slash, maybe a query) is the API too.
-  const isApi = (url: string) => url.startsWith(apiPrefix) || url === apiPrefix.slice(0, -1) || url.startsWith(`${apiPrefix.slice(0, -1)}?`);
+  const isApi = (url: string) =>
+    url.startsWith(apiPrefix) || url === apiPrefix.slice(0, -1) || url.startsWith(`${apiPrefix.slice(0, -1)}?`);
   app.setErrorHandler((err: FastifyError | HubError, req, reply) => {
     let status: number;
     let message: string;
@@ -47,14 +56,23 @@ export function registerErrorHandling(app: FastifyInstance<any, any, any, any, a
       message = REASON_PHRASES[500]!;
       req.log.error({ err }, 'unhandled error');
     }
-    if (status === 401 && !reply.getHeader('WWW-Authenticate')) reply.header('WWW-Authenticate', 'Bearer error="invalid_token"');
+    if (status === 401 && !reply.getHeader('WWW-Authenticate'))
+      reply.header('WWW-Authenticate', 'Bearer error="invalid_token"');
     reply.code(status);
     if (isApi(req.url) || !req.headers.accept?.includes('text/html')) {
       // Our own serializer: a route's response schema for this status (an OAuth error body, an HTML
       // page) must not reshape the error, or fail on it and turn a 4xx into a 500.
-      return reply.type('application/json').serializer(JSON.stringify).send(body(status, message, extra));
+      return reply
+        .type('application/json')
+        .serializer(JSON.stringify)
+        .send(body(status, message, extra));
     }
-    return reply.type('text/html; charset=utf-8').serializer(String).send(`<!doctype html><title>${status} ${REASON_PHRASES[status] ?? ''}</title><h1>${status} ${REASON_PHRASES[status] ?? ''}</h1><p>${escapeHtml(message)}</p>`);
+    return reply
+      .type('text/html; charset=utf-8')
+      .serializer(String)
+      .send(
+        `<!doctype html><title>${status} ${REASON_PHRASES[status] ?? ''}</title><h1>${status} ${REASON_PHRASES[status] ?? ''}</h1><p>${escapeHtml(message)}</p>`,
+      );
   });
 
   app.setNotFoundHandler((req, reply) => {
@@ -62,7 +80,9 @@ export function registerErrorHandling(app: FastifyInstance<any, any, any, any, a
     if (isApi(req.url) || !req.headers.accept?.includes('text/html')) {
       return reply.type('application/json').send(body(404, 'Not Found'));
     }
-    return reply.type('text/html; charset=utf-8').send('<!doctype html><title>404 Not Found</title><h1>404 Not Found</h1>');
+    return reply
+      .type('text/html; charset=utf-8')
+      .send('<!doctype html><title>404 Not Found</title><h1>404 Not Found</h1>');
   });
 }
 

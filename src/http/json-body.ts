@@ -19,7 +19,8 @@ export function nestsDeeperThan(text: string, max: number): boolean {
   for (let i = 0; i < text.length; i++) {
     const c = text.charCodeAt(i);
     if (inString) {
-      if (c === 0x5c) i++; // backslash: skip the escaped character
+      if (c === 0x5c)
+        i++; // backslash: skip the escaped character
       else if (c === 0x22) inString = false;
     } else if (c === 0x22) {
       inString = true;
@@ -49,24 +50,29 @@ function holdsNul(value: unknown): boolean {
  */
 export function registerJsonBodies(app: FastifyInstance<any, any, any, any, any>): void {
   app.removeAllContentTypeParsers();
-  app.addContentTypeParser('*', { parseAs: 'buffer' }, (_req: FastifyRequest, body: Buffer, done: (err: Error | null, value?: unknown) => void) => {
-    if (body.length === 0) return done(null, undefined);
-    let text: string;
-    try {
-      text = decoder.decode(body);
-    } catch {
-      return done(new HubError(400, 'Request body is not valid UTF-8'));
-    }
-    if (nestsDeeperThan(text, MAX_JSON_DEPTH)) return done(new HubError(400, 'Invalid JSON in body of request'));
-    let value: unknown;
-    try {
-      value = JSON.parse(text);
-    } catch {
-      return done(new HubError(400, 'Invalid JSON in body of request'));
-    }
-    // No name, note or scope may hold a NUL (PostgreSQL refuses one in any text parameter): refuse
-    // it here with a 400 rather than a database error later. Only bodies that spell one are walked.
-    if (text.includes('\\u0000') && holdsNul(value)) return done(new HubError(400, 'Request body must not contain NUL characters'));
-    done(null, value);
-  });
+  app.addContentTypeParser(
+    '*',
+    { parseAs: 'buffer' },
+    (_req: FastifyRequest, body: Buffer, done: (err: Error | null, value?: unknown) => void) => {
+      if (body.length === 0) return done(null, undefined);
+      let text: string;
+      try {
+        text = decoder.decode(body);
+      } catch {
+        return done(new HubError(400, 'Request body is not valid UTF-8'));
+      }
+      if (nestsDeeperThan(text, MAX_JSON_DEPTH)) return done(new HubError(400, 'Invalid JSON in body of request'));
+      let value: unknown;
+      try {
+        value = JSON.parse(text);
+      } catch {
+        return done(new HubError(400, 'Invalid JSON in body of request'));
+      }
+      // No name, note or scope may hold a NUL (PostgreSQL refuses one in any text parameter): refuse
+      // it here with a 400 rather than a database error later. Only bodies that spell one are walked.
+      if (text.includes('\\u0000') && holdsNul(value))
+        return done(new HubError(400, 'Request body must not contain NUL characters'));
+      done(null, value);
+    },
+  );
 }

@@ -31,7 +31,7 @@ test('a request logger makes its child only for a line the level lets through', 
   assert.equal(lines[1]!.msg, 'broken');
 });
 
-test('its level is the parent\'s until set, and setting it applies to this request only', () => {
+test("its level is the parent's until set, and setting it applies to this request only", () => {
   const { lines, log } = setup('warn');
   assert.equal(log.level, 'warn');
   log.level = 'debug';

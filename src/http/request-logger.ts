@@ -25,7 +25,8 @@ class RequestLogger {
   }
 
   #log(level: Level, args: unknown[]): void {
-    if (this.#child || (this.#parent as Logger).isLevelEnabled(level)) (this.#made()[level] as (...a: unknown[]) => void)(...args);
+    if (this.#child || (this.#parent as Logger).isLevelEnabled(level))
+      (this.#made()[level] as (...a: unknown[]) => void)(...args);
   }
 
   get level(): string {
@@ -67,6 +68,12 @@ class RequestLogger {
   silent(): void {}
 }
 
-export const requestLogger: NonNullable<FastifyServerOptions['childLoggerFactory']> = (parent, bindings, opts: ChildOptions) =>
+export const requestLogger: NonNullable<FastifyServerOptions['childLoggerFactory']> = (
+  parent,
+  bindings,
+  opts: ChildOptions,
+) =>
   // A route with a level or serializers of its own gets its child at once.
-  Object.keys(opts).length > 0 ? parent.child(bindings, opts) : (new RequestLogger(parent, bindings) as unknown as FastifyBaseLogger);
+  Object.keys(opts).length > 0
+    ? parent.child(bindings, opts)
+    : (new RequestLogger(parent, bindings) as unknown as FastifyBaseLogger);

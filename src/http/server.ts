@@ -1,4 +1,10 @@
-import Fastify, { LogController, type FastifyInstance, type FastifyReply, type FastifyRequest, type FastifyTypeProvider } from 'fastify';
+import Fastify, {
+  LogController,
+  type FastifyInstance,
+  type FastifyReply,
+  type FastifyRequest,
+  type FastifyTypeProvider,
+} from 'fastify';
 import { STATUS_CODES } from 'node:http';
 import swagger from '@fastify/swagger';
 import swaggerUi from '@fastify/swagger-ui';
@@ -40,23 +46,25 @@ export async function createServer(opts: ServerOptions): Promise<HubServer> {
   const apiPrefix = `${opts.baseUrl}hub/api/`;
   // Over plain http the header means nothing to browsers (and would be wrong behind a TLS-less setup).
   const hsts = opts.https ? { 'Strict-Transport-Security': 'max-age=31536000' } : {};
-  const headersFor = (isApi: boolean) => Object.freeze({
-    'X-JupyterHub-Version': opts.apiVersion,
-    'Content-Security-Policy': isApi ? `${CSP}; default-src 'none'` : CSP,
-    'X-Content-Type-Options': 'nosniff',
-    // frame-ancestors for browsers that predate it.
-    'X-Frame-Options': 'DENY',
-    // URLs can hold names, server paths and OAuth state: never tell another site where a user was.
-    'Referrer-Policy': 'same-origin',
-    'Cross-Origin-Opener-Policy': 'same-origin',
-    'Cross-Origin-Resource-Policy': 'same-origin',
-    // API answers are per caller (and some carry tokens); routes that may be cached say so themselves.
-    ...(isApi ? { 'Cache-Control': 'no-store' } : {}),
-    ...hsts,
-  });
+  const headersFor = (isApi: boolean) =>
+    Object.freeze({
+      'X-JupyterHub-Version': opts.apiVersion,
+      'Content-Security-Policy': isApi ? `${CSP}; default-src 'none'` : CSP,
+      'X-Content-Type-Options': 'nosniff',
+      // frame-ancestors for browsers that predate it.
+      'X-Frame-Options': 'DENY',
+      // URLs can hold names, server paths and OAuth state: never tell another site where a user was.
+      'Referrer-Policy': 'same-origin',
+      'Cross-Origin-Opener-Policy': 'same-origin',
+      'Cross-Origin-Resource-Policy': 'same-origin',
+      // API answers are per caller (and some carry tokens); routes that may be cached say so themselves.
+      ...(isApi ? { 'Cache-Control': 'no-store' } : {}),
+      ...hsts,
+    });
   const apiHeaders = headersFor(true);
   const pageHeaders = headersFor(false);
-  const securityHeaders = (url: string) => (url.startsWith(apiPrefix) || url === apiPrefix.slice(0, -1) ? apiHeaders : pageHeaders);
+  const securityHeaders = (url: string) =>
+    url.startsWith(apiPrefix) || url === apiPrefix.slice(0, -1) ? apiHeaders : pageHeaders;
   const app = Fastify({
     // URLs the router cannot take (bad percent-encoding, a path segment over maxParamLength) get our
     // JSON error shape and headers too, instead of Fastify's own body.
@@ -64,19 +72,26 @@ export async function createServer(opts: ServerOptions): Promise<HubServer> {
       const tooLong = err.code === 'FST_ERR_MAX_PARAM_LENGTH';
       const status = tooLong ? 414 : 400;
       const message = tooLong ? 'URI Too Long' : 'Invalid URL';
-      void (reply as unknown as FastifyReply).headers(securityHeaders(req.url)).code(status).type('application/json').send({ status, message });
+      void (reply as unknown as FastifyReply)
+        .headers(securityHeaders(req.url))
+        .code(status)
+        .type('application/json')
+        .send({ status, message });
     },
     // Requests Node's parser refuses (an unknown method, a malformed or oversized head) answer in our
     // error shape too. No body after a HEAD: the client would read it as the next response.
     clientErrorHandler: (err, socket) => {
       if (err.code === 'ECONNRESET' || socket.destroyed) return;
       const status = err.code === 'HPE_HEADER_OVERFLOW' ? 431 : err.code === 'ERR_HTTP_REQUEST_TIMEOUT' ? 408 : 400;
-      const message = status === 431 ? 'Request header fields too large' : status === 408 ? 'Request timeout' : 'Bad request';
+      const message =
+        status === 431 ? 'Request header fields too large' : status === 408 ? 'Request timeout' : 'Bad request';
       const payload = JSON.stringify({ status, message });
       const raw: unknown = (err as { rawPacket?: unknown }).rawPacket;
       const head = Buffer.isBuffer(raw) && raw.subarray(0, 5).toString('latin1') === 'HEAD ';
       if (socket.writable) {
-        socket.write(`HTTP/1.1 ${status} ${STATUS_CODES[status]}\r\nConnection: close\r\nContent-Type: application/json\r\nContent-Length: ${Buffer.byteLength(payload)}\r\n\r\n${head ? '' : payload}`);
+        socket.write(
+          `HTTP/1.1 ${status} ${STATUS_CODES[status]}\r\nConnection: close\r\nContent-Type: application/json\r\nContent-Length: ${Buffer.byteLength(payload)}\r\n\r\n${head ? '' : payload}`,
+        );
       }
       socket.destroy();
     },
@@ -100,7 +115,15 @@ export async function createServer(opts: ServerOptions): Promise<HubServer> {
   app.addHook('onResponse', async (req: FastifyRequest, reply) => {
     // One line per request, never with the Authorization header or a query string's secrets. The path
     // is the route's pattern; an unmatched path is left out, as it may hold anything (even a token).
-    req.log.info({ method: req.method, path: req.routeOptions.url ?? '(no route)', status: reply.statusCode, ms: Math.round(reply.elapsedTime) }, 'request');
+    req.log.info(
+      {
+        method: req.method,
+        path: req.routeOptions.url ?? '(no route)',
+        status: reply.statusCode,
+        ms: Math.round(reply.elapsedTime),
+      },
+      'request',
+    );
   });
 
   registerJsonBodies(app);
@@ -116,7 +139,12 @@ export async function createServer(opts: ServerOptions): Promise<HubServer> {
       },
       components: {
         securitySchemes: {
-          token: { type: 'apiKey', in: 'header', name: 'Authorization', description: '`token <token>` or `Bearer <token>`' },
+          token: {
+            type: 'apiKey',
+            in: 'header',
+            name: 'Authorization',
+            description: '`token <token>` or `Bearer <token>`',
+          },
         },
       },
       security: [{ token: [] }],

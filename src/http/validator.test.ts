@@ -4,7 +4,10 @@ import { Type } from 'typebox';
 import { validatorCompiler } from './validator.ts';
 
 const compile = (schema: unknown, httpPart: string) =>
-  validatorCompiler({ schema, httpPart, method: 'GET', url: '/x' } as never) as (v: unknown) => { value?: unknown; error?: unknown };
+  validatorCompiler({ schema, httpPart, method: 'GET', url: '/x' } as never) as (v: unknown) => {
+    value?: unknown;
+    error?: unknown;
+  };
 
 test('a query string of strings only is checked as it came', () => {
   const check = compile(Type.Object({ limit: Type.Optional(Type.String()) }), 'querystring');

@@ -23,15 +23,18 @@ export function prettyStream(out: NodeJS.WritableStream = process.stdout, color 
         try {
           rec = JSON.parse(line);
         } catch {
-          out.write(line + '\n');
+          out.write(`${line}\n`);
           continue;
         }
         const level = Number(rec.level);
         const time = typeof rec.time === 'string' ? rec.time.slice(11, 19) : '';
-        const fields = Object.entries(rec).filter(([k]) => !SKIP.has(k)).map(([k, v]) => `${k}=${show(v)}`).join(' ');
+        const fields = Object.entries(rec)
+          .filter(([k]) => !SKIP.has(k))
+          .map(([k, v]) => `${k}=${show(v)}`)
+          .join(' ');
         const label = LEVELS[level] ?? String(level);
-        const tint = color ? COLORS[level] ?? '' : '';
-        out.write(`${time} ${tint}${label}${tint ? '\x1b[0m' : ''} ${rec.msg ?? ''}${fields ? ' ' + fields : ''}\n`);
+        const tint = color ? (COLORS[level] ?? '') : '';
+        out.write(`${time} ${tint}${label}${tint ? '\x1b[0m' : ''} ${rec.msg ?? ''}${fields ? ` ${fields}` : ''}\n`);
       }
       done();
     },

@@ -9,7 +9,18 @@ export function createLogger(level: string, destination?: pino.DestinationStream
       base: { name: 'tshub' },
       timestamp: pino.stdTimeFunctions.isoTime,
       redact: {
-        paths: ['req.headers.authorization', 'req.headers.cookie', 'headers.authorization', 'headers.cookie', 'token', '*.token', 'password', '*.password', 'api_token', '*.api_token'],
+        paths: [
+          'req.headers.authorization',
+          'req.headers.cookie',
+          'headers.authorization',
+          'headers.cookie',
+          'token',
+          '*.token',
+          'password',
+          '*.password',
+          'api_token',
+          '*.api_token',
+        ],
         censor: '[redacted]',
       },
     },
@@ -20,5 +31,7 @@ export function createLogger(level: string, destination?: pino.DestinationStream
 /** JSON for machines; readable lines when a person watches a terminal (TSHUB_LOG_FORMAT=json|pretty overrides). */
 function defaultDestination(): pino.DestinationStream {
   const format = process.env.TSHUB_LOG_FORMAT ?? (process.stdout.isTTY ? 'pretty' : 'json');
-  return format === 'pretty' ? prettyStream(process.stdout, Boolean(process.stdout.isTTY)) : pino.destination({ dest: 1, sync: false });
+  return format === 'pretty'
+    ? prettyStream(process.stdout, Boolean(process.stdout.isTTY))
+    : pino.destination({ dest: 1, sync: false });
 }

@@ -10,7 +10,7 @@ export function isoIn(seconds: number, from = Date.now()): string {
 /** Parses a client-given timestamp; naive ones (no zone) are UTC, as JupyterHub treats them. */
 export function parseTimestamp(value: string): Date | null {
   const hasZone = /(Z|[+-]\d\d:?\d\d)$/i.test(value);
-  const d = new Date(hasZone ? value : value + 'Z');
+  const d = new Date(hasZone ? value : `${value}Z`);
   return Number.isNaN(d.getTime()) ? null : d;
 }
 

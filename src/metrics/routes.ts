@@ -17,21 +17,37 @@ export function registerMetrics(app: HubServer, ctx: HubContext, metrics: HubMet
     const handler = req.routeOptions.url ?? 'unknown';
     const key = `${reply.statusCode} ${req.method} ${handler}`;
     let s = series.get(key);
-    if (!s) series.set(key, (s = metrics.requestDuration.labels({ code: String(reply.statusCode), method: req.method, handler })));
+    if (!s)
+      series.set(
+        key,
+        (s = metrics.requestDuration.labels({ code: String(reply.statusCode), method: req.method, handler })),
+      );
     s.observe(reply.elapsedTime / 1000);
-    if (req.url.startsWith(apiPrefix) && req.authFailure && req.authFailure !== 'credentials_missing' && reply.statusCode >= 400) {
+    if (
+      req.url.startsWith(apiPrefix) &&
+      req.authFailure &&
+      req.authFailure !== 'credentials_missing' &&
+      reply.statusCode >= 400
+    ) {
       metrics.authFailures.inc({ reason: req.authFailure });
     }
   });
 
-  app.get(`${ctx.baseUrl}hub/metrics`, {
-    schema: { tags: ['hub'], summary: 'Prometheus metrics (needs read:metrics unless authenticate_prometheus is false)' },
-  }, async (req, reply) => {
-    if (ctx.config.authenticate_prometheus) {
-      const p = requirePrincipal(ctx, req);
-      if (checkAccess(p.scopes, ['read:metrics'], null) !== 'ok') throw missingScope(['read:metrics']);
-    }
-    reply.type(metrics.registry.contentType);
-    return metrics.registry.metrics();
-  });
+  app.get(
+    `${ctx.baseUrl}hub/metrics`,
+    {
+      schema: {
+        tags: ['hub'],
+        summary: 'Prometheus metrics (needs read:metrics unless authenticate_prometheus is false)',
+      },
+    },
+    async (req, reply) => {
+      if (ctx.config.authenticate_prometheus) {
+        const p = requirePrincipal(ctx, req);
+        if (checkAccess(p.scopes, ['read:metrics'], null) !== 'ok') throw missingScope(['read:metrics']);
+      }
+      reply.type(metrics.registry.contentType);
+      return metrics.registry.metrics();
+    },
+  );
 }

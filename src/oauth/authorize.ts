@@ -27,10 +27,18 @@ interface Request {
 }
 
 /** RFC 6749 4.1.2.1: errors go back to the client's (verified) redirect URI, with the state. */
-function errorRedirect(reply: FastifyReply, redirectUri: string, state: string | null, error: string, description: string): FastifyReply {
+function errorRedirect(
+  reply: FastifyReply,
+  redirectUri: string,
+  state: string | null,
+  error: string,
+  description: string,
+): FastifyReply {
   const params = new URLSearchParams({ error, error_description: description });
   if (state !== null) params.set('state', state);
-  return reply.header('Cache-Control', 'no-store').redirect(`${redirectUri}${redirectUri.includes('?') ? '&' : '?'}${params}`, 302);
+  return reply
+    .header('Cache-Control', 'no-store')
+    .redirect(`${redirectUri}${redirectUri.includes('?') ? '&' : '?'}${params}`, 302);
 }
 
 function one(query: Record<string, unknown>, name: string): string | null | undefined {
@@ -77,7 +85,8 @@ async function validate(ctx: HubContext, req: FastifyRequest, reply: FastifyRepl
   }
   const responseType = one(q, 'response_type');
   if (!responseType) return fail('invalid_request', 'response_type is required');
-  if (responseType !== 'code') return fail('unsupported_response_type', 'Only the authorization code flow (response_type=code) is supported');
+  if (responseType !== 'code')
+    return fail('unsupported_response_type', 'Only the authorization code flow (response_type=code) is supported');
   const challenge = one(q, 'code_challenge') || null;
   const methodGiven = one(q, 'code_challenge_method') || null;
   if (methodGiven && !challenge) return fail('invalid_request', 'code_challenge_method without code_challenge');
@@ -91,19 +100,49 @@ async function validate(ctx: HubContext, req: FastifyRequest, reply: FastifyRepl
   const target = await clientTarget(ctx.k, client.identifier);
   if (!target) {
     ctx.log.error({ client: client.identifier }, 'OAuth client belongs to no server or service');
-    errorPage(reply, base, 500, 'OAuth configuration error', `${client.description} is not linked to any server or service.`, s.user.name);
+    errorPage(
+      reply,
+      base,
+      500,
+      'OAuth configuration error',
+      `${client.description} is not linked to any server or service.`,
+      s.user.name,
+    );
     return null;
   }
   const p = await principalForUser(ctx, s.user, s.sessionId);
-  const access = target.kind === 'server'
-    ? checkAccess(p.scopes, ['access:servers'], { kind: 'server', user: target.user, server: target.server, groups: await allGroupNamesByUser(ctx.k, target.user) })
-    : checkAccess(p.scopes, ['access:services'], { kind: 'service', name: target.name });
+  const access =
+    target.kind === 'server'
+      ? checkAccess(p.scopes, ['access:servers'], {
+          kind: 'server',
+          user: target.user,
+          server: target.server,
+          groups: await allGroupNamesByUser(ctx.k, target.user),
+        })
+      : checkAccess(p.scopes, ['access:services'], { kind: 'service', name: target.name });
   if (access !== 'ok') {
     req.log.warn({ user: s.user.name, client: client.identifier }, 'OAuth authorization refused: no access');
-    errorPage(reply, base, 403, 'Forbidden', `You do not have permission to access ${client.description}.`, s.user.name);
+    errorPage(
+      reply,
+      base,
+      403,
+      'Forbidden',
+      `You do not have permission to access ${client.description}.`,
+      s.user.name,
+    );
     return null;
   }
-  return { s, ownerScopes: p.ownerScopes, client, target, redirectUri, state, requested, challenge, method: challenge ? ((methodGiven as 'S256' | 'plain' | null) ?? 'plain') : null };
+  return {
+    s,
+    ownerScopes: p.ownerScopes,
+    client,
+    target,
+    redirectUri,
+    state,
+    requested,
+    challenge,
+    method: challenge ? ((methodGiven as 'S256' | 'plain' | null) ?? 'plain') : null,
+  };
 }
 
 async function grant(ctx: HubContext, reply: FastifyReply, r: Request, scopes: string[]): Promise<FastifyReply> {
@@ -112,16 +151,31 @@ async function grant(ctx: HubContext, reply: FastifyReply, r: Request, scopes: s
     // Tokens are tied to the browser session so that logging out revokes them: make one if missing.
     const settings = sessionSettings(ctx)!;
     sessionId = newSessionId();
-    setCookie(reply, serializeCookie(SESSION_COOKIE, sessionId, { path: settings.basePath, httpOnly: true, secure: settings.secure, sameSite: 'Lax' }));
+    setCookie(
+      reply,
+      serializeCookie(SESSION_COOKIE, sessionId, {
+        path: settings.basePath,
+        httpOnly: true,
+        secure: settings.secure,
+        sameSite: 'Lax',
+      }),
+    );
   }
   const code = await createCode(ctx.k, {
-    clientId: r.client.identifier, userId: r.s.user.id, sessionId, redirectUri: r.redirectUri, scopes,
-    codeChallenge: r.challenge, codeChallengeMethod: r.method,
+    clientId: r.client.identifier,
+    userId: r.s.user.id,
+    sessionId,
+    redirectUri: r.redirectUri,
+    scopes,
+    codeChallenge: r.challenge,
+    codeChallengeMethod: r.method,
   });
   const params = new URLSearchParams({ code });
   if (r.state !== null) params.set('state', r.state);
   ctx.log.info({ user: r.s.user.name, client: r.client.identifier }, 'OAuth authorization granted');
-  return reply.header('Cache-Control', 'no-store').redirect(`${r.redirectUri}${r.redirectUri.includes('?') ? '&' : '?'}${params}`, 302);
+  return reply
+    .header('Cache-Control', 'no-store')
+    .redirect(`${r.redirectUri}${r.redirectUri.includes('?') ? '&' : '?'}${params}`, 302);
 }
 
 async function needsConfirmation(ctx: HubContext, r: Request, d: ScopeDecision): Promise<boolean> {
@@ -136,11 +190,18 @@ function filterText(scope: string, user: string): string {
   const bang = scope.indexOf('!');
   if (bang === -1) return '';
   const [kind, value] = scope.slice(bang + 1).split('=', 2) as [string, string | undefined];
-  if (value === undefined || (kind === 'user' && value === user)) return kind === 'user' ? ' (only your own)' : ` (only this ${kind})`;
+  if (value === undefined || (kind === 'user' && value === user))
+    return kind === 'user' ? ' (only your own)' : ` (only this ${kind})`;
   return ` (only ${kind} ${value})`;
 }
 
-function consentPage(ctx: HubContext, req: FastifyRequest, reply: FastifyReply, r: Request, d: ScopeDecision): FastifyReply {
+function consentPage(
+  ctx: HubContext,
+  req: FastifyRequest,
+  reply: FastifyReply,
+  r: Request,
+  d: ScopeDecision,
+): FastifyReply {
   const items = d.asked.map((scope, i) => {
     const description = describeScope(scope, ctx.config.custom_scopes) ?? scope;
     const filter = filterText(scope, r.s.user.name);
@@ -152,10 +213,12 @@ function consentPage(ctx: HubContext, req: FastifyRequest, reply: FastifyReply, 
 <p><strong>${r.client.description}</strong> would like permission to identify you${d.asked.length ? ' and to act on your behalf' : ''}.</p>
 <form method="post" action="${req.url}">
   <input type="hidden" name="_xsrf" value="${r.s.xsrf}">
-  ${d.asked.length
-    ? html`<fieldset><legend>It asks to:</legend><ul class="scopes">${items}</ul></fieldset>
+  ${
+    d.asked.length
+      ? html`<fieldset><legend>It asks to:</legend><ul class="scopes">${items}</ul></fieldset>
       <p class="muted">Untick what you do not want to allow.</p>`
-    : ''}
+      : ''
+  }
   <p>It will learn your user name (<strong>${r.s.user.name}</strong>) and your groups.</p>
   <button type="submit" name="action" value="authorize" autofocus>Authorize</button>
   <button type="submit" name="action" value="deny" class="secondary">Deny</button>
@@ -167,7 +230,11 @@ export async function authorizeGet(ctx: HubContext, req: FastifyRequest, reply: 
   const r = await validate(ctx, req, reply);
   if (!r) return reply;
   const d = await decideScopes(ctx.k, ctx.config, r.s.user, r.ownerScopes, r.client, r.target, r.requested);
-  if (d.dropped.length) req.log.warn({ client: r.client.identifier, user: r.s.user.name, dropped: d.dropped }, 'OAuth client asked for scopes it may not have');
+  if (d.dropped.length)
+    req.log.warn(
+      { client: r.client.identifier, user: r.s.user.name, dropped: d.dropped },
+      'OAuth client asked for scopes it may not have',
+    );
   if (!(await needsConfirmation(ctx, r, d))) return grant(ctx, reply, r, d.granted);
   return consentPage(ctx, req, reply, r, d);
 }
@@ -177,7 +244,14 @@ export async function authorizePost(ctx: HubContext, req: FastifyRequest, reply:
   const r = await validate(ctx, req, reply);
   if (!r) return reply;
   if (!sessionXsrfValid(ctx, r.s.user, r.s.sessionId, field(req.body, '_xsrf'))) {
-    return errorPage(reply, ctx.baseUrl, 403, 'Forbidden', 'The authorization form was not sent from this site (XSRF check failed). Please try again.', r.s.user.name);
+    return errorPage(
+      reply,
+      ctx.baseUrl,
+      403,
+      'Forbidden',
+      'The authorization form was not sent from this site (XSRF check failed). Please try again.',
+      r.s.user.name,
+    );
   }
   if (field(req.body, 'action') === 'deny') {
     req.log.info({ user: r.s.user.name, client: r.client.identifier }, 'OAuth authorization denied by the user');

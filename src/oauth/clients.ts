@@ -38,5 +38,7 @@ export function skipsConfirmation(config: Config, identifier: string): boolean {
 
 /** The access scope a client's users need (and its tokens always carry). */
 export function accessScopeOf(target: OAuthClientTarget): string {
-  return target.kind === 'server' ? `access:servers!server=${target.user}/${target.server}` : `access:services!service=${target.name}`;
+  return target.kind === 'server'
+    ? `access:servers!server=${target.user}/${target.server}`
+    : `access:services!service=${target.name}`;
 }

@@ -24,7 +24,7 @@ export interface StoredCode extends NewCode {
 
 /** Codes are random and single-use, so a plain digest is as good as a slow hash, and findable by equality. */
 function digest(code: string): string {
-  return 'sha256:' + createHash('sha256').update(code).digest('hex');
+  return `sha256:${createHash('sha256').update(code).digest('hex')}`;
 }
 
 export async function createCode(k: Kysely<Database>, c: NewCode): Promise<string> {
@@ -32,12 +32,21 @@ export async function createCode(k: Kysely<Database>, c: NewCode): Promise<strin
   const now = isoNow();
   // Expired codes are of no use to anyone: sweep them whenever a new one is made.
   await k.deleteFrom('oauth_codes').where('expires_at', '<=', now).execute();
-  await k.insertInto('oauth_codes').values({
-    client_id: c.clientId, code_hash: digest(code), user_id: c.userId, session_id: c.sessionId,
-    redirect_uri: c.redirectUri, scopes: JSON.stringify(c.scopes),
-    code_challenge: c.codeChallenge, code_challenge_method: c.codeChallengeMethod,
-    expires_at: isoIn(CODE_LIFETIME_SECONDS), created: now,
-  }).execute();
+  await k
+    .insertInto('oauth_codes')
+    .values({
+      client_id: c.clientId,
+      code_hash: digest(code),
+      user_id: c.userId,
+      session_id: c.sessionId,
+      redirect_uri: c.redirectUri,
+      scopes: JSON.stringify(c.scopes),
+      code_challenge: c.codeChallenge,
+      code_challenge_method: c.codeChallengeMethod,
+      expires_at: isoIn(CODE_LIFETIME_SECONDS),
+      created: now,
+    })
+    .execute();
   return code;
 }
 
@@ -49,10 +58,14 @@ export async function consumeCode(k: Kysely<Database>, code: string): Promise<St
   const row = await k.deleteFrom('oauth_codes').where('code_hash', '=', digest(code)).returningAll().executeTakeFirst();
   if (!row) return null;
   return {
-    clientId: row.client_id, userId: row.user_id, sessionId: row.session_id, redirectUri: row.redirect_uri,
+    clientId: row.client_id,
+    userId: row.user_id,
+    sessionId: row.session_id,
+    redirectUri: row.redirect_uri,
     scopes: parseJson<string[]>(row.scopes, []),
     codeChallenge: row.code_challenge,
-    codeChallengeMethod: row.code_challenge_method === 'S256' || row.code_challenge_method === 'plain' ? row.code_challenge_method : null,
+    codeChallengeMethod:
+      row.code_challenge_method === 'S256' || row.code_challenge_method === 'plain' ? row.code_challenge_method : null,
     expiresAt: row.expires_at,
   };
 }

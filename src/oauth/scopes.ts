@@ -30,8 +30,13 @@ function expandOne(scope: string, owner: ScopeOwner, config: Config, target: OAu
  * everything is intersected with what the user holds, so a token never carries more than its owner.
  */
 export async function decideScopes(
-  k: Kysely<Database>, config: Config, user: UserRow, ownerScopes: Set<string>,
-  client: { allowedScopes: string[] }, target: OAuthClientTarget, requested: string[] | null,
+  k: Kysely<Database>,
+  config: Config,
+  user: UserRow,
+  ownerScopes: Set<string>,
+  client: { allowedScopes: string[] },
+  target: OAuthClientTarget,
+  requested: string[] | null,
 ): Promise<ScopeDecision> {
   const owner: ScopeOwner = { kind: 'user', name: user.name };
   const allowed = new Set<string>();
@@ -43,11 +48,16 @@ export async function decideScopes(
     if (asked.includes(s)) continue;
     if (always.has(s)) continue;
     const expanded = s === 'inherit' ? new Set(['inherit']) : expandOne(s, owner, config, target);
-    const permitted = expanded !== null && (client.allowedScopes.includes(s) || (s !== 'inherit' && [...expanded].every((e) => allowed.has(e))));
+    const permitted =
+      expanded !== null &&
+      (client.allowedScopes.includes(s) || (s !== 'inherit' && [...expanded].every((e) => allowed.has(e))));
     if (permitted) asked.push(s);
     else dropped.push(s);
   }
-  const effective = await effectiveScopes(k, asked, 'user', user.name, ownerScopes, { customScopes: config.custom_scopes, oauthClient: target });
+  const effective = await effectiveScopes(k, asked, 'user', user.name, ownerScopes, {
+    customScopes: config.custom_scopes,
+    oauthClient: target,
+  });
   // `inherit` stays symbolic so the token follows its owner; anything else is stored expanded and cut
   // to today's permissions, so a later promotion of the user does not widen what was consented to.
   const granted = asked.includes('inherit') ? ['inherit', ...sortedScopes(effective)] : sortedScopes(effective);
@@ -58,10 +68,18 @@ export async function decideScopes(
  * Scopes the user already granted this client (live tokens of theirs issued to it): a new request
  * for no more than those needs no confirmation.
  */
-export async function alreadyGranted(k: Kysely<Database>, userId: number, clientId: string, nowIso: string): Promise<Set<string>> {
+export async function alreadyGranted(
+  k: Kysely<Database>,
+  userId: number,
+  clientId: string,
+  nowIso: string,
+): Promise<Set<string>> {
   const rows = await k
-    .selectFrom('api_tokens').select('scopes')
-    .where('user_id', '=', userId).where('client_id', '=', clientId).where('revoked_at', 'is', null)
+    .selectFrom('api_tokens')
+    .select('scopes')
+    .where('user_id', '=', userId)
+    .where('client_id', '=', clientId)
+    .where('revoked_at', 'is', null)
     .where((eb) => eb.or([eb('expires_at', 'is', null), eb('expires_at', '>', nowIso)]))
     .execute();
   const out = new Set<string>();

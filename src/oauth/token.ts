@@ -8,7 +8,12 @@ import { issueToken } from '../tokens/issue.ts';
 import { findClient } from './clients.ts';
 import { consumeCode, pkceMatches } from './codes.ts';
 
-type OAuthError = 'invalid_request' | 'invalid_client' | 'invalid_grant' | 'unauthorized_client' | 'unsupported_grant_type';
+type OAuthError =
+  | 'invalid_request'
+  | 'invalid_client'
+  | 'invalid_grant'
+  | 'unauthorized_client'
+  | 'unsupported_grant_type';
 
 // RFC 6749 5.2: tokens and errors from the token endpoint must never be cached.
 function noStore(reply: FastifyReply): FastifyReply {
@@ -30,7 +35,10 @@ function basicCredentials(req: FastifyRequest): { id: string; secret: string } |
   const colon = decoded.indexOf(':');
   if (colon === -1) return 'malformed';
   try {
-    return { id: decodeURIComponent(decoded.slice(0, colon).replace(/\+/g, ' ')), secret: decodeURIComponent(decoded.slice(colon + 1).replace(/\+/g, ' ')) };
+    return {
+      id: decodeURIComponent(decoded.slice(0, colon).replace(/\+/g, ' ')),
+      secret: decodeURIComponent(decoded.slice(colon + 1).replace(/\+/g, ' ')),
+    };
   } catch {
     return 'malformed';
   }
@@ -57,8 +65,10 @@ export async function tokenEndpoint(ctx: HubContext, req: FastifyRequest, reply:
   }
   const basic = basicCredentials(req);
   if (basic === 'malformed') return oauthError(reply, 'invalid_client', 'Malformed HTTP Basic credentials');
-  if (basic && values.client_secret) return oauthError(reply, 'invalid_request', 'Use one way of client authentication, not two');
-  if (basic && values.client_id && values.client_id !== basic.id) return oauthError(reply, 'invalid_client', 'client_id does not match the credentials');
+  if (basic && values.client_secret)
+    return oauthError(reply, 'invalid_request', 'Use one way of client authentication, not two');
+  if (basic && values.client_id && values.client_id !== basic.id)
+    return oauthError(reply, 'invalid_client', 'client_id does not match the credentials');
   const clientId = basic?.id ?? values.client_id;
   const secret = basic?.secret ?? values.client_secret;
 
@@ -68,7 +78,7 @@ export async function tokenEndpoint(ctx: HubContext, req: FastifyRequest, reply:
   // Compare digests in constant time; an unknown client costs the same as a wrong secret.
   const presented = digestToken(secret ?? '');
   const expected = client?.secretHash ?? digestToken(`\0unknown-client\0${clientId}`);
-  if (!client || !client.secretHash || !secret || !safeEqual(presented, expected)) {
+  if (!client?.secretHash || !secret || !safeEqual(presented, expected)) {
     req.log.warn({ client: clientId.slice(0, 128) }, 'OAuth token request with bad client credentials');
     return oauthError(reply, 'invalid_client', 'Client authentication failed');
   }
@@ -79,10 +89,13 @@ export async function tokenEndpoint(ctx: HubContext, req: FastifyRequest, reply:
 
   const code = await consumeCode(ctx.k, values.code);
   if (!code) return oauthError(reply, 'invalid_grant', 'The code is invalid, expired, or already used');
-  if (code.clientId !== client.identifier) return oauthError(reply, 'invalid_grant', 'The code was issued to another client');
-  if (isPast(code.expiresAt)) return oauthError(reply, 'invalid_grant', 'The code is invalid, expired, or already used');
+  if (code.clientId !== client.identifier)
+    return oauthError(reply, 'invalid_grant', 'The code was issued to another client');
+  if (isPast(code.expiresAt))
+    return oauthError(reply, 'invalid_grant', 'The code is invalid, expired, or already used');
   // The redirect_uri must be repeated exactly (RFC 6749 4.1.3); it was verified at /authorize.
-  if (values.redirect_uri !== code.redirectUri) return oauthError(reply, 'invalid_grant', 'redirect_uri does not match the authorization request');
+  if (values.redirect_uri !== code.redirectUri)
+    return oauthError(reply, 'invalid_grant', 'redirect_uri does not match the authorization request');
   if (code.codeChallenge) {
     if (!values.code_verifier) return oauthError(reply, 'invalid_grant', 'code_verifier is required (PKCE)');
     if (!pkceMatches(code.codeChallengeMethod ?? 'plain', code.codeChallenge, values.code_verifier)) {
@@ -90,16 +103,27 @@ export async function tokenEndpoint(ctx: HubContext, req: FastifyRequest, reply:
     }
   } else if (values.code_verifier) {
     // A verifier for a code issued without a challenge means the request was not the one we saw.
-    return oauthError(reply, 'invalid_grant', 'code_verifier given, but the authorization request had no code_challenge');
+    return oauthError(
+      reply,
+      'invalid_grant',
+      'code_verifier given, but the authorization request had no code_challenge',
+    );
   }
   const user = await findUserById(ctx.k, code.userId);
   if (!user) return oauthError(reply, 'invalid_grant', 'The user no longer exists');
 
   const expiresIn = ctx.config.oauth_token_expires_in;
   const { token } = await issueToken(ctx.k, ctx.db.kind, {
-    owner: { kind: 'user', id: user.id }, kind: 'oauth', clientId: client.identifier, sessionId: code.sessionId,
-    note: `OAuth token for ${client.description}`, scopes: code.scopes, expiresIn,
+    owner: { kind: 'user', id: user.id },
+    kind: 'oauth',
+    clientId: client.identifier,
+    sessionId: code.sessionId,
+    note: `OAuth token for ${client.description}`,
+    scopes: code.scopes,
+    expiresIn,
   });
   req.log.info({ user: user.name, client: client.identifier }, 'OAuth token issued');
-  return noStore(reply).code(200).send({ access_token: token, token_type: 'Bearer', expires_in: expiresIn, scope: code.scopes.join(' ') });
+  return noStore(reply)
+    .code(200)
+    .send({ access_token: token, token_type: 'Bearer', expires_in: expiresIn, scope: code.scopes.join(' ') });
 }

@@ -2,7 +2,7 @@ import assert from 'node:assert/strict';
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { after, describe, it } from 'node:test';
-import { ChpClient, ProxyApiError } from './chp-client.ts';
+import { ChpClient, type ProxyApiError } from './chp-client.ts';
 
 const servers: Server[] = [];
 after(() => servers.forEach((s) => s.closeAllConnections()));

@@ -69,7 +69,8 @@ export class ChpClient {
 
   constructor(opts: ChpClientOptions) {
     this.#base = new URL(opts.apiUrl);
-    if (this.#base.protocol !== 'http:' && this.#base.protocol !== 'https:') throw new Error(`proxy api_url must be http(s): ${opts.apiUrl}`);
+    if (this.#base.protocol !== 'http:' && this.#base.protocol !== 'https:')
+      throw new Error(`proxy api_url must be http(s): ${opts.apiUrl}`);
     this.apiUrl = this.#base.origin + this.#base.pathname.replace(/\/+$/, '');
     this.#token = opts.authToken;
     this.#timeoutMs = opts.timeoutMs ?? 10_000;
@@ -116,7 +117,14 @@ export class ChpClient {
       const fail = (e: NodeJS.ErrnoException) => {
         clearTimeout(timer);
         const code = e.code ?? null;
-        reject(new ProxyApiError(`cannot reach the proxy API at ${this.apiUrl} (${what}): ${e.message}`, this.apiUrl, null, code));
+        reject(
+          new ProxyApiError(
+            `cannot reach the proxy API at ${this.apiUrl} (${what}): ${e.message}`,
+            this.apiUrl,
+            null,
+            code,
+          ),
+        );
       };
       const timer = setTimeout(() => {
         const e: NodeJS.ErrnoException = new Error(`no answer within ${timeoutMs} ms`);
@@ -134,7 +142,12 @@ export class ChpClient {
     if (ok.includes(reply.status)) return reply;
     const hint = reply.status === 403 ? ' (wrong token: check proxy.auth_token / CONFIGPROXY_AUTH_TOKEN)' : '';
     const detail = reply.text.trim() ? `: ${reply.text.trim().slice(0, 200)}` : '';
-    throw new ProxyApiError(`proxy API at ${this.apiUrl} answered ${reply.status} to ${method} ${path}${hint}${detail}`, this.apiUrl, reply.status, null);
+    throw new ProxyApiError(
+      `proxy API at ${this.apiUrl} answered ${reply.status} to ${method} ${path}${hint}${detail}`,
+      this.apiUrl,
+      reply.status,
+      null,
+    );
   }
 
   /** The whole routing table as CHP keeps it: unescaped paths without trailing slash, flat route objects. */
@@ -143,7 +156,12 @@ export class ChpClient {
     try {
       return JSON.parse(reply.text) as Record<string, ChpRouteData>;
     } catch {
-      throw new ProxyApiError(`proxy API at ${this.apiUrl} sent a routing table that is not JSON: ${reply.text.slice(0, 200)}`, this.apiUrl, reply.status, null);
+      throw new ProxyApiError(
+        `proxy API at ${this.apiUrl} sent a routing table that is not JSON: ${reply.text.slice(0, 200)}`,
+        this.apiUrl,
+        reply.status,
+        null,
+      );
     }
   }
 

@@ -9,8 +9,17 @@ import type { Logger } from 'pino';
 import { ChpClient } from './chp-client.ts';
 import { isAlive, killGroup, runsProgram } from '../lib/process.ts';
 import {
-  ensureDir, logTail, openLog, readLaunchRecord, readPid, removeFile, resolveToken, stateFiles, writeFileAtomic,
-  type StateFiles, type TokenSource,
+  ensureDir,
+  logTail,
+  openLog,
+  readLaunchRecord,
+  readPid,
+  removeFile,
+  resolveToken,
+  stateFiles,
+  writeFileAtomic,
+  type StateFiles,
+  type TokenSource,
 } from './state-files.ts';
 
 export interface ChpLauncherOptions {
@@ -59,7 +68,8 @@ export function tshubProxyCommand(): string[] {
  */
 function programOf(command: string[]): { name: string; marker: string } {
   const [, script, sub] = command;
-  if (script !== undefined && basename(script) === 'tshub.js' && sub === 'proxy') return { name: 'tshub proxy', marker: 'tshub.js\0proxy\0' };
+  if (script !== undefined && basename(script) === 'tshub.js' && sub === 'proxy')
+    return { name: 'tshub proxy', marker: 'tshub.js\0proxy\0' };
   const name = basename(command.at(-1) ?? 'configurable-http-proxy');
   return { name, marker: name };
 }
@@ -114,7 +124,12 @@ export class ChpLauncher {
     ({ name: this.#name, marker: this.#marker } = programOf(this.#command));
     ensureDir(opts.stateDir);
     this.files = stateFiles(opts.stateDir);
-    const t = resolveToken({ configToken: opts.authToken, env: opts.env ?? process.env, tokenFile: this.files.token, generate: true })!;
+    const t = resolveToken({
+      configToken: opts.authToken,
+      env: opts.env ?? process.env,
+      tokenFile: this.files.token,
+      generate: true,
+    })!;
     this.token = t.token;
     this.tokenSource = t.source;
     this.client = new ChpClient({ apiUrl: opts.apiUrl, authToken: this.token });
@@ -122,10 +137,18 @@ export class ChpLauncher {
     const api = (this.#api = hostPort(opts.apiUrl, 'proxy.api_url'));
     const hub = opts.hubUrl.replace(/\/+$/, '');
     this.args = [
-      '--ip', this.#public.host, '--port', String(this.#public.port),
-      '--api-ip', api.host, '--api-port', String(api.port),
-      '--default-target', hub,
-      '--error-target', `${hub}${opts.baseUrl}hub/error`,
+      '--ip',
+      this.#public.host,
+      '--port',
+      String(this.#public.port),
+      '--api-ip',
+      api.host,
+      '--api-port',
+      String(api.port),
+      '--default-target',
+      hub,
+      '--error-target',
+      `${hub}${opts.baseUrl}hub/error`,
       ...(opts.extraArgs ?? []),
     ];
   }
@@ -145,26 +168,49 @@ export class ChpLauncher {
       const record = readLaunchRecord(this.files.launch);
       const recorded = pid !== null && record?.pid === pid ? record.args : null;
       if (recorded && !sameArgs(listenArgs(recorded), listenArgs(this.args))) {
-        log.warn({ pid, was: recorded, now: this.args }, 'proxy settings changed: restarting the proxy (open connections are cut)');
+        log.warn(
+          { pid, was: recorded, now: this.args },
+          'proxy settings changed: restarting the proxy (open connections are cut)',
+        );
         await this.#kill(pid!);
       } else {
         // A moved hub alone is no reason to cut users' connections: reconciling fixes the hub route;
         // only CHP's error pages keep going to the old address until the proxy restarts.
-        if (recorded && !sameArgs(recorded, this.args)) log.warn({ pid, was: recorded, now: this.args }, 'the running proxy was started for another hub URL; its error pages go there until it restarts');
+        if (recorded && !sameArgs(recorded, this.args))
+          log.warn(
+            { pid, was: recorded, now: this.args },
+            'the running proxy was started for another hub URL; its error pages go there until it restarts',
+          );
         this.pid = pid;
-        log.info({ pid, api_url: this.client.apiUrl }, 'adopting the proxy already running (open connections are kept)');
+        log.info(
+          { pid, api_url: this.client.apiUrl },
+          'adopting the proxy already running (open connections are kept)',
+        );
         return { action: 'adopted', pid };
       }
     } else if (pid !== null) {
-      const why = probe.state === 'forbidden' ? 'rejects our token' : probe.state === 'other' ? `answers ${probe.status}` : 'does not answer';
-      log.warn({ pid, api_url: this.client.apiUrl }, `the proxy left by a previous hub ${why}: stopping it and starting a fresh one`);
+      const why =
+        probe.state === 'forbidden'
+          ? 'rejects our token'
+          : probe.state === 'other'
+            ? `answers ${probe.status}`
+            : 'does not answer';
+      log.warn(
+        { pid, api_url: this.client.apiUrl },
+        `the proxy left by a previous hub ${why}: stopping it and starting a fresh one`,
+      );
       await this.#kill(pid);
     } else {
       removeFile(this.files.pid);
       removeFile(this.files.launch);
       if (probe.state !== 'unreachable') {
-        const why = probe.state === 'forbidden' ? `rejects our token (from ${this.tokenSource})` : `answers ${probe.status} to GET /api/routes`;
-        throw new Error(`something at proxy.api_url ${this.client.apiUrl} ${why}, and it was not started from ${this.#opts.stateDir}, so tshub will not stop it: stop it, or give its token as proxy.auth_token with should_start: false`);
+        const why =
+          probe.state === 'forbidden'
+            ? `rejects our token (from ${this.tokenSource})`
+            : `answers ${probe.status} to GET /api/routes`;
+        throw new Error(
+          `something at proxy.api_url ${this.client.apiUrl} ${why}, and it was not started from ${this.#opts.stateDir}, so tshub will not stop it: stop it, or give its token as proxy.auth_token with should_start: false`,
+        );
       }
     }
     this.pid = await this.#launch();
@@ -180,11 +226,17 @@ export class ChpLauncher {
     let exited: string | null = null;
     let pid: number;
     try {
-      const child = spawn(this.#command[0]!, [...this.#command.slice(1), ...this.args], { detached: true, stdio: ['ignore', fd, fd], env });
+      const child = spawn(this.#command[0]!, [...this.#command.slice(1), ...this.args], {
+        detached: true,
+        stdio: ['ignore', fd, fd],
+        env,
+      });
       child.on('exit', (code, sig) => (exited = sig ? `was killed by ${sig}` : `exited with code ${code}`));
       await new Promise<void>((resolve, reject) => {
         child.once('spawn', resolve);
-        child.once('error', (e) => reject(new Error(`cannot run the proxy (${this.#command.join(' ')}): ${e.message}`)));
+        child.once('error', (e) =>
+          reject(new Error(`cannot run the proxy (${this.#command.join(' ')}): ${e.message}`)),
+        );
       });
       // The hub must be able to exit while the proxy keeps running.
       child.unref();
@@ -193,8 +245,14 @@ export class ChpLauncher {
       closeSync(fd);
     }
     writeFileAtomic(this.files.pid, `${pid}\n`);
-    writeFileAtomic(this.files.launch, `${JSON.stringify({ pid, args: this.args, started: new Date().toISOString() })}\n`);
-    log.info({ pid, url: this.#opts.bindUrl, api_url: this.client.apiUrl, log_file: this.files.log }, 'starting the proxy');
+    writeFileAtomic(
+      this.files.launch,
+      `${JSON.stringify({ pid, args: this.args, started: new Date().toISOString() })}\n`,
+    );
+    log.info(
+      { pid, url: this.#opts.bindUrl, api_url: this.client.apiUrl, log_file: this.files.log },
+      'starting the proxy',
+    );
 
     const timeoutMs = this.#opts.startTimeoutMs ?? 30_000;
     const deadline = Date.now() + timeoutMs;
@@ -217,7 +275,10 @@ export class ChpLauncher {
         return pid;
       }
       if (Date.now() > deadline) {
-        const api = probe.state === 'unreachable' ? probe.message : `GET /api/routes answered ${probe.state === 'other' ? probe.status : 403}`;
+        const api =
+          probe.state === 'unreachable'
+            ? probe.message
+            : `GET /api/routes answered ${probe.state === 'other' ? probe.status : 403}`;
         why = `the proxy was not ready within ${timeoutMs / 1000} s (${probe.state === 'ok' ? `nothing answers ${this.#publicHost()}/_chp_healthz` : api})`;
         break;
       }
@@ -227,7 +288,9 @@ export class ChpLauncher {
     removeFile(this.files.pid);
     removeFile(this.files.launch);
     const tail = logTail(this.files.log, offset);
-    throw new Error(`could not start ${this.#name} on ${this.#opts.bindUrl} (API ${this.client.apiUrl}): ${why}; last lines of ${this.files.log}:\n${tail || '(empty)'}`);
+    throw new Error(
+      `could not start ${this.#name} on ${this.#opts.bindUrl} (API ${this.client.apiUrl}): ${why}; last lines of ${this.files.log}:\n${tail || '(empty)'}`,
+    );
   }
 
   /** The origin that reaches the proxy's public side from here. */
@@ -250,12 +313,13 @@ export class ChpLauncher {
 
   /** Fails before launching when a port is taken, which CHP itself would only log. */
   async #portsFree(): Promise<void> {
-    const taken = ({ host, port }: { host: string; port: number }) => new Promise<boolean>((resolve) => {
-      const s = connect({ host: loopbackFor(host), port, timeout: 1000 });
-      s.once('connect', () => (s.destroy(), resolve(true)));
-      s.once('timeout', () => (s.destroy(), resolve(false)));
-      s.once('error', () => resolve(false));
-    });
+    const taken = ({ host, port }: { host: string; port: number }) =>
+      new Promise<boolean>((resolve) => {
+        const s = connect({ host: loopbackFor(host), port, timeout: 1000 });
+        s.once('connect', () => (s.destroy(), resolve(true)));
+        s.once('timeout', () => (s.destroy(), resolve(false)));
+        s.once('error', () => resolve(false));
+      });
     // A proxy we have just stopped may hold its ports for a moment longer: give them up to 3 s.
     const stillTaken = async (where: { host: string; port: number }) => {
       for (let waited = 0; await taken(where); waited += 100) {
@@ -265,10 +329,14 @@ export class ChpLauncher {
       return false;
     };
     if (await stillTaken(this.#public)) {
-      throw new Error(`cannot start the proxy on bind_url ${this.#opts.bindUrl}: another program already listens on ${this.#publicHost()}`);
+      throw new Error(
+        `cannot start the proxy on bind_url ${this.#opts.bindUrl}: another program already listens on ${this.#publicHost()}`,
+      );
     }
     if (await stillTaken(this.#api)) {
-      throw new Error(`cannot start the proxy with proxy.api_url ${this.client.apiUrl}: another program listens there and does not answer as a proxy`);
+      throw new Error(
+        `cannot start the proxy with proxy.api_url ${this.client.apiUrl}: another program listens there and does not answer as a proxy`,
+      );
     }
   }
 

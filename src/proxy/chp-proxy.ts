@@ -50,15 +50,29 @@ export class ChpProxy implements Proxy {
     this.#opts = opts;
     if (opts.proxy.should_start) {
       this.launcher = new ChpLauncher({
-        bindUrl: opts.bindUrl, apiUrl: opts.proxy.api_url, hubUrl: opts.hubUrl, baseUrl: opts.baseUrl,
-        stateDir: opts.stateDir, authToken: opts.proxy.auth_token, log: opts.log, env: opts.env,
-        command: opts.command, startTimeoutMs: opts.startTimeoutMs, probeTimeoutMs: opts.probeTimeoutMs,
+        bindUrl: opts.bindUrl,
+        apiUrl: opts.proxy.api_url,
+        hubUrl: opts.hubUrl,
+        baseUrl: opts.baseUrl,
+        stateDir: opts.stateDir,
+        authToken: opts.proxy.auth_token,
+        log: opts.log,
+        env: opts.env,
+        command: opts.command,
+        startTimeoutMs: opts.startTimeoutMs,
+        probeTimeoutMs: opts.probeTimeoutMs,
       });
       this.client = this.launcher.client;
     } else {
       // Never invent a token for a proxy we did not start: it could not know it (JupyterHub refuses too).
-      const t = resolveToken({ configToken: opts.proxy.auth_token, env: opts.env ?? process.env, tokenFile: stateFiles(opts.stateDir).token, generate: false });
-      if (!t) throw new Error('proxy.auth_token (or CONFIGPROXY_AUTH_TOKEN) is required when proxy.should_start is false');
+      const t = resolveToken({
+        configToken: opts.proxy.auth_token,
+        env: opts.env ?? process.env,
+        tokenFile: stateFiles(opts.stateDir).token,
+        generate: false,
+      });
+      if (!t)
+        throw new Error('proxy.auth_token (or CONFIGPROXY_AUTH_TOKEN) is required when proxy.should_start is false');
       this.launcher = null;
       this.client = new ChpClient({ apiUrl: opts.proxy.api_url, authToken: t.token });
     }
@@ -73,7 +87,10 @@ export class ChpProxy implements Proxy {
   async startProxy(): Promise<LaunchOutcome | null> {
     if (!this.launcher) {
       await this.client.getChpRoutes();
-      this.#opts.log.info({ api_url: this.client.apiUrl }, 'using the proxy already running (proxy.should_start is false)');
+      this.#opts.log.info(
+        { api_url: this.client.apiUrl },
+        'using the proxy already running (proxy.should_start is false)',
+      );
       return null;
     }
     const outcome = await this.launcher.start();

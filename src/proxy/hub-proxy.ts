@@ -42,7 +42,12 @@ export class HubProxy {
     if (u.hostname === '0.0.0.0' || u.hostname === '[::]') u.hostname = '127.0.0.1';
     this.#hubTarget = u.origin;
     this.#proxy = createProxy({
-      config: config.proxy, bindUrl: config.bind_url, hubUrl: this.#hubTarget, baseUrl, stateDir, log,
+      config: config.proxy,
+      bindUrl: config.bind_url,
+      hubUrl: this.#hubTarget,
+      baseUrl,
+      stateDir,
+      log,
       onRestart: async () => void (await this.sync()),
     });
     await this.#proxy.start();
@@ -53,7 +58,9 @@ export class HubProxy {
     const { config, log } = this.#opts;
     this.#checker?.stop();
     this.#checker = startRouteChecker({
-      proxy, log, intervalSeconds: config.proxy.check_routes_interval,
+      proxy,
+      log,
+      intervalSeconds: config.proxy.check_routes_interval,
       // Like JupyterHub's default hub_routespec, the hub takes everything no other route claims.
       wanted: async () => ({ ...hubRoute(this.#hubTarget), ...(await this.#opts.wanted()) }),
     });
@@ -73,7 +80,11 @@ export class HubProxy {
         api_url: change.api_url ?? current.client.apiUrl,
         auth_token: change.auth_token ?? current.client.authToken ?? null,
       },
-      bindUrl: config.bind_url, hubUrl: this.#hubTarget, baseUrl, stateDir, log,
+      bindUrl: config.bind_url,
+      hubUrl: this.#hubTarget,
+      baseUrl,
+      stateDir,
+      log,
     });
     await proxy.start();
     await current.stop();

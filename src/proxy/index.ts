@@ -19,7 +19,10 @@ export { canonicalRoutespec, normalizeRoutespec, routespecFromChpPath, routespec
 export { stateFiles } from './state-files.ts';
 
 /** What the hub passes: the `proxy:` config section plus where things are (see ChpProxyOptions). */
-export type CreateProxyOptions = Omit<ChpProxyOptions, 'proxy' | 'command' | 'startTimeoutMs' | 'probeTimeoutMs' | 'checkRunningMs'> & {
+export type CreateProxyOptions = Omit<
+  ChpProxyOptions,
+  'proxy' | 'command' | 'startTimeoutMs' | 'probeTimeoutMs' | 'checkRunningMs'
+> & {
   config: ProxyConfig;
 };
 

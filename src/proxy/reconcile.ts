@@ -51,14 +51,24 @@ const running = new WeakMap<Proxy, Promise<unknown>>();
  * Routes without the hub's marker (added by someone else) are never seen or touched, and a route
  * with data `{hub: true}` is only dropped when `wanted` names a hub route somewhere else.
  */
-export function reconcileRoutes(proxy: Proxy, wanted: Record<string, WantedRoute>, log: Logger, opts: ReconcileOptions = {}): Promise<ReconcileResult> {
+export function reconcileRoutes(
+  proxy: Proxy,
+  wanted: Record<string, WantedRoute>,
+  log: Logger,
+  opts: ReconcileOptions = {},
+): Promise<ReconcileResult> {
   const prev = running.get(proxy) ?? Promise.resolve();
   const run = prev.catch(() => {}).then(() => reconcileOnce(proxy, wanted, log, opts));
   running.set(proxy, run);
   return run;
 }
 
-async function reconcileOnce(proxy: Proxy, wanted: Record<string, WantedRoute>, log: Logger, opts: ReconcileOptions): Promise<ReconcileResult> {
+async function reconcileOnce(
+  proxy: Proxy,
+  wanted: Record<string, WantedRoute>,
+  log: Logger,
+  opts: ReconcileOptions,
+): Promise<ReconcileResult> {
   const routes: Record<string, ProxyRoute> = await proxy.getRoutes();
   const want = new Map(Object.entries(wanted).map(([spec, w]) => [canonicalRoutespec(spec), w] as const));
   const keep = new Set(Array.from(opts.keep ?? [], canonicalRoutespec));
@@ -90,7 +100,9 @@ async function reconcileOnce(proxy: Proxy, wanted: Record<string, WantedRoute>, 
   const errors = await runLimited(tasks, opts.concurrency ?? 10);
   if (errors.length) {
     const first = errors[0] as Error;
-    throw new Error(`${errors.length} of ${tasks.length} route changes failed; first: ${first.message}`, { cause: first });
+    throw new Error(`${errors.length} of ${tasks.length} route changes failed; first: ${first.message}`, {
+      cause: first,
+    });
   }
   return result;
 }

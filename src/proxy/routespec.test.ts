@@ -1,6 +1,13 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import { canonicalRoutespec, chpApiPath, normalizeRoutespec, quoteLikeJupyterHub, routespecFromChpPath, routespecToChpPath } from './routespec.ts';
+import {
+  canonicalRoutespec,
+  chpApiPath,
+  normalizeRoutespec,
+  quoteLikeJupyterHub,
+  routespecFromChpPath,
+  routespecToChpPath,
+} from './routespec.ts';
 
 describe('routespecs', () => {
   it('adds the trailing slash and refuses host routes', () => {

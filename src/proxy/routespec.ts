@@ -39,7 +39,9 @@ function escapeForPath(s: string): string {
 export function normalizeRoutespec(routespec: string): string {
   if (routespec === '/') return routespec;
   if (!routespec.startsWith('/')) {
-    throw new Error(`invalid routespec ${JSON.stringify(routespec)}: must be a path starting with '/' (host-based routing is not supported)`);
+    throw new Error(
+      `invalid routespec ${JSON.stringify(routespec)}: must be a path starting with '/' (host-based routing is not supported)`,
+    );
   }
   return routespec.endsWith('/') ? routespec : `${routespec}/`;
 }

@@ -11,8 +11,14 @@ after(() => rmSync(dir, { recursive: true, force: true }));
 describe('proxy state files', () => {
   it('takes the token from config, then env, then the kept file, else makes one (0600)', () => {
     const tokenFile = stateFiles(dir).token;
-    assert.deepEqual(resolveToken({ configToken: 'c', env: { CONFIGPROXY_AUTH_TOKEN: 'e' }, tokenFile, generate: true }), { token: 'c', source: 'config' });
-    assert.deepEqual(resolveToken({ configToken: null, env: { CONFIGPROXY_AUTH_TOKEN: 'e' }, tokenFile, generate: true }), { token: 'e', source: 'env' });
+    assert.deepEqual(
+      resolveToken({ configToken: 'c', env: { CONFIGPROXY_AUTH_TOKEN: 'e' }, tokenFile, generate: true }),
+      { token: 'c', source: 'config' },
+    );
+    assert.deepEqual(
+      resolveToken({ configToken: null, env: { CONFIGPROXY_AUTH_TOKEN: 'e' }, tokenFile, generate: true }),
+      { token: 'e', source: 'env' },
+    );
     assert.equal(resolveToken({ configToken: null, env: {}, tokenFile, generate: false }), null);
     const made = resolveToken({ configToken: null, env: {}, tokenFile, generate: true })!;
     assert.equal(made.source, 'generated');
@@ -20,7 +26,10 @@ describe('proxy state files', () => {
     assert.equal(statSync(tokenFile).mode & 0o777, 0o600);
     assert.equal(readFileSync(tokenFile, 'utf8').trim(), made.token);
     chmodSync(tokenFile, 0o644);
-    assert.deepEqual(resolveToken({ configToken: null, env: {}, tokenFile, generate: true }), { token: made.token, source: 'file' });
+    assert.deepEqual(resolveToken({ configToken: null, env: {}, tokenFile, generate: true }), {
+      token: made.token,
+      source: 'file',
+    });
     assert.equal(statSync(tokenFile).mode & 0o777, 0o600, 'tightened');
   });
 
@@ -37,7 +46,7 @@ describe('proxy state files', () => {
     const f = join(dir, 'x.log');
     writeFileSync(f, 'old line\n');
     const { fd, offset } = openLog(f);
-    writeSync(fd, Array.from({ length: 30 }, (_, i) => `line ${i}`).join('\n') + '\n');
+    writeSync(fd, `${Array.from({ length: 30 }, (_, i) => `line ${i}`).join('\n')}\n`);
     closeSync(fd);
     const tail = logTail(f, offset, 3);
     assert.equal(tail, 'line 27\nline 28\nline 29');

@@ -1,7 +1,17 @@
 // The files a launched proxy leaves in the hub's state directory, so that a restarted hub finds,
 // talks to, and (when it must) stops the same proxy process.
 import { randomBytes } from 'node:crypto';
-import { chmodSync, existsSync, mkdirSync, openSync, readFileSync, renameSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import {
+  chmodSync,
+  existsSync,
+  mkdirSync,
+  openSync,
+  readFileSync,
+  renameSync,
+  rmSync,
+  statSync,
+  writeFileSync,
+} from 'node:fs';
 import { join } from 'node:path';
 
 export interface StateFiles {
@@ -28,7 +38,12 @@ export type TokenSource = 'config' | 'env' | 'file' | 'generated';
  * Only a hub that starts the proxy may make one up (`generate`), and it keeps it (mode 0600) so
  * that after a restart it can still talk to the proxy it left running.
  */
-export function resolveToken(opts: { configToken: string | null; env: NodeJS.ProcessEnv; tokenFile: string; generate: boolean }): { token: string; source: TokenSource } | null {
+export function resolveToken(opts: {
+  configToken: string | null;
+  env: NodeJS.ProcessEnv;
+  tokenFile: string;
+  generate: boolean;
+}): { token: string; source: TokenSource } | null {
   if (opts.configToken) return { token: opts.configToken, source: 'config' };
   const fromEnv = opts.env.CONFIGPROXY_AUTH_TOKEN;
   if (fromEnv) return { token: fromEnv, source: 'env' };

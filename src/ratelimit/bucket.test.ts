@@ -7,7 +7,11 @@ const rate = makeRate('api', 60, 10); // one a second, ten at once
 test('a policy header states the burst as quota over the time the bucket takes to fill', () => {
   assert.equal(rate.policyHeader, '"api";q=10;w=10');
   assert.equal(makeRate('x', 600, 600).policyHeader, '"x";q=600;w=60');
-  assert.equal(makeRate('x', 7, 3).policyHeader, '"x";q=3;w=26', 'a window that is no whole number of seconds is rounded up');
+  assert.equal(
+    makeRate('x', 7, 3).policyHeader,
+    '"x";q=3;w=26',
+    'a window that is no whole number of seconds is rounded up',
+  );
 });
 
 test('a new key starts full and refills at the rate, never beyond the burst', () => {

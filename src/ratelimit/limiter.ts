@@ -129,10 +129,14 @@ export class RateLimiter {
       const rate = this.#rates[refused]!;
       this.#headers(reply, b, rate);
       this.#trip(req, p, b, rate, wait);
-      throw new HubError(429, `Too many requests (rate limit "${rate.name}"): try again in ${wait} second${wait === 1 ? '' : 's'}.`, {
-        reason: 'rate_limited',
-        headers: { 'Retry-After': String(wait) },
-      });
+      throw new HubError(
+        429,
+        `Too many requests (rate limit "${rate.name}"): try again in ${wait} second${wait === 1 ? '' : 's'}.`,
+        {
+          reason: 'rate_limited',
+          headers: { 'Retry-After': String(wait) },
+        },
+      );
     }
     let shown = 0;
     for (let i = 0; i < this.#count; i++) {
@@ -161,11 +165,18 @@ export class RateLimiter {
     if (b.refusing) return;
     b.refusing = true;
     const trip: RateLimitTrip = {
-      bucket, retryAfter: wait, ip: req.ip, method: req.method, route: req.routeOptions.url ?? null,
+      bucket,
+      retryAfter: wait,
+      ip: req.ip,
+      method: req.method,
+      route: req.routeOptions.url ?? null,
       principal: p === null ? null : { kind: p.kind, id: p.id, name: p.name },
       tokenId: p?.token?.id ?? null,
     };
-    this.#opts.log.warn({ bucket, ip: trip.ip, principal: trip.principal?.name, retry_after: wait }, 'rate limit reached');
+    this.#opts.log.warn(
+      { bucket, ip: trip.ip, principal: trip.principal?.name, retry_after: wait },
+      'rate limit reached',
+    );
     try {
       this.#opts.onTrip?.(trip);
     } catch (err) {

@@ -56,7 +56,11 @@ export class RatePolicy {
       for (const bucket of OVERRIDABLE) {
         const given = overriding.flatMap((r) => this.#roles.get(r)![bucket] ?? []);
         if (given.length === 0) continue;
-        limits[bucket] = makeRate(bucket, Math.max(...given.map((g) => g.rate_per_minute)), Math.max(...given.map((g) => g.burst)));
+        limits[bucket] = makeRate(
+          bucket,
+          Math.max(...given.map((g) => g.rate_per_minute)),
+          Math.max(...given.map((g) => g.burst)),
+        );
       }
       this.#byRoleSet.set(key, limits);
     }

@@ -18,7 +18,10 @@ import {
 const role = (name: string) => DEFAULT_ROLES.find((r) => r.name === name) ?? assert.fail(name);
 
 test('the four default roles with their documented scopes', () => {
-  assert.deepEqual(DEFAULT_ROLES.map((r) => r.name), ['user', 'admin', 'server', 'token']);
+  assert.deepEqual(
+    DEFAULT_ROLES.map((r) => r.name),
+    ['user', 'admin', 'server', 'token'],
+  );
   assert.deepEqual(role('user').scopes, ['self']);
   assert.deepEqual(role('server').scopes, ['users:activity!user', 'access:servers!server']);
   assert.deepEqual(role('token').scopes, ['inherit']);
@@ -56,18 +59,44 @@ test('the admin role reaches every built-in scope, unfiltered', () => {
 });
 
 test('ROLE_NAME_PATTERN', () => {
-  for (const ok of ['abc', 'user', 'my-role', 'a.b~c_d', 'a1z', 'x'.repeat(255)]) assert.ok(ROLE_NAME_PATTERN.test(ok), ok);
-  for (const bad of ['ab', 'Abc', '1ab', '-ab', 'ab-', 'ab.', 'a b', 'ab/c', 'éab', 'x'.repeat(256), '']) assert.ok(!ROLE_NAME_PATTERN.test(bad), bad);
+  for (const ok of ['abc', 'user', 'my-role', 'a.b~c_d', 'a1z', 'x'.repeat(255)])
+    assert.ok(ROLE_NAME_PATTERN.test(ok), ok);
+  for (const bad of ['ab', 'Abc', '1ab', '-ab', 'ab-', 'ab.', 'a b', 'ab/c', 'éab', 'x'.repeat(256), ''])
+    assert.ok(!ROLE_NAME_PATTERN.test(bad), bad);
 });
 
 test('validateRoleSpec accepts a good spec', () => {
-  assert.deepEqual(validateRoleSpec({ name: 'culler', scopes: ['list:users', 'read:users:activity', 'read:servers', 'delete:servers'], services: ['idle-culler'] }), []);
-  assert.deepEqual(validateRoleSpec({ name: 'teacher', description: 'd', scopes: ['users!group=class', 'custom:lab:grade'], users: ['a'], groups: ['g'] }, ['custom:lab:grade']), []);
+  assert.deepEqual(
+    validateRoleSpec({
+      name: 'culler',
+      scopes: ['list:users', 'read:users:activity', 'read:servers', 'delete:servers'],
+      services: ['idle-culler'],
+    }),
+    [],
+  );
+  assert.deepEqual(
+    validateRoleSpec(
+      {
+        name: 'teacher',
+        description: 'd',
+        scopes: ['users!group=class', 'custom:lab:grade'],
+        users: ['a'],
+        groups: ['g'],
+      },
+      ['custom:lab:grade'],
+    ),
+    [],
+  );
   assert.deepEqual(validateRoleSpec({ name: 'empty' }), []);
 });
 
 test('validateRoleSpec reports each problem by name', () => {
-  const errs = validateRoleSpec({ name: 'Bad Name', scopes: ['read:users', 'read:everything', 'read:users!foo=1'], tokens: [], users: 'ann' });
+  const errs = validateRoleSpec({
+    name: 'Bad Name',
+    scopes: ['read:users', 'read:everything', 'read:users!foo=1'],
+    tokens: [],
+    users: 'ann',
+  });
   assert.equal(errs.length, 5, errs.join('\n'));
   assert.ok(errs.some((e) => e.includes("'Bad Name'")));
   assert.ok(errs.some((e) => e.includes("'read:everything'")));
@@ -98,7 +127,12 @@ test('validateLoadRoles finds duplicates', () => {
 
 test('mergeRoleOverride: given keys replace, omitted keys stay', () => {
   const m = mergeRoleOverride(role('user'), { name: 'user', scopes: ['self', 'read:hub'], users: ['a'] });
-  assert.deepEqual(m, { name: 'user', description: role('user').description, scopes: ['self', 'read:hub'], users: ['a'] });
+  assert.deepEqual(m, {
+    name: 'user',
+    description: role('user').description,
+    scopes: ['self', 'read:hub'],
+    users: ['a'],
+  });
   const s = mergeRoleOverride(role('server'), { name: 'server', description: 'mine' });
   assert.deepEqual(s.scopes, role('server').scopes);
   assert.equal(s.description, 'mine');
@@ -112,15 +146,30 @@ test('mergeRoleOverride: admin keeps its scopes and description, members may be 
   assert.deepEqual(m.users, ['root']);
   assert.deepEqual(m.scopes, [...ADMIN_SCOPES]);
   assert.throws(() => mergeRoleOverride(role('admin'), { name: 'admin', scopes: ['read:hub'] }), RoleError);
-  assert.throws(() => mergeRoleOverride(role('admin'), { name: 'admin', scopes: [...ADMIN_SCOPES, 'read:users'] }), /Cannot override admin role/);
+  assert.throws(
+    () => mergeRoleOverride(role('admin'), { name: 'admin', scopes: [...ADMIN_SCOPES, 'read:users'] }),
+    /Cannot override admin role/,
+  );
   assert.throws(() => mergeRoleOverride(role('admin'), { name: 'admin', description: 'x' }), RoleError);
   assert.throws(() => mergeRoleOverride(role('user'), { name: 'admin' }), RoleError);
 });
 
 test('rolesToLoad: untouched defaults first, overrides merged, custom roles kept', () => {
-  const loaded = rolesToLoad([{ name: 'culler', scopes: ['list:users'], services: ['c'] }, { name: 'user', users: ['a'] }], ['read:hub']);
-  assert.deepEqual(loaded.map((r) => r.name), ['admin', 'server', 'token', 'culler', 'user']);
+  const loaded = rolesToLoad(
+    [
+      { name: 'culler', scopes: ['list:users'], services: ['c'] },
+      { name: 'user', users: ['a'] },
+    ],
+    ['read:hub'],
+  );
+  assert.deepEqual(
+    loaded.map((r) => r.name),
+    ['admin', 'server', 'token', 'culler', 'user'],
+  );
   assert.deepEqual(loaded.find((r) => r.name === 'user')?.scopes, ['self', 'read:hub']);
   assert.deepEqual(loaded.find((r) => r.name === 'user')?.users, ['a']);
-  assert.deepEqual(rolesToLoad([]).map((r) => r.name), ['user', 'admin', 'server', 'token']);
+  assert.deepEqual(
+    rolesToLoad([]).map((r) => r.name),
+    ['user', 'admin', 'server', 'token'],
+  );
 });

@@ -49,10 +49,18 @@ const ADMIN_DESCRIPTION = 'Full control of the hub';
 /** The four built-in roles; `extraUserScopes` are appended to the `user` role's [self]. */
 export function defaultRoles(extraUserScopes: readonly string[] = []): RoleSpec[] {
   return [
-    { name: 'user', description: 'What every user may do with their own account', scopes: ['self', ...extraUserScopes] },
+    {
+      name: 'user',
+      description: 'What every user may do with their own account',
+      scopes: ['self', ...extraUserScopes],
+    },
     { name: 'admin', description: ADMIN_DESCRIPTION, scopes: [...ADMIN_SCOPES] },
     // granted to single-user servers' own tokens: report activity, and let the server check its users' access
-    { name: 'server', description: 'Report activity and check access, for a single-user server', scopes: ['users:activity!user', 'access:servers!server'] },
+    {
+      name: 'server',
+      description: 'Report activity and check access, for a single-user server',
+      scopes: ['users:activity!user', 'access:servers!server'],
+    },
     { name: 'token', description: "Everything the token's owner may do", scopes: ['inherit'] },
   ];
 }
@@ -76,7 +84,7 @@ export function validateRoleSpec(spec: unknown, customScopes?: CustomScopes): st
   if (typeof spec !== 'object' || spec === null || Array.isArray(spec)) return ['A role definition must be a mapping'];
   const rec = spec as Record<string, unknown>;
   const errors: string[] = [];
-  const name = rec['name'];
+  const name = rec.name;
   const label = typeof name === 'string' ? `role '${name}'` : 'role definition';
   if (name === undefined) errors.push('A role definition must have a name');
   else if (typeof name !== 'string') errors.push('Role name must be a string');
@@ -88,14 +96,18 @@ export function validateRoleSpec(spec: unknown, customScopes?: CustomScopes): st
   for (const key of Object.keys(rec)) {
     if (!ROLE_KEYS.has(key)) errors.push(`Unknown key '${key}' in ${label} (allowed: ${[...ROLE_KEYS].join(', ')})`);
   }
-  if (rec['description'] !== undefined && typeof rec['description'] !== 'string') errors.push(`Description of ${label} must be a string`);
-  const scopes = rec['scopes'];
+  if (rec.description !== undefined && typeof rec.description !== 'string')
+    errors.push(`Description of ${label} must be a string`);
+  const scopes = rec.scopes;
   if (scopes !== undefined) {
     if (!isStringArray(scopes)) errors.push(`Scopes of ${label} must be a list of strings`);
-    else for (const s of scopes) if (!isKnownScope(s, customScopes)) errors.push(`Scope '${s}' in ${label} does not exist`);
+    else
+      for (const s of scopes)
+        if (!isKnownScope(s, customScopes)) errors.push(`Scope '${s}' in ${label} does not exist`);
   }
   for (const kind of ['users', 'services', 'groups']) {
-    if (rec[kind] !== undefined && !isStringArray(rec[kind])) errors.push(`'${kind}' of ${label} must be a list of names`);
+    if (rec[kind] !== undefined && !isStringArray(rec[kind]))
+      errors.push(`'${kind}' of ${label} must be a list of names`);
   }
   if (name === 'admin') {
     try {
@@ -123,11 +135,11 @@ export function validateLoadRoles(specs: unknown, customScopes?: CustomScopes): 
 
 // Upstream refuses any admin description or scope list other than the built-in one; members may change.
 function checkAdminOverride(override: Record<string, unknown>): void {
-  const desc = override['description'];
+  const desc = override.description;
   if (desc !== undefined && desc !== ADMIN_DESCRIPTION) {
     throw new RoleError(`Cannot override admin role admin.description = ${JSON.stringify(desc)}`);
   }
-  const scopes = override['scopes'];
+  const scopes = override.scopes;
   if (scopes !== undefined && !(isStringArray(scopes) && sameScopeSet(scopes, ADMIN_SCOPES))) {
     throw new RoleError(`Cannot override admin role admin.scopes = ${JSON.stringify(scopes)}`);
   }
@@ -139,7 +151,8 @@ function checkAdminOverride(override: Record<string, unknown>): void {
  * an admin override that changes description or scopes.
  */
 export function mergeRoleOverride(defaultRole: Readonly<RoleSpec>, override: Readonly<RoleSpec>): RoleSpec {
-  if (override.name !== defaultRole.name) throw new RoleError(`Override '${override.name}' does not match role '${defaultRole.name}'`);
+  if (override.name !== defaultRole.name)
+    throw new RoleError(`Override '${override.name}' does not match role '${defaultRole.name}'`);
   if (defaultRole.name === 'admin') checkAdminOverride(override as Record<string, unknown>);
   const merged: RoleSpec = { ...defaultRole, ...override };
   if (merged.scopes) merged.scopes = [...merged.scopes];

@@ -34,10 +34,37 @@ test('transitive subscopes along each branch', () => {
     'servers',
     'start:servers',
   ]);
-  assert.deepEqual(expand(['admin:groups']), ['admin:groups', 'delete:groups', 'groups', 'list:groups', 'read:groups', 'read:groups:name', 'read:roles:groups']);
-  assert.deepEqual(expand(['admin:services']), ['admin:services', 'list:services', 'read:roles:services', 'read:services', 'read:services:name']);
-  assert.deepEqual(expand(['shares']), ['access:servers', 'groups:shares', 'read:groups:shares', 'read:shares', 'read:users:shares', 'shares', 'users:shares']);
-  assert.deepEqual(expand(['read:roles']), ['read:roles', 'read:roles:groups', 'read:roles:services', 'read:roles:users']);
+  assert.deepEqual(expand(['admin:groups']), [
+    'admin:groups',
+    'delete:groups',
+    'groups',
+    'list:groups',
+    'read:groups',
+    'read:groups:name',
+    'read:roles:groups',
+  ]);
+  assert.deepEqual(expand(['admin:services']), [
+    'admin:services',
+    'list:services',
+    'read:roles:services',
+    'read:services',
+    'read:services:name',
+  ]);
+  assert.deepEqual(expand(['shares']), [
+    'access:servers',
+    'groups:shares',
+    'read:groups:shares',
+    'read:shares',
+    'read:users:shares',
+    'shares',
+    'users:shares',
+  ]);
+  assert.deepEqual(expand(['read:roles']), [
+    'read:roles',
+    'read:roles:groups',
+    'read:roles:services',
+    'read:roles:users',
+  ]);
   assert.deepEqual(expand(['tokens']), ['read:tokens', 'tokens']);
   assert.deepEqual(expand(['list:users']), ['list:users', 'read:users:name']);
   assert.deepEqual(expand(['read:hub']), ['read:hub']);
@@ -95,7 +122,10 @@ test('bare !user resolves to the owning user, and is dropped for a service', () 
 });
 
 test('bare !service resolves to the owning service, or the issuing service client', () => {
-  assert.deepEqual(expand(['read:services!service'], cull), ['read:services!service=cull', 'read:services:name!service=cull']);
+  assert.deepEqual(expand(['read:services!service'], cull), [
+    'read:services!service=cull',
+    'read:services:name!service=cull',
+  ]);
   assert.deepEqual(expand(['access:services!service'], ann), []);
   assert.deepEqual(
     sorted(expandScopes(['access:services!service'], ann, { oauthClient: { kind: 'service', name: 'grader' } })),
@@ -109,7 +139,9 @@ test('bare !service resolves to the owning service, or the issuing service clien
 
 test('bare !server resolves only from an explicit server', () => {
   assert.deepEqual(expand(['access:servers!server']), []);
-  assert.deepEqual(sorted(expandScopes(['access:servers!server'], { kind: 'user', name: 'ann', server: 'ann/lab' })), ['access:servers!server=ann/lab']);
+  assert.deepEqual(sorted(expandScopes(['access:servers!server'], { kind: 'user', name: 'ann', server: 'ann/lab' })), [
+    'access:servers!server=ann/lab',
+  ]);
   assert.deepEqual(
     sorted(expandScopes(['access:servers!server'], ann, { oauthClient: { kind: 'server', user: 'bob', server: '' } })),
     ['access:servers!server=bob/'],
@@ -134,8 +166,14 @@ test('a !server filter drops every read:users* subscope', () => {
   ]);
   // even the scope itself when it is a read:users* scope
   assert.deepEqual(expand(['read:users!server=ann/lab']), []);
-  assert.deepEqual(expand(['users!server=ann/']), ['list:users!server=ann/', 'users!server=ann/', 'users:activity!server=ann/']);
-  assert.deepEqual(sorted(expandScopes(['read:servers!server'], { kind: 'user', name: 'ann', server: 'ann/x' })), ['read:servers!server=ann/x']);
+  assert.deepEqual(expand(['users!server=ann/']), [
+    'list:users!server=ann/',
+    'users!server=ann/',
+    'users:activity!server=ann/',
+  ]);
+  assert.deepEqual(sorted(expandScopes(['read:servers!server'], { kind: 'user', name: 'ann', server: 'ann/x' })), [
+    'read:servers!server=ann/x',
+  ]);
   // a !user filter keeps them
   assert.ok(expand(['servers!user=ann']).includes('read:users:name!user=ann'));
 });
@@ -162,8 +200,14 @@ test('filters for several targets are additive', () => {
 });
 
 test('unknown and malformed scopes throw ScopeError naming the scope', () => {
-  assert.throws(() => expandScopes(['read:hub', 'read:everything'], ann), (e: unknown) => e instanceof ScopeError && e.message.includes('read:everything'));
-  assert.throws(() => expandScopes(['read:users!foo=x'], ann), (e: unknown) => e instanceof ScopeError && e.message.includes('read:users!foo=x'));
+  assert.throws(
+    () => expandScopes(['read:hub', 'read:everything'], ann),
+    (e: unknown) => e instanceof ScopeError && e.message.includes('read:everything'),
+  );
+  assert.throws(
+    () => expandScopes(['read:users!foo=x'], ann),
+    (e: unknown) => e instanceof ScopeError && e.message.includes('read:users!foo=x'),
+  );
   assert.throws(() => expandScopes(['all'], ann), ScopeError);
   assert.throws(() => expandScopes(['self!user=bob'], ann), ScopeError);
   assert.throws(() => expandScopes(['custom:app:x'], ann), ScopeError);
@@ -174,7 +218,12 @@ test('custom scopes expand with their own subscopes', () => {
     'custom:app:admin': { description: 'all', subscopes: ['custom:app:read'] },
     'custom:app:read': { description: 'read' },
   };
-  assert.deepEqual(sorted(expandScopes(['custom:app:admin!user'], ann, { customScopes })), ['custom:app:admin!user=ann', 'custom:app:read!user=ann']);
-  assert.deepEqual(sorted(expandScopes(['custom:app:read'], ann, { customScopes: ['custom:app:read'] })), ['custom:app:read']);
+  assert.deepEqual(sorted(expandScopes(['custom:app:admin!user'], ann, { customScopes })), [
+    'custom:app:admin!user=ann',
+    'custom:app:read!user=ann',
+  ]);
+  assert.deepEqual(sorted(expandScopes(['custom:app:read'], ann, { customScopes: ['custom:app:read'] })), [
+    'custom:app:read',
+  ]);
   assert.deepEqual(sorted(subscopeClosure('custom:app:admin', customScopes)), ['custom:app:admin', 'custom:app:read']);
 });

@@ -6,7 +6,9 @@ import { customScopeMap, parseScope, ScopeError, SCOPE_TABLE } from './scope-tab
 import type { CustomScopes, FilterKind } from './scope-table.ts';
 
 /** Who holds the scopes. `server` ("user/server") is what a bare `!server` resolves to, if given. */
-export type ScopeOwner = { kind: 'user'; name: string; server?: string } | { kind: 'service'; name: string; server?: string };
+export type ScopeOwner =
+  | { kind: 'user'; name: string; server?: string }
+  | { kind: 'service'; name: string; server?: string };
 
 /** The OAuth client that issued a token; its service or server wins over the owner for bare filters. */
 export type OAuthClientTarget = { kind: 'service'; name: string } | { kind: 'server'; user: string; server: string };
@@ -42,7 +44,11 @@ function closure(name: string, custom: ReadonlyMap<string, readonly string[]>): 
   return out;
 }
 
-function bareFilterTarget(kind: FilterKind, owner: ScopeOwner | null, client: OAuthClientTarget | null | undefined): string | null {
+function bareFilterTarget(
+  kind: FilterKind,
+  owner: ScopeOwner | null,
+  client: OAuthClientTarget | null | undefined,
+): string | null {
   if (kind === 'user') return owner?.kind === 'user' ? owner.name : null;
   if (kind === 'service') {
     if (client?.kind === 'service') return client.name;
@@ -61,7 +67,11 @@ function bareFilterTarget(kind: FilterKind, owner: ScopeOwner | null, client: OA
  * `inherit` is passed through as the literal string; the caller substitutes the owner's scopes.
  * A bare filter that cannot be resolved drops that scope, as upstream does.
  */
-export function expandScopes(scopes: Iterable<string>, owner: ScopeOwner | null, opts: ExpandOptions = {}): Set<string> {
+export function expandScopes(
+  scopes: Iterable<string>,
+  owner: ScopeOwner | null,
+  opts: ExpandOptions = {},
+): Set<string> {
   const custom = customScopeMap(opts.customScopes);
   const out = new Set<string>();
   for (const raw of scopes) {
@@ -133,8 +143,10 @@ export function unparseScopes(parsed: ParsedScopes): Set<string> {
 export function reduceScopes(scopes: Iterable<string>): Set<string> {
   const list = [...scopes];
   const unfiltered = new Set(list.filter((s) => !s.includes('!')));
-  return new Set(list.filter((s) => {
-    const bang = s.indexOf('!');
-    return bang === -1 || !unfiltered.has(s.slice(0, bang));
-  }));
+  return new Set(
+    list.filter((s) => {
+      const bang = s.indexOf('!');
+      return bang === -1 || !unfiltered.has(s.slice(0, bang));
+    }),
+  );
 }

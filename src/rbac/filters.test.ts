@@ -13,7 +13,12 @@ import {
 import type { Resource } from './index.ts';
 
 const user = (name: string, groups: string[] = []): Resource => ({ kind: 'user', name, groups });
-const server = (u: string, s: string, groups: string[] = []): Resource => ({ kind: 'server', user: u, server: s, groups });
+const server = (u: string, s: string, groups: string[] = []): Resource => ({
+  kind: 'server',
+  user: u,
+  server: s,
+  groups,
+});
 const group = (name: string): Resource => ({ kind: 'group', name });
 const service = (name: string): Resource => ({ kind: 'service', name });
 
@@ -97,7 +102,11 @@ test('a user role, expanded, gives the documented 404/403 pattern (conformance 1
   assert.equal(checkAccess(held, ['users:activity'], user('ann')), 'ok');
   assert.equal(checkAccess(held, ['start:servers'], server('ann', 'x')), 'ok');
   assert.equal(checkAccess(held, ['shares'], server('ann', 'x')), 'forbidden');
-  const serverRole = expandScopes(['users:activity!user', 'access:servers!server'], { kind: 'user', name: 'ann', server: 'ann/' });
+  const serverRole = expandScopes(['users:activity!user', 'access:servers!server'], {
+    kind: 'user',
+    name: 'ann',
+    server: 'ann/',
+  });
   assert.equal(checkAccess(serverRole, ['users:activity'], user('ann')), 'ok');
   assert.equal(checkAccess(serverRole, ['users:activity'], user('bob')), 'not_found');
   assert.equal(checkAccess(serverRole, ['list:users'], null), 'forbidden');
@@ -116,7 +125,14 @@ test('scopeFilter collects the filters per kind', () => {
   assert.equal(scopeFilter(new Set(['read:users:name']), 'read:users'), null);
   assert.equal(scopeFilter(new Set(), 'read:users'), null);
   const f = scopeFilter(
-    new Set(['read:users!user=ann', 'read:users!user=bob', 'read:users!group=staff', 'read:users!server=carl/', 'read:users!service=s', 'read:users:name!user=zed']),
+    new Set([
+      'read:users!user=ann',
+      'read:users!user=bob',
+      'read:users!group=staff',
+      'read:users!server=carl/',
+      'read:users!service=s',
+      'read:users:name!user=zed',
+    ]),
     'read:users',
   );
   assert.ok(f && !f.all);

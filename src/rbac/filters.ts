@@ -43,7 +43,11 @@ export function holdsInAnyForm(held: ReadonlySet<string>, scope: string): boolea
  * what exists); 'forbidden' (403) if none is held at all. A null resource (list endpoints,
  * hub-wide actions) is satisfied by any form, the caller then filtering results.
  */
-export function checkAccess(held: ReadonlySet<string>, anyOf: readonly string[], resource: Resource | null): AccessResult {
+export function checkAccess(
+  held: ReadonlySet<string>,
+  anyOf: readonly string[],
+  resource: Resource | null,
+): AccessResult {
   for (const scope of anyOf) if (held.has(scope)) return 'ok';
   if (resource === null) {
     return anyOf.some((s) => holdsInAnyForm(held, s)) ? 'ok' : 'forbidden';
@@ -60,7 +64,13 @@ export type ScopeFilterSet =
 export function scopeFilter(held: ReadonlySet<string>, scope: string): ScopeFilterSet | null {
   if (held.has(scope)) return { all: true };
   const prefix = `${scope}!`;
-  const f = { all: false as const, users: new Set<string>(), groups: new Set<string>(), servers: new Set<string>(), services: new Set<string>() };
+  const f = {
+    all: false as const,
+    users: new Set<string>(),
+    groups: new Set<string>(),
+    servers: new Set<string>(),
+    services: new Set<string>(),
+  };
   let found = false;
   for (const s of held) {
     if (!s.startsWith(prefix)) continue;
@@ -69,7 +79,16 @@ export function scopeFilter(held: ReadonlySet<string>, scope: string): ScopeFilt
     if (eq === -1) continue;
     const kind = filter.slice(0, eq);
     const value = filter.slice(eq + 1);
-    const target = kind === 'user' ? f.users : kind === 'group' ? f.groups : kind === 'server' ? f.servers : kind === 'service' ? f.services : null;
+    const target =
+      kind === 'user'
+        ? f.users
+        : kind === 'group'
+          ? f.groups
+          : kind === 'server'
+            ? f.servers
+            : kind === 'service'
+              ? f.services
+              : null;
     if (target === null) continue;
     target.add(value);
     found = true;

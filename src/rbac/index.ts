@@ -11,7 +11,14 @@ export {
   customScopeMap,
   validateCustomScopes,
 } from './scope-table.ts';
-export type { ScopeDefinition, FilterKind, ScopeFilter, ParsedScope, CustomScopes, CustomScopeDefinition } from './scope-table.ts';
+export type {
+  ScopeDefinition,
+  FilterKind,
+  ScopeFilter,
+  ParsedScope,
+  CustomScopes,
+  CustomScopeDefinition,
+} from './scope-table.ts';
 
 export { SELF_SCOPES, expandScopes, subscopeClosure, parseExpanded, unparseScopes, reduceScopes } from './expand.ts';
 export type { ScopeOwner, OAuthClientTarget, ExpandOptions, EntityFilters, ParsedScopes } from './expand.ts';

@@ -1,6 +1,13 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { accessScopes, effectiveTokenScopes, excessTokenScopes, expandScopes, identifyScopes, intersectScopes } from './index.ts';
+import {
+  accessScopes,
+  effectiveTokenScopes,
+  excessTokenScopes,
+  expandScopes,
+  identifyScopes,
+  intersectScopes,
+} from './index.ts';
 import type { ScopeOwner } from './index.ts';
 
 const MEMBERS: Record<string, string[]> = { ann: ['staff'], bob: ['students'], carl: [] };
@@ -15,7 +22,10 @@ test('disjoint bases give nothing; equal sets give themselves', () => {
 
 test('unfiltered ∩ filtered = filtered, in both orders', () => {
   assert.deepEqual(inter(['read:users'], ['read:users!user=ann']), ['read:users!user=ann']);
-  assert.deepEqual(inter(['read:users!group=staff', 'read:users!user=bob'], ['read:users']), ['read:users!group=staff', 'read:users!user=bob']);
+  assert.deepEqual(inter(['read:users!group=staff', 'read:users!user=bob'], ['read:users']), [
+    'read:users!group=staff',
+    'read:users!user=bob',
+  ]);
 });
 
 test('same-kind filters intersect by value', () => {
@@ -29,7 +39,10 @@ test('!user=u ∩ !group=g = !user=u when u is a member', () => {
   assert.deepEqual(inter(['x!user=ann'], ['x!group=staff']), ['x!user=ann']);
   assert.deepEqual(inter(['x!group=staff'], ['x!user=ann']), ['x!user=ann']);
   assert.deepEqual(inter(['x!user=bob'], ['x!group=staff']), []);
-  assert.deepEqual(inter(['x!user=ann', 'x!user=bob'], ['x!group=staff', 'x!group=students']), ['x!user=ann', 'x!user=bob']);
+  assert.deepEqual(inter(['x!user=ann', 'x!user=bob'], ['x!group=staff', 'x!group=students']), [
+    'x!user=ann',
+    'x!user=bob',
+  ]);
 });
 
 test('!server=u/s ∩ !user=u = the server; other users not', () => {
@@ -61,7 +74,11 @@ test('group membership is looked up lazily and once per user', () => {
     calls.push(u);
     return groupsOf(u);
   };
-  intersectScopes(new Set(['x!user=ann', 'y!user=ann', 'z!server=ann/']), new Set(['x!group=staff', 'y!group=staff', 'z!group=staff']), counting);
+  intersectScopes(
+    new Set(['x!user=ann', 'y!user=ann', 'z!server=ann/']),
+    new Set(['x!group=staff', 'y!group=staff', 'z!group=staff']),
+    counting,
+  );
   assert.deepEqual(calls, ['ann']);
   calls.length = 0;
   intersectScopes(new Set(['x!user=ann']), new Set(['x!user=ann', 'read:hub']), counting);
@@ -80,12 +97,20 @@ test('identify and access scopes', () => {
 test('effective token scopes: inherit = exactly the owner scopes', () => {
   const ownerScopes = expandScopes(['self'], ann);
   assert.deepEqual(effectiveTokenScopes({ tokenScopes: ['inherit'], ownerScopes, owner: ann, groupsOf }), ownerScopes);
-  assert.deepEqual(effectiveTokenScopes({ tokenScopes: ['inherit', 'admin:users'], ownerScopes, owner: ann, groupsOf }), ownerScopes);
+  assert.deepEqual(
+    effectiveTokenScopes({ tokenScopes: ['inherit', 'admin:users'], ownerScopes, owner: ann, groupsOf }),
+    ownerScopes,
+  );
 });
 
 test('effective token scopes: token ∩ owner, plus identify', () => {
   const ownerScopes = expandScopes(['self'], ann);
-  const eff = effectiveTokenScopes({ tokenScopes: ['read:users', 'admin:users', 'read:hub'], ownerScopes, owner: ann, groupsOf });
+  const eff = effectiveTokenScopes({
+    tokenScopes: ['read:users', 'admin:users', 'read:hub'],
+    ownerScopes,
+    owner: ann,
+    groupsOf,
+  });
   // admin:users implies users:activity, which the owner does hold for herself
   assert.deepEqual([...eff].sort(), [
     'read:users!user=ann',
@@ -108,13 +133,20 @@ test('effective token scopes of an OAuth token include access to the issuing ser
   const client = { kind: 'server', user: 'ann', server: 'lab' } as const;
   const eff = effectiveTokenScopes({ tokenScopes: [], ownerScopes, owner: ann, groupsOf, oauthClient: client });
   assert.ok(eff.has('access:servers!server=ann/lab'));
-  const other = effectiveTokenScopes({ tokenScopes: [], ownerScopes, owner: ann, groupsOf, oauthClient: { kind: 'server', user: 'bob', server: '' } });
+  const other = effectiveTokenScopes({
+    tokenScopes: [],
+    ownerScopes,
+    owner: ann,
+    groupsOf,
+    oauthClient: { kind: 'server', user: 'bob', server: '' },
+  });
   assert.ok(!other.has('access:servers!server=bob/'));
 });
 
 test('excess token scopes (conformance 30)', () => {
   const ownerScopes = expandScopes(['self'], ann);
-  const excess = (tokenScopes: string[]): string[] => [...excessTokenScopes({ tokenScopes, ownerScopes, owner: ann, groupsOf })].sort();
+  const excess = (tokenScopes: string[]): string[] =>
+    [...excessTokenScopes({ tokenScopes, ownerScopes, owner: ann, groupsOf })].sort();
   assert.deepEqual(excess(['read:users!user']), []);
   assert.deepEqual(excess(['inherit']), []);
   assert.deepEqual(excess([]), []);
@@ -123,8 +155,26 @@ test('excess token scopes (conformance 30)', () => {
   assert.ok(excess(['admin:users']).includes('admin:users'));
   // group-granted scopes cover a member named explicitly
   const staffReader = expandScopes(['read:users!group=staff'], ann);
-  assert.deepEqual([...excessTokenScopes({ tokenScopes: ['read:users:name!user=ann'], ownerScopes: staffReader, owner: ann, groupsOf })], []);
-  assert.deepEqual([...excessTokenScopes({ tokenScopes: ['read:users:name!user=bob'], ownerScopes: staffReader, owner: ann, groupsOf })], [
-    'read:users:name!user=bob',
-  ]);
+  assert.deepEqual(
+    [
+      ...excessTokenScopes({
+        tokenScopes: ['read:users:name!user=ann'],
+        ownerScopes: staffReader,
+        owner: ann,
+        groupsOf,
+      }),
+    ],
+    [],
+  );
+  assert.deepEqual(
+    [
+      ...excessTokenScopes({
+        tokenScopes: ['read:users:name!user=bob'],
+        ownerScopes: staffReader,
+        owner: ann,
+        groupsOf,
+      }),
+    ],
+    ['read:users:name!user=bob'],
+  );
 });

@@ -14,7 +14,11 @@ const userOfServer = (server: string): string => {
   return slash === -1 ? server : server.slice(0, slash);
 };
 
-function intersectFilters(a: EntityFilters, b: EntityFilters, groupsOf: (user: string) => readonly string[]): EntityFilters {
+function intersectFilters(
+  a: EntityFilters,
+  b: EntityFilters,
+  groupsOf: (user: string) => readonly string[],
+): EntityFilters {
   const out: EntityFilters = new Map();
   for (const [kind, values] of a) {
     const other = b.get(kind);
@@ -52,7 +56,11 @@ function intersectFilters(a: EntityFilters, b: EntityFilters, groupsOf: (user: s
  * when u ∈ g; `!server=u/s ∩ !user=u` = `!server=u/s`; `!server=u/s ∩ !group=g` = the server when u ∈ g.
  * `groupsOf` is asked only when group filters meet user or server filters.
  */
-export function intersectScopes(a: ReadonlySet<string>, b: ReadonlySet<string>, groupsOf: (user: string) => readonly string[]): Set<string> {
+export function intersectScopes(
+  a: ReadonlySet<string>,
+  b: ReadonlySet<string>,
+  groupsOf: (user: string) => readonly string[],
+): Set<string> {
   const memo = new Map<string, readonly string[]>();
   const cachedGroupsOf = (user: string): readonly string[] => {
     let g = memo.get(user);

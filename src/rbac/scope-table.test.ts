@@ -79,28 +79,74 @@ test('every subscope is itself in the table, and the graph has no cycle', () => 
 test('parseScope splits base and filter', () => {
   assert.deepEqual(parseScope('read:users'), { base: 'read:users', filter: null });
   assert.deepEqual(parseScope('read:users!user=ann'), { base: 'read:users', filter: { kind: 'user', value: 'ann' } });
-  assert.deepEqual(parseScope('access:servers!server=ann/lab'), { base: 'access:servers', filter: { kind: 'server', value: 'ann/lab' } });
+  assert.deepEqual(parseScope('access:servers!server=ann/lab'), {
+    base: 'access:servers',
+    filter: { kind: 'server', value: 'ann/lab' },
+  });
   assert.deepEqual(parseScope('read:users!group=g1'), { base: 'read:users', filter: { kind: 'group', value: 'g1' } });
-  assert.deepEqual(parseScope('read:services!service=cull'), { base: 'read:services', filter: { kind: 'service', value: 'cull' } });
-  assert.deepEqual(parseScope('users:activity!user'), { base: 'users:activity', filter: { kind: 'user', value: null } });
-  assert.deepEqual(parseScope('access:servers!server'), { base: 'access:servers', filter: { kind: 'server', value: null } });
-  assert.deepEqual(parseScope('access:services!service'), { base: 'access:services', filter: { kind: 'service', value: null } });
+  assert.deepEqual(parseScope('read:services!service=cull'), {
+    base: 'read:services',
+    filter: { kind: 'service', value: 'cull' },
+  });
+  assert.deepEqual(parseScope('users:activity!user'), {
+    base: 'users:activity',
+    filter: { kind: 'user', value: null },
+  });
+  assert.deepEqual(parseScope('access:servers!server'), {
+    base: 'access:servers',
+    filter: { kind: 'server', value: null },
+  });
+  assert.deepEqual(parseScope('access:services!service'), {
+    base: 'access:services',
+    filter: { kind: 'service', value: null },
+  });
   // the value keeps everything after the first '='
   assert.deepEqual(parseScope('read:users!user=a=b'), { base: 'read:users', filter: { kind: 'user', value: 'a=b' } });
 });
 
 test('parseScope rejects malformed filters', () => {
-  for (const bad of ['read:users!foo=x', 'read:users!foo', 'read:users!', 'read:users!user=', 'read:users!group', 'read:users!=x', 'read:users!users=x']) {
+  for (const bad of [
+    'read:users!foo=x',
+    'read:users!foo',
+    'read:users!',
+    'read:users!user=',
+    'read:users!group',
+    'read:users!=x',
+    'read:users!users=x',
+  ]) {
     assert.throws(() => parseScope(bad), ScopeError, bad);
   }
   assert.throws(() => parseScope('read:users!foo=x'), /read:users!foo=x/);
 });
 
 test('isKnownScope', () => {
-  for (const ok of ['read:users', 'read:users!user=a', 'servers!server=a/', 'start:servers', 'shares!group=g', 'self', 'inherit', 'read:metrics', 'users:activity!user']) {
+  for (const ok of [
+    'read:users',
+    'read:users!user=a',
+    'servers!server=a/',
+    'start:servers',
+    'shares!group=g',
+    'self',
+    'inherit',
+    'read:metrics',
+    'users:activity!user',
+  ]) {
     assert.equal(isKnownScope(ok), true, ok);
   }
-  for (const bad of ['read:user', 'all', 'admin', '', '!user=a', 'read:users!foo=x', 'self!user=a', 'inherit!user', 'toString', '__proto__', 'custom:x:y', '(no_scope)']) {
+  for (const bad of [
+    'read:user',
+    'all',
+    'admin',
+    '',
+    '!user=a',
+    'read:users!foo=x',
+    'self!user=a',
+    'inherit!user',
+    'toString',
+    '__proto__',
+    'custom:x:y',
+    '(no_scope)',
+  ]) {
     assert.equal(isKnownScope(bad), false, bad);
   }
 });

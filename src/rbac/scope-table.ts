@@ -12,14 +12,16 @@ const def = (description: string, subscopes: readonly string[] = []): ScopeDefin
 export const SCOPE_TABLE: Readonly<Record<string, ScopeDefinition>> = Object.freeze({
   'admin-ui': def('Open the admin page; what can be done there is granted by other scopes.'),
 
-  'admin:users': def('Create, change and delete users, including their auth state; effectively full control of accounts.', [
-    'admin:auth_state',
-    'users',
-    'read:roles:users',
-    'delete:users',
-  ]),
+  'admin:users': def(
+    'Create, change and delete users, including their auth state; effectively full control of accounts.',
+    ['admin:auth_state', 'users', 'read:roles:users', 'delete:users'],
+  ),
   'admin:auth_state': def('See the authentication state stored for a user.'),
-  users: def('Read and update user models (not their servers, tokens or auth state).', ['read:users', 'list:users', 'users:activity']),
+  users: def('Read and update user models (not their servers, tokens or auth state).', [
+    'read:users',
+    'list:users',
+    'users:activity',
+  ]),
   'delete:users': def('Remove users.'),
   'list:users': def('Enumerate users, with at least their names.', ['read:users:name']),
   'read:users': def('Read user models, including the default server URL when it runs.', [
@@ -37,7 +39,10 @@ export const SCOPE_TABLE: Readonly<Record<string, ScopeDefinition>> = Object.fre
   'read:roles:services': def('See the roles assigned to services.'),
   'read:roles:groups': def('See the roles assigned to groups.'),
 
-  'admin:servers': def('Full control of user servers, including their stored spawner state.', ['admin:server_state', 'servers']),
+  'admin:servers': def('Full control of user servers, including their stored spawner state.', [
+    'admin:server_state',
+    'servers',
+  ]),
   'admin:server_state': def('Read and change the spawner state kept for user servers.'),
   servers: def('Start, stop and inspect user servers.', ['read:servers', 'start:servers', 'delete:servers']),
   'read:servers': def('See user names and their server models, without spawner state.', ['read:users:name']),
@@ -47,18 +52,24 @@ export const SCOPE_TABLE: Readonly<Record<string, ScopeDefinition>> = Object.fre
   tokens: def('Create, list and revoke user API tokens.', ['read:tokens']),
   'read:tokens': def('List user API tokens.'),
 
-  'admin:groups': def('Create and delete groups and edit everything about them.', ['groups', 'read:roles:groups', 'delete:groups']),
-  groups: def('Edit groups, including their membership (which can change permissions).', ['read:groups', 'list:groups']),
+  'admin:groups': def('Create and delete groups and edit everything about them.', [
+    'groups',
+    'read:roles:groups',
+    'delete:groups',
+  ]),
+  groups: def('Edit groups, including their membership (which can change permissions).', [
+    'read:groups',
+    'list:groups',
+  ]),
   'list:groups': def('Enumerate groups, with at least their names.', ['read:groups:name']),
   'read:groups': def('Read group models.', ['read:groups:name']),
   'read:groups:name': def('See group names.'),
   'delete:groups': def('Remove groups.'),
 
-  'admin:services': def('Create, read, change and delete services added at runtime (config-file services stay untouched).', [
-    'list:services',
-    'read:services',
-    'read:roles:services',
-  ]),
+  'admin:services': def(
+    'Create, read, change and delete services added at runtime (config-file services stay untouched).',
+    ['list:services', 'read:services', 'read:roles:services'],
+  ),
   'list:services': def('Enumerate services, with at least their names.', ['read:services:name']),
   'read:services': def('Read service models.', ['read:services:name']),
   'read:services:name': def('See service names.'),
@@ -67,7 +78,12 @@ export const SCOPE_TABLE: Readonly<Record<string, ScopeDefinition>> = Object.fre
   'access:servers': def('Use user servers, by API or in the browser.'),
   'access:services': def('Use services, by API or in the browser.'),
 
-  shares: def('Grant and revoke access to shared servers.', ['access:servers', 'read:shares', 'users:shares', 'groups:shares']),
+  shares: def('Grant and revoke access to shared servers.', [
+    'access:servers',
+    'read:shares',
+    'users:shares',
+    'groups:shares',
+  ]),
   'read:shares': def('See who a server is shared with.'),
   'users:shares': def("Inspect and revoke a user's access to servers shared with them.", ['read:users:shares']),
   'read:users:shares': def('See the servers shared with a user.'),
@@ -158,7 +174,8 @@ export function customScopeMap(custom: CustomScopes | undefined): ReadonlyMap<st
 
 /** Errors in a `custom_scopes` mapping, as upstream's define_custom_scopes would raise them. */
 export function validateCustomScopes(defs: unknown): string[] {
-  if (typeof defs !== 'object' || defs === null || Array.isArray(defs)) return ['custom_scopes must be a mapping of scope name to definition'];
+  if (typeof defs !== 'object' || defs === null || Array.isArray(defs))
+    return ['custom_scopes must be a mapping of scope name to definition'];
   const errors: string[] = [];
   const entries = Object.entries(defs as Record<string, unknown>);
   const names = new Set(entries.map(([n]) => n));
@@ -173,8 +190,8 @@ export function validateCustomScopes(defs: unknown): string[] {
       continue;
     }
     const rec = d as Record<string, unknown>;
-    if (typeof rec['description'] !== 'string') errors.push(`Custom scope '${name}' is missing its 'description'`);
-    const subs = rec['subscopes'];
+    if (typeof rec.description !== 'string') errors.push(`Custom scope '${name}' is missing its 'description'`);
+    const subs = rec.subscopes;
     if (subs === undefined) continue;
     if (!Array.isArray(subs) || !subs.every((s) => typeof s === 'string')) {
       errors.push(`Subscopes of custom scope '${name}' must be a list of scope names`);
@@ -206,7 +223,10 @@ export function isKnownScope(scope: string, customScopes?: CustomScopes): boolea
 }
 
 /** Human description of a scope name (filters ignored), or undefined if unknown. */
-export function describeScope(scope: string, customScopes?: Readonly<Record<string, CustomScopeDefinition>>): string | undefined {
+export function describeScope(
+  scope: string,
+  customScopes?: Readonly<Record<string, CustomScopeDefinition>>,
+): string | undefined {
   const base = scope.split('!', 1)[0] ?? scope;
   if (Object.hasOwn(SCOPE_TABLE, base)) return SCOPE_TABLE[base]?.description;
   if (base === 'self' || base === 'inherit') return METASCOPES[base];

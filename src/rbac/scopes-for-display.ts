@@ -17,7 +17,10 @@ export function sortedScopes(scopes: Iterable<string>): string[] {
  * the model with `authorize` (held ∪ identify scopes), but lists only what the request really holds:
  * identify scopes it lacked are left out of `display`, as upstream does.
  */
-export function whoamiScopes(held: ReadonlySet<string>, owner: ScopeOwner): { authorize: Set<string>; display: string[] } {
+export function whoamiScopes(
+  held: ReadonlySet<string>,
+  owner: ScopeOwner,
+): { authorize: Set<string>; display: string[] } {
   const authorize = new Set(held);
   for (const s of identifyScopes(owner)) authorize.add(s);
   return { authorize, display: sortedScopes(held) };

@@ -8,7 +8,8 @@ import { intersectScopes } from './intersect.ts';
 
 /** The minimum every credential has on its owner: enough to answer "who am I". */
 export function identifyScopes(owner: ScopeOwner): Set<string> {
-  if (owner.kind === 'user') return new Set([`read:users:name!user=${owner.name}`, `read:users:groups!user=${owner.name}`]);
+  if (owner.kind === 'user')
+    return new Set([`read:users:name!user=${owner.name}`, `read:users:groups!user=${owner.name}`]);
   return new Set([`read:services:name!service=${owner.name}`]);
 }
 

@@ -8,7 +8,11 @@ export async function findGroup(db: K, name: string): Promise<GroupRow | undefin
   return db.selectFrom('groups').selectAll().where('name', '=', name).executeTakeFirst();
 }
 
-export async function listGroups(db: K, page: { offset: number; limit: number }, names: Set<string> | null): Promise<{ rows: GroupRow[]; total: number }> {
+export async function listGroups(
+  db: K,
+  page: { offset: number; limit: number },
+  names: Set<string> | null,
+): Promise<{ rows: GroupRow[]; total: number }> {
   let qb = db.selectFrom('groups');
   if (names) qb = names.size ? qb.where('name', 'in', [...names]) : qb.where((eb) => eb.val(false));
   const countRow = await qb.select((eb) => eb.fn.countAll<number>().as('n')).executeTakeFirstOrThrow();
@@ -17,7 +21,11 @@ export async function listGroups(db: K, page: { offset: number; limit: number },
 }
 
 export async function insertGroup(db: K, name: string, properties: Record<string, unknown> = {}): Promise<GroupRow> {
-  return db.insertInto('groups').values({ name, properties: JSON.stringify(properties) }).returningAll().executeTakeFirstOrThrow();
+  return db
+    .insertInto('groups')
+    .values({ name, properties: JSON.stringify(properties) })
+    .returningAll()
+    .executeTakeFirstOrThrow();
 }
 
 export async function deleteGroup(db: K, id: number): Promise<void> {
@@ -25,7 +33,11 @@ export async function deleteGroup(db: K, id: number): Promise<void> {
 }
 
 export async function setGroupProperties(db: K, id: number, properties: Record<string, unknown>): Promise<void> {
-  await db.updateTable('groups').set({ properties: JSON.stringify(properties) }).where('id', '=', id).execute();
+  await db
+    .updateTable('groups')
+    .set({ properties: JSON.stringify(properties) })
+    .where('id', '=', id)
+    .execute();
 }
 
 export function membersOfGroups(db: K, groupIds: number[]): Promise<Map<number, string[]>> {

@@ -14,10 +14,23 @@ export interface OAuthClientFields {
 }
 
 export async function upsertOAuthClient(db: K, f: OAuthClientFields): Promise<void> {
-  const values = { description: f.description, secret_hash: f.secretHash, redirect_uri: f.redirectUri, allowed_scopes: JSON.stringify(f.allowedScopes) };
-  const existing = await db.selectFrom('oauth_clients').select('id').where('identifier', '=', f.identifier).executeTakeFirst();
+  const values = {
+    description: f.description,
+    secret_hash: f.secretHash,
+    redirect_uri: f.redirectUri,
+    allowed_scopes: JSON.stringify(f.allowedScopes),
+  };
+  const existing = await db
+    .selectFrom('oauth_clients')
+    .select('id')
+    .where('identifier', '=', f.identifier)
+    .executeTakeFirst();
   if (existing) await db.updateTable('oauth_clients').set(values).where('id', '=', existing.id).execute();
-  else await db.insertInto('oauth_clients').values({ identifier: f.identifier, created: isoNow(), ...values }).execute();
+  else
+    await db
+      .insertInto('oauth_clients')
+      .values({ identifier: f.identifier, created: isoNow(), ...values })
+      .execute();
 }
 
 export async function deleteOAuthClient(db: K, identifier: string): Promise<void> {

@@ -26,7 +26,11 @@ export async function upsertRole(db: K, name: string, description: string | null
     await db.updateTable('roles').set(values).where('id', '=', existing.id).execute();
     return { ...existing, ...values };
   }
-  return db.insertInto('roles').values({ name, ...values }).returningAll().executeTakeFirstOrThrow();
+  return db
+    .insertInto('roles')
+    .values({ name, ...values })
+    .returningAll()
+    .executeTakeFirstOrThrow();
 }
 
 export async function deleteRole(db: K, id: number): Promise<void> {
@@ -49,7 +53,11 @@ export async function revokeRole(db: K, holder: RoleHolder, ownerId: number, rol
 
 export async function holdersOfRole(db: K, holder: RoleHolder, roleId: number): Promise<number[]> {
   const m = MAP[holder];
-  const rows = (await db.selectFrom(m.table).select(m.owner as never).where('role_id', '=', roleId).execute()) as Record<string, number>[];
+  const rows = (await db
+    .selectFrom(m.table)
+    .select(m.owner as never)
+    .where('role_id', '=', roleId)
+    .execute()) as Record<string, number>[];
   return rows.map((r) => r[m.owner] as number);
 }
 

@@ -4,21 +4,46 @@ import type { Database, SpawnerRow } from '../db/index.ts';
 type K = Kysely<Database>;
 
 export async function findSpawner(db: K, userId: number, name: string): Promise<SpawnerRow | undefined> {
-  return db.selectFrom('spawners').selectAll().where('user_id', '=', userId).where('name', '=', name).executeTakeFirst();
+  return db
+    .selectFrom('spawners')
+    .selectAll()
+    .where('user_id', '=', userId)
+    .where('name', '=', name)
+    .executeTakeFirst();
 }
 
-export async function getOrCreateSpawner(db: K, userId: number, name: string, displayName: string | null = null): Promise<SpawnerRow> {
+export async function getOrCreateSpawner(
+  db: K,
+  userId: number,
+  name: string,
+  displayName: string | null = null,
+): Promise<SpawnerRow> {
   const existing = await findSpawner(db, userId, name);
   if (existing) return existing;
   await db
     .insertInto('spawners')
-    .values({ user_id: userId, name, display_name: displayName, state: '{}', user_options: '{}', started: null, last_activity: null, server_url: null, oauth_client_id: null, pending: null })
+    .values({
+      user_id: userId,
+      name,
+      display_name: displayName,
+      state: '{}',
+      user_options: '{}',
+      started: null,
+      last_activity: null,
+      server_url: null,
+      oauth_client_id: null,
+      pending: null,
+    })
     .onConflict((oc) => oc.doNothing())
     .execute();
   return (await findSpawner(db, userId, name))!;
 }
 
-export async function updateSpawner(db: K, id: number, values: Partial<Omit<SpawnerRow, 'id' | 'user_id'>>): Promise<void> {
+export async function updateSpawner(
+  db: K,
+  id: number,
+  values: Partial<Omit<SpawnerRow, 'id' | 'user_id'>>,
+): Promise<void> {
   if (Object.keys(values).length) await db.updateTable('spawners').set(values).where('id', '=', id).execute();
 }
 

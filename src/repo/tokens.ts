@@ -9,14 +9,34 @@ export type TokenValues = Required<Omit<NewToken, 'id'>>;
 
 // Token creation and lookup are hot paths: these run as compiled once (src/db/compiled-query.ts).
 const insertTokenQuery = compiledQuery((db, t: TokenValues) =>
-  db.insertInto('api_tokens').values({
-    hashed: t.hashed, prefix: t.prefix, kind: t.kind, user_id: t.user_id, service_id: t.service_id, client_id: t.client_id,
-    session_id: t.session_id, note: t.note, scopes: t.scopes, created: t.created, expires_at: t.expires_at,
-    last_activity: t.last_activity, last_used_ip: t.last_used_ip, revoked_at: t.revoked_at, rotated_from: t.rotated_from,
-    replaced_by: t.replaced_by,
-  }).returning('id'));
-const tokenByHash = compiledQuery((db, a: { hashed: string }) => db.selectFrom('api_tokens').selectAll().where('hashed', '=', a.hashed));
-const tokenById = compiledQuery((db, a: { id: number }) => db.selectFrom('api_tokens').selectAll().where('id', '=', a.id));
+  db
+    .insertInto('api_tokens')
+    .values({
+      hashed: t.hashed,
+      prefix: t.prefix,
+      kind: t.kind,
+      user_id: t.user_id,
+      service_id: t.service_id,
+      client_id: t.client_id,
+      session_id: t.session_id,
+      note: t.note,
+      scopes: t.scopes,
+      created: t.created,
+      expires_at: t.expires_at,
+      last_activity: t.last_activity,
+      last_used_ip: t.last_used_ip,
+      revoked_at: t.revoked_at,
+      rotated_from: t.rotated_from,
+      replaced_by: t.replaced_by,
+    })
+    .returning('id'),
+);
+const tokenByHash = compiledQuery((db, a: { hashed: string }) =>
+  db.selectFrom('api_tokens').selectAll().where('hashed', '=', a.hashed),
+);
+const tokenById = compiledQuery((db, a: { id: number }) =>
+  db.selectFrom('api_tokens').selectAll().where('id', '=', a.id),
+);
 const activeApiTokenCount = compiledQuery((db, a: { userId: number; now: string }) =>
   db
     .selectFrom('api_tokens')
@@ -24,7 +44,8 @@ const activeApiTokenCount = compiledQuery((db, a: { userId: number; now: string 
     .where('user_id', '=', a.userId)
     .where('kind', '=', 'api')
     .where('revoked_at', 'is', null)
-    .where((eb) => eb.or([eb('expires_at', 'is', null), eb('expires_at', '>', a.now)])));
+    .where((eb) => eb.or([eb('expires_at', 'is', null), eb('expires_at', '>', a.now)])),
+);
 
 export async function insertToken(db: K, values: TokenValues): Promise<TokenRow> {
   // Every column is given, so the stored row is the values and the new id: reading it all back is waste.
@@ -39,7 +60,12 @@ export async function findTokenByHash(db: K, hashed: string): Promise<TokenRow |
 
 /** Config-given tokens carry a salted slow hash, so they are found by their short prefix and then verified. */
 export async function findSlowHashedByPrefix(db: K, prefix: string): Promise<TokenRow[]> {
-  return db.selectFrom('api_tokens').selectAll().where('prefix', '=', prefix).where('hashed', 'like', 'scrypt:%').execute();
+  return db
+    .selectFrom('api_tokens')
+    .selectAll()
+    .where('prefix', '=', prefix)
+    .where('hashed', 'like', 'scrypt:%')
+    .execute();
 }
 
 export async function findTokenById(db: K, id: number): Promise<TokenRow | undefined> {
@@ -53,7 +79,11 @@ function ownerColumn(owner: TokenOwner): 'user_id' | 'service_id' {
 }
 
 /** Tokens that still work at `nowIso`: not revoked and not expired. */
-export async function listTokens(db: K, owner: TokenOwner, opts: { nowIso: string; includeInactive: boolean }): Promise<TokenRow[]> {
+export async function listTokens(
+  db: K,
+  owner: TokenOwner,
+  opts: { nowIso: string; includeInactive: boolean },
+): Promise<TokenRow[]> {
   let qb = db.selectFrom('api_tokens').selectAll().where(ownerColumn(owner), '=', owner.id);
   if (!opts.includeInactive) {
     qb = qb
@@ -70,11 +100,19 @@ export async function countActiveApiTokens(db: K, userId: number, nowIso: string
 
 export async function revokeTokens(db: K, ids: number[], nowIso: string): Promise<number> {
   if (ids.length === 0) return 0;
-  const r = await db.updateTable('api_tokens').set({ revoked_at: nowIso }).where('id', 'in', ids).where('revoked_at', 'is', null).executeTakeFirst();
+  const r = await db
+    .updateTable('api_tokens')
+    .set({ revoked_at: nowIso })
+    .where('id', 'in', ids)
+    .where('revoked_at', 'is', null)
+    .executeTakeFirst();
   return Number(r.numUpdatedRows);
 }
 
-export async function activeTokenIds(db: K, where: { userId?: number; serviceId?: number; sessionId?: string; clientId?: string; kind?: string }): Promise<number[]> {
+export async function activeTokenIds(
+  db: K,
+  where: { userId?: number; serviceId?: number; sessionId?: string; clientId?: string; kind?: string },
+): Promise<number[]> {
   let qb = db.selectFrom('api_tokens').select('id').where('revoked_at', 'is', null);
   if (where.userId !== undefined) qb = qb.where('user_id', '=', where.userId);
   if (where.serviceId !== undefined) qb = qb.where('service_id', '=', where.serviceId);

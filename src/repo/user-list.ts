@@ -17,7 +17,7 @@ export interface UserListQuery {
 }
 
 function escapeLike(s: string): string {
-  return s.replace(/[\\%_]/g, (c) => '\\' + c);
+  return s.replace(/[\\%_]/g, (c) => `\\${c}`);
 }
 
 /**
@@ -39,7 +39,7 @@ function owners(db: K, state: 'ready' | 'active') {
 function matching(db: K, q: UserListQuery): SelectQueryBuilder<Database, 'users', object> {
   let qb = db.selectFrom('users') as SelectQueryBuilder<Database, 'users', object>;
   if (q.nameFilter) {
-    const pattern = '%' + escapeLike(q.nameFilter.toLowerCase()) + '%';
+    const pattern = `%${escapeLike(q.nameFilter.toLowerCase())}%`;
     qb = qb.where(sql<boolean>`lower(users.name) like ${pattern} escape '\\'`);
   }
   if (q.visible) {
@@ -49,11 +49,15 @@ function matching(db: K, q: UserListQuery): SelectQueryBuilder<Database, 'users'
       if (users.size) ors.push(eb('users.name', 'in', [...users]));
       if (groups.size) {
         ors.push(
-          eb('users.id', 'in', db
-            .selectFrom('user_group_map')
-            .innerJoin('groups', 'groups.id', 'user_group_map.group_id')
-            .select('user_group_map.user_id')
-            .where('groups.name', 'in', [...groups])),
+          eb(
+            'users.id',
+            'in',
+            db
+              .selectFrom('user_group_map')
+              .innerJoin('groups', 'groups.id', 'user_group_map.group_id')
+              .select('user_group_map.user_id')
+              .where('groups.name', 'in', [...groups]),
+          ),
         );
       }
       return ors.length ? eb.or(ors) : eb.val(false);
@@ -84,9 +88,14 @@ export async function listUsers(db: K, q: UserListQuery): Promise<{ rows: UserRo
  * page's own users are read, so a page costs the index entries it skips rather than a scan of every
  * spawner and a user lookup per skipped row.
  */
-async function listServerOwnersById(db: K, q: UserListQuery, state: 'ready' | 'active'): Promise<{ rows: UserRow[]; total: number }> {
+async function listServerOwnersById(
+  db: K,
+  q: UserListQuery,
+  state: 'ready' | 'active',
+): Promise<{ rows: UserRow[]; total: number }> {
   let ownersOf = db.selectFrom('spawners').where(spawnerIn(state));
-  if (q.nameFilter || q.visible) ownersOf = ownersOf.where('spawners.user_id', 'in', matching(db, q).select('users.id'));
+  if (q.nameFilter || q.visible)
+    ownersOf = ownersOf.where('spawners.user_id', 'in', matching(db, q).select('users.id'));
   const direction = q.sort.desc ? 'desc' : 'asc';
   const countRow = await ownersOf
     .select((eb) => eb.fn.count<number>('spawners.user_id').distinct().as('n'))
@@ -97,6 +106,11 @@ async function listServerOwnersById(db: K, q: UserListQuery, state: 'ready' | 'a
     .orderBy('spawners.user_id', direction)
     .limit(q.limit)
     .offset(q.offset);
-  const rows = await db.selectFrom('users').selectAll().where('users.id', 'in', pageIds).orderBy('users.id', direction).execute();
+  const rows = await db
+    .selectFrom('users')
+    .selectAll()
+    .where('users.id', 'in', pageIds)
+    .orderBy('users.id', direction)
+    .execute();
   return { rows, total: Number(countRow.n) };
 }

@@ -8,7 +8,9 @@ import { namesById } from './names-by-id.ts';
 type K = Kysely<Database>;
 
 // Nearly every request looks a user up: compiled once (src/db/compiled-query.ts).
-const userByName = compiledQuery((db, a: { name: string }) => db.selectFrom('users').selectAll().where('name', '=', a.name));
+const userByName = compiledQuery((db, a: { name: string }) =>
+  db.selectFrom('users').selectAll().where('name', '=', a.name),
+);
 const userById = compiledQuery((db, a: { id: number }) => db.selectFrom('users').selectAll().where('id', '=', a.id));
 
 export async function findUser(db: K, name: string): Promise<UserRow | undefined> {
@@ -23,7 +25,11 @@ export async function existingUserNames(db: K, names: string[]): Promise<Set<str
   const found = new Set<string>();
   // Chunked so a bulk request stays under SQLite's bound-parameter limit.
   for (let i = 0; i < names.length; i += 500) {
-    const rows = await db.selectFrom('users').select('name').where('name', 'in', names.slice(i, i + 500)).execute();
+    const rows = await db
+      .selectFrom('users')
+      .select('name')
+      .where('name', 'in', names.slice(i, i + 500))
+      .execute();
     for (const r of rows) found.add(r.name);
   }
   return found;
@@ -32,7 +38,14 @@ export async function existingUserNames(db: K, names: string[]): Promise<Set<str
 export async function insertUser(db: K, name: string, admin: boolean): Promise<UserRow> {
   return db
     .insertInto('users')
-    .values({ name, admin: admin ? 1 : 0, created: isoNow(), last_activity: null, auth_state: null, cookie_id: randomUUID() })
+    .values({
+      name,
+      admin: admin ? 1 : 0,
+      created: isoNow(),
+      last_activity: null,
+      auth_state: null,
+      cookie_id: randomUUID(),
+    })
     .returningAll()
     .executeTakeFirstOrThrow();
 }
@@ -46,18 +59,36 @@ export async function insertUsersWithDefaultRoles(db: K, names: string[], admin:
   const created = isoNow();
   const rows = await db
     .insertInto('users')
-    .values(names.map((name) => ({ name, admin: admin ? 1 : 0, created, last_activity: null, auth_state: null, cookie_id: randomUUID() })))
+    .values(
+      names.map((name) => ({
+        name,
+        admin: admin ? 1 : 0,
+        created,
+        last_activity: null,
+        auth_state: null,
+        cookie_id: randomUUID(),
+      })),
+    )
     .returningAll()
     .execute();
   const roleNames = admin ? ['user', 'admin'] : ['user'];
   const roles = await db.selectFrom('roles').select('id').where('name', 'in', roleNames).execute();
   const grants = rows.flatMap((u) => roles.map((r) => ({ user_id: u.id, role_id: r.id })));
-  if (grants.length) await db.insertInto('user_role_map').values(grants).onConflict((oc) => oc.doNothing()).execute();
+  if (grants.length)
+    await db
+      .insertInto('user_role_map')
+      .values(grants)
+      .onConflict((oc) => oc.doNothing())
+      .execute();
   const byName = new Map(rows.map((r) => [r.name, r]));
   return names.map((n) => byName.get(n)!);
 }
 
-export async function updateUser(db: K, id: number, changes: { name?: string; admin?: boolean; auth_state?: string | null }): Promise<void> {
+export async function updateUser(
+  db: K,
+  id: number,
+  changes: { name?: string; admin?: boolean; auth_state?: string | null },
+): Promise<void> {
   const values: Record<string, unknown> = {};
   if (changes.name !== undefined) values.name = changes.name;
   if (changes.admin !== undefined) values.admin = changes.admin ? 1 : 0;
@@ -71,7 +102,10 @@ export async function deleteUser(db: K, id: number): Promise<void> {
 }
 
 export async function countUsers(db: K): Promise<number> {
-  const r = await db.selectFrom('users').select((eb) => eb.fn.countAll<number>().as('n')).executeTakeFirstOrThrow();
+  const r = await db
+    .selectFrom('users')
+    .select((eb) => eb.fn.countAll<number>().as('n'))
+    .executeTakeFirstOrThrow();
   return Number(r.n);
 }
 

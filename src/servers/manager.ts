@@ -89,11 +89,22 @@ export class ServerManager {
     return this.#active.size;
   }
 
-  #request(user: { id: number; name: string }, server: string, env: Record<string, string>, userOptions: Record<string, unknown>): SpawnRequest {
+  #request(
+    user: { id: number; name: string },
+    server: string,
+    env: Record<string, string>,
+    userOptions: Record<string, unknown>,
+  ): SpawnRequest {
     const { config, baseUrl, log } = this.#ctx;
     return {
-      user, serverName: server, prefix: serverPrefix(baseUrl, user.name, server), env, userOptions,
-      config: config.spawner, stateDir: this.#ctx.stateDir, log: log.child({ server: serverLogName(user.name, server) }),
+      user,
+      serverName: server,
+      prefix: serverPrefix(baseUrl, user.name, server),
+      env,
+      userOptions,
+      config: config.spawner,
+      stateDir: this.#ctx.stateDir,
+      log: log.child({ server: serverLogName(user.name, server) }),
     };
   }
 
@@ -101,34 +112,53 @@ export class ServerManager {
    * Starts a server. Resolves 'ready' if it came up within slow_spawn_timeout, else 'pending' while
    * the start goes on. Errors carry their HTTP status (400 already running, 429 limits, 500 failure).
    */
-  async spawn(user: UserRow, server: string, opts: { userOptions: Record<string, unknown> | null; displayName?: string | null; origin?: AuditOrigin }): Promise<'ready' | 'pending'> {
+  async spawn(
+    user: UserRow,
+    server: string,
+    opts: { userOptions: Record<string, unknown> | null; displayName?: string | null; origin?: AuditOrigin },
+  ): Promise<'ready' | 'pending'> {
     const { config, k } = this.#ctx;
     const key = this.#key(user.id, server);
     const logName = serverLogName(user.name, server);
     const existing = this.#active.get(key);
     if (existing?.pending === 'spawn') return 'pending';
     if (existing?.pending) throw badRequest(`${logName} is pending ${existing.pending}`);
-    if (existing && existing.spawner && (await existing.spawner.poll()) === null) throw badRequest(`${logName} is already running`);
+    if (existing?.spawner && (await existing.spawner.poll()) === null)
+      throw badRequest(`${logName} is already running`);
     if (existing) await this.#cleanup(existing, 'found dead before a new start');
     if (config.concurrent_spawn_limit && this.pendingSpawns() >= config.concurrent_spawn_limit) {
       const retry = 30 + Math.floor(Math.random() * 30);
-      throw new HubError(429, 'Too many users trying to log in right now. Try again in a minute.', { headers: { 'Retry-After': String(retry) } });
+      throw new HubError(429, 'Too many users trying to log in right now. Try again in a minute.', {
+        headers: { 'Retry-After': String(retry) },
+      });
     }
     if (config.active_server_limit && this.activeCount() >= config.active_server_limit) {
-      throw new HubError(429, 'Active user limit exceeded. Try again in a few minutes.', { headers: { 'Retry-After': '60' } });
+      throw new HubError(429, 'Active user limit exceeded. Try again in a few minutes.', {
+        headers: { 'Retry-After': '60' },
+      });
     }
     const row = await getOrCreateSpawner(k, user.id, server, opts.displayName ?? null);
     const userOptions = opts.userOptions ?? parseJson<Record<string, unknown>>(row.user_options, {});
     const entry: Entry = {
-      user: { id: user.id, name: user.name }, server, prefix: serverPrefix(this.#ctx.baseUrl, user.name, server),
-      pending: 'spawn', spawner: null, progress: new ProgressLog(), task: null, cancelled: false, startOrigin: opts.origin,
+      user: { id: user.id, name: user.name },
+      server,
+      prefix: serverPrefix(this.#ctx.baseUrl, user.name, server),
+      pending: 'spawn',
+      spawner: null,
+      progress: new ProgressLog(),
+      task: null,
+      cancelled: false,
+      startOrigin: opts.origin,
     };
     this.#active.set(key, entry);
     this.#failed.delete(key);
     entry.progress.push({ progress: 0, message: 'Server requested' });
     const now = isoNow();
     await updateSpawner(k, row.id, {
-      pending: 'spawn', started: now, last_activity: now, user_options: JSON.stringify(userOptions),
+      pending: 'spawn',
+      started: now,
+      last_activity: now,
+      user_options: JSON.stringify(userOptions),
       ...(opts.displayName ? { display_name: opts.displayName } : {}),
     });
     const task = this.#start(entry, row, userOptions);
@@ -144,33 +174,75 @@ export class ServerManager {
     const started = Date.now();
     try {
       const { token } = await issueToken(k, db.kind, {
-        owner: { kind: 'user', id: user.id }, kind: 'server', note: `Server at ${prefix}`,
-        scopes: [`users:activity!user=${user.name}`, `access:servers!server=${user.name}/${server}`], expiresIn: null,
+        owner: { kind: 'user', id: user.id },
+        kind: 'server',
+        note: `Server at ${prefix}`,
+        scopes: [`users:activity!user=${user.name}`, `access:servers!server=${user.name}/${server}`],
+        expiresIn: null,
       });
       const clientId = serverClientId(user.name, server);
-      await upsertOAuthClient(k, { identifier: clientId, description: `Server at ${prefix}`, secretHash: digestToken(token), redirectUri: `${prefix}oauth_callback`, allowedScopes: [] });
-      const env = serverEnv({ config, baseUrl: this.#ctx.baseUrl, hubUrl: this.hubUrl, user: user.name, server, prefix, clientId, token });
+      await upsertOAuthClient(k, {
+        identifier: clientId,
+        description: `Server at ${prefix}`,
+        secretHash: digestToken(token),
+        redirectUri: `${prefix}oauth_callback`,
+        allowedScopes: [],
+      });
+      const env = serverEnv({
+        config,
+        baseUrl: this.#ctx.baseUrl,
+        hubUrl: this.hubUrl,
+        user: user.name,
+        server,
+        prefix,
+        clientId,
+        token,
+      });
       const spawner = this.#factory.create(this.#request(user, server, env, userOptions));
       entry.spawner = spawner;
       void this.#relayProgress(entry, spawner);
       entry.progress.push({ progress: 50, message: 'Spawning server...' });
       const url = await withTimeout(spawner.start(), config.spawner.start_timeout * 1000, 'Starting the server');
-      await updateSpawner(k, row.id, { server_url: url, state: JSON.stringify(spawner.state()), oauth_client_id: clientId });
+      await updateSpawner(k, row.id, {
+        server_url: url,
+        state: JSON.stringify(spawner.state()),
+        oauth_client_id: clientId,
+      });
       if (entry.cancelled) throw new Error('the start was cancelled');
-      await waitForHttp(`${url.replace(/\/$/, '')}${prefix}api`, config.spawner.http_timeout * 1000, async () => !entry.cancelled && (await spawner.poll()) === null);
+      await waitForHttp(
+        `${url.replace(/\/$/, '')}${prefix}api`,
+        config.spawner.http_timeout * 1000,
+        async () => !entry.cancelled && (await spawner.poll()) === null,
+      );
       const routeStart = Date.now();
       await this.#routes.addRoute(prefix, url, { user: user.name, server_name: server });
       this.#ctx.metrics.proxyAddDuration.observe({ status: 'success' }, (Date.now() - routeStart) / 1000);
       entry.pending = null;
       await updateSpawner(k, row.id, { pending: null });
       log.info({ server: logName, url, seconds: (Date.now() - started) / 1000 }, 'server ready');
-      this.#ctx.audit.record({ ...(entry.startOrigin ?? SYSTEM), action: 'server.start', target: serverTarget(user.name, server) });
+      this.#ctx.audit.record({
+        ...(entry.startOrigin ?? SYSTEM),
+        action: 'server.start',
+        target: serverTarget(user.name, server),
+      });
       this.#ctx.metrics.spawnDuration.observe({ status: 'success' }, (Date.now() - started) / 1000);
-      entry.progress.push({ progress: 100, ready: true, message: `Server ready at ${prefix}`, html_message: `Server ready at <a href="${prefix}">${prefix}</a>`, url: prefix });
+      entry.progress.push({
+        progress: 100,
+        ready: true,
+        message: `Server ready at ${prefix}`,
+        html_message: `Server ready at <a href="${prefix}">${prefix}</a>`,
+        url: prefix,
+      });
     } catch (err) {
       const message = (err as Error).message;
       log.warn({ server: logName, err: message }, 'server failed to start');
-      this.#ctx.audit.record({ ...(entry.startOrigin ?? SYSTEM), action: 'server.start', target: serverTarget(user.name, server), outcome: 'failure', reason: message });
+      this.#ctx.audit.record({
+        ...(entry.startOrigin ?? SYSTEM),
+        action: 'server.start',
+        target: serverTarget(user.name, server),
+        outcome: 'failure',
+        reason: message,
+      });
       this.#ctx.metrics.spawnDuration.observe({ status: 'failure' }, (Date.now() - started) / 1000);
       this.#failed.set(this.#key(user.id, server), entry.progress);
       try {
@@ -214,7 +286,10 @@ export class ServerManager {
     entry.pending = 'stop';
     const task = this.#cleanup(entry, 'stop requested');
     entry.task = task;
-    const outcome = await Promise.race([task.then(() => 'stopped' as const), sleep(this.#ctx.config.slow_stop_timeout * 1000)]);
+    const outcome = await Promise.race([
+      task.then(() => 'stopped' as const),
+      sleep(this.#ctx.config.slow_stop_timeout * 1000),
+    ]);
     return outcome === 'timeout' ? 'pending' : 'stopped';
   }
 
@@ -245,23 +320,50 @@ export class ServerManager {
       await this.#routes.deleteRoute(prefix);
       this.#ctx.metrics.proxyDeleteDuration.observe({ status: 'success' }, (Date.now() - stopStart) / 1000);
     } catch (err) {
-      log.warn({ server: serverLogName(user.name, server), err: (err as Error).message }, 'could not remove the proxy route');
+      log.warn(
+        { server: serverLogName(user.name, server), err: (err as Error).message },
+        'could not remove the proxy route',
+      );
     }
     try {
       await entry.spawner?.stop();
     } catch (err) {
-      log.error({ server: serverLogName(user.name, server), err: (err as Error).message }, 'could not stop the server process');
+      log.error(
+        { server: serverLogName(user.name, server), err: (err as Error).message },
+        'could not stop the server process',
+      );
     }
     const tokens = await activeTokenIds(k, { userId: user.id, kind: 'server' });
-    const own = await k.selectFrom('api_tokens').select('id').where('id', 'in', tokens.length ? tokens : [0]).where('note', '=', `Server at ${prefix}`).execute();
-    await revokeTokens(k, own.map((t) => t.id), isoNow());
+    const own = await k
+      .selectFrom('api_tokens')
+      .select('id')
+      .where('id', 'in', tokens.length ? tokens : [0])
+      .where('note', '=', `Server at ${prefix}`)
+      .execute();
+    await revokeTokens(
+      k,
+      own.map((t) => t.id),
+      isoNow(),
+    );
     await deleteOAuthClient(k, serverClientId(user.name, server));
-    if (row) await updateSpawner(k, row.id, { server_url: null, pending: null, started: null, state: '{}', last_activity: isoNow() });
+    if (row)
+      await updateSpawner(k, row.id, {
+        server_url: null,
+        pending: null,
+        started: null,
+        state: '{}',
+        last_activity: isoNow(),
+      });
     this.#active.delete(this.#key(user.id, server));
     this.#ctx.permissionsChanged();
     this.#ctx.metrics.stopDuration.observe({ status: 'success' }, (Date.now() - stopStart) / 1000);
     log.info({ server: serverLogName(user.name, server), why }, 'server stopped');
-    this.#ctx.audit.record({ ...(entry.stopOrigin ?? SYSTEM), action: 'server.stop', target: serverTarget(user.name, server), reason: why });
+    this.#ctx.audit.record({
+      ...(entry.stopOrigin ?? SYSTEM),
+      action: 'server.stop',
+      target: serverTarget(user.name, server),
+      reason: why,
+    });
   }
 
   /** At start: re-adopt servers a previous hub process left running; clean up the dead and the half-started. */
@@ -270,18 +372,37 @@ export class ServerManager {
     for (const row of await activeSpawners(k)) {
       const user = { id: row.user_id, name: row.user_name };
       const entry: Entry = {
-        user, server: row.name, prefix: serverPrefix(this.#ctx.baseUrl, user.name, row.name), pending: null,
-        spawner: null, progress: new ProgressLog(), task: null, cancelled: false,
+        user,
+        server: row.name,
+        prefix: serverPrefix(this.#ctx.baseUrl, user.name, row.name),
+        pending: null,
+        spawner: null,
+        progress: new ProgressLog(),
+        task: null,
+        cancelled: false,
       };
       const state = parseJson<Record<string, unknown>>(row.state, {});
-      if (Object.keys(state).length) entry.spawner = this.#factory.restore(this.#request(user, row.name, {}, {}), state);
+      if (Object.keys(state).length)
+        entry.spawner = this.#factory.restore(this.#request(user, row.name, {}, {}), state);
       this.#active.set(this.#key(user.id, row.name), entry);
-      const alive = row.pending === null && row.server_url !== null && entry.spawner !== null && (await entry.spawner.poll()) === null;
+      const alive =
+        row.pending === null &&
+        row.server_url !== null &&
+        entry.spawner !== null &&
+        (await entry.spawner.poll()) === null;
       if (!alive) {
-        await this.#cleanup(entry, row.pending ? `hub restarted during ${row.pending}` : 'found dead after hub restart');
+        await this.#cleanup(
+          entry,
+          row.pending ? `hub restarted during ${row.pending}` : 'found dead after hub restart',
+        );
         continue;
       }
-      entry.progress.push({ progress: 100, ready: true, message: `Server ready at ${entry.prefix}`, url: entry.prefix });
+      entry.progress.push({
+        progress: 100,
+        ready: true,
+        message: `Server ready at ${entry.prefix}`,
+        url: entry.prefix,
+      });
       log.info({ server: serverLogName(user.name, row.name) }, 're-adopted running server');
     }
   }
@@ -291,7 +412,10 @@ export class ServerManager {
     const out: Record<string, { target: string; data: Record<string, unknown> }> = {};
     for (const row of await activeSpawners(this.#ctx.k)) {
       if (row.server_url && row.pending === null) {
-        out[serverPrefix(this.#ctx.baseUrl, row.user_name, row.name)] = { target: row.server_url, data: { user: row.user_name, server_name: row.name } };
+        out[serverPrefix(this.#ctx.baseUrl, row.user_name, row.name)] = {
+          target: row.server_url,
+          data: { user: row.user_name, server_name: row.name },
+        };
       }
     }
     return out;

@@ -31,9 +31,16 @@ export async function syncProxyActivity(db: Kysely<Database>, proxy: RouteSource
   return updated;
 }
 
-export function startProxyActivitySync(db: Kysely<Database>, proxy: RouteSource, intervalSeconds: number, log: Logger): () => void {
+export function startProxyActivitySync(
+  db: Kysely<Database>,
+  proxy: RouteSource,
+  intervalSeconds: number,
+  log: Logger,
+): () => void {
   const timer = setInterval(() => {
-    syncProxyActivity(db, proxy).catch((err: unknown) => log.warn({ err: (err as Error).message }, 'could not read activity from the proxy'));
+    syncProxyActivity(db, proxy).catch((err: unknown) =>
+      log.warn({ err: (err as Error).message }, 'could not read activity from the proxy'),
+    );
   }, intervalSeconds * 1000);
   timer.unref();
   return () => clearInterval(timer);

@@ -8,7 +8,10 @@ export async function waitForHttp(url: string, timeoutMs: number, alive: () => P
   let lastError = 'no answer';
   for (;;) {
     try {
-      const r = await fetch(url, { signal: AbortSignal.timeout(Math.min(5000, Math.max(100, deadline - Date.now()))), redirect: 'manual' });
+      const r = await fetch(url, {
+        signal: AbortSignal.timeout(Math.min(5000, Math.max(100, deadline - Date.now()))),
+        redirect: 'manual',
+      });
       await r.body?.cancel();
       if (r.status < 500) return;
       lastError = `HTTP ${r.status}`;
@@ -16,7 +19,8 @@ export async function waitForHttp(url: string, timeoutMs: number, alive: () => P
       lastError = (err as Error).message;
     }
     if (!(await alive())) throw new Error(`the server exited before answering at ${url}`);
-    if (Date.now() + delay > deadline) throw new Error(`the server did not answer at ${url} within ${Math.round(timeoutMs / 1000)} s (${lastError})`);
+    if (Date.now() + delay > deadline)
+      throw new Error(`the server did not answer at ${url} within ${Math.round(timeoutMs / 1000)} s (${lastError})`);
     await new Promise((r) => setTimeout(r, delay));
     delay = Math.min(delay * 2, 1000);
   }

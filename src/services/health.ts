@@ -36,7 +36,12 @@ export class HealthChecker {
   }
 
   #track(p: Promise<unknown>): void {
-    const done = p.then(() => {}, () => {}).finally(() => this.#inFlight.delete(done));
+    const done = p
+      .then(
+        () => {},
+        () => {},
+      )
+      .finally(() => this.#inFlight.delete(done));
     this.#inFlight.add(done);
   }
 
@@ -56,7 +61,10 @@ export class HealthChecker {
     } catch (err) {
       if (this.#stopped.signal.aborted) return false;
       const why = (err as Error & { cause?: Error }).cause?.message ?? (err as Error).message;
-      this.#o.log.warn({ service: name, url: target }, `Cannot connect to service ${name} at ${target} (${why}). Is it running?`);
+      this.#o.log.warn(
+        { service: name, url: target },
+        `Cannot connect to service ${name} at ${target} (${why}). Is it running?`,
+      );
       return false;
     }
   }

@@ -26,6 +26,8 @@ export interface TshubLauncher {
 export function createTshubLauncher(): TshubLauncher {
   const dir = mkdtempSync(join(tmpdir(), 'tshub-bin-'));
   chmodSync(dir, 0o755);
-  writeFileSync(join(dir, 'tshub'), `#!/bin/sh\nexec ${shQuote(process.execPath)} ${shQuote(ENTRY)} "$@"\n`, { mode: 0o755 });
+  writeFileSync(join(dir, 'tshub'), `#!/bin/sh\nexec ${shQuote(process.execPath)} ${shQuote(ENTRY)} "$@"\n`, {
+    mode: 0o755,
+  });
   return { dir, remove: () => rmSync(dir, { recursive: true, force: true }) };
 }

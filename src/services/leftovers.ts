@@ -32,11 +32,16 @@ function readRecord(stateDir: string): { launcherDir: string | null; runs: Recor
     const parsed = JSON.parse(readFileSync(pidFile(stateDir), 'utf8')) as { launcher_dir?: unknown; runs?: unknown };
     const dir = typeof parsed.launcher_dir === 'string' ? parsed.launcher_dir : null;
     // Only ever a directory this code makes (see launcher.ts): the file must not be able to aim rmSync elsewhere.
-    const launcherDir = dir !== null && dirname(dir) === tmpdir() && basename(dir).startsWith('tshub-bin-') ? dir : null;
+    const launcherDir =
+      dir !== null && dirname(dir) === tmpdir() && basename(dir).startsWith('tshub-bin-') ? dir : null;
     if (!Array.isArray(parsed.runs)) return { launcherDir, runs: [] };
     const runs = parsed.runs.filter(
       (r): r is RecordedRun =>
-        typeof r?.name === 'string' && Number.isSafeInteger(r.pid) && r.pid > 1 && r.pid !== process.pid && (r.startTime === null || Number.isSafeInteger(r.startTime)),
+        typeof r?.name === 'string' &&
+        Number.isSafeInteger(r.pid) &&
+        r.pid > 1 &&
+        r.pid !== process.pid &&
+        (r.startTime === null || Number.isSafeInteger(r.startTime)),
     );
     return { launcherDir, runs };
   } catch {
@@ -61,7 +66,10 @@ export async function stopLeftovers(stateDir: string, log: Logger, termTimeoutMs
   const record = readRecord(stateDir);
   const runs = record.runs.filter((r) => isOurProcess(r.pid, r.startTime));
   for (const r of runs) {
-    log.warn({ service: r.name, pid: r.pid }, `stopping service ${r.name} (pid ${r.pid}) left running by a previous hub process`);
+    log.warn(
+      { service: r.name, pid: r.pid },
+      `stopping service ${r.name} (pid ${r.pid}) left running by a previous hub process`,
+    );
     signalGroup(r.pid, 'SIGTERM');
   }
   const deadline = Date.now() + termTimeoutMs;

@@ -20,7 +20,12 @@ export interface ManagedTimings {
   termTimeoutMs: number;
 }
 
-export const DEFAULT_TIMINGS: ManagedTimings = { firstDelayMs: 1000, maxDelayMs: 30_000, stableMs: 60_000, termTimeoutMs: 5000 };
+export const DEFAULT_TIMINGS: ManagedTimings = {
+  firstDelayMs: 1000,
+  maxDelayMs: 30_000,
+  stableMs: 60_000,
+  termTimeoutMs: 5000,
+};
 
 /** The API token of one run; release() revokes a generated one when that run ends. */
 export interface RunCredentials {
@@ -106,11 +111,21 @@ export class ManagedService {
       const cwd = resolve(this.#o.baseDir, spec.cwd ?? '.');
       if (this.#stopping) return;
       creds = await this.#o.credentials();
-      const env = serviceEnv({ spec, baseUrl: this.#o.baseUrl, hubUrl: this.#o.hubUrl, token: creds.token, launcherDir: this.#o.launcherDir, account: runAs.env });
+      const env = serviceEnv({
+        spec,
+        baseUrl: this.#o.baseUrl,
+        hubUrl: this.#o.hubUrl,
+        token: creds.token,
+        launcherDir: this.#o.launcherDir,
+        account: runAs.env,
+      });
       const [command, ...args] = spec.command!;
       // Looked up with the service's own PATH (so `tshub` is the launcher), to name what was searched.
       const exe = findExecutable(command!, env.PATH, cwd);
-      if (exe === null) throw new Error(`command ${JSON.stringify(command)} not found${command!.includes('/') ? '' : ` on PATH (${env.PATH})`}, or not executable`);
+      if (exe === null)
+        throw new Error(
+          `command ${JSON.stringify(command)} not found${command!.includes('/') ? '' : ` on PATH (${env.PATH})`}, or not executable`,
+        );
       const run = wrapRunAs(exe, args, runAs.ids);
       if (this.#stopping) {
         await creds.release();
@@ -118,13 +133,22 @@ export class ManagedService {
       }
       // detached: its own process group, so a Ctrl-C aimed at the hub does not reach it directly
       // (the hub stops it in order), and stop() can signal everything it started.
-      const child = spawn(run.file, run.argv, { cwd, env, detached: true, stdio: ['ignore', 'pipe', 'pipe'], uid: run.uid, gid: run.gid });
+      const child = spawn(run.file, run.argv, {
+        cwd,
+        env,
+        detached: true,
+        stdio: ['ignore', 'pipe', 'pipe'],
+        uid: run.uid,
+        gid: run.gid,
+      });
       await new Promise<void>((ok, fail) => {
         child.once('spawn', ok);
         child.once('error', fail);
       });
       // A later error (a failed kill) must not become an uncaught exception of the hub.
-      child.on('error', (err) => log.warn({ service: spec.name, err: err.message }, `service ${spec.name}: ${err.message}`));
+      child.on('error', (err) =>
+        log.warn({ service: spec.name, err: err.message }, `service ${spec.name}: ${err.message}`),
+      );
       const release = creds.release;
       creds = null;
       this.#watch(child, release);
@@ -135,7 +159,10 @@ export class ManagedService {
         log.error({ service: spec.name }, `service ${spec.name} cannot start: ${err.message}`);
         return;
       }
-      log.error({ service: spec.name, err: (err as Error).message }, `service ${spec.name} failed to start: ${(err as Error).message}`);
+      log.error(
+        { service: spec.name, err: (err as Error).message },
+        `service ${spec.name} failed to start: ${(err as Error).message}`,
+      );
       this.#scheduleRestart();
     }
   }
@@ -148,8 +175,13 @@ export class ManagedService {
     this.#startTime = readProcStat(pid)?.startTime ?? null;
     this.#o.onChange();
     log.info({ service: spec.name, pid, command: spec.command }, `service ${spec.name} started (pid ${pid})`);
-    for (const [stream, input] of [['stdout', child.stdout], ['stderr', child.stderr]] as const) {
-      createInterface({ input: input as Readable, crlfDelay: Infinity }).on('line', (line) => log.info({ service: spec.name, stream }, line));
+    for (const [stream, input] of [
+      ['stdout', child.stdout],
+      ['stderr', child.stderr],
+    ] as const) {
+      createInterface({ input: input as Readable, crlfDelay: Infinity }).on('line', (line) =>
+        log.info({ service: spec.name, stream }, line),
+      );
     }
     this.#exited = new Promise((done) => {
       child.once('exit', (code, signal) => {
@@ -159,7 +191,9 @@ export class ManagedService {
         this.#startTime = null;
         this.#o.onChange();
         void release()
-          .catch((err: Error) => log.warn({ service: spec.name, err: err.message }, 'could not revoke the service token'))
+          .catch((err: Error) =>
+            log.warn({ service: spec.name, err: err.message }, 'could not revoke the service token'),
+          )
           .finally(() => {
             const how = code !== null ? `status ${code}` : `signal ${signal}`;
             if (this.#stopping) log.info({ service: spec.name, pid }, `service ${spec.name} stopped (${how})`);
@@ -200,7 +234,10 @@ export class ManagedService {
     signalGroup(pid, 'SIGTERM');
     const gone = await Promise.race([this.#exited.then(() => true), sleep(this.#o.timings.termTimeoutMs, false)]);
     if (!gone) {
-      this.#o.log.warn({ service: this.name, pid }, `service ${this.name} did not exit ${this.#o.timings.termTimeoutMs} ms after SIGTERM; sending SIGKILL`);
+      this.#o.log.warn(
+        { service: this.name, pid },
+        `service ${this.name} did not exit ${this.#o.timings.termTimeoutMs} ms after SIGTERM; sending SIGKILL`,
+      );
       signalGroup(pid, 'SIGKILL');
       await Promise.race([this.#exited, sleep(this.#o.timings.termTimeoutMs)]);
     }

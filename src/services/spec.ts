@@ -23,7 +23,10 @@ export function oauthClientId(spec: Pick<ServiceSpec, 'name' | 'oauth_client_id'
 }
 
 /** `oauth_redirect_uri`, else `<prefix>oauth_callback` when the service is proxied, else '' (as upstream). */
-export function oauthRedirectUri(spec: Pick<ServiceSpec, 'name' | 'url' | 'oauth_redirect_uri'>, baseUrl: string): string {
+export function oauthRedirectUri(
+  spec: Pick<ServiceSpec, 'name' | 'url' | 'oauth_redirect_uri'>,
+  baseUrl: string,
+): string {
   if (spec.oauth_redirect_uri) return spec.oauth_redirect_uri;
   return spec.url ? `${servicePrefix(baseUrl, spec.name)}oauth_callback` : '';
 }

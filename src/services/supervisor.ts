@@ -41,7 +41,13 @@ export class ServiceSupervisor {
   constructor(ctx: HubContext, opts: SupervisorOptions = {}) {
     this.#ctx = ctx;
     this.#timings = { ...DEFAULT_TIMINGS, ...opts.timings };
-    this.#health = new HealthChecker({ k: ctx.k, config: ctx.config, baseUrl: ctx.baseUrl, log: ctx.log, intervalMs: opts.healthIntervalMs ?? HEALTH_INTERVAL_MS });
+    this.#health = new HealthChecker({
+      k: ctx.k,
+      config: ctx.config,
+      baseUrl: ctx.baseUrl,
+      log: ctx.log,
+      intervalMs: opts.healthIntervalMs ?? HEALTH_INTERVAL_MS,
+    });
   }
 
   /** Starts the managed services; call once the hub listens and the proxy is up. */
@@ -66,8 +72,13 @@ export class ServiceSupervisor {
         this.#ctx.permissionsChanged();
       }
       const m = new ManagedService({
-        spec, log, baseUrl: this.#ctx.baseUrl, baseDir: this.#ctx.stateDir, hubUrl: u.toString(),
-        launcherDir: this.#launcher!.dir, timings: this.#timings,
+        spec,
+        log,
+        baseUrl: this.#ctx.baseUrl,
+        baseDir: this.#ctx.stateDir,
+        hubUrl: u.toString(),
+        launcherDir: this.#launcher!.dir,
+        timings: this.#timings,
         credentials: () => this.#credentials(spec, row.id),
         onChange: () => this.#record(),
       });
@@ -76,7 +87,8 @@ export class ServiceSupervisor {
     }
     this.#health.start();
     // External services are checked once right away (managed ones are only starting up).
-    for (const spec of config.services) if (spec.url && spec.command === null) this.#health.checkSoon(spec.name, spec.url);
+    for (const spec of config.services)
+      if (spec.url && spec.command === null) this.#health.checkSoon(spec.name, spec.url);
   }
 
   /** The configured api_token, or a token issued for this run and revoked when the run ends. */
@@ -85,7 +97,11 @@ export class ServiceSupervisor {
     const withClient = hasOAuthClient(spec);
     if (spec.api_token) return { token: spec.api_token, release: async () => {} };
     const { token, row } = await issueToken(k, db.kind, {
-      owner: { kind: 'service', id: serviceId }, kind: 'api', note: runTokenNote(spec.name), scopes: ['inherit'], expiresIn: null,
+      owner: { kind: 'service', id: serviceId },
+      kind: 'api',
+      note: runTokenNote(spec.name),
+      scopes: ['inherit'],
+      expiresIn: null,
     });
     // The OAuth client secret is the service's token, so it changes with every run.
     if (withClient) await upsertServiceClient(k, spec, baseUrl, token);
@@ -100,11 +116,13 @@ export class ServiceSupervisor {
   }
 
   #record(): void {
-    const runs = [...this.#managed.values()].flatMap((m) => (m.pid === null ? [] : [{ name: m.name, pid: m.pid, startTime: m.startTime }]));
+    const runs = [...this.#managed.values()].flatMap((m) =>
+      m.pid === null ? [] : [{ name: m.name, pid: m.pid, startTime: m.startTime }],
+    );
     try {
       recordRuns(this.#ctx.stateDir, this.#launcher?.dir ?? null, runs);
     } catch (err) {
-      this.#ctx.log.warn({ err: (err as Error).message }, 'could not record the managed services\' pids');
+      this.#ctx.log.warn({ err: (err as Error).message }, "could not record the managed services' pids");
     }
   }
 

@@ -15,6 +15,9 @@ export function spawnerFactory(config: SpawnerConfig): SpawnerFactory {
     case 'simple':
       return { create: (req) => new SimpleSpawner(req), restore: (req, state) => new SimpleSpawner(req, state) };
     case 'local':
-      return { create: (req) => new LocalProcessSpawner(req), restore: (req, state) => new LocalProcessSpawner(req, state) };
+      return {
+        create: (req) => new LocalProcessSpawner(req),
+        restore: (req, state) => new LocalProcessSpawner(req, state),
+      };
   }
 }

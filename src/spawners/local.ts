@@ -26,10 +26,16 @@ export class LocalProcessSpawner extends ProcessSpawner {
     if (account === null) throw new HubError(500, `Cannot start the server: no system user '${user.name}'`);
     const myUid = process.getuid?.() ?? -1;
     if (myUid !== 0 && myUid !== account.uid) {
-      throw new HubError(500, `Cannot start the server as system user '${user.name}': the hub must run as root to switch users`);
+      throw new HubError(
+        500,
+        `Cannot start the server as system user '${user.name}': the hub must run as root to switch users`,
+      );
     }
     if (account.home === '' || !isDirectory(account.home)) {
-      throw new HubError(500, `Cannot start the server: the home directory '${account.home}' of system user '${user.name}' does not exist`);
+      throw new HubError(
+        500,
+        `Cannot start the server: the home directory '${account.home}' of system user '${user.name}' does not exist`,
+      );
     }
     let cwd = account.home;
     if (config.notebook_dir !== null) {

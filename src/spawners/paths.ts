@@ -32,7 +32,8 @@ export function resolveWorkdir(template: string, username: string, stateDir: str
     const prefix = template.slice(0, cut);
     // 'tshub-users/{username}' -> tshub-users; '/srv/u-{username}' -> /srv; '{username}' -> stateDir.
     const base = resolve(stateDir, prefix === '' || prefix.endsWith('/') ? prefix : dirname(prefix));
-    if (!isInside(full, base)) throw new Error(`The working directory of ${JSON.stringify(username)} would leave ${base}`);
+    if (!isInside(full, base))
+      throw new Error(`The working directory of ${JSON.stringify(username)} would leave ${base}`);
   }
   return full;
 }
@@ -49,5 +50,7 @@ function fileSafe(name: string): string {
  */
 export function logFilePath(stateDir: string, username: string, serverName: string): string {
   const logs = join(resolve(stateDir), 'logs');
-  return serverName === '' ? join(logs, `${fileSafe(username)}.log`) : join(logs, fileSafe(username), `${fileSafe(serverName)}.log`);
+  return serverName === ''
+    ? join(logs, `${fileSafe(username)}.log`)
+    : join(logs, fileSafe(username), `${fileSafe(serverName)}.log`);
 }

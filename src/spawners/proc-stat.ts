@@ -17,7 +17,10 @@ export function parseProcStat(text: string): ProcStat | null {
   const close = text.lastIndexOf(')');
   if (close < 0) return null;
   // Fields 3.. (state, ppid, pgrp, ...): field N sits at index N - 3.
-  const rest = text.slice(close + 1).trim().split(/\s+/);
+  const rest = text
+    .slice(close + 1)
+    .trim()
+    .split(/\s+/);
   const state = rest[0];
   const pgrp = Number(rest[2]);
   const startTime = Number(rest[19]);

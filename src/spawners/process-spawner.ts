@@ -129,7 +129,10 @@ export abstract class ProcessSpawner implements Spawner {
     const exe = command === undefined ? null : findExecutable(command, env.PATH, plan.cwd);
     if (exe === null) {
       const where = command?.includes('/') ? '' : ` on PATH (${env.PATH ?? 'unset'})`;
-      throw new HubError(500, `Cannot start the server: command ${JSON.stringify(command ?? '')} not found${where}, or not executable`);
+      throw new HubError(
+        500,
+        `Cannot start the server: command ${JSON.stringify(command ?? '')} not found${where}, or not executable`,
+      );
     }
     const args = [...cmdArgs, ...config.args];
     const uid = plan.runAs?.uid ?? process.getuid?.() ?? -1;
@@ -192,7 +195,10 @@ export abstract class ProcessSpawner implements Spawner {
     }
     if (this.#exitStatus !== null) {
       const tail = logTail(logPath, offset);
-      throw new HubError(500, `The server exited immediately with status ${this.#exitStatus}: ${cmdline}` + (tail ? `\nLast lines of ${logPath}:\n${tail}` : ` (no output in ${logPath})`));
+      throw new HubError(
+        500,
+        `The server exited immediately with status ${this.#exitStatus}: ${cmdline}${tail ? `\nLast lines of ${logPath}:\n${tail}` : ` (no output in ${logPath})`}`,
+      );
     }
     log.info({ pid, port, cmd: cmdline, log_file: logPath }, 'single-user server process started');
     this.#progress.push(`Waiting for the server to listen on ${url}`);
@@ -233,7 +239,8 @@ export abstract class ProcessSpawner implements Spawner {
     if (!(await this.#waitGone(this.#termTimeoutMs))) {
       this.req.log.warn({ pid }, `server did not exit ${this.#termTimeoutMs} ms after SIGTERM; sending SIGKILL`);
       if (this.#alive()) this.#signal(pid, leadsGroup, 'SIGKILL');
-      if (!(await this.#waitGone(KILL_WAIT_MS))) throw new Error(`The server (pid ${pid}) did not exit even after SIGKILL`);
+      if (!(await this.#waitGone(KILL_WAIT_MS)))
+        throw new Error(`The server (pid ${pid}) did not exit even after SIGKILL`);
     }
     // Stragglers in its group (a wrapper's children that ignored SIGTERM). The group id cannot have
     // been reused while any member lives, so this reaches nobody else.

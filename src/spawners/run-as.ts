@@ -4,7 +4,16 @@ import { findExecutable } from './command.ts';
  * The only variables a server or managed service inherits from the hub (JupyterHub's
  * Spawner.env_keep): the hub's own environment may hold secrets such as the proxy's auth token.
  */
-const ENV_KEEP = ['PATH', 'PYTHONPATH', 'CONDA_ROOT', 'CONDA_DEFAULT_ENV', 'VIRTUAL_ENV', 'LANG', 'LC_ALL', 'JUPYTERHUB_SINGLEUSER_APP'];
+const ENV_KEEP = [
+  'PATH',
+  'PYTHONPATH',
+  'CONDA_ROOT',
+  'CONDA_DEFAULT_ENV',
+  'VIRTUAL_ENV',
+  'LANG',
+  'LC_ALL',
+  'JUPYTERHUB_SINGLEUSER_APP',
+];
 
 export function keptEnv(extra: string[] = []): Record<string, string> {
   const env: Record<string, string> = {};
@@ -25,7 +34,11 @@ let setprivPath: string | null | undefined;
  * Node's own uid/gid spawn options cannot set supplementary groups (libuv drops them all), so they are
  * only the fallback where setpriv is missing, and the process keeps its primary group only.
  */
-export function wrapRunAs(exe: string, args: string[], ids: RunAsIds): { file: string; argv: string[]; uid?: number; gid?: number } {
+export function wrapRunAs(
+  exe: string,
+  args: string[],
+  ids: RunAsIds,
+): { file: string; argv: string[]; uid?: number; gid?: number } {
   if (ids === null) return { file: exe, argv: args };
   setprivPath ??= findExecutable('setpriv', `${process.env.PATH ?? ''}:/usr/bin:/bin:/usr/sbin:/sbin`, '/');
   if (setprivPath === null) return { file: exe, argv: args, uid: ids.uid, gid: ids.gid };

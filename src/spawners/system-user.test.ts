@@ -4,7 +4,11 @@ import { lookupSystemUser, parseGroupFile, parsePasswdLine } from './system-user
 
 test('parses passwd and group lines', () => {
   assert.deepEqual(parsePasswdLine('alice:x:1001:1002:Alice A,,,:/home/alice:/bin/bash', 'alice'), {
-    name: 'alice', uid: 1001, gid: 1002, home: '/home/alice', shell: '/bin/bash',
+    name: 'alice',
+    uid: 1001,
+    gid: 1002,
+    home: '/home/alice',
+    shell: '/bin/bash',
   });
   assert.equal(parsePasswdLine('alice:x:1001:1002:Alice:/home/alice:/bin/bash', 'alic'), null);
   assert.equal(parsePasswdLine('alice:x::1002::/home/alice:/bin/sh', 'alice'), null);

@@ -34,7 +34,15 @@ export function parseGroupFile(text: string, name: string, primaryGid: number): 
     const f = line.split(':');
     if (f.length < 4) continue;
     const gid = Number(f[2]);
-    if (f[2] !== '' && Number.isSafeInteger(gid) && f[3]!.split(',').map((m) => m.trim()).includes(name)) gids.add(gid);
+    if (
+      f[2] !== '' &&
+      Number.isSafeInteger(gid) &&
+      f[3]!
+        .split(',')
+        .map((m) => m.trim())
+        .includes(name)
+    )
+      gids.add(gid);
   }
   return [...gids];
 }
@@ -63,7 +71,11 @@ export async function lookupSystemUser(name: string): Promise<SystemUser | null>
   let groups: number[];
   try {
     const { stdout } = await run('id', ['-G', name], { timeout: 10_000 });
-    groups = stdout.trim().split(/\s+/).map(Number).filter((g) => Number.isSafeInteger(g));
+    groups = stdout
+      .trim()
+      .split(/\s+/)
+      .map(Number)
+      .filter((g) => Number.isSafeInteger(g));
     if (!groups.includes(entry.gid)) groups.unshift(entry.gid);
   } catch {
     groups = parseGroupFile(await readFile('/etc/group', 'utf8').catch(() => ''), name, entry.gid);

@@ -65,9 +65,19 @@ export async function startFakeHub(user: string): Promise<FakeHub> {
       calls.push(`${req.method} ${path}`);
       res.setHeader('X-JupyterHub-Version', '3.0.0');
       res.setHeader('content-type', 'application/json');
-      if (req.method === 'GET' && (path === '/hub/api' || path === '/hub/api/')) return void res.end('{"version":"3.0.0"}');
+      if (req.method === 'GET' && (path === '/hub/api' || path === '/hub/api/'))
+        return void res.end('{"version":"3.0.0"}');
       if (req.method === 'GET' && path === '/hub/api/user') {
-        return void res.end(JSON.stringify({ kind: 'user', name: user, admin: false, groups: [], session_id: null, scopes: [`access:servers!user=${user}`] }));
+        return void res.end(
+          JSON.stringify({
+            kind: 'user',
+            name: user,
+            admin: false,
+            groups: [],
+            session_id: null,
+            scopes: [`access:servers!user=${user}`],
+          }),
+        );
       }
       if (req.method === 'POST' && path === `/hub/api/users/${user}/activity`) return void res.end('{}');
       res.statusCode = 404;
@@ -156,7 +166,11 @@ export class Reaper {
 }
 
 /** GETs `url` until it answers with a status below 500; returns that status. */
-export async function waitForHttp(url: string, timeoutMs: number, headers: Record<string, string> = {}): Promise<number> {
+export async function waitForHttp(
+  url: string,
+  timeoutMs: number,
+  headers: Record<string, string> = {},
+): Promise<number> {
   const deadline = Date.now() + timeoutMs;
   let last = 'no answer';
   while (Date.now() < deadline) {

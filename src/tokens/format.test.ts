@@ -33,9 +33,9 @@ test('a single changed character fails the checksum', () => {
     const c = t[i] === 'a' ? 'b' : 'a';
     assert.equal(hasValidChecksum(t.slice(0, i) + c + t.slice(i + 1)), false);
   }
-  assert.equal(hasValidChecksum(t + 'x'), false);
+  assert.equal(hasValidChecksum(`${t}x`), false);
   assert.equal(hasValidChecksum(t.slice(0, -1)), false);
-  assert.equal(hasValidChecksum('tshub_' + '!'.repeat(38)), false);
+  assert.equal(hasValidChecksum(`tshub_${'!'.repeat(38)}`), false);
 });
 
 test('digest is stable and display prefix hides most of the token', () => {

@@ -70,10 +70,12 @@ export function hasValidChecksum(token: string): boolean {
 
 export function displayPrefix(token: string): string {
   // Config tokens may be short and weak: reveal only as much of them as JupyterHub does (4 characters).
-  return looksGenerated(token) ? token.slice(TOKEN_PREFIX.length, TOKEN_PREFIX.length + DISPLAY_PREFIX_LENGTH) : token.slice(0, 4);
+  return looksGenerated(token)
+    ? token.slice(TOKEN_PREFIX.length, TOKEN_PREFIX.length + DISPLAY_PREFIX_LENGTH)
+    : token.slice(0, 4);
 }
 
 /** The stored form of a high-entropy token: a plain SHA-256 digest, unique-indexed for one-query lookup. */
 export function digestToken(token: string): string {
-  return 'sha256:' + hash('sha256', token, 'hex');
+  return `sha256:${hash('sha256', token, 'hex')}`;
 }

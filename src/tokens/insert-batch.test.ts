@@ -11,14 +11,33 @@ let db: Db;
 let userId: number;
 before(async () => {
   db = await openTestDb();
-  userId = (await db.k.insertInto('users').values({ name: 'ann', admin: 0, created: '2026-01-01T00:00:00.000Z', last_activity: null, cookie_id: 'c' }).returning('id').executeTakeFirstOrThrow()).id;
+  userId = (
+    await db.k
+      .insertInto('users')
+      .values({ name: 'ann', admin: 0, created: '2026-01-01T00:00:00.000Z', last_activity: null, cookie_id: 'c' })
+      .returning('id')
+      .executeTakeFirstOrThrow()
+  ).id;
 });
 after(() => db.close());
 
 const values = (n: string): TokenValues => ({
-  hashed: `sha256:${n}`, prefix: n.slice(0, 8), kind: 'api', user_id: userId, service_id: null, client_id: 'jupyterhub',
-  session_id: null, note: n, scopes: '[]', created: '2026-01-01T00:00:00.000Z', expires_at: null, last_activity: null,
-  last_used_ip: null, revoked_at: null, rotated_from: null, replaced_by: null,
+  hashed: `sha256:${n}`,
+  prefix: n.slice(0, 8),
+  kind: 'api',
+  user_id: userId,
+  service_id: null,
+  client_id: 'jupyterhub',
+  session_id: null,
+  note: n,
+  scopes: '[]',
+  created: '2026-01-01T00:00:00.000Z',
+  expires_at: null,
+  last_activity: null,
+  last_used_ip: null,
+  revoked_at: null,
+  rotated_from: null,
+  replaced_by: null,
 });
 
 /** The database, counting the transactions begun through it. */
@@ -39,10 +58,25 @@ test('inserts asked for together are written in one transaction, each caller get
   const batch = new TokenInsertBatch(k);
   const rows = await Promise.all(['together-1', 'together-2', 'together-3'].map((n) => batch.insert(values(n))));
   assert.equal(transactions(), 1);
-  assert.deepEqual(rows.map((r) => r.note), ['together-1', 'together-2', 'together-3']);
+  assert.deepEqual(
+    rows.map((r) => r.note),
+    ['together-1', 'together-2', 'together-3'],
+  );
   assert.equal(new Set(rows.map((r) => r.id)).size, 3);
-  const stored = await db.k.selectFrom('api_tokens').selectAll().where('id', 'in', rows.map((r) => r.id)).orderBy('id').execute();
-  assert.deepEqual(stored.map((r) => ({ ...r })), rows);
+  const stored = await db.k
+    .selectFrom('api_tokens')
+    .selectAll()
+    .where(
+      'id',
+      'in',
+      rows.map((r) => r.id),
+    )
+    .orderBy('id')
+    .execute();
+  assert.deepEqual(
+    stored.map((r) => ({ ...r })),
+    rows,
+  );
 });
 
 test('a lone insert needs no transaction', async () => {
@@ -54,8 +88,18 @@ test('a lone insert needs no transaction', async () => {
 
 test('one failing insert fails alone: the others of its batch are stored', async () => {
   const batch = new TokenInsertBatch(db.k);
-  const results = await Promise.allSettled([batch.insert(values('fine-1')), batch.insert(values('together-1')), batch.insert(values('fine-2'))]);
-  assert.deepEqual(results.map((r) => r.status), ['fulfilled', 'rejected', 'fulfilled'], 'a duplicate digest is refused');
-  const notes = (await db.k.selectFrom('api_tokens').select('note').where('note', 'like', 'fine-%').orderBy('note').execute()).map((r) => r.note);
+  const results = await Promise.allSettled([
+    batch.insert(values('fine-1')),
+    batch.insert(values('together-1')),
+    batch.insert(values('fine-2')),
+  ]);
+  assert.deepEqual(
+    results.map((r) => r.status),
+    ['fulfilled', 'rejected', 'fulfilled'],
+    'a duplicate digest is refused',
+  );
+  const notes = (
+    await db.k.selectFrom('api_tokens').select('note').where('note', 'like', 'fine-%').orderBy('note').execute()
+  ).map((r) => r.note);
   assert.deepEqual(notes, ['fine-1', 'fine-2']);
 });

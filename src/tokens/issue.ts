@@ -24,7 +24,13 @@ export interface IssueRequest {
 }
 
 /** Refuses a personal token beyond the owner's ceiling of active ones. */
-async function checkLimit(trx: Transaction<Database>, kind: DbKind, userId: number, max: number, now: string): Promise<void> {
+async function checkLimit(
+  trx: Transaction<Database>,
+  kind: DbKind,
+  userId: number,
+  max: number,
+  now: string,
+): Promise<void> {
   // SQLite runs one write transaction at a time already; PostgreSQL needs the owner row locked so two
   // concurrent creates cannot both see "4 of 5" and both insert.
   if (kind === 'postgres') await sql`select id from users where id = ${userId} for update`.execute(trx);
@@ -82,7 +88,10 @@ export async function issueToken(
   // A lone insert is atomic by itself: a transaction only when the limit is checked or `then` goes with the insert.
   if (!max && !then) {
     const values = tokenValues(token, req, isoNow());
-    return { token, row: await (dbKind === 'sqlite' && !db.isTransaction ? batchFor(db).insert(values) : insertToken(db, values)) };
+    return {
+      token,
+      row: await (dbKind === 'sqlite' && !db.isTransaction ? batchFor(db).insert(values) : insertToken(db, values)),
+    };
   }
   const row = await db.transaction().execute(async (trx) => {
     const now = isoNow();

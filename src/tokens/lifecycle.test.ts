@@ -19,9 +19,24 @@ import { parseTokenId, presentToken } from './present.ts';
 
 function row(over: Partial<TokenRow> = {}): TokenRow {
   return {
-    id: 1, hashed: 'sha256:x', prefix: 'abcdefgh', kind: 'api', user_id: 1, service_id: null, client_id: 'jupyterhub',
-    session_id: null, note: '', scopes: '["inherit"]', created: '2026-01-01T00:00:00.000Z', expires_at: null,
-    last_activity: null, last_used_ip: null, revoked_at: null, rotated_from: null, replaced_by: null, ...over,
+    id: 1,
+    hashed: 'sha256:x',
+    prefix: 'abcdefgh',
+    kind: 'api',
+    user_id: 1,
+    service_id: null,
+    client_id: 'jupyterhub',
+    session_id: null,
+    note: '',
+    scopes: '["inherit"]',
+    created: '2026-01-01T00:00:00.000Z',
+    expires_at: null,
+    last_activity: null,
+    last_used_ip: null,
+    revoked_at: null,
+    rotated_from: null,
+    replaced_by: null,
+    ...over,
   };
 }
 
@@ -36,19 +51,41 @@ test('judge: a token is expired from the very millisecond of expires_at on', () 
   assert.equal(judge(row({ expires_at: at, replaced_by: 2 }), t - 1).ok, true, 'within its grace period');
   // revocation wins over everything
   assert.deepEqual(judge(row({ revoked_at: at }), t - 1000), { ok: false, reason: 'token_revoked' });
-  assert.deepEqual(judge(row({ revoked_at: at, expires_at: at, replaced_by: 2 }), t), { ok: false, reason: 'token_revoked' });
+  assert.deepEqual(judge(row({ revoked_at: at, expires_at: at, replaced_by: 2 }), t), {
+    ok: false,
+    reason: 'token_revoked',
+  });
 });
 
 test('token ids: only a<positive integer>', () => {
   assert.equal(parseTokenId('a1'), 1);
   assert.equal(parseTokenId('a123456'), 123456);
-  for (const bad of ['', 'a', 'a0', 'a01', 'a-1', 'b1', '1', 'a1.0', 'a1e3', ' a1', 'a1 ', 'A1', 'a12345678901234567']) {
+  for (const bad of [
+    '',
+    'a',
+    'a0',
+    'a01',
+    'a-1',
+    'b1',
+    '1',
+    'a1.0',
+    'a1e3',
+    ' a1',
+    'a1 ',
+    'A1',
+    'a12345678901234567',
+  ]) {
     assert.equal(parseTokenId(bad), null, JSON.stringify(bad));
   }
 });
 
 test('the model shows the prefix and ids in JupyterHub form, never the hash', () => {
-  const m: Record<string, unknown> = presentToken(row({ id: 7, rotated_from: 3 }), 'ann', ['read:users!user=ann'], 'JupyterHub');
+  const m: Record<string, unknown> = presentToken(
+    row({ id: 7, rotated_from: 3 }),
+    'ann',
+    ['read:users!user=ann'],
+    'JupyterHub',
+  );
   assert.equal(m.id, 'a7');
   assert.equal(m.rotated_from, 'a3');
   assert.equal(m.user, 'ann');
@@ -71,7 +108,12 @@ describe('with a database', () => {
   after(() => db.close());
 
   const issue = (over: Partial<Parameters<typeof issueToken>[2]> = {}, then?: Parameters<typeof issueToken>[3]) =>
-    issueToken(k, db.kind, { owner: { kind: 'user', id: ann }, kind: 'api', note: 'n', scopes: ['inherit'], expiresIn: null, ...over }, then);
+    issueToken(
+      k,
+      db.kind,
+      { owner: { kind: 'user', id: ann }, kind: 'api', note: 'n', scopes: ['inherit'], expiresIn: null, ...over },
+      then,
+    );
 
   test('issued tokens store a digest and a display prefix, never the token', async () => {
     const { token, row: r } = await issue({ expiresIn: 60 });
@@ -83,15 +125,29 @@ describe('with a database', () => {
   });
 
   test('the row an issue returns is the row stored, with and without a transaction', async () => {
-    for (const r of [(await issue({ expiresIn: 60, note: 'plain' })).row, (await issue({ maxActive: 1000, note: 'limited' })).row]) {
-      assert.deepEqual({ ...r }, { ...(await k.selectFrom('api_tokens').selectAll().where('id', '=', r.id).executeTakeFirstOrThrow()) });
+    for (const r of [
+      (await issue({ expiresIn: 60, note: 'plain' })).row,
+      (await issue({ maxActive: 1000, note: 'limited' })).row,
+    ]) {
+      assert.deepEqual(
+        { ...r },
+        { ...(await k.selectFrom('api_tokens').selectAll().where('id', '=', r.id).executeTakeFirstOrThrow()) },
+      );
     }
   });
 
   test('the limit counts live personal tokens only, and concurrent issues cannot pass it', async () => {
     const bob = (await insertUser(k, 'bob', false)).id;
     const forBob = (over: Partial<Parameters<typeof issueToken>[2]> = {}) =>
-      issueToken(k, db.kind, { owner: { kind: 'user', id: bob }, kind: 'api', note: 'n', scopes: [], expiresIn: null, maxActive: 3, ...over });
+      issueToken(k, db.kind, {
+        owner: { kind: 'user', id: bob },
+        kind: 'api',
+        note: 'n',
+        scopes: [],
+        expiresIn: null,
+        maxActive: 3,
+        ...over,
+      });
     await forBob({ kind: 'server' });
     await forBob({ kind: 'oauth', clientId: 'service-x' });
     const results = await Promise.allSettled(Array.from({ length: 10 }, () => forBob()));
@@ -102,11 +158,23 @@ describe('with a database', () => {
     assert.match(refused.reason.message, /Revoke one/);
     assert.equal(await countActiveApiTokens(k, bob, new Date().toISOString()), 3);
     // an expired or revoked token frees its place
-    const live = await listTokens(k, { kind: 'user', id: bob }, { nowIso: new Date().toISOString(), includeInactive: false });
+    const live = await listTokens(
+      k,
+      { kind: 'user', id: bob },
+      { nowIso: new Date().toISOString(), includeInactive: false },
+    );
     const personal = live.filter((t) => t.kind === 'api');
     assert.equal(personal.length, 3);
-    await k.updateTable('api_tokens').set({ expires_at: new Date().toISOString() }).where('id', '=', personal[0]!.id).execute();
-    await k.updateTable('api_tokens').set({ revoked_at: new Date().toISOString() }).where('id', '=', personal[1]!.id).execute();
+    await k
+      .updateTable('api_tokens')
+      .set({ expires_at: new Date().toISOString() })
+      .where('id', '=', personal[0]!.id)
+      .execute();
+    await k
+      .updateTable('api_tokens')
+      .set({ revoked_at: new Date().toISOString() })
+      .where('id', '=', personal[1]!.id)
+      .execute();
     await forBob();
     await forBob();
     await assert.rejects(forBob(), HubError);
@@ -114,7 +182,12 @@ describe('with a database', () => {
 
   test('a failing hook undoes the insert; markRotated succeeds once per token', async () => {
     const before = (await k.selectFrom('api_tokens').select('id').execute()).length;
-    await assert.rejects(issue({}, async () => { throw new Error('no'); }), /no/);
+    await assert.rejects(
+      issue({}, async () => {
+        throw new Error('no');
+      }),
+      /no/,
+    );
     assert.equal((await k.selectFrom('api_tokens').select('id').execute()).length, before);
 
     const old = await issue();
@@ -130,7 +203,11 @@ describe('with a database', () => {
   test('a config token revoked through the API and stored again at the next start works again', async () => {
     const secret = 'ann-config-secret-1';
     const first = await ensureConfigToken(k, { kind: 'user', id: ann }, secret, 'from config');
-    assert.equal(await ensureConfigToken(k, { kind: 'user', id: ann }, secret, 'from config'), first, 'kept while live');
+    assert.equal(
+      await ensureConfigToken(k, { kind: 'user', id: ann }, secret, 'from config'),
+      first,
+      'kept while live',
+    );
     await k.updateTable('api_tokens').set({ revoked_at: new Date().toISOString() }).where('id', '=', first).execute();
     assert.deepEqual(await new TokenIdentifier(k).identify(secret), { ok: false, reason: 'token_revoked' });
     const second = await ensureConfigToken(k, { kind: 'user', id: ann }, secret, 'from config');
@@ -202,10 +279,20 @@ describe('with a database', () => {
     assert.ok(owner.has('read:users!user=cy'));
     assert.equal(await cache.ownerScopes('user', cy, 'cy'), owner, 'the same set, not worked out again');
     assert.ok((await cache.ownerScopes('user', cy, 'cy2')).has('read:users!user=cy2'), 'keyed by name too');
-    const { row: r } = await issueToken(k, db.kind, { owner: { kind: 'user', id: cy }, kind: 'api', note: 'n', scopes: ['inherit'], expiresIn: null });
+    const { row: r } = await issueToken(k, db.kind, {
+      owner: { kind: 'user', id: cy },
+      kind: 'api',
+      note: 'n',
+      scopes: ['inherit'],
+      expiresIn: null,
+    });
     const p = await cache.forToken(r);
     assert.equal(p?.ownerScopes, owner, "a new token of a known owner reuses the owner's scopes, not worked out again");
-    assert.equal(await cache.ownerScopes('user', cy, 'cy'), p?.ownerScopes, "a token's principal brings its owner's scopes along");
+    assert.equal(
+      await cache.ownerScopes('user', cy, 'cy'),
+      p?.ownerScopes,
+      "a token's principal brings its owner's scopes along",
+    );
     assert.equal((await cache.role('cy-admin'))?.scopes, '["admin:users"]');
     assert.equal(await cache.role('no-such-role'), undefined);
     await grantRole(k, 'user', cy, adminRole.id);
@@ -223,17 +310,29 @@ describe('with a database', () => {
     const rec = new ActivityRecorder(k, pino({ level: 'silent' }), 1);
     rec.tokenUsed(r.id, '10.0.0.1', ann);
     rec.tokenUsed(r.id, '10.0.0.2', ann);
-    let stored = await k.selectFrom('api_tokens').select(['last_activity', 'last_used_ip']).where('id', '=', r.id).executeTakeFirstOrThrow();
+    let stored = await k
+      .selectFrom('api_tokens')
+      .select(['last_activity', 'last_used_ip'])
+      .where('id', '=', r.id)
+      .executeTakeFirstOrThrow();
     assert.equal(stored.last_activity, null, 'nothing written before the flush');
     await rec.flush();
-    stored = await k.selectFrom('api_tokens').select(['last_activity', 'last_used_ip']).where('id', '=', r.id).executeTakeFirstOrThrow();
+    stored = await k
+      .selectFrom('api_tokens')
+      .select(['last_activity', 'last_used_ip'])
+      .where('id', '=', r.id)
+      .executeTakeFirstOrThrow();
     assert.equal(stored.last_used_ip, '10.0.0.1');
     const user = await k.selectFrom('users').select('last_activity').where('id', '=', ann).executeTakeFirstOrThrow();
     assert.equal(user.last_activity, stored.last_activity);
     await new Promise((res) => setTimeout(res, 1010));
     rec.tokenUsed(r.id, '10.0.0.3', null);
     await rec.stop();
-    const later = await k.selectFrom('api_tokens').select(['last_activity', 'last_used_ip']).where('id', '=', r.id).executeTakeFirstOrThrow();
+    const later = await k
+      .selectFrom('api_tokens')
+      .select(['last_activity', 'last_used_ip'])
+      .where('id', '=', r.id)
+      .executeTakeFirstOrThrow();
     assert.equal(later.last_used_ip, '10.0.0.3');
     assert.ok(later.last_activity! > stored.last_activity!);
   });

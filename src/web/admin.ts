@@ -17,7 +17,15 @@ export function registerAdminPage(app: FastifyInstance<any, any, any, any, any>,
     if (!s) return loginRedirect(ctx, req, reply);
     // pageContext already works out admin-ui (for the navigation): the same answer guards the page.
     const pc = await pageContext(ctx, req, reply, s, 'admin', { admin_page_size: ADMIN_PAGE_SIZE });
-    if (!pc.adminUi) return errorPage(reply, ctx.baseUrl, 403, 'Forbidden', 'The admin page needs the admin-ui permission.', s.user.name);
+    if (!pc.adminUi)
+      return errorPage(
+        reply,
+        ctx.baseUrl,
+        403,
+        'Forbidden',
+        'The admin page needs the admin-ui permission.',
+        s.user.name,
+      );
     return renderPage(reply, 200, 'admin.html', pc);
   });
 }

@@ -33,13 +33,25 @@ export function loginRedirect(ctx: HubContext, req: FastifyRequest, reply: Fasti
  * jhdata for a page, and the `_xsrf` cookie that JupyterHub's JavaScript clients read. Like upstream,
  * the cookie is set only on navigations (a fetch must not replace it).
  */
-export function pageData(ctx: HubContext, req: FastifyRequest, reply: FastifyReply, s: PageSession): Record<string, unknown> {
+export function pageData(
+  ctx: HubContext,
+  req: FastifyRequest,
+  reply: FastifyReply,
+  s: PageSession,
+): Record<string, unknown> {
   if (isNavigation(req)) setXsrfCookie(ctx, reply, s.xsrf, false);
   return { base_url: `${ctx.baseUrl}hub/`, prefix: ctx.baseUrl, user: s.user.name, xsrf_token: s.xsrf };
 }
 
 /** Everything page.html needs for a signed-in user: the navigation and jhdata, plus page-specific jhdata keys. */
-export async function pageContext(ctx: HubContext, req: FastifyRequest, reply: FastifyReply, s: PageSession, pageName: string, extra: Record<string, unknown> = {}): Promise<PageContext> {
+export async function pageContext(
+  ctx: HubContext,
+  req: FastifyRequest,
+  reply: FastifyReply,
+  s: PageSession,
+  pageName: string,
+  extra: Record<string, unknown> = {},
+): Promise<PageContext> {
   return {
     baseUrl: ctx.baseUrl,
     user: s.user.name,
@@ -64,7 +76,12 @@ export type ServerState = 'ready' | 'pending' | 'failed' | 'stopped';
 
 /** A server's state from the database (the truth), and from the manager whether its last start failed. */
 export async function serverState(ctx: HubContext, user: UserRow, server: string): Promise<ServerState> {
-  const row = await ctx.k.selectFrom('spawners').select(['server_url', 'pending']).where('user_id', '=', user.id).where('name', '=', server).executeTakeFirst();
+  const row = await ctx.k
+    .selectFrom('spawners')
+    .select(['server_url', 'pending'])
+    .where('user_id', '=', user.id)
+    .where('name', '=', server)
+    .executeTakeFirst();
   if (row?.pending) return 'pending';
   if (row?.server_url) return 'ready';
   const log = ctx.servers?.progressOf(user.id, server);

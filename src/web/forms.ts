@@ -8,15 +8,19 @@ export type FormBody = Record<string, string | string[]>;
  * this inside the web plugin leaves the API's read-everything-as-JSON parser untouched elsewhere.
  */
 export function registerFormParser(app: FastifyInstance<any, any, any, any, any>): void {
-  app.addContentTypeParser('application/x-www-form-urlencoded', { parseAs: 'string' }, (_req: FastifyRequest, body: string | Buffer, done: (err: Error | null, value?: unknown) => void) => {
-    // A null prototype: a field named __proto__ must stay a field.
-    const out: FormBody = Object.create(null);
-    for (const [k, v] of new URLSearchParams(String(body))) {
-      const cur = out[k];
-      out[k] = cur === undefined ? v : Array.isArray(cur) ? [...cur, v] : [cur, v];
-    }
-    done(null, out);
-  });
+  app.addContentTypeParser(
+    'application/x-www-form-urlencoded',
+    { parseAs: 'string' },
+    (_req: FastifyRequest, body: string | Buffer, done: (err: Error | null, value?: unknown) => void) => {
+      // A null prototype: a field named __proto__ must stay a field.
+      const out: FormBody = Object.create(null);
+      for (const [k, v] of new URLSearchParams(String(body))) {
+        const cur = out[k];
+        out[k] = cur === undefined ? v : Array.isArray(cur) ? [...cur, v] : [cur, v];
+      }
+      done(null, out);
+    },
+  );
 }
 
 /** A single-valued field; a repeated one counts as absent (never guess which copy was meant). */

@@ -10,7 +10,12 @@ const STATE_TEXT = {
   stopped: 'Your server is not running.',
 } as const;
 
-const STATE_LABEL = { ready: 'Running', pending: 'Starting or stopping', failed: 'Failed to start', stopped: 'Stopped' } as const;
+const STATE_LABEL = {
+  ready: 'Running',
+  pending: 'Starting or stopping',
+  failed: 'Failed to start',
+  stopped: 'Stopped',
+} as const;
 
 /**
  * Who is signed in, the default server's state with a start or stop button, and with named servers
@@ -26,12 +31,22 @@ export function registerHomePage(app: FastifyInstance<any, any, any, any, any>, 
     const url = serverUrl(base, s.user.name, '');
     const named = [];
     if (ctx.config.allow_named_servers) {
-      const rows = await ctx.k.selectFrom('spawners').selectAll().where('user_id', '=', s.user.id).where('name', '!=', '').orderBy('name').execute();
+      const rows = await ctx.k
+        .selectFrom('spawners')
+        .selectAll()
+        .where('user_id', '=', s.user.id)
+        .where('name', '!=', '')
+        .orderBy('name')
+        .execute();
       for (const row of rows) {
         const st = await serverState(ctx, s.user, row.name);
         named.push({
-          name: row.name, display_name: row.display_name ?? row.name, state: st, state_text: STATE_LABEL[st],
-          url: serverUrl(base, s.user.name, row.name), last_activity: row.last_activity,
+          name: row.name,
+          display_name: row.display_name ?? row.name,
+          state: st,
+          state_text: STATE_LABEL[st],
+          url: serverUrl(base, s.user.name, row.name),
+          last_activity: row.last_activity,
           pending_url: hubServerPage(base, 'spawn-pending', s.user.name, row.name),
         });
       }

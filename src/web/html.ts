@@ -30,7 +30,12 @@ function render(v: unknown): string {
 
 /** JSON for an inline <script>: `<` escaped so no value can close the script element. */
 export function scriptJson(value: unknown): Raw {
-  return raw(JSON.stringify(value).replace(/</g, '\\u003c').replace(/\u2028/g, '\\u2028').replace(/\u2029/g, '\\u2029'));
+  return raw(
+    JSON.stringify(value)
+      .replace(/</g, '\\u003c')
+      .replace(/\u2028/g, '\\u2028')
+      .replace(/\u2029/g, '\\u2029'),
+  );
 }
 
 /** What every page template gets besides its own variables. */
@@ -49,14 +54,22 @@ export interface PageContext {
 
 /** A string or an html`` fragment, for template variables that may hold markup we built ourselves. */
 function templateValue(v: unknown): unknown {
-  return v && typeof v === 'object' && 'html' in (v as object) && Object.keys(v as object).length === 1 ? markSafe((v as Raw).html) : v;
+  return v && typeof v === 'object' && 'html' in (v as object) && Object.keys(v as object).length === 1
+    ? markSafe((v as Raw).html)
+    : v;
 }
 
 /**
  * Renders `template` with the hub's environment (template_paths first) and sends it. The jhdata
  * script carries a fresh nonce, the only inline script the CSP lets run.
  */
-export function renderPage(reply: FastifyReply, status: number, template: string, pc: PageContext, vars: Record<string, unknown> = {}): FastifyReply {
+export function renderPage(
+  reply: FastifyReply,
+  status: number,
+  template: string,
+  pc: PageContext,
+  vars: Record<string, unknown> = {},
+): FastifyReply {
   const { env } = templatesOf(reply.request);
   const nonce = pc.jhdata ? newNonce() : null;
   const context: Record<string, unknown> = {
@@ -95,17 +108,32 @@ export function page(o: PageOptions): string {
 }
 
 export function sendPage(reply: FastifyReply, status: number, body: string, nonce: string | null = null): FastifyReply {
-  return reply
-    .code(status)
-    .header('Content-Type', 'text/html; charset=utf-8')
-    // Pages carry the XSRF token and who is signed in: no shared cache may keep them.
-    .header('Cache-Control', 'no-store')
-    .header('Content-Security-Policy', pageCsp(nonce))
-    .header('X-Frame-Options', 'DENY')
-    .header('Referrer-Policy', 'same-origin')
-    .send(body);
+  return (
+    reply
+      .code(status)
+      .header('Content-Type', 'text/html; charset=utf-8')
+      // Pages carry the XSRF token and who is signed in: no shared cache may keep them.
+      .header('Cache-Control', 'no-store')
+      .header('Content-Security-Policy', pageCsp(nonce))
+      .header('X-Frame-Options', 'DENY')
+      .header('Referrer-Policy', 'same-origin')
+      .send(body)
+  );
 }
 
-export function errorPage(reply: FastifyReply, baseUrl: string, status: number, title: string, message: Raw | string, user?: string | null): FastifyReply {
-  return renderPage(reply, status, 'error.html', { baseUrl, user }, { title: `${status} ${title}`, status_code: status, status_message: title, message });
+export function errorPage(
+  reply: FastifyReply,
+  baseUrl: string,
+  status: number,
+  title: string,
+  message: Raw | string,
+  user?: string | null,
+): FastifyReply {
+  return renderPage(
+    reply,
+    status,
+    'error.html',
+    { baseUrl, user },
+    { title: `${status} ${title}`, status_code: status, status_message: title, message },
+  );
 }

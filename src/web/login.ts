@@ -29,38 +29,64 @@ async function userForLogin(ctx: HubContext, name: string): Promise<UserRow> {
     }
     await assignDefaultRoles(ctx.k, user.id, user.admin === 1);
     ctx.log.info({ user: name, admin }, 'user created at first login');
-    ctx.audit.record({ ...SYSTEM, action: 'user.create', target: userTarget(name), reason: `first login${admin ? ' (admin_users)' : ''}` });
+    ctx.audit.record({
+      ...SYSTEM,
+      action: 'user.create',
+      target: userTarget(name),
+      reason: `first login${admin ? ' (admin_users)' : ''}`,
+    });
   } else if (admin && user.admin !== 1) {
     // As upstream: an authenticator that says "admin" makes the user admin; it never demotes.
     await updateUser(ctx.k, user.id, { admin: true });
     await assignDefaultRoles(ctx.k, user.id, true);
     ctx.permissionsChanged();
-    ctx.audit.record({ ...SYSTEM, action: 'user.modify', target: userTarget(name), reason: 'admin: true (admin_users, at login)' });
+    ctx.audit.record({
+      ...SYSTEM,
+      action: 'user.modify',
+      target: userTarget(name),
+      reason: 'admin: true (admin_users, at login)',
+    });
     user = { ...user, admin: 1 };
   }
   return user;
 }
 
-function loginForm(ctx: HubContext, req: FastifyRequest, reply: FastifyReply, status: number, opts: { error?: string; username?: string }): FastifyReply {
+function loginForm(
+  ctx: HubContext,
+  req: FastifyRequest,
+  reply: FastifyReply,
+  status: number,
+  opts: { error?: string; username?: string },
+): FastifyReply {
   const token = xsrfTokenFor(ctx, req, null);
   setXsrfCookie(ctx, reply, token, true);
   const next = safeNextUrl((req.query as Record<string, unknown>).next, ctx.baseUrl, req);
   const action = `${ctx.baseUrl}hub/login${next ? `?next=${encodeURIComponent(next)}` : ''}`;
-  return renderPage(reply, status, 'login.html', { baseUrl: ctx.baseUrl }, {
-    login_url: action,
-    login_error: opts.error ?? '',
-    username: opts.username ?? '',
-    xsrf: token,
-    password_required: ctx.config.authenticator.class === 'password' || ctx.config.authenticator.password !== null,
-    signup_url: ctx.config.authenticator.class === 'password' && ctx.config.authenticator.enable_signup ? `${ctx.baseUrl}hub/signup` : '',
-  });
+  return renderPage(
+    reply,
+    status,
+    'login.html',
+    { baseUrl: ctx.baseUrl },
+    {
+      login_url: action,
+      login_error: opts.error ?? '',
+      username: opts.username ?? '',
+      xsrf: token,
+      password_required: ctx.config.authenticator.class === 'password' || ctx.config.authenticator.password !== null,
+      signup_url:
+        ctx.config.authenticator.class === 'password' && ctx.config.authenticator.enable_signup
+          ? `${ctx.baseUrl}hub/signup`
+          : '',
+    },
+  );
 }
 
 export function registerLoginPages(app: FastifyInstance<any, any, any, any, any>, ctx: HubContext): void {
   const base = ctx.baseUrl;
   const home = `${base}hub/home`;
   const hide = { schema: { hide: true } };
-  const nextOr = (req: FastifyRequest, fallback: string) => safeNextUrl((req.query as Record<string, unknown>).next, base, req) ?? fallback;
+  const nextOr = (req: FastifyRequest, fallback: string) =>
+    safeNextUrl((req.query as Record<string, unknown>).next, base, req) ?? fallback;
 
   // JupyterHub's prefix redirect: the bare public URL is the hub's.
   if (base !== '/') app.get(base.slice(0, -1), hide, async (_req, reply) => reply.redirect(`${base}hub/`, 302));
@@ -81,7 +107,10 @@ export function registerLoginPages(app: FastifyInstance<any, any, any, any, any>
     const username = field(req.body, 'username')?.trim() ?? '';
     if (!anonymousXsrfValid(ctx, req, field(req.body, '_xsrf'))) {
       req.log.warn({ path: req.url.split('?')[0] }, 'login form refused: XSRF check failed');
-      return loginForm(ctx, req, reply, 403, { error: 'This sign-in form has expired or was not sent by this site (XSRF check failed). Please try again.', username });
+      return loginForm(ctx, req, reply, 403, {
+        error: 'This sign-in form has expired or was not sent by this site (XSRF check failed). Please try again.',
+        username,
+      });
     }
     let name: string | null;
     try {
@@ -90,19 +119,35 @@ export function registerLoginPages(app: FastifyInstance<any, any, any, any, any>
       // Throttled after repeated failures: the form again, with the wait, as a 429 with Retry-After.
       if (!(err instanceof HubError) || err.status !== 429) throw err;
       reply.headers(err.headers);
-      ctx.audit.record({ ...originOf(req), action: 'login.failure', target: userTarget(username.slice(0, 64)), outcome: 'denied', reason: 'too many failed logins' });
+      ctx.audit.record({
+        ...originOf(req),
+        action: 'login.failure',
+        target: userTarget(username.slice(0, 64)),
+        outcome: 'denied',
+        reason: 'too many failed logins',
+      });
       return loginForm(ctx, req, reply, 429, { error: err.message, username });
     }
     if (!name) {
       req.log.warn({ user: username.slice(0, 64) }, 'failed login');
-      ctx.audit.record({ ...originOf(req), action: 'login.failure', target: userTarget(username.slice(0, 64)), outcome: 'failure', reason: 'invalid username or password' });
+      ctx.audit.record({
+        ...originOf(req),
+        action: 'login.failure',
+        target: userTarget(username.slice(0, 64)),
+        outcome: 'failure',
+        reason: 'invalid username or password',
+      });
       return loginForm(ctx, req, reply, 403, { error: INVALID_LOGIN, username });
     }
     const user = await userForLogin(ctx, name);
     setLoginCookies(ctx, reply, user);
     ctx.activity.userActive(user.id);
     req.log.info({ user: user.name }, 'user logged in');
-    ctx.audit.record({ ...originOf(req, userActor(user.name)), action: 'login.success', target: userTarget(user.name) });
+    ctx.audit.record({
+      ...originOf(req, userActor(user.name)),
+      action: 'login.success',
+      target: userTarget(user.name),
+    });
     return reply.redirect(nextOr(req, home), 302);
   });
 
@@ -110,7 +155,13 @@ export function registerLoginPages(app: FastifyInstance<any, any, any, any, any>
   const logout = async (req: FastifyRequest, reply: FastifyReply) => {
     const { user, revoked } = await endSession(ctx, req, reply);
     if (user) req.log.info({ user: user.name, revoked_tokens: revoked }, 'user logged out');
-    if (user) ctx.audit.record({ ...originOf(req, userActor(user.name)), action: 'logout', target: userTarget(user.name), reason: revoked ? `${revoked} session tokens revoked` : null });
+    if (user)
+      ctx.audit.record({
+        ...originOf(req, userActor(user.name)),
+        action: 'logout',
+        target: userTarget(user.name),
+        reason: revoked ? `${revoked} session tokens revoked` : null,
+      });
     return reply.header('Cache-Control', 'no-store').redirect(`${base}hub/login`, 302);
   };
   app.get(`${base}hub/logout`, hide, logout);

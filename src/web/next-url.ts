@@ -23,7 +23,13 @@ export function safeNextUrl(value: unknown, baseUrl: string, req?: FastifyReques
     } catch {
       return null;
     }
-    if ((u.protocol !== 'http:' && u.protocol !== 'https:') || u.host !== host.toLowerCase() || u.username || u.password) return null;
+    if (
+      (u.protocol !== 'http:' && u.protocol !== 'https:') ||
+      u.host !== host.toLowerCase() ||
+      u.username ||
+      u.password
+    )
+      return null;
     path = u.pathname + u.search + u.hash;
   }
   // Resolve dot segments the way the browser will, so "/base/../elsewhere" cannot escape the base.

@@ -25,9 +25,12 @@ export function registerProxyErrorPage(app: FastifyInstance<any, any, any, any, 
         If it is yours, you can start it again from the <a href="${base}hub/home">home page</a>.`;
       return errorPage(reply, base, status, 'Server not running', message, s?.user.name);
     }
-    const message = status === 503
-      ? 'The service you asked for is not responding. Please try again later.'
-      : status === 404 ? html`Nothing is served at <code>${path || 'this address'}</code>.` : 'The request could not be completed.';
+    const message =
+      status === 503
+        ? 'The service you asked for is not responding. Please try again later.'
+        : status === 404
+          ? html`Nothing is served at <code>${path || 'this address'}</code>.`
+          : 'The request could not be completed.';
     return errorPage(reply, base, status, title, message, s?.user.name);
   });
 }

@@ -9,17 +9,29 @@ import { findUser, insertUser } from '../repo/users.ts';
 import { field } from './forms.ts';
 import { renderPage } from './html.ts';
 
-function signupForm(ctx: HubContext, req: FastifyRequest, reply: FastifyReply, status: number, opts: { error?: string; done?: string; username?: string }): FastifyReply {
+function signupForm(
+  ctx: HubContext,
+  req: FastifyRequest,
+  reply: FastifyReply,
+  status: number,
+  opts: { error?: string; done?: string; username?: string },
+): FastifyReply {
   const token = xsrfTokenFor(ctx, req, null);
   setXsrfCookie(ctx, reply, token, true);
-  return renderPage(reply, status, 'signup.html', { baseUrl: ctx.baseUrl }, {
-    signup_url: `${ctx.baseUrl}hub/signup`,
-    login_url: `${ctx.baseUrl}hub/login`,
-    signup_error: opts.error ?? '',
-    signup_done: opts.done ?? '',
-    username: opts.username ?? '',
-    xsrf: token,
-  });
+  return renderPage(
+    reply,
+    status,
+    'signup.html',
+    { baseUrl: ctx.baseUrl },
+    {
+      signup_url: `${ctx.baseUrl}hub/signup`,
+      login_url: `${ctx.baseUrl}hub/login`,
+      signup_error: opts.error ?? '',
+      signup_done: opts.done ?? '',
+      username: opts.username ?? '',
+      xsrf: token,
+    },
+  );
 }
 
 /**
@@ -39,12 +51,17 @@ export function registerSignupPage(app: FastifyInstance<any, any, any, any, any>
     const username = field(req.body, 'username')?.trim() ?? '';
     const password = field(req.body, 'password') ?? '';
     if (!anonymousXsrfValid(ctx, req, field(req.body, '_xsrf'))) {
-      return signupForm(ctx, req, reply, 403, { error: 'This form has expired or was not sent by this site (XSRF check failed). Please try again.', username });
+      return signupForm(ctx, req, reply, 403, {
+        error: 'This form has expired or was not sent by this site (XSRF check failed). Please try again.',
+        username,
+      });
     }
     const name = normalizeUsername(username);
     const pattern = a.username_pattern ? new RegExp(`^(?:${a.username_pattern})$`) : null;
-    if (!validateUsername(name, pattern)) return signupForm(ctx, req, reply, 400, { error: 'That username is not allowed here.', username });
-    if (password !== (field(req.body, 'password_confirm') ?? '')) return signupForm(ctx, req, reply, 400, { error: 'The two passwords differ.', username });
+    if (!validateUsername(name, pattern))
+      return signupForm(ctx, req, reply, 400, { error: 'That username is not allowed here.', username });
+    if (password !== (field(req.body, 'password_confirm') ?? ''))
+      return signupForm(ctx, req, reply, 400, { error: 'The two passwords differ.', username });
     const weak = passwordProblem(password);
     if (weak) return signupForm(ctx, req, reply, 400, { error: weak, username });
     if (!isAllowed(ctx, name) || (await findUser(ctx.k, name))) {

@@ -9,7 +9,15 @@ import { allGroupNamesByUser } from '../repo/groups.ts';
 import { countNamedSpawners, findSpawner } from '../repo/spawners.ts';
 import { findUser } from '../repo/users.ts';
 import { isValidServerName, serverLogName } from '../servers/names.ts';
-import { hubServerPage, loginRedirect, pageContext, pageSession, serverState, serverUrl, type PageSession } from './common.ts';
+import {
+  hubServerPage,
+  loginRedirect,
+  pageContext,
+  pageSession,
+  serverState,
+  serverUrl,
+  type PageSession,
+} from './common.ts';
 import { errorPage, renderPage } from './html.ts';
 import { safeNextUrl } from './next-url.ts';
 
@@ -29,7 +37,11 @@ interface Target {
  * scope, filtered to that server, as upstream's needs_scope("servers")). Replies (login redirect or
  * error page) and returns null otherwise.
  */
-async function target(ctx: HubContext, req: FastifyRequest<{ Params: Params }>, reply: FastifyReply): Promise<Target | null> {
+async function target(
+  ctx: HubContext,
+  req: FastifyRequest<{ Params: Params }>,
+  reply: FastifyReply,
+): Promise<Target | null> {
   const s = await pageSession(ctx, req);
   if (!s) {
     loginRedirect(ctx, req, reply);
@@ -40,10 +52,21 @@ async function target(ctx: HubContext, req: FastifyRequest<{ Params: Params }>, 
   const user = name === s.user.name ? s.user : await findUser(ctx.k, name);
   const p = await principalForUser(ctx, s.user, s.sessionId);
   const groups = user ? await allGroupNamesByUser(ctx.k, name) : [];
-  const access = user ? checkAccess(p.scopes, ['servers'], { kind: 'server', user: name, server, groups }) : 'not_found';
+  const access = user
+    ? checkAccess(p.scopes, ['servers'], { kind: 'server', user: name, server, groups })
+    : 'not_found';
   if (access !== 'ok' || !user) {
     const status = access === 'forbidden' ? 403 : 404;
-    errorPage(reply, ctx.baseUrl, status, status === 403 ? 'Forbidden' : 'Not Found', status === 403 ? 'You may not start or watch servers.' : `No server ${name}${server ? `/${server}` : ''} that you may access.`, s.user.name);
+    errorPage(
+      reply,
+      ctx.baseUrl,
+      status,
+      status === 403 ? 'Forbidden' : 'Not Found',
+      status === 403
+        ? 'You may not start or watch servers.'
+        : `No server ${name}${server ? `/${server}` : ''} that you may access.`,
+      s.user.name,
+    );
     return null;
   }
   if (server && !ctx.config.allow_named_servers) {
@@ -62,20 +85,48 @@ function withNext(url: string, next: string | null): string {
 }
 
 /** The page shown for a stopped server: where it would be, and a link that starts it. */
-export function notRunningPage(ctx: HubContext, reply: FastifyReply, viewer: string, user: string, server: string, status: number, opts: { next?: string | null; failure?: string } = {}): FastifyReply {
+export function notRunningPage(
+  ctx: HubContext,
+  reply: FastifyReply,
+  viewer: string,
+  user: string,
+  server: string,
+  status: number,
+  opts: { next?: string | null; failure?: string } = {},
+): FastifyReply {
   const url = serverUrl(ctx.baseUrl, user, server);
   const spawn = withNext(hubServerPage(ctx.baseUrl, 'spawn', user, server), opts.next ?? null);
-  return renderPage(reply, status, 'not_running.html', { baseUrl: ctx.baseUrl, user: viewer }, {
-    own: user === viewer, owner: user, server_url: url, spawn_url: spawn, failure: opts.failure ?? '',
-  });
+  return renderPage(
+    reply,
+    status,
+    'not_running.html',
+    { baseUrl: ctx.baseUrl, user: viewer },
+    {
+      own: user === viewer,
+      owner: user,
+      server_url: url,
+      spawn_url: spawn,
+      failure: opts.failure ?? '',
+    },
+  );
 }
 
-async function progressPage(ctx: HubContext, req: FastifyRequest, reply: FastifyReply, t: Target, next: string | null): Promise<FastifyReply> {
+async function progressPage(
+  ctx: HubContext,
+  req: FastifyRequest,
+  reply: FastifyReply,
+  t: Target,
+  next: string | null,
+): Promise<FastifyReply> {
   const { s, user, server } = t;
   const api = `${ctx.baseUrl}hub/api/users/${encodeURIComponent(user.name)}/${server ? `servers/${encodeURIComponent(server)}` : 'server'}/progress`;
-  const pc = await pageContext(ctx, req, reply, s, 'spawn-pending', { progress_url: `${api}?_xsrf=${encodeURIComponent(s.xsrf)}`, next_url: next });
+  const pc = await pageContext(ctx, req, reply, s, 'spawn-pending', {
+    progress_url: `${api}?_xsrf=${encodeURIComponent(s.xsrf)}`,
+    next_url: next,
+  });
   return renderPage(reply, 200, 'spawn_pending.html', pc, {
-    own: user.name === s.user.name, owner: user.name,
+    own: user.name === s.user.name,
+    owner: user.name,
     server_url: serverUrl(ctx.baseUrl, user.name, server),
     spawn_url: hubServerPage(ctx.baseUrl, 'spawn', user.name, server),
   });
@@ -101,24 +152,48 @@ export function registerSpawnPages(app: FastifyInstance<any, any, any, any, any>
     if (state === 'pending') return reply.redirect(pending, 302);
     if (server && !(await findSpawner(ctx.k, user.id, server))) {
       const limit = ctx.config.named_server_limit_per_user;
-      if (!isValidServerName(server)) return errorPage(reply, base, 400, 'Bad Request', `Invalid server name: '${server}'`, s.user.name);
+      if (!isValidServerName(server))
+        return errorPage(reply, base, 400, 'Bad Request', `Invalid server name: '${server}'`, s.user.name);
       if (limit > 0 && (await countNamedSpawners(ctx.k, user.id)) >= limit) {
-        return errorPage(reply, base, 400, 'Bad Request', `${user.name} already has the maximum of ${limit} named servers. One must be deleted before a new server can be created.`, s.user.name);
+        return errorPage(
+          reply,
+          base,
+          400,
+          'Bad Request',
+          `${user.name} already has the maximum of ${limit} named servers. One must be deleted before a new server can be created.`,
+          s.user.name,
+        );
       }
     }
-    req.log.info({ actor: s.user.name, server: serverLogName(user.name, server) }, 'server start requested from the spawn page');
-    const started = ctx.servers.spawn(user, server, { userOptions: null, origin: originOf(req, userActor(s.user.name)) });
+    req.log.info(
+      { actor: s.user.name, server: serverLogName(user.name, server) },
+      'server start requested from the spawn page',
+    );
+    const started = ctx.servers.spawn(user, server, {
+      userOptions: null,
+      origin: originOf(req, userActor(s.user.name)),
+    });
     // A late failure is shown by the progress page; only one within the first second is reported here.
     started.catch(() => {});
     const early = await Promise.race([
-      started.then(() => null, (err: unknown) => err),
+      started.then(
+        () => null,
+        (err: unknown) => err,
+      ),
       new Promise<null>((r) => setTimeout(() => r(null), IMMEDIATE_FAILURE_MS).unref()),
     ]);
     if (early) {
       const status = early instanceof HubError ? early.status : 500;
       const message = early instanceof HubError ? early.message : 'The server could not be started.';
       if (early instanceof HubError) for (const [k, v] of Object.entries(early.headers)) reply.header(k, v);
-      return errorPage(reply, base, status, status === 429 ? 'Too Many Requests' : status === 400 ? 'Bad Request' : 'Spawn failed', message, s.user.name);
+      return errorPage(
+        reply,
+        base,
+        status,
+        status === 429 ? 'Too Many Requests' : status === 400 ? 'Bad Request' : 'Spawn failed',
+        message,
+        s.user.name,
+      );
     }
     return reply.redirect(pending, 302);
   };
@@ -136,11 +211,17 @@ export function registerSpawnPages(app: FastifyInstance<any, any, any, any, any>
     }
     const state = await serverState(ctx, user, server);
     if (state === 'ready') return reply.redirect(next ?? serverUrl(base, user.name, server), 302);
-    if (state === 'failed') return notRunningPage(ctx, reply, s.user.name, user.name, server, 500, { next, failure: lastFailure(ctx, user, server) });
+    if (state === 'failed')
+      return notRunningPage(ctx, reply, s.user.name, user.name, server, 500, {
+        next,
+        failure: lastFailure(ctx, user, server),
+      });
     if (state === 'stopped') return notRunningPage(ctx, reply, s.user.name, user.name, server, 200, { next });
     const row = await findSpawner(ctx.k, user.id, server);
     if (row?.pending === 'stop') {
-      return renderPage(reply, 200, 'spawn_pending.html', await pageContext(ctx, req, reply, s, 'spawn-pending'), { stopping: true });
+      return renderPage(reply, 200, 'spawn_pending.html', await pageContext(ctx, req, reply, s, 'spawn-pending'), {
+        stopping: true,
+      });
     }
     return progressPage(ctx, req, reply, t, next);
   };

@@ -44,7 +44,10 @@ export interface Templates {
  */
 export function createTemplates(hubUrl: string, templatePaths: readonly string[], stateDir: string): Templates {
   const dirs = [...templatePaths.map((p) => (isAbsolute(p) ? p : resolve(stateDir, p))), BUILTIN_TEMPLATES];
-  const env = new nunjucks.Environment(new nunjucks.FileSystemLoader(dirs), { autoescape: true, throwOnUndefined: false });
+  const env = new nunjucks.Environment(new nunjucks.FileSystemLoader(dirs), {
+    autoescape: true,
+    throwOnUndefined: false,
+  });
   const staticFiles = loadStatic();
   env.addGlobal('static_url', (name: string) => {
     const f = staticFiles.get(name);

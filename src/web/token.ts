@@ -17,8 +17,17 @@ const DEFAULT_DAYS = 30;
  * user holds it, unfiltered (admins) or for themselves (`!user`, which the API narrows to this user).
  */
 const COMMON_SCOPES = [
-  'read:users', 'users:activity', 'read:servers', 'servers', 'access:servers', 'read:tokens', 'tokens',
-  'admin-ui', 'admin:users', 'admin:servers', 'read:hub',
+  'read:users',
+  'users:activity',
+  'read:servers',
+  'servers',
+  'access:servers',
+  'read:tokens',
+  'tokens',
+  'admin-ui',
+  'admin:users',
+  'admin:servers',
+  'read:hub',
 ];
 
 export interface ExpiryChoice {
@@ -34,12 +43,19 @@ function duration(seconds: number): string {
 }
 
 /** The expiry select: choices above the admin's maximum dropped, and "never" replaced by the maximum. */
-export function expiryChoices(max: number | null, configuredDefault: number | null): { choices: ExpiryChoice[]; selected: number | null } {
-  const choices: ExpiryChoice[] = EXPIRY_DAYS.filter((d) => max === null || d * DAY <= max).map((d) => ({ seconds: d * DAY, label: duration(d * DAY) }));
+export function expiryChoices(
+  max: number | null,
+  configuredDefault: number | null,
+): { choices: ExpiryChoice[]; selected: number | null } {
+  const choices: ExpiryChoice[] = EXPIRY_DAYS.filter((d) => max === null || d * DAY <= max).map((d) => ({
+    seconds: d * DAY,
+    label: duration(d * DAY),
+  }));
   if (max === null) choices.push({ seconds: null, label: 'Never' });
   else if (!choices.some((c) => c.seconds === max)) choices.push({ seconds: max, label: `Maximum (${duration(max)})` });
   const wanted = configuredDefault ?? DEFAULT_DAYS * DAY;
-  const selected = choices.find((c) => c.seconds === wanted) ?? choices.find((c) => c.seconds === DEFAULT_DAYS * DAY) ?? choices[0]!;
+  const selected =
+    choices.find((c) => c.seconds === wanted) ?? choices.find((c) => c.seconds === DEFAULT_DAYS * DAY) ?? choices[0]!;
   return { choices, selected: selected.seconds };
 }
 
@@ -60,7 +76,11 @@ export function registerTokenPage(app: FastifyInstance<any, any, any, any, any>,
     const { choices, selected } = expiryChoices(t.expires_in_max_seconds, t.default_expires_in);
     const pc = await pageContext(ctx, req, reply, s, 'token', { token_limit: t.max_active_per_user });
     return renderPage(reply, 200, 'token.html', pc, {
-      expiry_choices: choices.map((c) => ({ value: c.seconds === null ? 'never' : String(c.seconds), label: c.label, selected: c.seconds === selected })),
+      expiry_choices: choices.map((c) => ({
+        value: c.seconds === null ? 'never' : String(c.seconds),
+        label: c.label,
+        selected: c.seconds === selected,
+      })),
       scope_choices: scopes,
       token_limit: t.max_active_per_user,
       active_count: await countActiveApiTokens(ctx.k, s.user.id, isoNow()),

@@ -95,7 +95,8 @@ export function registerUserUrls(app: FastifyInstance<any, any, any, any, any>, 
   const direct = async (req: FastifyRequest, reply: FastifyReply) => {
     const p = splitUserPath(req.url, userPrefix);
     if (!p) return errorPage(reply, base, 404, 'Not Found', 'No such page.');
-    if ((req.method !== 'GET' && req.method !== 'HEAD') || looksLikeApi(req, p.rest)) return notRunningJson(ctx, reply, p, '');
+    if ((req.method !== 'GET' && req.method !== 'HEAD') || looksLikeApi(req, p.rest))
+      return notRunningJson(ctx, reply, p, '');
     return reply.redirect(`${hubUserPrefix}${p.rawName}${p.rest}${queryString(p.query)}`, 302);
   };
 
@@ -120,8 +121,18 @@ export function registerUserUrls(app: FastifyInstance<any, any, any, any, any>, 
     }
     const principal = await principalForUser(ctx, s.user, s.sessionId);
     const groups = user ? await allGroupNamesByUser(ctx.k, p.name) : [];
-    if (!user || checkAccess(principal.scopes, ['access:servers'], { kind: 'server', user: p.name, server, groups }) !== 'ok') {
-      return errorPage(reply, base, 404, 'Not Found', `No server at ${serverUrl(base, p.name, server)} that you may access.`, s.user.name);
+    if (
+      !user ||
+      checkAccess(principal.scopes, ['access:servers'], { kind: 'server', user: p.name, server, groups }) !== 'ok'
+    ) {
+      return errorPage(
+        reply,
+        base,
+        404,
+        'Not Found',
+        `No server at ${serverUrl(base, p.name, server)} that you may access.`,
+        s.user.name,
+      );
     }
     const state = await serverState(ctx, user, server);
     if (state === 'ready') return redirectToServer(ctx, req, reply, p, s.user.name);
@@ -129,12 +140,18 @@ export function registerUserUrls(app: FastifyInstance<any, any, any, any, any>, 
     p.query.delete('redirects');
     const here = `${hubUserPrefix}${p.rawName}${p.rest}${queryString(p.query)}`;
     if (state === 'pending' || state === 'failed') {
-      return reply.redirect(`${hubServerPage(base, 'spawn-pending', user.name, server)}?next=${encodeURIComponent(here)}`, 303);
+      return reply.redirect(
+        `${hubServerPage(base, 'spawn-pending', user.name, server)}?next=${encodeURIComponent(here)}`,
+        303,
+      );
     }
     return notRunningPage(ctx, reply, s.user.name, user.name, server, 424, { next: here });
   };
 
-  for (const [prefix, handler] of [[userPrefix, direct], [hubUserPrefix, viaHub]] as const) {
+  for (const [prefix, handler] of [
+    [userPrefix, direct],
+    [hubUserPrefix, viaHub],
+  ] as const) {
     app.route({ method: METHODS, url: `${prefix}:name`, schema: hide.schema, handler });
     app.route({ method: METHODS, url: `${prefix}:name/*`, schema: hide.schema, handler });
   }
@@ -145,13 +162,25 @@ export function registerUserUrls(app: FastifyInstance<any, any, any, any, any>, 
  * Send the browser back to the server's URL, counting the round trips in `redirects` and waiting a
  * little longer each time; after a few, the proxy is evidently not routing it and we say so.
  */
-async function redirectToServer(ctx: HubContext, req: FastifyRequest, reply: FastifyReply, p: UserPath, viewer: string): Promise<FastifyReply> {
+async function redirectToServer(
+  ctx: HubContext,
+  req: FastifyRequest,
+  reply: FastifyReply,
+  p: UserPath,
+  viewer: string,
+): Promise<FastifyReply> {
   const seen = Number.parseInt(p.query.get('redirects') ?? '0', 10);
   const redirects = Number.isFinite(seen) && seen > 0 ? seen : 0;
   if (redirects >= REDIRECT_LIMIT) {
     req.log.warn({ path: req.url.split('?')[0], redirects }, 'redirect loop: the proxy does not route this server');
-    return errorPage(reply, ctx.baseUrl, 500, 'Redirect loop detected',
-      'The server is running, but requests for it keep reaching the hub instead of the server. Try again in a moment; if it persists, ask an administrator to check the proxy.', viewer);
+    return errorPage(
+      reply,
+      ctx.baseUrl,
+      500,
+      'Redirect loop detected',
+      'The server is running, but requests for it keep reaching the hub instead of the server. Try again in a moment; if it persists, ask an administrator to check the proxy.',
+      viewer,
+    );
   }
   if (redirects > 0) await new Promise((r) => setTimeout(r, Math.min(200 * 2 ** (redirects - 1), 2000)));
   p.query.set('redirects', String(redirects + 1));

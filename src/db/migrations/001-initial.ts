@@ -126,8 +126,18 @@ export function initial(kind: DbKind) {
     },
     async down(db: AnyDb): Promise<void> {
       for (const t of [
-        'oauth_codes', 'oauth_clients', 'spawners', 'api_tokens', 'service_role_map', 'group_role_map',
-        'user_role_map', 'services', 'roles', 'user_group_map', 'groups', 'users',
+        'oauth_codes',
+        'oauth_clients',
+        'spawners',
+        'api_tokens',
+        'service_role_map',
+        'group_role_map',
+        'user_role_map',
+        'services',
+        'roles',
+        'user_group_map',
+        'groups',
+        'users',
       ]) {
         await db.schema.dropTable(t).execute();
       }

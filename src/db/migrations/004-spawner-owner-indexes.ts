@@ -6,8 +6,12 @@ import type { Kysely } from 'kysely';
 // Its condition must stay the one in src/repo/user-list.ts, or the planner will not use it.
 export const spawnerOwnerIndexes = {
   async up(db: Kysely<any>): Promise<void> {
-    await db.schema.createIndex('spawners_active_owner').on('spawners').columns(['user_id', 'server_url', 'pending'])
-      .where((eb) => eb.or([eb('server_url', 'is not', null), eb('pending', 'is not', null)])).execute();
+    await db.schema
+      .createIndex('spawners_active_owner')
+      .on('spawners')
+      .columns(['user_id', 'server_url', 'pending'])
+      .where((eb) => eb.or([eb('server_url', 'is not', null), eb('pending', 'is not', null)]))
+      .execute();
   },
   async down(db: Kysely<any>): Promise<void> {
     await db.schema.dropIndex('spawners_active_owner').execute();

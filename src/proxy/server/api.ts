@@ -48,7 +48,11 @@ function readBody(req: IncomingMessage): Promise<string | null> {
   });
 }
 
-export function apiHandler({ routes, authToken, log }: ApiOptions): (req: IncomingMessage, res: ServerResponse) => void {
+export function apiHandler({
+  routes,
+  authToken,
+  log,
+}: ApiOptions): (req: IncomingMessage, res: ServerResponse) => void {
   const authorized = (req: IncomingMessage): boolean => {
     if (!authToken) return true;
     const m = /token\s+(\S+)/.exec(req.headers.authorization ?? '');

@@ -27,18 +27,31 @@ function builtin(code: number, accept: string): ErrorPage {
   const reason = STATUS_CODES[code] ?? 'Error';
   const message = MESSAGES[code] ?? reason;
   if (accept.includes('application/json') && !accept.includes('text/html')) {
-    return { status: code, headers: 'Content-Type: application/json\r\n', body: Buffer.from(JSON.stringify({ status: code, message })) };
+    return {
+      status: code,
+      headers: 'Content-Type: application/json\r\n',
+      body: Buffer.from(JSON.stringify({ status: code, message })),
+    };
   }
   return {
     status: code,
     headers: 'Content-Type: text/html; charset=utf-8\r\n',
-    body: Buffer.from(`<!DOCTYPE html>\n<html><head><meta charset="utf-8"><title>${code} ${escapeHtml(reason)}</title></head>`
-      + `<body><h1>${code} ${escapeHtml(reason)}</h1><p>${escapeHtml(message)}</p></body></html>\n`),
+    body: Buffer.from(
+      `<!DOCTYPE html>\n<html><head><meta charset="utf-8"><title>${code} ${escapeHtml(reason)}</title></head>` +
+        `<body><h1>${code} ${escapeHtml(reason)}</h1><p>${escapeHtml(message)}</p></body></html>\n`,
+    ),
   };
 }
 
 /** The page for `code` on a request for `url`; never fails (falls back to the built-in page). */
-export function errorPage(code: number, url: string, accept: string, errorTarget: string | null, agent: Agent, log: Logger): Promise<ErrorPage> {
+export function errorPage(
+  code: number,
+  url: string,
+  accept: string,
+  errorTarget: string | null,
+  agent: Agent,
+  log: Logger,
+): Promise<ErrorPage> {
   if (!errorTarget) return Promise.resolve(builtin(code, accept));
   const target = new URL(`${errorTarget.replace(/\/*$/, '/')}${code}`);
   target.searchParams.set('url', url);
@@ -57,7 +70,10 @@ export function errorPage(code: number, url: string, accept: string, errorTarget
       });
       res.on('end', () => {
         let headers = '';
-        for (const [name, key] of [['Content-Type', 'content-type'], ['Content-Encoding', 'content-encoding']] as const) {
+        for (const [name, key] of [
+          ['Content-Type', 'content-type'],
+          ['Content-Encoding', 'content-encoding'],
+        ] as const) {
           const v = res.headers[key];
           if (v !== undefined) headers += `${name}: ${v}\r\n`;
         }
@@ -83,4 +99,8 @@ export function closingAnswer(status: number): string {
 }
 
 /** `/_chp_healthz`: the proxy's own health answer, as configurable-http-proxy gives it. */
-export const HEALTHZ: ErrorPage = { status: 200, headers: 'Content-Type: application/json\r\n', body: Buffer.from('{"status":"OK"}') };
+export const HEALTHZ: ErrorPage = {
+  status: 200,
+  headers: 'Content-Type: application/json\r\n',
+  body: Buffer.from('{"status":"OK"}'),
+};

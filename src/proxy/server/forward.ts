@@ -8,7 +8,14 @@ import type { Socket } from 'node:net';
 import type { Logger } from 'pino';
 import { closingAnswer, errorPage, HEALTHZ, pageResponse, type ErrorPage } from './error-pages.ts';
 import { BodyFramer } from './body-framer.ts';
-import { HttpError, MAX_HEAD, parseRequestHead, parseResponseHead, type RequestHead, type ResponseHead } from './http-parse.ts';
+import {
+  HttpError,
+  MAX_HEAD,
+  parseRequestHead,
+  parseResponseHead,
+  type RequestHead,
+  type ResponseHead,
+} from './http-parse.ts';
 import type { Route, RouteTable } from './route-table.ts';
 import { tunnel } from './tunnel.ts';
 import { replayable, routingPath, upstreamHead } from './upstream-head.ts';
@@ -36,7 +43,6 @@ export interface EngineOptions {
 const HEAD_TIMEOUT_MS = 60_000;
 /** A target's response head larger than this is not HTTP we can forward. */
 const MAX_RESPONSE_HEAD = 64 * 1024;
-
 
 export class ClientConnection implements UpstreamUser {
   readonly #socket: Socket;
@@ -85,7 +91,8 @@ export class ClientConnection implements UpstreamUser {
     // As node's server: announce the keep-alive timeout so that clients stop reusing a connection
     // before it, and wait a second longer, so that a request sent just in time is not cut off.
     this.#idleMs = opts.keepAliveTimeoutMs > 0 ? opts.keepAliveTimeoutMs + 1000 : 0;
-    this.#keepAlive = opts.keepAliveTimeoutMs > 0 ? `Keep-Alive: timeout=${Math.floor(opts.keepAliveTimeoutMs / 1000)}\r\n` : '';
+    this.#keepAlive =
+      opts.keepAliveTimeoutMs > 0 ? `Keep-Alive: timeout=${Math.floor(opts.keepAliveTimeoutMs / 1000)}\r\n` : '';
     this.#arm(this.#idleMs);
   }
 
@@ -139,7 +146,8 @@ export class ClientConnection implements UpstreamUser {
       this.#buf = null;
       this.#start(req);
       if (end + 4 < buf.length) {
-        if (this.#reqDone) this.#buf = this.#buf ? Buffer.concat([buf.subarray(end + 4), this.#buf]) : buf.subarray(end + 4);
+        if (this.#reqDone)
+          this.#buf = this.#buf ? Buffer.concat([buf.subarray(end + 4), this.#buf]) : buf.subarray(end + 4);
         else this.#body(buf, end + 4);
       }
     }
@@ -268,7 +276,11 @@ export class ClientConnection implements UpstreamUser {
     if (this.#o.proxyTimeoutMs > 0) this.#up!.socket.setTimeout(0);
     let framing: string;
     if (req.method === 'HEAD' || res.status === 204 || res.status === 304) {
-      framing = res.chunked ? 'Transfer-Encoding: chunked\r\n' : res.contentLength >= 0 ? `Content-Length: ${res.contentLength}\r\n` : '';
+      framing = res.chunked
+        ? 'Transfer-Encoding: chunked\r\n'
+        : res.contentLength >= 0
+          ? `Content-Length: ${res.contentLength}\r\n`
+          : '';
       this.#resFramer = BodyFramer.length(0);
     } else if (res.chunked) {
       framing = 'Transfer-Encoding: chunked\r\n';
@@ -288,7 +300,11 @@ export class ClientConnection implements UpstreamUser {
     if (req.upgrade) this.#upSpoilt = this.#closeAfter = true;
     // An HTTP/1.0 client cannot take chunks: the request went out as 1.0, so none should come.
     if (req.minor === 0 && res.chunked) this.#closeAfter = true;
-    const conn = this.#closeAfter ? 'Connection: close\r\n' : req.minor === 0 ? `Connection: keep-alive\r\n${this.#keepAlive}` : this.#keepAlive;
+    const conn = this.#closeAfter
+      ? 'Connection: close\r\n'
+      : req.minor === 0
+        ? `Connection: keep-alive\r\n${this.#keepAlive}`
+        : this.#keepAlive;
     if (res.status < 300) this.#route!.lastActivity = Date.now();
     const head = `${res.text}${framing}${conn}\r\n`;
     const n = rest < buf.length ? this.#resTake(buf, rest) : 0;
@@ -322,7 +338,8 @@ export class ClientConnection implements UpstreamUser {
   #resBody(d: Buffer, from: number): void {
     const n = this.#resTake(d, from);
     if (n < 0) return;
-    if (n > 0 && !this.#socket.write(from === 0 && n === d.length ? d : d.subarray(from, from + n))) this.#up?.socket.pause();
+    if (n > 0 && !this.#socket.write(from === 0 && n === d.length ? d : d.subarray(from, from + n)))
+      this.#up?.socket.pause();
     if (this.#resDone) this.#responseDone();
   }
 
@@ -385,7 +402,9 @@ export class ClientConnection implements UpstreamUser {
       this.#retry = false;
       return this.#send();
     }
-    this.#failed(err ?? Object.assign(new Error('the target closed the connection without answering'), { code: 'ECONNRESET' }));
+    this.#failed(
+      err ?? Object.assign(new Error('the target closed the connection without answering'), { code: 'ECONNRESET' }),
+    );
   }
 
   #upstreamBroken(why: string): void {
@@ -403,7 +422,10 @@ export class ClientConnection implements UpstreamUser {
   #failed(err: NodeJS.ErrnoException): void {
     const req = this.#req!;
     const { log, errorTarget, agent } = this.#o;
-    log.error({ code: err.code, method: req.method, url: req.url.split('?')[0], target: this.#route?.target.href }, `503 ${err.message}`);
+    log.error(
+      { code: err.code, method: req.method, url: req.url.split('?')[0], target: this.#route?.target.href },
+      `503 ${err.message}`,
+    );
     if (req.upgrade) return this.#upgradeFailed(503);
     this.#local = true;
     this.#resBuf = null;

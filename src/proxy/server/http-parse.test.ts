@@ -10,7 +10,8 @@ describe('ChunkedScanner', () => {
     for (const step of [1, 2, 3, 7, bytes.length]) {
       const s = new ChunkedScanner();
       let taken = 0;
-      for (let i = 0; i < bytes.length && !s.done; i += step) taken += s.scan(bytes.subarray(i, Math.min(i + step, bytes.length)), 0);
+      for (let i = 0; i < bytes.length && !s.done; i += step)
+        taken += s.scan(bytes.subarray(i, Math.min(i + step, bytes.length)), 0);
       assert.equal(s.done, true, `step ${step}`);
       assert.equal(taken, body.length, `step ${step}`);
     }
@@ -25,7 +26,9 @@ describe('ChunkedScanner', () => {
 
 describe('parseRequestHead', () => {
   it('keeps forwardable lines verbatim and takes out framing and hop-by-hop ones', () => {
-    const h = parseRequestHead('POST /a?b HTTP/1.1\r\nHost: h:81\r\nConnection: keep-alive, X-Drop\r\nX-Drop: 1\r\nContent-Length: 3\r\nX-Keep: "a|b"');
+    const h = parseRequestHead(
+      'POST /a?b HTTP/1.1\r\nHost: h:81\r\nConnection: keep-alive, X-Drop\r\nX-Drop: 1\r\nContent-Length: 3\r\nX-Keep: "a|b"',
+    );
     assert.equal(h.method, 'POST');
     assert.equal(h.url, '/a?b');
     assert.equal(h.contentLength, 3);
@@ -42,14 +45,20 @@ describe('parseRequestHead', () => {
       'POST / HTTP/1.1\r\nHost: h\r\nContent-Length: 1\r\nContent-Length: 2',
       'GET / HTTP/1.1\r\nHost: h\r\n X-Folded: 1',
     ]) {
-      assert.throws(() => parseRequestHead(head), (e: unknown) => e instanceof HttpError && e.status === 400, head);
+      assert.throws(
+        () => parseRequestHead(head),
+        (e: unknown) => e instanceof HttpError && e.status === 400,
+        head,
+      );
     }
   });
 });
 
 describe('parseResponseHead', () => {
   it('reads the framing and keeps the other headers', () => {
-    const r = parseResponseHead('HTTP/1.1 200 OK\r\nContent-Length: 10\r\nConnection: close\r\nSet-Cookie: a=1\r\nSet-Cookie: b=2');
+    const r = parseResponseHead(
+      'HTTP/1.1 200 OK\r\nContent-Length: 10\r\nConnection: close\r\nSet-Cookie: a=1\r\nSet-Cookie: b=2',
+    );
     assert.equal(r.status, 200);
     assert.equal(r.contentLength, 10);
     assert.equal(r.keepAlive, false);

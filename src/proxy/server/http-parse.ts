@@ -7,7 +7,17 @@ export const MAX_HEAD = 16 * 1024;
 
 // Hop-by-hop headers (RFC 9110 §7.6.1) describe one connection, not the message: they are not
 // forwarded, so a client's "Connection: close" does not close a pooled connection to the target.
-export const HOP_BY_HOP = new Set(['connection', 'keep-alive', 'proxy-connection', 'transfer-encoding', 'upgrade', 'te', 'trailer', 'proxy-authorization', 'proxy-authenticate']);
+export const HOP_BY_HOP = new Set([
+  'connection',
+  'keep-alive',
+  'proxy-connection',
+  'transfer-encoding',
+  'upgrade',
+  'te',
+  'trailer',
+  'proxy-authorization',
+  'proxy-authenticate',
+]);
 
 const TOKEN = /^[!#$%&'*+\-.^_`|~0-9A-Za-z]+$/;
 // Field values: no control characters but tab (CR, LF and NUL are what smuggling is made of).
@@ -48,7 +58,10 @@ export interface RequestHead {
 }
 
 function tokens(value: string): string[] {
-  return value.toLowerCase().split(',').map((t) => t.trim());
+  return value
+    .toLowerCase()
+    .split(',')
+    .map((t) => t.trim());
 }
 
 /** Parses the request head in `text` (the bytes before CRLFCRLF, latin1); throws HttpError(400). */
@@ -62,15 +75,29 @@ export function parseRequestHead(text: string): RequestHead {
   const url = line.slice(sp1 + 1, sp2);
   const version = line.slice(sp2 + 1);
   if (!TOKEN.test(method)) throw new HttpError(400, 'bad method');
-  if (url.charCodeAt(0) !== 47 || BAD_VALUE.test(url) || url.includes(' ')) throw new HttpError(400, 'bad request target');
+  if (url.charCodeAt(0) !== 47 || BAD_VALUE.test(url) || url.includes(' '))
+    throw new HttpError(400, 'bad request target');
   let minor: number;
   if (version === 'HTTP/1.1') minor = 1;
   else if (version === 'HTTP/1.0') minor = 0;
   else throw new HttpError(400, 'unsupported HTTP version');
 
   const head: RequestHead = {
-    method, url, minor, host: '', headers: '', contentLength: -1, chunked: false, keepAlive: minor === 1, upgrade: false,
-    rawHeaders: '', accept: '', xff: undefined, xfport: undefined, xfproto: undefined, xfhost: undefined,
+    method,
+    url,
+    minor,
+    host: '',
+    headers: '',
+    contentLength: -1,
+    chunked: false,
+    keepAlive: minor === 1,
+    upgrade: false,
+    rawHeaders: '',
+    accept: '',
+    xff: undefined,
+    xfport: undefined,
+    xfproto: undefined,
+    xfhost: undefined,
   };
   let hosts = 0;
   let connection: string[] | null = null;
@@ -101,7 +128,8 @@ export function parseRequestHead(text: string): RequestHead {
           const t = v.trim();
           if (!DIGITS.test(t)) throw new HttpError(400, 'bad content-length');
           const n = Number(t);
-          if (head.contentLength >= 0 && head.contentLength !== n) throw new HttpError(400, 'differing content-lengths');
+          if (head.contentLength >= 0 && head.contentLength !== n)
+            throw new HttpError(400, 'differing content-lengths');
           head.contentLength = n;
         }
         head.rawHeaders += whole;
@@ -156,7 +184,10 @@ export function parseRequestHead(text: string): RequestHead {
     // Headers the client lists in Connection are hop-by-hop too (rare: filter the kept lines again).
     const listed = connection.filter((t) => t !== '' && t !== 'close' && t !== 'keep-alive' && t !== 'upgrade');
     if (listed.length) {
-      out = out.split('\r\n').filter((l) => l === '' || !listed.includes(l.slice(0, l.indexOf(':')).toLowerCase())).join('\r\n');
+      out = out
+        .split('\r\n')
+        .filter((l) => l === '' || !listed.includes(l.slice(0, l.indexOf(':')).toLowerCase()))
+        .join('\r\n');
     }
   }
   head.headers = out;
@@ -178,10 +209,17 @@ export interface ResponseHead {
 export function parseResponseHead(text: string): ResponseHead {
   const lineEnd = text.indexOf('\r\n');
   const line = lineEnd < 0 ? text : text.slice(0, lineEnd);
-  if (!line.startsWith('HTTP/1.') || line.charCodeAt(12) !== 32 && line.length !== 12) throw new Error(`bad status line from the target: ${line.slice(0, 100)}`);
+  if (!line.startsWith('HTTP/1.') || (line.charCodeAt(12) !== 32 && line.length !== 12))
+    throw new Error(`bad status line from the target: ${line.slice(0, 100)}`);
   const status = Number(line.slice(9, 12));
   if (!(status >= 100 && status <= 999)) throw new Error(`bad status line from the target: ${line.slice(0, 100)}`);
-  const res: ResponseHead = { status, text: `HTTP/1.1${line.slice(8)}\r\n`, contentLength: -1, chunked: false, keepAlive: line.charCodeAt(7) === 49 };
+  const res: ResponseHead = {
+    status,
+    text: `HTTP/1.1${line.slice(8)}\r\n`,
+    contentLength: -1,
+    chunked: false,
+    keepAlive: line.charCodeAt(7) === 49,
+  };
   let te: string | null = null;
   let start = lineEnd < 0 ? text.length : lineEnd + 2;
   while (start < text.length) {
@@ -194,13 +232,20 @@ export function parseResponseHead(text: string): ResponseHead {
     const whole = end === text.length ? `${text.slice(start, end)}\r\n` : text.slice(start, end + 2);
     start = end + 2;
     if (lower === 'content-length') {
-      const v = text.slice(colon + 1, end).trim().split(',')[0]!.trim();
+      const v = text
+        .slice(colon + 1, end)
+        .trim()
+        .split(',')[0]!
+        .trim();
       if (!DIGITS.test(v)) throw new Error('bad content-length from the target');
       res.contentLength = Number(v);
       continue;
     }
     if (lower === 'transfer-encoding') {
-      te = text.slice(colon + 1, end).trim().toLowerCase();
+      te = text
+        .slice(colon + 1, end)
+        .trim()
+        .toLowerCase();
       continue;
     }
     if (lower === 'connection') {
@@ -222,7 +267,15 @@ export function parseResponseHead(text: string): ResponseHead {
 }
 
 // States of the chunked-framing scanner.
-const SIZE = 0, EXT = 1, SIZE_LF = 2, DATA = 3, DATA_CR = 4, DATA_LF = 5, TRAILER = 6, TRAILER_LF = 7, DONE = 8;
+const SIZE = 0,
+  EXT = 1,
+  SIZE_LF = 2,
+  DATA = 3,
+  DATA_CR = 4,
+  DATA_LF = 5,
+  TRAILER = 6,
+  TRAILER_LF = 7,
+  DONE = 8;
 
 /**
  * Follows chunked framing through the bytes as they pass, so the engine knows where the body ends

@@ -56,7 +56,10 @@ export async function startProxyServer(opts: ProxyServerOptions): Promise<ProxyS
   // Only for fetching error pages from the error target.
   const agent = new Agent({ keepAlive: true, timeout: 4000 });
   const engine = {
-    routes, log, pool, agent,
+    routes,
+    log,
+    pool,
+    agent,
     errorTarget: opts.errorTarget ?? null,
     xForward: opts.xForward ?? true,
     proxyTimeoutMs: opts.proxyTimeoutMs ?? 0,
@@ -85,7 +88,9 @@ export async function startProxyServer(opts: ProxyServerOptions): Promise<ProxyS
   if (!opts.authToken) log.warn('REST API is not authenticated.');
 
   return {
-    routes, port, apiPort,
+    routes,
+    port,
+    apiPort,
     async close() {
       const closing = Promise.all([
         new Promise<void>((r) => publicServer.close(() => r())),

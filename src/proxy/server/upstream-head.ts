@@ -17,7 +17,11 @@ export function routingPath(url: string): string {
 
 /** Retrying is only safe when nothing of the request was sent that cannot be sent again. */
 export function replayable(req: RequestHead): boolean {
-  return (req.method === 'GET' || req.method === 'HEAD' || req.method === 'OPTIONS') && req.contentLength <= 0 && !req.chunked;
+  return (
+    (req.method === 'GET' || req.method === 'HEAD' || req.method === 'OPTIONS') &&
+    req.contentLength <= 0 &&
+    !req.chunked
+  );
 }
 
 function forwardedPort(host: string): string {
@@ -39,8 +43,9 @@ export function upstreamHead(req: RequestHead, target: Target, remote: string, x
     else if (req.minor === 0 && req.keepAlive) head += 'Connection: keep-alive\r\n';
   }
   if (xForward) {
-    head += `X-Forwarded-For: ${append(req.xff, remote)}\r\nX-Forwarded-Port: ${append(req.xfport, forwardedPort(req.host))}\r\n`
-      + `X-Forwarded-Proto: ${append(req.xfproto, req.upgrade ? 'ws' : 'http')}\r\n`;
+    head +=
+      `X-Forwarded-For: ${append(req.xff, remote)}\r\nX-Forwarded-Port: ${append(req.xfport, forwardedPort(req.host))}\r\n` +
+      `X-Forwarded-Proto: ${append(req.xfproto, req.upgrade ? 'ws' : 'http')}\r\n`;
     if (req.xfhost === undefined) head += `X-Forwarded-Host: ${req.host}\r\n`;
   } else {
     if (req.xff !== undefined) head += `X-Forwarded-For: ${req.xff}\r\n`;

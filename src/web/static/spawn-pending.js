@@ -1,18 +1,24 @@
 // Follows the spawn's event stream (the progress API, which needs the XSRF token like any
 // cookie-authenticated request: it is in progress_url), then goes to the server, or shows why it failed.
-(function () {
-  'use strict';
+(() => {
   var d = window.jhdata;
   var bar = document.getElementById('progress-bar');
   var message = document.getElementById('progress-message');
   var log = document.getElementById('progress-log');
   var failure = document.getElementById('failure');
-  if (!d || !d.progress_url || !bar) return;
+  if (!d?.progress_url || !bar) return;
   var es = new EventSource(d.progress_url);
-  es.onmessage = function (e) {
+  es.onmessage = (e) => {
     var ev;
-    try { ev = JSON.parse(e.data); } catch (err) { return; }
-    if (typeof ev.progress === 'number') { bar.value = ev.progress; bar.textContent = ev.progress + '%'; }
+    try {
+      ev = JSON.parse(e.data);
+    } catch (_err) {
+      return;
+    }
+    if (typeof ev.progress === 'number') {
+      bar.value = ev.progress;
+      bar.textContent = `${ev.progress}%`;
+    }
     if (ev.message) {
       message.textContent = ev.message;
       var li = document.createElement('li');
@@ -29,7 +35,7 @@
       failure.focus();
     }
   };
-  es.onerror = function () {
+  es.onerror = () => {
     if (es.readyState === EventSource.CLOSED) {
       message.textContent = 'Lost track of the server\u2019s progress.';
       document.getElementById('reload').hidden = false;

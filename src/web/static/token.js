@@ -1,21 +1,18 @@
 // The token page: everything goes through the REST API with the session's XSRF token (X-XSRFToken),
 // so the page itself never holds a token except the one just created, shown once.
-(function () {
-  'use strict';
+(() => {
   var d = window.jhdata;
-  var api = d.base_url + 'api/users/' + encodeURIComponent(d.user) + '/tokens';
-  var $ = function (id) { return document.getElementById(id); };
+  var api = `${d.base_url}api/users/${encodeURIComponent(d.user)}/tokens`;
+  var $ = (id) => document.getElementById(id);
   var form = $('token-form');
   var message = $('token-message');
   var request = window.tshub.request;
   var el = window.tshub.el;
 
-
   function say(text, kind) {
     message.textContent = text;
     message.className = text ? (kind === 'error' ? 'error' : 'success') : '';
   }
-
 
   function when(iso, never) {
     if (!iso) return document.createTextNode(never);
@@ -26,17 +23,24 @@
 
   function lastUsed(t) {
     if (!t.last_activity) return el('span', { text: 'Never' });
-    return el('span', { className: 'last-used' }, [when(t.last_activity, 'Never'), t.last_used_ip ? ' from ' + t.last_used_ip : '']);
+    return el('span', { className: 'last-used' }, [
+      when(t.last_activity, 'Never'),
+      t.last_used_ip ? ` from ${t.last_used_ip}` : '',
+    ]);
   }
 
   function scopeCell(scopes) {
     var td = el('td', { className: 'scopes' });
-    (scopes || []).forEach(function (s) { td.appendChild(el('code', { text: s })); });
-    if (!scopes || !scopes.length) td.textContent = 'none';
+    (scopes || []).forEach((s) => {
+      td.appendChild(el('code', { text: s }));
+    });
+    if (!scopes?.length) td.textContent = 'none';
     return td;
   }
 
-  function label(t) { return t.note || t.prefix || t.id; }
+  function label(t) {
+    return t.note || t.prefix || t.id;
+  }
 
   // --- the one-time display -------------------------------------------------------------------
   var shown = $('new-token');
@@ -48,15 +52,23 @@
     shown.hidden = false;
     shown.focus();
   }
-  $('copy-token').addEventListener('click', function () {
-    var done = function () { $('copy-status').textContent = 'Copied to the clipboard.'; };
-    var fallback = function () {
+  $('copy-token').addEventListener('click', () => {
+    var done = () => {
+      $('copy-status').textContent = 'Copied to the clipboard.';
+    };
+    var fallback = () => {
       // No clipboard API (plain http on another host, or permission refused): select it for the user.
       value.focus();
       value.select();
       var ok = false;
-      try { ok = document.execCommand('copy'); } catch (e) { ok = false; }
-      $('copy-status').textContent = ok ? 'Copied to the clipboard.' : 'The token is selected: press Ctrl+C (or \u2318C) to copy it.';
+      try {
+        ok = document.execCommand('copy');
+      } catch (_e) {
+        ok = false;
+      }
+      $('copy-status').textContent = ok
+        ? 'Copied to the clipboard.'
+        : 'The token is selected: press Ctrl+C (or \u2318C) to copy it.';
     };
     if (navigator.clipboard && window.isSecureContext) navigator.clipboard.writeText(value.value).then(done, fallback);
     else fallback();
@@ -66,55 +78,82 @@
   var checks = Array.prototype.slice.call(document.querySelectorAll('.scope-choice'));
   function syncScopeMode() {
     var some = $('scope-mode-some').checked;
-    checks.forEach(function (c) { c.disabled = !some; });
+    checks.forEach((c) => {
+      c.disabled = !some;
+    });
   }
   $('scope-mode-inherit').addEventListener('change', syncScopeMode);
   $('scope-mode-some').addEventListener('change', syncScopeMode);
   syncScopeMode();
 
-  form.addEventListener('submit', function (ev) {
+  form.addEventListener('submit', (ev) => {
     ev.preventDefault();
     var body = { note: $('token-note').value.trim() || 'Requested via token page' };
     var exp = $('token-expires').value;
     body.expires_in = exp === 'never' ? null : Number(exp);
     if ($('scope-mode-some').checked) {
-      body.scopes = checks.filter(function (c) { return c.checked; }).map(function (c) { return c.value; });
-      if (!body.scopes.length) { say('Select at least one permission, or choose "All of my permissions".', 'error'); return; }
+      body.scopes = checks.filter((c) => c.checked).map((c) => c.value);
+      if (!body.scopes.length) {
+        say('Select at least one permission, or choose "All of my permissions".', 'error');
+        return;
+      }
     }
     var button = $('create-token');
     button.disabled = true;
     say('');
-    request('POST', api, body).then(function (t) {
-      showToken(t.token, 'Your new token: ' + label(t));
-      return refresh();
-    }, function (err) {
-      shown.hidden = true;
-      value.value = '';
-      say('Could not create the token: ' + err.message, 'error');
-    }).then(function () { button.disabled = false; });
+    request('POST', api, body)
+      .then(
+        (t) => {
+          showToken(t.token, `Your new token: ${label(t)}`);
+          return refresh();
+        },
+        (err) => {
+          shown.hidden = true;
+          value.value = '';
+          say(`Could not create the token: ${err.message}`, 'error');
+        },
+      )
+      .then(() => {
+        button.disabled = false;
+      });
   });
 
   // --- the lists --------------------------------------------------------------------------------
   function revoke(t, what) {
-    if (!window.confirm('Revoke ' + what + '? Anything using it stops working at once.')) return;
-    request('DELETE', api + '/' + encodeURIComponent(t.id)).then(function () {
-      say('Revoked ' + what + '.');
-      return refresh();
-    }, function (err) { say('Could not revoke ' + what + ': ' + err.message, 'error'); });
+    if (!window.confirm(`Revoke ${what}? Anything using it stops working at once.`)) return;
+    request('DELETE', `${api}/${encodeURIComponent(t.id)}`).then(
+      () => {
+        say(`Revoked ${what}.`);
+        return refresh();
+      },
+      (err) => {
+        say(`Could not revoke ${what}: ${err.message}`, 'error');
+      },
+    );
   }
 
   function rotate(t) {
-    var what = 'token \u201c' + label(t) + '\u201d';
-    if (!window.confirm('Replace ' + what + ' by a new one with the same name, scopes and lifetime? The old one stops working at once.')) return;
-    request('POST', api + '/' + encodeURIComponent(t.id) + '/rotate', { grace_seconds: 0 }).then(function (n) {
-      say('');
-      showToken(n.token, 'The replacement of ' + what);
-      return refresh();
-    }, function (err) { say('Could not rotate ' + what + ': ' + err.message, 'error'); });
+    var what = `token \u201c${label(t)}\u201d`;
+    if (
+      !window.confirm(
+        `Replace ${what} by a new one with the same name, scopes and lifetime? The old one stops working at once.`,
+      )
+    )
+      return;
+    request('POST', `${api}/${encodeURIComponent(t.id)}/rotate`, { grace_seconds: 0 }).then(
+      (n) => {
+        say('');
+        showToken(n.token, `The replacement of ${what}`);
+        return refresh();
+      },
+      (err) => {
+        say(`Could not rotate ${what}: ${err.message}`, 'error');
+      },
+    );
   }
 
   function button(text, cls, onClick, name) {
-    var b = el('button', { type: 'button', className: 'small ' + cls, text: text, 'aria-label': name });
+    var b = el('button', { type: 'button', className: `small ${cls}`, text: text, 'aria-label': name });
     b.addEventListener('click', onClick);
     return b;
   }
@@ -122,7 +161,9 @@
   function fill(table, rows, status, emptyText) {
     var tbody = table.querySelector('tbody');
     tbody.textContent = '';
-    rows.forEach(function (r) { tbody.appendChild(r); });
+    rows.forEach((r) => {
+      tbody.appendChild(r);
+    });
     table.hidden = rows.length === 0;
     status.hidden = rows.length !== 0;
     status.textContent = emptyText;
@@ -136,65 +177,125 @@
   }
 
   function render(list) {
-    var mine = list.api_tokens.filter(function (t) { return t.oauth_client === 'JupyterHub'; });
-    fill($('api-tokens'), mine.map(function (t) {
-      var name = 'token \u201c' + label(t) + '\u201d';
-      return el('tr', { 'data-token-id': t.id }, [
-        el('td', {}, [t.note || '']), el('td', {}, [el('code', { text: t.prefix || '' })]),
-        el('td', {}, [when(t.created, '')]), el('td', {}, [when(t.expires_at, 'Never')]),
-        el('td', {}, [lastUsed(t)]), scopeCell(t.scopes),
-        el('td', {}, [button('Rotate', 'secondary', function () { rotate(t); }, 'Rotate ' + name),
-          button('Revoke', 'danger', function () { revoke(t, name); }, 'Revoke ' + name)]),
-      ]);
-    }), $('list-status'), 'You have no API tokens.');
+    var mine = list.api_tokens.filter((t) => t.oauth_client === 'JupyterHub');
+    fill(
+      $('api-tokens'),
+      mine.map((t) => {
+        var name = `token \u201c${label(t)}\u201d`;
+        return el('tr', { 'data-token-id': t.id }, [
+          el('td', {}, [t.note || '']),
+          el('td', {}, [el('code', { text: t.prefix || '' })]),
+          el('td', {}, [when(t.created, '')]),
+          el('td', {}, [when(t.expires_at, 'Never')]),
+          el('td', {}, [lastUsed(t)]),
+          scopeCell(t.scopes),
+          el('td', {}, [
+            button(
+              'Rotate',
+              'secondary',
+              () => {
+                rotate(t);
+              },
+              `Rotate ${name}`,
+            ),
+            button(
+              'Revoke',
+              'danger',
+              () => {
+                revoke(t, name);
+              },
+              `Revoke ${name}`,
+            ),
+          ]),
+        ]);
+      }),
+      $('list-status'),
+      'You have no API tokens.',
+    );
 
     // Tokens held by OAuth clients, one row per client (revoking one revokes them all, in the API).
     var apps = {};
     var order = [];
-    list.api_tokens.forEach(function (t) {
+    list.api_tokens.forEach((t) => {
       if (t.oauth_client === 'JupyterHub') return;
       var a = apps[t.oauth_client];
-      if (!a) { a = apps[t.oauth_client] = { name: t.oauth_client, tokens: [], scopes: {}, last: null, first: t.created }; order.push(a); }
+      if (!a) {
+        a = apps[t.oauth_client] = { name: t.oauth_client, tokens: [], scopes: {}, last: null, first: t.created };
+        order.push(a);
+      }
       a.tokens.push(t);
-      (t.scopes || []).forEach(function (s) { a.scopes[s] = true; });
+      (t.scopes || []).forEach((s) => {
+        a.scopes[s] = true;
+      });
       if (t.last_activity && (!a.last || t.last_activity > a.last)) a.last = t.last_activity;
       if (t.created < a.first) a.first = t.created;
     });
-    fill($('apps'), order.map(function (a) {
-      return el('tr', {}, [
-        el('td', { text: a.name }), scopeCell(Object.keys(a.scopes).sort()),
-        el('td', {}, [when(a.last, 'Never')]), el('td', {}, [when(a.first, '')]),
-        el('td', {}, [button('Revoke', 'danger', function () { revoke(a.tokens[0], 'the access of \u201c' + a.name + '\u201d'); }, 'Revoke ' + a.name)]),
-      ]);
-    }), $('apps-status'), 'None: no application has been allowed to act for you.');
+    fill(
+      $('apps'),
+      order.map((a) =>
+        el('tr', {}, [
+          el('td', { text: a.name }),
+          scopeCell(Object.keys(a.scopes).sort()),
+          el('td', {}, [when(a.last, 'Never')]),
+          el('td', {}, [when(a.first, '')]),
+          el('td', {}, [
+            button(
+              'Revoke',
+              'danger',
+              () => {
+                revoke(a.tokens[0], `the access of \u201c${a.name}\u201d`);
+              },
+              `Revoke ${a.name}`,
+            ),
+          ]),
+        ]),
+      ),
+      $('apps-status'),
+      'None: no application has been allowed to act for you.',
+    );
 
     var inactive = list.inactive_tokens || [];
     var replaced = {};
-    list.api_tokens.concat(inactive).forEach(function (t) { if (t.rotated_from) replaced[t.rotated_from] = true; });
-    fill($('inactive-tokens'), inactive.map(function (t) {
-      var w = why(t, replaced);
-      return el('tr', { 'data-token-id': t.id }, [
-        el('td', {}, [t.note || '']), el('td', {}, [el('code', { text: t.prefix || '' })]),
-        el('td', {}, [when(t.created, '')]), el('td', {}, [when(w.at, '')]), el('td', { text: w.text }),
-        el('td', {}, [lastUsed(t)]), scopeCell(t.scopes),
-      ]);
-    }), $('inactive-status'), 'None.');
+    list.api_tokens.concat(inactive).forEach((t) => {
+      if (t.rotated_from) replaced[t.rotated_from] = true;
+    });
+    fill(
+      $('inactive-tokens'),
+      inactive.map((t) => {
+        var w = why(t, replaced);
+        return el('tr', { 'data-token-id': t.id }, [
+          el('td', {}, [t.note || '']),
+          el('td', {}, [el('code', { text: t.prefix || '' })]),
+          el('td', {}, [when(t.created, '')]),
+          el('td', {}, [when(w.at, '')]),
+          el('td', { text: w.text }),
+          el('td', {}, [lastUsed(t)]),
+          scopeCell(t.scopes),
+        ]);
+      }),
+      $('inactive-status'),
+      'None.',
+    );
   }
 
   function showUsage(u) {
-    $('token-limit').textContent = u.max > 0 ? u.active + ' of ' + u.max + ' tokens in use' : u.active + ' tokens in use (no limit)';
+    $('token-limit').textContent =
+      u.max > 0 ? `${u.active} of ${u.max} tokens in use` : `${u.active} tokens in use (no limit)`;
   }
 
   function refresh() {
     return Promise.all([
-      request('GET', api + '?include_inactive=1').then(render),
-      request('GET', d.base_url + 'token/usage').then(showUsage),
-    ]).then(function () {
-      $('list-status').setAttribute('data-loaded', 'true');
-    }, function (err) {
-      $('list-status').hidden = false;
-      $('list-status').textContent = 'Could not load your tokens: ' + err.message;
-    });
+      request('GET', `${api}?include_inactive=1`).then(render),
+      request('GET', `${d.base_url}token/usage`).then(showUsage),
+    ]).then(
+      () => {
+        $('list-status').setAttribute('data-loaded', 'true');
+      },
+      (err) => {
+        $('list-status').hidden = false;
+        $('list-status').textContent = `Could not load your tokens: ${err.message}`;
+      },
+    );
   }
   refresh();
 })();
