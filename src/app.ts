@@ -119,10 +119,13 @@ export class Hub {
       proxy,
       metrics,
       audit,
-      permissionsChanged() {
-        identifier.clear();
-        principals.invalidate();
-        limiter?.rolesChanged();
+      dbKind: db.kind,
+      permissions: {
+        invalidate() {
+          identifier.clear();
+          principals.invalidate();
+          limiter?.rolesChanged();
+        },
       },
       requestShutdown: () => opts.onShutdownRequest?.(),
     } as Omit<HubContext, 'servers' | 'services'> as HubContext;

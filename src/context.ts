@@ -5,7 +5,7 @@ import type { AuditRecorder } from './audit/index.ts';
 import type { TokenIdentifier } from './auth/identify-token.ts';
 import type { PrincipalCache } from './auth/principal-cache.ts';
 import type { Config } from './config/index.ts';
-import type { Database, Db } from './db/index.ts';
+import type { Database, Db, DbKind } from './db/index.ts';
 import type { ServerManager } from './servers/manager.ts';
 import type { HubProxy } from './proxy/hub-proxy.ts';
 import type { HubMetrics } from './metrics/registry.ts';
@@ -34,11 +34,12 @@ export interface HubContext {
   /** The JupyterHub API version tshub implements (clients compare it), and tshub's own. */
   apiVersion: string;
   version: string;
+  dbKind: DbKind;
   /**
-   * Call after any write that can change what an existing token or session may do (revocations, role,
-   * group and admin changes, deletions). Creating users or tokens needs none: nothing cached refers to them.
+   * `invalidate()` after any write that can change what an existing token or session may do (revocations,
+   * role, group and admin changes, deletions). Creating users or tokens needs none: nothing cached refers to them.
    */
-  permissionsChanged(): void;
+  permissions: { invalidate(): void };
   /** Asks the process to shut down (POST /hub/api/shutdown). */
   requestShutdown(): void;
 }

@@ -179,7 +179,7 @@ describe('services API: create and delete', () => {
 
   test('an API-created service and its token survive the config sync of a hub restart', async () => {
     await applyConfig(h.hub.ctx.k, h.hub.ctx.config, h.hub.ctx.log);
-    h.hub.ctx.permissionsChanged();
+    h.hub.ctx.permissions.invalidate();
     assert.equal((await h.request('GET', 'hub/api/services/ext1')).status, 200);
     assert.equal((await h.request('GET', 'hub/api/user', { token: NEW_TOKEN })).status, 200);
   });

@@ -5,7 +5,7 @@ import { execFileSync } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { mkdirSync, readFileSync, chownSync } from 'node:fs';
 import { after, before, describe, test } from 'node:test';
-import { HubError } from '../src/lib/errors.ts';
+import { HubError } from '../src/errors/index.ts';
 import { findExecutable } from '../src/spawners/command.ts';
 import { LocalProcessSpawner, spawnerFactory } from '../src/spawners/index.ts';
 import { lookupSystemUser, type SystemUser } from '../src/spawners/system-user.ts';

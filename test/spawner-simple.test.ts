@@ -7,7 +7,7 @@ import { existsSync, readFileSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
 import { setTimeout as sleep } from 'node:timers/promises';
-import { HubError } from '../src/lib/errors.ts';
+import { HubError } from '../src/errors/index.ts';
 import { findExecutable } from '../src/spawners/command.ts';
 import { LocalProcessSpawner, SimpleSpawner, spawnerFactory } from '../src/spawners/index.ts';
 import type { ProgressEvent, Spawner } from '../src/spawners/index.ts';

@@ -128,7 +128,7 @@ describe('why a credential is refused', () => {
       .set({ expires_at: new Date().toISOString() })
       .where('id', '=', id)
       .execute();
-    h.hub.ctx.permissionsChanged();
+    h.hub.ctx.permissions.invalidate();
     await assertRefused(h, t, 'token_expired');
 
     const revoked = (await h.request('POST', tokensPath('ann'), { body: {} })).json;

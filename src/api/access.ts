@@ -3,7 +3,7 @@ import { requirePrincipal } from '../auth/authenticate.ts';
 import type { Principal } from '../auth/principal.ts';
 import type { HubContext } from '../context.ts';
 import type { GroupRow, ServiceRow, UserRow } from '../db/index.ts';
-import { missingScope, NO_ACCESS_MESSAGE, notFound } from '../lib/errors.ts';
+import { missingScope, NO_ACCESS_MESSAGE, notFound } from '../errors/index.ts';
 import { checkAccess, type Resource } from '../rbac/index.ts';
 import { allGroupNamesByUser, findGroup } from '../repo/groups.ts';
 import { findService } from '../repo/services.ts';

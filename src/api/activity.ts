@@ -1,7 +1,7 @@
 import { Type } from 'typebox';
 import type { HubContext } from '../context.ts';
 import type { HubServer } from '../http/server.ts';
-import { badRequest } from '../lib/errors.ts';
+import { invalidRequest } from '../errors/index.ts';
 import { parseTimestamp } from '../lib/time.ts';
 import { findSpawner, touchSpawnerActivity } from '../repo/spawners.ts';
 import { touchUserActivity } from '../repo/users.ts';
@@ -13,8 +13,8 @@ const MAX_FUTURE_MS = 59 * 60 * 1000;
 /** A reported timestamp as stored ISO text; too far in the future is refused (clock skew or abuse). */
 function timestamp(value: unknown, what: string): string {
   const d = typeof value === 'string' ? parseTimestamp(value) : null;
-  if (!d) throw badRequest(`${what}: invalid timestamp ${JSON.stringify(value)}`);
-  if (d.getTime() - Date.now() > MAX_FUTURE_MS) throw badRequest(`${what}: timestamp ${value} is in the future`);
+  if (!d) throw invalidRequest(`${what}: invalid timestamp ${JSON.stringify(value)}`);
+  if (d.getTime() - Date.now() > MAX_FUTURE_MS) throw invalidRequest(`${what}: timestamp ${value} is in the future`);
   return d.toISOString();
 }
 
@@ -42,12 +42,12 @@ export function registerActivityRoutes(app: HubServer, ctx: HubContext, prefix: 
       const { user } = await needUser(ctx, req, ['users:activity'], req.params.name);
       const body = req.body;
       if (body.last_activity === undefined && body.servers === undefined) {
-        throw badRequest('body has no activity to record (need last_activity or servers)');
+        throw invalidRequest('body has no activity to record (need last_activity or servers)');
       }
       const servers: [number, string][] = [];
       for (const [name, s] of Object.entries(body.servers ?? {})) {
         const row = await findSpawner(ctx.k, user.id, name);
-        if (!row) throw badRequest(`No such server '${name}' for user ${user.name}`);
+        if (!row) throw invalidRequest(`No such server '${name}' for user ${user.name}`);
         servers.push([row.id, timestamp(s.last_activity, `servers.${name}.last_activity`)]);
       }
       const userTs = body.last_activity === undefined ? null : timestamp(body.last_activity, 'last_activity');

@@ -7,7 +7,7 @@ import type { HubContext } from '../context.ts';
 import type { Database, GroupRow } from '../db/index.ts';
 import type { HubServer } from '../http/server.ts';
 import { parseJson } from '../lib/json.ts';
-import { badRequest, conflict, HubError } from '../lib/errors.ts';
+import { invalidRequest, alreadyExists, HubError } from '../errors/index.ts';
 import { filterAllowsGroup, scopeFilter } from '../rbac/index.ts';
 import {
   addMembers,
@@ -59,16 +59,16 @@ async function userIds(db: Kysely<Database>, names: string[]): Promise<number[]>
   // Member names are normalized the way usernames are, as upstream does.
   for (const name of new Set(names.map(normalizeUsername))) {
     // A name no user can have (e.g. with a NUL, which PostgreSQL refuses as a parameter) is not looked up.
-    if (!validateUsername(name, null)) throw badRequest(`No such user: ${name}`);
+    if (!validateUsername(name, null)) throw invalidRequest(`No such user: ${name}`);
     const row = await db.selectFrom('users').select('id').where('name', '=', name).executeTakeFirst();
-    if (!row) throw badRequest(`No such user: ${name}`);
+    if (!row) throw invalidRequest(`No such user: ${name}`);
     ids.push(row.id);
   }
   return ids;
 }
 
 function checkGroupName(name: string): void {
-  if (!validateUsername(name, null)) throw badRequest(`Invalid group name: ${JSON.stringify(name)}`);
+  if (!validateUsername(name, null)) throw invalidRequest(`Invalid group name: ${JSON.stringify(name)}`);
 }
 
 export function registerGroupRoutes(app: HubServer, ctx: HubContext, prefix: string): void {
@@ -91,7 +91,7 @@ export function registerGroupRoutes(app: HubServer, ctx: HubContext, prefix: str
       const f = scopeFilter(p.scopes, 'list:groups')!;
       // Only !group= filters can restrict a group listing; upstream refuses the others.
       if (!f.all && (f.users.size || f.servers.size || f.services.size))
-        throw new HubError(403, 'list:groups can only be filtered by group');
+        throw new HubError(403, 'list:groups can only be filtered by group', 'insufficient_scope');
       const { rows, total } = await listGroups(ctx.k, page, f.all ? null : f.groups);
       const items = await presentGroups(ctx.k, rows, p);
       return page.paginated ? paginated(req, page, items, total) : items;
@@ -116,7 +116,7 @@ export function registerGroupRoutes(app: HubServer, ctx: HubContext, prefix: str
       const p = need(ctx, req, ['admin:groups']);
       const names = [...new Set(req.body.groups)];
       names.forEach(checkGroupName);
-      for (const name of names) if (await findGroup(ctx.k, name)) throw conflict(`Group ${name} already exists`);
+      for (const name of names) if (await findGroup(ctx.k, name)) throw alreadyExists(`Group ${name} already exists`);
       const members = await userIds(ctx.k, req.body.users ?? []);
       const rows = await ctx.k.transaction().execute(async (trx) => {
         const created = [];
@@ -127,7 +127,7 @@ export function registerGroupRoutes(app: HubServer, ctx: HubContext, prefix: str
         }
         return created;
       });
-      ctx.permissionsChanged();
+      ctx.permissions.invalidate();
       req.log.info({ actor: p.name, groups: names }, 'created groups');
       for (const name of names)
         ctx.audit.record({
@@ -179,13 +179,13 @@ export function registerGroupRoutes(app: HubServer, ctx: HubContext, prefix: str
       // A filtered admin:groups (!group=<name>) may create only the groups it names, as upstream.
       const p = needGroupName(ctx, req, ['admin:groups'], name);
       checkGroupName(name);
-      if (await findGroup(ctx.k, name)) throw conflict(`Group ${name} already exists`);
+      if (await findGroup(ctx.k, name)) throw alreadyExists(`Group ${name} already exists`);
       const members = await userIds(ctx.k, req.body?.users ?? []);
       await ctx.k.transaction().execute(async (trx) => {
         const g = await insertGroup(trx, name);
         await addMembers(trx, g.id, members);
       });
-      ctx.permissionsChanged();
+      ctx.permissions.invalidate();
       req.log.info({ actor: p.name, group: name }, 'created group');
       ctx.audit.record({
         ...originOf(req),
@@ -206,7 +206,7 @@ export function registerGroupRoutes(app: HubServer, ctx: HubContext, prefix: str
     async (req, reply) => {
       const { p, group } = await needGroup(ctx, req, ['delete:groups'], req.params.name);
       await deleteGroup(ctx.k, group.id);
-      ctx.permissionsChanged();
+      ctx.permissions.invalidate();
       req.log.info({ actor: p.name, group: group.name }, 'deleted group');
       ctx.audit.record({ ...originOf(req), action: 'group.delete', target: { kind: 'group', name: group.name } });
       return reply.code(204).send();
@@ -231,7 +231,7 @@ export function registerGroupRoutes(app: HubServer, ctx: HubContext, prefix: str
         const ids = await userIds(ctx.k, req.body.users);
         if (method === 'post') await addMembers(ctx.k, group.id, ids);
         else await removeMembers(ctx.k, group.id, ids);
-        ctx.permissionsChanged();
+        ctx.permissions.invalidate();
         req.log.info(
           { actor: p.name, group: group.name, users: req.body.users },
           method === 'post' ? 'added group members' : 'removed group members',

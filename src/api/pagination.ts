@@ -1,5 +1,5 @@
 import type { FastifyRequest } from 'fastify';
-import { badRequest } from '../lib/errors.ts';
+import { invalidRequest } from '../errors/index.ts';
 import type { Config } from '../config/index.ts';
 
 export const PAGINATION_MEDIA_TYPE = 'application/jupyterhub-pagination+json';
@@ -12,7 +12,7 @@ export interface Page {
 
 function intArg(value: string | undefined, fallback: number): number {
   if (value === undefined) return fallback;
-  if (!/^\s*[+-]?\d+\s*$/.test(value)) throw badRequest('Invalid argument type, offset and limit must be integers');
+  if (!/^\s*[+-]?\d+\s*$/.test(value)) throw invalidRequest('Invalid argument type, offset and limit must be integers');
   return Math.abs(Number.parseInt(value, 10));
 }
 

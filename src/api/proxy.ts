@@ -1,7 +1,7 @@
 import { Type } from 'typebox';
 import type { HubContext } from '../context.ts';
 import type { HubServer } from '../http/server.ts';
-import { badRequest } from '../lib/errors.ts';
+import { invalidRequest } from '../errors/index.ts';
 import { need } from './access.ts';
 import { errorResponses } from './schemas.ts';
 
@@ -62,7 +62,7 @@ export function registerProxyRoutes(app: HubServer, ctx: HubContext, prefix: str
     async (req, reply) => {
       const p = need(ctx, req, ['proxy']);
       if (req.body.api_url === undefined && req.body.auth_token === undefined)
-        throw badRequest('Give api_url and/or auth_token to change');
+        throw invalidRequest('Give api_url and/or auth_token to change');
       if (req.body.api_url !== undefined) {
         let u: URL | null = null;
         try {
@@ -71,12 +71,12 @@ export function registerProxyRoutes(app: HubServer, ctx: HubContext, prefix: str
           // reported below
         }
         if (!u || (u.protocol !== 'http:' && u.protocol !== 'https:'))
-          throw badRequest(`api_url must be an http(s) URL, not ${JSON.stringify(req.body.api_url)}`);
+          throw invalidRequest(`api_url must be an http(s) URL, not ${JSON.stringify(req.body.api_url)}`);
       }
       try {
         await ctx.proxy.reconfigure(req.body);
       } catch (err) {
-        throw badRequest(`Cannot use that proxy: ${(err as Error).message}`);
+        throw invalidRequest(`Cannot use that proxy: ${(err as Error).message}`);
       }
       req.log.warn({ actor: p.name, api_url: req.body.api_url }, 'proxy API changed through the API');
       return reply.code(200).send();

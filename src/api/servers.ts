@@ -4,7 +4,7 @@ import type { FastifyReply, FastifyRequest } from 'fastify';
 import type { HubContext } from '../context.ts';
 import type { UserRow } from '../db/index.ts';
 import type { HubServer } from '../http/server.ts';
-import { badRequest, notFound } from '../lib/errors.ts';
+import { invalidRequest, notFound } from '../errors/index.ts';
 import { countNamedSpawners, findSpawner } from '../repo/spawners.ts';
 import { isValidServerName, serverLogName } from '../servers/names.ts';
 import { needServer } from './access.ts';
@@ -38,9 +38,9 @@ function splitBody(body: Record<string, unknown> | null | undefined): {
   if (keys.length > 0 && keys.every((k) => k === 'user_options' || k === 'display_name')) {
     const uo = body.user_options;
     if (uo !== undefined && (uo === null || typeof uo !== 'object' || Array.isArray(uo)))
-      throw badRequest('user_options must be a dict');
+      throw invalidRequest('user_options must be a dict');
     const dn = body.display_name;
-    if (dn !== undefined && typeof dn !== 'string') throw badRequest('display_name must be a string');
+    if (dn !== undefined && typeof dn !== 'string') throw invalidRequest('display_name must be a string');
     return {
       userOptions: (uo as Record<string, unknown> | undefined) ?? null,
       displayName: (dn as string | undefined) ?? null,
@@ -52,15 +52,15 @@ function splitBody(body: Record<string, unknown> | null | undefined): {
 export function registerServerRoutes(app: HubServer, ctx: HubContext, prefix: string): void {
   const checkNamed = async (user: UserRow, server: string) => {
     if (!server) return;
-    if (!ctx.config.allow_named_servers) throw badRequest('Named servers are not enabled.');
+    if (!ctx.config.allow_named_servers) throw invalidRequest('Named servers are not enabled.');
     if (await findSpawner(ctx.k, user.id, server)) return;
     const limit = ctx.config.named_server_limit_per_user;
     if (limit > 0 && (await countNamedSpawners(ctx.k, user.id)) >= limit) {
-      throw badRequest(
+      throw invalidRequest(
         `User ${user.name} already has the maximum of ${limit} named servers.  One must be deleted before a new server can be created`,
       );
     }
-    if (!isValidServerName(server)) throw badRequest(`Invalid server_name: '${server}'`);
+    if (!isValidServerName(server)) throw invalidRequest(`Invalid server_name: '${server}'`);
   };
 
   const start = async (
@@ -87,10 +87,10 @@ export function registerServerRoutes(app: HubServer, ctx: HubContext, prefix: st
     const { p, user } = await needServer(ctx, req, STOP_SCOPES, req.params.name, server);
     const remove = req.body?.remove ?? false;
     if (server) {
-      if (!ctx.config.allow_named_servers) throw badRequest('Named servers are not enabled.');
+      if (!ctx.config.allow_named_servers) throw invalidRequest('Named servers are not enabled.');
       if (!(await findSpawner(ctx.k, user.id, server))) throw notFound(`${user.name} has no server named '${server}'`);
     } else if (remove) {
-      throw badRequest('Cannot delete the default server');
+      throw invalidRequest('Cannot delete the default server');
     }
     const outcome = await ctx.servers.stop(user, server, originOf(req));
     if (remove) await ctx.servers.remove(user, server, outcome === 'pending');
@@ -108,7 +108,8 @@ export function registerServerRoutes(app: HubServer, ctx: HubContext, prefix: st
     const log = ctx.servers.progressOf(user.id, server);
     if (!row || !log) throw notFound(`No active server ${serverLogName(user.name, server)}`);
     const pending = ctx.servers.pendingOf(user.id, server);
-    if (!log.done && pending !== 'spawn') throw badRequest(`Server ${serverLogName(user.name, server)} is not pending`);
+    if (!log.done && pending !== 'spawn')
+      throw invalidRequest(`Server ${serverLogName(user.name, server)} is not pending`);
     reply.hijack();
     const res = reply.raw;
     res.writeHead(200, {

@@ -8,7 +8,7 @@ import { ServiceSchema, SERVICE_NAME_PATTERN } from '../config/schema-services.t
 import type { ServiceSpec } from '../config/index.ts';
 import type { HubContext } from '../context.ts';
 import type { HubServer } from '../http/server.ts';
-import { badRequest, conflict, HubError, NO_ACCESS_MESSAGE, notFound } from '../lib/errors.ts';
+import { alreadyExists, invalidRequest, NO_ACCESS_MESSAGE, notFound, notModifiable } from '../errors/index.ts';
 import { checkAccess, defaultRoles, filterAllowsService, scopeFilter } from '../rbac/index.ts';
 import { findRole, grantRole } from '../repo/roles.ts';
 import { allServices, deleteServiceWithRecords, findService, upsertService } from '../repo/services.ts';
@@ -37,7 +37,7 @@ async function adminServicesOn(ctx: HubContext, req: FastifyRequest<{ Params: { 
   const name = req.params.name;
   // A filtered admin:services (!service=<name>) covers that name before the service exists.
   if (checkAccess(p.scopes, ['admin:services'], { kind: 'service', name }) !== 'ok') throw notFound(NO_ACCESS_MESSAGE);
-  if (await findService(ctx.k, name)) throw conflict(`Service ${name} already exists`);
+  if (await findService(ctx.k, name)) throw alreadyExists(`Service ${name} already exists`);
   return p;
 }
 
@@ -111,14 +111,14 @@ export function registerServiceRoutes(app: HubServer, ctx: HubContext, prefix: s
       const p = requirePrincipal(ctx, req); // its scopes were checked in preValidation
       const body = req.body as unknown;
       if (!body || typeof body !== 'object' || Array.isArray(body) || Object.keys(body).length === 0)
-        throw badRequest('Invalid service data');
+        throw invalidRequest('Invalid service data');
       if (req.validationError) {
         const unknown = Object.keys(body).filter((k) => !(k in ServiceSchema.properties));
-        if (unknown.length > 0) throw badRequest(`Invalid service data: unknown keys ${unknown.join(', ')}`);
-        throw badRequest(`Invalid service data: ${req.validationError.message}`);
+        if (unknown.length > 0) throw invalidRequest(`Invalid service data: unknown keys ${unknown.join(', ')}`);
+        throw invalidRequest(`Invalid service data: ${req.validationError.message}`);
       }
       if (!NAME_RE.test(name))
-        throw badRequest(
+        throw invalidRequest(
           `Invalid service name: ${JSON.stringify(name)}; use letters, digits, ".", "_" and "-", starting with a letter or digit`,
         );
       // Defaults as for a config service; the path's name wins over one in the body, as upstream.
@@ -127,14 +127,14 @@ export function registerServiceRoutes(app: HubServer, ctx: HubContext, prefix: s
         structuredClone({ ...(body as Static<typeof ServiceBody>), name }),
       ) as ServiceSpec;
       await checkSpecScopes(ctx, p, spec);
-      if (spec.command !== null) throw badRequest(`Can not create managed service ${name} at runtime`);
+      if (spec.command !== null) throw invalidRequest(`Can not create managed service ${name} at runtime`);
       if (spec.api_token !== null && (await ctx.identifier.identify(spec.api_token)).ok) {
-        throw badRequest(`Failed to create service ${name}: its api_token is already in use`);
+        throw invalidRequest(`Failed to create service ${name}: its api_token is already in use`);
       }
       const clientId = hasOAuthClient(spec) ? oauthClientId(spec) : null;
       const row = await ctx.k.transaction().execute(async (trx) => {
         // Checked again here: a concurrent POST of the same name must not turn into an update.
-        if (await findService(trx, name)) throw conflict(`Service ${name} already exists`);
+        if (await findService(trx, name)) throw alreadyExists(`Service ${name} already exists`);
         const row = await upsertService(trx, {
           name,
           admin: spec.admin,
@@ -157,7 +157,7 @@ export function registerServiceRoutes(app: HubServer, ctx: HubContext, prefix: s
         if (clientId !== null) await upsertServiceClient(trx, spec, ctx.baseUrl, spec.api_token);
         return row;
       });
-      ctx.permissionsChanged();
+      ctx.permissions.invalidate();
       if (spec.url) {
         try {
           await ctx.proxy.addRoute(servicePrefix(ctx.baseUrl, name), routeTarget(spec.url), { service: name });
@@ -187,9 +187,9 @@ export function registerServiceRoutes(app: HubServer, ctx: HubContext, prefix: s
     },
     async (req, reply) => {
       const { p, service } = await needService(ctx, req, ['admin:services'], req.params.name);
-      if (service.from_config === 1) throw new HubError(405, `Service ${service.name} is not modifiable at runtime`);
+      if (service.from_config === 1) throw notModifiable(`Service ${service.name} is not modifiable at runtime`);
       await deleteServiceWithRecords(ctx.k, service);
-      ctx.permissionsChanged();
+      ctx.permissions.invalidate();
       if (service.url) {
         try {
           await ctx.proxy.deleteRoute(servicePrefix(ctx.baseUrl, service.name));

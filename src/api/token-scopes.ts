@@ -1,7 +1,7 @@
 import type { Kysely } from 'kysely';
 import type { Database, RoleRow } from '../db/index.ts';
 import type { Config } from '../config/index.ts';
-import { badRequest } from '../lib/errors.ts';
+import { invalidRequest } from '../errors/index.ts';
 import { parseJson } from '../lib/json.ts';
 import { expandScopes, intersectScopes, isKnownScope, ScopeError } from '../rbac/index.ts';
 import { findRole } from '../repo/roles.ts';
@@ -27,12 +27,12 @@ export async function requestedTokenScopes(
     requested = tokenRole ? parseJson<string[]>(tokenRole.scopes, ['inherit']) : ['inherit'];
   }
   for (const s of body.scopes ?? []) {
-    if (!isKnownScope(s, custom)) throw badRequest(`Not assigning requested scopes: '${s}' is not a known scope`);
+    if (!isKnownScope(s, custom)) throw invalidRequest(`Not assigning requested scopes: '${s}' is not a known scope`);
     requested.push(s);
   }
   for (const name of body.roles ?? []) {
     const role = await roleNamed(name);
-    if (!role) throw badRequest(`Role '${name}' does not exist`);
+    if (!role) throw invalidRequest(`Role '${name}' does not exist`);
     requested.push(...parseJson<string[]>(role.scopes, []));
   }
   if (requested.includes('inherit')) return [...new Set(requested)];
@@ -46,13 +46,13 @@ export async function requestedTokenScopes(
       },
     );
   } catch (err) {
-    if (err instanceof ScopeError) throw badRequest(`Not assigning requested scopes: ${err.message}`);
+    if (err instanceof ScopeError) throw invalidRequest(`Not assigning requested scopes: ${err.message}`);
     throw err;
   }
   const held = intersectScopes(expanded, ownerScopes, await groupMembership(db, [expanded, ownerScopes]));
   const beyond = [...expanded].filter((s) => !held.has(s)).sort();
   if (beyond.length > 0) {
-    throw badRequest(`Not assigning requested scopes ${beyond.join(', ')} not held by ${owner.kind} ${owner.name}`);
+    throw invalidRequest(`Not assigning requested scopes ${beyond.join(', ')} not held by ${owner.kind} ${owner.name}`);
   }
   return [...new Set(requested)];
 }

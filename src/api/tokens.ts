@@ -6,7 +6,7 @@ import type { HubServer } from '../http/server.ts';
 import { credentialsError } from '../auth/authenticate.ts';
 import { effectiveScopes, oauthClientTarget, type Principal } from '../auth/principal.ts';
 import { authenticatePassword } from '../auth/authenticators.ts';
-import { badRequest, HubError, notFound } from '../lib/errors.ts';
+import { invalidRequest, HubError, notFound } from '../errors/index.ts';
 import { isoIn, isoNow } from '../lib/time.ts';
 import { parseJson } from '../lib/json.ts';
 import { checkAccess } from '../rbac/index.ts';
@@ -148,6 +148,7 @@ export function registerTokenRoutes(app: HubServer, ctx: HubContext, prefix: str
         throw new HubError(
           403,
           `${kind === 'user' ? 'User' : 'Service'} ${req.params.name} not found or no permissions to generate tokens`,
+          'insufficient_scope',
         );
       }
       // An absent expires_in takes the configured default; an explicit null or 0 means never (as upstream).
@@ -155,7 +156,7 @@ export function registerTokenRoutes(app: HubServer, ctx: HubContext, prefix: str
       const max = ctx.config.tokens.expires_in_max_seconds;
       if (max) {
         if (expiresIn === null) expiresIn = max;
-        else if (expiresIn > max) throw badRequest(`token expires_in: ${expiresIn} must not exceed ${max}`);
+        else if (expiresIn > max) throw invalidRequest(`token expires_in: ${expiresIn} must not exceed ${max}`);
       }
       const ownerSet = await ctx.principals.ownerScopes('user', target.id, target.name);
       const scopes = await requestedTokenScopes(
@@ -205,7 +206,7 @@ export function registerTokenRoutes(app: HubServer, ctx: HubContext, prefix: str
       const servers = new Set(await activeTokenIds(ctx.k, { userId: user.id, kind: 'server' }));
       const toRevoke = ids.filter((id) => !servers.has(id));
       const revoked = await revokeTokens(ctx.k, toRevoke, isoNow());
-      ctx.permissionsChanged();
+      ctx.permissions.invalidate();
       for (const id of toRevoke)
         ctx.audit.record({
           ...originOf(req),
@@ -250,7 +251,7 @@ export function registerTokenRoutes(app: HubServer, ctx: HubContext, prefix: str
           ? [row.id]
           : await activeTokenIds(ctx.k, { userId: user.id, clientId: row.client_id });
       await revokeTokens(ctx.k, ids, isoNow());
-      ctx.permissionsChanged();
+      ctx.permissions.invalidate();
       for (const id of ids)
         ctx.audit.record({
           ...originOf(req),
@@ -296,18 +297,18 @@ export function registerTokenRoutes(app: HubServer, ctx: HubContext, prefix: str
       if (!old || old.user_id !== user.id) throw notFound(`No such token ${req.params.token_id} for user ${user.name}`);
       const state = judge(old);
       if (!state.ok)
-        throw badRequest(
+        throw invalidRequest(
           `Token ${req.params.token_id} cannot be rotated: it is ${state.reason.replace('token_', '')}`,
           state.reason,
         );
       if (old.replaced_by !== null) {
-        throw badRequest(
+        throw invalidRequest(
           `Token ${req.params.token_id} was already rotated (replaced by a${old.replaced_by}); rotate its replacement instead`,
           'token_rotated',
         );
       }
       if (old.kind !== 'api')
-        throw badRequest(`Token ${req.params.token_id} ${NOT_ROTATABLE[old.kind] ?? 'cannot be rotated'}`);
+        throw invalidRequest(`Token ${req.params.token_id} ${NOT_ROTATABLE[old.kind] ?? 'cannot be rotated'}`);
       let lifetime = old.expires_at
         ? Math.max(1, Math.round((Date.parse(old.expires_at) - Date.parse(old.created)) / 1000))
         : null;
@@ -331,11 +332,11 @@ export function registerTokenRoutes(app: HubServer, ctx: HubContext, prefix: str
         async (trx, created) => {
           // In the same transaction as the new token: of two concurrent rotations only one succeeds.
           if (!(await markRotated(trx, old.id, created.id, oldEnd))) {
-            throw badRequest(`Token ${req.params.token_id} was revoked or rotated meanwhile`, 'token_rotated');
+            throw invalidRequest(`Token ${req.params.token_id} was revoked or rotated meanwhile`, 'token_rotated');
           }
         },
       );
-      ctx.permissionsChanged();
+      ctx.permissions.invalidate();
       req.log.info({ actor: p.name, user: user.name, old: `a${old.id}`, new: `a${row.id}`, grace }, 'token rotated');
       ctx.audit.record({
         ...originOf(req),

@@ -3,7 +3,7 @@ import { originOf, userTarget } from '../audit/index.ts';
 import type { HubContext } from '../context.ts';
 import type { UserRow } from '../db/index.ts';
 import { normalizeUsername, validateUsername } from '../auth/usernames.ts';
-import { badRequest, conflict, HubError, notFound } from '../lib/errors.ts';
+import { adminRequired, alreadyExists, HubError, invalidRequest, notFound } from '../errors/index.ts';
 import { parseJson } from '../lib/json.ts';
 import { scopeFilter } from '../rbac/index.ts';
 import { assignDefaultRoles } from '../repo/roles.ts';
@@ -41,7 +41,7 @@ function parseSort(value: string | undefined): UserSort {
   const desc = raw.startsWith('-');
   const key = desc ? raw.slice(1) : raw;
   if (key !== 'id' && key !== 'name' && key !== 'last_activity') {
-    throw badRequest(`sort must be 'id', 'name', or 'last_activity', not '${raw}'`);
+    throw invalidRequest(`sort must be 'id', 'name', or 'last_activity', not '${raw}'`);
   }
   return { key, desc };
 }
@@ -49,7 +49,7 @@ function parseSort(value: string | undefined): UserSort {
 function parseState(value: string | undefined): UserState | null {
   if (value === undefined || value === '') return null;
   if (value === 'active' || value === 'ready' || value === 'inactive') return value;
-  throw badRequest(`Unrecognized state filter: '${value}'`);
+  throw invalidRequest(`Unrecognized state filter: '${value}'`);
 }
 
 /** `?include_stopped_servers` alone means true; only 0/false turn it off. */
@@ -95,7 +95,7 @@ export function registerUserRoutes(app: HubServer, ctx: HubContext, prefix: stri
         let visible: { users: Set<string>; groups: Set<string> } | null = null;
         if (filter && !filter.all) {
           if (filter.servers.size || filter.services.size)
-            throw new HubError(403, 'list:users cannot be filtered by server or service');
+            throw new HubError(403, 'list:users cannot be filtered by server or service', 'insufficient_scope');
           visible = { users: filter.users, groups: filter.groups };
         }
         const { rows, total } = await listUsers(ctx.k, {
@@ -129,16 +129,16 @@ export function registerUserRoutes(app: HubServer, ctx: HubContext, prefix: stri
     async (req, reply) => {
       const p = need(ctx, req, ['admin:users']);
       const { usernames, admin = false } = req.body ?? {};
-      if (!usernames || usernames.length === 0) throw badRequest('Must specify at least one user to create');
-      if (admin && !p.admin) throw new HubError(403, 'Only admins can grant admin permissions');
+      if (!usernames || usernames.length === 0) throw invalidRequest('Must specify at least one user to create');
+      if (admin && !p.admin) throw adminRequired('Only admins can grant admin permissions');
       const pattern = userNamePattern(ctx);
       const normalized = usernames.map(normalizeUsername);
       const invalid = normalized.filter((n) => !validateUsername(n, pattern));
-      if (invalid.length === 1) throw badRequest(`Invalid username: ${invalid[0]}`);
-      if (invalid.length > 1) throw badRequest(`Invalid usernames: ${invalid.join(', ')}`);
+      if (invalid.length === 1) throw invalidRequest(`Invalid username: ${invalid[0]}`);
+      if (invalid.length > 1) throw invalidRequest(`Invalid usernames: ${invalid.join(', ')}`);
       const existing = await existingUserNames(ctx.k, normalized);
       const toCreate = [...new Set(normalized.filter((n) => !existing.has(n)))];
-      if (toCreate.length === 0) throw conflict(`All ${usernames.length} users already exist`);
+      if (toCreate.length === 0) throw alreadyExists(`All ${usernames.length} users already exist`);
       // One transaction per chunk, each a couple of multi-row statements: a 1,000-user request never
       // holds the database (or, with SQLite's synchronous driver, the event loop) for long, and other
       // requests are served between chunks.
@@ -202,10 +202,10 @@ export function registerUserRoutes(app: HubServer, ctx: HubContext, prefix: stri
       const name = normalizeUsername(req.params.name);
       // A filtered admin:users (e.g. !user=<name>) may create only the users it names, as upstream.
       const { p, user: existing } = await needUserName(ctx, req, ['admin:users'], name);
-      if (existing) throw conflict(`User ${name} already exists`);
-      if (!validateUsername(name, userNamePattern(ctx))) throw badRequest(`Invalid username: ${name}`);
+      if (existing) throw alreadyExists(`User ${name} already exists`);
+      if (!validateUsername(name, userNamePattern(ctx))) throw invalidRequest(`Invalid username: ${name}`);
       const admin = req.body?.admin ?? false;
-      if (admin && !p.admin) throw new HubError(403, 'Only admins can grant admin permissions');
+      if (admin && !p.admin) throw adminRequired('Only admins can grant admin permissions');
       const row = await ctx.k.transaction().execute(async (trx) => {
         const r = await insertUser(trx, name, admin);
         await assignDefaultRoles(trx, r.id, admin);
@@ -250,12 +250,13 @@ export function registerUserRoutes(app: HubServer, ctx: HubContext, prefix: stri
       let newName: string | undefined;
       if (data.name !== undefined && normalizeUsername(data.name) !== user.name) {
         newName = normalizeUsername(data.name);
-        if (!validateUsername(newName, userNamePattern(ctx))) throw badRequest(`Invalid username: ${newName}`);
-        if (await findUser(ctx.k, newName)) throw badRequest(`User ${newName} already exists, username must be unique`);
+        if (!validateUsername(newName, userNamePattern(ctx))) throw invalidRequest(`Invalid username: ${newName}`);
+        if (await findUser(ctx.k, newName))
+          throw invalidRequest(`User ${newName} already exists, username must be unique`);
       }
       if (!p.admin) {
-        if (user.admin === 1) throw new HubError(403, 'Only admins can modify other admins');
-        if (data.admin) throw new HubError(403, 'Only admins can grant admin permissions');
+        if (user.admin === 1) throw adminRequired('Only admins can modify other admins');
+        if (data.admin) throw adminRequired('Only admins can grant admin permissions');
       }
       await ctx.k.transaction().execute(async (trx) => {
         await updateUser(trx, user.id, {
@@ -270,7 +271,7 @@ export function registerUserRoutes(app: HubServer, ctx: HubContext, prefix: stri
         });
         if (data.admin !== undefined) await assignDefaultRoles(trx, user.id, data.admin);
       });
-      ctx.permissionsChanged();
+      ctx.permissions.invalidate();
       req.log.info({ actor: p.name, user: user.name, keys: Object.keys(data) }, 'updated user');
       ctx.audit.record({
         ...originOf(req),
@@ -291,9 +292,9 @@ export function registerUserRoutes(app: HubServer, ctx: HubContext, prefix: stri
     },
     async (req, reply) => {
       const { p, user } = await needUser(ctx, req, ['delete:users'], req.params.name);
-      if (p.kind === 'user' && p.name === user.name) throw badRequest('Cannot delete yourself!');
+      if (p.kind === 'user' && p.name === user.name) throw invalidRequest('Cannot delete yourself!');
       await deleteUser(ctx.k, user.id);
-      ctx.permissionsChanged();
+      ctx.permissions.invalidate();
       req.log.info({ actor: p.name, user: user.name }, 'deleted user');
       ctx.audit.record({ ...originOf(req), action: 'user.delete', target: userTarget(user.name) });
       return reply.code(204).send();

@@ -1,6 +1,6 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { HubError } from '../lib/errors.ts';
+import { HubError } from '../errors/index.ts';
 import { parseAuditFilter } from './query.ts';
 
 test('action filters: exact names, and prefixes ending in "." or ".*"', () => {

@@ -1,6 +1,6 @@
 import { sql, type Kysely, type SelectQueryBuilder } from 'kysely';
 import type { AuditRow, Database } from '../db/index.ts';
-import { badRequest } from '../lib/errors.ts';
+import { invalidRequest } from '../errors/index.ts';
 
 export interface AuditQuery {
   actor?: string;
@@ -30,7 +30,7 @@ function isoArg(name: string, value: string | undefined): string | null {
   if (value === undefined || value === '') return null;
   const ms = ISO.test(value) ? Date.parse(value) : Number.NaN;
   if (Number.isNaN(ms))
-    throw badRequest(
+    throw invalidRequest(
       `Invalid ${name}: '${value}' is not an ISO 8601 date or time (e.g. 2025-01-31 or 2025-01-31T12:00:00Z)`,
     );
   return new Date(ms).toISOString();
@@ -44,14 +44,14 @@ export function parseAuditFilter(q: AuditQuery, viewer: AuditFilter['viewer']): 
     const prefix = /^(.+)\.\*?$/.exec(q.action);
     const name = prefix ? prefix[1]! : q.action;
     if (!ACTION.test(name))
-      throw badRequest(`Invalid action: '${q.action}' (a dotted name like token.revoke, or a prefix like token.)`);
+      throw invalidRequest(`Invalid action: '${q.action}' (a dotted name like token.revoke, or a prefix like token.)`);
     action = prefix ? { prefix: `${name}.` } : { exact: name };
   }
   const order = q.order ?? 'desc';
-  if (order !== 'asc' && order !== 'desc') throw badRequest(`Invalid order: '${order}' (asc or desc)`);
+  if (order !== 'asc' && order !== 'desc') throw invalidRequest(`Invalid order: '${order}' (asc or desc)`);
   const since = isoArg('since', q.since);
   const until = isoArg('until', q.until);
-  if (since && until && since > until) throw badRequest('Invalid range: since is after until');
+  if (since && until && since > until) throw invalidRequest('Invalid range: since is after until');
   return { actor: q.actor || null, action, target: q.target || null, since, until, order, viewer };
 }
 

@@ -1,7 +1,7 @@
 import type { FastifyRequest } from 'fastify';
 import type { Principal } from '../auth/principal.ts';
 import type { TokenRow } from '../db/index.ts';
-import type { AuthFailure } from '../lib/errors.ts';
+import type { AuthFailure } from '../errors/index.ts';
 import { tokenTarget, type AuditSink, type AuditTarget } from './event.ts';
 import { originOf } from './origin.ts';
 

@@ -1,6 +1,6 @@
 import type { FastifyRequest } from 'fastify';
 import type { HubContext } from '../context.ts';
-import { credentialsRefused, HubError, type AuthFailure } from '../lib/errors.ts';
+import { credentialsChallenged, credentialsRefused, type HubError, type AuthFailure } from '../errors/index.ts';
 import type { Principal } from './principal.ts';
 import { principalForUser, sessionIdOf, sessionUser } from './session.ts';
 import { checkXsrf } from './xsrf.ts';
@@ -83,8 +83,7 @@ function isJson(contentType: string | undefined): boolean {
 export function credentialsError(ctx: HubContext, reason: AuthFailure): HubError {
   const err = credentialsRefused(reason);
   if (ctx.config.tokens.invalid_credentials_status !== 401) return err;
-  const challenge = reason === 'credentials_missing' ? 'Bearer' : 'Bearer error="invalid_token"';
-  return new HubError(401, err.message, { reason: err.reason, headers: { 'WWW-Authenticate': challenge } });
+  return credentialsChallenged(reason);
 }
 
 /** The caller, or the 403 (or configured 401) that says precisely why there is none. */

@@ -1,5 +1,5 @@
 import type { HubContext } from '../context.ts';
-import { HubError } from '../lib/errors.ts';
+import { loginThrottled } from '../errors/index.ts';
 import { safeEqual } from '../lib/secrets.ts';
 import { throttledMessage, throttleFor } from './login-throttle.ts';
 import { passwordHashFor, verifyPassword } from './passwords.ts';
@@ -44,10 +44,7 @@ export async function authenticatePassword(
   const wait = throttle.retryAfter(name, ip);
   if (wait > 0) {
     ctx.log.warn({ user: name.slice(0, 64), ip, retry_after: wait }, 'login attempt refused: too many failures');
-    throw new HubError(429, throttledMessage(wait), {
-      reason: 'too_many_failures',
-      headers: { 'Retry-After': String(wait) },
-    });
+    throw loginThrottled(throttledMessage(wait), wait);
   }
   const pattern = a.username_pattern;
   const ok =

@@ -1,7 +1,7 @@
 import { createHash } from 'node:crypto';
 import type { Kysely } from 'kysely';
 import type { Database, TokenRow } from '../db/index.ts';
-import type { AuthFailure } from '../lib/errors.ts';
+import type { AuthFailure } from '../errors/index.ts';
 import { isPast } from '../lib/time.ts';
 import { findSlowHashedByPrefix, findTokenByHash } from '../repo/tokens.ts';
 import { digestToken, displayPrefix, hasValidChecksum, looksGenerated } from '../tokens/format.ts';

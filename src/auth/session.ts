@@ -151,7 +151,7 @@ export async function endSession(
       rows.map((r) => r.id),
       isoNow(),
     );
-    if (revoked) ctx.permissionsChanged();
+    if (revoked) ctx.permissions.invalidate();
   }
   setCookie(reply, clearingCookie(SESSION_COOKIE, s.basePath, s.secure));
   setCookie(reply, clearingCookie(LOGIN_COOKIE, s.hubPath, s.secure));

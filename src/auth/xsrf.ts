@@ -3,7 +3,7 @@ import { isIP } from 'node:net';
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import type { HubContext } from '../context.ts';
 import type { UserRow } from '../db/index.ts';
-import { HubError } from '../lib/errors.ts';
+import { xsrfMismatch, xsrfMissing } from '../errors/index.ts';
 import { safeEqual } from '../lib/secrets.ts';
 import { derive, serializeCookie } from './cookies.ts';
 import { cookieValues, sessionIdOf, sessionSettings, setCookie, XSRF_COOKIE } from './session.ts';
@@ -135,13 +135,9 @@ export function checkXsrf(
   const given = presentedXsrf(req, form);
   const method = req.method.toUpperCase();
   if (!given) {
-    throw new HubError(
-      403,
-      `'_xsrf' argument missing from ${method}: XSRF check failed (send the X-XSRFToken header or the _xsrf argument)`,
-      { reason: 'xsrf_missing' },
-    );
+    throw xsrfMissing(method);
   }
   if (!sessionXsrfValid(ctx, user, sessionId, given)) {
-    throw new HubError(403, `XSRF cookie does not match ${method} argument`, { reason: 'xsrf_mismatch' });
+    throw xsrfMismatch(method);
   }
 }

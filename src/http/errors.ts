@@ -1,5 +1,5 @@
 import type { FastifyError, FastifyInstance } from 'fastify';
-import { HubError } from '../lib/errors.ts';
+import { HubError } from '../errors/index.ts';
 
 const REASON_PHRASES: Record<number, string> = {
   400: 'Bad Request',

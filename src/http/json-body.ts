@@ -1,5 +1,5 @@
 import type { FastifyInstance, FastifyRequest } from 'fastify';
-import { HubError } from '../lib/errors.ts';
+import { invalidRequest } from '../errors/index.ts';
 
 const decoder = new TextDecoder('utf-8', { fatal: true });
 
@@ -59,19 +59,19 @@ export function registerJsonBodies(app: FastifyInstance<any, any, any, any, any>
       try {
         text = decoder.decode(body);
       } catch {
-        return done(new HubError(400, 'Request body is not valid UTF-8'));
+        return done(invalidRequest('Request body is not valid UTF-8'));
       }
-      if (nestsDeeperThan(text, MAX_JSON_DEPTH)) return done(new HubError(400, 'Invalid JSON in body of request'));
+      if (nestsDeeperThan(text, MAX_JSON_DEPTH)) return done(invalidRequest('Invalid JSON in body of request'));
       let value: unknown;
       try {
         value = JSON.parse(text);
       } catch {
-        return done(new HubError(400, 'Invalid JSON in body of request'));
+        return done(invalidRequest('Invalid JSON in body of request'));
       }
       // No name, note or scope may hold a NUL (PostgreSQL refuses one in any text parameter): refuse
       // it here with a 400 rather than a database error later. Only bodies that spell one are walked.
       if (text.includes('\\u0000') && holdsNul(value))
-        return done(new HubError(400, 'Request body must not contain NUL characters'));
+        return done(invalidRequest('Request body must not contain NUL characters'));
       done(null, value);
     },
   );

@@ -10,7 +10,7 @@ import swagger from '@fastify/swagger';
 import swaggerUi from '@fastify/swagger-ui';
 import type { Static, TSchema } from 'typebox';
 import type { Logger } from 'pino';
-import { HubError } from '../lib/errors.ts';
+import { invalidRequest } from '../errors/index.ts';
 import { registerErrorHandling } from './errors.ts';
 import { registerJsonBodies } from './json-body.ts';
 import { requestLogger } from './request-logger.ts';
@@ -110,7 +110,7 @@ export async function createServer(opts: ServerOptions): Promise<HubServer> {
     reply.headers(securityHeaders(req.url));
     // No name, path or filter may hold a NUL character, and PostgreSQL refuses one in any text
     // parameter: answer 400 here rather than a database error later.
-    if (NUL_ESCAPE.test(req.url)) throw new HubError(400, 'Invalid URL');
+    if (NUL_ESCAPE.test(req.url)) throw invalidRequest('Invalid URL');
   });
   app.addHook('onResponse', async (req: FastifyRequest, reply) => {
     // One line per request, never with the Authorization header or a query string's secrets. The path

@@ -1,7 +1,7 @@
 import type { HubContext } from '../context.ts';
 import type { HubServer } from '../http/server.ts';
 import { requirePrincipal } from '../auth/authenticate.ts';
-import { missingScope } from '../lib/errors.ts';
+import { missingScope } from '../errors/index.ts';
 import { checkAccess } from '../rbac/index.ts';
 import type { HubMetrics } from './registry.ts';
 

@@ -5,7 +5,7 @@ import type { Counter } from 'prom-client';
 import type { Principal } from '../auth/principal.ts';
 import type { RateLimitsConfig } from '../config/schema-rate-limits.ts';
 import type { Database } from '../db/index.ts';
-import { HubError } from '../lib/errors.ts';
+import { rateLimited } from '../errors/index.ts';
 import { roleNamesHeld } from '../repo/roles.ts';
 import { BucketTable, remaining, secondsToFull, secondsToNext, type Bucket, type Rate } from './bucket.ts';
 import { RatePolicy, type BucketName, type Limits } from './policy.ts';
@@ -129,14 +129,7 @@ export class RateLimiter {
       const rate = this.#rates[refused]!;
       this.#headers(reply, b, rate);
       this.#trip(req, p, b, rate, wait);
-      throw new HubError(
-        429,
-        `Too many requests (rate limit "${rate.name}"): try again in ${wait} second${wait === 1 ? '' : 's'}.`,
-        {
-          reason: 'rate_limited',
-          headers: { 'Retry-After': String(wait) },
-        },
-      );
+      throw rateLimited(rate.name, wait);
     }
     let shown = 0;
     for (let i = 0; i < this.#count; i++) {

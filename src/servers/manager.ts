@@ -1,7 +1,7 @@
 import { serverTarget, SYSTEM, type AuditOrigin } from '../audit/index.ts';
 import type { HubContext } from '../context.ts';
 import type { SpawnerRow, UserRow } from '../db/index.ts';
-import { badRequest, HubError } from '../lib/errors.ts';
+import { activeServerLimitReached, HubError, invalidRequest, spawnFailed, spawnLimitReached } from '../errors/index.ts';
 import { isoNow } from '../lib/time.ts';
 import { parseJson } from '../lib/json.ts';
 import { deleteOAuthClient, upsertOAuthClient } from '../repo/oauth-clients.ts';
@@ -122,20 +122,15 @@ export class ServerManager {
     const logName = serverLogName(user.name, server);
     const existing = this.#active.get(key);
     if (existing?.pending === 'spawn') return 'pending';
-    if (existing?.pending) throw badRequest(`${logName} is pending ${existing.pending}`);
+    if (existing?.pending) throw invalidRequest(`${logName} is pending ${existing.pending}`);
     if (existing?.spawner && (await existing.spawner.poll()) === null)
-      throw badRequest(`${logName} is already running`);
+      throw invalidRequest(`${logName} is already running`);
     if (existing) await this.#cleanup(existing, 'found dead before a new start');
     if (config.concurrent_spawn_limit && this.pendingSpawns() >= config.concurrent_spawn_limit) {
-      const retry = 30 + Math.floor(Math.random() * 30);
-      throw new HubError(429, 'Too many users trying to log in right now. Try again in a minute.', {
-        headers: { 'Retry-After': String(retry) },
-      });
+      throw spawnLimitReached();
     }
     if (config.active_server_limit && this.activeCount() >= config.active_server_limit) {
-      throw new HubError(429, 'Active user limit exceeded. Try again in a few minutes.', {
-        headers: { 'Retry-After': '60' },
-      });
+      throw activeServerLimitReached();
     }
     const row = await getOrCreateSpawner(k, user.id, server, opts.displayName ?? null);
     const userOptions = opts.userOptions ?? parseJson<Record<string, unknown>>(row.user_options, {});
@@ -252,7 +247,7 @@ export class ServerManager {
         // (its token revoked, its OAuth client gone), which with PostgreSQL's latency it sometimes did not.
         entry.progress.push({ progress: 100, failed: true, message: `Spawn failed: ${message}` });
       }
-      throw err instanceof HubError ? err : new HubError(500, `Spawn failed: ${message}`);
+      throw err instanceof HubError ? err : spawnFailed(`Spawn failed: ${message}`);
     }
   }
 
@@ -355,7 +350,7 @@ export class ServerManager {
         last_activity: isoNow(),
       });
     this.#active.delete(this.#key(user.id, server));
-    this.#ctx.permissionsChanged();
+    this.#ctx.permissions.invalidate();
     this.#ctx.metrics.stopDuration.observe({ status: 'success' }, (Date.now() - stopStart) / 1000);
     log.info({ server: serverLogName(user.name, server), why }, 'server stopped');
     this.#ctx.audit.record({

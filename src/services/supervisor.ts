@@ -69,7 +69,7 @@ export class ServiceSupervisor {
       const stale = await serviceTokenIdsWithNote(k, row.id, 'api', runTokenNote(spec.name));
       if (stale.length > 0) {
         await revokeTokens(k, stale, isoNow());
-        this.#ctx.permissionsChanged();
+        this.#ctx.permissions.invalidate();
       }
       const m = new ManagedService({
         spec,
@@ -110,7 +110,7 @@ export class ServiceSupervisor {
       release: async () => {
         await revokeTokens(k, [row.id], isoNow());
         if (withClient) await upsertServiceClient(k, spec, baseUrl, null);
-        this.#ctx.permissionsChanged();
+        this.#ctx.permissions.invalidate();
       },
     };
   }

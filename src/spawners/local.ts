@@ -1,6 +1,6 @@
 import { statSync } from 'node:fs';
 import { resolve } from 'node:path';
-import { HubError } from '../lib/errors.ts';
+import { spawnFailed } from '../errors/index.ts';
 import { expandUsername } from './paths.ts';
 import { ProcessSpawner, type LaunchPlan } from './process-spawner.ts';
 import { lookupSystemUser } from './system-user.ts';
@@ -23,17 +23,15 @@ export class LocalProcessSpawner extends ProcessSpawner {
   protected async plan(): Promise<LaunchPlan> {
     const { config, user } = this.req;
     const account = await lookupSystemUser(user.name);
-    if (account === null) throw new HubError(500, `Cannot start the server: no system user '${user.name}'`);
+    if (account === null) throw spawnFailed(`Cannot start the server: no system user '${user.name}'`);
     const myUid = process.getuid?.() ?? -1;
     if (myUid !== 0 && myUid !== account.uid) {
-      throw new HubError(
-        500,
+      throw spawnFailed(
         `Cannot start the server as system user '${user.name}': the hub must run as root to switch users`,
       );
     }
     if (account.home === '' || !isDirectory(account.home)) {
-      throw new HubError(
-        500,
+      throw spawnFailed(
         `Cannot start the server: the home directory '${account.home}' of system user '${user.name}' does not exist`,
       );
     }

@@ -2,7 +2,7 @@ import { spawn, type ChildProcess } from 'node:child_process';
 import { closeSync } from 'node:fs';
 import { constants } from 'node:os';
 import { setTimeout as sleep } from 'node:timers/promises';
-import { HubError } from '../lib/errors.ts';
+import { spawnFailed } from '../errors/index.ts';
 import { findExecutable } from './command.ts';
 import { keptEnv, wrapRunAs } from './run-as.ts';
 import { logTail, noteInLog, openLog } from './log-file.ts';
@@ -129,8 +129,7 @@ export abstract class ProcessSpawner implements Spawner {
     const exe = command === undefined ? null : findExecutable(command, env.PATH, plan.cwd);
     if (exe === null) {
       const where = command?.includes('/') ? '' : ` on PATH (${env.PATH ?? 'unset'})`;
-      throw new HubError(
-        500,
+      throw spawnFailed(
         `Cannot start the server: command ${JSON.stringify(command ?? '')} not found${where}, or not executable`,
       );
     }
@@ -147,7 +146,7 @@ export abstract class ProcessSpawner implements Spawner {
     const logPath = logFilePath(stateDir, user.name, serverName);
     this.#logPath = logPath;
     this.#progress.push(`Starting ${cmdline}`);
-    if (this.#stopRequested) throw new HubError(500, 'The start was cancelled by a stop request');
+    if (this.#stopRequested) throw spawnFailed('The start was cancelled by a stop request');
     const { fd, offset } = openLog(logPath);
     noteInLog(logPath, `starting ${cmdline} in ${plan.cwd} on ${url}${plan.runAs ? ` as uid ${plan.runAs.uid}` : ''}`);
     let child: ChildProcess;
@@ -165,7 +164,7 @@ export abstract class ProcessSpawner implements Spawner {
         child.once('error', reject);
       });
     } catch (err) {
-      throw new HubError(500, `Cannot start the server: ${cmdline}: ${(err as Error).message}`);
+      throw spawnFailed(`Cannot start the server: ${cmdline}: ${(err as Error).message}`);
     }
     const pid = child.pid!;
     this.#pid = pid;
@@ -195,8 +194,7 @@ export abstract class ProcessSpawner implements Spawner {
     }
     if (this.#exitStatus !== null) {
       const tail = logTail(logPath, offset);
-      throw new HubError(
-        500,
+      throw spawnFailed(
         `The server exited immediately with status ${this.#exitStatus}: ${cmdline}${tail ? `\nLast lines of ${logPath}:\n${tail}` : ` (no output in ${logPath})`}`,
       );
     }

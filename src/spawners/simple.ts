@@ -1,5 +1,5 @@
 import { mkdirSync } from 'node:fs';
-import { HubError } from '../lib/errors.ts';
+import { spawnFailed } from '../errors/index.ts';
 import { resolveWorkdir } from './paths.ts';
 import { ProcessSpawner, type LaunchPlan } from './process-spawner.ts';
 
@@ -17,7 +17,7 @@ export class SimpleSpawner extends ProcessSpawner {
       workdir = resolveWorkdir(config.workdir_template, user.name, stateDir);
       mkdirSync(workdir, { recursive: true, mode: 0o700 });
     } catch (err) {
-      throw new HubError(500, `Cannot prepare the working directory: ${(err as Error).message}`);
+      throw spawnFailed(`Cannot prepare the working directory: ${(err as Error).message}`);
     }
     return { cwd: workdir, env: { HOME: workdir, USER: user.name }, runAs: null };
   }

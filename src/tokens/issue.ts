@@ -1,6 +1,6 @@
 import { sql, type Kysely, type Transaction } from 'kysely';
 import type { Database, DbKind, TokenRow } from '../db/index.ts';
-import { badRequest } from '../lib/errors.ts';
+import { invalidRequest } from '../errors/index.ts';
 import { isoIn, isoNow } from '../lib/time.ts';
 import { countActiveApiTokens, insertToken, type TokenOwner, type TokenValues } from '../repo/tokens.ts';
 import { digestToken, displayPrefix, generateToken } from './format.ts';
@@ -36,7 +36,7 @@ async function checkLimit(
   if (kind === 'postgres') await sql`select id from users where id = ${userId} for update`.execute(trx);
   const active = await countActiveApiTokens(trx, userId, now);
   if (active >= max) {
-    throw badRequest(
+    throw invalidRequest(
       `Token limit reached: you already have ${active} active tokens (the maximum is ${max}). Revoke one before creating another.`,
       'token_limit_reached',
     );

@@ -10,7 +10,7 @@ import { ActivityRecorder } from '../auth/activity.ts';
 import { judge, TokenIdentifier } from '../auth/identify-token.ts';
 import { PrincipalCache } from '../auth/principal-cache.ts';
 import { ensureConfigToken } from '../bootstrap/config-tokens.ts';
-import { HubError } from '../lib/errors.ts';
+import { HubError } from '../errors/index.ts';
 import { grantRole, upsertRole } from '../repo/roles.ts';
 import { insertUser } from '../repo/users.ts';
 import { countActiveApiTokens, listTokens, markRotated } from '../repo/tokens.ts';

@@ -5,7 +5,7 @@ import { endSession, setLoginCookies } from '../auth/session.ts';
 import { anonymousXsrfValid, setXsrfCookie, xsrfTokenFor } from '../auth/xsrf.ts';
 import type { HubContext } from '../context.ts';
 import type { UserRow } from '../db/index.ts';
-import { HubError } from '../lib/errors.ts';
+import { HubError } from '../errors/index.ts';
 import { assignDefaultRoles } from '../repo/roles.ts';
 import { findUser, insertUser, updateUser } from '../repo/users.ts';
 import { pageSession } from './common.ts';
@@ -39,7 +39,7 @@ async function userForLogin(ctx: HubContext, name: string): Promise<UserRow> {
     // As upstream: an authenticator that says "admin" makes the user admin; it never demotes.
     await updateUser(ctx.k, user.id, { admin: true });
     await assignDefaultRoles(ctx.k, user.id, true);
-    ctx.permissionsChanged();
+    ctx.permissions.invalidate();
     ctx.audit.record({
       ...SYSTEM,
       action: 'user.modify',

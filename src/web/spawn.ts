@@ -3,7 +3,7 @@ import { principalForUser } from '../auth/session.ts';
 import { originOf, userActor } from '../audit/index.ts';
 import type { HubContext } from '../context.ts';
 import type { UserRow } from '../db/index.ts';
-import { HubError } from '../lib/errors.ts';
+import { HubError } from '../errors/index.ts';
 import { checkAccess } from '../rbac/index.ts';
 import { allGroupNamesByUser } from '../repo/groups.ts';
 import { countNamedSpawners, findSpawner } from '../repo/spawners.ts';

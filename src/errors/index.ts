@@ -1,0 +1,6 @@
+// The error catalogue: every refusal the hub sends is made by a factory here, one file per domain.
+export { HubError } from './hub-error.ts';
+export { REASONS, type Reason } from './reasons.ts';
+export * from './request.ts';
+export * from './auth.ts';
+export * from './servers.ts';

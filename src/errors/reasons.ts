@@ -1,0 +1,49 @@
+/**
+ * Every `reason` the hub sends beside JupyterHub's `{"status", "message"}`, with what it means. Scripts
+ * branch on these, so they are part of the API: `docs/api-errors.md` lists each one (a test holds the two
+ * together), and a reason is never renamed once released. Add new ones here, in their domain's block.
+ */
+export const REASONS = {
+  // Requests
+  invalid_request: 'The body, query or path is malformed or names something invalid; the message says what.',
+  not_found: 'No such resource, or no permission to see it (the two are not told apart, as in JupyterHub).',
+  conflict: 'The resource already exists (possibly created by a concurrent request).',
+  not_modifiable: 'The resource comes from the config file and cannot be changed through the API.',
+  body_too_large: 'The request body exceeds `max_body_size`.',
+  internal_error: 'The hub failed; its log has the details.',
+  // Credentials and permissions
+  credentials_missing: 'No token, and no login cookie.',
+  token_unknown: 'The token is not one this hub issued.',
+  token_malformed: "The token's form or checksum is wrong (a typo or truncation).",
+  token_expired: 'The token is past its expiry.',
+  token_revoked: 'The token was revoked.',
+  token_rotated: 'The token was replaced by rotation and its grace period is over.',
+  insufficient_scope: 'The credentials are valid but hold none of `required_scopes`.',
+  admin_required: 'Only an admin may do this (grant admin, change an admin).',
+  xsrf_missing: 'A cookie-authenticated request without the XSRF token.',
+  xsrf_mismatch: 'A cookie-authenticated request whose XSRF token does not match the cookie.',
+  rate_limited: 'Too many requests; wait `Retry-After` seconds.',
+  too_many_failures: 'Too many failed logins for this name or address; wait `Retry-After` seconds.',
+  user_blocked: 'The user is in `authenticator.blocked_users`.',
+  // Users and groups
+  invalid_username: 'The name does not pass the username rules (`username_pattern`).',
+  cannot_delete_self: 'A user cannot delete themselves.',
+  server_stop_pending: "The user's servers are still stopping; try again shortly.",
+  // Tokens
+  token_limit_reached: 'The user already holds `tokens.max_active_per_user` active tokens.',
+  token_lifetime_exceeded: '`expires_in` is longer than `tokens.expires_in_max_seconds`.',
+  token_not_rotatable:
+    "This kind of token (a server's, an OAuth client's, one from the config) is not rotated by request.",
+  scope_not_held: 'A token was asked for with scopes its owner does not hold.',
+  // Servers
+  named_servers_disabled: '`allow_named_servers` is off.',
+  named_server_limit: 'The user has `named_server_limit_per_user` named servers already.',
+  invalid_server_name: 'The server name is not valid.',
+  server_running: 'The server is already running.',
+  server_pending: 'The server is starting or stopping; wait for it to finish.',
+  spawn_limit: '`concurrent_spawn_limit` servers are starting at once; try again after `Retry-After`.',
+  active_server_limit: '`active_server_limit` servers are running; try again after `Retry-After`.',
+  spawn_failed: 'The server failed to start; the message says why.',
+} as const;
+
+export type Reason = keyof typeof REASONS;
