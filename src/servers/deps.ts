@@ -1,6 +1,6 @@
 import type { Kysely } from 'kysely';
 import type { Logger } from 'pino';
-import type { AuditSink } from '../audit/index.ts';
+import type { AuditSink } from '../audit/event.ts';
 import type { Config } from '../config/index.ts';
 import type { Database, DbKind } from '../db/index.ts';
 import type { HubMetrics } from '../metrics/registry.ts';

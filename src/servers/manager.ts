@@ -1,4 +1,4 @@
-import { type AuditOrigin, serverTarget, SYSTEM } from '../audit/index.ts';
+import { type AuditOrigin, serverTarget, SYSTEM } from '../audit/event.ts';
 import type { SpawnerRow } from '../db/index.ts';
 import { HubError, serverPending, spawnFailed } from '../errors/index.ts';
 import { isoNow } from '../lib/time.ts';

@@ -1,4 +1,4 @@
-import type { AuditOrigin } from '../../audit/index.ts';
+import type { AuditOrigin } from '../../audit/event.ts';
 import type { ServerOwner, ServerStatus } from '../../servers/manager.ts';
 import type { CommandDeps } from '../deps.ts';
 
