@@ -18,6 +18,7 @@ import { registerMetrics } from './metrics/routes.ts';
 import { HubProxy } from './proxy/hub-proxy.ts';
 import { RateLimiter } from './ratelimit/index.ts';
 import { ServerManager } from './servers/manager.ts';
+import { serverRoutes } from './servers/routes.ts';
 import { startProxyActivitySync } from './servers/proxy-activity.ts';
 import { serviceRoutes, ServiceSupervisor } from './services/index.ts';
 import { spawnerFactory } from './spawners/index.ts';
@@ -96,13 +97,12 @@ export class Hub {
           onTrip: (t) => audit.record(rateLimitEvent(t)),
         })
       : null;
-    let servers: ServerManager | null = null;
     const proxy = new HubProxy({
       config,
       baseUrl,
       stateDir: opts.baseDir,
       log,
-      wanted: async () => ({ ...(await servers!.wantedRoutes()), ...(await serviceRoutes(db.k, baseUrl)) }),
+      wanted: async () => ({ ...(await serverRoutes(db.k, baseUrl)), ...(await serviceRoutes(db.k, baseUrl)) }),
     });
     const ctx = {
       config,
@@ -129,8 +129,19 @@ export class Hub {
       },
       requestShutdown: () => opts.onShutdownRequest?.(),
     } as Omit<HubContext, 'servers' | 'services'> as HubContext;
-    servers = new ServerManager(ctx, spawnerFactory(config.spawner), proxy);
-    ctx.servers = servers;
+    ctx.servers = new ServerManager({
+      k: db.k,
+      dbKind: db.kind,
+      config,
+      log,
+      audit,
+      metrics,
+      permissions: ctx.permissions,
+      baseUrl,
+      stateDir: opts.baseDir,
+      routes: proxy,
+      spawners: spawnerFactory(config.spawner),
+    });
     ctx.services = new ServiceSupervisor(ctx);
 
     const server = await createServer({

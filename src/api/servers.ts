@@ -1,12 +1,13 @@
+import { PassThrough } from 'node:stream';
 import { Type } from 'typebox';
-import { originOf } from '../audit/index.ts';
 import type { FastifyReply, FastifyRequest } from 'fastify';
+import { callerOf } from '../commands/deps.ts';
+import { removeServer, startServer, stopServer } from '../commands/servers/index.ts';
 import type { HubContext } from '../context.ts';
-import type { UserRow } from '../db/index.ts';
 import type { HubServer } from '../http/server.ts';
 import { invalidRequest, notFound } from '../errors/index.ts';
-import { countNamedSpawners, findSpawner } from '../repo/spawners.ts';
-import { isValidServerName, serverLogName } from '../servers/names.ts';
+import { findSpawner } from '../repo/spawners.ts';
+import { serverLogName } from '../servers/names.ts';
 import { needServer } from './access.ts';
 import { errorResponses } from './schemas.ts';
 
@@ -50,29 +51,14 @@ function splitBody(body: Record<string, unknown> | null | undefined): {
 }
 
 export function registerServerRoutes(app: HubServer, ctx: HubContext, prefix: string): void {
-  const checkNamed = async (user: UserRow, server: string) => {
-    if (!server) return;
-    if (!ctx.config.allow_named_servers) throw invalidRequest('Named servers are not enabled.');
-    if (await findSpawner(ctx.k, user.id, server)) return;
-    const limit = ctx.config.named_server_limit_per_user;
-    if (limit > 0 && (await countNamedSpawners(ctx.k, user.id)) >= limit) {
-      throw invalidRequest(
-        `User ${user.name} already has the maximum of ${limit} named servers.  One must be deleted before a new server can be created`,
-      );
-    }
-    if (!isValidServerName(server)) throw invalidRequest(`Invalid server_name: '${server}'`);
-  };
-
   const start = async (
     req: FastifyRequest<{ Params: ServerParams; Body: Record<string, unknown> | null | undefined }>,
     reply: FastifyReply,
   ) => {
     const server = serverNameOf(req.params);
-    const { p, user } = await needServer(ctx, req, START_SCOPES, req.params.name, server);
-    await checkNamed(user, server);
+    const { user } = await needServer(ctx, req, START_SCOPES, req.params.name, server);
     const { userOptions, displayName } = splitBody(req.body);
-    const outcome = await ctx.servers.spawn(user, server, { userOptions, displayName, origin: originOf(req) });
-    req.log.info({ actor: p.name, server: serverLogName(user.name, server), outcome }, 'server start requested');
+    const outcome = await startServer(ctx, callerOf(req), { user, server, userOptions, displayName });
     return reply
       .code(outcome === 'ready' ? 201 : 202)
       .type('text/plain')
@@ -84,17 +70,9 @@ export function registerServerRoutes(app: HubServer, ctx: HubContext, prefix: st
     reply: FastifyReply,
   ) => {
     const server = serverNameOf(req.params);
-    const { p, user } = await needServer(ctx, req, STOP_SCOPES, req.params.name, server);
-    const remove = req.body?.remove ?? false;
-    if (server) {
-      if (!ctx.config.allow_named_servers) throw invalidRequest('Named servers are not enabled.');
-      if (!(await findSpawner(ctx.k, user.id, server))) throw notFound(`${user.name} has no server named '${server}'`);
-    } else if (remove) {
-      throw invalidRequest('Cannot delete the default server');
-    }
-    const outcome = await ctx.servers.stop(user, server, originOf(req));
-    if (remove) await ctx.servers.remove(user, server, outcome === 'pending');
-    req.log.info({ actor: p.name, server: serverLogName(user.name, server), outcome, remove }, 'server stop requested');
+    const { user } = await needServer(ctx, req, STOP_SCOPES, req.params.name, server);
+    const command = req.body?.remove ? removeServer : stopServer;
+    const outcome = await command(ctx, callerOf(req), { user, server });
     return reply
       .code(outcome === 'stopped' ? 204 : 202)
       .type('text/plain')
@@ -110,28 +88,30 @@ export function registerServerRoutes(app: HubServer, ctx: HubContext, prefix: st
     const pending = ctx.servers.pendingOf(user.id, server);
     if (!log.done && pending !== 'spawn')
       throw invalidRequest(`Server ${serverLogName(user.name, server)} is not pending`);
-    reply.hijack();
-    const res = reply.raw;
-    res.writeHead(200, {
-      'Content-Type': 'text/event-stream',
-      'Cache-Control': 'no-cache',
-      'X-Accel-Buffering': 'no',
-      'X-JupyterHub-Version': ctx.apiVersion,
-    });
+    // Streamed through the reply (not hijacked), so the headers set on it so far (security headers,
+    // RateLimit) are sent with the stream too.
+    const stream = new PassThrough();
     const abort = new AbortController();
-    res.on('close', () => abort.abort());
-    const keepalive = setInterval(() => res.write('\n\n'), KEEPALIVE_MS);
-    try {
-      // An already finished start answers with its final event only, as upstream does for ready servers.
-      const events = log.done ? [log.events[log.events.length - 1]!] : log.follow(abort.signal);
-      for await (const e of events) {
-        if (abort.signal.aborted) break;
-        res.write(`data: ${JSON.stringify(e)}\n\n`);
+    reply.raw.on('close', () => abort.abort());
+    const keepalive = setInterval(() => stream.write('\n\n'), KEEPALIVE_MS);
+    void (async () => {
+      try {
+        // An already finished start answers with its final event only, as upstream does for ready servers.
+        const events = log.done ? [log.events[log.events.length - 1]!] : log.follow(abort.signal);
+        for await (const e of events) {
+          if (abort.signal.aborted) break;
+          stream.write(`data: ${JSON.stringify(e)}\n\n`);
+        }
+      } finally {
+        clearInterval(keepalive);
+        stream.end();
       }
-    } finally {
-      clearInterval(keepalive);
-      res.end();
-    }
+    })();
+    return reply
+      .type('text/event-stream')
+      .header('Cache-Control', 'no-cache')
+      .header('X-Accel-Buffering', 'no')
+      .send(stream);
   };
 
   const Params = Type.Object({ name: Type.String() });

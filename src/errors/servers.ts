@@ -16,3 +16,23 @@ export const activeServerLimitReached = () =>
   new HubError(429, 'Active user limit exceeded. Try again in a few minutes.', 'active_server_limit', {
     headers: { 'Retry-After': '60' },
   });
+
+/** 400 for a start of a server that runs already (JupyterHub's message; `logName` is `user` or `user:server`). */
+export const serverRunning = (logName: string) => new HubError(400, `${logName} is already running`, 'server_running');
+
+/** 400 while a server is starting or stopping (JupyterHub's message). */
+export const serverPending = (logName: string, pending: 'spawn' | 'stop') =>
+  new HubError(400, `${logName} is pending ${pending}`, 'server_pending');
+
+export const namedServersDisabled = () => new HubError(400, 'Named servers are not enabled.', 'named_servers_disabled');
+
+/** 400 for a new named server beyond `named_server_limit_per_user` (JupyterHub's message, two spaces included). */
+export const namedServerLimit = (user: string, limit: number) =>
+  new HubError(
+    400,
+    `User ${user} already has the maximum of ${limit} named servers.  One must be deleted before a new server can be created`,
+    'named_server_limit',
+  );
+
+export const invalidServerName = (name: string) =>
+  new HubError(400, `Invalid server_name: '${name}'`, 'invalid_server_name');

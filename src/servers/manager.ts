@@ -1,25 +1,18 @@
-import { serverTarget, SYSTEM, type AuditOrigin } from '../audit/index.ts';
-import type { HubContext } from '../context.ts';
-import type { SpawnerRow, UserRow } from '../db/index.ts';
-import { activeServerLimitReached, HubError, invalidRequest, spawnFailed, spawnLimitReached } from '../errors/index.ts';
+import { type AuditOrigin, serverTarget, SYSTEM } from '../audit/event.ts';
+import type { SpawnerRow } from '../db/index.ts';
+import { HubError, serverPending, spawnFailed } from '../errors/index.ts';
 import { isoNow } from '../lib/time.ts';
 import { parseJson } from '../lib/json.ts';
-import { deleteOAuthClient, upsertOAuthClient } from '../repo/oauth-clients.ts';
 import { activeSpawners, deleteSpawner, findSpawner, getOrCreateSpawner, updateSpawner } from '../repo/spawners.ts';
-import { activeTokenIds, revokeTokens } from '../repo/tokens.ts';
-import type { Spawner, SpawnerFactory, SpawnRequest } from '../spawners/spawner.ts';
-import { digestToken } from '../tokens/format.ts';
-import { issueToken } from '../tokens/issue.ts';
+import type { Spawner, SpawnRequest } from '../spawners/spawner.ts';
+import type { ServerManagerDeps, ServerOwner, ServerStatus } from './deps.ts';
+import { issueServerCredentials, revokeServerCredentials } from './credentials.ts';
 import { serverEnv } from './env.ts';
-import { serverClientId, serverLogName, serverPrefix } from './names.ts';
+import { serverLogName, serverPrefix } from './names.ts';
 import { ProgressLog } from './progress.ts';
 import { waitForHttp } from './wait-up.ts';
 
-/** The part of the proxy the manager needs. */
-export interface RouteTable {
-  addRoute(routespec: string, target: string, data: Record<string, unknown>): Promise<void>;
-  deleteRoute(routespec: string): Promise<void>;
-}
+export type { RouteTable, ServerManagerDeps, ServerOwner, ServerStatus } from './deps.ts';
 
 interface Entry {
   user: { id: number; name: string };
@@ -46,27 +39,37 @@ function withTimeout<T>(p: Promise<T>, ms: number, what: string): Promise<T> {
 }
 
 /**
- * Starts, stops, watches and re-adopts single-user servers. The database holds the truth (server_url,
+ * Starts, stops, watches and re-adopts single-user servers: the process work only. Whether a start or
+ * stop may happen is decided before (src/commands/servers/). The database holds the truth (server_url,
  * pending, spawner state); this keeps the live spawner objects and progress of transitions in flight.
  */
 export class ServerManager {
-  readonly #ctx: HubContext;
-  readonly #factory: SpawnerFactory;
-  readonly #routes: RouteTable;
+  readonly #deps: ServerManagerDeps;
   readonly #active = new Map<string, Entry>();
   /** The last failed spawn per server, so its progress stream can still tell why. */
   readonly #failed = new Map<string, ProgressLog>();
   #pollTimer: NodeJS.Timeout | null = null;
   hubUrl = '';
 
-  constructor(ctx: HubContext, factory: SpawnerFactory, routes: RouteTable) {
-    this.#ctx = ctx;
-    this.#factory = factory;
-    this.#routes = routes;
+  constructor(deps: ServerManagerDeps) {
+    this.#deps = deps;
   }
 
   #key(userId: number, server: string): string {
     return `${userId}/${server}`;
+  }
+
+  #entry(user: ServerOwner, server: string, pending: Entry['pending']): Entry {
+    return {
+      user: { id: user.id, name: user.name },
+      server,
+      prefix: serverPrefix(this.#deps.baseUrl, user.name, server),
+      pending,
+      spawner: null,
+      progress: new ProgressLog(),
+      task: null,
+      cancelled: false,
+    };
   }
 
   /** pending ('spawn' | 'stop' | null) of a server as this process knows it. */
@@ -89,13 +92,18 @@ export class ServerManager {
     return this.#active.size;
   }
 
-  #request(
-    user: { id: number; name: string },
-    server: string,
-    env: Record<string, string>,
-    userOptions: Record<string, unknown>,
-  ): SpawnRequest {
-    const { config, baseUrl, log } = this.#ctx;
+  /** Polls a server this process holds; one found dead is cleaned up first, so it counts as stopped. */
+  async probe(user: ServerOwner, server: string): Promise<ServerStatus> {
+    const entry = this.#active.get(this.#key(user.id, server));
+    if (!entry) return 'stopped';
+    if (entry.pending) return entry.pending;
+    if (entry.spawner && (await entry.spawner.poll()) === null) return 'running';
+    await this.#cleanup(entry, 'found dead before a new start');
+    return 'stopped';
+  }
+
+  #request(user: ServerOwner, server: string, env: Record<string, string>, userOptions: Record<string, unknown>) {
+    const { config, baseUrl, log, stateDir } = this.#deps;
     return {
       user,
       serverName: server,
@@ -103,89 +111,61 @@ export class ServerManager {
       env,
       userOptions,
       config: config.spawner,
-      stateDir: this.#ctx.stateDir,
+      stateDir,
       log: log.child({ server: serverLogName(user.name, server) }),
-    };
+    } satisfies SpawnRequest;
   }
 
   /**
-   * Starts a server. Resolves 'ready' if it came up within slow_spawn_timeout, else 'pending' while
-   * the start goes on. Errors carry their HTTP status (400 already running, 429 limits, 500 failure).
+   * Starts an admitted server. Resolves 'ready' if it came up within slow_spawn_timeout, else 'pending'
+   * while the start goes on; rejects with a catalogue error (500 spawn failure).
    */
   async spawn(
-    user: UserRow,
+    user: ServerOwner,
     server: string,
     opts: { userOptions: Record<string, unknown> | null; displayName?: string | null; origin?: AuditOrigin },
   ): Promise<'ready' | 'pending'> {
-    const { config, k } = this.#ctx;
     const key = this.#key(user.id, server);
-    const logName = serverLogName(user.name, server);
-    const existing = this.#active.get(key);
-    if (existing?.pending === 'spawn') return 'pending';
-    if (existing?.pending) throw invalidRequest(`${logName} is pending ${existing.pending}`);
-    if (existing?.spawner && (await existing.spawner.poll()) === null)
-      throw invalidRequest(`${logName} is already running`);
-    if (existing) await this.#cleanup(existing, 'found dead before a new start');
-    if (config.concurrent_spawn_limit && this.pendingSpawns() >= config.concurrent_spawn_limit) {
-      throw spawnLimitReached();
-    }
-    if (config.active_server_limit && this.activeCount() >= config.active_server_limit) {
-      throw activeServerLimitReached();
-    }
-    const row = await getOrCreateSpawner(k, user.id, server, opts.displayName ?? null);
-    const userOptions = opts.userOptions ?? parseJson<Record<string, unknown>>(row.user_options, {});
-    const entry: Entry = {
-      user: { id: user.id, name: user.name },
-      server,
-      prefix: serverPrefix(this.#ctx.baseUrl, user.name, server),
-      pending: 'spawn',
-      spawner: null,
-      progress: new ProgressLog(),
-      task: null,
-      cancelled: false,
-      startOrigin: opts.origin,
-    };
+    // Admission saw no start in flight; one that got in since (a concurrent request) is still pending.
+    if (this.#active.has(key)) throw serverPending(serverLogName(user.name, server), 'spawn');
+    // Registered before any await, so that the limits counted at admission see this start at once.
+    const entry = this.#entry(user, server, 'spawn');
+    entry.startOrigin = opts.origin;
     this.#active.set(key, entry);
     this.#failed.delete(key);
     entry.progress.push({ progress: 0, message: 'Server requested' });
-    const now = isoNow();
-    await updateSpawner(k, row.id, {
-      pending: 'spawn',
-      started: now,
-      last_activity: now,
-      user_options: JSON.stringify(userOptions),
-      ...(opts.displayName ? { display_name: opts.displayName } : {}),
-    });
-    const task = this.#start(entry, row, userOptions);
+    const task = this.#start(entry, opts);
     entry.task = task.catch(() => {});
-    const outcome = await Promise.race([task.then(() => 'ready' as const), sleep(config.slow_spawn_timeout * 1000)]);
+    const outcome = await Promise.race([
+      task.then(() => 'ready' as const),
+      sleep(this.#deps.config.slow_spawn_timeout * 1000),
+    ]);
     return outcome === 'timeout' ? 'pending' : 'ready';
   }
 
-  async #start(entry: Entry, row: SpawnerRow, userOptions: Record<string, unknown>): Promise<void> {
-    const { config, k, db, log } = this.#ctx;
+  async #start(
+    entry: Entry,
+    opts: { userOptions: Record<string, unknown> | null; displayName?: string | null },
+  ): Promise<void> {
+    const { config, k, dbKind, log, metrics, audit } = this.#deps;
     const { user, server, prefix } = entry;
     const logName = serverLogName(user.name, server);
     const started = Date.now();
     try {
-      const { token } = await issueToken(k, db.kind, {
-        owner: { kind: 'user', id: user.id },
-        kind: 'server',
-        note: `Server at ${prefix}`,
-        scopes: [`users:activity!user=${user.name}`, `access:servers!server=${user.name}/${server}`],
-        expiresIn: null,
+      const row = await getOrCreateSpawner(k, user.id, server, opts.displayName ?? null);
+      const userOptions = opts.userOptions ?? parseJson<Record<string, unknown>>(row.user_options, {});
+      const now = isoNow();
+      await updateSpawner(k, row.id, {
+        pending: 'spawn',
+        started: now,
+        last_activity: now,
+        user_options: JSON.stringify(userOptions),
+        ...(opts.displayName ? { display_name: opts.displayName } : {}),
       });
-      const clientId = serverClientId(user.name, server);
-      await upsertOAuthClient(k, {
-        identifier: clientId,
-        description: `Server at ${prefix}`,
-        secretHash: digestToken(token),
-        redirectUri: `${prefix}oauth_callback`,
-        allowedScopes: [],
-      });
+      const { token, clientId } = await issueServerCredentials(k, dbKind, user, server, prefix);
       const env = serverEnv({
         config,
-        baseUrl: this.#ctx.baseUrl,
+        baseUrl: this.#deps.baseUrl,
         hubUrl: this.hubUrl,
         user: user.name,
         server,
@@ -193,34 +173,19 @@ export class ServerManager {
         clientId,
         token,
       });
-      const spawner = this.#factory.create(this.#request(user, server, env, userOptions));
+      const spawner = this.#deps.spawners.create(this.#request(user, server, env, userOptions));
       entry.spawner = spawner;
       void this.#relayProgress(entry, spawner);
       entry.progress.push({ progress: 50, message: 'Spawning server...' });
       const url = await withTimeout(spawner.start(), config.spawner.start_timeout * 1000, 'Starting the server');
-      await updateSpawner(k, row.id, {
-        server_url: url,
-        state: JSON.stringify(spawner.state()),
-        oauth_client_id: clientId,
-      });
-      if (entry.cancelled) throw new Error('the start was cancelled');
-      await waitForHttp(
-        `${url.replace(/\/$/, '')}${prefix}api`,
-        config.spawner.http_timeout * 1000,
-        async () => !entry.cancelled && (await spawner.poll()) === null,
-      );
-      const routeStart = Date.now();
-      await this.#routes.addRoute(prefix, url, { user: user.name, server_name: server });
-      this.#ctx.metrics.proxyAddDuration.observe({ status: 'success' }, (Date.now() - routeStart) / 1000);
-      entry.pending = null;
-      await updateSpawner(k, row.id, { pending: null });
+      await this.#started(entry, row, spawner, url, clientId);
       log.info({ server: logName, url, seconds: (Date.now() - started) / 1000 }, 'server ready');
-      this.#ctx.audit.record({
+      audit.record({
         ...(entry.startOrigin ?? SYSTEM),
         action: 'server.start',
         target: serverTarget(user.name, server),
       });
-      this.#ctx.metrics.spawnDuration.observe({ status: 'success' }, (Date.now() - started) / 1000);
+      metrics.spawnDuration.observe({ status: 'success' }, (Date.now() - started) / 1000);
       entry.progress.push({
         progress: 100,
         ready: true,
@@ -231,14 +196,14 @@ export class ServerManager {
     } catch (err) {
       const message = (err as Error).message;
       log.warn({ server: logName, err: message }, 'server failed to start');
-      this.#ctx.audit.record({
+      audit.record({
         ...(entry.startOrigin ?? SYSTEM),
         action: 'server.start',
         target: serverTarget(user.name, server),
         outcome: 'failure',
         reason: message,
       });
-      this.#ctx.metrics.spawnDuration.observe({ status: 'failure' }, (Date.now() - started) / 1000);
+      metrics.spawnDuration.observe({ status: 'failure' }, (Date.now() - started) / 1000);
       this.#failed.set(this.#key(user.id, server), entry.progress);
       try {
         await this.#cleanup(entry, 'start failed');
@@ -249,6 +214,28 @@ export class ServerManager {
       }
       throw err instanceof HubError ? err : spawnFailed(`Spawn failed: ${message}`);
     }
+  }
+
+  /** The process is up: record it, wait until it answers, route to it, and mark it ready. */
+  async #started(entry: Entry, row: SpawnerRow, spawner: Spawner, url: string, clientId: string): Promise<void> {
+    const { config, k, metrics, routes } = this.#deps;
+    const { user, server, prefix } = entry;
+    await updateSpawner(k, row.id, {
+      server_url: url,
+      state: JSON.stringify(spawner.state()),
+      oauth_client_id: clientId,
+    });
+    if (entry.cancelled) throw new Error('the start was cancelled');
+    await waitForHttp(
+      `${url.replace(/\/$/, '')}${prefix}api`,
+      config.spawner.http_timeout * 1000,
+      async () => !entry.cancelled && (await spawner.poll()) === null,
+    );
+    const routeStart = Date.now();
+    await routes.addRoute(prefix, url, { user: user.name, server_name: server });
+    metrics.proxyAddDuration.observe({ status: 'success' }, (Date.now() - routeStart) / 1000);
+    entry.pending = null;
+    await updateSpawner(k, row.id, { pending: null });
   }
 
   async #relayProgress(entry: Entry, spawner: Spawner): Promise<void> {
@@ -266,7 +253,7 @@ export class ServerManager {
    * Stops a server (cancelling a start in flight). Resolves 'stopped', or 'pending' if it takes longer
    * than slow_stop_timeout and goes on in the background.
    */
-  async stop(user: UserRow, server: string, origin?: AuditOrigin): Promise<'stopped' | 'pending'> {
+  async stop(user: ServerOwner, server: string, origin?: AuditOrigin): Promise<'stopped' | 'pending'> {
     const key = this.#key(user.id, server);
     const entry = this.#active.get(key);
     if (!entry) return 'stopped';
@@ -283,16 +270,16 @@ export class ServerManager {
     entry.task = task;
     const outcome = await Promise.race([
       task.then(() => 'stopped' as const),
-      sleep(this.#ctx.config.slow_stop_timeout * 1000),
+      sleep(this.#deps.config.slow_stop_timeout * 1000),
     ]);
     return outcome === 'timeout' ? 'pending' : 'stopped';
   }
 
   /** Deletes a named server's record, once its stop (possibly still in flight) has finished. */
-  async remove(user: UserRow, server: string, stopPending: boolean): Promise<void> {
+  async remove(user: ServerOwner, server: string, stopPending: boolean): Promise<void> {
     const drop = async () => {
-      const row = await findSpawner(this.#ctx.k, user.id, server);
-      if (row) await deleteSpawner(this.#ctx.k, row.id);
+      const row = await findSpawner(this.#deps.k, user.id, server);
+      if (row) await deleteSpawner(this.#deps.k, row.id);
     };
     const task = this.#active.get(this.#key(user.id, server))?.task;
     if (stopPending && task) void task.then(drop, drop);
@@ -301,8 +288,9 @@ export class ServerManager {
 
   /** Removes the route, stops the process, revokes the server's token and OAuth client, marks it stopped. */
   async #cleanup(entry: Entry, why: string): Promise<void> {
-    const { k, log } = this.#ctx;
+    const { k, log, metrics, routes } = this.#deps;
     const { user, server, prefix } = entry;
+    const logName = serverLogName(user.name, server);
     if (this.#active.get(this.#key(user.id, server)) !== entry) {
       // A superseded start (cancelled, then replaced by a new one): stop only its own process.
       await entry.spawner?.stop().catch(() => {});
@@ -312,35 +300,17 @@ export class ServerManager {
     const row = await findSpawner(k, user.id, server);
     if (row) await updateSpawner(k, row.id, { pending: 'stop' });
     try {
-      await this.#routes.deleteRoute(prefix);
-      this.#ctx.metrics.proxyDeleteDuration.observe({ status: 'success' }, (Date.now() - stopStart) / 1000);
+      await routes.deleteRoute(prefix);
+      metrics.proxyDeleteDuration.observe({ status: 'success' }, (Date.now() - stopStart) / 1000);
     } catch (err) {
-      log.warn(
-        { server: serverLogName(user.name, server), err: (err as Error).message },
-        'could not remove the proxy route',
-      );
+      log.warn({ server: logName, err: (err as Error).message }, 'could not remove the proxy route');
     }
     try {
       await entry.spawner?.stop();
     } catch (err) {
-      log.error(
-        { server: serverLogName(user.name, server), err: (err as Error).message },
-        'could not stop the server process',
-      );
+      log.error({ server: logName, err: (err as Error).message }, 'could not stop the server process');
     }
-    const tokens = await activeTokenIds(k, { userId: user.id, kind: 'server' });
-    const own = await k
-      .selectFrom('api_tokens')
-      .select('id')
-      .where('id', 'in', tokens.length ? tokens : [0])
-      .where('note', '=', `Server at ${prefix}`)
-      .execute();
-    await revokeTokens(
-      k,
-      own.map((t) => t.id),
-      isoNow(),
-    );
-    await deleteOAuthClient(k, serverClientId(user.name, server));
+    await revokeServerCredentials(k, user, server, prefix);
     if (row)
       await updateSpawner(k, row.id, {
         server_url: null,
@@ -350,10 +320,10 @@ export class ServerManager {
         last_activity: isoNow(),
       });
     this.#active.delete(this.#key(user.id, server));
-    this.#ctx.permissions.invalidate();
-    this.#ctx.metrics.stopDuration.observe({ status: 'success' }, (Date.now() - stopStart) / 1000);
-    log.info({ server: serverLogName(user.name, server), why }, 'server stopped');
-    this.#ctx.audit.record({
+    this.#deps.permissions.invalidate();
+    metrics.stopDuration.observe({ status: 'success' }, (Date.now() - stopStart) / 1000);
+    log.info({ server: logName, why }, 'server stopped');
+    this.#deps.audit.record({
       ...(entry.stopOrigin ?? SYSTEM),
       action: 'server.stop',
       target: serverTarget(user.name, server),
@@ -363,22 +333,12 @@ export class ServerManager {
 
   /** At start: re-adopt servers a previous hub process left running; clean up the dead and the half-started. */
   async adopt(): Promise<void> {
-    const { k, log } = this.#ctx;
+    const { k, log, spawners } = this.#deps;
     for (const row of await activeSpawners(k)) {
       const user = { id: row.user_id, name: row.user_name };
-      const entry: Entry = {
-        user,
-        server: row.name,
-        prefix: serverPrefix(this.#ctx.baseUrl, user.name, row.name),
-        pending: null,
-        spawner: null,
-        progress: new ProgressLog(),
-        task: null,
-        cancelled: false,
-      };
+      const entry = this.#entry(user, row.name, null);
       const state = parseJson<Record<string, unknown>>(row.state, {});
-      if (Object.keys(state).length)
-        entry.spawner = this.#factory.restore(this.#request(user, row.name, {}, {}), state);
+      if (Object.keys(state).length) entry.spawner = spawners.restore(this.#request(user, row.name, {}, {}), state);
       this.#active.set(this.#key(user.id, row.name), entry);
       const alive =
         row.pending === null &&
@@ -402,23 +362,9 @@ export class ServerManager {
     }
   }
 
-  /** Proxy routes every running server should have (for route reconciliation). */
-  async wantedRoutes(): Promise<Record<string, { target: string; data: Record<string, unknown> }>> {
-    const out: Record<string, { target: string; data: Record<string, unknown> }> = {};
-    for (const row of await activeSpawners(this.#ctx.k)) {
-      if (row.server_url && row.pending === null) {
-        out[serverPrefix(this.#ctx.baseUrl, row.user_name, row.name)] = {
-          target: row.server_url,
-          data: { user: row.user_name, server_name: row.name },
-        };
-      }
-    }
-    return out;
-  }
-
   /** Polls every running server each poll_interval; a dead one is cleaned up like a stop. */
   startPolling(): void {
-    const every = this.#ctx.config.spawner.poll_interval * 1000;
+    const every = this.#deps.config.spawner.poll_interval * 1000;
     this.#pollTimer = setInterval(() => void this.pollAll(), every);
     this.#pollTimer.unref();
   }
@@ -439,7 +385,7 @@ export class ServerManager {
 
   async shutdown(): Promise<void> {
     if (this.#pollTimer) clearInterval(this.#pollTimer);
-    if (this.#ctx.config.cleanup_servers) await this.stopAllOf(null);
+    if (this.#deps.config.cleanup_servers) await this.stopAllOf(null);
     else for (const e of this.#active.values()) if (e.pending === 'spawn') e.cancelled = true;
   }
 }

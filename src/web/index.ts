@@ -4,6 +4,7 @@ import { enableSessions } from '../auth/session.ts';
 import type { HubContext } from '../context.ts';
 import { registerOAuth } from '../oauth/index.ts';
 import { registerAdminPage } from './admin.ts';
+import { registerCspReport } from './csp-report.ts';
 import { registerFormParser } from './forms.ts';
 import { registerHomePage } from './home.ts';
 import { registerLoginPages } from './login.ts';
@@ -37,6 +38,7 @@ export async function registerWeb(app: FastifyInstance<any, any, any, any, any>,
     registerAdminPage(child, ctx);
     registerUserUrls(child, ctx);
     registerProxyErrorPage(child, ctx);
+    registerCspReport(child, ctx);
     registerOAuth(child, ctx);
   });
 }

@@ -1,14 +1,15 @@
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { principalForUser } from '../auth/session.ts';
 import { originOf, userActor } from '../audit/index.ts';
+import type { Principal } from '../auth/principal.ts';
+import { admitServerName, startServer } from '../commands/servers/index.ts';
 import type { HubContext } from '../context.ts';
 import type { UserRow } from '../db/index.ts';
 import { HubError } from '../errors/index.ts';
 import { checkAccess } from '../rbac/index.ts';
 import { allGroupNamesByUser } from '../repo/groups.ts';
-import { countNamedSpawners, findSpawner } from '../repo/spawners.ts';
+import { findSpawner } from '../repo/spawners.ts';
 import { findUser } from '../repo/users.ts';
-import { isValidServerName, serverLogName } from '../servers/names.ts';
 import {
   hubServerPage,
   loginRedirect,
@@ -28,8 +29,16 @@ const IMMEDIATE_FAILURE_MS = 1000;
 
 interface Target {
   s: PageSession;
+  p: Principal;
   user: UserRow;
   server: string;
+}
+
+/** A refusal from the server commands, as a page with the same status and message the API sends. */
+function refusalPage(reply: FastifyReply, baseUrl: string, err: HubError, viewer: string): FastifyReply {
+  for (const [k, v] of Object.entries(err.headers)) reply.header(k, v);
+  const title = err.status === 429 ? 'Too Many Requests' : err.status === 400 ? 'Bad Request' : 'Spawn failed';
+  return errorPage(reply, baseUrl, err.status, title, err.message, viewer);
 }
 
 /**
@@ -69,11 +78,14 @@ async function target(
     );
     return null;
   }
-  if (server && !ctx.config.allow_named_servers) {
-    errorPage(reply, ctx.baseUrl, 400, 'Bad Request', 'Named servers are not enabled.', s.user.name);
+  try {
+    admitServerName(ctx.config, server);
+  } catch (err) {
+    if (!(err instanceof HubError)) throw err;
+    refusalPage(reply, ctx.baseUrl, err, s.user.name);
     return null;
   }
-  return { s, user, server };
+  return { s, p, user, server };
 }
 
 function nextOf(ctx: HubContext, req: FastifyRequest): string | null {
@@ -144,35 +156,14 @@ export function registerSpawnPages(app: FastifyInstance<any, any, any, any, any>
   const spawn = async (req: FastifyRequest<{ Params: Params }>, reply: FastifyReply) => {
     const t = await target(ctx, req, reply);
     if (!t) return reply;
-    const { s, user, server } = t;
+    const { s, p, user, server } = t;
     const next = nextOf(ctx, req);
     const pending = withNext(hubServerPage(base, 'spawn-pending', user.name, server), next);
     const state = await serverState(ctx, user, server);
     if (state === 'ready') return reply.redirect(next ?? serverUrl(base, user.name, server), 302);
     if (state === 'pending') return reply.redirect(pending, 302);
-    if (server && !(await findSpawner(ctx.k, user.id, server))) {
-      const limit = ctx.config.named_server_limit_per_user;
-      if (!isValidServerName(server))
-        return errorPage(reply, base, 400, 'Bad Request', `Invalid server name: '${server}'`, s.user.name);
-      if (limit > 0 && (await countNamedSpawners(ctx.k, user.id)) >= limit) {
-        return errorPage(
-          reply,
-          base,
-          400,
-          'Bad Request',
-          `${user.name} already has the maximum of ${limit} named servers. One must be deleted before a new server can be created.`,
-          s.user.name,
-        );
-      }
-    }
-    req.log.info(
-      { actor: s.user.name, server: serverLogName(user.name, server) },
-      'server start requested from the spawn page',
-    );
-    const started = ctx.servers.spawn(user, server, {
-      userOptions: null,
-      origin: originOf(req, userActor(s.user.name)),
-    });
+    const caller = { origin: originOf(req, userActor(s.user.name)), principal: p };
+    const started = startServer(ctx, caller, { user, server, userOptions: null });
     // A late failure is shown by the progress page; only one within the first second is reported here.
     started.catch(() => {});
     const early = await Promise.race([
@@ -182,19 +173,8 @@ export function registerSpawnPages(app: FastifyInstance<any, any, any, any, any>
       ),
       new Promise<null>((r) => setTimeout(() => r(null), IMMEDIATE_FAILURE_MS).unref()),
     ]);
-    if (early) {
-      const status = early instanceof HubError ? early.status : 500;
-      const message = early instanceof HubError ? early.message : 'The server could not be started.';
-      if (early instanceof HubError) for (const [k, v] of Object.entries(early.headers)) reply.header(k, v);
-      return errorPage(
-        reply,
-        base,
-        status,
-        status === 429 ? 'Too Many Requests' : status === 400 ? 'Bad Request' : 'Spawn failed',
-        message,
-        s.user.name,
-      );
-    }
+    if (early instanceof HubError) return refusalPage(reply, base, early, s.user.name);
+    if (early) return errorPage(reply, base, 500, 'Spawn failed', 'The server could not be started.', s.user.name);
     return reply.redirect(pending, 302);
   };
   app.get(`${base}hub/spawn`, hide, spawn);

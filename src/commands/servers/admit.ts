@@ -1,0 +1,66 @@
+import type { Config } from '../../config/index.ts';
+import {
+  activeServerLimitReached,
+  invalidRequest,
+  invalidServerName,
+  namedServerLimit,
+  namedServersDisabled,
+  notFound,
+  serverPending,
+  serverRunning,
+  spawnLimitReached,
+} from '../../errors/index.ts';
+import { countNamedSpawners, findSpawner } from '../../repo/spawners.ts';
+import { isValidServerName, serverLogName } from '../../servers/names.ts';
+import type { ServerCommandDeps, ServerRef } from './deps.ts';
+
+// Every rule on whether a server may be started, stopped or removed; the API, the pages and the
+// commands apply these and write none of their own.
+
+/** Named servers exist only with `allow_named_servers` (the default server always does). */
+export function admitServerName(config: Config, server: string): void {
+  if (server && !config.allow_named_servers) throw namedServersDisabled();
+}
+
+/**
+ * Whether a server may start: named-server rules for a new named server, then what the runtime is doing
+ * with it. 'pending' means a start is already in flight (answered like a slow start, as upstream does).
+ * The global limits are `admitSpawn`, checked just before the runtime registers the start.
+ */
+export async function admitStart(deps: ServerCommandDeps, { user, server }: ServerRef): Promise<'start' | 'pending'> {
+  admitServerName(deps.config, server);
+  if (server && !(await findSpawner(deps.k, user.id, server))) {
+    const limit = deps.config.named_server_limit_per_user;
+    if (limit > 0 && (await countNamedSpawners(deps.k, user.id)) >= limit) throw namedServerLimit(user.name, limit);
+    if (!isValidServerName(server)) throw invalidServerName(server);
+  }
+  const status = await deps.servers.probe(user, server);
+  if (status === 'spawn') return 'pending';
+  if (status === 'stop') throw serverPending(serverLogName(user.name, server), 'stop');
+  if (status === 'running') throw serverRunning(serverLogName(user.name, server));
+  return 'start';
+}
+
+/**
+ * `concurrent_spawn_limit` and `active_server_limit`. Synchronous on purpose: called in the same tick as
+ * the runtime's spawn, which registers the start before its first await, so two requests cannot both
+ * take the last place.
+ */
+export function admitSpawn(deps: ServerCommandDeps): void {
+  const { concurrent_spawn_limit, active_server_limit } = deps.config;
+  if (concurrent_spawn_limit && deps.servers.pendingSpawns() >= concurrent_spawn_limit) throw spawnLimitReached();
+  if (active_server_limit && deps.servers.activeCount() >= active_server_limit) throw activeServerLimitReached();
+}
+
+/** A stop names an existing server: a named one must be allowed and recorded. */
+export async function admitStop(deps: ServerCommandDeps, { user, server }: ServerRef): Promise<void> {
+  admitServerName(deps.config, server);
+  if (server && !(await findSpawner(deps.k, user.id, server))) {
+    throw notFound(`${user.name} has no server named '${server}'`);
+  }
+}
+
+/** Only named servers are removed; the default server always exists. */
+export function admitRemoval({ server }: ServerRef): void {
+  if (!server) throw invalidRequest('Cannot delete the default server');
+}

@@ -1,0 +1,28 @@
+import type { AuditOrigin } from '../../audit/event.ts';
+import type { ServerOwner, ServerStatus } from '../../servers/manager.ts';
+import type { CommandDeps } from '../deps.ts';
+
+/** The process side of servers (the hub's ServerManager): what the server commands ask it to do. */
+export interface ServerRuntime {
+  probe(user: ServerOwner, server: string): Promise<ServerStatus>;
+  pendingSpawns(): number;
+  activeCount(): number;
+  spawn(
+    user: ServerOwner,
+    server: string,
+    opts: { userOptions: Record<string, unknown> | null; displayName?: string | null; origin?: AuditOrigin },
+  ): Promise<'ready' | 'pending'>;
+  stop(user: ServerOwner, server: string, origin?: AuditOrigin): Promise<'stopped' | 'pending'>;
+  remove(user: ServerOwner, server: string, stopPending: boolean): Promise<void>;
+}
+
+export interface ServerCommandDeps extends CommandDeps {
+  servers: ServerRuntime;
+}
+
+/** Who and which server a command is about. */
+export interface ServerRef {
+  user: ServerOwner;
+  /** '' for the default server. */
+  server: string;
+}

@@ -1,0 +1,6 @@
+// The server commands: admission rules, start, stop and removal, for the API, the pages and the CLI.
+export { admitServerName } from './admit.ts';
+export type { ServerCommandDeps, ServerRef, ServerRuntime } from './deps.ts';
+export { removeServer } from './remove.ts';
+export { startServer, type StartServerInput } from './start.ts';
+export { stopServer } from './stop.ts';

@@ -1,0 +1,32 @@
+import type { Caller } from '../deps.ts';
+import { serverLogName } from '../../servers/names.ts';
+import { admitSpawn, admitStart } from './admit.ts';
+import type { ServerCommandDeps, ServerRef } from './deps.ts';
+
+export interface StartServerInput extends ServerRef {
+  /** null: reuse the server's last user_options. */
+  userOptions: Record<string, unknown> | null;
+  displayName?: string | null;
+}
+
+/**
+ * Starts a server once admitted. Resolves 'ready' when it came up within `slow_spawn_timeout`, 'pending'
+ * while the start goes on (or was already going on); rejects with the refusal or the spawn failure.
+ */
+export async function startServer(
+  deps: ServerCommandDeps,
+  caller: Caller,
+  input: StartServerInput,
+): Promise<'ready' | 'pending'> {
+  const { user, server, userOptions, displayName } = input;
+  let outcome: 'ready' | 'pending' = 'pending';
+  if ((await admitStart(deps, input)) === 'start') {
+    admitSpawn(deps);
+    outcome = await deps.servers.spawn(user, server, { userOptions, displayName, origin: caller.origin });
+  }
+  deps.log.info(
+    { actor: caller.origin.actor.name, server: serverLogName(user.name, server), outcome },
+    'server start requested',
+  );
+  return outcome;
+}

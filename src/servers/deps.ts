@@ -1,0 +1,38 @@
+import type { Kysely } from 'kysely';
+import type { Logger } from 'pino';
+import type { AuditSink } from '../audit/event.ts';
+import type { Config } from '../config/index.ts';
+import type { Database, DbKind } from '../db/index.ts';
+import type { HubMetrics } from '../metrics/registry.ts';
+import type { SpawnerFactory } from '../spawners/spawner.ts';
+
+/** The part of the proxy the manager needs. */
+export interface RouteTable {
+  addRoute(routespec: string, target: string, data: Record<string, unknown>): Promise<void>;
+  deleteRoute(routespec: string): Promise<void>;
+}
+
+/** Everything the manager uses, built by the composition root. */
+export interface ServerManagerDeps {
+  k: Kysely<Database>;
+  dbKind: DbKind;
+  config: Config;
+  log: Logger;
+  audit: AuditSink;
+  metrics: Pick<HubMetrics, 'spawnDuration' | 'stopDuration' | 'proxyAddDuration' | 'proxyDeleteDuration'>;
+  /** Invalidated when a server stops: its token, cached with its owner's, is revoked. */
+  permissions: { invalidate(): void };
+  baseUrl: string;
+  stateDir: string;
+  routes: RouteTable;
+  spawners: SpawnerFactory;
+}
+
+/** Whose server: the manager needs no more of the user than this. */
+export interface ServerOwner {
+  id: number;
+  name: string;
+}
+
+/** What a server is doing, as this process knows it. */
+export type ServerStatus = 'spawn' | 'stop' | 'running' | 'stopped';
