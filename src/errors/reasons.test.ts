@@ -5,7 +5,7 @@ import { REASONS } from './reasons.ts';
 
 const doc = readFileSync(new URL('../../docs/api-errors.md', import.meta.url), 'utf8');
 // The doc's table rows: | `reason` | status | meaning |
-const documented = new Set([...doc.matchAll(/^\| `([a-z_]+)` \|/gm)].map((m) => m[1]));
+const documented = new Set([...doc.matchAll(/^\| `([a-z_]+)` \|/gm)].map((m) => m[1]!));
 
 test('every reason the hub can send is documented in docs/api-errors.md', () => {
   const missing = Object.keys(REASONS).filter((r) => !documented.has(r));
