@@ -61,7 +61,9 @@ function refusal(err: unknown): Error {
       `the provider refused the code (${err.error}${err.error_description ? `: ${err.error_description}` : ''})`,
     );
   if (err instanceof oidc.AuthorizationResponseError) return oauthProviderError(err.error_description ?? err.error);
-  if (err instanceof oidc.ClientError) return oauthLoginFailed(err.message);
+  // openid-client's own message is generic ("unexpected JWT claim value"); the cause names the claim.
+  if (err instanceof oidc.ClientError)
+    return oauthLoginFailed(err.cause instanceof Error ? err.cause.message : err.message);
   if (err instanceof TypeError) return oauthUnavailable((err.cause as Error | undefined)?.message ?? err.message);
   return err as Error;
 }
