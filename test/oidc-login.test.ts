@@ -20,6 +20,34 @@ const accounts: Account[] = [
 ];
 const passwordOf = (login: string) => accounts.find((a) => a.preferred_username === login)!.password;
 
+const loggedIn = (b: Browser) => b.cookie('jupyterhub-hub-login') !== undefined;
+
+interface SignInOptions {
+  next?: string;
+  /** Sees (and may alter) the provider's authorization URL before the browser follows it. */
+  authorize?: (u: URL) => void;
+}
+
+/** From /hub/oauth_login through the provider's login form, up to (not into) the hub's callback. */
+async function signIn(idp: TestProvider, b: Browser, login: string, opts: SignInOptions = {}): Promise<URL> {
+  const start = await b.get(`hub/oauth_login${opts.next ? `?next=${encodeURIComponent(opts.next)}` : ''}`);
+  assert.equal(start.status, 302, start.text);
+  const authorize = new URL(start.location!);
+  assert.equal(authorize.origin, idp.issuer);
+  opts.authorize?.(authorize);
+  let r: PageReply = await b.get(authorize.href);
+  for (let hops = 0; hops < 10; hops++) {
+    if (r.status === 200 && r.text.includes('name="login"')) {
+      const action = new URL(/action="([^"]+)"/.exec(r.text)![1]!, idp.issuer).href;
+      r = await b.request('POST', action, { form: { login, password: passwordOf(login) } });
+    } else if (r.status >= 300 && r.status < 400 && r.location) {
+      if (r.location.startsWith(`${b.h.url}hub/oauth_callback`)) return new URL(r.location);
+      r = await b.get(r.location);
+    } else throw new Error(`the provider answered ${r.status}: ${r.text.slice(0, 300)}`);
+  }
+  throw new Error('too many redirects at the provider');
+}
+
 describe('oauth authenticator config', () => {
   test('needs a client id, and an issuer or all three endpoints', () => {
     assert.throws(
@@ -77,27 +105,7 @@ describe('login through an OpenID provider', () => {
     return r.json as any[];
   };
 
-  /** From /hub/oauth_login through the provider's login form, up to (not into) the hub's callback. */
-  async function toCallback(b: Browser, login: string, opts: { next?: string; authorize?: (u: URL) => void } = {}) {
-    const start = await b.get(`hub/oauth_login${opts.next ? `?next=${encodeURIComponent(opts.next)}` : ''}`);
-    assert.equal(start.status, 302, start.text);
-    const authorize = new URL(start.location!);
-    assert.equal(authorize.origin, idp.issuer);
-    opts.authorize?.(authorize);
-    let r: PageReply = await b.get(authorize.href);
-    for (let hops = 0; hops < 10; hops++) {
-      if (r.status === 200 && r.text.includes('name="login"')) {
-        const action = new URL(/action="([^"]+)"/.exec(r.text)![1]!, idp.issuer).href;
-        r = await b.request('POST', action, { form: { login, password: passwordOf(login) } });
-      } else if (r.status >= 300 && r.status < 400 && r.location) {
-        if (r.location.startsWith(`${h.url}hub/oauth_callback`)) return new URL(r.location);
-        r = await b.get(r.location);
-      } else throw new Error(`the provider answered ${r.status}: ${r.text.slice(0, 300)}`);
-    }
-    throw new Error('too many redirects at the provider');
-  }
-
-  const loggedIn = (b: Browser) => b.cookie('jupyterhub-hub-login') !== undefined;
+  const toCallback = (b: Browser, login: string, opts: SignInOptions = {}) => signIn(idp, b, login, opts);
 
   test('the login page offers the provider, and the password form logs nobody in', async () => {
     const b = new Browser(h);
@@ -270,5 +278,66 @@ describe('login through an OpenID provider', () => {
     assert.equal(atProvider.status, 303);
     assert.match(atProvider.location!, /\/interaction\//);
     assert.match((await b.get(atProvider.location!)).text, /name="login"/);
+  });
+});
+
+describe('a plain OAuth 2.0 provider (endpoints, no discovery), with auto_login and logout_redirect_url', () => {
+  let h: TestHub;
+  let idp: TestProvider;
+
+  before(async () => {
+    const hubUrl = `http://127.0.0.1:${await freePort()}/`;
+    idp = await startProvider({ redirectUri: `${hubUrl}hub/oauth_callback`, postLogoutRedirectUris: [], accounts });
+    h = await startHub({
+      bind_url: hubUrl,
+      authenticator: {
+        class: 'oauth',
+        auto_login: true,
+        oauth: {
+          authorize_url: `${idp.issuer}/auth`,
+          token_url: `${idp.issuer}/token`,
+          userdata_url: `${idp.issuer}/me`,
+          client_id: idp.clientId,
+          client_secret: idp.clientSecret,
+          scope: ['openid', 'profile', 'groups'],
+          allowed_groups: ['staff'],
+          logout_redirect_url: 'https://sso.example.org/goodbye',
+        },
+      },
+    });
+  });
+  after(async () => {
+    await h?.stop();
+    await idp?.stop();
+  });
+
+  test('the login page goes straight to the provider, keeping next', async () => {
+    const b = new Browser(h);
+    const r = await b.get('hub/login?next=%2Fhub%2Ftoken');
+    assert.equal(r.status, 302);
+    assert.equal(r.location, `${h.url}hub/oauth_login?next=%2Fhub%2Ftoken`);
+  });
+
+  test('logs in with the user data from userdata_url (PKCE, no nonce), then logout goes to logout_redirect_url', async () => {
+    const b = new Browser(h);
+    const seen: URL[] = [];
+    const done = await b.get(
+      (await signIn(idp, b, 'alice', { next: '/hub/home', authorize: (u) => seen.push(u) })).href,
+    );
+    assert.equal(done.status, 302, done.text);
+    assert.equal(done.location, `${h.url}hub/home`);
+    assert.equal(seen[0]!.searchParams.get('code_challenge_method'), 'S256');
+    assert.equal(seen[0]!.searchParams.get('nonce'), null);
+    assert.equal((await h.request('GET', 'hub/api/users/alice')).status, 200);
+    const out = await b.get('hub/logout');
+    assert.equal(out.location, 'https://sso.example.org/goodbye');
+    assert.equal(loggedIn(b), false);
+  });
+
+  test('allowed_groups holds here too', async () => {
+    const b = new Browser(h);
+    const r = await b.get((await signIn(idp, b, 'carol')).href);
+    assert.equal(r.status, 403);
+    assert.equal(loggedIn(b), false);
   });
 });
