@@ -185,6 +185,7 @@ describe('login through an OpenID provider', () => {
     assert.match(r.text, /OAuth state mismatch/);
     assert.equal(idp.tokenRequests, before, 'no code exchange');
     assert.equal(loggedIn(b), false);
+    assert.equal(b.cookie('tshub-oauth-state'), undefined, 'a refused callback spends the flow too');
   });
 
   test('a callback without the flow cookie (another browser) is refused', async () => {
