@@ -341,4 +341,14 @@ describe('a plain OAuth 2.0 provider (endpoints, no discovery), with auto_login 
     assert.equal(r.status, 403);
     assert.equal(loggedIn(b), false);
   });
+
+  test('a provider that stops answering gives a 502 page naming it, not a crash', async () => {
+    const b = new Browser(h);
+    const callback = await signIn(idp, b, 'alice');
+    await idp.stop();
+    const r = await b.get(callback.href);
+    assert.equal(r.status, 502, r.text);
+    assert.match(r.text, /The identity provider is unavailable: .*ECONNREFUSED/);
+    assert.equal(loggedIn(b), false);
+  });
 });

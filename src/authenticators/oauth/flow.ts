@@ -54,7 +54,7 @@ function checkCallback(query: URLSearchParams, flow: FlowState | null): FlowStat
   return flow;
 }
 
-/** A refusal from openid-client as a short, showable reason; the full error goes to the log. */
+/** openid-client's refusals as catalogue errors whose message names what failed (shown and logged). */
 function refusal(err: unknown): Error {
   if (err instanceof oidc.ResponseBodyError)
     return oauthLoginFailed(
@@ -64,7 +64,10 @@ function refusal(err: unknown): Error {
   // openid-client's own message is generic ("unexpected JWT claim value"); the cause names the claim.
   if (err instanceof oidc.ClientError)
     return oauthLoginFailed(err.cause instanceof Error ? err.cause.message : err.message);
-  if (err instanceof TypeError) return oauthUnavailable((err.cause as Error | undefined)?.message ?? err.message);
+  // fetch's network failures; openid-client's own TypeErrors (a misuse, with a code) stay bugs.
+  if (err instanceof TypeError && err.message === 'fetch failed')
+    return oauthUnavailable((err.cause as Error | undefined)?.message ?? err.message);
+  if (err instanceof Error && err.name === 'TimeoutError') return oauthUnavailable('the request timed out');
   return err as Error;
 }
 
@@ -83,7 +86,7 @@ async function userdata(idp: IdentityProvider, accessToken: string, sub: string 
     new Headers({ accept: 'application/json' }),
   );
   if (!res.ok) throw oauthLoginFailed(`userdata_url answered ${res.status}`);
-  const body = (await res.json()) as unknown;
+  const body = (await res.json().catch(() => null)) as unknown;
   if (body === null || typeof body !== 'object' || Array.isArray(body))
     throw oauthLoginFailed('userdata_url did not answer a JSON object');
   return body as Record<string, unknown>;
