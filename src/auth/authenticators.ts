@@ -38,6 +38,8 @@ export async function authenticatePassword(
   const { username, password } = data;
   if (typeof username !== 'string' || typeof password !== 'string') return null;
   const a = ctx.config.authenticator;
+  // The identity provider checks passwords, not the hub: no name gets in through the form or token request.
+  if (a.class === 'oauth') return null;
   const name = normalizeUsername(username);
   const ip = opts.ip ?? null;
   const throttle = throttleFor(ctx, a.login_throttle);

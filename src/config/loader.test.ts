@@ -19,7 +19,9 @@ describe('loadConfig sources', () => {
     assert.equal(config.api_page_default_limit, 50);
     assert.equal(config.max_body_size, 1024 * 1024);
     assert.equal(config.oauth_token_expires_in, 14 * 24 * 3600);
-    assert.deepEqual(config.authenticator, {
+    const { oauth, ...authenticator } = config.authenticator;
+    assert.deepEqual([oauth.oidc_issuer, oauth.username_claim, oauth.enable_pkce], [null, 'preferred_username', true]);
+    assert.deepEqual(authenticator, {
       class: 'dummy',
       password: null,
       admin_users: [],

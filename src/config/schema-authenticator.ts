@@ -1,13 +1,14 @@
 import { Type } from 'typebox';
 import type { Static } from 'typebox';
+import { OAuthSchema } from './schema-oauth.ts';
 import { bool, int, nullable, section, strList } from './schema-util.ts';
 
 export const AuthenticatorSchema = section(
   {
-    class: Type.Union([Type.Literal('dummy'), Type.Literal('password')], {
+    class: Type.Union([Type.Literal('dummy'), Type.Literal('password'), Type.Literal('oauth')], {
       default: 'dummy',
       description:
-        'How people log in: dummy (any name, optionally one shared password; for testing) or password (per-user passwords stored by the hub).',
+        'How people log in: dummy (any name, optionally one shared password; for testing), password (per-user passwords stored by the hub) or oauth (an OpenID Connect / OAuth 2.0 identity provider, see the oauth section).',
     }),
     password: nullable(
       Type.String({ minLength: 1 }),
@@ -40,6 +41,7 @@ export const AuthenticatorSchema = section(
       },
       'Slows password guessing on the login form and on token requests with a username and password.',
     ),
+    oauth: OAuthSchema,
   },
   'Who can log in, and how.',
 );

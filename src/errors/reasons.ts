@@ -25,6 +25,12 @@ export const REASONS = {
   rate_limited: 'Too many requests; wait `Retry-After` seconds.',
   too_many_failures: 'Too many failed logins for this name or address; wait `Retry-After` seconds.',
   user_blocked: 'The user is in `authenticator.blocked_users`.',
+  // Login through an identity provider (authenticator.class: oauth)
+  oauth_state_invalid:
+    "The sign-in's state is missing, expired or not this browser's (a forged, replayed or stale callback).",
+  oauth_failed: 'The identity provider refused the sign-in, or its answer failed verification (code, id_token, nonce).',
+  oauth_unavailable: 'The identity provider could not be reached or its metadata is unusable.',
+  login_not_allowed: 'The identity provider knows the person, but the hub does not admit them (groups, lists, name).',
   // Users and groups
   invalid_username: 'The name does not pass the username rules (`username_pattern`).',
   cannot_delete_self: 'A user cannot delete themselves.',

@@ -8,6 +8,7 @@ import { registerCspReport } from './csp-report.ts';
 import { registerFormParser } from './forms.ts';
 import { registerHomePage } from './home.ts';
 import { registerLoginPages } from './login.ts';
+import { registerOAuthLogin } from './oauth-login.ts';
 import { registerSignupPage } from './signup.ts';
 import { registerProxyErrorPage } from './proxy-errors.ts';
 import { registerSpawnPages } from './spawn.ts';
@@ -31,6 +32,7 @@ export async function registerWeb(app: FastifyInstance<any, any, any, any, any>,
     registerFormParser(child);
     registerStatic(child, `${ctx.baseUrl}hub/`, templates);
     registerLoginPages(child, ctx);
+    registerOAuthLogin(child, ctx);
     registerSignupPage(child, ctx);
     registerHomePage(child, ctx);
     registerSpawnPages(child, ctx);

@@ -1,5 +1,6 @@
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { authenticatePassword } from '../auth/authenticators.ts';
+import { logoutUrl } from '../authenticators/oauth/index.ts';
 import { originOf, SYSTEM, userActor, userTarget } from '../audit/index.ts';
 import { endSession, setLoginCookies } from '../auth/session.ts';
 import { anonymousXsrfValid, setXsrfCookie, xsrfTokenFor } from '../auth/xsrf.ts';
@@ -15,9 +16,13 @@ import { safeNextUrl } from './next-url.ts';
 
 const INVALID_LOGIN = 'Invalid username or password';
 
-/** The user row for a name the authenticator accepted: created on first login, promoted if listed as admin. */
-async function userForLogin(ctx: HubContext, name: string): Promise<UserRow> {
-  const admin = ctx.config.authenticator.admin_users.includes(name);
+/**
+ * The user row for a name the authenticator accepted: created on first login, promoted if listed as admin.
+ * `idpAdmin` is an identity provider's verdict (admin_groups), which may also demote.
+ */
+async function userForLogin(ctx: HubContext, name: string, idpAdmin?: boolean): Promise<UserRow> {
+  const admin = idpAdmin ?? ctx.config.authenticator.admin_users.includes(name);
+  const source = idpAdmin === undefined ? 'admin_users' : 'admin_groups';
   let user = await findUser(ctx.k, name);
   if (!user) {
     try {
@@ -33,21 +38,44 @@ async function userForLogin(ctx: HubContext, name: string): Promise<UserRow> {
       ...SYSTEM,
       action: 'user.create',
       target: userTarget(name),
-      reason: `first login${admin ? ' (admin_users)' : ''}`,
+      reason: `first login${admin ? ` (${source})` : ''}`,
     });
-  } else if (admin && user.admin !== 1) {
-    // As upstream: an authenticator that says "admin" makes the user admin; it never demotes.
-    await updateUser(ctx.k, user.id, { admin: true });
-    await assignDefaultRoles(ctx.k, user.id, true);
+  } else if (admin !== (user.admin === 1) && (admin || idpAdmin === false)) {
+    // As upstream: admin_users only ever promotes; an identity provider's admin_groups also demotes.
+    await updateUser(ctx.k, user.id, { admin });
+    await assignDefaultRoles(ctx.k, user.id, admin);
     ctx.permissions.invalidate();
     ctx.audit.record({
       ...SYSTEM,
       action: 'user.modify',
       target: userTarget(name),
-      reason: 'admin: true (admin_users, at login)',
+      reason: `admin: ${admin} (${source}, at login)`,
     });
-    user = { ...user, admin: 1 };
+    user = { ...user, admin: admin ? 1 : 0 };
   }
+  return user;
+}
+
+/**
+ * Logs in a name an authenticator vouched for and admitted: the user row (see userForLogin), a new
+ * session and login cookie, and the audit's login.success. Every way of logging in ends here.
+ */
+export async function completeLogin(
+  ctx: HubContext,
+  req: FastifyRequest,
+  reply: FastifyReply,
+  name: string,
+  opts: { admin?: boolean } = {},
+): Promise<UserRow> {
+  const user = await userForLogin(ctx, name, opts.admin);
+  setLoginCookies(ctx, reply, user);
+  ctx.activity.userActive(user.id);
+  req.log.info({ user: user.name }, 'user logged in');
+  ctx.audit.record({
+    ...originOf(req, userActor(user.name)),
+    action: 'login.success',
+    target: userTarget(user.name),
+  });
   return user;
 }
 
@@ -61,7 +89,9 @@ function loginForm(
   const token = xsrfTokenFor(ctx, req, null);
   setXsrfCookie(ctx, reply, token, true);
   const next = safeNextUrl((req.query as Record<string, unknown>).next, ctx.baseUrl, req);
-  const action = `${ctx.baseUrl}hub/login${next ? `?next=${encodeURIComponent(next)}` : ''}`;
+  const nextQuery = next ? `?next=${encodeURIComponent(next)}` : '';
+  const action = `${ctx.baseUrl}hub/login${nextQuery}`;
+  const oauth = ctx.config.authenticator.class === 'oauth';
   return renderPage(
     reply,
     status,
@@ -69,6 +99,9 @@ function loginForm(
     { baseUrl: ctx.baseUrl },
     {
       login_url: action,
+      // As upstream's template: with login_service set, a button to the provider replaces the form.
+      login_service: oauth ? ctx.config.authenticator.oauth.login_service : '',
+      authenticator_login_url: oauth ? `${ctx.baseUrl}hub/oauth_login${nextQuery}` : '',
       login_error: opts.error ?? '',
       username: opts.username ?? '',
       xsrf: token,
@@ -99,6 +132,10 @@ export function registerLoginPages(app: FastifyInstance<any, any, any, any, any>
 
   app.get(`${base}hub/login`, hide, async (req, reply) => {
     if (await pageSession(ctx, req)) return reply.redirect(nextOr(req, home), 302);
+    if (ctx.config.authenticator.class === 'oauth' && ctx.config.authenticator.auto_login) {
+      const next = safeNextUrl((req.query as Record<string, unknown>).next, base, req);
+      return reply.redirect(`${base}hub/oauth_login${next ? `?next=${encodeURIComponent(next)}` : ''}`, 302);
+    }
     const username = (req.query as Record<string, unknown>).username;
     return loginForm(ctx, req, reply, 200, { username: typeof username === 'string' ? username : '' });
   });
@@ -139,15 +176,7 @@ export function registerLoginPages(app: FastifyInstance<any, any, any, any, any>
       });
       return loginForm(ctx, req, reply, 403, { error: INVALID_LOGIN, username });
     }
-    const user = await userForLogin(ctx, name);
-    setLoginCookies(ctx, reply, user);
-    ctx.activity.userActive(user.id);
-    req.log.info({ user: user.name }, 'user logged in');
-    ctx.audit.record({
-      ...originOf(req, userActor(user.name)),
-      action: 'login.success',
-      target: userTarget(user.name),
-    });
+    await completeLogin(ctx, req, reply, name);
     return reply.redirect(nextOr(req, home), 302);
   });
 
@@ -162,7 +191,11 @@ export function registerLoginPages(app: FastifyInstance<any, any, any, any, any>
         target: userTarget(user.name),
         reason: revoked ? `${revoked} session tokens revoked` : null,
       });
-    return reply.header('Cache-Control', 'no-store').redirect(`${base}hub/login`, 302);
+    // With an identity provider, end its session too (RP-initiated logout) or go where the admin said.
+    const a = ctx.config.authenticator;
+    const loginPage = new URL('hub/login', ctx.config.bind_url).href;
+    const target = a.class === 'oauth' ? await logoutUrl(a.oauth, loginPage) : null;
+    return reply.header('Cache-Control', 'no-store').redirect(target ?? `${base}hub/login`, 302);
   };
   app.get(`${base}hub/logout`, hide, logout);
   app.post(`${base}hub/logout`, hide, logout);

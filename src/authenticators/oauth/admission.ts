@@ -1,0 +1,59 @@
+import type { AuthenticatorConfig } from '../../config/schema-authenticator.ts';
+import { normalizeUsername, validateUsername } from '../../auth/usernames.ts';
+
+/** What the provider told us about the person: userinfo (or userdata_url's answer) and the verified id_token. */
+export interface Identity {
+  oauth_user: Record<string, unknown>;
+  id_token: Record<string, unknown>;
+}
+
+/** The value at a dotted path (`oauth_user.realm_access.roles`), or undefined. */
+export function valueAt(root: unknown, path: string): unknown {
+  let v = root;
+  for (const key of path.split('.')) {
+    if (v === null || typeof v !== 'object' || !Object.hasOwn(v, key)) return undefined;
+    v = (v as Record<string, unknown>)[key];
+  }
+  return v;
+}
+
+/** The hub name: username_claim from userinfo, else from the id_token; lowercased like every name. */
+export function usernameOf(claim: string, who: Identity): string | null {
+  const raw = valueAt(who.oauth_user, claim) ?? valueAt(who.id_token, claim);
+  if (typeof raw !== 'string' && typeof raw !== 'number') return null;
+  return normalizeUsername(String(raw));
+}
+
+/** The groups at auth_state_groups_key; a single string counts as one group, anything else as none. */
+export function groupsOf(key: string, who: Identity): string[] {
+  const v = valueAt(who, key);
+  if (typeof v === 'string') return [v];
+  return Array.isArray(v) ? v.filter((g): g is string => typeof g === 'string') : [];
+}
+
+export type Admission =
+  | { allowed: true /** true/false when admin_groups decides; undefined leaves it to admin_users. */; admin?: boolean }
+  | { allowed: false; why: string };
+
+/**
+ * OAuthenticator's checks, in JupyterHub's order: a valid name, not blocked, then allowed (allow_all,
+ * allowed_users, admin_users, allowed_groups, admin_groups). Setting allowed_groups restricts the hub to
+ * its members whatever allow_all says: upstream's allow_all defaults to false, ours to true for dummy logins,
+ * and an admin who lists the allowed groups means only them.
+ */
+export function admit(a: AuthenticatorConfig, name: string, groups: string[]): Admission {
+  const pattern = a.username_pattern ? new RegExp(`^(?:${a.username_pattern})$`) : null;
+  if (!validateUsername(name, pattern)) return { allowed: false, why: 'invalid username' };
+  if (a.blocked_users.includes(name)) return { allowed: false, why: 'in blocked_users' };
+  const o = a.oauth;
+  const inAdminGroups = groups.some((g) => o.admin_groups.includes(g));
+  const admin = o.admin_groups.length ? inAdminGroups || a.admin_users.includes(name) : undefined;
+  const listed = a.allowed_users.includes(name) || a.admin_users.includes(name) || inAdminGroups;
+  const inAllowedGroups = groups.some((g) => o.allowed_groups.includes(g));
+  const open = a.allow_all && o.allowed_groups.length === 0;
+  if (listed || inAllowedGroups || open) return { allowed: true, admin };
+  return {
+    allowed: false,
+    why: o.allowed_groups.length ? `not in allowed_groups (groups: ${groups.join(', ') || 'none'})` : 'not allowed',
+  };
+}

@@ -1,0 +1,85 @@
+import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
+import { originOf, userTarget } from '../audit/index.ts';
+import { sessionSettings, setCookie } from '../auth/session.ts';
+import {
+  admit,
+  beginLogin,
+  type CookieScope,
+  clearFlowCookie,
+  finishLogin,
+  flowCookie,
+  groupsOf,
+  readFlow,
+  usernameOf,
+} from '../authenticators/oauth/index.ts';
+import type { HubContext } from '../context.ts';
+import { HubError, loginNotAllowed, oauthLoginFailed } from '../errors/index.ts';
+import { pageSession } from './common.ts';
+import { completeLogin } from './login.ts';
+import { safeNextUrl } from './next-url.ts';
+
+function cookieScope(ctx: HubContext): CookieScope {
+  const s = sessionSettings(ctx)!;
+  return { secret: s.secret, path: s.hubPath, secure: s.secure };
+}
+
+/** oauth_callback_url, or the hub's own callback under its public URL (never guessed from the Host header). */
+export function callbackUrl(ctx: HubContext): string {
+  return ctx.config.authenticator.oauth.oauth_callback_url ?? new URL('hub/oauth_callback', ctx.config.bind_url).href;
+}
+
+/**
+ * `/hub/oauth_login` sends the browser to the identity provider; `/hub/oauth_callback` is where it comes
+ * back, and where the person is logged in exactly as the password form does (completeLogin). Registered
+ * only with authenticator.class: oauth.
+ */
+export function registerOAuthLogin(app: FastifyInstance<any, any, any, any, any>, ctx: HubContext): void {
+  const a = ctx.config.authenticator;
+  if (a.class !== 'oauth') return;
+  const base = ctx.baseUrl;
+  const home = `${base}hub/home`;
+  const hide = { schema: { hide: true } };
+
+  app.get(`${base}hub/oauth_login`, hide, async (req, reply) => {
+    const next = safeNextUrl((req.query as Record<string, unknown>).next, base, req);
+    if (await pageSession(ctx, req)) return reply.redirect(next ?? home, 302);
+    const { url, flow } = await beginLogin(a.oauth, callbackUrl(ctx), next);
+    setCookie(reply, flowCookie(cookieScope(ctx), flow));
+    return reply.header('Cache-Control', 'no-store').redirect(url.href, 302);
+  });
+
+  app.get(`${base}hub/oauth_callback`, hide, async (req: FastifyRequest, reply: FastifyReply) => {
+    const scope = cookieScope(ctx);
+    // One use only: whatever happens, this browser's flow is over.
+    setCookie(reply, clearFlowCookie(scope));
+    reply.header('Cache-Control', 'no-store');
+    const query = new URLSearchParams(req.url.split('?')[1] ?? '');
+    const flow = readFlow(scope, req.headers.cookie);
+    let name: string | null = null;
+    let why: string | null = null;
+    try {
+      const who = await finishLogin(a.oauth, callbackUrl(ctx), query, flow);
+      name = usernameOf(a.oauth.username_claim, who);
+      if (!name) throw oauthLoginFailed(`the provider's answer has no "${a.oauth.username_claim}" claim`);
+      const groups = groupsOf(a.oauth.auth_state_groups_key, who);
+      const verdict = admit(a, name, groups);
+      if (!verdict.allowed) {
+        why = verdict.why;
+        throw loginNotAllowed(a.oauth.custom_403_message);
+      }
+      await completeLogin(ctx, req, reply, name, { admin: verdict.admin });
+    } catch (err) {
+      if (!(err instanceof HubError)) throw err;
+      req.log.warn({ user: name?.slice(0, 64), reason: err.reason, why: why ?? err.message }, 'oauth login refused');
+      ctx.audit.record({
+        ...originOf(req),
+        action: 'login.failure',
+        target: name ? userTarget(name.slice(0, 64)) : null,
+        outcome: err.status >= 500 ? 'failure' : 'denied',
+        reason: why ?? err.message,
+      });
+      throw err;
+    }
+    return reply.redirect(safeNextUrl(flow?.next, base) ?? home, 302);
+  });
+}
