@@ -33,13 +33,34 @@ async function factsOf(ctx: HubContext, p: Principal): Promise<WhoamiFacts> {
   };
 }
 
-/** The caller's own model (GET /hub/api/user). */
-export async function whoami(
+/**
+ * The caller's own model (GET /hub/api/user). Facts are kept per principal object: a permission change
+ * drops the cached principals (see auth/permissions.ts), and their facts go with them.
+ */
+export class Whoami {
+  readonly #ctx: HubContext;
+  readonly #facts = new WeakMap<Principal, WhoamiFacts>();
+
+  constructor(ctx: HubContext) {
+    this.#ctx = ctx;
+  }
+
+  async model(p: Principal, includeStoppedServers: boolean): Promise<Record<string, unknown>> {
+    let facts = this.#facts.get(p);
+    if (!facts) {
+      facts = await factsOf(this.#ctx, p);
+      this.#facts.set(p, facts);
+    }
+    return modelOf(this.#ctx, p, facts, includeStoppedServers);
+  }
+}
+
+async function modelOf(
   ctx: HubContext,
   p: Principal,
+  facts: WhoamiFacts,
   includeStoppedServers: boolean,
 ): Promise<Record<string, unknown>> {
-  const facts = (p.whoami ??= await factsOf(ctx, p));
   let model: Record<string, unknown>;
   if (p.kind === 'user') {
     // The principal's row is as of its token's first use; the user's activity since must show.
