@@ -135,8 +135,6 @@ export class Hub {
       dbKind: db.kind,
       permissions,
       requestShutdown: () => opts.onShutdownRequest?.(),
-      // The server manager and the service supervisor still take the whole context (their own change
-      // narrows them); until then these two are set once it exists.
     } as Omit<HubContext, 'servers' | 'services'> as HubContext;
     servers = new ServerManager(ctx, spawnerFactory(config.spawner), proxy);
     ctx.servers = servers;
