@@ -3,8 +3,12 @@ import type { Logger } from 'pino';
 import { ActivityRecorder } from './auth/activity.ts';
 import { authenticate } from './auth/authenticate.ts';
 import { AuditRecorder, rateLimitEvent } from './audit/index.ts';
+import { loadCookieSecret } from './auth/cookies.ts';
 import { TokenIdentifier } from './auth/identify-token.ts';
+import { LoginThrottle } from './auth/login-throttle.ts';
+import { Permissions } from './auth/permissions.ts';
 import { PrincipalCache } from './auth/principal-cache.ts';
+import { sessionSettings } from './auth/session.ts';
 import { applyConfig } from './bootstrap/index.ts';
 import { parseDbUrl, type Config } from './config/index.ts';
 import type { HubContext } from './context.ts';
@@ -47,7 +51,10 @@ function withPort(url: string, port: number): string {
   return u.toString();
 }
 
-/** The composition root: builds every part in order; start() listens, stop() undoes it all. */
+/**
+ * The composition root: builds every per-hub part here, in order, and hands each part only what it uses;
+ * no part keeps per-hub state of its own elsewhere. start() listens, stop() undoes it all.
+ */
 export class Hub {
   readonly ctx: HubContext;
   readonly server: HubServer;
@@ -73,6 +80,9 @@ export class Hub {
     const started = Date.now();
     const { config } = opts;
     const log = opts.log ?? createLogger(config.log_level);
+    // Read before anything is opened: a refused secret file stops the start with nothing to undo.
+    const cookieSecret = loadCookieSecret(config.cookie_secret_file, opts.baseDir);
+    log.info({ from: cookieSecret.from }, 'cookie secret loaded');
     const db = connect(parseDbUrl(config.db_url, opts.baseDir));
     const audit = new AuditRecorder(db.k, log, config.audit);
     try {
@@ -84,15 +94,16 @@ export class Hub {
       throw err;
     }
     const baseUrl = new URL(config.bind_url).pathname.replace(/\/?$/, '/');
-    const identifier = new TokenIdentifier(db.k);
-    const principals = new PrincipalCache(db.k, { customScopes: config.custom_scopes });
+    const permissions = new Permissions();
+    const identifier = new TokenIdentifier(db.k, permissions);
+    const principals = new PrincipalCache(db.k, permissions, { customScopes: config.custom_scopes });
     const metrics = new HubMetrics(db.k);
     const apiPrefix = `${baseUrl}hub/api`;
     const limiter = config.rate_limits.enabled
       ? new RateLimiter(config.rate_limits, {
           db: db.k,
           log,
-          apiPrefix,
+          permissions,
           trips: metrics.rateLimitTrips,
           onTrip: (t) => audit.record(rateLimitEvent(t)),
         })
@@ -112,6 +123,8 @@ export class Hub {
       baseUrl,
       identifier,
       principals,
+      sessions: sessionSettings(config.bind_url, baseUrl, cookieSecret.secret),
+      loginThrottle: new LoginThrottle(config.authenticator.login_throttle),
       stateDir: opts.baseDir,
       activity: new ActivityRecorder(db.k, log, config.activity_resolution),
       apiVersion: API_VERSION,
@@ -120,13 +133,7 @@ export class Hub {
       metrics,
       audit,
       dbKind: db.kind,
-      permissions: {
-        invalidate() {
-          identifier.clear();
-          principals.invalidate();
-          limiter?.rolesChanged();
-        },
-      },
+      permissions,
       requestShutdown: () => opts.onShutdownRequest?.(),
     } as Omit<HubContext, 'servers' | 'services'> as HubContext;
     ctx.servers = new ServerManager({
@@ -162,8 +169,9 @@ export class Hub {
       if (req.url.startsWith(apiPrefix) || req.url.startsWith(metricsPath)) await authenticate(ctx, req);
     });
     if (limiter) server.addHook('onRequest', limiter.check);
-    registerApi(server, ctx, apiPrefix);
+    // Every hook is in place before the first route context loads: a context takes the hooks it finds.
     registerMetrics(server, ctx, metrics, apiPrefix);
+    await registerApi(server, ctx, apiPrefix);
     // Web pages and the OAuth provider register here (src/web, src/oauth).
     await registerWeb(server, ctx);
     server.get(`${baseUrl}hub/health`, { schema: { hide: true } }, async () => ({ status: 'ok' }));

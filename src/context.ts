@@ -3,7 +3,10 @@ import type { Logger } from 'pino';
 import type { ActivityRecorder } from './auth/activity.ts';
 import type { AuditRecorder } from './audit/index.ts';
 import type { TokenIdentifier } from './auth/identify-token.ts';
+import type { LoginThrottle } from './auth/login-throttle.ts';
+import type { Permissions } from './auth/permissions.ts';
 import type { PrincipalCache } from './auth/principal-cache.ts';
+import type { SessionSettings } from './auth/session.ts';
 import type { Config } from './config/index.ts';
 import type { Database, Db, DbKind } from './db/index.ts';
 import type { ServerManager } from './servers/manager.ts';
@@ -11,7 +14,7 @@ import type { HubProxy } from './proxy/hub-proxy.ts';
 import type { HubMetrics } from './metrics/registry.ts';
 import type { ServiceSupervisor } from './services/index.ts';
 
-/** What request handlers share: built once by app.ts. */
+/** What request handlers share: built once, in one pass, by app.ts. */
 export interface HubContext {
   config: Config;
   db: Db;
@@ -21,8 +24,13 @@ export interface HubContext {
   stateDir: string;
   /** Path prefix of every URL, from bind_url (e.g. '/' or '/jhub/'). */
   baseUrl: string;
+  /** Token rows by digest, and principals, owners' scopes and roles: both cache in `permissions`. */
   identifier: TokenIdentifier;
   principals: PrincipalCache;
+  /** The login cookies' secret and settings. */
+  sessions: SessionSettings;
+  /** Failed password checks per name and address (the login page and token requests with a password). */
+  loginThrottle: LoginThrottle;
   activity: ActivityRecorder;
   servers: ServerManager;
   /** Managed services' processes and every service's health checks. */
@@ -36,10 +44,11 @@ export interface HubContext {
   version: string;
   dbKind: DbKind;
   /**
-   * `invalidate()` after any write that can change what an existing token or session may do (revocations,
-   * role, group and admin changes, deletions). Creating users or tokens needs none: nothing cached refers to them.
+   * Everything cached from permissions. `invalidate()` after any write that can change what an existing token or
+   * session may do (revocations, role, group and admin changes, deletions). Creating users or tokens needs none:
+   * nothing cached refers to them.
    */
-  permissions: { invalidate(): void };
+  permissions: Permissions;
   /** Asks the process to shut down (POST /hub/api/shutdown). */
   requestShutdown(): void;
 }

@@ -6,8 +6,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
 import { loadCookieSecret, signValue } from '../src/auth/cookies.ts';
-import { enableSessions, setLoginCookies } from '../src/auth/session.ts';
-import type { HubContext } from '../src/context.ts';
+import { sessionSettings, setLoginCookies } from '../src/auth/session.ts';
 import type { UserRow } from '../src/db/index.ts';
 import { safeNextUrl } from '../src/web/next-url.ts';
 import { findUser } from '../src/repo/users.ts';
@@ -44,8 +43,7 @@ describe('cookie secret and cookie attributes', () => {
   });
 
   test('behind https, cookies are Secure; their paths follow the base URL', () => {
-    const ctx = { config: { bind_url: 'https://hub.example/jhub/' }, baseUrl: '/jhub/' } as unknown as HubContext;
-    enableSessions(ctx, Buffer.alloc(32, 1));
+    const ctx = { sessions: sessionSettings('https://hub.example/jhub/', '/jhub/', Buffer.alloc(32, 1)) };
     const headers = new Map<string, unknown>();
     const reply = { getHeader: (k: string) => headers.get(k), header: (k: string, v: unknown) => headers.set(k, v) };
     setLoginCookies(ctx, reply as never, { cookie_id: 'c00k1e' } as UserRow);

@@ -63,8 +63,8 @@ function instrument(h: TestHub) {
   const saved = { k: ctx.k, identifier: ctx.identifier, principals: ctx.principals, activity: ctx.activity };
   const k = ctx.k.withPlugin(plugin);
   ctx.k = k;
-  ctx.identifier = new TokenIdentifier(k);
-  ctx.principals = new PrincipalCache(k);
+  ctx.identifier = new TokenIdentifier(k, ctx.permissions);
+  ctx.principals = new PrincipalCache(k, ctx.permissions);
   ctx.activity = new ActivityRecorder(k, ctx.log, ctx.config.activity_resolution);
   return {
     kinds,

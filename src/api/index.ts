@@ -1,5 +1,7 @@
 import type { HubContext } from '../context.ts';
-import type { HubServer } from '../http/server.ts';
+import { registerApiNotFound } from '../http/errors.ts';
+import { routePolicyDefaults } from '../http/route-policy.ts';
+import { registerApiDocs, type HubServer } from '../http/server.ts';
 import { registerActivityRoutes } from './activity.ts';
 import { registerAuditRoutes } from './audit.ts';
 import { registerGroupRoutes } from './groups.ts';
@@ -11,24 +13,33 @@ import { registerServiceRoutes } from './services.ts';
 import { registerTokenRoutes } from './tokens.ts';
 import { registerUserRoutes } from './users.ts';
 
-/** Every REST route under `prefix` (…/hub/api). */
-export function registerApi(app: HubServer, ctx: HubContext, prefix: string): void {
-  const reads = new ReadCache(ctx.db.writes);
-  registerRootRoutes(app, ctx, prefix, reads);
-  registerUserRoutes(app, ctx, prefix, reads);
-  registerTokenRoutes(app, ctx, prefix);
-  registerServerRoutes(app, ctx, prefix);
-  registerActivityRoutes(app, ctx, prefix);
-  registerGroupRoutes(app, ctx, prefix);
-  registerServiceRoutes(app, ctx, prefix);
-  registerProxyRoutes(app, ctx, prefix);
-  registerAuditRoutes(app, ctx, prefix);
-  // CORS preflight: JupyterHub answers OPTIONS on every API path.
-  for (const path of [prefix, `${prefix}/*`]) {
-    app.options(path, { schema: { hide: true } }, async (_req, reply) => {
-      reply.header('Access-Control-Allow-Headers', 'accept, content-type, authorization, x-xsrftoken');
-      reply.header('Access-Control-Allow-Methods', 'GET, POST, PUT, PATCH, DELETE, OPTIONS');
-      return reply.code(200).send();
-    });
-  }
+/**
+ * Every REST route under `prefix` (…/hub/api), in a Fastify context of their own whose routes are rate
+ * limited (the `default` class) unless they name another, and the API's 404 for the paths in between.
+ * Await it, after the hub's request hooks are added: the context takes those it finds when it loads.
+ */
+export async function registerApi(app: HubServer, ctx: HubContext, prefix: string): Promise<void> {
+  await app.register(async (api: HubServer) => {
+    routePolicyDefaults(api, { rateLimit: 'default' });
+    const reads = new ReadCache(ctx.db.writes);
+    registerRootRoutes(api, ctx, prefix, reads);
+    registerUserRoutes(api, ctx, prefix, reads);
+    registerTokenRoutes(api, ctx, prefix);
+    registerServerRoutes(api, ctx, prefix);
+    registerActivityRoutes(api, ctx, prefix);
+    registerGroupRoutes(api, ctx, prefix);
+    registerServiceRoutes(api, ctx, prefix);
+    registerProxyRoutes(api, ctx, prefix);
+    registerAuditRoutes(api, ctx, prefix);
+    await registerApiDocs(api, prefix);
+    // CORS preflight: JupyterHub answers OPTIONS on every API path.
+    for (const path of [prefix, `${prefix}/*`]) {
+      api.options(path, { schema: { hide: true } }, async (_req, reply) => {
+        reply.header('Access-Control-Allow-Headers', 'accept, content-type, authorization, x-xsrftoken');
+        reply.header('Access-Control-Allow-Methods', 'GET, POST, PUT, PATCH, DELETE, OPTIONS');
+        return reply.code(200).send();
+      });
+    }
+  });
+  await registerApiNotFound(app, prefix);
 }

@@ -6,9 +6,10 @@ import { need } from './access.ts';
 import { requestKey, type ReadCache } from './read-cache.ts';
 import { errorResponses } from './schemas.ts';
 import { flagArg } from './users.ts';
-import { whoami } from './whoami.ts';
+import { whoami, type WhoamiFactsCache } from './whoami.ts';
 
 export function registerRootRoutes(app: HubServer, ctx: HubContext, prefix: string, reads: ReadCache): void {
+  const whoamiFacts: WhoamiFactsCache = new WeakMap();
   app.get(
     `${prefix}/`,
     {
@@ -72,7 +73,9 @@ export function registerRootRoutes(app: HubServer, ctx: HubContext, prefix: stri
     },
     async (req, reply) => {
       const p = requirePrincipal(ctx, req);
-      return reads.answer(reply, p, requestKey(req), () => whoami(ctx, p, flagArg(req.query.include_stopped_servers)));
+      return reads.answer(reply, p, requestKey(req), () =>
+        whoami(ctx, whoamiFacts, p, flagArg(req.query.include_stopped_servers)),
+      );
     },
   );
 

@@ -149,12 +149,12 @@ export function registerServerRoutes(app: HubServer, ctx: HubContext, prefix: st
 
   app.post(
     `${prefix}/users/:name/server`,
-    { schema: startSchema(Params, "Start the user's default server") },
+    { config: { rateLimit: 'spawn' }, schema: startSchema(Params, "Start the user's default server") },
     start as never,
   );
   app.post(
     `${prefix}/users/:name/servers/:server_name`,
-    { schema: startSchema(NamedParams, 'Start a named server') },
+    { config: { rateLimit: 'spawn' }, schema: startSchema(NamedParams, 'Start a named server') },
     start as never,
   );
   app.delete(

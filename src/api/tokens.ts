@@ -115,6 +115,7 @@ export function registerTokenRoutes(app: HubServer, ctx: HubContext, prefix: str
   app.post(
     `${prefix}/users/:name/tokens`,
     {
+      config: { rateLimit: 'token_create' },
       schema: {
         tags,
         summary: 'Create a token',
@@ -270,6 +271,7 @@ export function registerTokenRoutes(app: HubServer, ctx: HubContext, prefix: str
   app.post(
     `${prefix}/users/:name/tokens/:token_id/rotate`,
     {
+      config: { rateLimit: 'token_create' },
       schema: {
         tags,
         summary: 'tshub: replace a token by a new one with the same note, scopes and lifetime',

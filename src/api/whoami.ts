@@ -20,26 +20,37 @@ export interface WhoamiFacts {
   memberships: { groups: string[]; roles: string[] } | null;
 }
 
-async function factsOf(ctx: HubContext, p: Principal): Promise<WhoamiFacts> {
+/**
+ * Whoami facts per principal object, one map per hub (built with the API's routes). None of it changes
+ * without a permission change, which drops the cached principals (auth/permissions.ts): their facts go too.
+ */
+export type WhoamiFactsCache = WeakMap<Principal, WhoamiFacts>;
+
+async function factsOf(ctx: HubContext, p: Principal, known: WhoamiFactsCache): Promise<WhoamiFacts> {
+  const hit = known.get(p);
+  if (hit) return hit;
   const who =
     p.kind === 'user' ? ({ kind: 'user', name: p.name } as const) : ({ kind: 'service', name: p.name } as const);
   // Identify scopes are always granted here, but reported only if the caller really holds them.
   const identified = { ...p, scopes: new Set([...p.scopes, ...identifyScopes(who)]) };
-  return {
+  const facts = {
     scopes: [...p.scopes].sort(),
     identified,
     filters: userFieldFilters(identified),
     memberships: p.kind === 'user' ? await membershipsOf(ctx.k, p.id) : null,
   };
+  known.set(p, facts);
+  return facts;
 }
 
 /** The caller's own model (GET /hub/api/user). */
 export async function whoami(
   ctx: HubContext,
+  known: WhoamiFactsCache,
   p: Principal,
   includeStoppedServers: boolean,
 ): Promise<Record<string, unknown>> {
-  const facts = (p.whoami ??= await factsOf(ctx, p));
+  const facts = await factsOf(ctx, p, known);
   let model: Record<string, unknown>;
   if (p.kind === 'user') {
     // The principal's row is as of its token's first use; the user's activity since must show.

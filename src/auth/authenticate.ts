@@ -1,8 +1,15 @@
 import type { FastifyRequest } from 'fastify';
-import type { HubContext } from '../context.ts';
+import type { Kysely } from 'kysely';
+import type { TokenUseAudit } from '../audit/token-use.ts';
+import type { Config } from '../config/index.ts';
+import type { Database } from '../db/index.ts';
 import { credentialsChallenged, credentialsRefused, type HubError, type AuthFailure } from '../errors/index.ts';
+import { cookieAuthAllowed } from '../http/route-policy.ts';
+import type { ActivityRecorder } from './activity.ts';
+import type { TokenIdentifier } from './identify-token.ts';
+import type { PrincipalCache } from './principal-cache.ts';
 import type { Principal } from './principal.ts';
-import { principalForUser, sessionIdOf, sessionUser } from './session.ts';
+import { principalForUser, type SessionDeps, sessionIdOf, sessionUser } from './session.ts';
 import { checkXsrf } from './xsrf.ts';
 
 declare module 'fastify' {
@@ -10,10 +17,20 @@ declare module 'fastify' {
     principal: Principal | null;
     authFailure: AuthFailure | null;
   }
-  interface FastifyContextConfig {
-    /** false: the route authenticates browsers itself (the OAuth endpoints); the login cookie is not read here. */
-    cookieAuth?: boolean;
-  }
+}
+
+/** What refusing credentials needs: how (`tokens.invalid_credentials_status`). */
+export interface CredentialsDeps {
+  config: Pick<Config, 'tokens'>;
+}
+
+/** What authenticating a request needs; the hub's context has it all. */
+export interface AuthenticateDeps extends SessionDeps {
+  k: Kysely<Database>;
+  identifier: Pick<TokenIdentifier, 'identifyStored'>;
+  principals: Pick<PrincipalCache, 'forToken' | 'ownerScopes'>;
+  activity: Pick<ActivityRecorder, 'tokenUsed' | 'userActive'>;
+  audit: { tokens: Pick<TokenUseAudit, 'refused' | 'used'> };
 }
 
 const AUTH_HEADER = /^(?:token|bearer)\s+(\S+)\s*$/i;
@@ -25,7 +42,7 @@ export function tokenFromHeader(req: FastifyRequest): string | null {
   return AUTH_HEADER.exec(h)?.[1] ?? null;
 }
 
-export async function authenticate(ctx: HubContext, req: FastifyRequest): Promise<void> {
+export async function authenticate(ctx: AuthenticateDeps, req: FastifyRequest): Promise<void> {
   req.principal = null;
   req.authFailure = null;
   const raw = tokenFromHeader(req);
@@ -59,8 +76,8 @@ export async function authenticate(ctx: HubContext, req: FastifyRequest): Promis
  * but only with a valid XSRF token (see xsrf.ts), and never for a POST whose body is not JSON (a
  * cross-site HTML form can send those without any preflight). A failed XSRF check is a 403 that says so.
  */
-async function authenticateCookie(ctx: HubContext, req: FastifyRequest): Promise<boolean> {
-  if (req.routeOptions.config?.cookieAuth === false) return false;
+async function authenticateCookie(ctx: AuthenticateDeps, req: FastifyRequest): Promise<boolean> {
+  if (!cookieAuthAllowed(req)) return false;
   if (req.method.toUpperCase() === 'POST' && !isJson(req.headers['content-type'])) return false;
   const user = await sessionUser(ctx, req);
   if (!user) return false;
@@ -80,14 +97,14 @@ function isJson(contentType: string | undefined): boolean {
  * clients expect), or with `tokens.invalid_credentials_status: 401` a 401 carrying `WWW-Authenticate`
  * (RFC 6750: no error code when no credential was sent at all).
  */
-export function credentialsError(ctx: HubContext, reason: AuthFailure): HubError {
+export function credentialsError(ctx: CredentialsDeps, reason: AuthFailure): HubError {
   const err = credentialsRefused(reason);
   if (ctx.config.tokens.invalid_credentials_status !== 401) return err;
   return credentialsChallenged(reason);
 }
 
 /** The caller, or the 403 (or configured 401) that says precisely why there is none. */
-export function requirePrincipal(ctx: HubContext, req: FastifyRequest): Principal {
+export function requirePrincipal(ctx: CredentialsDeps, req: FastifyRequest): Principal {
   if (req.principal) return req.principal;
   throw credentialsError(ctx, req.authFailure ?? 'credentials_missing');
 }

@@ -1,19 +1,22 @@
-import type { HubContext } from '../context.ts';
+import type { Kysely } from 'kysely';
+import type { Logger } from 'pino';
+import type { Config } from '../config/index.ts';
+import type { Database } from '../db/index.ts';
 import { loginThrottled } from '../errors/index.ts';
 import { safeEqual } from '../lib/secrets.ts';
-import { throttledMessage, throttleFor } from './login-throttle.ts';
+import { type LoginThrottle, throttledMessage } from './login-throttle.ts';
 import { passwordHashFor, verifyPassword } from './passwords.ts';
 import { normalizeUsername, validateUsername } from './usernames.ts';
 
 /** Whether a (normalized) name may log in at all: blocked_users, then allow_all / allowed_users / admin_users. */
-export function isAllowed(ctx: HubContext, name: string): boolean {
+export function isAllowed(ctx: { config: Pick<Config, 'authenticator'> }, name: string): boolean {
   const a = ctx.config.authenticator;
   if (a.blocked_users.includes(name)) return false;
   return a.allow_all || a.allowed_users.includes(name) || a.admin_users.includes(name);
 }
 
 /** Whether `password` is right for `name` under the configured authenticator class. */
-async function passwordMatches(ctx: HubContext, name: string, password: string): Promise<boolean> {
+async function passwordMatches(ctx: PasswordDeps, name: string, password: string): Promise<boolean> {
   const a = ctx.config.authenticator;
   if (a.class === 'password') {
     // An unknown user, or one without a password, is checked against a dummy hash: same answer,
@@ -24,6 +27,14 @@ async function passwordMatches(ctx: HubContext, name: string, password: string):
   return a.password === null || safeEqual(password, a.password);
 }
 
+/** What checking a password needs; the hub's context has it all. */
+export interface PasswordDeps {
+  config: Pick<Config, 'authenticator'>;
+  k: Kysely<Database>;
+  log: Logger;
+  loginThrottle: LoginThrottle;
+}
+
 /**
  * Checks `{username, password}` against the configured authenticator and returns the normalized
  * name, or null. `dummy` accepts any password unless a shared one is configured; `password` checks
@@ -31,7 +42,7 @@ async function passwordMatches(ctx: HubContext, name: string, password: string):
  * client address `opts.ip` is throttled after repeated failures.
  */
 export async function authenticatePassword(
-  ctx: HubContext,
+  ctx: PasswordDeps,
   data: Record<string, unknown>,
   opts: { ip?: string } = {},
 ): Promise<string | null> {
@@ -42,7 +53,7 @@ export async function authenticatePassword(
   if (a.class === 'oauth') return null;
   const name = normalizeUsername(username);
   const ip = opts.ip ?? null;
-  const throttle = throttleFor(ctx, a.login_throttle);
+  const throttle = ctx.loginThrottle;
   const wait = throttle.retryAfter(name, ip);
   if (wait > 0) {
     ctx.log.warn({ user: name.slice(0, 64), ip, retry_after: wait }, 'login attempt refused: too many failures');

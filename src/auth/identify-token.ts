@@ -6,30 +6,23 @@ import { isPast } from '../lib/time.ts';
 import { findSlowHashedByPrefix, findTokenByHash } from '../repo/tokens.ts';
 import { digestToken, displayPrefix, hasValidChecksum, looksGenerated } from '../tokens/format.ts';
 import { slowVerify } from '../tokens/weak-hash.ts';
+import type { PermissionCache, Permissions } from './permissions.ts';
 
 export type Identified = { ok: true; row: TokenRow } | { ok: false; reason: AuthFailure };
 
-const CACHE_TTL_MS = 60_000;
-
 /**
  * Finds the stored token a request presents. Rows are cached by digest so a busy client costs no query;
- * `clear()` is called on every token, user or role change so a revocation applies to the very next request.
+ * the cache is one of `permissions`', so a revocation applies to the very next request.
  */
 export class TokenIdentifier {
   readonly #db: Kysely<Database>;
-  readonly #rows = new Map<string, { row: TokenRow; at: number }>();
+  readonly #rows: PermissionCache<string, TokenRow | undefined>;
   // Config tokens need a slow hash to verify; remember which digest verified against which row id.
   readonly #slowVerified = new Map<string, number>();
-  // Bumped by clear(): a lookup that started before a change must not cache the row it read.
-  #generation = 0;
 
-  constructor(db: Kysely<Database>) {
+  constructor(db: Kysely<Database>, permissions: Permissions) {
     this.#db = db;
-  }
-
-  clear(): void {
-    this.#generation++;
-    this.#rows.clear();
+    this.#rows = permissions.cache();
   }
 
   async identify(raw: string): Promise<Identified> {
@@ -41,27 +34,19 @@ export class TokenIdentifier {
     if (looksGenerated(raw) && !hasValidChecksum(raw))
       return { verdict: { ok: false, reason: 'token_malformed' }, row: null };
     const digest = digestToken(raw);
-    const now = Date.now();
-    let cached = this.#rows.get(digest);
-    if (!cached || now - cached.at > CACHE_TTL_MS) {
-      const generation = this.#generation;
-      // A token in our format is found by its digest; one that is not found may still have been given in
-      // the config file (pasted from `tshub token`), where tokens are stored with the slow hash.
-      const row = looksGenerated(raw)
-        ? ((await findTokenByHash(this.#db, digest)) ?? (await this.#findConfigToken(raw, digest)))
-        : await this.#findConfigToken(raw, digest);
-      if (!row) {
-        if (generation === this.#generation) this.#rows.delete(digest);
-        return { verdict: { ok: false, reason: 'token_unknown' }, row: null };
-      }
-      cached = { row, at: now };
-      // A revocation (or any other change) while we were reading: use what we read once, cache nothing.
-      if (generation === this.#generation) {
-        if (this.#rows.size > 50_000) this.#rows.clear();
-        this.#rows.set(digest, cached);
-      }
-    }
-    return { verdict: judge(cached.row, now), row: cached.row };
+    // A token in our format is found by its digest; one that is not found may still have been given in
+    // the config file (pasted from `tshub token`), where tokens are stored with the slow hash. Unknown
+    // tokens are not kept: one may be created the next moment.
+    const row = await this.#rows.through(
+      digest,
+      async () =>
+        looksGenerated(raw)
+          ? ((await findTokenByHash(this.#db, digest)) ?? (await this.#findConfigToken(raw, digest)))
+          : await this.#findConfigToken(raw, digest),
+      (found) => found !== undefined,
+    );
+    if (!row) return { verdict: { ok: false, reason: 'token_unknown' }, row: null };
+    return { verdict: judge(row), row };
   }
 
   async #findConfigToken(raw: string, digest: string): Promise<TokenRow | undefined> {

@@ -49,6 +49,7 @@ class FailureTable {
   }
 }
 
+/** One per hub, built by the composition root (app.ts) from `authenticator.login_throttle`. */
 export class LoginThrottle {
   readonly byName: FailureTable;
   readonly byIp: FailureTable;
@@ -82,15 +83,6 @@ export class LoginThrottle {
 
 function key(s: string): string {
   return s.slice(0, MAX_KEY_LENGTH);
-}
-
-// One throttle per hub (tests run several hubs in one process); keyed weakly so a stopped hub's goes away.
-const throttles = new WeakMap<object, LoginThrottle>();
-
-export function throttleFor(owner: object, limits: Limits): LoginThrottle {
-  let t = throttles.get(owner);
-  if (!t) throttles.set(owner, (t = new LoginThrottle(limits)));
-  return t;
 }
 
 /** What the login page and the API say while refusing; `seconds` comes from retryAfter. */

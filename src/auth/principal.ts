@@ -15,7 +15,6 @@ import { scopesOfService, scopesOfUser } from '../repo/roles.ts';
 import { findServiceById } from '../repo/services.ts';
 import { findUserById } from '../repo/users.ts';
 import { groupMembership } from './group-membership.ts';
-import type { WhoamiFacts } from '../api/whoami.ts';
 
 /** Who is making a request, and what it may do. */
 export interface Principal {
@@ -31,8 +30,6 @@ export interface Principal {
   scopes: Set<string>;
   /** Everything the owner holds: the ceiling for scopes it may hand out to new tokens. */
   ownerScopes: Set<string>;
-  /** Filled by the first whoami of this principal (see src/api/whoami.ts). */
-  whoami?: WhoamiFacts;
 }
 
 /** What scope expansion needs from the config: the `custom_scopes` roles and tokens may name. */

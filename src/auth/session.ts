@@ -1,10 +1,11 @@
 import { randomUUID } from 'node:crypto';
 import type { FastifyReply, FastifyRequest } from 'fastify';
-import type { HubContext } from '../context.ts';
-import type { UserRow } from '../db/index.ts';
+import type { Kysely } from 'kysely';
+import type { Database, UserRow } from '../db/index.ts';
 import { isoNow } from '../lib/time.ts';
 import { revokeTokens } from '../repo/tokens.ts';
 import { clearingCookie, parseCookies, serializeCookie, signValue, verifySignedValue } from './cookies.ts';
+import type { PrincipalCache } from './principal-cache.ts';
 import type { Principal } from './principal.ts';
 
 /** JupyterHub's cookie names: clients and services on the same domain read these. */
@@ -24,24 +25,19 @@ export interface SessionSettings {
   basePath: string;
 }
 
-// The context type belongs to the composition root; rather than widen it, the web layer attaches the
-// cookie settings here once at start, and authentication finds them by context.
-const settingsByContext = new WeakMap<HubContext, SessionSettings>();
-
-export function enableSessions(ctx: HubContext, secret: Buffer): SessionSettings {
-  const s: SessionSettings = {
+/** The hub's cookie settings, from its public URL (`bind_url`), base path and cookie secret. */
+export function sessionSettings(bindUrl: string, baseUrl: string, secret: Buffer): SessionSettings {
+  return {
     secret,
-    secure: new URL(ctx.config.bind_url).protocol === 'https:',
-    hubPath: `${ctx.baseUrl}hub/`,
-    basePath: ctx.baseUrl,
+    secure: new URL(bindUrl).protocol === 'https:',
+    hubPath: `${baseUrl}hub/`,
+    basePath: baseUrl,
   };
-  settingsByContext.set(ctx, s);
-  return s;
 }
 
-/** null until the web layer has loaded the cookie secret: cookies then authenticate nobody. */
-export function sessionSettings(ctx: HubContext): SessionSettings | null {
-  return settingsByContext.get(ctx) ?? null;
+/** What reading and writing the login cookies needs; the hub's context has it all. */
+export interface SessionDeps {
+  sessions: SessionSettings;
 }
 
 export function cookieValues(req: FastifyRequest, name: string): string[] {
@@ -61,23 +57,29 @@ export function newSessionId(): string {
 }
 
 /** The user the login cookie names, or null (no cookie, bad signature, too old, unknown cookie_id). */
-export async function sessionUser(ctx: HubContext, req: FastifyRequest): Promise<UserRow | null> {
-  const s = sessionSettings(ctx);
-  if (!s) return null;
+export async function sessionUser(
+  deps: SessionDeps & { k: Kysely<Database> },
+  req: FastifyRequest,
+): Promise<UserRow | null> {
+  const s = deps.sessions;
   // Several login cookies can arrive (set on different paths by different hubs): take the first valid one.
   for (const raw of cookieValues(req, LOGIN_COOKIE)) {
     const cookieId = verifySignedValue(s.secret, LOGIN_COOKIE, raw, LOGIN_MAX_AGE_SECONDS);
     if (cookieId === null) continue;
-    const user = await ctx.k.selectFrom('users').selectAll().where('cookie_id', '=', cookieId).executeTakeFirst();
+    const user = await deps.k.selectFrom('users').selectAll().where('cookie_id', '=', cookieId).executeTakeFirst();
     if (user) return user;
   }
   return null;
 }
 
 /** A cookie-authenticated user holds all their own scopes (no token narrows them). */
-export async function principalForUser(ctx: HubContext, user: UserRow, sessionId: string | null): Promise<Principal> {
+export async function principalForUser(
+  deps: { principals: Pick<PrincipalCache, 'ownerScopes'> },
+  user: UserRow,
+  sessionId: string | null,
+): Promise<Principal> {
   // Cached until permissions change: a browser page calling the API costs no roles query per request.
-  const owner = await ctx.principals.ownerScopes('user', user.id, user.name);
+  const owner = await deps.principals.ownerScopes('user', user.id, user.name);
   return {
     kind: 'user',
     id: user.id,
@@ -103,8 +105,8 @@ export function setCookie(reply: FastifyReply, cookie: string): void {
  * After a successful login: a new session id (so tokens of an earlier session on this browser are
  * not carried over) and the signed login cookie. Returns the session id.
  */
-export function setLoginCookies(ctx: HubContext, reply: FastifyReply, user: UserRow): string {
-  const s = sessionSettings(ctx)!;
+export function setLoginCookies(deps: SessionDeps, reply: FastifyReply, user: UserRow): string {
+  const s = deps.sessions;
   const sessionId = newSessionId();
   setCookie(
     reply,
@@ -130,11 +132,11 @@ export function setLoginCookies(ctx: HubContext, reply: FastifyReply, user: User
  * forged logout request cannot touch anyone's tokens.
  */
 export async function endSession(
-  ctx: HubContext,
+  ctx: SessionDeps & { k: Kysely<Database>; baseUrl: string; permissions: { invalidate(): void } },
   req: FastifyRequest,
   reply: FastifyReply,
 ): Promise<{ user: UserRow | null; revoked: number }> {
-  const s = sessionSettings(ctx)!;
+  const s = ctx.sessions;
   const user = await sessionUser(ctx, req);
   const sessionId = sessionIdOf(req);
   let revoked = 0;

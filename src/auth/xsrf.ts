@@ -1,12 +1,11 @@
 import { createHash } from 'node:crypto';
 import { isIP } from 'node:net';
 import type { FastifyReply, FastifyRequest } from 'fastify';
-import type { HubContext } from '../context.ts';
 import type { UserRow } from '../db/index.ts';
 import { xsrfMismatch, xsrfMissing } from '../errors/index.ts';
 import { safeEqual } from '../lib/secrets.ts';
 import { derive, serializeCookie } from './cookies.ts';
-import { cookieValues, sessionIdOf, sessionSettings, setCookie, XSRF_COOKIE } from './session.ts';
+import { cookieValues, type SessionDeps, sessionIdOf, setCookie, XSRF_COOKIE } from './session.ts';
 
 /**
  * XSRF tokens in the spirit of JupyterHub 4.1 (_xsrf_utils.py): a token is bound to who the browser
@@ -54,19 +53,19 @@ function anonymousToken(secret: Buffer, req: FastifyRequest, window: number): st
 
 /** The token pages embed (`window.jhdata.xsrf_token`, hidden `_xsrf` fields) for this request's browser. */
 export function xsrfTokenFor(
-  ctx: HubContext,
+  deps: SessionDeps,
   req: FastifyRequest,
   user: UserRow | null,
   sessionId = sessionIdOf(req),
 ): string {
-  const s = sessionSettings(ctx)!;
+  const s = deps.sessions;
   if (user) return sessionXsrfToken(s.secret, sessionId, user.cookie_id);
   return anonymousToken(s.secret, req, Math.floor(Date.now() / ANON_WINDOW_MS));
 }
 
 /** Sets the `_xsrf` cookie that JavaScript clients of JupyterHub read; anonymous ones last an hour. */
-export function setXsrfCookie(ctx: HubContext, reply: FastifyReply, token: string, anonymous: boolean): void {
-  const s = sessionSettings(ctx)!;
+export function setXsrfCookie(deps: SessionDeps, reply: FastifyReply, token: string, anonymous: boolean): void {
+  const s = deps.sessions;
   setCookie(
     reply,
     serializeCookie(XSRF_COOKIE, token, {
@@ -79,10 +78,10 @@ export function setXsrfCookie(ctx: HubContext, reply: FastifyReply, token: strin
 }
 
 /** Checks a login-form token: it must be the cookie's value too, and derived for this browser. */
-export function anonymousXsrfValid(ctx: HubContext, req: FastifyRequest, given: string | undefined): boolean {
+export function anonymousXsrfValid(deps: SessionDeps, req: FastifyRequest, given: string | undefined): boolean {
   if (!given) return false;
   if (!cookieValues(req, XSRF_COOKIE).some((c) => safeEqual(c, given))) return false;
-  const s = sessionSettings(ctx)!;
+  const s = deps.sessions;
   const now = Math.floor(Date.now() / ANON_WINDOW_MS);
   return (
     safeEqual(given, anonymousToken(s.secret, req, now)) || safeEqual(given, anonymousToken(s.secret, req, now - 1))
@@ -90,13 +89,12 @@ export function anonymousXsrfValid(ctx: HubContext, req: FastifyRequest, given: 
 }
 
 export function sessionXsrfValid(
-  ctx: HubContext,
+  deps: SessionDeps,
   user: UserRow,
   sessionId: string | null,
   given: string | undefined,
 ): boolean {
-  const s = sessionSettings(ctx);
-  return Boolean(s && given && safeEqual(given, sessionXsrfToken(s.secret, sessionId, user.cookie_id)));
+  return Boolean(given && safeEqual(given, sessionXsrfToken(deps.sessions.secret, sessionId, user.cookie_id)));
 }
 
 /**
@@ -125,7 +123,7 @@ export function presentedXsrf(req: FastifyRequest, form?: Record<string, unknown
 
 /** Throws the 403 for a cookie-authenticated request whose XSRF token is missing or wrong. */
 export function checkXsrf(
-  ctx: HubContext,
+  deps: SessionDeps,
   req: FastifyRequest,
   user: UserRow,
   sessionId: string | null,
@@ -137,7 +135,7 @@ export function checkXsrf(
   if (!given) {
     throw xsrfMissing(method);
   }
-  if (!sessionXsrfValid(ctx, user, sessionId, given)) {
+  if (!sessionXsrfValid(deps, user, sessionId, given)) {
     throw xsrfMismatch(method);
   }
 }

@@ -5,3 +5,4 @@ export * from './request.ts';
 export * from './auth.ts';
 export * from './servers.ts';
 export * from './oauth.ts';
+export * from './http.ts';

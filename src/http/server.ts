@@ -10,8 +10,8 @@ import swagger from '@fastify/swagger';
 import swaggerUi from '@fastify/swagger-ui';
 import type { Static, TSchema } from 'typebox';
 import type { Logger } from 'pino';
-import { invalidRequest } from '../errors/index.ts';
-import { registerErrorHandling } from './errors.ts';
+import { invalidRequest, malformedRequest } from '../errors/index.ts';
+import { errorBody, registerErrorHandling } from './errors.ts';
 import { registerJsonBodies } from './json-body.ts';
 import { requestLogger } from './request-logger.ts';
 import { validatorCompiler } from './validator.ts';
@@ -70,13 +70,12 @@ export async function createServer(opts: ServerOptions): Promise<HubServer> {
     // JSON error shape and headers too, instead of Fastify's own body.
     frameworkErrors: (err, req, reply) => {
       const tooLong = err.code === 'FST_ERR_MAX_PARAM_LENGTH';
-      const status = tooLong ? 414 : 400;
-      const message = tooLong ? 'URI Too Long' : 'Invalid URL';
+      const refusal = tooLong ? malformedRequest(414, 'URI Too Long') : invalidRequest('Invalid URL');
       void (reply as unknown as FastifyReply)
         .headers(securityHeaders(req.url))
-        .code(status)
+        .code(refusal.status)
         .type('application/json')
-        .send({ status, message });
+        .send(errorBody(refusal));
     },
     // Requests Node's parser refuses (an unknown method, a malformed or oversized head) answer in our
     // error shape too. No body after a HEAD: the client would read it as the next response.
@@ -85,7 +84,7 @@ export async function createServer(opts: ServerOptions): Promise<HubServer> {
       const status = err.code === 'HPE_HEADER_OVERFLOW' ? 431 : err.code === 'ERR_HTTP_REQUEST_TIMEOUT' ? 408 : 400;
       const message =
         status === 431 ? 'Request header fields too large' : status === 408 ? 'Request timeout' : 'Bad request';
-      const payload = JSON.stringify({ status, message });
+      const payload = JSON.stringify(errorBody(malformedRequest(status, message)));
       const raw: unknown = (err as { rawPacket?: unknown }).rawPacket;
       const head = Buffer.isBuffer(raw) && raw.subarray(0, 5).toString('latin1') === 'HEAD ';
       if (socket.writable) {
@@ -150,7 +149,14 @@ export async function createServer(opts: ServerOptions): Promise<HubServer> {
       security: [{ token: [] }],
     },
   });
-  await app.register(swaggerUi, { routePrefix: `${apiPrefix}docs` });
-  app.get(`${apiPrefix}openapi.json`, { schema: { hide: true } }, async () => app.swagger());
   return app;
+}
+
+/**
+ * The API's documentation (Swagger UI) and its OpenAPI document, under `apiPrefix` (…/hub/api). Registered
+ * by the API with its routes, so it is served under the same policy.
+ */
+export async function registerApiDocs(app: HubServer, apiPrefix: string): Promise<void> {
+  await app.register(swaggerUi, { routePrefix: `${apiPrefix}/docs` });
+  app.get(`${apiPrefix}/openapi.json`, { schema: { hide: true } }, async () => app.swagger());
 }

@@ -1,6 +1,6 @@
-import type { HubContext } from '../context.ts';
 import type { HubServer } from '../http/server.ts';
 import { requirePrincipal } from '../auth/authenticate.ts';
+import type { Config } from '../config/index.ts';
 import { missingScope } from '../errors/index.ts';
 import { checkAccess } from '../rbac/index.ts';
 import type { HubMetrics } from './registry.ts';
@@ -9,7 +9,12 @@ import type { HubMetrics } from './registry.ts';
  * `/hub/metrics` in Prometheus text format, guarded by read:metrics unless authenticate_prometheus
  * is false. Request durations are recorded by route pattern, never by raw URL (names are user data).
  */
-export function registerMetrics(app: HubServer, ctx: HubContext, metrics: HubMetrics, apiPrefix: string): void {
+export function registerMetrics(
+  app: HubServer,
+  ctx: { baseUrl: string; config: Pick<Config, 'authenticate_prometheus' | 'tokens'> },
+  metrics: HubMetrics,
+  apiPrefix: string,
+): void {
   // The histogram's series for each route, method and status, found without prom-client hashing the
   // label set on every request.
   const series = new Map<string, ReturnType<typeof metrics.requestDuration.labels>>();
@@ -17,11 +22,10 @@ export function registerMetrics(app: HubServer, ctx: HubContext, metrics: HubMet
     const handler = req.routeOptions.url ?? 'unknown';
     const key = `${reply.statusCode} ${req.method} ${handler}`;
     let s = series.get(key);
-    if (!s)
-      series.set(
-        key,
-        (s = metrics.requestDuration.labels({ code: String(reply.statusCode), method: req.method, handler })),
-      );
+    if (!s) {
+      s = metrics.requestDuration.labels({ code: String(reply.statusCode), method: req.method, handler });
+      series.set(key, s);
+    }
     s.observe(reply.elapsedTime / 1000);
     if (
       req.url.startsWith(apiPrefix) &&

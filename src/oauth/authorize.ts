@@ -1,5 +1,5 @@
 import type { FastifyReply, FastifyRequest } from 'fastify';
-import { newSessionId, principalForUser, setCookie, SESSION_COOKIE, sessionSettings } from '../auth/session.ts';
+import { newSessionId, principalForUser, setCookie, SESSION_COOKIE } from '../auth/session.ts';
 import { serializeCookie } from '../auth/cookies.ts';
 import { sessionXsrfValid } from '../auth/xsrf.ts';
 import type { HubContext } from '../context.ts';
@@ -149,7 +149,7 @@ async function grant(ctx: HubContext, reply: FastifyReply, r: Request, scopes: s
   let sessionId = r.s.sessionId;
   if (!sessionId) {
     // Tokens are tied to the browser session so that logging out revokes them: make one if missing.
-    const settings = sessionSettings(ctx)!;
+    const settings = ctx.sessions;
     sessionId = newSessionId();
     setCookie(
       reply,

@@ -52,7 +52,8 @@ const TokenBody = Type.Object(
  */
 export function registerOAuth(app: FastifyInstance<any, any, any, any, any>, ctx: HubContext): void {
   const prefix = `${ctx.baseUrl}hub/api/oauth2`;
-  const config = { cookieAuth: false };
+  // Under the API's path, so limited as the API is; declared in the pages' plugin, so said here.
+  const config = { cookieAuth: false, rateLimit: 'default' } as const;
   const authorizeResponses = {
     200: Html('Consent page: the user is asked to confirm the scopes'),
     302: Redirect('To redirect_uri with code and state (or error and state), or to the login page'),

@@ -2,6 +2,7 @@ import assert from 'node:assert/strict';
 import { after, before, test } from 'node:test';
 import Fastify, { type FastifyInstance } from 'fastify';
 import { Counter, Registry } from 'prom-client';
+import { Permissions } from '../auth/permissions.ts';
 import type { Principal } from '../auth/principal.ts';
 import { buildConfig } from '../config/index.ts';
 import type { Db } from '../db/index.ts';
@@ -42,18 +43,20 @@ function principal(tokenId: number): Principal {
 async function server(
   trips: RateLimitTrip[],
   who: Principal | null,
-): Promise<{ app: FastifyInstance; limiter: RateLimiter; counter: Counter<'bucket'> }> {
+): Promise<{ app: FastifyInstance; permissions: Permissions; counter: Counter<'bucket'> }> {
   const config = buildConfig({
     rate_limits: {
       api: { rate_per_minute: 1, burst: 2 },
+      spawn: { rate_per_minute: 1, burst: 1 },
       roles: { loader: { api: { rate_per_minute: 1, burst: 4 } } },
     },
   }).rate_limits;
   const counter = new Counter({ name: 'trips', help: 'trips', labelNames: ['bucket'], registers: [new Registry()] });
+  const permissions = new Permissions();
   const limiter = new RateLimiter(config, {
     db: db.k,
     log: createLogger('silent'),
-    apiPrefix: '/hub/api',
+    permissions,
     trips: counter,
     onTrip: (t) => trips.push(t),
   });
@@ -63,8 +66,9 @@ async function server(
     req.principal = who;
   });
   app.addHook('onRequest', limiter.check);
-  app.get('/hub/api/user', async () => ({ ok: true }));
-  return { app, limiter, counter };
+  app.get('/hub/api/user', { config: { rateLimit: 'default' } }, async () => ({ ok: true }));
+  app.post('/hub/api/users/:name/server', { config: { rateLimit: 'spawn' } }, async () => ({ ok: true }));
+  return { app, permissions, counter };
 }
 
 test('onTrip hears of the first refusal of an episode only, the metric of every refusal', async () => {
@@ -88,18 +92,26 @@ test('onTrip hears of the first refusal of an episode only, the metric of every 
   await app.close();
 });
 
-test("a role's limits apply once the principal holds it and the limiter is told roles changed", async () => {
-  const { app, limiter } = await server([], principal(8));
+test("a role's limits apply once the principal holds it and permissions are invalidated", async () => {
+  const { app, permissions } = await server([], principal(8));
   const policy = async () => (await app.inject({ method: 'GET', url: '/hub/api/user' })).headers['ratelimit-policy'];
   assert.equal(await policy(), '"api";q=2;w=120');
   await grantRole(db.k, 'user', userId, roleId);
   assert.equal(await policy(), '"api";q=2;w=120', 'limits per principal are cached');
-  limiter.rolesChanged();
+  permissions.invalidate();
   assert.equal(await policy(), '"api";q=4;w=240');
   await app.close();
 });
 
-test('requests outside the API are not limited', async () => {
+test("a route's rate class charges its stricter bucket too", async () => {
+  const { app } = await server([], principal(9));
+  const r = await app.inject({ method: 'POST', url: '/hub/api/users/kim/server' });
+  assert.equal(r.statusCode, 200);
+  assert.equal(r.headers['ratelimit-policy'], '"spawn";q=1;w=60');
+  await app.close();
+});
+
+test('routes without a rate class are not limited', async () => {
   const { app } = await server([], null);
   app.get('/hub/home', async () => 'home');
   for (let i = 0; i < 5; i++) {

@@ -2,10 +2,12 @@ import type { FastifyReply, FastifyRequest } from 'fastify';
 import type { Kysely } from 'kysely';
 import type { Logger } from 'pino';
 import type { Counter } from 'prom-client';
+import type { PermissionCache, Permissions } from '../auth/permissions.ts';
 import type { Principal } from '../auth/principal.ts';
 import type { RateLimitsConfig } from '../config/schema-rate-limits.ts';
 import type { Database } from '../db/index.ts';
 import { rateLimited } from '../errors/index.ts';
+import { rateClassOf } from '../http/route-policy.ts';
 import { roleNamesHeld } from '../repo/roles.ts';
 import { BucketTable, remaining, secondsToFull, secondsToNext, type Bucket, type Rate } from './bucket.ts';
 import { RatePolicy, type BucketName, type Limits } from './policy.ts';
@@ -26,8 +28,8 @@ export interface RateLimitTrip {
 export interface RateLimiterOptions {
   db: Kysely<Database>;
   log: Logger;
-  /** `<base>hub/api`: requests under it are limited, and the routes with stricter buckets are found there. */
-  apiPrefix: string;
+  /** Limits from role overrides are kept per principal in a cache of these, dropped when permissions change. */
+  permissions: Permissions;
   /** Counts every refused request, by bucket. */
   trips: Counter<'bucket'>;
   /**
@@ -40,31 +42,30 @@ export interface RateLimiterOptions {
   maxKeys?: number;
 }
 
-type Special = 'token_create' | 'spawn';
+type Strict = 'token_create' | 'spawn';
 /** Users by their id, services by the negated id: one number key, no string built per request. */
 type OwnerKey = number;
 
 const MAX_KEYS = 50_000;
 
 /**
- * Token buckets for the API, in memory per hub process. Every request is charged to one bucket per
- * credential (the token), one per principal (all of a user's or service's tokens and sessions), or,
- * without valid credentials, one per client address; starting servers and creating tokens also to a
- * stricter bucket of their own. A request passes only if all its buckets have room, and the headers
- * show whichever bucket is closest to empty.
+ * Token buckets for the API, in memory per hub process. Every request to a limited route (its
+ * `rateLimit` config, see http/route-policy.ts) is charged to one bucket per credential (the token), one
+ * per principal (all of a user's or service's tokens and sessions), or, without valid credentials, one
+ * per client address; routes of the `token_create` and `spawn` classes also to that stricter bucket. A
+ * request passes only if all its buckets have room, and the headers show whichever bucket is closest to
+ * empty.
  */
 export class RateLimiter {
   readonly policy: RatePolicy;
   readonly #opts: RateLimiterOptions;
   readonly #now: () => number;
-  readonly #special: Map<string, Special>;
   readonly #tokens: BucketTable<number>;
   readonly #owners: BucketTable<OwnerKey>;
   readonly #addresses: BucketTable<string>;
-  readonly #strict: Record<Special, BucketTable<OwnerKey | string>>;
-  // Limits per principal when roles have overrides; dropped whenever permissions change.
-  readonly #limitsByOwner = new Map<OwnerKey, Limits>();
-  #generation = 0;
+  readonly #strict: Record<Strict, BucketTable<OwnerKey | string>>;
+  // Limits per principal when roles have overrides.
+  readonly #limitsByOwner: PermissionCache<OwnerKey, Limits>;
   // The buckets of the request being checked (at most three); reused because the check is synchronous.
   readonly #buckets: Bucket[] = [];
   readonly #rates: Rate[] = [];
@@ -74,13 +75,7 @@ export class RateLimiter {
     this.policy = new RatePolicy(config);
     this.#opts = opts;
     this.#now = opts.now ?? Date.now;
-    const p = opts.apiPrefix;
-    this.#special = new Map<string, Special>([
-      [`${p}/users/:name/tokens`, 'token_create'],
-      [`${p}/users/:name/tokens/:token_id/rotate`, 'token_create'],
-      [`${p}/users/:name/server`, 'spawn'],
-      [`${p}/users/:name/servers/:server_name`, 'spawn'],
-    ]);
+    this.#limitsByOwner = opts.permissions.cache();
     const maxKeys = opts.maxKeys ?? MAX_KEYS;
     this.#tokens = new BucketTable(maxKeys);
     this.#owners = new BucketTable(maxKeys);
@@ -88,28 +83,23 @@ export class RateLimiter {
     this.#strict = { token_create: new BucketTable(maxKeys), spawn: new BucketTable(maxKeys) };
   }
 
-  /** Call when roles or memberships may have changed: limits from role overrides are looked up again. */
-  rolesChanged(): void {
-    this.#generation++;
-    this.#limitsByOwner.clear();
-  }
-
-  /** A Fastify onRequest hook (it acts on API routes only); must run after authentication, as it reads req.principal. */
+  /** A Fastify onRequest hook (it acts on limited routes only); must run after authentication, as it reads req.principal. */
   readonly check = async (req: FastifyRequest, reply: FastifyReply): Promise<void> => {
-    if (!req.url.startsWith(this.#opts.apiPrefix)) return;
+    const rateClass = rateClassOf(req);
+    if (rateClass === 'none') return;
     const p = req.principal;
     const limits = p !== null && this.policy.hasRoleOverrides ? await this.#limitsOf(p) : this.policy.base;
     const now = this.#now();
-    const special = req.method === 'POST' ? this.#special.get(req.routeOptions.url ?? '') : undefined;
+    const strict = rateClass === 'default' ? undefined : rateClass;
     this.#count = 0;
     if (p !== null) {
       const owner = p.kind === 'user' ? p.id : -p.id;
       if (p.token !== null) this.#add(this.#tokens.get(p.token.id, limits.api, now), limits.api);
       this.#add(this.#owners.get(owner, limits.user, now), limits.user);
-      if (special !== undefined) this.#add(this.#strict[special].get(owner, limits[special], now), limits[special]);
+      if (strict !== undefined) this.#add(this.#strict[strict].get(owner, limits[strict], now), limits[strict]);
     } else {
       this.#add(this.#addresses.get(req.ip, this.policy.unauthenticated, now), this.policy.unauthenticated);
-      if (special !== undefined) this.#add(this.#strict[special].get(req.ip, limits[special], now), limits[special]);
+      if (strict !== undefined) this.#add(this.#strict[strict].get(req.ip, limits[strict], now), limits[strict]);
     }
 
     // Refused: report the bucket that makes the caller wait longest, and take nothing from any bucket.
@@ -177,17 +167,9 @@ export class RateLimiter {
     }
   }
 
-  async #limitsOf(p: Principal): Promise<Limits> {
-    const owner = p.kind === 'user' ? p.id : -p.id;
-    const hit = this.#limitsByOwner.get(owner);
-    if (hit !== undefined) return hit;
-    const generation = this.#generation;
-    const limits = this.policy.forRoles(await roleNamesHeld(this.#opts.db, p.kind, p.id));
-    // Limits read before a permission change are used once but not kept.
-    if (generation === this.#generation) {
-      if (this.#limitsByOwner.size >= MAX_KEYS) this.#limitsByOwner.clear();
-      this.#limitsByOwner.set(owner, limits);
-    }
-    return limits;
+  #limitsOf(p: Principal): Promise<Limits> {
+    return this.#limitsByOwner.through(p.kind === 'user' ? p.id : -p.id, async () =>
+      this.policy.forRoles(await roleNamesHeld(this.#opts.db, p.kind, p.id)),
+    );
   }
 }

@@ -8,6 +8,7 @@ import type { Database, Db, TokenRow } from '../db/index.ts';
 import { openTestDb } from '../db/test-helpers.ts';
 import { ActivityRecorder } from '../auth/activity.ts';
 import { judge, TokenIdentifier } from '../auth/identify-token.ts';
+import { Permissions } from '../auth/permissions.ts';
 import { PrincipalCache } from '../auth/principal-cache.ts';
 import { ensureConfigToken } from '../bootstrap/config-tokens.ts';
 import { HubError } from '../errors/index.ts';
@@ -209,10 +210,13 @@ describe('with a database', () => {
       'kept while live',
     );
     await k.updateTable('api_tokens').set({ revoked_at: new Date().toISOString() }).where('id', '=', first).execute();
-    assert.deepEqual(await new TokenIdentifier(k).identify(secret), { ok: false, reason: 'token_revoked' });
+    assert.deepEqual(await new TokenIdentifier(k, new Permissions()).identify(secret), {
+      ok: false,
+      reason: 'token_revoked',
+    });
     const second = await ensureConfigToken(k, { kind: 'user', id: ann }, secret, 'from config');
     assert.notEqual(second, first);
-    const found = await new TokenIdentifier(k).identify(secret);
+    const found = await new TokenIdentifier(k, new Permissions()).identify(secret);
     assert.equal(found.ok && found.row.id, second);
   });
 
@@ -242,13 +246,14 @@ describe('with a database', () => {
   test('a lookup in flight while the token is revoked does not cache the live row', async () => {
     const { token, row: r } = await issue();
     const g = gated();
-    const identifier = new TokenIdentifier(g.k);
+    const permissions = new Permissions();
+    const identifier = new TokenIdentifier(g.k, permissions);
     g.hold();
     const inFlight = identifier.identify(token);
     await new Promise((res) => setTimeout(res, 20));
     // revoked meanwhile (the API revokes, then clears the caches)
     await k.updateTable('api_tokens').set({ revoked_at: new Date().toISOString() }).where('id', '=', r.id).execute();
-    identifier.clear();
+    permissions.invalidate();
     g.release();
     assert.equal((await inFlight).ok, true, 'the request that started before the revocation');
     assert.deepEqual(await identifier.identify(token), { ok: false, reason: 'token_revoked' });
@@ -257,12 +262,13 @@ describe('with a database', () => {
   test('a principal computed while permissions change is not cached', async () => {
     const { row: r } = await issue({ scopes: ['inherit'] });
     const g = gated();
-    const cache = new PrincipalCache(g.k);
+    const permissions = new Permissions();
+    const cache = new PrincipalCache(g.k, permissions);
     g.hold();
     const inFlight = cache.forToken(r);
     await new Promise((res) => setTimeout(res, 20));
     await k.updateTable('users').set({ name: 'ann2' }).where('id', '=', ann).execute();
-    cache.invalidate();
+    permissions.invalidate();
     g.release();
     assert.equal((await inFlight)?.name, 'ann');
     assert.equal((await cache.forToken(r))?.name, 'ann2');
@@ -274,7 +280,8 @@ describe('with a database', () => {
     const selfRole = await upsertRole(k, 'cy-self', null, ['self']);
     const adminRole = await upsertRole(k, 'cy-admin', null, ['admin:users']);
     await grantRole(k, 'user', cy, selfRole.id);
-    const cache = new PrincipalCache(k);
+    const permissions = new Permissions();
+    const cache = new PrincipalCache(k, permissions);
     const owner = await cache.ownerScopes('user', cy, 'cy');
     assert.ok(owner.has('read:users!user=cy'));
     assert.equal(await cache.ownerScopes('user', cy, 'cy'), owner, 'the same set, not worked out again');
@@ -299,7 +306,7 @@ describe('with a database', () => {
     await upsertRole(k, 'cy-admin', null, ['admin:groups']);
     assert.equal((await cache.ownerScopes('user', cy, 'cy')).has('admin:groups'), false, 'stale until invalidated');
     assert.equal((await cache.forToken(r))?.scopes.has('admin:groups'), false);
-    cache.invalidate();
+    permissions.invalidate();
     assert.equal((await cache.ownerScopes('user', cy, 'cy')).has('admin:groups'), true);
     assert.equal((await cache.forToken(r))?.scopes.has('admin:groups'), true);
     assert.equal((await cache.role('cy-admin'))?.scopes, '["admin:groups"]');

@@ -1,6 +1,4 @@
 import type { FastifyInstance } from 'fastify';
-import { loadCookieSecret } from '../auth/cookies.ts';
-import { enableSessions } from '../auth/session.ts';
 import type { HubContext } from '../context.ts';
 import { registerOAuth } from '../oauth/index.ts';
 import { registerAdminPage } from './admin.ts';
@@ -17,14 +15,11 @@ import { registerTokenPage } from './token.ts';
 import { registerUserUrls } from './user-urls.ts';
 
 /**
- * Loads the cookie secret (which turns on cookie logins for the API too), then registers the pages (from
- * nunjucks templates), their static files and the OAuth provider in their own Fastify context, where form bodies are parsed as forms. Await it:
- * the routes exist only once the plugin has loaded.
+ * Registers the pages (from nunjucks templates), their static files and the OAuth provider in their own
+ * Fastify context, where form bodies are parsed as forms. Await it: the routes exist only once the plugin
+ * has loaded.
  */
 export async function registerWeb(app: FastifyInstance<any, any, any, any, any>, ctx: HubContext): Promise<void> {
-  const { secret, from } = loadCookieSecret(ctx.config.cookie_secret_file, ctx.stateDir);
-  ctx.log.info({ from }, 'cookie secret loaded');
-  enableSessions(ctx, secret);
   // template_paths first, then the built-in templates; relative paths resolve like other config paths.
   const templates = createTemplates(`${ctx.baseUrl}hub/`, ctx.config.template_paths, ctx.stateDir);
   await app.register(async (child) => {

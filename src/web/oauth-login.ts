@@ -1,6 +1,6 @@
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { originOf, userTarget } from '../audit/index.ts';
-import { sessionSettings, setCookie } from '../auth/session.ts';
+import { setCookie } from '../auth/session.ts';
 import {
   admit,
   beginLogin,
@@ -19,7 +19,7 @@ import { completeLogin } from './login.ts';
 import { safeNextUrl } from './next-url.ts';
 
 function cookieScope(ctx: HubContext): CookieScope {
-  const s = sessionSettings(ctx)!;
+  const s = ctx.sessions;
   return { secret: s.secret, path: s.hubPath, secure: s.secure };
 }
 

@@ -1,0 +1,151 @@
+// The one permissions cache: invalidate() drops every kind of entry (token rows, principals, owners'
+// scopes, roles, rate limits from roles), the TTL expires what nobody invalidated, and a computation
+// racing an invalidation is used once but not kept.
+import assert from 'node:assert/strict';
+import { after, before, describe, test } from 'node:test';
+import type { Db } from '../db/index.ts';
+import { openTestDb } from '../db/test-helpers.ts';
+import { grantRole, upsertRole } from '../repo/roles.ts';
+import { insertUser } from '../repo/users.ts';
+import { issueToken } from '../tokens/issue.ts';
+import { TokenIdentifier } from './identify-token.ts';
+import { Permissions } from './permissions.ts';
+import { PrincipalCache } from './principal-cache.ts';
+
+function clock(): { now: () => number; advance(ms: number): void } {
+  let t = 1_000_000;
+  return {
+    now: () => t,
+    advance(ms) {
+      t += ms;
+    },
+  };
+}
+
+describe('a permission cache', () => {
+  test('invalidate() empties every cache made by the same Permissions, and only those', async () => {
+    const permissions = new Permissions();
+    const other = new Permissions();
+    const a = permissions.cache<string, number>();
+    const b = permissions.cache<number, string>();
+    const c = other.cache<string, number>();
+    await a.through('x', async () => 1);
+    await b.through(1, async () => 'one');
+    await c.through('x', async () => 1);
+    permissions.invalidate();
+    assert.equal(a.get('x'), undefined);
+    assert.equal(b.get(1), undefined);
+    assert.equal(c.get('x')?.value, 1, "another hub's cache is not touched");
+  });
+
+  test('an entry older than the TTL is computed again, though nobody invalidated', async () => {
+    const t = clock();
+    const permissions = new Permissions({ ttlMs: 1000, now: t.now });
+    const cache = permissions.cache<string, number>();
+    let computed = 0;
+    const read = () => cache.through('k', async () => ++computed);
+    assert.equal(await read(), 1);
+    t.advance(1000);
+    assert.equal(await read(), 1, 'kept up to the TTL');
+    t.advance(1);
+    assert.equal(await read(), 2, 'computed again past it');
+  });
+
+  test('a value computed while permissions change is used once, not kept', async () => {
+    const permissions = new Permissions();
+    const cache = permissions.cache<string, string>();
+    let release = () => {};
+    const gate = new Promise<void>((res) => (release = res));
+    const inFlight = cache.through('k', async () => {
+      await gate;
+      return 'read before the change';
+    });
+    permissions.invalidate();
+    release();
+    assert.equal(await inFlight, 'read before the change');
+    assert.equal(cache.get('k'), undefined);
+    assert.equal(await cache.through('k', async () => 'read after'), 'read after');
+  });
+
+  test('a value `keep` refuses is not kept; a kept undefined is a hit', async () => {
+    const cache = new Permissions().cache<string, string | undefined>();
+    await cache.through(
+      'unknown',
+      async () => undefined,
+      (v) => v !== undefined,
+    );
+    assert.equal(cache.get('unknown'), undefined);
+    await cache.through('absent', async () => undefined);
+    assert.ok(cache.get('absent'), 'a role looked up and not found is remembered as such');
+  });
+});
+
+describe("the hub's caches share one invalidate() and one TTL", () => {
+  let db: Db;
+  let userId: number;
+  before(async () => {
+    db = await openTestDb();
+    userId = (await insertUser(db.k, 'pat', false)).id;
+    await grantRole(db.k, 'user', userId, (await upsertRole(db.k, 'pat-self', null, ['self'])).id);
+  });
+  after(() => db.close());
+
+  async function setup(t = clock()) {
+    const permissions = new Permissions({ ttlMs: 60_000, now: t.now });
+    const identifier = new TokenIdentifier(db.k, permissions);
+    const principals = new PrincipalCache(db.k, permissions);
+    const { token, row } = await issueToken(db.k, db.kind, {
+      owner: { kind: 'user', id: userId },
+      kind: 'api',
+      note: 'cache test',
+      scopes: ['inherit'],
+      expiresIn: null,
+    });
+    return { t, permissions, identifier, principals, token, row };
+  }
+
+  test('token rows, principals, owner scopes and roles are all dropped by one invalidate()', async () => {
+    const { permissions, identifier, principals, token, row } = await setup();
+    assert.equal((await identifier.identify(token)).ok, true);
+    const before = await principals.forToken(row);
+    const owner = await principals.ownerScopes('user', userId, 'pat');
+    const roleName = `pat-extra-${row.id}`;
+    assert.equal(await principals.role(roleName), undefined);
+
+    await db.k
+      .updateTable('api_tokens')
+      .set({ revoked_at: new Date().toISOString() })
+      .where('id', '=', row.id)
+      .execute();
+    const extra = await upsertRole(db.k, roleName, null, ['admin:groups']);
+    await grantRole(db.k, 'user', userId, extra.id);
+    assert.equal((await identifier.identify(token)).ok, true, 'cached until invalidated');
+    assert.equal(await principals.forToken(row), before);
+    assert.equal(await principals.role(roleName), undefined);
+
+    permissions.invalidate();
+    assert.deepEqual(await identifier.identify(token), { ok: false, reason: 'token_revoked' });
+    const after = await principals.forToken(row);
+    assert.notEqual(after, before, 'a new principal (whoami facts and read-cache answers hang off the old one)');
+    assert.equal(after?.ownerScopes.has('admin:groups'), true);
+    assert.notEqual(await principals.ownerScopes('user', userId, 'pat'), owner);
+    assert.equal((await principals.role(roleName))?.name, roleName);
+  });
+
+  test('without invalidate(), the TTL brings every cache up to date', async () => {
+    const { t, identifier, principals, token, row } = await setup();
+    const before = await principals.forToken(row);
+    assert.equal((await identifier.identify(token)).ok, true);
+    await db.k
+      .updateTable('api_tokens')
+      .set({ revoked_at: new Date().toISOString() })
+      .where('id', '=', row.id)
+      .execute();
+    t.advance(30_000);
+    assert.equal((await identifier.identify(token)).ok, true);
+    assert.equal(await principals.forToken(row), before);
+    t.advance(30_001);
+    assert.deepEqual(await identifier.identify(token), { ok: false, reason: 'token_revoked' });
+    assert.notEqual(await principals.forToken(row), before);
+  });
+});
