@@ -97,7 +97,9 @@ export class ClientConnection implements UpstreamUser {
   }
 
   #arm(ms: number): void {
-    if (this.#timer !== ms) this.#socket.setTimeout((this.#timer = ms));
+    if (this.#timer === ms) return;
+    this.#timer = ms;
+    this.#socket.setTimeout(ms);
   }
 
   #onTimeout(): void {
