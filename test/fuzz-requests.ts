@@ -305,12 +305,10 @@ function poisonBody(maxBodySize: number): fc.Arbitrary<{ body: Buffer; kind: str
         'undefined',
       )
       .map((s) => ({ body: Buffer.from(s), kind: 'invalid JSON' })),
-    fc
-      .uint8Array({ maxLength: 30 })
-      .map((b) => ({
-        body: Buffer.concat([Buffer.from('{"a":"'), Buffer.from([0xff]), Buffer.from(b)]),
-        kind: 'invalid UTF-8',
-      })),
+    fc.uint8Array({ maxLength: 30 }).map((b) => ({
+      body: Buffer.concat([Buffer.from('{"a":"'), Buffer.from([0xff]), Buffer.from(b)]),
+      kind: 'invalid UTF-8',
+    })),
     fc
       .integer({ min: 1001, max: 5000 })
       .map((d) => ({ body: Buffer.from('['.repeat(d) + ']'.repeat(d)), kind: 'too deep' })),
