@@ -1,5 +1,5 @@
-// API rate limits end to end: a real hub behind the real proxy, small limits so buckets empty quickly.
-// Client addresses are told apart with X-Forwarded-For, which the hub believes from its loopback proxy.
+// API rate limits end to end on the in-process hub, with small limits so buckets empty quickly. Client
+// addresses are told apart with X-Forwarded-For, which the hub believes from loopback (where its proxy is).
 import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
 import { buildConfig, type ConfigInput } from '../src/config/index.ts';
