@@ -1,11 +1,12 @@
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { startHub, type TestHub } from './harness.ts';
+import type { TestHub } from './harness.ts';
+import { startInProcessHub } from './inprocess.ts';
 
 describe('hub API basics', () => {
   let h: TestHub;
   before(async () => {
-    h = await startHub();
+    h = await startInProcessHub();
   });
   after(() => h.stop());
 

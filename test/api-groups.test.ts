@@ -3,14 +3,15 @@
  */
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { startHub, type TestHub } from './harness.ts';
+import type { TestHub } from './harness.ts';
+import { startInProcessHub } from './inprocess.ts';
 
 const PAGINATION = { accept: 'application/jupyterhub-pagination+json' };
 
 describe('groups API', () => {
   let h: TestHub;
   before(async () => {
-    h = await startHub({
+    h = await startInProcessHub({
       load_roles: [
         { name: 'group-reader', scopes: ['list:groups!group=visible', 'read:groups!group=visible'], users: ['reader'] },
         { name: 'group-creator', scopes: ['admin:groups!group=mine'], users: ['creator'] },

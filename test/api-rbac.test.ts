@@ -8,7 +8,8 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { freshDatabase } from '../src/db/test-helpers.ts';
-import { startHub, type Reply, type TestHub } from './harness.ts';
+import type { Reply, TestHub } from './harness.ts';
+import { startInProcessHub } from './inprocess.ts';
 
 const STAFF_SVC = 'staff-service-token-0123456789abcdef';
 const NOT_FOUND = 'No access to resources or resources not found';
@@ -18,7 +19,7 @@ const keys = (o: object): string[] => Object.keys(o).sort();
 describe('RBAC through the API', () => {
   let h: TestHub;
   before(async () => {
-    h = await startHub({
+    h = await startInProcessHub({
       // this suite makes many tokens for the same users
       tokens: { max_active_per_user: 0 },
       services: [{ name: 'staff-svc', api_token: STAFF_SVC }],
@@ -179,7 +180,7 @@ describe('RBAC through the API', () => {
 describe('RBAC config at start-up', () => {
   test('load_roles with an unknown scope makes start-up fail, naming the scope', async () => {
     await assert.rejects(
-      startHub({ load_roles: [{ name: 'broken', scopes: ['read:userz'], users: ['x'] }] }),
+      startInProcessHub({ load_roles: [{ name: 'broken', scopes: ['read:userz'], users: ['x'] }] }),
       (err: Error) => {
         assert.match(err.message, /read:userz/);
         return true;
@@ -188,7 +189,7 @@ describe('RBAC config at start-up', () => {
   });
 
   test('admin_users become admins with the admin role', async () => {
-    const h = await startHub({ authenticator: { admin_users: ['admin', 'boss'] } });
+    const h = await startInProcessHub({ authenticator: { admin_users: ['admin', 'boss'] } });
     try {
       const r = await h.request('GET', 'hub/api/users/boss');
       assert.equal(r.status, 200);
@@ -208,7 +209,7 @@ describe('RBAC config at start-up', () => {
     const db_url = db.url;
     const role = (users: string[]) => ({ name: 'auditor', scopes: ['list:users', 'read:users'], users });
     try {
-      let h = await startHub({ db_url, load_roles: [role(['aud1', 'aud2'])] });
+      let h = await startInProcessHub({ db_url, load_roles: [role(['aud1', 'aud2'])] });
       let aud2Token: string;
       try {
         assert.deepEqual((await h.request('GET', 'hub/api/users/aud1')).json.roles, ['auditor', 'user']);
@@ -219,7 +220,7 @@ describe('RBAC config at start-up', () => {
         await h.stop();
       }
 
-      h = await startHub({ db_url, load_roles: [role(['aud1'])] });
+      h = await startInProcessHub({ db_url, load_roles: [role(['aud1'])] });
       try {
         assert.deepEqual((await h.request('GET', 'hub/api/users/aud1')).json.roles, ['auditor', 'user']);
         assert.deepEqual((await h.request('GET', 'hub/api/users/aud2')).json.roles, ['user']);
@@ -230,7 +231,7 @@ describe('RBAC config at start-up', () => {
         await h.stop();
       }
 
-      h = await startHub({ db_url });
+      h = await startInProcessHub({ db_url });
       try {
         assert.deepEqual((await h.request('GET', 'hub/api/users/aud1')).json.roles, ['user']);
       } finally {

@@ -4,7 +4,8 @@
  */
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { startHub, type TestHub } from './harness.ts';
+import type { TestHub } from './harness.ts';
+import { startInProcessHub } from './inprocess.ts';
 
 const WEB_TOKEN = 'web-service-token-0123456789abcdef';
 const BARE_TOKEN = 'bare-service-token-0123456789abcdef';
@@ -13,7 +14,7 @@ const READER_TOKEN = 'reader-service-token-0123456789abcdef';
 describe('services API', () => {
   let h: TestHub;
   before(async () => {
-    h = await startHub({
+    h = await startInProcessHub({
       services: [
         { name: 'web', url: 'http://127.0.0.1:10101', api_token: WEB_TOKEN, info: { owner: 'ops' }, display: false },
         { name: 'bare', api_token: BARE_TOKEN },

@@ -16,7 +16,8 @@ import fc from 'fast-check';
 import { signValue } from '../src/auth/cookies.ts';
 import { LOGIN_COOKIE } from '../src/auth/session.ts';
 import { generateToken } from '../src/tokens/format.ts';
-import { startHub, type TestHub } from './harness.ts';
+import type { TestHub } from './harness.ts';
+import { startInProcessHub } from './inprocess.ts';
 import { databaseDigest, send, type Answer, type Secrets } from './fuzz-client.ts';
 import { fuzzRequest, mustBeRefused, type FuzzRequest, type RouteTemplate } from './fuzz-requests.ts';
 
@@ -108,12 +109,16 @@ describe(`fuzzing every route (seed ${SEED}, ${COUNT} requests)`, () => {
   let existingNames: string[];
 
   before(async () => {
-    h = await startHub({
-      max_body_size: MAX_BODY,
-      // Rate limits would turn the flood into 429s and hide what the handlers do.
-      rate_limits: { enabled: false },
-      services: [{ name: 'fuzzsvc', url: 'http://127.0.0.1:9/', api_token: `svc-${randomBytes(8).toString('hex')}` }],
-    });
+    h = await startInProcessHub(
+      {
+        max_body_size: MAX_BODY,
+        // Rate limits would turn the flood into 429s and hide what the handlers do.
+        rate_limits: { enabled: false },
+        services: [{ name: 'fuzzsvc', url: 'http://127.0.0.1:9/', api_token: `svc-${randomBytes(8).toString('hex')}` }],
+      },
+      // Raw HTTP (Node's own parser refusals, duplicate headers), straight to the hub as before.
+      { listen: true },
+    );
     await h.addUsers(['fuzzuser', 'victim']);
     assert.equal((await h.request('POST', 'hub/api/groups/team', { body: { users: ['victim'] } })).status, 201);
     await h.tokenFor('victim', { note: 'kept' });

@@ -1,12 +1,13 @@
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { startHub, type TestHub } from './harness.ts';
+import type { TestHub } from './harness.ts';
+import { startInProcessHub } from './inprocess.ts';
 
 describe('OpenAPI document', () => {
   let h: TestHub;
   let doc: any;
   before(async () => {
-    h = await startHub();
+    h = await startInProcessHub();
     const r = await h.request('GET', 'hub/api/openapi.json', { token: null });
     assert.equal(r.status, 200);
     doc = r.json;

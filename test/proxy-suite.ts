@@ -376,7 +376,7 @@ export function proxySuite(kind: ProxyKind): void {
         assert.ok(err.message.startsWith(`could not start ${name} on http://192.0.2.1:8000/ `), err.message);
         assert.match(
           err.message,
-          /(the proxy reported: listen EADDRNOTAVAIL|the proxy exited with code 1; last lines of [^]*EADDRNOTAVAIL)/,
+          /(the proxy reported: listen EADDRNOTAVAIL|the proxy exited with code 1; last lines of [\s\S]*EADDRNOTAVAIL)/,
         );
         assert.ok(err.message.includes(`tshub starts ${name} --ip 192.0.2.1`), err.message);
         return true;
@@ -393,7 +393,7 @@ export function proxySuite(kind: ProxyKind): void {
         log: c.logger(),
         command: [process.execPath, '-e', 'console.error("bad option"); process.exit(3)', '--'],
       });
-      await assert.rejects(exits.start(), /the proxy exited with code 3; last lines of [^]*bad option/);
+      await assert.rejects(exits.start(), /the proxy exited with code 3; last lines of [\s\S]*bad option/);
     });
   });
 }

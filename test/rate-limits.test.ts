@@ -1,10 +1,11 @@
-// API rate limits end to end: a real hub behind the real proxy, small limits so buckets empty quickly.
-// Client addresses are told apart with X-Forwarded-For, which the hub believes from its loopback proxy.
+// API rate limits end to end on the in-process hub, with small limits so buckets empty quickly. Client
+// addresses are told apart with X-Forwarded-For, which the hub believes from loopback (where its proxy is).
 import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
 import { buildConfig, type ConfigInput } from '../src/config/index.ts';
 import { configErrorOf } from '../src/config/test-helpers.ts';
-import { startHub, type Reply, type TestHub } from './harness.ts';
+import type { Reply, TestHub } from './harness.ts';
+import { startInProcessHub } from './inprocess.ts';
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 const perSecond = (burst: number) => ({ rate_per_minute: 60, burst });
@@ -26,7 +27,7 @@ describe('rate limits', () => {
   const from = (ip: string) => ({ 'x-forwarded-for': ip });
 
   before(async () => {
-    h = await startHub({
+    h = await startInProcessHub({
       rate_limits: {
         api: perSecond(5),
         user: perSecond(8),
@@ -212,7 +213,7 @@ describe('rate limits', () => {
 describe('rate limits turned off', () => {
   let h: TestHub;
   before(async () => {
-    h = await startHub({
+    h = await startInProcessHub({
       rate_limits: { enabled: false, api: perSecond(1), user: perSecond(1), unauthenticated: perSecond(1) },
     });
   });

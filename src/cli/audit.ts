@@ -31,7 +31,7 @@ export function registerAudit(program: Command): void {
     .option('--until <iso>', 'only records before this ISO 8601 time')
     .action(async (flags: ExportFlags) => {
       const { parseAuditFilter, presentAudit, recordsInOrder } = await import('../audit/index.ts');
-      let range;
+      let range: { since?: string; until?: string };
       try {
         const f = parseAuditFilter({ since: flags.since, until: flags.until }, null);
         range = { since: f.since ?? undefined, until: f.until ?? undefined };

@@ -1,6 +1,7 @@
 import type { Command } from 'commander';
 import { createCullLog } from '../culler/log.ts';
 import { DEFAULTS, resolveOptions, UsageError, type CullerOptions, type CullFlags } from '../culler/options.ts';
+import type { HubClient } from '../culler/hub-client.ts';
 import { clientFor, runForever, runOnce } from '../culler/run.ts';
 import { TSHUB_VERSION } from '../version.ts';
 
@@ -70,7 +71,7 @@ export function registerCull(program: Command): void {
         return;
       }
       const log = createCullLog(opts.logLevel);
-      let client;
+      let client: HubClient;
       try {
         client = clientFor(opts, `tshub-cull/${TSHUB_VERSION}`);
       } catch (err) {

@@ -1,4 +1,5 @@
 import type { Command } from 'commander';
+import type { ProxyServer } from '../proxy/server/index.ts';
 
 interface ProxyFlags {
   ip: string;
@@ -70,7 +71,7 @@ export function registerProxy(program: Command): void {
       const { createLogger } = await import('../lib/logger.ts');
       const { startProxyServer } = await import('../proxy/server/index.ts');
       const log = createLogger(level!, undefined).child({ module: 'proxy' });
-      let server;
+      let server: ProxyServer;
       try {
         server = await startProxyServer({
           ip: flags.ip === '' ? '0.0.0.0' : flags.ip,

@@ -243,12 +243,12 @@ function walkArray(s: JsonSchema, v: unknown[], c: Cursor, out: Problem[]): void
   if (Array.isArray(s.items)) {
     // a tuple: its length is part of its type
     if (tooShort || tooLong || v.length !== s.items.length) return invalid(out, c, s, v);
-    s.items.forEach((item, i) => walk(item, v[i], child(c, i, false), out));
+    for (const [i, item] of s.items.entries()) walk(item, v[i], child(c, i, false), out);
     return;
   }
   if (tooShort || tooLong) invalid(out, c, s, v);
   const items = s.items;
-  if (items !== undefined) v.forEach((item, i) => walk(items, item, child(c, i, false), out));
+  if (items !== undefined) for (const [i, item] of v.entries()) walk(items, item, child(c, i, false), out);
 }
 
 /** Every problem with `value` against `schema`, in schema order. */

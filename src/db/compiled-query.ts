@@ -60,7 +60,10 @@ export class FixedQuery<A extends object, O> {
     // Plugins may rewrite a query differently per database handle: compile for each run then.
     if (executor.plugins.length > 0) return compile(db, this.#build);
     let c = this.#byAdapter.get(executor.adapter);
-    if (c === undefined) this.#byAdapter.set(executor.adapter, (c = compile(db, this.#build)));
+    if (c === undefined) {
+      c = compile(db, this.#build);
+      this.#byAdapter.set(executor.adapter, c);
+    }
     return c;
   }
 }

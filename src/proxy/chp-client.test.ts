@@ -5,7 +5,9 @@ import { after, describe, it } from 'node:test';
 import { ChpClient, type ProxyApiError } from './chp-client.ts';
 
 const servers: Server[] = [];
-after(() => servers.forEach((s) => s.closeAllConnections()));
+after(() => {
+  for (const s of servers) s.closeAllConnections();
+});
 
 async function fake(handler: (req: IncomingMessage, res: ServerResponse, body: string) => void): Promise<string> {
   const s = createServer((req, res) => {
@@ -80,7 +82,10 @@ describe('ChpClient', () => {
     assert.deepEqual(await c.getChpRoutes(), {});
     assert.equal(n, 2);
     let m = 0;
-    const always = await fake((req) => (m++, req.socket.destroy()));
+    const always = await fake((req) => {
+      m++;
+      req.socket.destroy();
+    });
     const d = new ChpClient({ apiUrl: always, authToken: 't' });
     await assert.rejects(d.getChpRoutes(), /socket hang up/);
     assert.equal(m, 2, 'one retry only');

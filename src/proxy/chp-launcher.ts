@@ -134,7 +134,8 @@ export class ChpLauncher {
     this.tokenSource = t.source;
     this.client = new ChpClient({ apiUrl: opts.apiUrl, authToken: this.token });
     this.#public = hostPort(opts.bindUrl, 'bind_url');
-    const api = (this.#api = hostPort(opts.apiUrl, 'proxy.api_url'));
+    const api = hostPort(opts.apiUrl, 'proxy.api_url');
+    this.#api = api;
     const hub = opts.hubUrl.replace(/\/+$/, '');
     this.args = [
       '--ip',
@@ -316,8 +317,12 @@ export class ChpLauncher {
     const taken = ({ host, port }: { host: string; port: number }) =>
       new Promise<boolean>((resolve) => {
         const s = connect({ host: loopbackFor(host), port, timeout: 1000 });
-        s.once('connect', () => (s.destroy(), resolve(true)));
-        s.once('timeout', () => (s.destroy(), resolve(false)));
+        const settle = (up: boolean) => {
+          s.destroy();
+          resolve(up);
+        };
+        s.once('connect', () => settle(true));
+        s.once('timeout', () => settle(false));
         s.once('error', () => resolve(false));
       });
     // A proxy we have just stopped may hold its ports for a moment longer: give them up to 3 s.

@@ -4,7 +4,7 @@ import { ChpLauncher, type LaunchOutcome } from './chp-launcher.ts';
 import { isAlive } from '../lib/process.ts';
 import { routespecFromChpPath } from './routespec.ts';
 import { resolveToken, stateFiles } from './state-files.ts';
-import type { Proxy, ProxyRoute } from './types.ts';
+import type { RoutingProxy, ProxyRoute } from './types.ts';
 
 /** The keys of proxy config this module reads (config `proxy:` section). */
 export interface ChpProxySettings {
@@ -38,8 +38,8 @@ export interface ChpProxyOptions {
 // routes someone else added to a shared proxy are never reported or removed.
 const MARKER = 'jupyterhub';
 
-/** Proxy over configurable-http-proxy's REST API, optionally launching (or adopting) the process. */
-export class ChpProxy implements Proxy {
+/** The RoutingProxy over configurable-http-proxy's REST API, optionally launching (or adopting) the process. */
+export class ChpProxy implements RoutingProxy {
   readonly client: ChpClient;
   readonly launcher: ChpLauncher | null;
   readonly #opts: ChpProxyOptions;

@@ -1,10 +1,10 @@
-// Public surface of the proxy module: the Proxy interface, the configurable-http-proxy client,
-// launcher and Proxy implementation, and route reconciliation.
+// Public surface of the proxy module: the RoutingProxy interface, the configurable-http-proxy client,
+// launcher and the RoutingProxy implementation, and route reconciliation.
 import type { ProxyConfig } from '../config/index.ts';
 import { tshubProxyCommand } from './chp-launcher.ts';
 import { ChpProxy, type ChpProxyOptions } from './chp-proxy.ts';
 
-export type { Proxy, ProxyRoute, WantedRoute } from './types.ts';
+export type { RoutingProxy, ProxyRoute, WantedRoute } from './types.ts';
 export { ChpClient, ProxyApiError } from './chp-client.ts';
 export type { ChpClientOptions, ChpRouteData, ProbeResult } from './chp-client.ts';
 export { ChpLauncher, chpCommand, tshubProxyCommand } from './chp-launcher.ts';

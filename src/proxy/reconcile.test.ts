@@ -2,7 +2,7 @@ import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import pino from 'pino';
 import { hubRoute, reconcileRoutes } from './reconcile.ts';
-import type { Proxy, ProxyRoute } from './types.ts';
+import type { RoutingProxy, ProxyRoute } from './types.ts';
 
 const log = pino({ level: 'silent' });
 
@@ -20,7 +20,7 @@ function fakeProxy(initial: Record<string, Omit<ProxyRoute, 'routespec'>> = {}) 
     inFlight--;
     return fn();
   };
-  const proxy: Proxy = {
+  const proxy: RoutingProxy = {
     async start() {},
     async stop() {},
     addRoute: (spec, target, data) =>

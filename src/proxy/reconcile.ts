@@ -1,6 +1,6 @@
 import type { Logger } from 'pino';
 import { canonicalRoutespec } from './routespec.ts';
-import type { Proxy, ProxyRoute, WantedRoute } from './types.ts';
+import type { RoutingProxy, ProxyRoute, WantedRoute } from './types.ts';
 
 export interface ReconcileResult {
   added: string[];
@@ -43,7 +43,7 @@ async function runLimited(tasks: (() => Promise<void>)[], limit: number): Promis
 
 // One check at a time per proxy (as JupyterHub's check_routes): a slow check overlapping the next
 // one would act on a stale view of the table.
-const running = new WeakMap<Proxy, Promise<unknown>>();
+const running = new WeakMap<RoutingProxy, Promise<unknown>>();
 
 /**
  * Makes the proxy's hub-managed routes match `wanted` (routespec → target and data): adds missing
@@ -52,7 +52,7 @@ const running = new WeakMap<Proxy, Promise<unknown>>();
  * with data `{hub: true}` is only dropped when `wanted` names a hub route somewhere else.
  */
 export function reconcileRoutes(
-  proxy: Proxy,
+  proxy: RoutingProxy,
   wanted: Record<string, WantedRoute>,
   log: Logger,
   opts: ReconcileOptions = {},
@@ -64,7 +64,7 @@ export function reconcileRoutes(
 }
 
 async function reconcileOnce(
-  proxy: Proxy,
+  proxy: RoutingProxy,
   wanted: Record<string, WantedRoute>,
   log: Logger,
   opts: ReconcileOptions,

@@ -1,10 +1,10 @@
 import type { Logger } from 'pino';
 import { ProxyApiError } from './chp-client.ts';
 import { reconcileRoutes, type ReconcileResult } from './reconcile.ts';
-import type { Proxy, WantedRoute } from './types.ts';
+import type { RoutingProxy, WantedRoute } from './types.ts';
 
 export interface RouteCheckerOptions {
-  proxy: Proxy;
+  proxy: RoutingProxy;
   /** The routes the hub wants now (hub route, ready servers, services), built from the database. */
   wanted: () => Promise<Record<string, WantedRoute>> | Record<string, WantedRoute>;
   /** Routespecs of servers in a pending state, left alone. */

@@ -15,7 +15,7 @@ export interface WantedRoute {
 }
 
 /** The operations the hub needs from any proxy speaking configurable-http-proxy's REST API. */
-export interface Proxy {
+export interface RoutingProxy {
   /** Makes sure a proxy is running and answering (launching or adopting one if configured to). */
   start(): Promise<void>;
   /** Releases the hub's side (connections, timers). Leaves the proxy process running. */

@@ -121,7 +121,10 @@ export function parseExpanded(scopes: Iterable<string>): ParsedScopes {
     const filters = cur ?? new Map<FilterKind, Set<string>>();
     if (cur === undefined) parsed.set(base, filters);
     let values = filters.get(filter.kind);
-    if (values === undefined) filters.set(filter.kind, (values = new Set()));
+    if (values === undefined) {
+      values = new Set();
+      filters.set(filter.kind, values);
+    }
     values.add(filter.value);
   }
   return parsed;

@@ -64,7 +64,10 @@ export function intersectScopes(
   const memo = new Map<string, readonly string[]>();
   const cachedGroupsOf = (user: string): readonly string[] => {
     let g = memo.get(user);
-    if (g === undefined) memo.set(user, (g = groupsOf(user)));
+    if (g === undefined) {
+      g = groupsOf(user);
+      memo.set(user, g);
+    }
     return g;
   };
   const pa = parseExpanded(a);

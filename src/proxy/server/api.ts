@@ -3,7 +3,7 @@
 import { STATUS_CODES, type IncomingMessage, type ServerResponse } from 'node:http';
 import type { Logger } from 'pino';
 import { safeEqual } from '../../lib/secrets.ts';
-import { parseTarget, type Route, type RouteTable } from './route-table.ts';
+import { parseTarget, type Route, type RouteTable, type Target } from './route-table.ts';
 
 export interface ApiOptions {
   routes: RouteTable;
@@ -114,7 +114,7 @@ export function apiHandler({
         log.warn({ data }, 'bad POST data');
         return fail(res, 400, "Must specify 'target' as string");
       }
-      let target;
+      let target: Target;
       try {
         target = parseTarget(data.target);
       } catch (e) {

@@ -3,46 +3,20 @@
 // routed by longest prefix, rewritten as one string and written to a pooled target connection; the
 // answer streams back as the bytes that arrived, its framing followed only to know where it ends,
 // so that the target connection can go back to the pool. Either side being slow pauses the other.
-import type { Agent } from 'node:http';
 import type { Socket } from 'node:net';
-import type { Logger } from 'pino';
-import { closingAnswer, errorPage, HEALTHZ, pageResponse, type ErrorPage } from './error-pages.ts';
+import { answerFraming, connectionHeader, nextResponseHead } from './answer-framing.ts';
 import { BodyFramer } from './body-framer.ts';
-import {
-  HttpError,
-  MAX_HEAD,
-  parseRequestHead,
-  parseResponseHead,
-  type RequestHead,
-  type ResponseHead,
-} from './http-parse.ts';
-import type { Route, RouteTable } from './route-table.ts';
+import { ClientTimeouts } from './client-timeouts.ts';
+import type { EngineOptions } from './engine-options.ts';
+import { closingAnswer, errorPage, HEALTHZ, pageResponse, type ErrorPage } from './error-pages.ts';
+import { HttpError, MAX_HEAD, parseRequestHead, type RequestHead, type ResponseHead } from './http-parse.ts';
+import type { Route } from './route-table.ts';
 import { tunnel } from './tunnel.ts';
 import { replayable, routingPath, upstreamHead } from './upstream-head.ts';
-import type { Upstream, UpstreamPool, UpstreamUser } from './upstream-pool.ts';
-
-export interface EngineOptions {
-  routes: RouteTable;
-  log: Logger;
-  pool: UpstreamPool;
-  /** For fetching error pages (a rare path, so node:http's client is fine). */
-  agent: Agent;
-  /** GET <errorTarget>/<code>?url=<url> renders error pages (the hub's /hub/error/<code>). */
-  errorTarget: string | null;
-  /** Add X-Forwarded-For/-Port/-Proto/-Host (CHP's default; --no-x-forward turns it off). */
-  xForward: boolean;
-  /** ms a target may take to start answering before the request fails with 503; 0 = no limit. */
-  proxyTimeoutMs: number;
-  /** ms without traffic on a client connection with a request in flight before it is dropped; 0 = never. */
-  timeoutMs: number;
-  /** ms an idle keep-alive client connection stays open. */
-  keepAliveTimeoutMs: number;
-}
+import type { Upstream, UpstreamUser } from './upstream-pool.ts';
 
 /** A request head must arrive within this long (slow-header attacks), as node's headersTimeout. */
 const HEAD_TIMEOUT_MS = 60_000;
-/** A target's response head larger than this is not HTTP we can forward. */
-const MAX_RESPONSE_HEAD = 64 * 1024;
 
 export class ClientConnection implements UpstreamUser {
   readonly #socket: Socket;
@@ -51,10 +25,7 @@ export class ClientConnection implements UpstreamUser {
   /** Bytes from the client not consumed yet (a partial head, or pipelined requests). */
   #buf: Buffer | null = null;
   #headSince = 0;
-  #timer = -1;
-  /** How long an idle connection is kept, and the header announcing it to the client. */
-  readonly #idleMs: number;
-  readonly #keepAlive: string;
+  readonly #timeouts: ClientTimeouts;
   #closed = false;
 
   // The exchange in flight (one at a time).
@@ -88,22 +59,11 @@ export class ClientConnection implements UpstreamUser {
     socket.on('timeout', () => this.#onTimeout());
     socket.on('error', () => socket.destroy());
     socket.on('close', () => this.#onClose());
-    // As node's server: announce the keep-alive timeout so that clients stop reusing a connection
-    // before it, and wait a second longer, so that a request sent just in time is not cut off.
-    this.#idleMs = opts.keepAliveTimeoutMs > 0 ? opts.keepAliveTimeoutMs + 1000 : 0;
-    this.#keepAlive =
-      opts.keepAliveTimeoutMs > 0 ? `Keep-Alive: timeout=${Math.floor(opts.keepAliveTimeoutMs / 1000)}\r\n` : '';
-    this.#arm(this.#idleMs);
-  }
-
-  #arm(ms: number): void {
-    if (this.#timer !== ms) this.#socket.setTimeout((this.#timer = ms));
+    this.#timeouts = new ClientTimeouts(socket, opts.timeoutMs, opts.keepAliveTimeoutMs);
   }
 
   #onTimeout(): void {
-    // Timers are only re-armed when their length changes: this one may belong to the other state.
-    if (this.#req && this.#o.timeoutMs === 0) return void this.#socket.setTimeout(this.#timer);
-    this.#socket.destroy();
+    if (this.#timeouts.expired(this.#req !== null)) this.#socket.destroy();
   }
 
   #onClose(): void {
@@ -164,7 +124,7 @@ export class ClientConnection implements UpstreamUser {
 
   #start(req: RequestHead): void {
     this.#req = req;
-    this.#arm(this.#o.timeoutMs || this.#idleMs);
+    this.#timeouts.busy();
     this.#reqFramer = req.chunked ? BodyFramer.chunked() : BodyFramer.length(req.contentLength);
     this.#reqDone = this.#reqFramer.done;
     this.#res = null;
@@ -239,19 +199,17 @@ export class ClientConnection implements UpstreamUser {
     if (this.#res) return this.#resBody(d, 0);
     let buf = this.#resBuf ? Buffer.concat([this.#resBuf, d]) : d;
     for (;;) {
-      const end = buf.indexOf('\r\n\r\n');
-      if (end < 0) {
-        if (buf.length > MAX_RESPONSE_HEAD) return this.#upstreamBroken('response head too large');
-        this.#resBuf = buf;
-        return;
-      }
-      let res: ResponseHead;
+      let head: ReturnType<typeof nextResponseHead>;
       try {
-        res = parseResponseHead(buf.toString('latin1', 0, end));
+        head = nextResponseHead(buf);
       } catch (e) {
         return this.#upstreamBroken((e as Error).message);
       }
-      const rest = end + 4;
+      if (!head) {
+        this.#resBuf = buf;
+        return;
+      }
+      const { res, rest } = head;
       if (res.status === 101 && this.#req!.upgrade) return this.#tunnel(buf);
       if (res.status >= 100 && res.status < 200) {
         // Interim answers (100 Continue, 103 Early Hints) go to a client that understands them.
@@ -274,39 +232,14 @@ export class ClientConnection implements UpstreamUser {
     const req = this.#req!;
     this.#res = res;
     if (this.#o.proxyTimeoutMs > 0) this.#up!.socket.setTimeout(0);
-    let framing: string;
-    if (req.method === 'HEAD' || res.status === 204 || res.status === 304) {
-      framing = res.chunked
-        ? 'Transfer-Encoding: chunked\r\n'
-        : res.contentLength >= 0
-          ? `Content-Length: ${res.contentLength}\r\n`
-          : '';
-      this.#resFramer = BodyFramer.length(0);
-    } else if (res.chunked) {
-      framing = 'Transfer-Encoding: chunked\r\n';
-      this.#resFramer = BodyFramer.chunked();
-    } else if (res.contentLength >= 0) {
-      framing = `Content-Length: ${res.contentLength}\r\n`;
-      this.#resFramer = BodyFramer.length(res.contentLength);
-    } else {
-      // Delimited by the target closing: the client learns the end the same way.
-      framing = '';
-      this.#resFramer = BodyFramer.untilClose();
-      this.#closeAfter = true;
-    }
-    this.#resDone = this.#resFramer.done;
-    if (!res.keepAlive || req.minor === 0) this.#upSpoilt = true;
-    // A declined upgrade: what the client sent after its head was meant for the upgraded protocol.
-    if (req.upgrade) this.#upSpoilt = this.#closeAfter = true;
-    // An HTTP/1.0 client cannot take chunks: the request went out as 1.0, so none should come.
-    if (req.minor === 0 && res.chunked) this.#closeAfter = true;
-    const conn = this.#closeAfter
-      ? 'Connection: close\r\n'
-      : req.minor === 0
-        ? `Connection: keep-alive\r\n${this.#keepAlive}`
-        : this.#keepAlive;
+    const framing = answerFraming(req, res, this.#closeAfter);
+    this.#resFramer = framing.framer;
+    this.#resDone = framing.framer.done;
+    this.#closeAfter = framing.closeAfter;
+    this.#upSpoilt = framing.spoilt;
+    const conn = connectionHeader(req, this.#closeAfter, this.#timeouts.keepAliveHeader);
     if (res.status < 300) this.#route!.lastActivity = Date.now();
-    const head = `${res.text}${framing}${conn}\r\n`;
+    const head = `${res.text}${framing.header}${conn}\r\n`;
     const n = rest < buf.length ? this.#resTake(buf, rest) : 0;
     if (n < 0) return;
     // Head and what arrived of the body in one buffer: one write, one syscall.
@@ -374,7 +307,7 @@ export class ClientConnection implements UpstreamUser {
       this.#socket.end();
       return;
     }
-    this.#arm(this.#idleMs);
+    this.#timeouts.idle();
     this.#socket.resume();
     if (this.#buf) this.#next();
   }

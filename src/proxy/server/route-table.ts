@@ -70,7 +70,10 @@ export class RouteTable {
     for (const seg of segments(prefix)) {
       node.children ??= new Map();
       let next = node.children.get(seg);
-      if (!next) node.children.set(seg, (next = { route: undefined, children: undefined }));
+      if (!next) {
+        next = { route: undefined, children: undefined };
+        node.children.set(seg, next);
+      }
       node = next;
     }
     node.route = route;

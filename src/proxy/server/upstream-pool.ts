@@ -87,7 +87,10 @@ export class UpstreamPool {
     const { socket } = up;
     if (socket.destroyed || !socket.readable || !socket.writable) return void socket.destroy();
     let stack = this.#idle.get(up.key);
-    if (!stack) this.#idle.set(up.key, (stack = []));
+    if (!stack) {
+      stack = [];
+      this.#idle.set(up.key, stack);
+    }
     if (stack.length >= MAX_IDLE_PER_TARGET) return void socket.destroy();
     if (socket.isPaused()) socket.resume();
     socket.setTimeout(IDLE_MS);

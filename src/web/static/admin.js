@@ -200,9 +200,9 @@
       $('next-page').disabled = !page._pagination.next;
       status.setAttribute('data-loaded', 'true');
       if (focusUser) {
-        var row = tbody.querySelector(`tr[data-user="${CSS.escape(focusUser)}"]`);
-        var buttons = row ? Array.prototype.slice.call(row.querySelectorAll('button')) : [];
-        var again = buttons.filter((b) => b.textContent === focusText)[0] || buttons[0];
+        const row = tbody.querySelector(`tr[data-user="${CSS.escape(focusUser)}"]`);
+        const buttons = row ? Array.prototype.slice.call(row.querySelectorAll('button')) : [];
+        const again = buttons.filter((b) => b.textContent === focusText)[0] || buttons[0];
         if (again) again.focus();
       }
       // Servers on their way up or down: look again until they settle.

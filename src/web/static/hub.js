@@ -21,7 +21,7 @@ window.tshub = (() => {
           json = null;
         }
         if (!r.ok) {
-          var err = new Error(json?.message || `${r.status} ${r.statusText}`);
+          const err = new Error(json?.message || `${r.status} ${r.statusText}`);
           err.status = r.status;
           throw err;
         }

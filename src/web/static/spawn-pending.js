@@ -21,7 +21,7 @@
     }
     if (ev.message) {
       message.textContent = ev.message;
-      var li = document.createElement('li');
+      const li = document.createElement('li');
       li.textContent = ev.message;
       log.appendChild(li);
     }
