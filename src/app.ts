@@ -14,6 +14,7 @@ import { registerWeb } from './web/index.ts';
 import { createServer, type HubServer } from './http/server.ts';
 import { createLogger } from './lib/logger.ts';
 import { HubMetrics } from './metrics/registry.ts';
+import { TokenInsertBatch } from './tokens/insert-batch.ts';
 import { registerMetrics } from './metrics/routes.ts';
 import { HubProxy } from './proxy/hub-proxy.ts';
 import { RateLimiter } from './ratelimit/index.ts';
@@ -120,6 +121,7 @@ export class Hub {
       metrics,
       audit,
       dbKind: db.kind,
+      tokenInserts: db.kind === 'sqlite' ? new TokenInsertBatch(db.k) : null,
       permissions: {
         invalidate() {
           identifier.clear();

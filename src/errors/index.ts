@@ -4,3 +4,4 @@ export { REASONS, type Reason } from './reasons.ts';
 export * from './request.ts';
 export * from './auth.ts';
 export * from './servers.ts';
+export * from './tokens.ts';

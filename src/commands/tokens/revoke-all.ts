@@ -1,0 +1,29 @@
+import { tokenTarget } from '../../audit/index.ts';
+import { isoNow } from '../../lib/time.ts';
+import { activeTokenIds, revokeTokens } from '../../repo/tokens.ts';
+import type { Caller } from '../deps.ts';
+import { loggedActor, type TokenCommandDeps } from './deps.ts';
+
+/**
+ * Revokes every token of the user but its servers' own (the hub replaces those when it restarts a server;
+ * revoking them would cut running servers off). Returns how many were revoked.
+ */
+export async function revokeAllTokens(
+  deps: TokenCommandDeps,
+  caller: Caller,
+  input: { user: { id: number; name: string } },
+): Promise<number> {
+  const { user } = input;
+  const ids = await activeTokenIds(deps.k, { userId: user.id, notKind: 'server' });
+  const revoked = await revokeTokens(deps.k, ids, isoNow());
+  deps.permissions.invalidate();
+  for (const id of ids)
+    deps.audit.record({
+      ...caller.origin,
+      action: 'token.revoke',
+      target: tokenTarget(id, user.name),
+      reason: 'all tokens of the user revoked',
+    });
+  deps.log.info({ actor: loggedActor(caller), user: user.name, revoked }, 'revoked all tokens');
+  return revoked;
+}

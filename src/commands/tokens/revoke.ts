@@ -1,0 +1,36 @@
+import { tokenTarget } from '../../audit/index.ts';
+import { isoNow } from '../../lib/time.ts';
+import { activeTokenIds, revokeTokens } from '../../repo/tokens.ts';
+import type { Caller } from '../deps.ts';
+import { loggedActor, type TokenCommandDeps } from './deps.ts';
+import { findOwnToken } from './own-token.ts';
+
+export interface RevokeTokenInput {
+  user: { id: number; name: string };
+  /** `a<id>`, as the API names tokens; only a usable token is found. */
+  tokenId: string;
+}
+
+/**
+ * Revokes one of the user's tokens. Revoking an OAuth token revokes every token that client holds for the
+ * user, as upstream. Returns the ids revoked.
+ */
+export async function revokeToken(deps: TokenCommandDeps, caller: Caller, input: RevokeTokenInput): Promise<number[]> {
+  const { user, tokenId } = input;
+  const row = await findOwnToken(deps.k, user, tokenId, false);
+  const ids =
+    row.client_id === 'jupyterhub'
+      ? [row.id]
+      : await activeTokenIds(deps.k, { userId: user.id, clientId: row.client_id });
+  await revokeTokens(deps.k, ids, isoNow());
+  deps.permissions.invalidate();
+  for (const id of ids)
+    deps.audit.record({
+      ...caller.origin,
+      action: 'token.revoke',
+      target: tokenTarget(id, user.name),
+      reason: id === row.id ? null : `same OAuth client as ${tokenId}`,
+    });
+  deps.log.info({ actor: loggedActor(caller), user: user.name, token_id: tokenId, count: ids.length }, 'token revoked');
+  return ids;
+}
