@@ -31,9 +31,11 @@ async function checkLimit(
   max: number,
   now: string,
 ): Promise<void> {
-  // SQLite runs one write transaction at a time already; PostgreSQL needs the owner row locked so two
-  // concurrent creates cannot both see "4 of 5" and both insert.
+  // Two concurrent creates must not both see "4 of 5" and both insert: the owner row is locked first. On
+  // SQLite that takes the write lock (one writer at a time), and writing before reading also keeps a write
+  // from another process (`tshub token` beside the hub) between the count and the insert from failing ours.
   if (kind === 'postgres') await sql`select id from users where id = ${userId} for update`.execute(trx);
+  else await sql`update users set id = id where id = ${userId}`.execute(trx);
   const active = await countActiveApiTokens(trx, userId, now);
   if (active >= max) throw tokenLimitReached(active, max);
 }
