@@ -71,7 +71,12 @@ export function registerToken(program: Command): void {
         process.stdout.write(`${token}\n`);
       } catch (err) {
         if (!(err instanceof errors.HubError)) throw err;
-        process.stderr.write(`tshub token: ${err.message}\n`);
+        // The command line names its flag and the config key where the API names its body field.
+        const message =
+          err.reason === 'token_lifetime_exceeded'
+            ? `--expires-in ${flags.expiresIn} exceeds tokens.expires_in_max_seconds (${config.tokens.expires_in_max_seconds})`
+            : err.message;
+        process.stderr.write(`tshub token: ${message}\n`);
         process.exitCode = 1;
       } finally {
         await audit.stop();
