@@ -2,7 +2,7 @@ import { tokenTarget } from '../../audit/index.ts';
 import type { TokenRow } from '../../db/index.ts';
 import { issueToken } from '../../tokens/issue.ts';
 import type { Caller } from '../deps.ts';
-import { loggedActor, type TokenCommandDeps } from './deps.ts';
+import { loggedActor, personalToken, type TokenCommandDeps } from './deps.ts';
 import { newTokenLifetime } from './expiry.ts';
 
 export interface CreateTokenInput {
@@ -25,19 +25,13 @@ export async function createToken(
   input: CreateTokenInput,
 ): Promise<{ token: string; row: TokenRow }> {
   const { user } = input;
-  const issued = await issueToken(
-    deps.k,
-    deps.dbKind,
-    {
-      owner: { kind: 'user', id: user.id },
-      kind: 'api',
-      note: input.note,
-      scopes: input.scopes,
-      expiresIn: newTokenLifetime(deps.config.tokens, input.expiresIn),
-      maxActive: deps.config.tokens.max_active_per_user,
-    },
-    { batch: deps.tokenInserts },
-  );
+  const request = personalToken(user.id, {
+    note: input.note,
+    scopes: input.scopes,
+    expiresIn: newTokenLifetime(deps.config.tokens, input.expiresIn),
+    maxActive: deps.config.tokens.max_active_per_user,
+  });
+  const issued = await issueToken(deps.k, deps.dbKind, request, { batch: deps.tokenInserts });
   const { row } = issued;
   deps.log.info({ actor: loggedActor(caller), user: user.name, token_id: `a${row.id}` }, 'token created');
   deps.audit.record({

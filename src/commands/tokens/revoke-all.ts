@@ -1,8 +1,7 @@
-import { tokenTarget } from '../../audit/index.ts';
-import { isoNow } from '../../lib/time.ts';
-import { activeTokenIds, revokeTokens } from '../../repo/tokens.ts';
+import { activeTokenIds } from '../../repo/tokens.ts';
 import type { Caller } from '../deps.ts';
 import { loggedActor, type TokenCommandDeps } from './deps.ts';
+import { revokeIds } from './revoke-ids.ts';
 
 /**
  * Revokes every token of the user but its servers' own (the hub replaces those when it restarts a server;
@@ -15,15 +14,7 @@ export async function revokeAllTokens(
 ): Promise<number> {
   const { user } = input;
   const ids = await activeTokenIds(deps.k, { userId: user.id, notKind: 'server' });
-  const revoked = await revokeTokens(deps.k, ids, isoNow());
-  deps.permissions.invalidate();
-  for (const id of ids)
-    deps.audit.record({
-      ...caller.origin,
-      action: 'token.revoke',
-      target: tokenTarget(id, user.name),
-      reason: 'all tokens of the user revoked',
-    });
+  const revoked = await revokeIds(deps, caller, user.name, ids, () => 'all tokens of the user revoked');
   deps.log.info({ actor: loggedActor(caller), user: user.name, revoked }, 'revoked all tokens');
   return revoked;
 }

@@ -1,9 +1,8 @@
-import { tokenTarget } from '../../audit/index.ts';
-import { isoNow } from '../../lib/time.ts';
-import { activeTokenIds, revokeTokens } from '../../repo/tokens.ts';
+import { activeTokenIds } from '../../repo/tokens.ts';
 import type { Caller } from '../deps.ts';
 import { loggedActor, type TokenCommandDeps } from './deps.ts';
 import { findOwnToken } from './own-token.ts';
+import { revokeIds } from './revoke-ids.ts';
 
 export interface RevokeTokenInput {
   user: { id: number; name: string };
@@ -22,15 +21,7 @@ export async function revokeToken(deps: TokenCommandDeps, caller: Caller, input:
     row.client_id === 'jupyterhub'
       ? [row.id]
       : await activeTokenIds(deps.k, { userId: user.id, clientId: row.client_id });
-  await revokeTokens(deps.k, ids, isoNow());
-  deps.permissions.invalidate();
-  for (const id of ids)
-    deps.audit.record({
-      ...caller.origin,
-      action: 'token.revoke',
-      target: tokenTarget(id, user.name),
-      reason: id === row.id ? null : `same OAuth client as ${tokenId}`,
-    });
+  await revokeIds(deps, caller, user.name, ids, (id) => (id === row.id ? null : `same OAuth client as ${tokenId}`));
   deps.log.info({ actor: loggedActor(caller), user: user.name, token_id: tokenId, count: ids.length }, 'token revoked');
   return ids;
 }

@@ -7,7 +7,7 @@ import { isoIn } from '../../lib/time.ts';
 import { markRotated } from '../../repo/tokens.ts';
 import { issueToken } from '../../tokens/issue.ts';
 import type { Caller } from '../deps.ts';
-import { loggedActor, type TokenCommandDeps } from './deps.ts';
+import { loggedActor, personalToken, type TokenCommandDeps } from './deps.ts';
 import { successorLifetime } from './expiry.ts';
 import { findOwnToken } from './own-token.ts';
 
@@ -44,24 +44,18 @@ export async function rotateToken(
   assertRotatable(old, tokenId);
   const graceEnd = isoIn(graceSeconds);
   const oldEnd = old.expires_at && old.expires_at < graceEnd ? old.expires_at : graceEnd;
-  const issued = await issueToken(
-    deps.k,
-    deps.dbKind,
-    {
-      owner: { kind: 'user', id: user.id },
-      kind: 'api',
-      note: old.note,
-      scopes: parseJson<string[]>(old.scopes, []),
-      expiresIn: successorLifetime(deps.config.tokens, old),
-      rotatedFrom: old.id,
+  const request = personalToken(user.id, {
+    note: old.note,
+    scopes: parseJson<string[]>(old.scopes, []),
+    expiresIn: successorLifetime(deps.config.tokens, old),
+    rotatedFrom: old.id,
+  });
+  const issued = await issueToken(deps.k, deps.dbKind, request, {
+    inTransaction: async (trx, created) => {
+      // In the same transaction as the new token: of two concurrent rotations only one succeeds.
+      if (!(await markRotated(trx, old.id, created.id, oldEnd))) throw tokenRotatedMeanwhile(tokenId);
     },
-    {
-      inTransaction: async (trx, created) => {
-        // In the same transaction as the new token: of two concurrent rotations only one succeeds.
-        if (!(await markRotated(trx, old.id, created.id, oldEnd))) throw tokenRotatedMeanwhile(tokenId);
-      },
-    },
-  );
+  });
   const { row } = issued;
   deps.permissions.invalidate();
   deps.log.info(
