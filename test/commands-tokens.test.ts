@@ -67,6 +67,7 @@ describe('token commands from the command line', () => {
     writing = false;
     await hubWrites;
     for (const r of runs) assert.equal(r.code, 0, r.stderr);
+    assert.ok(hubEvents > 0, 'the hub wrote while the command line did');
     const records = await exported();
     assert.equal(records.filter((e) => e.action === 'token.create' && e.target.owner === 'dan').length, LIMIT);
     assert.equal(

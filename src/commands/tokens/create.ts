@@ -2,7 +2,7 @@ import { tokenTarget } from '../../audit/index.ts';
 import type { TokenRow } from '../../db/index.ts';
 import { issueToken } from '../../tokens/issue.ts';
 import type { Caller } from '../deps.ts';
-import { loggedActor, personalToken, type TokenCommandDeps } from './deps.ts';
+import { loggedCaller, personalToken, type TokenCommandDeps } from './deps.ts';
 import { newTokenLifetime } from './expiry.ts';
 
 export interface CreateTokenInput {
@@ -33,7 +33,7 @@ export async function createToken(
   });
   const issued = await issueToken(deps.k, deps.dbKind, request, { batch: deps.tokenInserts });
   const { row } = issued;
-  deps.log.info({ actor: loggedActor(caller), user: user.name, token_id: `a${row.id}` }, 'token created');
+  deps.log.info({ ...loggedCaller(caller), user: user.name, token_id: `a${row.id}` }, 'token created');
   deps.audit.record({
     ...caller.origin,
     action: 'token.create',

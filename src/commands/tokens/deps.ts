@@ -7,9 +7,10 @@ export interface TokenCommandDeps extends CommandDeps {
   tokenInserts: TokenInsertBatch | null;
 }
 
-/** Who the log line names: the acting principal, else the audit actor (the hub, the command line). */
-export function loggedActor(caller: Caller): string {
-  return caller.principal?.name ?? caller.origin.actor.name ?? caller.origin.actor.kind;
+/** What a command's log line says of its caller: who (the principal, else the audit actor) and, for a request, its id. */
+export function loggedCaller(caller: Caller): { actor: string; reqId?: string } {
+  const actor = caller.principal?.name ?? caller.origin.actor.name ?? caller.origin.actor.kind;
+  return caller.origin.request_id === null ? { actor } : { actor, reqId: caller.origin.request_id };
 }
 
 /** A personal API token of the user: the only kind the token commands make. */

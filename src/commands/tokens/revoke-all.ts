@@ -1,6 +1,6 @@
 import { activeTokenIds } from '../../repo/tokens.ts';
 import type { Caller } from '../deps.ts';
-import { loggedActor, type TokenCommandDeps } from './deps.ts';
+import { loggedCaller, type TokenCommandDeps } from './deps.ts';
 import { revokeIds } from './revoke-ids.ts';
 
 /**
@@ -15,6 +15,6 @@ export async function revokeAllTokens(
   const { user } = input;
   const ids = await activeTokenIds(deps.k, { userId: user.id, notKind: 'server' });
   const revoked = await revokeIds(deps, caller, user.name, ids, () => 'all tokens of the user revoked');
-  deps.log.info({ actor: loggedActor(caller), user: user.name, revoked }, 'revoked all tokens');
+  deps.log.info({ ...loggedCaller(caller), user: user.name, revoked }, 'revoked all tokens');
   return revoked;
 }

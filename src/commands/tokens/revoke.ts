@@ -1,6 +1,6 @@
 import { activeTokenIds } from '../../repo/tokens.ts';
 import type { Caller } from '../deps.ts';
-import { loggedActor, type TokenCommandDeps } from './deps.ts';
+import { loggedCaller, type TokenCommandDeps } from './deps.ts';
 import { findOwnToken } from './own-token.ts';
 import { revokeIds } from './revoke-ids.ts';
 
@@ -22,6 +22,6 @@ export async function revokeToken(deps: TokenCommandDeps, caller: Caller, input:
       ? [row.id]
       : await activeTokenIds(deps.k, { userId: user.id, clientId: row.client_id });
   await revokeIds(deps, caller, user.name, ids, (id) => (id === row.id ? null : `same OAuth client as ${tokenId}`));
-  deps.log.info({ actor: loggedActor(caller), user: user.name, token_id: tokenId, count: ids.length }, 'token revoked');
+  deps.log.info({ ...loggedCaller(caller), user: user.name, token_id: tokenId, count: ids.length }, 'token revoked');
   return ids;
 }

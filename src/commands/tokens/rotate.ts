@@ -7,7 +7,7 @@ import { isoIn } from '../../lib/time.ts';
 import { markRotated } from '../../repo/tokens.ts';
 import { issueToken } from '../../tokens/issue.ts';
 import type { Caller } from '../deps.ts';
-import { loggedActor, personalToken, type TokenCommandDeps } from './deps.ts';
+import { loggedCaller, personalToken, type TokenCommandDeps } from './deps.ts';
 import { successorLifetime } from './expiry.ts';
 import { findOwnToken } from './own-token.ts';
 
@@ -59,7 +59,7 @@ export async function rotateToken(
   const { row } = issued;
   deps.permissions.invalidate();
   deps.log.info(
-    { actor: loggedActor(caller), user: user.name, old: `a${old.id}`, new: `a${row.id}`, grace: graceSeconds },
+    { ...loggedCaller(caller), user: user.name, old: `a${old.id}`, new: `a${row.id}`, grace: graceSeconds },
     'token rotated',
   );
   deps.audit.record({
