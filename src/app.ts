@@ -18,6 +18,7 @@ import { registerWeb } from './web/index.ts';
 import { createServer, type HubServer } from './http/server.ts';
 import { createLogger } from './lib/logger.ts';
 import { HubMetrics } from './metrics/registry.ts';
+import { TokenInsertBatch } from './tokens/insert-batch.ts';
 import { registerMetrics } from './metrics/routes.ts';
 import { HubProxy } from './proxy/hub-proxy.ts';
 import { RateLimiter } from './ratelimit/index.ts';
@@ -133,6 +134,7 @@ export class Hub {
       metrics,
       audit,
       dbKind: db.kind,
+      tokenInserts: db.kind === 'sqlite' ? new TokenInsertBatch(db.k) : null,
       permissions,
       requestShutdown: () => opts.onShutdownRequest?.(),
     } as Omit<HubContext, 'servers' | 'services'> as HubContext;

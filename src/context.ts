@@ -12,6 +12,7 @@ import type { Database, Db, DbKind } from './db/index.ts';
 import type { ServerManager } from './servers/manager.ts';
 import type { HubProxy } from './proxy/hub-proxy.ts';
 import type { HubMetrics } from './metrics/registry.ts';
+import type { TokenInsertBatch } from './tokens/insert-batch.ts';
 import type { ServiceSupervisor } from './services/index.ts';
 
 /** What request handlers share: built once, in one pass, by app.ts. */
@@ -43,6 +44,8 @@ export interface HubContext {
   apiVersion: string;
   version: string;
   dbKind: DbKind;
+  /** Concurrent token inserts written together (SQLite); null on PostgreSQL, which groups commits itself. */
+  tokenInserts: TokenInsertBatch | null;
   /**
    * Everything cached from permissions. `invalidate()` after any write that can change what an existing token or
    * session may do (revocations, role, group and admin changes, deletions). Creating users or tokens needs none:

@@ -6,17 +6,17 @@ import type { HubServer } from '../http/server.ts';
 import { credentialsError } from '../auth/authenticate.ts';
 import { effectiveScopes, oauthClientTarget, type Principal } from '../auth/principal.ts';
 import { authenticatePassword } from '../auth/authenticators.ts';
-import { invalidRequest, HubError, notFound } from '../errors/index.ts';
-import { isoIn, isoNow } from '../lib/time.ts';
+import { tokenCreateForbidden } from '../errors/index.ts';
 import { parseJson } from '../lib/json.ts';
-import { checkAccess } from '../rbac/index.ts';
-import { activeTokenIds, findTokenById, listTokens, markRotated, revokeTokens } from '../repo/tokens.ts';
+import { checkAccess, type OAuthClientTarget } from '../rbac/index.ts';
+import { listTokens } from '../repo/tokens.ts';
 import { allGroupNamesByUser } from '../repo/groups.ts';
 import { findUser } from '../repo/users.ts';
-import { issueToken } from '../tokens/issue.ts';
-import { parseTokenId, presentToken } from '../tokens/present.ts';
+import { presentToken } from '../tokens/present.ts';
 import { judge } from '../auth/identify-token.ts';
-import { actorOf, originOf, tokenTarget } from '../audit/index.ts';
+import { actorOf, originOf } from '../audit/index.ts';
+import { callerOf } from '../commands/deps.ts';
+import { createToken, findOwnToken, revokeAllTokens, revokeToken, rotateToken } from '../commands/tokens/index.ts';
 import { needUser } from './access.ts';
 import { requestedTokenScopes } from './token-scopes.ts';
 import { flagArg } from './users.ts';
@@ -27,47 +27,7 @@ const UserName = Type.Object({ name: Type.String() });
 const UserToken = Type.Object({ name: Type.String(), token_id: Type.String() });
 const MAX_EXPIRES_IN = 100 * 365 * 86400;
 const StringList = Type.Union([Type.Array(Type.String()), Type.Null()]);
-const NOT_ROTATABLE: Record<string, string> = {
-  server: 'belongs to a server and is replaced by the hub itself',
-  oauth: 'was issued to an OAuth client, which gets a new one by logging in again',
-  config: 'is given in the config file; change it there',
-};
-
 export function registerTokenRoutes(app: HubServer, ctx: HubContext, prefix: string): void {
-  const scopeOpts = { customScopes: ctx.config.custom_scopes };
-  const presentFor = async (user: UserRow, rows: TokenRow[]) => {
-    const ownerSet = await ctx.principals.ownerScopes('user', user.id, user.name);
-    const clients = new Map<string, string>([['jupyterhub', 'JupyterHub']]);
-    const out = [];
-    for (const row of rows) {
-      if (!clients.has(row.client_id)) {
-        const c = await ctx.k
-          .selectFrom('oauth_clients')
-          .select('description')
-          .where('identifier', '=', row.client_id)
-          .executeTakeFirst();
-        clients.set(row.client_id, c?.description || row.client_id);
-      }
-      const oauthClient = await oauthClientTarget(ctx.k, row.client_id);
-      const scopes = await effectiveScopes(ctx.k, parseJson<string[]>(row.scopes, []), 'user', user.name, ownerSet, {
-        ...scopeOpts,
-        oauthClient,
-      });
-      out.push(presentToken(row, user.name, [...scopes].sort(), clients.get(row.client_id)!));
-    }
-    return out;
-  };
-
-  /** The user's token with this id, active unless `includeInactive`; 404 for any mismatch, as upstream. */
-  const findOwnToken = async (user: UserRow, tokenId: string, includeInactive: boolean): Promise<TokenRow> => {
-    const id = parseTokenId(tokenId);
-    const row = id === null ? undefined : await findTokenById(ctx.k, id);
-    if (!row || row.user_id !== user.id || (!includeInactive && !judge(row).ok)) {
-      throw notFound(`No such token ${tokenId} for user ${user.name}`);
-    }
-    return row;
-  };
-
   app.get(
     `${prefix}/users/:name/tokens`,
     {
@@ -99,15 +59,11 @@ export function registerTokenRoutes(app: HubServer, ctx: HubContext, prefix: str
         { kind: 'user', id: user.id },
         { nowIso: new Date(now).toISOString(), includeInactive: flagArg(req.query.include_inactive) },
       );
-      const active = all.filter((r) => judge(r, now).ok);
+      const models = await tokenModels(ctx, user, all);
       const body: { api_tokens: unknown[]; inactive_tokens?: unknown[] } = {
-        api_tokens: await presentFor(user, active),
+        api_tokens: models.filter((_, i) => judge(all[i]!, now).ok),
       };
-      if (flagArg(req.query.include_inactive))
-        body.inactive_tokens = await presentFor(
-          user,
-          all.filter((r) => !judge(r, now).ok),
-        );
+      if (flagArg(req.query.include_inactive)) body.inactive_tokens = models.filter((_, i) => !judge(all[i]!, now).ok);
       return body;
     },
   );
@@ -145,20 +101,8 @@ export function registerTokenRoutes(app: HubServer, ctx: HubContext, prefix: str
       const requester = await requesterForTokenRequest(ctx, req, body.auth as Record<string, unknown> | undefined);
       const target = await findUser(ctx.k, req.params.name);
       const kind = requester.kind;
-      if (!target || !(await mayManageTokens(ctx, requester, target))) {
-        throw new HubError(
-          403,
-          `${kind === 'user' ? 'User' : 'Service'} ${req.params.name} not found or no permissions to generate tokens`,
-          'insufficient_scope',
-        );
-      }
-      // An absent expires_in takes the configured default; an explicit null or 0 means never (as upstream).
-      let expiresIn = body.expires_in === undefined ? ctx.config.tokens.default_expires_in : body.expires_in || null;
-      const max = ctx.config.tokens.expires_in_max_seconds;
-      if (max) {
-        if (expiresIn === null) expiresIn = max;
-        else if (expiresIn > max) throw invalidRequest(`token expires_in: ${expiresIn} must not exceed ${max}`);
-      }
+      if (!target || !(await mayManageTokens(ctx, requester, target)))
+        throw tokenCreateForbidden(kind, req.params.name);
       const ownerSet = await ctx.principals.ownerScopes('user', target.id, target.name);
       const scopes = await requestedTokenScopes(
         ctx.k,
@@ -170,23 +114,15 @@ export function registerTokenRoutes(app: HubServer, ctx: HubContext, prefix: str
       );
       const self = requester.kind === 'user' && requester.id === target.id;
       const note = body.note || `Requested via api${self ? '' : ` by ${kind} ${requester.name}`}`;
-      const { token, row } = await issueToken(ctx.k, ctx.db.kind, {
-        owner: { kind: 'user', id: target.id },
-        kind: 'api',
+      const caller = { origin: originOf(req, actorOf(requester)), principal: requester };
+      const { token, row } = await createToken(ctx, caller, {
+        user: target,
         note,
         scopes,
-        expiresIn,
-        maxActive: ctx.config.tokens.max_active_per_user,
-      });
-      req.log.info({ actor: requester.name, user: target.name, token_id: `a${row.id}` }, 'token created');
-      ctx.audit.record({
-        ...originOf(req, actorOf(requester)),
-        action: 'token.create',
-        target: tokenTarget(row.id, target.name),
-        reason: `expires ${row.expires_at ?? 'never'}`,
+        expiresIn: body.expires_in,
       });
       reply.code(201);
-      const [model] = await presentFor(target, [row]);
+      const [model] = await tokenModels(ctx, target, [row]);
       return { ...model, token };
     },
   );
@@ -202,21 +138,8 @@ export function registerTokenRoutes(app: HubServer, ctx: HubContext, prefix: str
       },
     },
     async (req) => {
-      const { p, user } = await needUser(ctx, req, ['tokens'], req.params.name);
-      const ids = (await activeTokenIds(ctx.k, { userId: user.id })).filter(Boolean);
-      const servers = new Set(await activeTokenIds(ctx.k, { userId: user.id, kind: 'server' }));
-      const toRevoke = ids.filter((id) => !servers.has(id));
-      const revoked = await revokeTokens(ctx.k, toRevoke, isoNow());
-      ctx.permissions.invalidate();
-      for (const id of toRevoke)
-        ctx.audit.record({
-          ...originOf(req),
-          action: 'token.revoke',
-          target: tokenTarget(id, user.name),
-          reason: 'all tokens of the user revoked',
-        });
-      req.log.info({ actor: p.name, user: user.name, revoked }, 'revoked all tokens');
-      return { revoked };
+      const { user } = await needUser(ctx, req, ['tokens'], req.params.name);
+      return { revoked: await revokeAllTokens(ctx, callerOf(req), { user }) };
     },
   );
 
@@ -233,8 +156,8 @@ export function registerTokenRoutes(app: HubServer, ctx: HubContext, prefix: str
     },
     async (req) => {
       const { user } = await needUser(ctx, req, ['read:tokens'], req.params.name);
-      const row = await findOwnToken(user, req.params.token_id, flagArg(req.query.include_inactive));
-      return (await presentFor(user, [row]))[0];
+      const row = await findOwnToken(ctx.k, user, req.params.token_id, flagArg(req.query.include_inactive));
+      return (await tokenModels(ctx, user, [row]))[0];
     },
   );
 
@@ -244,26 +167,8 @@ export function registerTokenRoutes(app: HubServer, ctx: HubContext, prefix: str
       schema: { tags, summary: 'Revoke a token', params: UserToken, response: { 204: NoContent, ...errorResponses } },
     },
     async (req, reply) => {
-      const { p, user } = await needUser(ctx, req, ['tokens'], req.params.name);
-      const row = await findOwnToken(user, req.params.token_id, false);
-      // Revoking an OAuth token revokes every token that client holds for the user, as upstream.
-      const ids =
-        row.client_id === 'jupyterhub'
-          ? [row.id]
-          : await activeTokenIds(ctx.k, { userId: user.id, clientId: row.client_id });
-      await revokeTokens(ctx.k, ids, isoNow());
-      ctx.permissions.invalidate();
-      for (const id of ids)
-        ctx.audit.record({
-          ...originOf(req),
-          action: 'token.revoke',
-          target: tokenTarget(id, user.name),
-          reason: id === row.id ? null : `same OAuth client as ${req.params.token_id}`,
-        });
-      req.log.info(
-        { actor: p.name, user: user.name, token_id: req.params.token_id, count: ids.length },
-        'token revoked',
-      );
+      const { user } = await needUser(ctx, req, ['tokens'], req.params.name);
+      await revokeToken(ctx, callerOf(req), { user, tokenId: req.params.token_id });
       return reply.code(204).type('text/plain').send();
     },
   );
@@ -293,64 +198,46 @@ export function registerTokenRoutes(app: HubServer, ctx: HubContext, prefix: str
       },
     },
     async (req, reply) => {
-      const { p, user } = await needUser(ctx, req, ['tokens'], req.params.name);
-      const id = parseTokenId(req.params.token_id);
-      const old = id === null ? undefined : await findTokenById(ctx.k, id);
-      if (!old || old.user_id !== user.id) throw notFound(`No such token ${req.params.token_id} for user ${user.name}`);
-      const state = judge(old);
-      if (!state.ok)
-        throw invalidRequest(
-          `Token ${req.params.token_id} cannot be rotated: it is ${state.reason.replace('token_', '')}`,
-          state.reason,
-        );
-      if (old.replaced_by !== null) {
-        throw invalidRequest(
-          `Token ${req.params.token_id} was already rotated (replaced by a${old.replaced_by}); rotate its replacement instead`,
-          'token_rotated',
-        );
-      }
-      if (old.kind !== 'api')
-        throw invalidRequest(`Token ${req.params.token_id} ${NOT_ROTATABLE[old.kind] ?? 'cannot be rotated'}`);
-      let lifetime = old.expires_at
-        ? Math.max(1, Math.round((Date.parse(old.expires_at) - Date.parse(old.created)) / 1000))
-        : null;
-      // The maximum may have been lowered since the old token was made: its successor obeys the current one.
-      const max = ctx.config.tokens.expires_in_max_seconds;
-      if (max && (lifetime === null || lifetime > max)) lifetime = max;
-      const grace = req.body?.grace_seconds ?? 0;
-      const graceEnd = isoIn(grace);
-      const oldEnd = old.expires_at && old.expires_at < graceEnd ? old.expires_at : graceEnd;
-      const { token, row } = await issueToken(
-        ctx.k,
-        ctx.db.kind,
-        {
-          owner: { kind: 'user', id: user.id },
-          kind: 'api',
-          note: old.note,
-          scopes: parseJson<string[]>(old.scopes, []),
-          expiresIn: lifetime,
-          rotatedFrom: old.id,
-        },
-        async (trx, created) => {
-          // In the same transaction as the new token: of two concurrent rotations only one succeeds.
-          if (!(await markRotated(trx, old.id, created.id, oldEnd))) {
-            throw invalidRequest(`Token ${req.params.token_id} was revoked or rotated meanwhile`, 'token_rotated');
-          }
-        },
-      );
-      ctx.permissions.invalidate();
-      req.log.info({ actor: p.name, user: user.name, old: `a${old.id}`, new: `a${row.id}`, grace }, 'token rotated');
-      ctx.audit.record({
-        ...originOf(req),
-        action: 'token.rotate',
-        target: tokenTarget(old.id, user.name),
-        reason: `replaced by a${row.id}; old token works until ${oldEnd}`,
+      const { user } = await needUser(ctx, req, ['tokens'], req.params.name);
+      const { token, row } = await rotateToken(ctx, callerOf(req), {
+        user,
+        tokenId: req.params.token_id,
+        graceSeconds: req.body?.grace_seconds ?? 0,
       });
       reply.code(201);
-      const [model] = await presentFor(user, [row]);
+      const [model] = await tokenModels(ctx, user, [row]);
       return { ...model, token };
     },
   );
+}
+
+/**
+ * The token models of `user`'s tokens `rows`, in order: everything they show (effective scopes, each OAuth
+ * client's description) is loaded first, each client once, then presented.
+ */
+async function tokenModels(ctx: HubContext, user: UserRow, rows: TokenRow[]) {
+  const ownerSet = await ctx.principals.ownerScopes('user', user.id, user.name);
+  const clientIds = [...new Set(rows.map((r) => r.client_id))].filter((id) => id !== 'jupyterhub');
+  const descriptions = new Map<string, string>([['jupyterhub', 'JupyterHub']]);
+  const targets = new Map<string, OAuthClientTarget | null>();
+  if (clientIds.length) {
+    const clients = await ctx.k
+      .selectFrom('oauth_clients')
+      .select(['identifier', 'description'])
+      .where('identifier', 'in', clientIds)
+      .execute();
+    for (const c of clients) if (c.description) descriptions.set(c.identifier, c.description);
+    for (const id of clientIds) targets.set(id, await oauthClientTarget(ctx.k, id));
+  }
+  const models = [];
+  for (const row of rows) {
+    const scopes = await effectiveScopes(ctx.k, parseJson<string[]>(row.scopes, []), 'user', user.name, ownerSet, {
+      customScopes: ctx.config.custom_scopes,
+      oauthClient: targets.get(row.client_id) ?? null,
+    });
+    models.push(presentToken(row, user.name, [...scopes].sort(), descriptions.get(row.client_id) ?? row.client_id));
+  }
+  return models;
 }
 
 /** The caller, or for a request without credentials the user named by `auth` (username/password). */

@@ -1,10 +1,9 @@
 import type { Kysely } from 'kysely';
 import type { Logger } from 'pino';
 import type { AuditConfig } from '../config/schema-audit.ts';
-import type { AuditRow, Database } from '../db/index.ts';
-import { recordHash } from './chain.ts';
+import type { Database } from '../db/index.ts';
 import { SYSTEM, type AuditEvent, type AuditSink } from './event.ts';
-import { chainHead, pruneBefore, type ChainHead } from './store.ts';
+import { appendToChain, pruneBefore, type UnchainedRecord } from './store.ts';
 import { TokenUseAudit } from './token-use.ts';
 
 const BATCH = 100;
@@ -18,14 +17,14 @@ type Pending = AuditEvent & { time: string };
 /**
  * Appends events to the hash-chained audit log. `record()` only queues (it never waits or throws), and
  * one write loop at a time takes the queue in small batches, so the chain is linear and a request never
- * waits on the audit log. The chain head lives in memory, loaded from the database when the hub opens it.
+ * waits on the audit log. Each batch attaches to the chain head as read in its own write transaction, so
+ * other processes (`tshub token`) append to the same chain safely.
  */
 export class AuditRecorder implements AuditSink {
   readonly #k: Kysely<Database>;
   readonly #log: Logger;
   readonly #config: AuditConfig;
   #queue: Pending[] = [];
-  #head: ChainHead | null = null;
   #writing: Promise<void> = Promise.resolve();
   #timer: NodeJS.Timeout | null = null;
   #pruneTimer: NodeJS.Timeout | null = null;
@@ -110,22 +109,18 @@ export class AuditRecorder implements AuditSink {
     while (this.#queue.length) {
       const batch = this.#queue.slice(0, BATCH);
       try {
-        this.#head ??= await chainHead(this.#k);
-        const rows = await this.#rows(batch, this.#head);
-        if (rows.length) await this.#k.insertInto('audit_log').values(rows).execute();
+        await appendToChain(this.#k, await this.#records(batch));
         this.#queue.splice(0, batch.length);
-        if (rows.length) this.#head = { id: rows[rows.length - 1]!.id, hash: rows[rows.length - 1]!.hash };
       } catch (err) {
-        // Left queued for the next flush. The head is re-read then, in case the insert did land.
-        this.#head = null;
+        // Left queued for the next flush.
         this.#log.warn({ err, pending: this.#queue.length }, 'audit log: could not write records');
         return;
       }
     }
   }
 
-  /** Turns queued events into chained rows: owners looked up, once-only events already on record skipped. */
-  async #rows(batch: Pending[], head: ChainHead): Promise<AuditRow[]> {
+  /** Turns queued events into records: owners looked up, once-only events already on record skipped. */
+  async #records(batch: Pending[]): Promise<UnchainedRecord[]> {
     const ownerIds = [
       ...new Set(batch.map((e) => e.target?.ownerUserId).filter((id): id is number => typeof id === 'number')),
     ];
@@ -134,9 +129,8 @@ export class AuditRecorder implements AuditSink {
       for (const u of await this.#k.selectFrom('users').select(['id', 'name']).where('id', 'in', ownerIds).execute())
         owners.set(u.id, u.name);
     }
-    const rows: AuditRow[] = [];
+    const rows: UnchainedRecord[] = [];
     const onceSeen = new Set<string>();
-    let prev = head;
     for (const e of batch) {
       if (e.once && e.target) {
         const key = `${e.action}\0${e.target.kind}\0${e.target.name}`;
@@ -145,8 +139,7 @@ export class AuditRecorder implements AuditSink {
       }
       const actor = e.actor ?? SYSTEM.actor;
       const t = e.target ?? null;
-      const fields: Omit<AuditRow, 'hash'> = {
-        id: prev.id + 1,
+      rows.push({
         time: e.time,
         actor_kind: actor.kind,
         actor_name: actor.name,
@@ -160,11 +153,7 @@ export class AuditRecorder implements AuditSink {
         ip: e.ip ?? null,
         user_agent: e.user_agent ?? null,
         request_id: e.request_id ?? null,
-        prev_hash: prev.hash,
-      };
-      const row = { ...fields, hash: recordHash(fields) };
-      rows.push(row);
-      prev = row;
+      });
     }
     return rows;
   }

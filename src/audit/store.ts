@@ -1,6 +1,6 @@
 import type { Kysely } from 'kysely';
 import type { AuditRow, Database } from '../db/index.ts';
-import { GENESIS_HASH } from './chain.ts';
+import { GENESIS_HASH, recordHash } from './chain.ts';
 
 type K = Kysely<Database>;
 
@@ -19,6 +19,39 @@ export async function chainHead(k: K): Promise<ChainHead> {
   if (last) return last;
   const anchor = await readAnchor(k);
   return anchor ? { id: anchor.last_id, hash: anchor.hash } : { id: 0, hash: GENESIS_HASH };
+}
+
+/** A record before it is chained: its id and hashes come from where it attaches. */
+export type UnchainedRecord = Omit<AuditRow, 'id' | 'prev_hash' | 'hash'>;
+
+// Each failed attempt means another writer appended meanwhile; a few cover any realistic contention.
+const APPEND_ATTEMPTS = 5;
+
+/**
+ * Appends records after the chain's head as read in the same transaction. Another process may append at
+ * the same time (`tshub token` beside the hub): the id is the primary key, so of two writers that read the
+ * same head only one insert lands, and the other (a unique violation, or on SQLite a stale read) reads the
+ * head again and chains after it. So the chain never forks, whoever writes.
+ */
+export async function appendToChain(k: K, records: UnchainedRecord[]): Promise<void> {
+  if (records.length === 0) return;
+  for (let attempt = 1; ; attempt++) {
+    try {
+      await k.transaction().execute(async (trx) => {
+        let prev = await chainHead(trx);
+        const rows = records.map((r) => {
+          const fields = { ...r, id: prev.id + 1, prev_hash: prev.hash };
+          const row = { ...fields, hash: recordHash(fields) };
+          prev = row;
+          return row;
+        });
+        await trx.insertInto('audit_log').values(rows).execute();
+      });
+      return;
+    } catch (err) {
+      if (attempt >= APPEND_ATTEMPTS) throw err;
+    }
+  }
 }
 
 /**

@@ -16,31 +16,33 @@ export function registerToken(program: Command): void {
       'lifetime in seconds (default: tokens.default_expires_in, else never or tokens.expires_in_max_seconds)',
     )
     .action(async (username: string, flags: TokenFlags) => {
-      const [{ parseDbUrl }, { connect, migrateToLatest }, { findUser }, { issueToken }] = await Promise.all([
+      if (flags.expiresIn !== undefined && (!/^\d+$/.test(flags.expiresIn) || Number(flags.expiresIn) < 1)) {
+        process.stderr.write(`tshub token: --expires-in must be a whole number of seconds, not '${flags.expiresIn}'\n`);
+        process.exit(1);
+      }
+      const [
+        { parseDbUrl },
+        { connect, migrateToLatest },
+        { findUser },
+        { AuditRecorder, SYSTEM },
+        tokens,
+        errors,
+        logs,
+      ] = await Promise.all([
         import('../config/index.ts'),
         import('../db/index.ts'),
         import('../repo/users.ts'),
-        import('../tokens/issue.ts'),
+        import('../audit/index.ts'),
+        import('../commands/tokens/index.ts'),
+        import('../errors/index.ts'),
+        import('../lib/logger.ts'),
       ]);
       const { config, baseDir } = await configFrom(flags);
-      // As through the API: no --expires-in means the configured default; above the maximum is refused.
-      let expiresIn: number | null = config.tokens.default_expires_in;
-      if (flags.expiresIn !== undefined) {
-        if (!/^\d+$/.test(flags.expiresIn) || Number(flags.expiresIn) < 1) {
-          process.stderr.write(
-            `tshub token: --expires-in must be a whole number of seconds, not '${flags.expiresIn}'\n`,
-          );
-          process.exit(1);
-        }
-        expiresIn = Number(flags.expiresIn);
-      }
-      const max = config.tokens.expires_in_max_seconds;
-      if (max && expiresIn !== null && expiresIn > max) {
-        process.stderr.write(`tshub token: --expires-in ${expiresIn} exceeds tokens.expires_in_max_seconds (${max})\n`);
-        process.exit(1);
-      }
-      if (max && expiresIn === null) expiresIn = max;
+      // stdout holds the token alone: the log goes to stderr, and says only what went wrong unless asked for more.
+      const log = logs.createLogger(flags.logLevel ?? 'warn', process.stderr);
       const db = connect(parseDbUrl(config.db_url, baseDir));
+      // The hub writes to the same audit chain meanwhile: the recorder attaches after whatever head it finds.
+      const audit = new AuditRecorder(db.k, log, config.audit);
       try {
         await migrateToLatest(db.k, db.kind);
         const user = await findUser(db.k, username.toLowerCase());
@@ -49,15 +51,35 @@ export function registerToken(program: Command): void {
           process.exitCode = 1;
           return;
         }
-        const { token } = await issueToken(db.k, db.kind, {
-          owner: { kind: 'user', id: user.id },
-          kind: 'api',
+        // Nothing this process caches: the hub sees the new token at its first use.
+        const deps = {
+          k: db.k,
+          dbKind: db.kind,
+          config,
+          log,
+          audit,
+          permissions: { invalidate() {} },
+          tokenInserts: null,
+        };
+        const caller = { origin: { ...SYSTEM, actor: { ...SYSTEM.actor, name: 'tshub token' } }, principal: null };
+        const { token } = await tokens.createToken(deps, caller, {
+          user,
           note: flags.note,
           scopes: ['inherit'],
-          expiresIn,
+          expiresIn: flags.expiresIn === undefined ? undefined : Number(flags.expiresIn),
         });
         process.stdout.write(`${token}\n`);
+      } catch (err) {
+        if (!(err instanceof errors.HubError)) throw err;
+        // The command line names its flag and the config key where the API names its body field.
+        const message =
+          err.reason === 'token_lifetime_exceeded'
+            ? `--expires-in ${flags.expiresIn} exceeds tokens.expires_in_max_seconds (${config.tokens.expires_in_max_seconds})`
+            : err.message;
+        process.stderr.write(`tshub token: ${message}\n`);
+        process.exitCode = 1;
       } finally {
+        await audit.stop();
         await db.close();
       }
     });

@@ -6,3 +6,4 @@ export * from './auth.ts';
 export * from './servers.ts';
 export * from './oauth.ts';
 export * from './http.ts';
+export * from './tokens.ts';

@@ -113,15 +113,20 @@ export async function tokenEndpoint(ctx: HubContext, req: FastifyRequest, reply:
   if (!user) return oauthError(reply, 'invalid_grant', 'The user no longer exists');
 
   const expiresIn = ctx.config.oauth_token_expires_in;
-  const { token } = await issueToken(ctx.k, ctx.db.kind, {
-    owner: { kind: 'user', id: user.id },
-    kind: 'oauth',
-    clientId: client.identifier,
-    sessionId: code.sessionId,
-    note: `OAuth token for ${client.description}`,
-    scopes: code.scopes,
-    expiresIn,
-  });
+  const { token } = await issueToken(
+    ctx.k,
+    ctx.db.kind,
+    {
+      owner: { kind: 'user', id: user.id },
+      kind: 'oauth',
+      clientId: client.identifier,
+      sessionId: code.sessionId,
+      note: `OAuth token for ${client.description}`,
+      scopes: code.scopes,
+      expiresIn,
+    },
+    { batch: ctx.tokenInserts },
+  );
   req.log.info({ user: user.name, client: client.identifier }, 'OAuth token issued');
   return noStore(reply)
     .code(200)

@@ -111,7 +111,14 @@ export async function revokeTokens(db: K, ids: number[], nowIso: string): Promis
 
 export async function activeTokenIds(
   db: K,
-  where: { userId?: number; serviceId?: number; sessionId?: string; clientId?: string; kind?: string },
+  where: {
+    userId?: number;
+    serviceId?: number;
+    sessionId?: string;
+    clientId?: string;
+    kind?: string;
+    notKind?: string;
+  },
 ): Promise<number[]> {
   let qb = db.selectFrom('api_tokens').select('id').where('revoked_at', 'is', null);
   if (where.userId !== undefined) qb = qb.where('user_id', '=', where.userId);
@@ -119,6 +126,7 @@ export async function activeTokenIds(
   if (where.sessionId !== undefined) qb = qb.where('session_id', '=', where.sessionId);
   if (where.clientId !== undefined) qb = qb.where('client_id', '=', where.clientId);
   if (where.kind !== undefined) qb = qb.where('kind', '=', where.kind);
+  if (where.notKind !== undefined) qb = qb.where('kind', '!=', where.notKind);
   return (await qb.execute()).map((r) => r.id);
 }
 

@@ -45,7 +45,11 @@ function counting(k: Kysely<Database>): { k: Kysely<Database>; transactions: () 
   let n = 0;
   const proxy = new Proxy(k, {
     get(target, prop) {
-      if (prop === 'transaction') return () => (n++, target.transaction());
+      if (prop === 'transaction')
+        return () => {
+          n++;
+          return target.transaction();
+        };
       const v = Reflect.get(target, prop, target) as unknown;
       return typeof v === 'function' ? v.bind(target) : v;
     },

@@ -41,7 +41,7 @@ export class TokenInsertBatch {
           for (const p of batch) out.push(await insertToken(trx, p.values));
           return out;
         });
-        batch.forEach((p, i) => p.resolve(rows[i]!));
+        for (const [i, p] of batch.entries()) p.resolve(rows[i]!);
         return;
       } catch {
         // One bad insert must not fail the others: each is retried alone below, with its own error.

@@ -1,10 +1,10 @@
 import { sql, type Kysely, type Transaction } from 'kysely';
 import type { Database, DbKind, TokenRow } from '../db/index.ts';
-import { invalidRequest } from '../errors/index.ts';
+import { tokenLimitReached } from '../errors/index.ts';
 import { isoIn, isoNow } from '../lib/time.ts';
 import { countActiveApiTokens, insertToken, type TokenOwner, type TokenValues } from '../repo/tokens.ts';
 import { digestToken, displayPrefix, generateToken } from './format.ts';
-import { TokenInsertBatch } from './insert-batch.ts';
+import type { TokenInsertBatch } from './insert-batch.ts';
 
 export type TokenKind = 'api' | 'server' | 'oauth' | 'config';
 
@@ -31,16 +31,13 @@ async function checkLimit(
   max: number,
   now: string,
 ): Promise<void> {
-  // SQLite runs one write transaction at a time already; PostgreSQL needs the owner row locked so two
-  // concurrent creates cannot both see "4 of 5" and both insert.
+  // Two concurrent creates must not both see "4 of 5" and both insert: the owner row is locked first. On
+  // SQLite that takes the write lock (one writer at a time), and writing before reading also keeps a write
+  // from another process (`tshub token` beside the hub) between the count and the insert from failing ours.
   if (kind === 'postgres') await sql`select id from users where id = ${userId} for update`.execute(trx);
+  else await sql`update users set id = id where id = ${userId}`.execute(trx);
   const active = await countActiveApiTokens(trx, userId, now);
-  if (active >= max) {
-    throw invalidRequest(
-      `Token limit reached: you already have ${active} active tokens (the maximum is ${max}). Revoke one before creating another.`,
-      'token_limit_reached',
-    );
-  }
+  if (active >= max) throw tokenLimitReached(active, max);
 }
 
 function tokenValues(token: string, req: IssueRequest, now: string): TokenValues {
@@ -64,40 +61,38 @@ function tokenValues(token: string, req: IssueRequest, now: string): TokenValues
   };
 }
 
-// PostgreSQL commits concurrent transactions together itself; SQLite gains from being handed them together.
-const batches = new WeakMap<Kysely<Database>, TokenInsertBatch>();
-
-function batchFor(db: Kysely<Database>): TokenInsertBatch {
-  let batch = batches.get(db);
-  if (!batch) batches.set(db, (batch = new TokenInsertBatch(db)));
-  return batch;
+export interface IssueOptions {
+  /** Runs in the insert's transaction (rotation marks the old token there); throwing from it undoes the insert. */
+  inTransaction?: (trx: Transaction<Database>, row: TokenRow) => Promise<void>;
+  /**
+   * The hub's batch of concurrent inserts (SQLite only: PostgreSQL commits concurrent transactions together
+   * itself), used for a lone insert on `db` itself; none in a one-off process such as `tshub token`.
+   */
+  batch?: TokenInsertBatch | null;
 }
 
-/**
- * Creates a token and returns its secret value (shown once, never stored) with its row. `then` runs in the
- * same transaction after the insert (rotation marks the old token there); throwing from it undoes the insert.
- */
+/** Creates a token and returns its secret value (shown once, never stored) with its row. */
 export async function issueToken(
   db: Kysely<Database>,
   dbKind: DbKind,
   req: IssueRequest,
-  then?: (trx: Transaction<Database>, row: TokenRow) => Promise<void>,
+  { inTransaction, batch }: IssueOptions = {},
 ): Promise<{ token: string; row: TokenRow }> {
   const token = generateToken();
   const max = req.owner.kind === 'user' && req.kind === 'api' ? req.maxActive : undefined;
-  // A lone insert is atomic by itself: a transaction only when the limit is checked or `then` goes with the insert.
-  if (!max && !then) {
+  // A lone insert is atomic by itself: a transaction only when the limit is checked or `inTransaction` goes with the insert.
+  if (!max && !inTransaction) {
     const values = tokenValues(token, req, isoNow());
     return {
       token,
-      row: await (dbKind === 'sqlite' && !db.isTransaction ? batchFor(db).insert(values) : insertToken(db, values)),
+      row: await (batch && dbKind === 'sqlite' && !db.isTransaction ? batch.insert(values) : insertToken(db, values)),
     };
   }
   const row = await db.transaction().execute(async (trx) => {
     const now = isoNow();
     if (max) await checkLimit(trx, dbKind, req.owner.id, max, now);
     const row = await insertToken(trx, tokenValues(token, req, now));
-    if (then) await then(trx, row);
+    if (inTransaction) await inTransaction(trx, row);
     return row;
   });
   return { token, row };

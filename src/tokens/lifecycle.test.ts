@@ -15,7 +15,7 @@ import { HubError } from '../errors/index.ts';
 import { grantRole, upsertRole } from '../repo/roles.ts';
 import { insertUser } from '../repo/users.ts';
 import { countActiveApiTokens, listTokens, markRotated } from '../repo/tokens.ts';
-import { issueToken } from './issue.ts';
+import { issueToken, type IssueOptions } from './issue.ts';
 import { parseTokenId, presentToken } from './present.ts';
 
 function row(over: Partial<TokenRow> = {}): TokenRow {
@@ -108,12 +108,12 @@ describe('with a database', () => {
   });
   after(() => db.close());
 
-  const issue = (over: Partial<Parameters<typeof issueToken>[2]> = {}, then?: Parameters<typeof issueToken>[3]) =>
+  const issue = (over: Partial<Parameters<typeof issueToken>[2]> = {}, then?: IssueOptions['inTransaction']) =>
     issueToken(
       k,
       db.kind,
       { owner: { kind: 'user', id: ann }, kind: 'api', note: 'n', scopes: ['inherit'], expiresIn: null, ...over },
-      then,
+      { inTransaction: then },
     );
 
   test('issued tokens store a digest and a display prefix, never the token', async () => {

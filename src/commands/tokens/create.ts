@@ -1,0 +1,44 @@
+import { tokenTarget } from '../../audit/index.ts';
+import type { TokenRow } from '../../db/index.ts';
+import { issueToken } from '../../tokens/issue.ts';
+import type { Caller } from '../deps.ts';
+import { loggedCaller, personalToken, type TokenCommandDeps } from './deps.ts';
+import { newTokenLifetime } from './expiry.ts';
+
+export interface CreateTokenInput {
+  /** The user the token acts as. */
+  user: { id: number; name: string };
+  note: string;
+  /** Unexpanded scopes, already checked against what the user holds (src/api/token-scopes.ts). */
+  scopes: string[];
+  /** Seconds; absent = the configured default (see newTokenLifetime). */
+  expiresIn?: number | null;
+}
+
+/**
+ * Creates a personal API token: its lifetime by the expiry policy, within `tokens.max_active_per_user`.
+ * Returns the secret (shown once) with the stored row. Nothing cached refers to a new token: no invalidation.
+ */
+export async function createToken(
+  deps: TokenCommandDeps,
+  caller: Caller,
+  input: CreateTokenInput,
+): Promise<{ token: string; row: TokenRow }> {
+  const { user } = input;
+  const request = personalToken(user.id, {
+    note: input.note,
+    scopes: input.scopes,
+    expiresIn: newTokenLifetime(deps.config.tokens, input.expiresIn),
+    maxActive: deps.config.tokens.max_active_per_user,
+  });
+  const issued = await issueToken(deps.k, deps.dbKind, request, { batch: deps.tokenInserts });
+  const { row } = issued;
+  deps.log.info({ ...loggedCaller(caller), user: user.name, token_id: `a${row.id}` }, 'token created');
+  deps.audit.record({
+    ...caller.origin,
+    action: 'token.create',
+    target: tokenTarget(row.id, user.name),
+    reason: `expires ${row.expires_at ?? 'never'}`,
+  });
+  return issued;
+}

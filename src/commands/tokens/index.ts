@@ -1,0 +1,8 @@
+// Token commands: every state change of a token made on request (API, token page, `tshub token`).
+export { createToken, type CreateTokenInput } from './create.ts';
+export type { TokenCommandDeps } from './deps.ts';
+export { newTokenLifetime } from './expiry.ts';
+export { findOwnToken } from './own-token.ts';
+export { revokeAllTokens } from './revoke-all.ts';
+export { revokeToken } from './revoke.ts';
+export { rotateToken } from './rotate.ts';
