@@ -362,7 +362,12 @@ describe('browser login to a real jupyterhub-singleuser', {
 }, () => {
   let h: TestHub;
   before(async () => {
-    h = await startHub({ slow_spawn_timeout: 0 });
+    // jupyterhub-singleuser runs jupyter-server's app when it is installed, and Debian's jupyter-server has
+    // no web interface of its own (its pages 404): these tests walk the classic notebook's pages.
+    h = await startHub({
+      slow_spawn_timeout: 0,
+      spawner: { environment: { JUPYTERHUB_SINGLEUSER_APP: 'notebook.notebookapp.NotebookApp' } },
+    });
   });
   after(() => h?.stop());
 
