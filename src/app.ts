@@ -200,10 +200,18 @@ export class Hub {
     servers.startPolling();
     this.#stopActivitySync = startProxyActivitySync(this.ctx.k, this.proxy, config.last_activity_interval, log);
     await this.ctx.services.start(this.hubUrl);
-    this.ctx.activity.start();
-    this.ctx.audit.start();
+    this.startBackground();
     this.ctx.audit.record({ action: 'hub.start', reason: `tshub ${TSHUB_VERSION}` });
     log.info({ url: this.publicUrl, hub_url: this.hubUrl, version: TSHUB_VERSION }, 'tshub is running');
+  }
+
+  /**
+   * The hub's own background work that requests rely on (the last-activity and audit writers), without
+   * listening or the proxy: start() runs it, and so does the in-process test hub.
+   */
+  startBackground(): void {
+    this.ctx.activity.start();
+    this.ctx.audit.start();
   }
 
   /**

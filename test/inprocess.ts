@@ -49,8 +49,7 @@ export async function startInProcessHub(overrides: ConfigInput = {}, opts: InPro
     throw err;
   }
   // The background writers a request relies on (last activity, the audit trail), as Hub.start() runs them.
-  hub.ctx.activity.start();
-  hub.ctx.audit.start();
+  hub.startBackground();
   if (opts.listen) {
     await hub.server.listen({ host: '127.0.0.1', port: 0 });
     hub.hubUrl = `http://127.0.0.1:${(hub.server.server.address() as AddressInfo).port}/`;

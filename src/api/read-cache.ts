@@ -48,7 +48,10 @@ export class ReadCache {
     const body = reply.serialize(await read());
     // A write during the read may or may not be in it: use the answer once, keep nothing.
     if (this.#writes.now() !== writes) return body;
-    if (!answers) this.#answers.set(caller, (answers = new Map()));
+    if (!answers) {
+      answers = new Map();
+      this.#answers.set(caller, answers);
+    }
     answers.delete(key);
     if (answers.size >= PER_CALLER) answers.delete(answers.keys().next().value!);
     answers.set(key, { writes, at: now, body });

@@ -27,7 +27,8 @@ export function passwordProblem(password: string): string | null {
 // The native module is loaded on first use: most hubs (dummy or external authenticators) never need it.
 let argon2: typeof argon2Module | null = null;
 function argon(): typeof argon2Module {
-  return (argon2 ??= createRequire(import.meta.url)('@node-rs/argon2') as typeof argon2Module);
+  argon2 ??= createRequire(import.meta.url)('@node-rs/argon2') as typeof argon2Module;
+  return argon2;
 }
 
 export function hashPassword(password: string): Promise<string> {

@@ -7,11 +7,19 @@ import { requestLogger } from './request-logger.ts';
 
 function setup(level: string) {
   const lines: Record<string, unknown>[] = [];
-  const sink = new Writable({ write: (chunk, _enc, done) => (lines.push(JSON.parse(String(chunk))), done()) });
+  const sink = new Writable({
+    write: (chunk, _enc, done) => {
+      lines.push(JSON.parse(String(chunk)));
+      done();
+    },
+  });
   const parent = createLogger(level, sink) as unknown as FastifyBaseLogger;
   let children = 0;
   const child = parent.child.bind(parent);
-  parent.child = ((b: Record<string, unknown>, o?: object) => (children++, child(b, o))) as typeof parent.child;
+  parent.child = ((b: Record<string, unknown>, o?: object) => {
+    children++;
+    return child(b, o);
+  }) as typeof parent.child;
   const log = requestLogger.call(null as never, parent, { reqId: 'req-7' }, {}, null as never);
   return { lines, log, children: () => children };
 }

@@ -21,7 +21,8 @@ class RequestLogger {
   }
 
   #made(): FastifyBaseLogger {
-    return (this.#child ??= this.#parent.child(this.#bindings));
+    this.#child ??= this.#parent.child(this.#bindings);
+    return this.#child;
   }
 
   #log(level: Level, args: unknown[]): void {

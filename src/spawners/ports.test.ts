@@ -17,7 +17,10 @@ async function freePair(): Promise<number> {
     const p = 20000 + Math.floor(Math.random() * 10000);
     try {
       const a = await listen(p);
-      const b = await listen(p + 1).catch((e) => (a.close(), Promise.reject(e)));
+      const b = await listen(p + 1).catch((e) => {
+        a.close();
+        throw e;
+      });
       await new Promise((r) => a.close(r));
       await new Promise((r) => b.close(r));
       return p;
