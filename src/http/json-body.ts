@@ -1,7 +1,9 @@
 import type { FastifyInstance, FastifyRequest } from 'fastify';
 import { invalidRequest } from '../errors/index.ts';
 
-const decoder = new TextDecoder('utf-8', { fatal: true });
+// ignoreBOM keeps a byte-order mark in the text, so JSON.parse refuses it as JupyterHub's json.loads does
+// (a decoder that dropped it would accept a body upstream answers 400).
+const decoder = new TextDecoder('utf-8', { fatal: true, ignoreBOM: true });
 
 /**
  * The deepest nesting of arrays and objects a body may have. Upstream's Python parser gives up at
