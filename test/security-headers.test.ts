@@ -63,3 +63,24 @@ describe('security headers', () => {
     }
   });
 });
+
+describe('CSP report-uri under a base URL', () => {
+  test('names the report route where the hub serves it, and that route takes a report', async () => {
+    const h = await startInProcessHub({ bind_url: 'http://127.0.0.1:8000/jhub/' });
+    try {
+      const page = await h.request('GET', 'hub/login', { headers: { accept: 'text/html' } });
+      assert.match(
+        page.headers.get('content-security-policy') ?? '',
+        /report-uri \/jhub\/hub\/security\/csp-report(;|$)/,
+      );
+      const report = await h.request('POST', 'hub/security/csp-report', {
+        token: null,
+        rawBody: JSON.stringify({ 'csp-report': {} }),
+        headers: { 'content-type': 'application/csp-report' },
+      });
+      assert.equal(report.status, 204, report.text);
+    } finally {
+      await h.stop();
+    }
+  });
+});

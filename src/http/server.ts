@@ -40,10 +40,11 @@ export interface ServerOptions {
 }
 
 const NUL_ESCAPE = /%00/i;
-const CSP = "frame-ancestors 'none'; report-uri /hub/security/csp-report";
 
 export async function createServer(opts: ServerOptions): Promise<HubServer> {
   const apiPrefix = `${opts.baseUrl}hub/api/`;
+  // Under the base URL, where the report route is (src/web/csp-report.ts).
+  const CSP = `frame-ancestors 'none'; report-uri ${opts.baseUrl}hub/security/csp-report`;
   // Over plain http the header means nothing to browsers (and would be wrong behind a TLS-less setup).
   const hsts = opts.https ? { 'Strict-Transport-Security': 'max-age=31536000' } : {};
   const headersFor = (isApi: boolean) =>

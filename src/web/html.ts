@@ -108,13 +108,15 @@ export function page(o: PageOptions): string {
 }
 
 export function sendPage(reply: FastifyReply, status: number, body: string, nonce: string | null = null): FastifyReply {
+  // The page's own policy replaces the one every answer gets (src/http/server.ts), keeping its report-uri.
+  const report = /report-uri [^;]+/.exec(String(reply.getHeader('Content-Security-Policy') ?? ''))?.[0];
   return (
     reply
       .code(status)
       .header('Content-Type', 'text/html; charset=utf-8')
       // Pages carry the XSRF token and who is signed in: no shared cache may keep them.
       .header('Cache-Control', 'no-store')
-      .header('Content-Security-Policy', pageCsp(nonce))
+      .header('Content-Security-Policy', report ? `${pageCsp(nonce)}; ${report}` : pageCsp(nonce))
       .header('X-Frame-Options', 'DENY')
       .header('Referrer-Policy', 'same-origin')
       .send(body)

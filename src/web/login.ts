@@ -122,7 +122,6 @@ export function registerLoginPages(app: FastifyInstance<any, any, any, any, any>
     safeNextUrl((req.query as Record<string, unknown>).next, base, req) ?? fallback;
 
   // JupyterHub's prefix redirect: the bare public URL is the hub's.
-  if (base !== '/') app.get(base.slice(0, -1), hide, async (_req, reply) => reply.redirect(`${base}hub/`, 302));
   app.get(base, hide, async (_req, reply) => reply.redirect(`${base}hub/`, 302));
 
   app.get(`${base}hub/`, hide, async (req, reply) => {
