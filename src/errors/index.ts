@@ -4,3 +4,5 @@ export { REASONS, type Reason } from './reasons.ts';
 export * from './request.ts';
 export * from './auth.ts';
 export * from './servers.ts';
+export * from './users.ts';
+export * from './groups.ts';

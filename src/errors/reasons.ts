@@ -25,6 +25,7 @@ export const REASONS = {
   rate_limited: 'Too many requests; wait `Retry-After` seconds.',
   too_many_failures: 'Too many failed logins for this name or address; wait `Retry-After` seconds.',
   user_blocked: 'The user is in `authenticator.blocked_users`.',
+  user_not_allowed: 'Neither `allow_all`, `allowed_users` nor `admin_users` lets this user in.',
   // Users and groups
   invalid_username: 'The name does not pass the username rules (`username_pattern`).',
   cannot_delete_self: 'A user cannot delete themselves.',

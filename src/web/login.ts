@@ -1,55 +1,18 @@
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { authenticatePassword } from '../auth/authenticators.ts';
-import { originOf, SYSTEM, userActor, userTarget } from '../audit/index.ts';
+import { originOf, userActor, userTarget } from '../audit/index.ts';
 import { endSession, setLoginCookies } from '../auth/session.ts';
 import { anonymousXsrfValid, setXsrfCookie, xsrfTokenFor } from '../auth/xsrf.ts';
 import type { HubContext } from '../context.ts';
-import type { UserRow } from '../db/index.ts';
+import { SYSTEM_CALLER } from '../commands/deps.ts';
+import { admitUser } from '../commands/users/index.ts';
 import { HubError } from '../errors/index.ts';
-import { assignDefaultRoles } from '../repo/roles.ts';
-import { findUser, insertUser, updateUser } from '../repo/users.ts';
 import { pageSession } from './common.ts';
 import { field } from './forms.ts';
 import { renderPage } from './html.ts';
 import { safeNextUrl } from './next-url.ts';
 
 const INVALID_LOGIN = 'Invalid username or password';
-
-/** The user row for a name the authenticator accepted: created on first login, promoted if listed as admin. */
-async function userForLogin(ctx: HubContext, name: string): Promise<UserRow> {
-  const admin = ctx.config.authenticator.admin_users.includes(name);
-  let user = await findUser(ctx.k, name);
-  if (!user) {
-    try {
-      user = await insertUser(ctx.k, name, admin);
-    } catch (err) {
-      // Two first logins at once: the other one created the row.
-      user = await findUser(ctx.k, name);
-      if (!user) throw err;
-    }
-    await assignDefaultRoles(ctx.k, user.id, user.admin === 1);
-    ctx.log.info({ user: name, admin }, 'user created at first login');
-    ctx.audit.record({
-      ...SYSTEM,
-      action: 'user.create',
-      target: userTarget(name),
-      reason: `first login${admin ? ' (admin_users)' : ''}`,
-    });
-  } else if (admin && user.admin !== 1) {
-    // As upstream: an authenticator that says "admin" makes the user admin; it never demotes.
-    await updateUser(ctx.k, user.id, { admin: true });
-    await assignDefaultRoles(ctx.k, user.id, true);
-    ctx.permissions.invalidate();
-    ctx.audit.record({
-      ...SYSTEM,
-      action: 'user.modify',
-      target: userTarget(name),
-      reason: 'admin: true (admin_users, at login)',
-    });
-    user = { ...user, admin: 1 };
-  }
-  return user;
-}
 
 function loginForm(
   ctx: HubContext,
@@ -139,7 +102,8 @@ export function registerLoginPages(app: FastifyInstance<any, any, any, any, any>
       });
       return loginForm(ctx, req, reply, 403, { error: INVALID_LOGIN, username });
     }
-    const user = await userForLogin(ctx, name);
+    // The hub admits the user (creating them at first login), as upstream: not the anonymous browser.
+    const user = await admitUser(ctx, SYSTEM_CALLER, { name });
     setLoginCookies(ctx, reply, user);
     ctx.activity.userActive(user.id);
     req.log.info({ user: user.name }, 'user logged in');
