@@ -8,6 +8,7 @@ import { defaultRoles } from '../rbac/index.ts';
 import { syncRoles } from './sync-roles.ts';
 import { syncServices, syncUserConfigTokens } from './sync-services.ts';
 
+export { blockConfiguredUsers } from './block-users.ts';
 export { StartupError } from './sync-roles.ts';
 
 /** Brings the database in line with the config file: roles, services, config tokens. */
