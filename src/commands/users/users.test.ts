@@ -6,7 +6,7 @@ import { applyConfig } from '../../bootstrap/index.ts';
 import { buildConfig, type ConfigInput } from '../../config/index.ts';
 import type { Db } from '../../db/index.ts';
 import { openTestDb } from '../../db/test-helpers.ts';
-import { HubError } from '../../errors/index.ts';
+import type { HubError } from '../../errors/index.ts';
 import { findUser } from '../../repo/users.ts';
 import { SYSTEM_CALLER } from '../deps.ts';
 import { admitUser, blockUser, createUsers, deleteUser, type UserServerRuntime } from './index.ts';
@@ -109,7 +109,9 @@ describe('user commands', () => {
   });
 
   test('login admission: blocked and not allowed names are refused; admin_users promotes', async () => {
-    const config = { authenticator: { allow_all: false, allowed_users: ['dan'], admin_users: ['eve'], blocked_users: ['dan'] } };
+    const config = {
+      authenticator: { allow_all: false, allowed_users: ['dan'], admin_users: ['eve'], blocked_users: ['dan'] },
+    };
     await assert.rejects(admitUser(deps(config), SYSTEM_CALLER, { name: 'Dan' }), { reason: 'user_blocked' });
     await assert.rejects(admitUser(deps(config), SYSTEM_CALLER, { name: 'zed' }), { reason: 'user_not_allowed' });
     const eve = await admitUser(deps(config), SYSTEM_CALLER, { name: 'Eve' });
