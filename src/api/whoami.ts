@@ -4,6 +4,7 @@ import { identifyScopes } from '../rbac/index.ts';
 import { findService } from '../repo/services.ts';
 import { findUserById, loadUserFacts, membershipsOf } from '../repo/users.ts';
 import { presentServices } from './present-service.ts';
+import { loadServiceFacts } from './services.ts';
 import { presentUsers, userFieldFilters } from './present-user.ts';
 
 /**
@@ -50,7 +51,8 @@ export async function whoami(
     [model] = presentUsers([user], loaded, facts.filters, { baseUrl: ctx.baseUrl }) as [Record<string, unknown>];
   } else {
     const service = (await findService(ctx.k, p.name))!;
-    [model] = (await presentServices(ctx, [service], facts.identified)) as [Record<string, unknown>];
+    const loaded = await loadServiceFacts(ctx, [service]);
+    [model] = presentServices([service], loaded, facts.identified) as [Record<string, unknown>];
   }
   return { ...model, token_id: p.token ? `a${p.token.id}` : null, session_id: p.sessionId, scopes: facts.scopes };
 }

@@ -1,5 +1,6 @@
 import type { Kysely } from 'kysely';
 import type { Database, ServiceRow } from '../db/index.ts';
+import { namesById } from './names-by-id.ts';
 
 type K = Kysely<Database>;
 
@@ -51,19 +52,30 @@ export async function deleteService(db: K, id: number): Promise<void> {
 }
 
 /**
- * Removes a service with everything that hangs on it, in one transaction: its tokens, its OAuth client
- * with the codes and tokens that client issued to users, and the row (roles go by cascade).
+ * Removes a service with everything that hangs on it: its tokens, its OAuth client with the codes and
+ * tokens that client issued to users, and the row (roles go by cascade). Call it in a transaction.
  */
 export async function deleteServiceWithRecords(db: K, row: Pick<ServiceRow, 'id' | 'oauth_client_id'>): Promise<void> {
-  await db.transaction().execute(async (trx) => {
-    await trx.deleteFrom('api_tokens').where('service_id', '=', row.id).execute();
-    if (row.oauth_client_id !== null) {
-      await trx.deleteFrom('api_tokens').where('client_id', '=', row.oauth_client_id).execute();
-      await trx.deleteFrom('oauth_codes').where('client_id', '=', row.oauth_client_id).execute();
-      await trx.deleteFrom('oauth_clients').where('identifier', '=', row.oauth_client_id).execute();
-    }
-    await trx.deleteFrom('services').where('id', '=', row.id).execute();
-  });
+  await db.deleteFrom('api_tokens').where('service_id', '=', row.id).execute();
+  if (row.oauth_client_id !== null) {
+    await db.deleteFrom('api_tokens').where('client_id', '=', row.oauth_client_id).execute();
+    await db.deleteFrom('oauth_codes').where('client_id', '=', row.oauth_client_id).execute();
+    await db.deleteFrom('oauth_clients').where('identifier', '=', row.oauth_client_id).execute();
+  }
+  await db.deleteFrom('services').where('id', '=', row.id).execute();
+}
+
+/** Role names per service id (direct grants, as the Service model shows). */
+export function rolesOfServices(db: K, serviceIds: number[]): Promise<Map<number, string[]>> {
+  return namesById(serviceIds, (chunk) =>
+    db
+      .selectFrom('service_role_map')
+      .innerJoin('roles', 'roles.id', 'service_role_map.role_id')
+      .select(['service_role_map.service_id as id', 'roles.name as name'])
+      .where('service_role_map.service_id', 'in', chunk)
+      .orderBy('roles.name')
+      .execute(),
+  );
 }
 
 /** Live tokens of `kind` that the service owns with exactly this note (e.g. a managed run's token). */
