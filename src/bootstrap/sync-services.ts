@@ -3,9 +3,8 @@ import type { Logger } from 'pino';
 import type { Config } from '../config/index.ts';
 import type { Database } from '../db/index.ts';
 import { writeServiceRecords } from '../commands/services/records.ts';
-import { assignDefaultRoles } from '../repo/roles.ts';
 import { allServices, apiServiceConfigTokenIds, deleteServiceWithRecords } from '../repo/services.ts';
-import { findUser, insertUser } from '../repo/users.ts';
+import { findOrCreateUser } from '../repo/users.ts';
 import { ensureConfigToken, revokeConfigTokensExcept } from './config-tokens.ts';
 
 /**
@@ -45,11 +44,7 @@ export async function syncUserConfigTokens(
 ): Promise<void> {
   const kept = new Set(serviceTokens);
   for (const [secret, name] of Object.entries(config.api_tokens)) {
-    let user = await findUser(db, name);
-    if (!user) {
-      user = await insertUser(db, name, false);
-      await assignDefaultRoles(db, user.id, false);
-    }
+    const user = await findOrCreateUser(db, name);
     kept.add(await ensureConfigToken(db, { kind: 'user', id: user.id }, secret, 'token from config'));
   }
   await revokeConfigTokensExcept(db, kept);

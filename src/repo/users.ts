@@ -84,6 +84,11 @@ export async function insertUsersWithDefaultRoles(db: K, names: string[], admin:
   return names.map((n) => byName.get(n)!);
 }
 
+/** The user named `name`, created with the default roles if missing (config lists: load_roles, api_tokens). */
+export async function findOrCreateUser(db: K, name: string): Promise<UserRow> {
+  return (await findUser(db, name)) ?? (await insertUsersWithDefaultRoles(db, [name], false))[0]!;
+}
+
 export async function updateUser(
   db: K,
   id: number,
