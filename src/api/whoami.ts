@@ -40,7 +40,8 @@ export async function whoami(
   p: Principal,
   includeStoppedServers: boolean,
 ): Promise<Record<string, unknown>> {
-  const facts = (p.whoami ??= await factsOf(ctx, p));
+  p.whoami ??= await factsOf(ctx, p);
+  const facts = p.whoami;
   let model: Record<string, unknown>;
   if (p.kind === 'user') {
     // The principal's row is as of its token's first use; the user's activity since must show.
