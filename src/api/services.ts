@@ -12,7 +12,8 @@ import type { ServiceRow } from '../db/index.ts';
 import type { HubServer } from '../http/server.ts';
 import { alreadyExists, invalidRequest, NO_ACCESS_MESSAGE, notFound } from '../errors/index.ts';
 import { checkAccess, filterAllowsService, scopeFilter } from '../rbac/index.ts';
-import { allServices, findService, rolesOfServices } from '../repo/services.ts';
+import { roleNamesByHolder } from '../repo/roles.ts';
+import { allServices, findService } from '../repo/services.ts';
 import { need, needService, scopesFirst } from './access.ts';
 import { presentServices, type ServiceFacts } from './present-service.ts';
 import { ErrorModel, errorResponses, NoContent, ServiceModel } from './schemas.ts';
@@ -48,8 +49,9 @@ export async function loadServiceFacts(ctx: HubContext, rows: ServiceRow[]): Pro
   }
   return {
     baseUrl: ctx.baseUrl,
-    roles: await rolesOfServices(
+    roles: await roleNamesByHolder(
       ctx.k,
+      'service',
       rows.map((s) => s.id),
     ),
     commands: new Map(ctx.config.services.flatMap((c) => (c.command ? [[c.name, c.command] as const] : []))),

@@ -1,6 +1,5 @@
 import type { Kysely } from 'kysely';
 import type { Database, ServiceRow } from '../db/index.ts';
-import { namesById } from './names-by-id.ts';
 
 type K = Kysely<Database>;
 
@@ -63,19 +62,6 @@ export async function deleteServiceWithRecords(db: K, row: Pick<ServiceRow, 'id'
     await db.deleteFrom('oauth_clients').where('identifier', '=', row.oauth_client_id).execute();
   }
   await db.deleteFrom('services').where('id', '=', row.id).execute();
-}
-
-/** Role names per service id (direct grants, as the Service model shows). */
-export function rolesOfServices(db: K, serviceIds: number[]): Promise<Map<number, string[]>> {
-  return namesById(serviceIds, (chunk) =>
-    db
-      .selectFrom('service_role_map')
-      .innerJoin('roles', 'roles.id', 'service_role_map.role_id')
-      .select(['service_role_map.service_id as id', 'roles.name as name'])
-      .where('service_role_map.service_id', 'in', chunk)
-      .orderBy('roles.name')
-      .execute(),
-  );
 }
 
 /** Live tokens of `kind` that the service owns with exactly this note (e.g. a managed run's token). */

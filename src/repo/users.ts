@@ -1,5 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import type { Kysely } from 'kysely';
+import { roleNamesByHolder } from './roles.ts';
 import { compiledQuery } from '../db/compiled-query.ts';
 import type { Database, SpawnerRow, UserRow } from '../db/index.ts';
 import { isoNow } from '../lib/time.ts';
@@ -127,17 +128,8 @@ export function groupsOfUsers(db: K, userIds: number[]): Promise<Map<number, str
   );
 }
 
-/** Role names per user id (direct roles only, as JupyterHub's model shows). */
 export function rolesOfUsers(db: K, userIds: number[]): Promise<Map<number, string[]>> {
-  return namesById(userIds, (chunk) =>
-    db
-      .selectFrom('user_role_map')
-      .innerJoin('roles', 'roles.id', 'user_role_map.role_id')
-      .select(['user_role_map.user_id as id', 'roles.name as name'])
-      .where('user_role_map.user_id', 'in', chunk)
-      .orderBy('roles.name')
-      .execute(),
-  );
+  return roleNamesByHolder(db, 'user', userIds);
 }
 
 export async function touchUserActivity(db: K, id: number, iso: string): Promise<void> {
