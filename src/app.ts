@@ -9,7 +9,7 @@ import { LoginThrottle } from './auth/login-throttle.ts';
 import { Permissions } from './auth/permissions.ts';
 import { PrincipalCache } from './auth/principal-cache.ts';
 import { sessionSettings } from './auth/session.ts';
-import { applyConfig } from './bootstrap/index.ts';
+import { applyConfig, blockConfiguredUsers } from './bootstrap/index.ts';
 import { parseDbUrl, type Config } from './config/index.ts';
 import type { HubContext } from './context.ts';
 import { connect, migrateToLatest, type Db } from './db/index.ts';
@@ -196,6 +196,7 @@ export class Hub {
     await this.proxy.start(this.hubUrl);
     this.publicUrl = config.bind_url;
     await servers.adopt();
+    await blockConfiguredUsers(this.ctx);
     await this.proxy.sync();
     servers.startPolling();
     this.#stopActivitySync = startProxyActivitySync(this.ctx.k, this.proxy, config.last_activity_interval, log);

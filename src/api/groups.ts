@@ -1,25 +1,15 @@
 import { Type } from 'typebox';
-import { originOf } from '../audit/index.ts';
 import type { Kysely } from 'kysely';
 import type { Principal } from '../auth/principal.ts';
-import { normalizeUsername, validateUsername } from '../auth/usernames.ts';
+import { callerOf } from '../commands/deps.ts';
+import { changeMembers, createGroups, deleteGroup, setProperties } from '../commands/groups/index.ts';
 import type { HubContext } from '../context.ts';
 import type { Database, GroupRow } from '../db/index.ts';
 import type { HubServer } from '../http/server.ts';
 import { parseJson } from '../lib/json.ts';
-import { invalidRequest, alreadyExists, HubError } from '../errors/index.ts';
+import { HubError } from '../errors/index.ts';
 import { filterAllowsGroup, scopeFilter } from '../rbac/index.ts';
-import {
-  addMembers,
-  deleteGroup,
-  findGroup,
-  insertGroup,
-  listGroups,
-  membersOfGroups,
-  removeMembers,
-  rolesOfGroups,
-  setGroupProperties,
-} from '../repo/groups.ts';
+import { findGroup, listGroups, membersOfGroups, rolesOfGroups } from '../repo/groups.ts';
 import { need, needGroup, needGroupName, scopesFirst } from './access.ts';
 import { pageOf, paginated } from './pagination.ts';
 import { errorResponses, GroupModel, IgnoredGroupKeys, MaybePaginated, NoContent, PaginationQuery } from './schemas.ts';
@@ -34,17 +24,28 @@ const FIELDS: Record<string, string[]> = {
   'read:roles:groups': ['roles'],
 };
 
-async function presentGroups(db: Kysely<Database>, rows: GroupRow[], p: Principal) {
+interface GroupFacts {
+  members: Map<number, string[]>;
+  roles: Map<number, string[]>;
+}
+
+/** Members and roles of a page of groups, in bulk, for `presentGroups`. */
+async function loadGroupFacts(db: Kysely<Database>, rows: GroupRow[]): Promise<GroupFacts> {
   const ids = rows.map((g) => g.id);
   const [members, roles] = await Promise.all([membersOfGroups(db, ids), rolesOfGroups(db, ids)]);
+  return { members, roles };
+}
+
+/** JupyterHub's Group model, cut to the keys the caller's scopes reveal for each group. */
+function presentGroups(rows: GroupRow[], facts: GroupFacts, p: Principal): Record<string, unknown>[] {
   const filters = Object.keys(FIELDS).map((s) => [s, scopeFilter(p.scopes, s)] as const);
   return rows.map((g) => {
     const model: Record<string, unknown> = {
       kind: 'group',
       name: g.name,
-      users: members.get(g.id) ?? [],
+      users: facts.members.get(g.id) ?? [],
       properties: parseJson<Record<string, unknown>>(g.properties, {}),
-      roles: roles.get(g.id) ?? [],
+      roles: facts.roles.get(g.id) ?? [],
     };
     const keep = new Set(['kind', 'name']);
     for (const [scope, f] of filters)
@@ -53,27 +54,9 @@ async function presentGroups(db: Kysely<Database>, rows: GroupRow[], p: Principa
   });
 }
 
-/** Resolves user names to ids, or 400 naming the first unknown one; nothing is written before this passes. */
-async function userIds(db: Kysely<Database>, names: string[]): Promise<number[]> {
-  const ids: number[] = [];
-  // Member names are normalized the way usernames are, as upstream does.
-  for (const name of new Set(names.map(normalizeUsername))) {
-    // A name no user can have (e.g. with a NUL, which PostgreSQL refuses as a parameter) is not looked up.
-    if (!validateUsername(name, null)) throw invalidRequest(`No such user: ${name}`);
-    const row = await db.selectFrom('users').select('id').where('name', '=', name).executeTakeFirst();
-    if (!row) throw invalidRequest(`No such user: ${name}`);
-    ids.push(row.id);
-  }
-  return ids;
-}
-
-function checkGroupName(name: string): void {
-  if (!validateUsername(name, null)) throw invalidRequest(`Invalid group name: ${JSON.stringify(name)}`);
-}
-
 export function registerGroupRoutes(app: HubServer, ctx: HubContext, prefix: string): void {
-  const one = async (p: Principal, name: string) =>
-    (await presentGroups(ctx.k, [(await findGroup(ctx.k, name))!], p))[0];
+  const present = async (p: Principal, rows: GroupRow[]) => presentGroups(rows, await loadGroupFacts(ctx.k, rows), p);
+  const one = async (p: Principal, name: string) => (await present(p, [(await findGroup(ctx.k, name))!]))[0];
 
   app.get(
     `${prefix}/groups`,
@@ -93,7 +76,7 @@ export function registerGroupRoutes(app: HubServer, ctx: HubContext, prefix: str
       if (!f.all && (f.users.size || f.servers.size || f.services.size))
         throw new HubError(403, 'list:groups can only be filtered by group', 'insufficient_scope');
       const { rows, total } = await listGroups(ctx.k, page, f.all ? null : f.groups);
-      const items = await presentGroups(ctx.k, rows, p);
+      const items = await present(p, rows);
       return page.paginated ? paginated(req, page, items, total) : items;
     },
   );
@@ -114,30 +97,9 @@ export function registerGroupRoutes(app: HubServer, ctx: HubContext, prefix: str
     },
     async (req, reply) => {
       const p = need(ctx, req, ['admin:groups']);
-      const names = [...new Set(req.body.groups)];
-      names.forEach(checkGroupName);
-      for (const name of names) if (await findGroup(ctx.k, name)) throw alreadyExists(`Group ${name} already exists`);
-      const members = await userIds(ctx.k, req.body.users ?? []);
-      const rows = await ctx.k.transaction().execute(async (trx) => {
-        const created = [];
-        for (const name of names) {
-          const g = await insertGroup(trx, name);
-          await addMembers(trx, g.id, members);
-          created.push(g);
-        }
-        return created;
-      });
-      ctx.permissions.invalidate();
-      req.log.info({ actor: p.name, groups: names }, 'created groups');
-      for (const name of names)
-        ctx.audit.record({
-          ...originOf(req),
-          action: 'group.create',
-          target: { kind: 'group', name },
-          reason: membersReason(req.body.users),
-        });
+      const rows = await createGroups(ctx, callerOf(req), { names: req.body.groups, users: req.body.users });
       reply.code(201);
-      return presentGroups(ctx.k, rows, p);
+      return present(p, rows);
     },
   );
 
@@ -153,7 +115,7 @@ export function registerGroupRoutes(app: HubServer, ctx: HubContext, prefix: str
         ['read:groups', 'read:groups:name', 'read:roles:groups'],
         req.params.name,
       );
-      return (await presentGroups(ctx.k, [group], p))[0];
+      return (await present(p, [group]))[0];
     },
   );
 
@@ -178,21 +140,7 @@ export function registerGroupRoutes(app: HubServer, ctx: HubContext, prefix: str
       const name = req.params.name;
       // A filtered admin:groups (!group=<name>) may create only the groups it names, as upstream.
       const p = needGroupName(ctx, req, ['admin:groups'], name);
-      checkGroupName(name);
-      if (await findGroup(ctx.k, name)) throw alreadyExists(`Group ${name} already exists`);
-      const members = await userIds(ctx.k, req.body?.users ?? []);
-      await ctx.k.transaction().execute(async (trx) => {
-        const g = await insertGroup(trx, name);
-        await addMembers(trx, g.id, members);
-      });
-      ctx.permissions.invalidate();
-      req.log.info({ actor: p.name, group: name }, 'created group');
-      ctx.audit.record({
-        ...originOf(req),
-        action: 'group.create',
-        target: { kind: 'group', name },
-        reason: membersReason(req.body?.users),
-      });
+      await createGroups(ctx, callerOf(req), { names: [name], users: req.body?.users });
       reply.code(201);
       return one(p, name);
     },
@@ -204,11 +152,8 @@ export function registerGroupRoutes(app: HubServer, ctx: HubContext, prefix: str
       schema: { tags, summary: 'Delete a group', params: GroupName, response: { 204: NoContent, ...errorResponses } },
     },
     async (req, reply) => {
-      const { p, group } = await needGroup(ctx, req, ['delete:groups'], req.params.name);
-      await deleteGroup(ctx.k, group.id);
-      ctx.permissions.invalidate();
-      req.log.info({ actor: p.name, group: group.name }, 'deleted group');
-      ctx.audit.record({ ...originOf(req), action: 'group.delete', target: { kind: 'group', name: group.name } });
+      const { group } = await needGroup(ctx, req, ['delete:groups'], req.params.name);
+      await deleteGroup(ctx, callerOf(req), { name: group.name });
       return reply.code(204).send();
     },
   );
@@ -228,20 +173,8 @@ export function registerGroupRoutes(app: HubServer, ctx: HubContext, prefix: str
       },
       async (req) => {
         const { p, group } = await needGroup(ctx, req, ['groups'], req.params.name);
-        const ids = await userIds(ctx.k, req.body.users);
-        if (method === 'post') await addMembers(ctx.k, group.id, ids);
-        else await removeMembers(ctx.k, group.id, ids);
-        ctx.permissions.invalidate();
-        req.log.info(
-          { actor: p.name, group: group.name, users: req.body.users },
-          method === 'post' ? 'added group members' : 'removed group members',
-        );
-        ctx.audit.record({
-          ...originOf(req),
-          action: method === 'post' ? 'group.add_members' : 'group.remove_members',
-          target: { kind: 'group', name: group.name },
-          reason: membersReason(req.body.users),
-        });
+        const change = method === 'post' ? 'add' : 'remove';
+        await changeMembers(ctx, callerOf(req), { name: group.name, change, users: req.body.users });
         return one(p, group.name);
       },
     );
@@ -261,19 +194,9 @@ export function registerGroupRoutes(app: HubServer, ctx: HubContext, prefix: str
     },
     async (req) => {
       const { p, group } = await needGroup(ctx, req, ['groups'], req.params.name);
-      await setGroupProperties(ctx.k, group.id, req.body as Record<string, unknown>);
-      req.log.info({ actor: p.name, group: group.name }, 'set group properties');
-      ctx.audit.record({
-        ...originOf(req),
-        action: 'group.modify',
-        target: { kind: 'group', name: group.name },
-        reason: 'properties replaced',
-      });
+      const properties = req.body as Record<string, unknown>;
+      await setProperties(ctx, callerOf(req), { name: group.name, properties });
       return one(p, group.name);
     },
   );
-}
-
-function membersReason(users: string[] | undefined): string | null {
-  return users?.length ? `users: ${users.join(', ')}` : null;
 }

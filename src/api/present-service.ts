@@ -1,9 +1,7 @@
 import type { Principal } from '../auth/principal.ts';
-import type { HubContext } from '../context.ts';
 import type { ServiceRow } from '../db/index.ts';
 import { parseJson } from '../lib/json.ts';
 import { filterAllowsService, scopeFilter } from '../rbac/index.ts';
-import { roleNamesOf } from '../repo/roles.ts';
 
 // Upstream's access map: read:services does not reveal roles; read:services:name reveals admin.
 const FIELDS: Record<string, string[]> = {
@@ -12,27 +10,35 @@ const FIELDS: Record<string, string[]> = {
   'read:roles:services': ['roles', 'admin'],
 };
 
+/** What a Service model shows beside the row, loaded first (see `loadServiceFacts` in services.ts). */
+export interface ServiceFacts {
+  baseUrl: string;
+  /** Role names per service id. */
+  roles: Map<number, string[]>;
+  /** The command of each managed service (config services with `command`), by name. */
+  commands: Map<string, string[]>;
+  /** The process id of each running managed service, by name. */
+  pids: Map<string, number>;
+}
+
 /** JupyterHub's Service model, filtered to the keys the caller's scopes reveal for each service. */
-export async function presentServices(
-  ctx: HubContext,
+export function presentServices(
   rows: ServiceRow[],
+  facts: ServiceFacts,
   p: Pick<Principal, 'scopes'>,
-): Promise<Record<string, unknown>[]> {
+): Record<string, unknown>[] {
   const filters = Object.keys(FIELDS).map((s) => [s, scopeFilter(p.scopes, s)] as const);
-  const out = [];
-  for (const s of rows) {
-    const spec = ctx.config.services.find((c) => c.name === s.name);
+  return rows.map((s) => {
     const model: Record<string, unknown> = {
       kind: 'service',
       name: s.name,
       admin: s.admin === 1,
-      roles: await roleNamesOf(ctx.k, 'service', s.id),
+      roles: facts.roles.get(s.id) ?? [],
       // Upstream's empty values when unset: '' for url and prefix, [] for command, 0 for pid.
       url: s.url ?? '',
-      prefix: s.url ? `${ctx.baseUrl}services/${encodeURIComponent(s.name)}/` : '',
-      command: spec?.command ?? [],
-      // The process id of a running managed service; 0 otherwise, as upstream.
-      pid: ctx.services.pid(s.name) ?? 0,
+      prefix: s.url ? `${facts.baseUrl}services/${encodeURIComponent(s.name)}/` : '',
+      command: facts.commands.get(s.name) ?? [],
+      pid: facts.pids.get(s.name) ?? 0,
       info: parseJson<Record<string, unknown>>(s.info, {}),
       display: s.display === 1,
     };
@@ -40,7 +46,6 @@ export async function presentServices(
     for (const [scope, f] of filters) {
       if (f && filterAllowsService(f, s.name)) for (const k of FIELDS[scope]!) keep.add(k);
     }
-    out.push(Object.fromEntries(Object.entries(model).filter(([k]) => keep.has(k))));
-  }
-  return out;
+    return Object.fromEntries(Object.entries(model).filter(([k]) => keep.has(k)));
+  });
 }

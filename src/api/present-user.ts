@@ -1,8 +1,7 @@
-import type { Kysely } from 'kysely';
 import type { Principal } from '../auth/principal.ts';
-import type { Database, SpawnerRow, UserRow } from '../db/index.ts';
+import type { UserRow } from '../db/index.ts';
 import { filterAllowsServer, filterAllowsUser, scopeFilter } from '../rbac/index.ts';
-import { groupsOfUsers, rolesOfUsers } from '../repo/users.ts';
+import type { UserFacts } from '../repo/users.ts';
 import { presentServer, serverReady, serverUrl } from './present-server.ts';
 
 // Which keys of the User model each scope reveals (every one also reveals kind and name).
@@ -27,20 +26,8 @@ export function userFieldFilters(p: Principal): Filters {
 
 export interface PresentOptions {
   baseUrl: string;
-  includeStoppedServers: boolean;
   /** Show every field regardless of scopes, as JupyterHub does for a freshly created or edited user. */
   full?: boolean;
-  /** Group and role names per user id when the caller already has them (see Principal.memberships). */
-  memberships?: { groups: Map<number, string[]>; roles: Map<number, string[]> };
-}
-
-/** The group and role names of one user, in the shape `PresentOptions.memberships` takes. */
-export async function membershipsOf(
-  db: Kysely<Database>,
-  userId: number,
-): Promise<{ groups: string[]; roles: string[] }> {
-  const [groups, roles] = await Promise.all([groupsOfUsers(db, [userId]), rolesOfUsers(db, [userId])]);
-  return { groups: groups.get(userId) ?? [], roles: roles.get(userId) ?? [] };
 }
 
 // Every key of the User model, for telling when a caller may see all of them.
@@ -66,19 +53,14 @@ function keysFor(filters: Filters): {
   return { everywhere, filtered };
 }
 
-/** Builds User models for rows, with their groups, roles and servers fetched in bulk. */
-export async function presentUsers(
-  db: Kysely<Database>,
+/** Builds User models for rows from their groups, roles and servers (loaded by `loadUserFacts`). */
+export function presentUsers(
   rows: UserRow[],
+  facts: UserFacts,
   filters: Filters,
   opts: PresentOptions,
-): Promise<Record<string, unknown>[]> {
-  const ids = rows.map((r) => r.id);
-  const [groups, roles, spawners] = await Promise.all([
-    opts.memberships?.groups ?? groupsOfUsers(db, ids),
-    opts.memberships?.roles ?? rolesOfUsers(db, ids),
-    spawnersOf(db, ids, opts.includeStoppedServers),
-  ]);
+): Record<string, unknown>[] {
+  const { groups, roles, spawners } = facts;
   const { everywhere, filtered } = keysFor(filters);
   const serverFilter = filters.get('read:servers');
   const stateFilter = filters.get('admin:server_state');
@@ -133,23 +115,4 @@ function filterAllowsUserOrNull(
   groups: string[],
 ): boolean {
   return !!f && filterAllowsUser(f, name, groups);
-}
-
-async function spawnersOf(
-  db: Kysely<Database>,
-  userIds: number[],
-  includeStopped: boolean,
-): Promise<Map<number, SpawnerRow[]>> {
-  const out = new Map<number, SpawnerRow[]>();
-  for (let i = 0; i < userIds.length; i += 500) {
-    let qb = db
-      .selectFrom('spawners')
-      .selectAll()
-      .where('user_id', 'in', userIds.slice(i, i + 500));
-    // Active servers (running, or starting or stopping) unless stopped ones are asked for too.
-    if (!includeStopped)
-      qb = qb.where((eb) => eb.or([eb('server_url', 'is not', null), eb('pending', 'is not', null)]));
-    for (const row of await qb.orderBy('name').execute()) out.set(row.user_id, [...(out.get(row.user_id) ?? []), row]);
-  }
-  return out;
 }

@@ -1,21 +1,14 @@
 import { Type } from 'typebox';
-import { originOf, userTarget } from '../audit/index.ts';
+import { normalizeUsername } from '../auth/usernames.ts';
+import { callerOf } from '../commands/deps.ts';
+import { createUser, createUsers, deleteUser, modifyUser, type UserChanges } from '../commands/users/index.ts';
 import type { HubContext } from '../context.ts';
 import type { UserRow } from '../db/index.ts';
-import { normalizeUsername, validateUsername } from '../auth/usernames.ts';
-import { adminRequired, alreadyExists, HubError, invalidRequest, notFound } from '../errors/index.ts';
+import { HubError, invalidRequest } from '../errors/index.ts';
 import { parseJson } from '../lib/json.ts';
 import { scopeFilter } from '../rbac/index.ts';
-import { assignDefaultRoles } from '../repo/roles.ts';
 import { listUsers, type UserSort, type UserState } from '../repo/user-list.ts';
-import {
-  deleteUser,
-  existingUserNames,
-  findUser,
-  insertUser,
-  insertUsersWithDefaultRoles,
-  updateUser,
-} from '../repo/users.ts';
+import { loadUserFacts } from '../repo/users.ts';
 import type { HubServer } from '../http/server.ts';
 import { need, needUser, needUserName, scopesFirst } from './access.ts';
 import { pageOf, paginated } from './pagination.ts';
@@ -24,8 +17,6 @@ import { requestKey, type ReadCache } from './read-cache.ts';
 import { errorResponses, IgnoredUserKeys, MaybePaginated, NoContent, PaginationQuery, UserModel } from './schemas.ts';
 
 const tags = ['users'];
-/** Users created per transaction by POST /users (SQLite's bound-parameter limit allows a few hundred). */
-const BULK_CHUNK = 100;
 const UserName = Type.Object({ name: Type.String() });
 const READ_USER_SCOPES = [
   'read:users',
@@ -57,18 +48,16 @@ export function flagArg(value: string | undefined): boolean {
   return value !== undefined && !['0', 'false'].includes(value.toLowerCase());
 }
 
-export function userNamePattern(ctx: HubContext): RegExp | null {
-  const p = ctx.config.authenticator.username_pattern;
-  return p ? new RegExp(`^(?:${p})$`) : null;
-}
-
 export function registerUserRoutes(app: HubServer, ctx: HubContext, prefix: string, reads: ReadCache): void {
   const base = ctx.baseUrl;
-  const present = (req: Parameters<typeof need>[1], rows: Parameters<typeof presentUsers>[1], includeStopped = false) =>
-    presentUsers(ctx.k, rows, userFieldFilters(req.principal!), {
-      baseUrl: base,
-      includeStoppedServers: includeStopped,
-    });
+  const present = async (req: Parameters<typeof need>[1], rows: UserRow[], includeStoppedServers = false) => {
+    const facts = await loadUserFacts(
+      ctx.k,
+      rows.map((r) => r.id),
+      { includeStoppedServers },
+    );
+    return presentUsers(rows, facts, userFieldFilters(req.principal!), { baseUrl: base });
+  };
 
   app.get(
     `${prefix}/users`,
@@ -127,35 +116,9 @@ export function registerUserRoutes(app: HubServer, ctx: HubContext, prefix: stri
       },
     },
     async (req, reply) => {
-      const p = need(ctx, req, ['admin:users']);
-      const { usernames, admin = false } = req.body ?? {};
-      if (!usernames || usernames.length === 0) throw invalidRequest('Must specify at least one user to create');
-      if (admin && !p.admin) throw adminRequired('Only admins can grant admin permissions');
-      const pattern = userNamePattern(ctx);
-      const normalized = usernames.map(normalizeUsername);
-      const invalid = normalized.filter((n) => !validateUsername(n, pattern));
-      if (invalid.length === 1) throw invalidRequest(`Invalid username: ${invalid[0]}`);
-      if (invalid.length > 1) throw invalidRequest(`Invalid usernames: ${invalid.join(', ')}`);
-      const existing = await existingUserNames(ctx.k, normalized);
-      const toCreate = [...new Set(normalized.filter((n) => !existing.has(n)))];
-      if (toCreate.length === 0) throw alreadyExists(`All ${usernames.length} users already exist`);
-      // One transaction per chunk, each a couple of multi-row statements: a 1,000-user request never
-      // holds the database (or, with SQLite's synchronous driver, the event loop) for long, and other
-      // requests are served between chunks.
-      const created = [];
-      for (let i = 0; i < toCreate.length; i += BULK_CHUNK) {
-        const chunk = toCreate.slice(i, i + BULK_CHUNK);
-        created.push(...(await ctx.k.transaction().execute((trx) => insertUsersWithDefaultRoles(trx, chunk, admin))));
-        await new Promise((r) => setImmediate(r));
-      }
-      req.log.info({ actor: p.name, count: created.length }, 'created users');
-      for (const u of created)
-        ctx.audit.record({
-          ...originOf(req),
-          action: 'user.create',
-          target: userTarget(u.name),
-          reason: admin ? 'admin' : null,
-        });
+      need(ctx, req, ['admin:users']);
+      const { usernames = [], admin = false } = req.body ?? {};
+      const created = await createUsers(ctx, callerOf(req), { names: usernames, admin });
       reply.code(201);
       return present(req, created);
     },
@@ -201,23 +164,8 @@ export function registerUserRoutes(app: HubServer, ctx: HubContext, prefix: stri
     async (req, reply) => {
       const name = normalizeUsername(req.params.name);
       // A filtered admin:users (e.g. !user=<name>) may create only the users it names, as upstream.
-      const { p, user: existing } = await needUserName(ctx, req, ['admin:users'], name);
-      if (existing) throw alreadyExists(`User ${name} already exists`);
-      if (!validateUsername(name, userNamePattern(ctx))) throw invalidRequest(`Invalid username: ${name}`);
-      const admin = req.body?.admin ?? false;
-      if (admin && !p.admin) throw adminRequired('Only admins can grant admin permissions');
-      const row = await ctx.k.transaction().execute(async (trx) => {
-        const r = await insertUser(trx, name, admin);
-        await assignDefaultRoles(trx, r.id, admin);
-        return r;
-      });
-      req.log.info({ actor: p.name, user: name }, 'created user');
-      ctx.audit.record({
-        ...originOf(req),
-        action: 'user.create',
-        target: userTarget(name),
-        reason: admin ? 'admin' : null,
-      });
+      await needUserName(ctx, req, ['admin:users'], name);
+      const row = await createUser(ctx, callerOf(req), { name, admin: req.body?.admin ?? false });
       reply.code(201);
       const [model] = await present(req, [row]);
       return model;
@@ -244,42 +192,9 @@ export function registerUserRoutes(app: HubServer, ctx: HubContext, prefix: stri
       },
     },
     async (req) => {
-      const { p, user } = await needUserName(ctx, req, ['admin:users'], req.params.name);
-      if (!user) throw notFound(`No such user: ${req.params.name}`);
-      const data = req.body;
-      let newName: string | undefined;
-      if (data.name !== undefined && normalizeUsername(data.name) !== user.name) {
-        newName = normalizeUsername(data.name);
-        if (!validateUsername(newName, userNamePattern(ctx))) throw invalidRequest(`Invalid username: ${newName}`);
-        if (await findUser(ctx.k, newName))
-          throw invalidRequest(`User ${newName} already exists, username must be unique`);
-      }
-      if (!p.admin) {
-        if (user.admin === 1) throw adminRequired('Only admins can modify other admins');
-        if (data.admin) throw adminRequired('Only admins can grant admin permissions');
-      }
-      await ctx.k.transaction().execute(async (trx) => {
-        await updateUser(trx, user.id, {
-          name: newName,
-          admin: data.admin,
-          auth_state:
-            data.auth_state === undefined
-              ? undefined
-              : data.auth_state === null
-                ? null
-                : JSON.stringify(data.auth_state),
-        });
-        if (data.admin !== undefined) await assignDefaultRoles(trx, user.id, data.admin);
-      });
-      ctx.permissions.invalidate();
-      req.log.info({ actor: p.name, user: user.name, keys: Object.keys(data) }, 'updated user');
-      ctx.audit.record({
-        ...originOf(req),
-        action: 'user.modify',
-        target: userTarget(newName ?? user.name),
-        reason: userChanges(user, data, newName),
-      });
-      const updated = (await findUser(ctx.k, newName ?? user.name))!;
+      await needUserName(ctx, req, ['admin:users'], req.params.name);
+      const changes = req.body as UserChanges;
+      const updated = await modifyUser(ctx, callerOf(req), { name: req.params.name, changes });
       const [model] = await present(req, [updated]);
       return { ...model, auth_state: updated.auth_state === null ? null : JSON.parse(updated.auth_state) };
     },
@@ -291,26 +206,9 @@ export function registerUserRoutes(app: HubServer, ctx: HubContext, prefix: stri
       schema: { tags, summary: 'Delete a user', params: UserName, response: { 204: NoContent, ...errorResponses } },
     },
     async (req, reply) => {
-      const { p, user } = await needUser(ctx, req, ['delete:users'], req.params.name);
-      if (p.kind === 'user' && p.name === user.name) throw invalidRequest('Cannot delete yourself!');
-      await deleteUser(ctx.k, user.id);
-      ctx.permissions.invalidate();
-      req.log.info({ actor: p.name, user: user.name }, 'deleted user');
-      ctx.audit.record({ ...originOf(req), action: 'user.delete', target: userTarget(user.name) });
+      const { user } = await needUser(ctx, req, ['delete:users'], req.params.name);
+      await deleteUser(ctx, callerOf(req), { name: user.name });
       return reply.code(204).send();
     },
   );
-}
-
-/** What a PATCH changed, for the audit log (auth_state only by name: it may hold secrets). */
-function userChanges(
-  before: UserRow,
-  data: { admin?: boolean; auth_state?: unknown },
-  newName: string | undefined,
-): string {
-  const parts = [];
-  if (newName !== undefined) parts.push(`renamed from ${before.name} to ${newName}`);
-  if (data.admin !== undefined && data.admin !== (before.admin === 1)) parts.push(`admin: ${data.admin}`);
-  if (data.auth_state !== undefined) parts.push('auth_state replaced');
-  return parts.length ? parts.join('; ') : 'no change';
 }

@@ -2,9 +2,10 @@ import type { Principal } from '../auth/principal.ts';
 import type { HubContext } from '../context.ts';
 import { identifyScopes } from '../rbac/index.ts';
 import { findService } from '../repo/services.ts';
-import { findUserById } from '../repo/users.ts';
+import { findUserById, loadUserFacts, membershipsOf } from '../repo/users.ts';
 import { presentServices } from './present-service.ts';
-import { membershipsOf, presentUsers, userFieldFilters } from './present-user.ts';
+import { loadServiceFacts } from './services.ts';
+import { presentUsers, userFieldFilters } from './present-user.ts';
 
 /**
  * What whoami needs of a principal beyond its servers' state: its sorted scopes, the scope filters its
@@ -56,14 +57,13 @@ export async function whoami(
     // The principal's row is as of its token's first use; the user's activity since must show.
     const user = (await findUserById(ctx.k, p.id)) ?? p.user!;
     const own = facts.memberships!;
-    [model] = (await presentUsers(ctx.k, [user], facts.filters, {
-      baseUrl: ctx.baseUrl,
-      includeStoppedServers,
-      memberships: { groups: new Map([[user.id, own.groups]]), roles: new Map([[user.id, own.roles]]) },
-    })) as [Record<string, unknown>];
+    const memberships = { groups: new Map([[user.id, own.groups]]), roles: new Map([[user.id, own.roles]]) };
+    const loaded = await loadUserFacts(ctx.k, [user.id], { includeStoppedServers, memberships });
+    [model] = presentUsers([user], loaded, facts.filters, { baseUrl: ctx.baseUrl }) as [Record<string, unknown>];
   } else {
     const service = (await findService(ctx.k, p.name))!;
-    [model] = (await presentServices(ctx, [service], facts.identified)) as [Record<string, unknown>];
+    const loaded = await loadServiceFacts(ctx, [service]);
+    [model] = presentServices([service], loaded, facts.identified) as [Record<string, unknown>];
   }
   return { ...model, token_id: p.token ? `a${p.token.id}` : null, session_id: p.sessionId, scopes: facts.scopes };
 }

@@ -6,14 +6,8 @@ import { loginThrottled } from '../errors/index.ts';
 import { safeEqual } from '../lib/secrets.ts';
 import { type LoginThrottle, throttledMessage } from './login-throttle.ts';
 import { passwordHashFor, verifyPassword } from './passwords.ts';
+import { loginAllowed, usernamePattern } from '../commands/users/rules.ts';
 import { normalizeUsername, validateUsername } from './usernames.ts';
-
-/** Whether a (normalized) name may log in at all: blocked_users, then allow_all / allowed_users / admin_users. */
-export function isAllowed(ctx: { config: Pick<Config, 'authenticator'> }, name: string): boolean {
-  const a = ctx.config.authenticator;
-  if (a.blocked_users.includes(name)) return false;
-  return a.allow_all || a.allowed_users.includes(name) || a.admin_users.includes(name);
-}
 
 /** Whether `password` is right for `name` under the configured authenticator class. */
 async function passwordMatches(ctx: PasswordDeps, name: string, password: string): Promise<boolean> {
@@ -59,11 +53,11 @@ export async function authenticatePassword(
     ctx.log.warn({ user: name.slice(0, 64), ip, retry_after: wait }, 'login attempt refused: too many failures');
     throw loginThrottled(throttledMessage(wait), wait);
   }
-  const pattern = a.username_pattern;
+  // The login rules are the admission command's (src/commands/users/rules.ts): one copy of them.
   const ok =
-    validateUsername(name, pattern ? new RegExp(`^(?:${pattern})$`) : null) &&
+    validateUsername(name, usernamePattern(ctx.config)) &&
     (await passwordMatches(ctx, name, password)) &&
-    isAllowed(ctx, name);
+    loginAllowed(ctx.config, name);
   if (!ok) {
     throttle.failure(name, ip);
     return null;

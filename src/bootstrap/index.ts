@@ -1,20 +1,22 @@
 import type { Kysely } from 'kysely';
 import type { Logger } from 'pino';
-import type { Config } from '../config/index.ts';
 import type { AuditSink } from '../audit/index.ts';
+import { SYSTEM_CALLER } from '../commands/deps.ts';
+import { ensureDefaultRoles, syncRoles } from '../commands/roles/index.ts';
+import type { Config } from '../config/index.ts';
 import type { Database } from '../db/index.ts';
-import { upsertRole } from '../repo/roles.ts';
-import { defaultRoles } from '../rbac/index.ts';
-import { syncRoles } from './sync-roles.ts';
 import { syncServices, syncUserConfigTokens } from './sync-services.ts';
 
-export { StartupError } from './sync-roles.ts';
+export { StartupError } from '../commands/roles/index.ts';
+export { blockConfiguredUsers } from './block-users.ts';
+
+const NO_AUDIT: AuditSink = { record: () => {} };
 
 /** Brings the database in line with the config file: roles, services, config tokens. */
 export async function applyConfig(db: Kysely<Database>, config: Config, log: Logger, audit?: AuditSink): Promise<void> {
   // Default roles must exist before services (admin: true) and users reference them.
-  for (const r of defaultRoles()) await upsertRole(db, r.name, r.description ?? null, r.scopes ?? []);
+  await ensureDefaultRoles(db);
   const serviceTokens = await syncServices(db, config, log);
-  await syncRoles(db, config, log, audit);
+  await syncRoles({ k: db, config, log, audit: audit ?? NO_AUDIT }, SYSTEM_CALLER);
   await syncUserConfigTokens(db, config, serviceTokens);
 }

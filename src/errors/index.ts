@@ -7,3 +7,5 @@ export * from './servers.ts';
 export * from './oauth.ts';
 export * from './http.ts';
 export * from './tokens.ts';
+export * from './users.ts';
+export * from './groups.ts';

@@ -30,7 +30,8 @@ export const REASONS = {
     "The sign-in's state is missing, expired or not this browser's (a forged, replayed or stale callback).",
   oauth_failed: 'The identity provider refused the sign-in, or its answer failed verification (code, id_token, nonce).',
   oauth_unavailable: 'The identity provider could not be reached or its metadata is unusable.',
-  login_not_allowed: 'The identity provider knows the person, but the hub does not admit them (groups, lists, name).',
+  login_not_allowed:
+    "The person authenticated, but the hub does not admit them: not in `allowed_users`, `admin_users` or an identity provider's `allowed_groups` (with `allow_all` off), or an invalid name.",
   // Users and groups
   invalid_username: 'The name does not pass the username rules (`username_pattern`).',
   cannot_delete_self: 'A user cannot delete themselves.',

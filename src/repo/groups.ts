@@ -1,4 +1,5 @@
 import type { Kysely } from 'kysely';
+import { roleNamesByHolder } from './roles.ts';
 import type { Database, GroupRow } from '../db/index.ts';
 import { namesById } from './names-by-id.ts';
 
@@ -53,15 +54,7 @@ export function membersOfGroups(db: K, groupIds: number[]): Promise<Map<number, 
 }
 
 export function rolesOfGroups(db: K, groupIds: number[]): Promise<Map<number, string[]>> {
-  return namesById(groupIds, (chunk) =>
-    db
-      .selectFrom('group_role_map')
-      .innerJoin('roles', 'roles.id', 'group_role_map.role_id')
-      .select(['group_role_map.group_id as id', 'roles.name as name'])
-      .where('group_role_map.group_id', 'in', chunk)
-      .orderBy('roles.name')
-      .execute(),
-  );
+  return roleNamesByHolder(db, 'group', groupIds);
 }
 
 export async function addMembers(db: K, groupId: number, userIds: number[]): Promise<void> {

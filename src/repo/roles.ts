@@ -1,6 +1,7 @@
 import { sql, type Kysely } from 'kysely';
 import type { Database, RoleRow } from '../db/index.ts';
 import { parseJson } from '../lib/json.ts';
+import { namesById } from './names-by-id.ts';
 
 type K = Kysely<Database>;
 export type RoleHolder = 'user' | 'group' | 'service';
@@ -102,16 +103,19 @@ export async function roleNamesHeld(db: K, kind: 'user' | 'service', id: number)
   return [...new Set((await heldRoles(db, kind, id)).map((r) => r.name))];
 }
 
-export async function roleNamesOf(db: K, holder: RoleHolder, ownerId: number): Promise<string[]> {
+/** Role names per holder id (direct grants, as the models show), for a page of users, groups or services. */
+export function roleNamesByHolder(db: K, holder: RoleHolder, ids: number[]): Promise<Map<number, string[]>> {
   const m = MAP[holder];
-  const rows = await db
-    .selectFrom(m.table)
-    .innerJoin('roles', 'roles.id', `${m.table}.role_id` as never)
-    .select('roles.name')
-    .where(sql.ref(`${m.table}.${m.owner}`), '=', ownerId)
-    .orderBy('roles.name')
-    .execute();
-  return rows.map((r) => r.name);
+  const owner = sql.ref<number>(`${m.table}.${m.owner}`);
+  return namesById(ids, (chunk) =>
+    db
+      .selectFrom(m.table)
+      .innerJoin('roles', 'roles.id', `${m.table}.role_id` as never)
+      .select([owner.as('id'), 'roles.name as name'])
+      .where(owner, 'in', chunk)
+      .orderBy('roles.name')
+      .execute(),
+  );
 }
 
 /** Every user holds `user`; `admin` follows the admin flag (as upstream's assign_default_roles). */

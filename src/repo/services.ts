@@ -51,19 +51,17 @@ export async function deleteService(db: K, id: number): Promise<void> {
 }
 
 /**
- * Removes a service with everything that hangs on it, in one transaction: its tokens, its OAuth client
- * with the codes and tokens that client issued to users, and the row (roles go by cascade).
+ * Removes a service with everything that hangs on it: its tokens, its OAuth client with the codes and
+ * tokens that client issued to users, and the row (roles go by cascade). Call it in a transaction.
  */
 export async function deleteServiceWithRecords(db: K, row: Pick<ServiceRow, 'id' | 'oauth_client_id'>): Promise<void> {
-  await db.transaction().execute(async (trx) => {
-    await trx.deleteFrom('api_tokens').where('service_id', '=', row.id).execute();
-    if (row.oauth_client_id !== null) {
-      await trx.deleteFrom('api_tokens').where('client_id', '=', row.oauth_client_id).execute();
-      await trx.deleteFrom('oauth_codes').where('client_id', '=', row.oauth_client_id).execute();
-      await trx.deleteFrom('oauth_clients').where('identifier', '=', row.oauth_client_id).execute();
-    }
-    await trx.deleteFrom('services').where('id', '=', row.id).execute();
-  });
+  await db.deleteFrom('api_tokens').where('service_id', '=', row.id).execute();
+  if (row.oauth_client_id !== null) {
+    await db.deleteFrom('api_tokens').where('client_id', '=', row.oauth_client_id).execute();
+    await db.deleteFrom('oauth_codes').where('client_id', '=', row.oauth_client_id).execute();
+    await db.deleteFrom('oauth_clients').where('identifier', '=', row.oauth_client_id).execute();
+  }
+  await db.deleteFrom('services').where('id', '=', row.id).execute();
 }
 
 /** Live tokens of `kind` that the service owns with exactly this note (e.g. a managed run's token). */

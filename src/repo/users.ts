@@ -1,7 +1,8 @@
 import { randomUUID } from 'node:crypto';
 import type { Kysely } from 'kysely';
+import { roleNamesByHolder } from './roles.ts';
 import { compiledQuery } from '../db/compiled-query.ts';
-import type { Database, UserRow } from '../db/index.ts';
+import type { Database, SpawnerRow, UserRow } from '../db/index.ts';
 import { isoNow } from '../lib/time.ts';
 import { namesById } from './names-by-id.ts';
 
@@ -84,6 +85,11 @@ export async function insertUsersWithDefaultRoles(db: K, names: string[], admin:
   return names.map((n) => byName.get(n)!);
 }
 
+/** The user named `name`, created with the default roles if missing (config lists: load_roles, api_tokens). */
+export async function findOrCreateUser(db: K, name: string): Promise<UserRow> {
+  return (await findUser(db, name)) ?? (await insertUsersWithDefaultRoles(db, [name], false))[0]!;
+}
+
 export async function updateUser(
   db: K,
   id: number,
@@ -122,17 +128,8 @@ export function groupsOfUsers(db: K, userIds: number[]): Promise<Map<number, str
   );
 }
 
-/** Role names per user id (direct roles only, as JupyterHub's model shows). */
 export function rolesOfUsers(db: K, userIds: number[]): Promise<Map<number, string[]>> {
-  return namesById(userIds, (chunk) =>
-    db
-      .selectFrom('user_role_map')
-      .innerJoin('roles', 'roles.id', 'user_role_map.role_id')
-      .select(['user_role_map.user_id as id', 'roles.name as name'])
-      .where('user_role_map.user_id', 'in', chunk)
-      .orderBy('roles.name')
-      .execute(),
-  );
+  return roleNamesByHolder(db, 'user', userIds);
 }
 
 export async function touchUserActivity(db: K, id: number, iso: string): Promise<void> {
@@ -143,4 +140,59 @@ export async function touchUserActivity(db: K, id: number, iso: string): Promise
     .where('id', '=', id)
     .where((eb) => eb.or([eb('last_activity', 'is', null), eb('last_activity', '<', iso)]))
     .execute();
+}
+
+/** Names of the user's servers that have a record (running or not). */
+export async function serverNamesOf(db: K, userId: number): Promise<string[]> {
+  const rows = await db.selectFrom('spawners').select('name').where('user_id', '=', userId).execute();
+  return rows.map((r) => r.name);
+}
+
+/** A new cookie id: every login cookie issued to the user so far stops working (sessions end). */
+export async function rotateCookieId(db: K, id: number): Promise<void> {
+  await db.updateTable('users').set({ cookie_id: randomUUID() }).where('id', '=', id).execute();
+}
+
+/** What a User model shows beside the row: group and role names and servers, per user id. */
+export interface UserFacts {
+  groups: Map<number, string[]>;
+  roles: Map<number, string[]>;
+  spawners: Map<number, SpawnerRow[]>;
+}
+
+/**
+ * The facts of a page of users in bulk. Active servers only (running, or starting or stopping) unless
+ * stopped ones are asked for too; `memberships` when the caller has them already (a principal's own).
+ */
+export async function loadUserFacts(
+  db: K,
+  userIds: number[],
+  opts: { includeStoppedServers: boolean; memberships?: Pick<UserFacts, 'groups' | 'roles'> },
+): Promise<UserFacts> {
+  const [groups, roles, spawners] = await Promise.all([
+    opts.memberships?.groups ?? groupsOfUsers(db, userIds),
+    opts.memberships?.roles ?? rolesOfUsers(db, userIds),
+    spawnersOf(db, userIds, opts.includeStoppedServers),
+  ]);
+  return { groups, roles, spawners };
+}
+
+/** The group and role names of one user. */
+export async function membershipsOf(db: K, userId: number): Promise<{ groups: string[]; roles: string[] }> {
+  const [groups, roles] = await Promise.all([groupsOfUsers(db, [userId]), rolesOfUsers(db, [userId])]);
+  return { groups: groups.get(userId) ?? [], roles: roles.get(userId) ?? [] };
+}
+
+async function spawnersOf(db: K, userIds: number[], includeStopped: boolean): Promise<Map<number, SpawnerRow[]>> {
+  const out = new Map<number, SpawnerRow[]>();
+  for (let i = 0; i < userIds.length; i += 500) {
+    let qb = db
+      .selectFrom('spawners')
+      .selectAll()
+      .where('user_id', 'in', userIds.slice(i, i + 500));
+    if (!includeStopped)
+      qb = qb.where((eb) => eb.or([eb('server_url', 'is not', null), eb('pending', 'is not', null)]));
+    for (const row of await qb.orderBy('name').execute()) out.set(row.user_id, [...(out.get(row.user_id) ?? []), row]);
+  }
+  return out;
 }

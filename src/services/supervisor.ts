@@ -1,5 +1,7 @@
-import type { ServiceSpec } from '../config/index.ts';
-import type { HubContext } from '../context.ts';
+import type { Kysely } from 'kysely';
+import type { Logger } from 'pino';
+import type { Config, ServiceSpec } from '../config/index.ts';
+import type { Database, DbKind } from '../db/index.ts';
 import { isoNow } from '../lib/time.ts';
 import { findService, serviceTokenIdsWithNote } from '../repo/services.ts';
 import { revokeTokens } from '../repo/tokens.ts';
@@ -10,6 +12,20 @@ import { recordRuns, stopLeftovers } from './leftovers.ts';
 import { DEFAULT_TIMINGS, ManagedService, type ManagedTimings, type RunCredentials } from './managed.ts';
 import { upsertServiceClient } from './oauth.ts';
 import { hasOAuthClient } from './spec.ts';
+
+/** What the supervisor needs of the hub (the hub's context is one). */
+export interface SupervisorDeps {
+  k: Kysely<Database>;
+  dbKind: DbKind;
+  config: Config;
+  log: Logger;
+  /** Path prefix of every URL, from bind_url. */
+  baseUrl: string;
+  /** Where the pid file of the managed services' runs is kept. */
+  stateDir: string;
+  /** Called when a run's token is revoked. */
+  permissions: { invalidate(): void };
+}
 
 export interface SupervisorOptions {
   timings?: Partial<ManagedTimings>;
@@ -28,7 +44,7 @@ function runTokenNote(name: string): string {
  * the services API, and the proxy's wanted routes).
  */
 export class ServiceSupervisor {
-  readonly #ctx: HubContext;
+  readonly #ctx: SupervisorDeps;
   readonly #timings: ManagedTimings;
   readonly #managed = new Map<string, ManagedService>();
   readonly #health: HealthChecker;
@@ -38,7 +54,7 @@ export class ServiceSupervisor {
     for (const m of this.#managed.values()) m.killNow();
   };
 
-  constructor(ctx: HubContext, opts: SupervisorOptions = {}) {
+  constructor(ctx: SupervisorDeps, opts: SupervisorOptions = {}) {
     this.#ctx = ctx;
     this.#timings = { ...DEFAULT_TIMINGS, ...opts.timings };
     this.#health = new HealthChecker({
@@ -93,10 +109,10 @@ export class ServiceSupervisor {
 
   /** The configured api_token, or a token issued for this run and revoked when the run ends. */
   async #credentials(spec: ServiceSpec, serviceId: number): Promise<RunCredentials> {
-    const { k, db, baseUrl } = this.#ctx;
+    const { k, dbKind, baseUrl } = this.#ctx;
     const withClient = hasOAuthClient(spec);
     if (spec.api_token) return { token: spec.api_token, release: async () => {} };
-    const { token, row } = await issueToken(k, db.kind, {
+    const { token, row } = await issueToken(k, dbKind, {
       owner: { kind: 'service', id: serviceId },
       kind: 'api',
       note: runTokenNote(spec.name),

@@ -1,14 +1,14 @@
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { authenticatePassword } from '../auth/authenticators.ts';
 import { logoutUrl } from '../authenticators/oauth/index.ts';
-import { originOf, SYSTEM, userActor, userTarget } from '../audit/index.ts';
+import { originOf, userActor, userTarget } from '../audit/index.ts';
 import { endSession, setLoginCookies } from '../auth/session.ts';
 import { anonymousXsrfValid, setXsrfCookie, xsrfTokenFor } from '../auth/xsrf.ts';
 import type { HubContext } from '../context.ts';
 import type { UserRow } from '../db/index.ts';
+import { SYSTEM_CALLER } from '../commands/deps.ts';
+import { admitUser } from '../commands/users/index.ts';
 import { HubError } from '../errors/index.ts';
-import { assignDefaultRoles } from '../repo/roles.ts';
-import { findUser, insertUser, updateUser } from '../repo/users.ts';
 import { pageSession } from './common.ts';
 import { field } from './forms.ts';
 import { renderPage } from './html.ts';
@@ -17,57 +17,20 @@ import { safeNextUrl } from './next-url.ts';
 const INVALID_LOGIN = 'Invalid username or password';
 
 /**
- * The user row for a name the authenticator accepted: created on first login, promoted if listed as admin.
- * `idpAdmin` is an identity provider's verdict (admin_groups), which may also demote.
- */
-async function userForLogin(ctx: HubContext, name: string, idpAdmin?: boolean): Promise<UserRow> {
-  const admin = idpAdmin ?? ctx.config.authenticator.admin_users.includes(name);
-  const source = idpAdmin === undefined ? 'admin_users' : 'admin_groups';
-  let user = await findUser(ctx.k, name);
-  if (!user) {
-    try {
-      user = await insertUser(ctx.k, name, admin);
-    } catch (err) {
-      // Two first logins at once: the other one created the row.
-      user = await findUser(ctx.k, name);
-      if (!user) throw err;
-    }
-    await assignDefaultRoles(ctx.k, user.id, user.admin === 1);
-    ctx.log.info({ user: name, admin }, 'user created at first login');
-    ctx.audit.record({
-      ...SYSTEM,
-      action: 'user.create',
-      target: userTarget(name),
-      reason: `first login${admin ? ` (${source})` : ''}`,
-    });
-  } else if (admin !== (user.admin === 1) && (admin || idpAdmin === false)) {
-    // As upstream: admin_users only ever promotes; an identity provider's admin_groups also demotes.
-    await updateUser(ctx.k, user.id, { admin });
-    await assignDefaultRoles(ctx.k, user.id, admin);
-    ctx.permissions.invalidate();
-    ctx.audit.record({
-      ...SYSTEM,
-      action: 'user.modify',
-      target: userTarget(name),
-      reason: `admin: ${admin} (${source}, at login)`,
-    });
-    user = { ...user, admin: admin ? 1 : 0 };
-  }
-  return user;
-}
-
-/**
- * Logs in a name an authenticator vouched for and admitted: the user row (see userForLogin), a new
- * session and login cookie, and the audit's login.success. Every way of logging in ends here.
+ * Logs in a name an authenticator vouched for: the hub admits the user (the admitUser command: lists,
+ * creation at first login, admin), then a new session and login cookie, and the audit's login.success.
+ * Every way of logging in (the password form, an identity provider's callback) ends here. `admin` is an
+ * identity provider's verdict (admin_groups), which may also demote.
  */
 export async function completeLogin(
   ctx: HubContext,
   req: FastifyRequest,
   reply: FastifyReply,
   name: string,
-  opts: { admin?: boolean } = {},
+  opts: { admin?: boolean; allowed?: true } = {},
 ): Promise<UserRow> {
-  const user = await userForLogin(ctx, name, opts.admin);
+  // The hub admits the user, as upstream: not the anonymous browser.
+  const user = await admitUser(ctx, SYSTEM_CALLER, { name, ...opts });
   setLoginCookies(ctx, reply, user);
   ctx.activity.userActive(user.id);
   req.log.info({ user: user.name }, 'user logged in');

@@ -67,7 +67,7 @@ export function registerOAuthLogin(app: FastifyInstance<any, any, any, any, any>
         why = verdict.why;
         throw loginNotAllowed(a.oauth.custom_403_message);
       }
-      await completeLogin(ctx, req, reply, name, { admin: verdict.admin });
+      await completeLogin(ctx, req, reply, name, { admin: verdict.admin, allowed: true });
     } catch (err) {
       if (!(err instanceof HubError)) throw err;
       req.log.warn({ user: name?.slice(0, 64), reason: err.reason, why: why ?? err.message }, 'oauth login refused');

@@ -1,11 +1,9 @@
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
-import { isAllowed } from '../auth/authenticators.ts';
-import { hashPassword, passwordProblem, storePasswordHash } from '../auth/passwords.ts';
-import { normalizeUsername, validateUsername } from '../auth/usernames.ts';
 import { anonymousXsrfValid, setXsrfCookie, xsrfTokenFor } from '../auth/xsrf.ts';
+import { SYSTEM_CALLER } from '../commands/deps.ts';
+import { signUp } from '../commands/users/index.ts';
 import type { HubContext } from '../context.ts';
-import { assignDefaultRoles } from '../repo/roles.ts';
-import { findUser, insertUser } from '../repo/users.ts';
+import { HubError } from '../errors/index.ts';
 import { field } from './forms.ts';
 import { renderPage } from './html.ts';
 
@@ -56,27 +54,22 @@ export function registerSignupPage(app: FastifyInstance<any, any, any, any, any>
         username,
       });
     }
-    const name = normalizeUsername(username);
-    const pattern = a.username_pattern ? new RegExp(`^(?:${a.username_pattern})$`) : null;
-    if (!validateUsername(name, pattern))
-      return signupForm(ctx, req, reply, 400, { error: 'That username is not allowed here.', username });
     if (password !== (field(req.body, 'password_confirm') ?? ''))
       return signupForm(ctx, req, reply, 400, { error: 'The two passwords differ.', username });
-    const weak = passwordProblem(password);
-    if (weak) return signupForm(ctx, req, reply, 400, { error: weak, username });
-    if (!isAllowed(ctx, name) || (await findUser(ctx.k, name))) {
-      // One answer for "taken" and "not allowed", so the form does not reveal who has an account.
-      return signupForm(ctx, req, reply, 400, { error: 'That username cannot be registered.', username });
-    }
-    const hash = await hashPassword(password);
+    let name: string;
     try {
-      await ctx.k.transaction().execute(async (trx) => {
-        const user = await insertUser(trx, name, false);
-        await assignDefaultRoles(trx, user.id, false);
-        await storePasswordHash(trx, user.id, hash);
-      });
-    } catch {
-      return signupForm(ctx, req, reply, 400, { error: 'That username cannot be registered.', username });
+      name = (await signUp(ctx, SYSTEM_CALLER, { name: username, password })).name;
+    } catch (err) {
+      // One answer for "taken" (a concurrent sign-up's insert fails too) and "not allowed", so the form
+      // does not reveal who has an account.
+      const reason = err instanceof HubError ? err.reason : null;
+      const error =
+        reason === 'invalid_username'
+          ? 'That username is not allowed here.'
+          : reason === 'invalid_request'
+            ? (err as HubError).message
+            : 'That username cannot be registered.';
+      return signupForm(ctx, req, reply, 400, { error, username });
     }
     req.log.info({ user: name }, 'user signed up');
     return signupForm(ctx, req, reply, 201, { done: `The account ${name} was created. You can sign in now.` });

@@ -1,22 +1,21 @@
 import type { Kysely } from 'kysely';
-import type { Logger } from 'pino';
-import type { AuditSink } from '../audit/index.ts';
-import type { Config } from '../config/index.ts';
-import type { Database } from '../db/index.ts';
-import { isDefaultRoleName, rolesToLoad, validateLoadRoles, type RoleSpec } from '../rbac/index.ts';
-import { findGroup, insertGroup } from '../repo/groups.ts';
+import type { AuditOrigin, AuditSink } from '../../audit/index.ts';
+import type { Database } from '../../db/index.ts';
+import { defaultRoles, isDefaultRoleName, rolesToLoad, validateLoadRoles, type RoleSpec } from '../../rbac/index.ts';
+import { findGroup, insertGroup } from '../../repo/groups.ts';
 import {
   allRoles,
+  assignDefaultRoles,
   deleteRole,
+  findRole,
   grantRole,
   holdersOfRole,
   revokeRole,
   upsertRole,
-  assignDefaultRoles,
-  findRole,
-} from '../repo/roles.ts';
-import { findService } from '../repo/services.ts';
-import { findUser, insertUser, updateUser } from '../repo/users.ts';
+} from '../../repo/roles.ts';
+import { findService } from '../../repo/services.ts';
+import { findOrCreateUser, updateUser } from '../../repo/users.ts';
+import type { Caller, CommandDeps } from '../deps.ts';
 
 export class StartupError extends Error {
   override name = 'StartupError';
@@ -25,11 +24,7 @@ export class StartupError extends Error {
 type K = Kysely<Database>;
 
 async function ensureUser(db: K, name: string): Promise<number> {
-  const u = await findUser(db, name);
-  if (u) return u.id;
-  const row = await insertUser(db, name, false);
-  await assignDefaultRoles(db, row.id, false);
-  return row.id;
+  return (await findOrCreateUser(db, name)).id;
 }
 
 async function ensureGroup(db: K, name: string): Promise<number> {
@@ -64,21 +59,35 @@ async function setMembers(
   }
 }
 
-async function recordRoleChanges(db: K, audit: AuditSink, changes: RoleChange[]): Promise<void> {
+async function recordRoleChanges(db: K, audit: AuditSink, origin: AuditOrigin, changes: RoleChange[]): Promise<void> {
   for (const c of changes) {
     if (c.what === 'grant' || c.what === 'revoke') {
       const table = c.holder === 'user' ? 'users' : c.holder === 'group' ? 'groups' : 'services';
       const name =
         (await db.selectFrom(table).select('name').where('id', '=', c.id).executeTakeFirst())?.name ?? `#${c.id}`;
       audit.record({
+        ...origin,
         action: `role.${c.what}`,
         target: { kind: 'role', name: c.role, owner: c.holder === 'user' ? name : null },
         reason: `${c.what === 'grant' ? 'granted to' : 'revoked from'} ${c.holder} ${name} (load_roles)`,
       });
     } else {
-      audit.record({ action: `role.${c.what}`, target: { kind: 'role', name: c.role }, reason: 'load_roles' });
+      audit.record({
+        ...origin,
+        action: `role.${c.what}`,
+        target: { kind: 'role', name: c.role },
+        reason: 'load_roles',
+      });
     }
   }
+}
+
+/** What the role sync needs: it runs at start-up, before anything caches permissions. */
+export type RoleSyncDeps = Pick<CommandDeps, 'k' | 'config' | 'log' | 'audit'>;
+
+/** The default roles (`user`, `admin`, `server`, `token`) exist before anything references them. */
+export async function ensureDefaultRoles(db: K): Promise<void> {
+  for (const r of defaultRoles()) await upsertRole(db, r.name, r.description ?? null, r.scopes ?? []);
 }
 
 /**
@@ -86,7 +95,8 @@ async function recordRoleChanges(db: K, audit: AuditSink, changes: RoleChange[])
  * overrides), load_roles with exact member lists, admin_users and allowed_users, and removal of
  * roles no longer configured. Runs in one transaction: a bad config changes nothing.
  */
-export async function syncRoles(db: K, config: Config, log: Logger, audit?: AuditSink): Promise<void> {
+export async function syncRoles(deps: RoleSyncDeps, caller: Caller): Promise<void> {
+  const { k: db, config, log } = deps;
   const customScopes = config.custom_scopes;
   const problems = validateLoadRoles(config.load_roles, customScopes);
   if (problems.length) throw new StartupError(`load_roles: ${problems.join('; ')}`);
@@ -164,5 +174,5 @@ export async function syncRoles(db: K, config: Config, log: Logger, audit?: Audi
       }
     }
   });
-  if (audit) await recordRoleChanges(db, audit, changes);
+  await recordRoleChanges(db, deps.audit, caller.origin, changes);
 }

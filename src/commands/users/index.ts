@@ -1,0 +1,7 @@
+// What changes users: every caller (API, pages, start-up, CLI) goes through these.
+export { admitUser, signUp } from './admit.ts';
+export { blockUser, type BlockOutcome } from './block.ts';
+export { createUser, createUsers, type CreateUserInput } from './create.ts';
+export { deleteUser, stopServersOf, type UserServerRuntime, type UserServersDeps } from './delete.ts';
+export { modifyUser, type UserChanges } from './modify.ts';
+export { checkLoginAllowed, checkedUsername, loginAllowed, usernamePattern } from './rules.ts';
