@@ -1,7 +1,7 @@
 // A private Docker engine for the tests: its own data root, socket and no networking of its own, so
 // the tests never depend on (or disturb) an engine the machine may run, and leave nothing behind.
 import { spawn, execFileSync, type ChildProcess } from 'node:child_process';
-import { existsSync, mkdirSync, mkdtempSync, openSync, closeSync, readFileSync, rmSync } from 'node:fs';
+import { chmodSync, existsSync, mkdirSync, mkdtempSync, openSync, closeSync, readFileSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
 import { Readable } from 'node:stream';
 import { setTimeout as sleep } from 'node:timers/promises';
@@ -40,7 +40,9 @@ const ROOTFS_DIRS = ['bin', 'usr', 'lib', 'lib64', 'etc', 'tmp', 'proc', 'sys', 
 
 async function buildImage(docker: Docker, dir: string, tag: string): Promise<void> {
   const rootfs = join(dir, 'rootfs');
-  for (const d of ROOTFS_DIRS) mkdirSync(join(rootfs, d), { recursive: true, mode: d === 'tmp' ? 0o1777 : 0o755 });
+  for (const d of ROOTFS_DIRS) mkdirSync(join(rootfs, d), { recursive: true });
+  // A server running as nobody keeps its runtime files under HOME=/tmp.
+  chmodSync(join(rootfs, 'tmp'), 0o1777);
   const tar = execFileSync('tar', ['-C', rootfs, '--owner=0', '--group=0', '-cf', '-', '.']);
   const [repo, version] = tag.split(':');
   const stream = await docker.importImage(Readable.from([tar]), { repo, tag: version });

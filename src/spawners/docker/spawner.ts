@@ -36,6 +36,7 @@ export class DockerSpawner implements Spawner {
   #starting: Promise<string> | null = null;
   #stopRequested = false;
   #stopping: Promise<void> | null = null;
+  #exitLogged = false;
   readonly #progress = new SpawnProgress();
 
   constructor(req: SpawnRequest, engine: Docker, state: Record<string, unknown> | null = null) {
@@ -224,9 +225,17 @@ export class DockerSpawner implements Spawner {
   async poll(): Promise<number | null> {
     const ref = this.#id ?? this.#name;
     if (ref === null) return 0;
+    const container = this.#engine.getContainer(ref);
     try {
-      const { State } = await this.#engine.getContainer(ref).inspect();
-      return State.Running ? null : State.ExitCode;
+      const { State } = await container.inspect();
+      if (State.Running) return null;
+      if (!this.#exitLogged) {
+        // The container (and its output) may be removed by the stop that follows: keep its last words.
+        this.#exitLogged = true;
+        const tail = await this.#logTail(container);
+        this.#req.log.warn({ container: this.#name, status: State.ExitCode, output: tail }, 'server container exited');
+      }
+      return State.ExitCode;
     } catch (err) {
       if (statusOf(err) === 404) return 0;
       // An engine that does not answer says nothing about the server: it may well still serve.

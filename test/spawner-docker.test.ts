@@ -1,0 +1,170 @@
+// The docker spawner end to end: a real hub, a private real dockerd (test/docker-engine.ts) and Debian's
+// jupyterhub-singleuser from the host, mounted read-only into an image made from an empty rootfs.
+import assert from 'node:assert/strict';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { after, before, describe, test } from 'node:test';
+import { setTimeout as sleep } from 'node:timers/promises';
+import type { ConfigInput } from '../src/config/index.ts';
+import { freshDatabase } from '../src/db/test-helpers.ts';
+import { dockerSkipReason, startDockerEngine, type DockerEngine } from './docker-engine.ts';
+import { startHub, type TestHub } from './harness.ts';
+import { freePort } from './process.ts';
+
+const USER_LABEL = 'org.jupyter.hub.user';
+
+describe('docker spawner against a private Docker engine', { skip: dockerSkipReason() }, () => {
+  let engine: DockerEngine;
+  const hubs: TestHub[] = [];
+  before(async () => {
+    engine = await startDockerEngine();
+  });
+  after(async () => {
+    for (const h of hubs) await h.stop().catch(() => {});
+    await engine?.stop();
+  });
+
+  /** A spawner config that runs the host's jupyterhub-singleuser as nobody in the test image. */
+  const spawner = (docker: Record<string, unknown> = {}): ConfigInput['spawner'] =>
+    ({
+      class: 'docker',
+      // nobody's home does not exist; jupyter-server keeps its runtime files under HOME.
+      environment: { HOME: '/tmp' },
+      start_timeout: 120,
+      http_timeout: 120,
+      docker: {
+        host: engine.host,
+        image: engine.image,
+        pull_policy: 'never',
+        read_only_volumes: engine.hostMounts,
+        extra_create_kwargs: { user: '65534:65534' },
+        remove: true,
+        ...docker,
+      },
+    }) as ConfigInput['spawner'];
+
+  async function hubWith(overrides: ConfigInput): Promise<TestHub> {
+    const h = await startHub({ slow_spawn_timeout: 60, ...overrides });
+    hubs.push(h);
+    return h;
+  }
+
+  /** Starts a server through the API and waits until the hub calls it ready. */
+  async function startServer(h: TestHub, name: string, body?: unknown): Promise<void> {
+    const r = await h.request('POST', `hub/api/users/${name}/server`, { body });
+    const why = () => h.logs.filter((l) => l.includes('container')).join('');
+    assert.ok(r.status === 201 || r.status === 202, `${r.status} ${r.text}\n${why()}`);
+    const deadline = Date.now() + 240_000;
+    for (;;) {
+      const u = await h.request('GET', `hub/api/users/${name}`);
+      const s = u.json.servers?.[''];
+      if (s?.ready) return;
+      assert.ok(s, `the server of ${name} went away while starting: ${why()}`);
+      assert.ok(Date.now() < deadline, `${name}'s server did not become ready`);
+      await sleep(500);
+    }
+  }
+
+  async function containersOf(user: string) {
+    return engine.docker.listContainers({ all: true, filters: { label: [`${USER_LABEL}=${user}`] } });
+  }
+
+  /** Waits for the stop to remove the user's container. */
+  async function gone(user: string): Promise<void> {
+    for (let i = 0; (await containersOf(user)).length > 0; i++) {
+      assert.ok(i < 150, `${user}'s container is removed after the stop`);
+      await sleep(200);
+    }
+  }
+
+  async function stateOf(h: TestHub, name: string): Promise<Record<string, unknown>> {
+    return (await h.request('GET', `hub/api/users/${name}`)).json.servers[''].state;
+  }
+
+  test('docker: a server starts in a container, answers through the proxy, gets its limits; stop removes it', async () => {
+    const h = await hubWith({ spawner: spawner({ mem_limit: '256M', cpu_limit: 0.5 }) });
+    await h.addUsers(['alice']);
+    await startServer(h, 'alice');
+    const token = await h.tokenFor('alice');
+    const status = await h.request('GET', 'user/alice/api/status', { token });
+    assert.equal(status.status, 200, status.text);
+
+    const state = await stateOf(h, 'alice');
+    assert.equal(state.container_name, 'jupyter-alice');
+    const info = await engine.docker.getContainer(String(state.container_id)).inspect();
+    assert.equal(info.State.Running, true);
+    assert.equal(info.HostConfig.Memory, 256 * 1024 * 1024, 'mem_limit reaches the engine');
+    assert.equal(info.HostConfig.NanoCpus, 500_000_000, 'cpu_limit reaches the engine');
+    assert.equal(info.HostConfig.NetworkMode, 'host');
+    assert.equal(info.Config.User, '65534:65534');
+    assert.equal(info.Config.Labels[USER_LABEL], 'alice');
+    assert.ok(!info.Config.Cmd.includes('--allow-root'), 'not root, so no --allow-root');
+    assert.ok(info.Config.Env.includes(`JUPYTERHUB_SERVICE_URL=http://127.0.0.1:${state.port}/`));
+
+    const stop = await h.request('DELETE', 'hub/api/users/alice/server');
+    assert.ok(stop.status === 204 || stop.status === 202, stop.text);
+    await gone('alice');
+  });
+
+  test('docker: an image outside allowed_images gets 400; a missing image with pull_policy never fails clearly', async () => {
+    const h = await hubWith({
+      spawner: spawner({ allowed_images: { host: engine.image, missing: 'tshub-missing:1' } }),
+    });
+    await h.addUsers(['bob']);
+    const refused = await h.request('POST', 'hub/api/users/bob/server', { body: { image: 'evil:latest' } });
+    assert.equal(refused.status, 400, refused.text);
+    assert.equal(refused.json.message, 'Image evil:latest not in allowed list: host, missing');
+
+    const missing = await h.request('POST', 'hub/api/users/bob/server', { body: { image: 'missing' } });
+    assert.equal(missing.status, 500, missing.text);
+    assert.match(missing.json.message, /Image tshub-missing:1 is not on the Docker engine, and pull_policy is never/);
+    assert.deepEqual(await containersOf('bob'), [], 'nothing is left behind');
+  });
+
+  test('docker: a container that exits at once fails the start with its output, and is removed', async () => {
+    const h = await hubWith({ spawner: spawner({ cmd: ['sh', '-c', 'echo no notebook here; exit 3'] }) });
+    await h.addUsers(['carol']);
+    const r = await h.request('POST', 'hub/api/users/carol/server');
+    assert.equal(r.status, 500, r.text);
+    assert.match(r.json.message, /exited immediately with status 3[^]*no notebook here/);
+    assert.deepEqual(await containersOf('carol'), []);
+  });
+
+  test('docker: a restarted hub re-adopts the running container', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'tshub-docker-restart-'));
+    const db = await freshDatabase(dir);
+    try {
+      // The server keeps calling the hub's API where it was told at its start, so both hubs listen there.
+      const shared: ConfigInput = {
+        db_url: db.url,
+        hub_bind_url: `http://127.0.0.1:${await freePort()}/`,
+        cleanup_servers: false,
+        spawner: spawner(),
+      };
+      const first = await hubWith(shared);
+      await first.addUsers(['dave']);
+      await startServer(first, 'dave');
+      const before = await stateOf(first, 'dave');
+      await first.stop();
+      hubs.splice(hubs.indexOf(first), 1);
+      assert.equal((await containersOf('dave')).length, 1, 'a hub stop without cleanup_servers leaves it running');
+
+      const second = await hubWith(shared);
+      assert.deepEqual(await stateOf(second, 'dave'), before);
+      const token = await second.tokenFor('dave');
+      const status = await second.request('GET', 'user/dave/api/status', { token });
+      assert.equal(status.status, 200, status.text);
+      const running = await containersOf('dave');
+      assert.equal(running.length, 1, 'no duplicate container');
+      assert.equal(running[0]!.Id, before.container_id);
+
+      const stop = await second.request('DELETE', 'hub/api/users/dave/server');
+      assert.ok(stop.status === 204 || stop.status === 202, stop.text);
+      await gone('dave');
+    } finally {
+      await db.drop();
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
+});
