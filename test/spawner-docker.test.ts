@@ -127,7 +127,7 @@ describe('docker spawner against a private Docker engine', { skip: dockerSkipRea
     await h.addUsers(['carol']);
     const r = await h.request('POST', 'hub/api/users/carol/server');
     assert.equal(r.status, 500, r.text);
-    assert.match(r.json.message, /exited immediately with status 3[^]*no notebook here/);
+    assert.match(r.json.message, /exited immediately with status 3[\s\S]*no notebook here/);
     assert.deepEqual(await containersOf('carol'), []);
   });
 
