@@ -83,7 +83,9 @@ describe('docker spawner against a private Docker engine', { skip: dockerSkipRea
   }
 
   test('docker: a server starts in a container, answers through the proxy, gets its limits; stop removes it', async () => {
-    const h = await hubWith({ spawner: spawner({ mem_limit: '256M', cpu_limit: 0.5 }) });
+    const h = await hubWith({
+      spawner: spawner({ mem_limit: '256M', cpu_limit: 0.5, post_start_cmd: 'echo hello from $JUPYTERHUB_USER' }),
+    });
     await h.addUsers(['alice']);
     await startServer(h, 'alice');
     const token = await h.tokenFor('alice');
@@ -102,6 +104,11 @@ describe('docker spawner against a private Docker engine', { skip: dockerSkipRea
     assert.ok(!info.Config.Cmd.includes('--allow-root'), 'not root, so no --allow-root');
     assert.ok(info.Config.Env.includes(`JUPYTERHUB_SERVICE_URL=http://127.0.0.1:${state.port}/`));
 
+    assert.ok(
+      h.logs.some((l) => l.includes('post_start_cmd ran') && l.includes('hello from alice')),
+      'post_start_cmd runs in the container',
+    );
+
     const stop = await h.request('DELETE', 'hub/api/users/alice/server');
     assert.ok(stop.status === 204 || stop.status === 202, stop.text);
     await gone('alice');
@@ -119,6 +126,8 @@ describe('docker spawner against a private Docker engine', { skip: dockerSkipRea
     const missing = await h.request('POST', 'hub/api/users/bob/server', { body: { image: 'missing' } });
     assert.equal(missing.status, 500, missing.text);
     assert.match(missing.json.message, /Image tshub-missing:1 is not on the Docker engine, and pull_policy is never/);
+    const progress = await h.request('GET', 'hub/api/users/bob/server/progress');
+    assert.match(progress.text, /"failed":true[^\n]*pull_policy is never/, 'the progress stream says why');
     assert.deepEqual(await containersOf('bob'), [], 'nothing is left behind');
   });
 

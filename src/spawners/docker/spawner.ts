@@ -75,22 +75,17 @@ export class DockerSpawner implements Spawner {
     const { config, user, serverName, userOptions } = this.#req;
     const docker = config.docker;
     const image = chooseImage(docker, userOptions);
-    const ns = templateNamespace({ prefix: docker.prefix, username: user.name, servername: serverName, image });
+    const parts = { prefix: docker.prefix, username: user.name, servername: serverName, image };
     let name: string;
     try {
-      name = containerName(docker.name_template, {
-        prefix: docker.prefix,
-        username: user.name,
-        servername: serverName,
-        image,
-      });
+      name = containerName(docker.name_template, parts);
     } catch (err) {
       throw spawnFailed((err as Error).message);
     }
     const imageUser = await ensureImage(this.#engine, image, docker.pull_policy, (m) => this.#progress.push(m));
     const port = await pickPort(config.port_range, (config.start_timeout + config.http_timeout) * 1000);
     try {
-      return await this.#run(name, image, imageUser, ns, port);
+      return await this.#run(name, image, imageUser, templateNamespace(parts), port);
     } catch (err) {
       releasePort(port);
       throw err;
@@ -223,9 +218,9 @@ export class DockerSpawner implements Spawner {
 
   /** As DockerSpawner: null while running, the exit code once stopped, 0 when the container is gone. */
   async poll(): Promise<number | null> {
-    const ref = this.#id ?? this.#name;
-    if (ref === null) return 0;
-    const container = this.#engine.getContainer(ref);
+    // By id only: the name may by now belong to a newer container of the same server.
+    if (this.#id === null) return 0;
+    const container = this.#engine.getContainer(this.#id);
     try {
       const { State } = await container.inspect();
       if (State.Running) return null;
@@ -254,16 +249,15 @@ export class DockerSpawner implements Spawner {
   async #stop(): Promise<void> {
     this.#stopRequested = true;
     if (this.#starting !== null) await this.#starting.catch(() => {});
-    const ref = this.#id ?? this.#name;
-    if (ref === null) return;
-    const container = this.#engine.getContainer(ref);
+    if (this.#id === null) return;
+    const container = this.#engine.getContainer(this.#id);
     try {
       await container.stop({ t: STOP_TIMEOUT_S });
     } catch (err) {
       // 304: already stopped; 404: already gone.
       const status = statusOf(err);
       if (status === 404) return;
-      if (status !== 304) throw new Error(`Cannot stop container ${this.#name ?? ref}: ${engineMessage(err)}`);
+      if (status !== 304) throw new Error(`Cannot stop container ${this.#name ?? this.#id}: ${engineMessage(err)}`);
     }
     if (!this.#req.config.docker.remove) return;
     try {
@@ -272,7 +266,7 @@ export class DockerSpawner implements Spawner {
       // 404: gone; 409: a removal already in progress.
       const status = statusOf(err);
       if (status !== 404 && status !== 409)
-        throw new Error(`Cannot remove container ${this.#name ?? ref}: ${engineMessage(err)}`);
+        throw new Error(`Cannot remove container ${this.#name ?? this.#id}: ${engineMessage(err)}`);
     }
   }
 }
