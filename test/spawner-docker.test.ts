@@ -4,13 +4,15 @@ import assert from 'node:assert/strict';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { once } from 'node:events';
 import { after, before, describe, test } from 'node:test';
 import { setTimeout as sleep } from 'node:timers/promises';
 import type { ConfigInput } from '../src/config/index.ts';
-import { freshDatabase } from '../src/db/test-helpers.ts';
+import { isAlive, killGroup } from '../src/lib/process.ts';
+import { readPid, stateFiles } from '../src/proxy/state-files.ts';
 import { dockerSkipReason, startDockerEngine, type DockerEngine } from './docker-engine.ts';
 import { startHub, type TestHub } from './harness.ts';
-import { freePort } from './process.ts';
+import { spawnHub, writeHubConfig } from './process.ts';
 
 const USER_LABEL = 'org.jupyter.hub.user';
 
@@ -140,39 +142,63 @@ describe('docker spawner against a private Docker engine', { skip: dockerSkipRea
     assert.deepEqual(await containersOf('carol'), []);
   });
 
-  test('docker: a restarted hub re-adopts the running container', async () => {
+  test('docker: a hub killed with SIGKILL while two containers run re-adopts both, no duplicates', async () => {
     const dir = mkdtempSync(join(tmpdir(), 'tshub-docker-restart-'));
-    const db = await freshDatabase(dir);
+    const token = `docker-restart-admin-${Date.now()}-0123456789`;
+    const written = await writeHubConfig(dir, [
+      'authenticator: { admin_users: [admin] }',
+      `api_tokens: { "${token}": admin }`,
+      // JSON is YAML: the same spawner settings as the other tests.
+      `spawner: ${JSON.stringify(spawner())}`,
+    ]);
+    const api = async (method: string, path: string, body?: unknown, as = token) => {
+      const r = await fetch(`${written.pub}${path}`, {
+        method,
+        headers: { authorization: `token ${as}` },
+        body: body === undefined ? undefined : JSON.stringify(body),
+        signal: AbortSignal.timeout(60_000),
+      });
+      const text = await r.text();
+      return { status: r.status, text, json: text ? JSON.parse(text) : undefined };
+    };
+    const serve = () => spawnHub(['--config', written.cfg], `${written.pub}hub/api/`);
+    let hub = await serve();
     try {
-      // The server keeps calling the hub's API where it was told at its start, so both hubs listen there.
-      const shared: ConfigInput = {
-        db_url: db.url,
-        hub_bind_url: `http://127.0.0.1:${await freePort()}/`,
-        cleanup_servers: false,
-        spawner: spawner(),
-      };
-      const first = await hubWith(shared);
-      await first.addUsers(['dave']);
-      await startServer(first, 'dave');
-      const before = await stateOf(first, 'dave');
-      await first.stop();
-      hubs.splice(hubs.indexOf(first), 1);
-      assert.equal((await containersOf('dave')).length, 1, 'a hub stop without cleanup_servers leaves it running');
+      assert.equal((await api('POST', 'hub/api/users', { usernames: ['ann', 'ben'] })).status, 201);
+      for (const u of ['ann', 'ben'])
+        assert.ok([201, 202].includes((await api('POST', `hub/api/users/${u}/server`)).status));
+      for (let i = 0; ; i++) {
+        const users = await api('GET', 'hub/api/users?state=ready');
+        if (users.json.length === 2) break;
+        assert.ok(i < 480, `both servers ready: ${hub.output().slice(-2000)}`);
+        await sleep(500);
+      }
+      const before: Record<string, unknown> = {};
+      for (const u of ['ann', 'ben']) before[u] = (await api('GET', `hub/api/users/${u}`)).json.servers[''].state;
 
-      const second = await hubWith(shared);
-      assert.deepEqual(await stateOf(second, 'dave'), before);
-      const token = await second.tokenFor('dave');
-      const status = await second.request('GET', 'user/dave/api/status', { token });
-      assert.equal(status.status, 200, status.text);
-      const running = await containersOf('dave');
-      assert.equal(running.length, 1, 'no duplicate container');
-      assert.equal(running[0]!.Id, before.container_id);
-
-      const stop = await second.request('DELETE', 'hub/api/users/dave/server');
+      hub.proc.kill('SIGKILL');
+      await hub.stop();
+      hub = await serve();
+      for (const u of ['ann', 'ben']) {
+        const userToken = (await api('POST', `hub/api/users/${u}/tokens`, {})).json.token;
+        const status = await api('GET', `user/${u}/api/status`, undefined, userToken);
+        assert.equal(status.status, 200, `${u}: ${status.text}`);
+        assert.deepEqual((await api('GET', `hub/api/users/${u}`)).json.servers[''].state, before[u]);
+        const running = await containersOf(u);
+        assert.equal(running.length, 1, `one container for ${u}`);
+        assert.equal(running[0]!.Id, (before[u] as { container_id: string }).container_id);
+      }
+      const stop = await api('DELETE', 'hub/api/users/ann/server');
       assert.ok(stop.status === 204 || stop.status === 202, stop.text);
-      await gone('dave');
+      await gone('ann');
     } finally {
-      await db.drop();
+      // Servers and proxy too: the killed hub's proxy was adopted by the second one.
+      await api('POST', 'hub/api/shutdown', { proxy: true, servers: true }).catch(() => {});
+      await Promise.race([once(hub.proc, 'exit'), sleep(30_000)]);
+      await hub.stop();
+      const proxyPid = readPid(stateFiles(dir).pid);
+      if (proxyPid !== null && isAlive(proxyPid)) await killGroup(proxyPid, 2000).catch(() => {});
+      await written.db.drop();
       rmSync(dir, { recursive: true, force: true });
     }
   });
