@@ -33,7 +33,8 @@ export async function ensureImage(
     try {
       return (await engine.getImage(image).inspect()).Config?.User ?? '';
     } catch (err) {
-      if (statusOf(err) !== 404) throw err;
+      if (statusOf(err) !== 404)
+        throw spawnFailed(`Cannot look up image ${image} on the Docker engine: ${engineMessage(err)}`);
       if (policy === 'never')
         throw spawnFailed(
           `Image ${image} is not on the Docker engine, and pull_policy is never: pull or build it first`,
