@@ -1,5 +1,6 @@
 // Public surface of the spawners: the interface, the two process spawners, and the factory the hub uses.
 import type { SpawnerConfig } from '../config/index.ts';
+import { dockerSpawnerFactory } from './docker/index.ts';
 import { LocalProcessSpawner } from './local.ts';
 import { SimpleSpawner } from './simple.ts';
 import type { SpawnerFactory } from './spawner.ts';
@@ -19,5 +20,7 @@ export function spawnerFactory(config: SpawnerConfig): SpawnerFactory {
         create: (req) => new LocalProcessSpawner(req),
         restore: (req, state) => new LocalProcessSpawner(req, state),
       };
+    case 'docker':
+      return dockerSpawnerFactory(config);
   }
 }

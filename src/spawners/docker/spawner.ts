@@ -1,0 +1,272 @@
+import type Docker from 'dockerode';
+import { setTimeout as sleep } from 'node:timers/promises';
+import { spawnFailed } from '../../errors/index.ts';
+import { expandUsername } from '../paths.ts';
+import { isListening, pickPort, releasePort } from '../ports.ts';
+import { SpawnProgress } from '../spawn-progress.ts';
+import type { ProgressEvent, SpawnRequest, Spawner } from '../spawner.ts';
+import { chooseImage, ensureImage } from './images.ts';
+import { demuxLogs, engineMessage, statusOf } from './logs.ts';
+import { containerName, templateNamespace } from './names.ts';
+import { containerSpec } from './spec.ts';
+
+/** Seconds `docker stop` waits after SIGTERM before it kills the server. */
+const STOP_TIMEOUT_S = 10;
+/** How long start() watches for a container that exits at once, unless the server listens sooner (ms). */
+const START_GRACE_MS = 1500;
+
+function optionalString(v: unknown): string | null {
+  return typeof v === 'string' && v !== '' ? v : null;
+}
+
+/**
+ * A server in a Docker container (JupyterHub's DockerSpawner). The container shares the hub machine's
+ * network (`network_mode: host`) and its server listens on a loopback port picked here, so the hub and
+ * the proxy reach it as they reach a local process. state() keeps JupyterHub's `container_id`, so a
+ * restarted hub finds the same container.
+ */
+export class DockerSpawner implements Spawner {
+  readonly logFile = null;
+  readonly #req: SpawnRequest;
+  readonly #engine: Docker;
+  #id: string | null = null;
+  #name: string | null = null;
+  #port: number | null = null;
+  #started = false;
+  #starting: Promise<string> | null = null;
+  #stopRequested = false;
+  #stopping: Promise<void> | null = null;
+  #exitLogged = false;
+  readonly #progress = new SpawnProgress();
+
+  constructor(req: SpawnRequest, engine: Docker, state: Record<string, unknown> | null = null) {
+    this.#req = req;
+    this.#engine = engine;
+    if (state !== null) {
+      this.#started = true;
+      this.#progress.end();
+      this.#id = optionalString(state.container_id);
+      this.#name = optionalString(state.container_name);
+      this.#port = typeof state.port === 'number' ? state.port : null;
+    }
+  }
+
+  state(): Record<string, unknown> {
+    return { container_id: this.#id, container_name: this.#name, port: this.#port };
+  }
+
+  progress(): AsyncIterable<ProgressEvent> {
+    return this.#progress.events();
+  }
+
+  async start(): Promise<string> {
+    if (this.#started) throw new Error('This spawner has already started a server; a new start needs a new spawner');
+    this.#started = true;
+    this.#starting = this.#launch();
+    try {
+      return await this.#starting;
+    } finally {
+      this.#starting = null;
+      this.#progress.end();
+    }
+  }
+
+  async #launch(): Promise<string> {
+    const { config, user, serverName, userOptions } = this.#req;
+    const docker = config.docker;
+    const image = chooseImage(docker, userOptions);
+    const parts = { prefix: docker.prefix, username: user.name, servername: serverName, image };
+    let name: string;
+    try {
+      name = containerName(docker.name_template, parts);
+    } catch (err) {
+      throw spawnFailed((err as Error).message);
+    }
+    const imageUser = await ensureImage(this.#engine, image, docker.pull_policy, (m) => this.#progress.push(m));
+    const port = await pickPort(config.port_range, (config.start_timeout + config.http_timeout) * 1000);
+    try {
+      return await this.#run(name, image, imageUser, templateNamespace(parts), port);
+    } catch (err) {
+      releasePort(port);
+      throw err;
+    }
+  }
+
+  #environment(url: string, image: string): Record<string, string> {
+    const { config, user } = this.#req;
+    // As DockerSpawner: nothing of the hub's own environment, only JupyterHub's variables and the config's.
+    const env: Record<string, string> = { ...this.#req.env, JUPYTER_IMAGE_SPEC: image };
+    // jupyterhub-singleuser binds to the host and port of this URL.
+    env.JUPYTERHUB_SERVICE_URL = `${url}/`;
+    if (config.notebook_dir !== null) env.JUPYTERHUB_ROOT_DIR = expandUsername(config.notebook_dir, user.name);
+    if (config.default_url !== null) env.JUPYTERHUB_DEFAULT_URL = expandUsername(config.default_url, user.name);
+    for (const [k, v] of Object.entries(config.environment)) env[k] = expandUsername(v, user.name);
+    return env;
+  }
+
+  async #run(name: string, image: string, imageUser: string, ns: Record<string, string>, port: number) {
+    const { config, user, serverName, log } = this.#req;
+    const url = `http://127.0.0.1:${port}`;
+    let spec: Docker.ContainerCreateOptions;
+    try {
+      spec = containerSpec({
+        name,
+        image,
+        cmd: [...(config.docker.cmd ?? config.cmd), ...config.args],
+        env: this.#environment(url, image),
+        user: user.name,
+        server: serverName,
+        imageUser,
+        docker: config.docker,
+        ns,
+      });
+    } catch (err) {
+      throw spawnFailed(`Cannot start the server: ${(err as Error).message}`);
+    }
+    await this.#replaceStale(name);
+    if (this.#stopRequested) throw spawnFailed('The start was cancelled by a stop request');
+    this.#progress.push(`Creating container ${name} from image ${image}`);
+    let container: Docker.Container;
+    try {
+      container = await this.#engine.createContainer(spec);
+    } catch (err) {
+      throw spawnFailed(`Cannot create container ${name} from image ${image}: ${engineMessage(err)}`);
+    }
+    this.#id = container.id;
+    this.#name = name;
+    this.#port = port;
+    this.#progress.push(`Starting container ${name}`);
+    try {
+      await container.start();
+    } catch (err) {
+      await this.#discard(container);
+      throw spawnFailed(`Cannot start container ${name}: ${engineMessage(err)}`);
+    }
+    await this.#watchStart(container, port);
+    log.info({ container: name, id: container.id.slice(0, 12), image, port }, 'single-user server container started');
+    if (config.docker.post_start_cmd !== null) await this.#postStart(container, config.docker.post_start_cmd);
+    this.#progress.push(`Waiting for the server to listen on ${url}`);
+    return url;
+  }
+
+  /**
+   * A container left under this name (kept after a stop, or by a hub that lost its state) is removed:
+   * it holds the revoked token and the old port of its last start, so it cannot be resumed.
+   */
+  async #replaceStale(name: string): Promise<void> {
+    const old = this.#engine.getContainer(name);
+    try {
+      const info = await old.inspect();
+      this.#req.log.warn({ container: name, running: info.State.Running }, 'removing an old container of this server');
+      await old.remove({ force: true, v: true });
+    } catch (err) {
+      if (statusOf(err) !== 404) throw spawnFailed(`Cannot remove the old container ${name}: ${engineMessage(err)}`);
+    }
+  }
+
+  /** A container that exits at once fails the start with its last output, and is removed. */
+  async #watchStart(container: Docker.Container, port: number): Promise<void> {
+    const deadline = Date.now() + START_GRACE_MS;
+    for (;;) {
+      const { State } = await container.inspect();
+      if (!State.Running) {
+        const tail = await this.#logTail(container);
+        await this.#discard(container);
+        throw spawnFailed(
+          `The server exited immediately with status ${State.ExitCode}${State.Error ? ` (${State.Error})` : ''}${tail ? `:\n${tail}` : ' (no output)'}`,
+        );
+      }
+      if (this.#stopRequested || Date.now() >= deadline || (await isListening(port, 100))) return;
+      await sleep(100);
+    }
+  }
+
+  async #logTail(container: Docker.Container): Promise<string> {
+    try {
+      const buf = await container.logs({ stdout: true, stderr: true, tail: 20, follow: false });
+      return demuxLogs(buf).trim();
+    } catch {
+      return '';
+    }
+  }
+
+  async #discard(container: Docker.Container): Promise<void> {
+    try {
+      await container.remove({ force: true, v: true });
+    } catch (err) {
+      this.#req.log.warn({ id: container.id, err: engineMessage(err) }, 'could not remove a failed container');
+    }
+    this.#id = null;
+  }
+
+  async #postStart(container: Docker.Container, cmd: string): Promise<void> {
+    const { log } = this.#req;
+    try {
+      const exec = await container.exec({ Cmd: ['sh', '-c', cmd], AttachStdout: true, AttachStderr: true });
+      const stream = await exec.start({});
+      const chunks: Buffer[] = [];
+      stream.on('data', (c: Buffer) => chunks.push(c));
+      await new Promise((resolve) => stream.once('end', resolve));
+      const { ExitCode } = await exec.inspect();
+      const output = demuxLogs(Buffer.concat(chunks)).trim();
+      if (ExitCode === 0) log.info({ cmd, output }, 'post_start_cmd ran');
+      else log.warn({ cmd, status: ExitCode, output }, 'post_start_cmd failed');
+    } catch (err) {
+      log.warn({ cmd, err: engineMessage(err) }, 'post_start_cmd could not run');
+    }
+  }
+
+  /** As DockerSpawner: null while running, the exit code once stopped, 0 when the container is gone. */
+  async poll(): Promise<number | null> {
+    // By id only: the name may by now belong to a newer container of the same server.
+    if (this.#id === null) return 0;
+    const container = this.#engine.getContainer(this.#id);
+    try {
+      const { State } = await container.inspect();
+      if (State.Running) return null;
+      if (!this.#exitLogged) {
+        // The container (and its output) may be removed by the stop that follows: keep its last words.
+        this.#exitLogged = true;
+        const tail = await this.#logTail(container);
+        this.#req.log.warn({ container: this.#name, status: State.ExitCode, output: tail }, 'server container exited');
+      }
+      return State.ExitCode;
+    } catch (err) {
+      if (statusOf(err) === 404) return 0;
+      // An engine that does not answer says nothing about the server: it may well still serve.
+      this.#req.log.warn({ container: this.#name, err: engineMessage(err) }, 'cannot poll the container');
+      return null;
+    }
+  }
+
+  stop(): Promise<void> {
+    this.#stopping ??= this.#stop().finally(() => {
+      this.#stopping = null;
+    });
+    return this.#stopping;
+  }
+
+  async #stop(): Promise<void> {
+    this.#stopRequested = true;
+    if (this.#starting !== null) await this.#starting.catch(() => {});
+    if (this.#id === null) return;
+    const container = this.#engine.getContainer(this.#id);
+    try {
+      await container.stop({ t: STOP_TIMEOUT_S });
+    } catch (err) {
+      // 304: already stopped; 404: already gone.
+      const status = statusOf(err);
+      if (status === 404) return;
+      if (status !== 304) throw new Error(`Cannot stop container ${this.#name ?? this.#id}: ${engineMessage(err)}`);
+    }
+    if (!this.#req.config.docker.remove) return;
+    try {
+      await container.remove({ v: true });
+    } catch (err) {
+      // 404: gone; 409: a removal already in progress.
+      const status = statusOf(err);
+      if (status !== 404 && status !== 409)
+        throw new Error(`Cannot remove container ${this.#name ?? this.#id}: ${engineMessage(err)}`);
+    }
+  }
+}
