@@ -1,15 +1,16 @@
 import { Type } from 'typebox';
 import type { Static } from 'typebox';
 import { int, nullable, section, str, strList, strMap } from './schema-util.ts';
+import { SlurmSchema } from './schema-slurm.ts';
 
 const Port = Type.Integer({ minimum: 1, maximum: 65535 });
 
 export const SpawnerSchema = section(
   {
-    class: Type.Union([Type.Literal('simple'), Type.Literal('local')], {
+    class: Type.Union([Type.Literal('simple'), Type.Literal('local'), Type.Literal('slurm')], {
       default: 'simple',
       description:
-        "How single-user servers run: simple (child processes as the hub user) or local (child processes as each user's system account).",
+        "How single-user servers run: simple (child processes as the hub user), local (child processes as each user's system account) or slurm (Slurm batch jobs).",
     }),
     cmd: Type.Array(Type.String(), {
       minItems: 1,
@@ -37,6 +38,7 @@ export const SpawnerSchema = section(
       'tshub-users/{username}',
       "The working directory of each server ({username} is replaced), relative to the hub's state directory (where the config file is) unless absolute.",
     ),
+    slurm: SlurmSchema,
   },
   'How single-user servers are started.',
 );

@@ -2,6 +2,7 @@
 import type { SpawnerConfig } from '../config/index.ts';
 import { LocalProcessSpawner } from './local.ts';
 import { SimpleSpawner } from './simple.ts';
+import { SlurmSpawner } from './slurm/slurm-spawner.ts';
 import type { SpawnerFactory } from './spawner.ts';
 
 export type { ProgressEvent, SpawnRequest, Spawner, SpawnerFactory } from './spawner.ts';
@@ -19,5 +20,7 @@ export function spawnerFactory(config: SpawnerConfig): SpawnerFactory {
         create: (req) => new LocalProcessSpawner(req),
         restore: (req, state) => new LocalProcessSpawner(req, state),
       };
+    case 'slurm':
+      return { create: (req) => new SlurmSpawner(req), restore: (req, state) => new SlurmSpawner(req, state) };
   }
 }
