@@ -15,7 +15,9 @@ type StateRes = Pick<
 >;
 
 function group(re: string, text: string): string | null {
-  return new RegExp(re, 'm').exec(text)?.[1]?.trim() || null;
+  const found = new RegExp(re, 'm').exec(text)?.[1]?.trim() ?? '';
+  // squeue prints "None" for a pending job's reason in the moment before the scheduler looks at it.
+  return found === '' || found === 'None' ? null : found;
 }
 
 /**
