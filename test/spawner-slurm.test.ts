@@ -7,6 +7,7 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import type { ConfigInput } from '../src/config/index.ts';
 import { freshDatabase } from '../src/db/test-helpers.ts';
 import { startHub, type TestHub } from './harness.ts';
+import { freePort } from './process.ts';
 import { slurmUnavailable, startSlurmCluster, type SlurmCluster } from './slurm-cluster.ts';
 
 // Servers as jobs of a real one-node Slurm cluster (slurmctld + slurmd on 127.0.0.1, started here).
@@ -120,11 +121,13 @@ describe('slurm spawner on a real one-node cluster', { skip: skip ?? false }, ()
     assert.equal((await cluster.client('squeue', ['-h'])).trim(), '', 'nothing left in the queue');
   });
 
-  test('slurm: a restarted hub re-adopts the running job by its id', async () => {
+  test('slurm: a restarted hub re-adopts the running job by its id, and notices a scancel from outside', async () => {
     const dir = mkdtempSync(join(tmpdir(), 'tshub-slurm-db-'));
     const db = await freshDatabase(dir);
+    // The server checks tokens at the hub's API, so the second hub must listen where the first did.
+    const hubAt = { db_url: db.url, hub_bind_url: `http://127.0.0.1:${await freePort()}/` };
     try {
-      const first = await hubWith({}, { db_url: db.url, cleanup_servers: false });
+      const first = await hubWith({}, { ...hubAt, cleanup_servers: false });
       await addUser(first, 'dan');
       assert.equal((await first.request('POST', 'hub/api/users/dan/server')).status, 201);
       const job = await jobOf(first, 'dan');
@@ -133,7 +136,7 @@ describe('slurm spawner on a real one-node cluster', { skip: skip ?? false }, ()
       hubs.splice(hubs.indexOf(first), 1);
       assert.equal(await squeue(job), 'RUNNING', 'the job outlives the hub');
 
-      const second = await hubWith({}, { db_url: db.url });
+      const second = await hubWith({}, hubAt);
       assert.equal(await jobOf(second, 'dan'), job);
       let status = await second.request('GET', 'user/dan/api/status', { token });
       for (let i = 0; i < 20 && status.status !== 200; i++) {
@@ -149,6 +152,8 @@ describe('slurm spawner on a real one-node cluster', { skip: skip ?? false }, ()
       await second.hub.ctx.servers.pollAll();
       const model = await second.request('GET', 'hub/api/users/dan');
       assert.equal(model.json.server, null, model.text);
+      const gone = await second.request('GET', 'user/dan/api/status', { token });
+      assert.notEqual(gone.status, 200, 'the route went with the job');
     } finally {
       rmSync(dir, { recursive: true, force: true });
       await db.drop();
