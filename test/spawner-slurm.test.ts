@@ -109,6 +109,30 @@ describe('slurm spawner on a real one-node cluster', { skip: skip ?? false }, ()
     assert.equal((await h.request('DELETE', 'hub/api/users/bea/server')).status, 204);
   });
 
+  test('slurm: a held job shows its reason in the progress stream, and stopping the pending start cancels it', async () => {
+    const h = await hubWith({ req_options: '--hold' }, { slow_spawn_timeout: 0 });
+    await addUser(h, 'eve');
+    assert.equal((await h.request('POST', 'hub/api/users/eve/server')).status, 202);
+    const progress = await fetch(new URL('hub/api/users/eve/server/progress', h.url), {
+      headers: { authorization: `token ${h.adminToken}` },
+    });
+    const reader = progress.body!.pipeThrough(new TextDecoderStream()).getReader();
+    let text = '';
+    while (!text.includes('Pending in queue (JobHeldUser)')) {
+      const { value, done } = await reader.read();
+      assert.ok(!done, text);
+      text += value;
+    }
+    const job = /Queued as job (\d+)/.exec(text)?.[1];
+    assert.ok(job, text);
+    assert.equal(await squeue(job), 'PENDING');
+    const stop = await h.request('DELETE', 'hub/api/users/eve/server');
+    assert.ok(stop.status === 204 || stop.status === 202, stop.text);
+    for (let i = 0; i < 40 && (await squeue(job)) !== ''; i++) await sleep(250);
+    assert.equal(await squeue(job), '', 'the held job was cancelled');
+    await reader.cancel();
+  });
+
   test("slurm: a job whose command cannot run fails the spawn with the job's own error", async () => {
     const h = await hubWith({}, { spawner: { cmd: ['no-such-server-command'] } } as ConfigInput);
     await addUser(h, 'cid');

@@ -42,3 +42,10 @@ test("the job's output file comes from the script's --output line", () => {
   assert.equal(jobOutputPath('#SBATCH --output=relative.log\n', '7', 'ann'), null);
   assert.equal(jobOutputPath('echo no output line\n', '7', 'ann'), null);
 });
+
+test('a broken expression is named in the error', () => {
+  assert.throws(
+    () => classifyJob('RUNNING n1', { ...res, state_running_re: '(' }),
+    /spawner\.slurm\.state_running_re is not a valid regular expression/,
+  );
+});

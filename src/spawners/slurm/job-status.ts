@@ -14,8 +14,19 @@ type StateRes = Pick<
   'state_pending_re' | 'state_running_re' | 'state_unknown_re' | 'state_exechost_re' | 'state_reason_re'
 >;
 
-function group(re: string, text: string): string | null {
-  const found = new RegExp(re, 'm').exec(text)?.[1]?.trim() ?? '';
+type ReKey = keyof StateRes;
+
+/** The configured expression `key`; a config error names the key rather than a bare SyntaxError. */
+function regex(res: StateRes, key: ReKey): RegExp {
+  try {
+    return new RegExp(res[key], 'm');
+  } catch (err) {
+    throw new Error(`spawner.slurm.${key} is not a valid regular expression: ${(err as Error).message}`);
+  }
+}
+
+function group(res: StateRes, key: ReKey, text: string): string | null {
+  const found = regex(res, key).exec(text)?.[1]?.trim() ?? '';
   // squeue prints "None" for a pending job's reason in the moment before the scheduler looks at it.
   return found === '' || found === 'None' ? null : found;
 }
@@ -27,10 +38,10 @@ function group(re: string, text: string): string | null {
  */
 export function classifyJob(output: string, res: StateRes): JobState {
   const text = output.trim();
-  const test = (re: string) => re !== '' && new RegExp(re, 'm').test(text);
-  if (text !== '' && test(res.state_running_re)) return { kind: 'running', host: group(res.state_exechost_re, text) };
-  if (text !== '' && test(res.state_pending_re)) return { kind: 'pending', reason: group(res.state_reason_re, text) };
-  if (text !== '' && test(res.state_unknown_re)) return { kind: 'unknown' };
+  const test = (key: ReKey) => text !== '' && regex(res, key).test(text);
+  if (test('state_running_re')) return { kind: 'running', host: group(res, 'state_exechost_re', text) };
+  if (test('state_pending_re')) return { kind: 'pending', reason: group(res, 'state_reason_re', text) };
+  if (test('state_unknown_re')) return { kind: 'unknown' };
   return { kind: 'gone', status: /^COMPLETED\b/.test(text) ? 0 : 1, text };
 }
 

@@ -202,7 +202,14 @@ export class SlurmSpawner implements Spawner {
   async poll(): Promise<number | null> {
     if (this.#exitStatus !== null) return this.#exitStatus;
     if (this.#jobId === null) return 1;
-    const state = await this.#query();
+    let state: JobState;
+    try {
+      state = await this.#query();
+    } catch (err) {
+      // A broken state_*_re must not take a running server down with it (nor the hub's poll loop).
+      this.#req.log.error({ job_id: this.#jobId, err: (err as Error).message }, 'cannot read the Slurm job state');
+      return null;
+    }
     if (state.kind !== 'gone') return null;
     this.#exitStatus = state.status;
     return state.status;
