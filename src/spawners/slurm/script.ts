@@ -38,6 +38,18 @@ function serverEnv(req: SpawnRequest, port: number): Record<string, string> {
   return env;
 }
 
+/**
+ * Usernames reach shell lines and the job script (`--chdir={{homedir}}`); a name that is not one plain
+ * word there is refused rather than quoted, since the script's template decides where it lands. Names
+ * of system accounts, which the jobs run as, fit anyway.
+ */
+export function assertJobSafeUsername(name: string): void {
+  if (!/^[\p{L}\p{N}_][\p{L}\p{N}_.@+-]*$/u.test(name))
+    throw spawnFailed(
+      `Cannot submit a Slurm job for ${JSON.stringify(name)}: the slurm spawner takes only usernames of letters, digits and . _ @ + - (not first)`,
+    );
+}
+
 /** Everything a job script and the batch commands are rendered with, as batchspawner's get_req_subvars. */
 export function batchVars(req: SpawnRequest, homedir: string, port: number): BatchVars {
   const { config, user } = req;

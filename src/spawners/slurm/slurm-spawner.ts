@@ -9,8 +9,8 @@ import type { ProgressEvent, SpawnRequest, Spawner } from '../spawner.ts';
 import { lookupSystemUser } from '../system-user.ts';
 import { classifyJob, jobOutputPath, parseJobId, parseNodeAddr, type JobState } from './job-status.ts';
 import { batchEnv, runCommand } from './run-command.ts';
-import { batchVars, renderScript } from './script.ts';
-import { renderTemplate, type TemplateVars } from './template.ts';
+import { assertJobSafeUsername, batchVars, renderScript } from './script.ts';
+import { renderTemplate, shellWord, type TemplateVars } from './template.ts';
 
 /** How long stop() waits for a cancelled job to leave the queue (batchspawner waits 10 polls of 1 s). */
 const STOP_WAIT_MS = 15_000;
@@ -81,15 +81,21 @@ export class SlurmSpawner implements Spawner {
     return this.#progress.events();
   }
 
-  /** A configured command line behind exec_prefix, with the template variables filled in. */
-  #line(template: string, vars: Record<string, string>): string {
-    const prefix = renderTemplate(this.#cfg.exec_prefix, vars).trim();
-    const cmd = renderTemplate(template, vars);
+  /**
+   * A configured command line behind exec_prefix, with the template variables filled in; the values
+   * that do not come from the config (the user's name and home, the job and its node) as quoted words.
+   */
+  #line(template: string, vars: TemplateVars): string {
+    const quoted = { ...vars };
+    for (const k of ['username', 'homedir', 'job_id', 'host'])
+      if (vars[k] !== undefined) quoted[k] = shellWord(vars[k]);
+    const prefix = renderTemplate(this.#cfg.exec_prefix, quoted).trim();
+    const cmd = renderTemplate(template, quoted);
     return prefix ? `${prefix} ${cmd}` : cmd;
   }
 
-  #vars(extra: Record<string, string> = {}): Record<string, string> {
-    return { username: this.#req.user.name, job_id: this.#jobId ?? '', ...extra };
+  #vars(): TemplateVars {
+    return { username: this.#req.user.name, job_id: this.#jobId ?? '' };
   }
 
   async start(): Promise<string> {
@@ -116,6 +122,7 @@ export class SlurmSpawner implements Spawner {
 
   async #launch(): Promise<string> {
     const { config, log } = this.#req;
+    assertJobSafeUsername(this.#req.user.name);
     const port = await pickPort(config.port_range, (config.start_timeout + config.http_timeout) * 1000);
     this.#port = port;
     const { vars, env } = batchVars(this.#req, await this.#homedir(), port);
