@@ -3,7 +3,7 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import { spawnFailed } from '../../errors/index.ts';
 import { logTail } from '../log-file.ts';
 import { expandUsername } from '../paths.ts';
-import { pickPort } from '../ports.ts';
+import { pickPort, releasePort } from '../ports.ts';
 import { SpawnProgress } from '../spawn-progress.ts';
 import type { ProgressEvent, SpawnRequest, Spawner } from '../spawner.ts';
 import { lookupSystemUser } from '../system-user.ts';
@@ -121,10 +121,21 @@ export class SlurmSpawner implements Spawner {
   }
 
   async #launch(): Promise<string> {
-    const { config, log } = this.#req;
+    const { config } = this.#req;
     assertJobSafeUsername(this.#req.user.name);
+    // Reserved until the server should be listening: the manager gives up after these two timeouts.
     const port = await pickPort(config.port_range, (config.start_timeout + config.http_timeout) * 1000);
     this.#port = port;
+    try {
+      return await this.#submitAndWait(port);
+    } catch (err) {
+      releasePort(port);
+      throw err;
+    }
+  }
+
+  async #submitAndWait(port: number): Promise<string> {
+    const { config, log } = this.#req;
     const { vars, env } = batchVars(this.#req, await this.#homedir(), port);
     const script = renderScript(config.slurm.batch_script, vars);
     const submit = this.#line(config.slurm.batch_submit_cmd, vars);
