@@ -2,15 +2,16 @@ import { Type } from 'typebox';
 import type { Static } from 'typebox';
 import { DockerSchema } from './schema-docker.ts';
 import { int, nullable, section, str, strList, strMap } from './schema-util.ts';
+import { SlurmSchema } from './schema-slurm.ts';
 
 const Port = Type.Integer({ minimum: 1, maximum: 65535 });
 
 export const SpawnerSchema = section(
   {
-    class: Type.Union([Type.Literal('simple'), Type.Literal('local'), Type.Literal('docker')], {
+    class: Type.Union([Type.Literal('simple'), Type.Literal('local'), Type.Literal('docker'), Type.Literal('slurm')], {
       default: 'simple',
       description:
-        "How single-user servers run: simple (child processes as the hub user), local (child processes as each user's system account) or docker (a container each, see `docker`).",
+        "How single-user servers run: simple (child processes as the hub user), local (child processes as each user's system account), docker (a container each, see `docker`) or slurm (Slurm batch jobs, see `slurm`).",
     }),
     cmd: Type.Array(Type.String(), {
       minItems: 1,
@@ -39,6 +40,7 @@ export const SpawnerSchema = section(
       "The working directory of each server ({username} is replaced), relative to the hub's state directory (where the config file is) unless absolute.",
     ),
     docker: DockerSchema,
+    slurm: SlurmSchema,
   },
   'How single-user servers are started.',
 );

@@ -3,6 +3,7 @@ import type { SpawnerConfig } from '../config/index.ts';
 import { dockerSpawnerFactory } from './docker/index.ts';
 import { LocalProcessSpawner } from './local.ts';
 import { SimpleSpawner } from './simple.ts';
+import { SlurmSpawner } from './slurm/slurm-spawner.ts';
 import type { SpawnerFactory } from './spawner.ts';
 
 export type { ProgressEvent, SpawnRequest, Spawner, SpawnerFactory } from './spawner.ts';
@@ -22,5 +23,7 @@ export function spawnerFactory(config: SpawnerConfig): SpawnerFactory {
       };
     case 'docker':
       return dockerSpawnerFactory(config);
+    case 'slurm':
+      return { create: (req) => new SlurmSpawner(req), restore: (req, state) => new SlurmSpawner(req, state) };
   }
 }
