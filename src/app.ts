@@ -116,7 +116,20 @@ export class Hub {
       log,
       wanted: async () => ({ ...(await serverRoutes(db.k, baseUrl)), ...(await serviceRoutes(db.k, baseUrl)) }),
     });
-    const ctx = {
+    const servers = new ServerManager({
+      k: db.k,
+      dbKind: db.kind,
+      config,
+      log,
+      audit,
+      metrics,
+      permissions,
+      baseUrl,
+      stateDir: opts.baseDir,
+      routes: proxy,
+      spawners: spawnerFactory(config.spawner),
+    });
+    const ctx: HubContext = {
       config,
       db,
       k: db.k,
@@ -137,21 +150,17 @@ export class Hub {
       tokenInserts: db.kind === 'sqlite' ? new TokenInsertBatch(db.k) : null,
       permissions,
       requestShutdown: () => opts.onShutdownRequest?.(),
-    } as Omit<HubContext, 'servers' | 'services'> as HubContext;
-    ctx.servers = new ServerManager({
-      k: db.k,
-      dbKind: db.kind,
-      config,
-      log,
-      audit,
-      metrics,
-      permissions: ctx.permissions,
-      baseUrl,
-      stateDir: opts.baseDir,
-      routes: proxy,
-      spawners: spawnerFactory(config.spawner),
-    });
-    ctx.services = new ServiceSupervisor(ctx);
+      servers,
+      services: new ServiceSupervisor({
+        k: db.k,
+        dbKind: db.kind,
+        config,
+        log,
+        baseUrl,
+        stateDir: opts.baseDir,
+        permissions,
+      }),
+    };
 
     const server = await createServer({
       log,

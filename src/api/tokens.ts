@@ -13,12 +13,12 @@ import { listTokens } from '../repo/tokens.ts';
 import { allGroupNamesByUser } from '../repo/groups.ts';
 import { findUser } from '../repo/users.ts';
 import { presentToken } from '../tokens/present.ts';
-import { judge } from '../auth/identify-token.ts';
+import { judge } from '../tokens/judge.ts';
 import { actorOf, originOf } from '../audit/index.ts';
 import { callerOf } from '../commands/deps.ts';
 import { createToken, findOwnToken, revokeAllTokens, revokeToken, rotateToken } from '../commands/tokens/index.ts';
 import { needUser } from './access.ts';
-import { requestedTokenScopes } from './token-scopes.ts';
+import { requestedTokenScopes } from '../tokens/requested-scopes.ts';
 import { flagArg } from './users.ts';
 import { errorResponses, NoContent, TokenModel } from './schemas.ts';
 

@@ -1,14 +1,11 @@
 import { createHash } from 'node:crypto';
 import type { Kysely } from 'kysely';
 import type { Database, TokenRow } from '../db/index.ts';
-import type { AuthFailure } from '../errors/index.ts';
-import { isPast } from '../lib/time.ts';
 import { findSlowHashedByPrefix, findTokenByHash } from '../repo/tokens.ts';
 import { digestToken, displayPrefix, hasValidChecksum, looksGenerated } from '../tokens/format.ts';
+import { type Identified, judge } from '../tokens/judge.ts';
 import { slowVerify } from '../tokens/weak-hash.ts';
 import type { PermissionCache, Permissions } from './permissions.ts';
-
-export type Identified = { ok: true; row: TokenRow } | { ok: false; reason: AuthFailure };
 
 /**
  * Finds the stored token a request presents. Rows are cached by digest so a busy client costs no query;
@@ -68,14 +65,6 @@ export class TokenIdentifier {
     }
     return undefined;
   }
-}
-
-/** Decides whether a stored token is usable now, and if not, the precise reason. */
-export function judge(row: TokenRow, now = Date.now()): Identified {
-  if (row.revoked_at !== null) return { ok: false, reason: 'token_revoked' };
-  if (isPast(row.expires_at, now))
-    return { ok: false, reason: row.replaced_by !== null ? 'token_rotated' : 'token_expired' };
-  return { ok: true, row };
 }
 
 export function sha256Hex(s: string): string {

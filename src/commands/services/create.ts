@@ -1,4 +1,4 @@
-import { requestedTokenScopes } from '../../api/token-scopes.ts';
+import { requestedTokenScopes } from '../../tokens/requested-scopes.ts';
 import { SERVICE_NAME_PATTERN } from '../../config/schema-services.ts';
 import type { ServiceSpec } from '../../config/index.ts';
 import type { ServiceRow } from '../../db/index.ts';

@@ -9,7 +9,7 @@ export interface CreateTokenInput {
   /** The user the token acts as. */
   user: { id: number; name: string };
   note: string;
-  /** Unexpanded scopes, already checked against what the user holds (src/api/token-scopes.ts). */
+  /** Unexpanded scopes, already checked against what the user holds (src/tokens/requested-scopes.ts). */
   scopes: string[];
   /** Seconds; absent = the configured default (see newTokenLifetime). */
   expiresIn?: number | null;

@@ -1,5 +1,5 @@
 import type { Kysely } from 'kysely';
-import { judge } from '../../auth/identify-token.ts';
+import { judge } from '../../tokens/judge.ts';
 import type { Database, TokenRow } from '../../db/index.ts';
 import { noSuchToken } from '../../errors/index.ts';
 import { findTokenById } from '../../repo/tokens.ts';

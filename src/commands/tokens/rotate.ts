@@ -1,5 +1,5 @@
 import { tokenTarget } from '../../audit/index.ts';
-import { judge } from '../../auth/identify-token.ts';
+import { judge } from '../../tokens/judge.ts';
 import type { TokenRow } from '../../db/index.ts';
 import { tokenAlreadyRotated, tokenNotRotatable, tokenNotUsable, tokenRotatedMeanwhile } from '../../errors/index.ts';
 import { parseJson } from '../../lib/json.ts';
