@@ -127,7 +127,12 @@ describe('LocalProcessSpawner', {
       const s = reaper.track(new LocalProcessSpawner(req));
       const url = await s.start();
       assert.equal(await waitForHttp(`${url}/user/${name}/api`, 30_000), 200);
-      const log = readFileSync(s.logFile!, 'utf8');
+      // The server answers before it logs where it serves from (jupyter-server's order): wait for the line.
+      let log = '';
+      for (let i = 0; i < 100 && !log.includes('Serving notebooks from local directory'); i++) {
+        log = readFileSync(s.logFile!, 'utf8');
+        await new Promise((r) => setTimeout(r, 100));
+      }
       assert.ok(log.includes(`Serving notebooks from local directory: ${account.home}`), log);
       assert.doesNotMatch(log, /--allow-root/);
       await s.stop();

@@ -71,7 +71,9 @@ describe('token secrecy', () => {
     const short = await create('vic', { expires_in: 1 });
     // used, by every kind of credential
     for (const t of [a.token, b.token, viaAuth.json.token, short.token, userConfigToken, serviceConfigToken]) {
-      assert.equal((await call('GET', 'hub/api/user', { token: t })).status, 200);
+      const used = await call('GET', 'hub/api/user', { token: t });
+      // The one-second token may have expired already on a loaded machine; it is used either way.
+      if (t !== short.token) assert.equal(used.status, 200, used.text);
       await call('GET', 'hub/api/user', { token: null, headers: { authorization: `Bearer ${t}` } });
     }
     await call('GET', 'hub/api/users', { token: a.token }); // insufficient scope
