@@ -1,6 +1,7 @@
 import { Type } from 'typebox';
 import type { Static } from 'typebox';
 import type { Problem } from './errors.ts';
+import { fillTemplate } from '../authenticators/ldap/escape.ts';
 import { displayPath } from './errors.ts';
 import { bool, nullable, section, str, strList } from './schema-util.ts';
 
@@ -107,6 +108,23 @@ export function ldapProblems(cls: string, l: LdapConfig): Problem[] {
       if (!l[key]) at(key, 'is required with lookup_dn: true');
   }
   if (l.search_filter && !l.user_search_base) at('user_search_base', 'is required with search_filter');
+  // A template naming a field it does not get would fail every login: say so at start-up instead.
+  const fields = {
+    bind_dn_template: ['username'],
+    lookup_dn_search_filter: ['login_attr', 'login'],
+    search_filter: ['userattr', 'username'],
+    group_search_filter: ['userdn', 'uid'],
+  } as const;
+  for (const [key, names] of Object.entries(fields)) {
+    const values = Object.fromEntries(names.map((n) => [n, 'x']));
+    for (const t of [l[key as keyof typeof fields]].flat()) {
+      try {
+        fillTemplate(t, values);
+      } catch {
+        at(key, `${JSON.stringify(t)} may only use the fields ${names.map((n) => `{${n}}`).join(', ')}`);
+      }
+    }
+  }
   try {
     new RegExp(l.valid_username_regex);
   } catch (err) {

@@ -20,14 +20,15 @@ export function escapeDnValue(value: string): string {
 /**
  * Python's `str.format` for named fields, as upstream's templates use it: `{name}` takes the (already
  * escaped) value, `{{` and `}}` are literal braces. A field the template names but `values` lacks is an
- * error, as in Python, rather than silently left in.
+ * error, as is a lone brace, as in Python, rather than silently left in.
  */
 export function fillTemplate(template: string, values: Record<string, string>): string {
-  return template.replace(/\{\{|\}\}|\{(\w*)\}/g, (whole, name: string | undefined) => {
+  return template.replace(/\{\{|\}\}|\{(\w+)\}|[{}]/g, (whole, name: string | undefined) => {
     if (whole === '{{') return '{';
     if (whole === '}}') return '}';
     const v = name !== undefined && Object.hasOwn(values, name) ? values[name] : undefined;
-    if (v === undefined) throw new Error(`unknown field ${whole} in the template ${JSON.stringify(template)}`);
+    if (v === undefined)
+      throw new Error(`unknown field or lone brace ${whole} in the template ${JSON.stringify(template)}`);
     return v;
   });
 }
