@@ -25,7 +25,14 @@ export const HUBUSERS = `cn=hubusers,${GROUPS}`;
 export const ADMINS = `cn=admins,${GROUPS}`;
 
 export interface Slapd {
+  /** Plain LDAP, with StartTLS offered. */
   port: number;
+  /** LDAP over TLS from the first byte (ldaps). */
+  tlsPort: number;
+  /** The self-signed certificate slapd presents (for 127.0.0.1 and localhost), as a CA file. */
+  caFile: string;
+  /** Another self-signed certificate: a CA the server's certificate does not chain to. */
+  wrongCaFile: string;
   /** Everything slapd logged (stats level: connections, binds, searches with their filters). */
   log(): string;
   stop(): Promise<void>;
@@ -63,6 +70,36 @@ userPassword: ${ssha(USERS[uid]!)}
   ].join('\n');
 }
 
+/** A self-signed certificate (and its key) for 127.0.0.1 and localhost, valid for a day. */
+function selfSigned(dir: string, name: string): { cert: string; key: string } {
+  const cert = join(dir, `${name}.crt`);
+  const key = join(dir, `${name}.key`);
+  execFileSync(
+    'openssl',
+    [
+      'req',
+      '-x509',
+      '-newkey',
+      'ec',
+      '-pkeyopt',
+      'ec_paramgen_curve:prime256v1',
+      '-nodes',
+      '-keyout',
+      key,
+      '-out',
+      cert,
+      '-days',
+      '1',
+      '-subj',
+      `/CN=${name}`,
+      '-addext',
+      'subjectAltName=DNS:localhost,IP:127.0.0.1',
+    ],
+    { stdio: 'pipe' },
+  );
+  return { cert, key };
+}
+
 function waitForPort(port: number, deadline: number): Promise<void> {
   return new Promise((resolve, reject) => {
     const attempt = () => {
@@ -86,12 +123,16 @@ export async function startSlapd(): Promise<Slapd> {
   const db = join(dir, 'db');
   mkdirSync(db);
   const conf = join(dir, 'slapd.conf');
+  const tls = selfSigned(dir, 'slapd-test');
+  const wrong = selfSigned(dir, 'other-ca');
   writeFileSync(
     conf,
     `${SCHEMAS.map((s) => `include /etc/ldap/schema/${s}.schema`).join('\n')}
 modulepath /usr/lib/ldap
 moduleload back_mdb
 pidfile ${join(dir, 'slapd.pid')}
+TLSCertificateFile ${tls.cert}
+TLSCertificateKeyFile ${tls.key}
 loglevel stats
 database mdb
 maxsize 16777216
@@ -106,16 +147,21 @@ access to * by users read by * none
   writeFileSync(ldif, seed());
   execFileSync('/usr/sbin/slapadd', ['-f', conf, '-l', ldif], { stdio: 'pipe' });
   const port = await freePort();
+  const tlsPort = await freePort();
   const lines: string[] = [];
-  const p = spawn('/usr/sbin/slapd', ['-f', conf, '-h', `ldap://127.0.0.1:${port}/`, '-d', 'stats'], {
-    stdio: ['ignore', 'pipe', 'pipe'],
-  });
+  const p = spawn(
+    '/usr/sbin/slapd',
+    ['-f', conf, '-h', `ldap://127.0.0.1:${port}/ ldaps://127.0.0.1:${tlsPort}/`, '-d', 'stats'],
+    {
+      stdio: ['ignore', 'pipe', 'pipe'],
+    },
+  );
   p.stdout.on('data', (d) => lines.push(String(d)));
   p.stderr.on('data', (d) => lines.push(String(d)));
   const exited = new Promise<void>((resolve) => p.once('exit', () => resolve()));
   try {
     await Promise.race([
-      waitForPort(port, Date.now() + 15_000),
+      Promise.all([waitForPort(port, Date.now() + 15_000), waitForPort(tlsPort, Date.now() + 15_000)]),
       exited.then(() => {
         throw new Error(`slapd exited at start:\n${lines.join('')}`);
       }),
@@ -127,6 +173,9 @@ access to * by users read by * none
   }
   return {
     port,
+    tlsPort,
+    caFile: tls.cert,
+    wrongCaFile: wrong.cert,
     log: () => lines.join(''),
     async stop() {
       p.kill('SIGTERM');
