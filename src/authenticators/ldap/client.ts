@@ -1,7 +1,7 @@
 import { readFileSync } from 'node:fs';
 import { isIP } from 'node:net';
 import type { ConnectionOptions } from 'node:tls';
-import { Client, InvalidCredentialsError, NoSuchObjectError, ResultCodeError } from 'ldapts';
+import { Client, NoSuchObjectError, ResultCodeError } from 'ldapts';
 import type { LdapConfig } from '../../config/schema-ldap.ts';
 import { ldapUnavailable } from '../../errors/index.ts';
 
@@ -50,32 +50,32 @@ export function openSession(l: LdapConfig): LdapSession {
     connectTimeout: TIMEOUT_MS,
     ...(secure ? { tlsOptions: tls } : {}),
   });
-  let ready: Promise<void> | null = null;
-  const start = () => {
-    ready ??= l.tls_strategy === 'before_bind' ? client.startTLS(tls) : Promise.resolve();
-    return ready;
-  };
-  // Anything but the directory's own answer (refused connection, TLS failure, timeout) is the server's
-  // unavailability, not a wrong password: the person is not throttled or told their password is wrong.
+  // Anything but the directory's answer to a bind (refused connection, StartTLS refused, a certificate
+  // that does not verify, timeout, a search the server will not run) is the server's unavailability, not
+  // a wrong password: the person is not throttled or told their password is wrong.
   const unavailable = (err: unknown): never => {
     throw Object.assign(ldapUnavailable(), { cause: err });
   };
+  let ready: Promise<void> | null = null;
+  const start = () => {
+    ready ??= (l.tls_strategy === 'before_bind' ? client.startTLS(tls) : Promise.resolve()).catch(unavailable);
+    return ready;
+  };
   return {
     async bind(dn, password) {
+      await start();
       try {
-        await start();
         await client.bind(dn, password);
         return true;
       } catch (err) {
-        if (err instanceof InvalidCredentialsError) return false;
-        // A DN the server will not parse, an unwilling server (e.g. unauthenticated binds off): not this user.
+        // Wrong credentials, a DN the server will not parse, an unwilling server: not this user.
         if (err instanceof ResultCodeError) return false;
         return unavailable(err);
       }
     },
     async search(base, scope, filter, attributes) {
+      await start();
       try {
-        await start();
         const { searchEntries } = await client.search(base, { scope, filter, attributes });
         return searchEntries.map(({ dn, ...rest }) => ({
           dn,
@@ -83,7 +83,6 @@ export function openSession(l: LdapConfig): LdapSession {
         }));
       } catch (err) {
         if (err instanceof NoSuchObjectError) return [];
-        if (err instanceof ResultCodeError) throw err;
         return unavailable(err);
       }
     },
