@@ -160,6 +160,59 @@ describe('the LDAP login pipeline', () => {
   });
 });
 
+describe('the LDAP login pipeline: searches after the bind', () => {
+  const people = 'ou=people,dc=example,dc=org';
+  const bind = { bind_dn_template: [`uid={username},${people}`], user_search_base: people, user_attribute: 'uid' };
+  const dn = (u: string) => `uid=${u},${people}`;
+
+  test('search_filter must find exactly one entry, searched with the escaped name', async () => {
+    const hits: Record<string, number> = { alice: 1, twins: 2, ghost: 0 };
+    const dir = fakeDirectory({ [dn('alice')]: 'a', [dn('twins')]: 't', [dn('ghost')]: 'g' }, (_b, filter) => {
+      const n = hits[/\(uid=(\w+)\)/.exec(filter)?.[1] ?? ''] ?? 0;
+      return Array.from({ length: n }, (_, i) => ({ dn: `uid=x${i},${people}`, attributes: {} }));
+    });
+    const l = ldapConfig({ ...bind, search_filter: '(&(objectClass=person)({userattr}={username}))' }).ldap;
+    assert.equal((await authenticateLdap(l, log, 'alice', 'a', dir.open))?.name, 'alice');
+    assert.equal(await authenticateLdap(l, log, 'twins', 't', dir.open), null);
+    assert.equal(await authenticateLdap(l, log, 'ghost', 'g', dir.open), null);
+    assert.ok(dir.calls.includes(`search sub ${people} (&(objectClass=person)(uid=alice))`));
+  });
+
+  test('group_search_base: one subtree search, groups matched by DN whatever their case and spacing', async () => {
+    const staff = 'cn=staff,ou=groups,dc=example,dc=org';
+    const dir = fakeDirectory({ [dn('alice')]: 'a' }, (base) =>
+      base === 'ou=groups,dc=example,dc=org' ? [{ dn: 'CN=Staff, OU=Groups, DC=example, DC=org', attributes: {} }] : [],
+    );
+    const l = ldapConfig({
+      ...bind,
+      allowed_groups: [staff, 'cn=other,ou=groups,dc=example,dc=org'],
+      group_search_base: 'ou=groups,dc=example,dc=org',
+    }).ldap;
+    assert.deepEqual((await authenticateLdap(l, log, 'alice', 'a', dir.open))?.groups, [staff]);
+    assert.equal(dir.calls.filter((c) => c.startsWith('search')).length, 1);
+  });
+
+  test('lookup_dn refuses no entry, several entries, and a service account that cannot bind', async () => {
+    const entry = (n: number) => ({ dn: `uid=u${n},${people}`, attributes: { uid: [`u${n}`] } });
+    const answers: Record<string, LdapEntry[]> = { none: [], two: [entry(1), entry(2)] };
+    const dir = fakeDirectory({ 'cn=reader,dc=example,dc=org': 'r' }, (_b, f) => answers[/=(\w+)\)$/.exec(f)![1]!]!);
+    const lookup = {
+      lookup_dn: true,
+      user_search_base: people,
+      user_attribute: 'uid',
+      lookup_dn_user_dn_attribute: 'uid',
+      lookup_dn_search_user: 'cn=reader,dc=example,dc=org',
+      lookup_dn_search_password: 'r',
+    };
+    for (const name of ['none', 'two'])
+      assert.equal(await authenticateLdap(ldapConfig(lookup).ldap, log, name, 'pw', dir.open), null, name);
+    dir.calls.length = 0;
+    const wrong = ldapConfig({ ...lookup, lookup_dn_search_password: 'not-r' }).ldap;
+    assert.equal(await authenticateLdap(wrong, log, 'none', 'pw', dir.open), null);
+    assert.deepEqual(dir.calls, ['bind cn=reader,dc=example,dc=org'], 'no search after the failed service bind');
+  });
+});
+
 describe('LDAP config checks', () => {
   test('a server and a way to the DN are required', () => {
     assert.throws(
