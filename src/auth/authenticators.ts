@@ -8,17 +8,27 @@ import { type LoginThrottle, throttledMessage } from './login-throttle.ts';
 import { passwordHashFor, verifyPassword } from './passwords.ts';
 import { loginAllowed, usernamePattern } from '../commands/users/rules.ts';
 import { normalizeUsername, validateUsername } from './usernames.ts';
+import { ldapLogin } from '../authenticators/ldap/index.ts';
 
-/** Whether `password` is right for `name` under the configured authenticator class. */
-async function passwordMatches(ctx: PasswordDeps, name: string, password: string): Promise<boolean> {
+/** Who the password is right for under the configured authenticator class, or null. */
+async function passwordMatches(ctx: PasswordDeps, name: string, password: string): Promise<PasswordLogin | null> {
   const a = ctx.config.authenticator;
+  // The directory answers, and applies its allowed_groups/admin_groups with the hub's lists.
+  if (a.class === 'ldap') return ldapLogin(a, ctx.log, name, password);
   if (a.class === 'password') {
     // An unknown user, or one without a password, is checked against a dummy hash: same answer,
     // same argon2 work as a wrong password.
     const found = await passwordHashFor(ctx.k, name);
-    return verifyPassword(found?.hash ?? null, password);
+    return (await verifyPassword(found?.hash ?? null, password)) ? { name } : null;
   }
-  return a.password === null || safeEqual(password, a.password);
+  return a.password === null || safeEqual(password, a.password) ? { name } : null;
+}
+
+/** A name the password was right for; `admin` and `allowed` as admitUser takes them (from LDAP groups). */
+export interface PasswordLogin {
+  name: string;
+  admin?: boolean;
+  allowed?: true;
 }
 
 /** What checking a password needs; the hub's context has it all. */
@@ -40,6 +50,15 @@ export async function authenticatePassword(
   data: Record<string, unknown>,
   opts: { ip?: string } = {},
 ): Promise<string | null> {
+  return (await authenticateLogin(ctx, data, opts))?.name ?? null;
+}
+
+/** authenticatePassword, with what the authenticator said about admission for completeLogin. */
+export async function authenticateLogin(
+  ctx: PasswordDeps,
+  data: Record<string, unknown>,
+  opts: { ip?: string } = {},
+): Promise<PasswordLogin | null> {
   const { username, password } = data;
   if (typeof username !== 'string' || typeof password !== 'string') return null;
   const a = ctx.config.authenticator;
@@ -54,14 +73,11 @@ export async function authenticatePassword(
     throw loginThrottled(throttledMessage(wait), wait);
   }
   // The login rules are the admission command's (src/commands/users/rules.ts): one copy of them.
-  const ok =
-    validateUsername(name, usernamePattern(ctx.config)) &&
-    (await passwordMatches(ctx, name, password)) &&
-    loginAllowed(ctx.config, name);
-  if (!ok) {
+  const found = validateUsername(name, usernamePattern(ctx.config)) ? await passwordMatches(ctx, name, password) : null;
+  if (!found || !(found.allowed || loginAllowed(ctx.config, found.name))) {
     throttle.failure(name, ip);
     return null;
   }
   throttle.success(name);
-  return name;
+  return found;
 }

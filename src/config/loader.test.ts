@@ -19,7 +19,8 @@ describe('loadConfig sources', () => {
     assert.equal(config.api_page_default_limit, 50);
     assert.equal(config.max_body_size, 1024 * 1024);
     assert.equal(config.oauth_token_expires_in, 14 * 24 * 3600);
-    const { oauth, ...authenticator } = config.authenticator;
+    const { oauth, ldap, ...authenticator } = config.authenticator;
+    assert.deepEqual([ldap.server_address, ldap.tls_strategy, ldap.lookup_dn], ['', 'before_bind', false]);
     assert.deepEqual([oauth.oidc_issuer, oauth.username_claim, oauth.enable_pkce], [null, 'preferred_username', true]);
     assert.deepEqual(authenticator, {
       class: 'dummy',

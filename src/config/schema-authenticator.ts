@@ -1,14 +1,15 @@
 import { Type } from 'typebox';
 import type { Static } from 'typebox';
+import { LdapSchema } from './schema-ldap.ts';
 import { OAuthSchema } from './schema-oauth.ts';
 import { bool, int, nullable, section, strList } from './schema-util.ts';
 
 export const AuthenticatorSchema = section(
   {
-    class: Type.Union([Type.Literal('dummy'), Type.Literal('password'), Type.Literal('oauth')], {
+    class: Type.Union([Type.Literal('dummy'), Type.Literal('password'), Type.Literal('oauth'), Type.Literal('ldap')], {
       default: 'dummy',
       description:
-        'How people log in: dummy (any name, optionally one shared password; for testing), password (per-user passwords stored by the hub) or oauth (an OpenID Connect / OAuth 2.0 identity provider, see the oauth section).',
+        'How people log in: dummy (any name, optionally one shared password; for testing), password (per-user passwords stored by the hub), oauth (an OpenID Connect / OAuth 2.0 identity provider, see the oauth section) or ldap (an LDAP directory, see the ldap section).',
     }),
     password: nullable(
       Type.String({ minLength: 1 }),
@@ -42,6 +43,7 @@ export const AuthenticatorSchema = section(
       'Slows password guessing on the login form and on token requests with a username and password.',
     ),
     oauth: OAuthSchema,
+    ldap: LdapSchema,
   },
   'Who can log in, and how.',
 );

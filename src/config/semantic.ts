@@ -1,6 +1,7 @@
 import { displayPath, REDACTED } from './errors.ts';
 import type { PathSegment, Problem } from './errors.ts';
 import type { Config } from './schema.ts';
+import { ldapProblems } from './schema-ldap.ts';
 import { oauthProblems } from './schema-oauth.ts';
 import { hasValidChecksum, looksGenerated } from '../tokens/format.ts';
 
@@ -21,7 +22,10 @@ function duplicates(names: readonly string[], list: string, what: string, out: P
 }
 
 export function semanticProblems(c: Config): Problem[] {
-  const out: Problem[] = [...oauthProblems(c.authenticator.class, c.authenticator.oauth)];
+  const out: Problem[] = [
+    ...oauthProblems(c.authenticator.class, c.authenticator.oauth),
+    ...ldapProblems(c.authenticator.class, c.authenticator.ldap),
+  ];
 
   duplicates(
     c.services.map((s) => s.name),

@@ -5,6 +5,7 @@ export * from './request.ts';
 export * from './auth.ts';
 export * from './servers.ts';
 export * from './oauth.ts';
+export * from './ldap.ts';
 export * from './http.ts';
 export * from './tokens.ts';
 export * from './users.ts';

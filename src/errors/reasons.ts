@@ -30,6 +30,8 @@ export const REASONS = {
     "The sign-in's state is missing, expired or not this browser's (a forged, replayed or stale callback).",
   oauth_failed: 'The identity provider refused the sign-in, or its answer failed verification (code, id_token, nonce).',
   oauth_unavailable: 'The identity provider could not be reached or its metadata is unusable.',
+  // Login against an LDAP directory (authenticator.class: ldap)
+  ldap_unavailable: 'The LDAP server could not be reached, or its TLS certificate or answer was refused.',
   login_not_allowed:
     "The person authenticated, but the hub does not admit them: not in `allowed_users`, `admin_users` or an identity provider's `allowed_groups` (with `allow_all` off), or an invalid name.",
   // Users and groups

@@ -1,5 +1,5 @@
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
-import { authenticatePassword } from '../auth/authenticators.ts';
+import { authenticateLogin, type PasswordLogin } from '../auth/authenticators.ts';
 import { logoutUrl } from '../authenticators/oauth/index.ts';
 import { originOf, userActor, userTarget } from '../audit/index.ts';
 import { endSession, setLoginCookies } from '../auth/session.ts';
@@ -68,7 +68,8 @@ function loginForm(
       login_error: opts.error ?? '',
       username: opts.username ?? '',
       xsrf: token,
-      password_required: ctx.config.authenticator.class === 'password' || ctx.config.authenticator.password !== null,
+      password_required:
+        ['password', 'ldap'].includes(ctx.config.authenticator.class) || ctx.config.authenticator.password !== null,
       signup_url:
         ctx.config.authenticator.class === 'password' && ctx.config.authenticator.enable_signup
           ? `${ctx.baseUrl}hub/signup`
@@ -111,9 +112,9 @@ export function registerLoginPages(app: FastifyInstance<any, any, any, any, any>
         username,
       });
     }
-    let name: string | null;
+    let login: PasswordLogin | null;
     try {
-      name = await authenticatePassword(ctx, { username, password: field(req.body, 'password') ?? '' }, { ip: req.ip });
+      login = await authenticateLogin(ctx, { username, password: field(req.body, 'password') ?? '' }, { ip: req.ip });
     } catch (err) {
       // Throttled after repeated failures: the form again, with the wait, as a 429 with Retry-After.
       if (!(err instanceof HubError) || err.status !== 429) throw err;
@@ -127,7 +128,7 @@ export function registerLoginPages(app: FastifyInstance<any, any, any, any, any>
       });
       return loginForm(ctx, req, reply, 429, { error: err.message, username });
     }
-    if (!name) {
+    if (!login) {
       req.log.warn({ user: username.slice(0, 64) }, 'failed login');
       ctx.audit.record({
         ...originOf(req),
@@ -138,7 +139,8 @@ export function registerLoginPages(app: FastifyInstance<any, any, any, any, any>
       });
       return loginForm(ctx, req, reply, 403, { error: INVALID_LOGIN, username });
     }
-    await completeLogin(ctx, req, reply, name);
+    const { name, ...admission } = login;
+    await completeLogin(ctx, req, reply, name, admission);
     return reply.redirect(nextOr(req, home), 302);
   });
 

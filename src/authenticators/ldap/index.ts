@@ -1,0 +1,42 @@
+// Login against an LDAP directory (authenticator.class: ldap), on ldapts.
+import type { Logger } from 'pino';
+import type { AuthenticatorConfig } from '../../config/schema-authenticator.ts';
+import { normalizeUsername } from '../../auth/usernames.ts';
+import { admit } from '../oauth/admission.ts';
+import { authenticateLdap } from './authenticate.ts';
+import type { OpenSession } from './client.ts';
+
+export { authenticateLdap, type LdapIdentity } from './authenticate.ts';
+export { escapeDnValue, escapeFilterValue, fillTemplate } from './escape.ts';
+export { type LdapSession, type OpenSession, openSession } from './client.ts';
+
+/** A login the directory vouched for and the hub's lists admit, with admin_groups' verdict when set. */
+export interface LdapLogin {
+  name: string;
+  admin?: boolean;
+  allowed: true;
+}
+
+/**
+ * The directory's answer, then admission with the same group rules as an identity provider's
+ * (allowed_groups restricts the hub to its members and those listed; admin_groups grants and
+ * removes admin), so `allowed: true` can be passed on to admitUser.
+ */
+export async function ldapLogin(
+  a: AuthenticatorConfig,
+  log: Logger,
+  login: string,
+  password: string,
+  open?: OpenSession,
+): Promise<LdapLogin | null> {
+  const who = await authenticateLdap(a.ldap, log, login, password, open);
+  if (!who) return null;
+  const name = normalizeUsername(who.name);
+  const { allowed_groups, admin_groups } = a.ldap;
+  const verdict = admit({ ...a, oauth: { ...a.oauth, allowed_groups, admin_groups } }, name, who.groups);
+  if (!verdict.allowed) {
+    log.warn({ user: name.slice(0, 64), why: verdict.why }, 'ldap: login not allowed');
+    return null;
+  }
+  return { name, allowed: true, ...(verdict.admin === undefined ? {} : { admin: verdict.admin }) };
+}
