@@ -2,6 +2,7 @@ import { displayPath, REDACTED } from './errors.ts';
 import type { PathSegment, Problem } from './errors.ts';
 import type { Config } from './schema.ts';
 import { oauthProblems } from './schema-oauth.ts';
+import { profileProblems } from '../spawners/profiles/problems.ts';
 import { hasValidChecksum, looksGenerated } from '../tokens/format.ts';
 
 // Rules that span several keys, checked once every key has the right type.
@@ -21,7 +22,7 @@ function duplicates(names: readonly string[], list: string, what: string, out: P
 }
 
 export function semanticProblems(c: Config): Problem[] {
-  const out: Problem[] = [...oauthProblems(c.authenticator.class, c.authenticator.oauth)];
+  const out: Problem[] = [...oauthProblems(c.authenticator.class, c.authenticator.oauth), ...profileProblems(c.spawner)];
 
   duplicates(
     c.services.map((s) => s.name),
