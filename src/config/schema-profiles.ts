@@ -47,7 +47,9 @@ const UnlistedChoice = entry(
 const ProfileOption = entry(
   {
     display_name: Type.String({ minLength: 1, description: 'The option as shown to users.' }),
-    choices: Type.Optional(Type.Record(Type.String({ minLength: 1 }), Choice, { description: 'Choice key -> choice.' })),
+    choices: Type.Optional(
+      Type.Record(Type.String({ minLength: 1 }), Choice, { description: 'Choice key -> choice.' }),
+    ),
     unlisted_choice: Type.Optional(UnlistedChoice),
   },
   'One option of a profile: a list of choices, and perhaps a value of the user’s own.',

@@ -22,7 +22,10 @@ function duplicates(names: readonly string[], list: string, what: string, out: P
 }
 
 export function semanticProblems(c: Config): Problem[] {
-  const out: Problem[] = [...oauthProblems(c.authenticator.class, c.authenticator.oauth), ...profileProblems(c.spawner)];
+  const out: Problem[] = [
+    ...oauthProblems(c.authenticator.class, c.authenticator.oauth),
+    ...profileProblems(c.spawner),
+  ];
 
   duplicates(
     c.services.map((s) => s.name),

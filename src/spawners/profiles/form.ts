@@ -69,7 +69,8 @@ export function formProfiles(config: SpawnerConfig, selected: Obj): FormProfile[
   return profiles.map((p) => {
     const mine = p === chosen;
     const options = Object.entries(p.profile_options ?? {}).map(([name, option]): FormOption => {
-      const typed = mine && typeof selected[unlistedKey(name)] === 'string' ? (selected[unlistedKey(name)] as string) : '';
+      const typed =
+        mine && typeof selected[unlistedKey(name)] === 'string' ? (selected[unlistedKey(name)] as string) : '';
       const typedChosen = mine && (selected[name] === UNLISTED || (typed !== '' && selected[name] === undefined));
       const picked = mine && typeof selected[name] === 'string' ? selected[name] : defaultChoice(option);
       const field = optionField(p.slug, name);

@@ -20,10 +20,12 @@ export function profileProblems(config: SpawnerConfig): Problem[] {
     if (text) out.push(problem(path, text));
   };
   const seen = new Map<string, number>();
-  if (config.profile_list.filter((p) => p.default).length > 1) out.push(problem(at(), 'more than one profile is the default'));
+  if (config.profile_list.filter((p) => p.default).length > 1)
+    out.push(problem(at(), 'more than one profile is the default'));
   profilesOf(config).forEach((p, i) => {
     const earlier = seen.get(p.slug);
-    if (earlier !== undefined) out.push(problem(at(i, 'slug'), `duplicate slug ${JSON.stringify(p.slug)} (also profile_list[${earlier}])`));
+    if (earlier !== undefined)
+      out.push(problem(at(i, 'slug'), `duplicate slug ${JSON.stringify(p.slug)} (also profile_list[${earlier}])`));
     else seen.set(p.slug, i);
     if (!p.slug) out.push(problem(at(i, 'slug'), 'needs a slug: display_name has no letters or digits to make one of'));
     const own = overridesOf(p);
@@ -32,12 +34,14 @@ export function profileProblems(config: SpawnerConfig): Problem[] {
       const choices = Object.entries(option.choices ?? {});
       if (choices.filter(([, c]) => c.default).length > 1)
         out.push(problem(at(i, 'profile_options', name), 'more than one choice is the default'));
-      for (const [key, choice] of choices) check(at(i, 'profile_options', name, 'choices', key), [own, overridesOf(choice)]);
+      for (const [key, choice] of choices)
+        check(at(i, 'profile_options', name, 'choices', key), [own, overridesOf(choice)]);
       const unlisted = option.unlisted_choice;
       if (!unlisted) continue;
       const path = at(i, 'profile_options', name, 'unlisted_choice');
       for (const key of Object.keys(overridesOf(unlisted)))
-        if (!settingPath(config, key)) out.push(problem(path, `${key} is not a setting of the ${config.class} spawner`));
+        if (!settingPath(config, key))
+          out.push(problem(path, `${key} is not a setting of the ${config.class} spawner`));
       try {
         if (unlisted.validation_regex) new RegExp(unlisted.validation_regex);
       } catch (err) {
