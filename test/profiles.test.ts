@@ -101,4 +101,35 @@ describe('profiles and the options form (in-process)', () => {
     assert.match(r.text, /value="Not OK"/);
     assert.deepEqual((await h.request('GET', 'hub/api/users/alice')).json.servers, {});
   });
+
+  test('options in the query string start at once, as the form would; a refused one shows the form', async () => {
+    const r = await browser.get('hub/spawn?profile=tuned&profile-option-tuned--flavour=durian&next=/hub/home');
+    assert.equal(r.status, 400, r.text);
+    assert.match(r.text, /Unknown choice durian for option flavour of profile tuned/);
+    assert.match(r.text, /action="\/hub\/spawn\/alice\?next=%2Fhub%2Fhome"/);
+    assert.deepEqual((await h.request('GET', 'hub/api/users/alice')).json.servers, {});
+  });
+});
+
+describe('an options_form of the admin’s own (in-process)', () => {
+  let h: TestHub;
+  before(async () => {
+    h = await startInProcessHub(
+      { spawner: { options_form: '<input id="size" name="size" value="s">' } },
+      { listen: true },
+    );
+    await h.addUsers(['alice']);
+  });
+  after(() => h.stop());
+
+  test('GET /hub/spawn shows it as written inside the form, with the XSRF field and the Start button', async () => {
+    const browser = new Browser({ ...h, url: h.hub.hubUrl });
+    await browser.login('alice');
+    const r = await browser.get('hub/spawn');
+    assert.equal(r.status, 200, r.text);
+    assert.match(r.text, /<input id="size" name="size" value="s">/);
+    assert.match(r.text, /<input type="hidden" name="_xsrf" value="[^"]+">/);
+    assert.match(r.text, /<button type="submit" id="start">Start<\/button>/);
+    assert.doesNotMatch(r.text, /name="profile"/);
+  });
 });

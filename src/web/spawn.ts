@@ -223,6 +223,16 @@ export function registerSpawnPages(app: FastifyInstance<any, any, any, any, any>
     return null;
   };
 
+  /** Starts with the options form's fields; a refused option shows the form again with the message. */
+  const submitted = (req: FastifyRequest, reply: FastifyReply, t: Target, next: string | null, form: FormBody) => {
+    const userOptions = optionsFromForm(ctx.config.spawner, form);
+    return launch(ctx, req, reply, t, next, userOptions, (err) =>
+      err.status === 400
+        ? optionsPage(ctx, req, reply, t, next, userOptions, err.message, 400)
+        : refusalPage(reply, base, err, t.s.user.name),
+    );
+  };
+
   const spawn = async (req: FastifyRequest<{ Params: Params }>, reply: FastifyReply) => {
     const t = await target(ctx, req, reply);
     if (!t) return reply;
@@ -230,6 +240,9 @@ export function registerSpawnPages(app: FastifyInstance<any, any, any, any, any>
     const done = await already(t, next, reply);
     if (done) return done;
     if (hasOptionsForm(ctx.config.spawner)) {
+      // Upstream's options_from_query: options in the query string start at once, as the form would.
+      const { next: _, _xsrf, ...query } = req.query as FormBody;
+      if (Object.keys(query).length > 0) return submitted(req, reply, t, next, query);
       const row = await findSpawner(ctx.k, t.user.id, t.server);
       return optionsPage(ctx, req, reply, t, next, parseJson(row?.user_options ?? null, {}), '', 200);
     }
@@ -247,12 +260,7 @@ export function registerSpawnPages(app: FastifyInstance<any, any, any, any, any>
     const next = nextOf(ctx, req);
     const done = await already(t, next, reply);
     if (done) return done;
-    const userOptions = optionsFromForm(ctx.config.spawner, (req.body ?? {}) as FormBody);
-    return launch(ctx, req, reply, t, next, userOptions, (err) =>
-      err.status === 400
-        ? optionsPage(ctx, req, reply, t, next, userOptions, err.message, 400)
-        : refusalPage(reply, base, err, t.s.user.name),
-    );
+    return submitted(req, reply, t, next, (req.body ?? {}) as FormBody);
   };
   app.get(`${base}hub/spawn`, hide, spawn);
   app.get(`${base}hub/spawn/:name`, hide, spawn);
