@@ -1,10 +1,12 @@
 // Profiles with real jupyterhub-singleuser servers: the chosen profile's overrides reach the server's
 // environment through the API and through the spawn page's form in headless Chromium, and a restart
-// without options runs the stored profile again.
+// without options runs the stored profile again; with the docker spawner a profile picks the image and
+// the memory limit the engine gets.
 import assert from 'node:assert/strict';
 import { existsSync, readFileSync } from 'node:fs';
 import { after, before, describe, test } from 'node:test';
 import { chromium } from 'playwright-core';
+import { dockerSkipReason, startDockerEngine, type DockerEngine } from './docker-engine.ts';
 import { startHub, type TestHub } from './harness.ts';
 
 const CHROMIUM = ['/usr/bin/chromium', '/usr/bin/chromium-browser'].find((p) => existsSync(p));
@@ -112,6 +114,60 @@ describe('profiles with real servers', () => {
     } finally {
       await browser.close();
       await h.request('DELETE', 'hub/api/users/bob/server');
+    }
+  });
+});
+
+describe('profiles with the docker spawner', { skip: dockerSkipReason() }, () => {
+  let engine: DockerEngine;
+  let h: TestHub | undefined;
+  before(async () => {
+    engine = await startDockerEngine();
+  });
+  after(async () => {
+    await h?.stop();
+    await engine?.stop();
+  });
+
+  test("a profile's image and mem_limit reach the container; stop removes it", async () => {
+    // The default image does not exist: only the profile's override can start a server.
+    await engine.docker.getImage(engine.image).tag({ repo: 'tshub-profile', tag: 'big' });
+    h = await startHub({
+      slow_spawn_timeout: 60,
+      spawner: {
+        class: 'docker',
+        environment: { HOME: '/tmp' },
+        start_timeout: 120,
+        http_timeout: 120,
+        docker: {
+          host: engine.host,
+          image: 'tshub-missing:1',
+          pull_policy: 'never',
+          read_only_volumes: engine.hostMounts,
+          extra_create_kwargs: { user: '65534:65534' },
+          remove: true,
+        },
+        profile_list: [
+          { display_name: 'Nothing' },
+          {
+            display_name: 'Big',
+            kubespawner_override: { image: 'tshub-profile:big', mem_limit: '256M', environment: { SIZE: 'big' } },
+          },
+        ],
+      },
+    });
+    await h.addUsers(['carol']);
+    const r = await h.request('POST', 'hub/api/users/carol/server', { body: { profile: 'big' } });
+    assert.ok([201, 202].includes(r.status), r.text);
+    const server = await waitReady(h, 'carol');
+    const info = await engine.docker.getContainer(String(server.state.container_id)).inspect();
+    assert.equal(info.Config.Image, 'tshub-profile:big');
+    assert.equal(info.HostConfig.Memory, 256 * 1024 * 1024);
+    assert.ok(info.Config.Env.includes('SIZE=big'));
+    assert.ok([202, 204].includes((await h.request('DELETE', 'hub/api/users/carol/server')).status));
+    for (let i = 0; (await engine.docker.listContainers({ all: true })).length > 0; i++) {
+      assert.ok(i < 150, 'the container is removed after the stop');
+      await new Promise((r) => setTimeout(r, 200));
     }
   });
 });
