@@ -22,6 +22,7 @@ const IN_PROCESS = [
   'test/bad-input.test.ts',
   'test/fuzz.test.ts',
   'test/openapi.test.ts',
+  'test/profiles.test.ts',
   'test/rate-limits.test.ts',
   'test/security-headers.test.ts',
 ];

@@ -1,6 +1,7 @@
 import { Type } from 'typebox';
 import type { Static } from 'typebox';
 import { DockerSchema } from './schema-docker.ts';
+import { ProfileListSchema } from './schema-profiles.ts';
 import { int, nullable, section, str, strList, strMap } from './schema-util.ts';
 import { SlurmSchema } from './schema-slurm.ts';
 
@@ -38,6 +39,11 @@ export const SpawnerSchema = section(
     workdir_template: str(
       'tshub-users/{username}',
       "The working directory of each server ({username} is replaced), relative to the hub's state directory (where the config file is) unless absolute.",
+    ),
+    profile_list: ProfileListSchema,
+    options_form: nullable(
+      Type.String({ minLength: 1 }),
+      "HTML fields shown on the spawn page when profile_list is empty (Spawner.options_form); the submitted fields become the server's user_options. null: the page starts the server at once.",
     ),
     docker: DockerSchema,
     slurm: SlurmSchema,

@@ -3,6 +3,7 @@ import type { PathSegment, Problem } from './errors.ts';
 import type { Config } from './schema.ts';
 import { ldapProblems } from './schema-ldap.ts';
 import { oauthProblems } from './schema-oauth.ts';
+import { profileProblems } from '../spawners/profiles/problems.ts';
 import { hasValidChecksum, looksGenerated } from '../tokens/format.ts';
 
 // Rules that span several keys, checked once every key has the right type.
@@ -25,6 +26,7 @@ export function semanticProblems(c: Config): Problem[] {
   const out: Problem[] = [
     ...oauthProblems(c.authenticator.class, c.authenticator.oauth),
     ...ldapProblems(c.authenticator.class, c.authenticator.ldap),
+    ...profileProblems(c.spawner),
   ];
 
   duplicates(

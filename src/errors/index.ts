@@ -10,3 +10,4 @@ export * from './http.ts';
 export * from './tokens.ts';
 export * from './users.ts';
 export * from './groups.ts';
+export * from './profiles.ts';

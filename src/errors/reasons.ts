@@ -53,6 +53,8 @@ export const REASONS = {
   spawn_limit: '`concurrent_spawn_limit` servers are starting at once; try again after `Retry-After`.',
   active_server_limit: '`active_server_limit` servers are running; try again after `Retry-After`.',
   spawn_failed: 'The server failed to start; the message says why.',
+  invalid_user_option:
+    'A user_options value names no profile, no choice of an option, or a typed value that fails its validation_regex; `field` says which.',
 } as const;
 
 export type Reason = keyof typeof REASONS;

@@ -1,4 +1,5 @@
 import { type AuditOrigin, serverTarget, SYSTEM } from '../audit/event.ts';
+import type { SpawnerConfig } from '../config/index.ts';
 import type { SpawnerRow } from '../db/index.ts';
 import { HubError, serverPending, spawnFailed } from '../errors/index.ts';
 import { isoNow } from '../lib/time.ts';
@@ -123,7 +124,13 @@ export class ServerManager {
   async spawn(
     user: ServerOwner,
     server: string,
-    opts: { userOptions: Record<string, unknown> | null; displayName?: string | null; origin?: AuditOrigin },
+    opts: {
+      userOptions: Record<string, unknown> | null;
+      displayName?: string | null;
+      origin?: AuditOrigin;
+      /** The spawner config with the chosen profile's overrides (src/spawners/profiles); else `spawner`. */
+      spawnerConfig?: SpawnerConfig;
+    },
   ): Promise<'ready' | 'pending'> {
     const key = this.#key(user.id, server);
     // Admission saw no start in flight; one that got in since (a concurrent request) is still pending.
@@ -145,7 +152,7 @@ export class ServerManager {
 
   async #start(
     entry: Entry,
-    opts: { userOptions: Record<string, unknown> | null; displayName?: string | null },
+    opts: { userOptions: Record<string, unknown> | null; displayName?: string | null; spawnerConfig?: SpawnerConfig },
   ): Promise<void> {
     const { config, k, dbKind, log, metrics, audit } = this.#deps;
     const { user, server, prefix } = entry;
@@ -173,7 +180,8 @@ export class ServerManager {
         clientId,
         token,
       });
-      const spawner = this.#deps.spawners.create(this.#request(user, server, env, userOptions));
+      const request = this.#request(user, server, env, userOptions);
+      const spawner = this.#deps.spawners.create({ ...request, config: opts.spawnerConfig ?? request.config });
       entry.spawner = spawner;
       void this.#relayProgress(entry, spawner);
       entry.progress.push({ progress: 50, message: 'Spawning server...' });

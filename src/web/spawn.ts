@@ -1,5 +1,6 @@
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { principalForUser } from '../auth/session.ts';
+import { sessionXsrfValid } from '../auth/xsrf.ts';
 import { originOf, userActor } from '../audit/index.ts';
 import type { Principal } from '../auth/principal.ts';
 import { admitServerName, startServer } from '../commands/servers/index.ts';
@@ -10,6 +11,8 @@ import { checkAccess } from '../rbac/index.ts';
 import { allGroupNamesByUser } from '../repo/groups.ts';
 import { findSpawner } from '../repo/spawners.ts';
 import { findUser } from '../repo/users.ts';
+import { parseJson } from '../lib/json.ts';
+import { formProfiles, hasOptionsForm, optionsFromForm } from '../spawners/profiles/index.ts';
 import {
   hubServerPage,
   loginRedirect,
@@ -19,7 +22,8 @@ import {
   serverUrl,
   type PageSession,
 } from './common.ts';
-import { errorPage, renderPage } from './html.ts';
+import { type FormBody, field } from './forms.ts';
+import { errorPage, raw, renderPage } from './html.ts';
 import { safeNextUrl } from './next-url.ts';
 
 type Params = { name?: string; server?: string };
@@ -149,37 +153,121 @@ function lastFailure(ctx: HubContext, user: UserRow, server: string): string | u
   return e?.failed ? e.message : undefined;
 }
 
+/** The options form (profiles, or the admin's options_form), with `selected` picked and an error above it. */
+async function optionsPage(
+  ctx: HubContext,
+  req: FastifyRequest,
+  reply: FastifyReply,
+  t: Target,
+  next: string | null,
+  selected: Record<string, unknown>,
+  error: string,
+  status: number,
+): Promise<FastifyReply> {
+  const { s, user, server } = t;
+  const spawner = ctx.config.spawner;
+  const pc = await pageContext(ctx, req, reply, s, 'spawn');
+  return renderPage(reply, status, 'spawn.html', pc, {
+    action_url: withNext(hubServerPage(ctx.baseUrl, 'spawn', user.name, server), next),
+    xsrf: s.xsrf,
+    error,
+    own: user.name === s.user.name,
+    owner: user.name,
+    profiles: formProfiles(spawner, selected),
+    // The admin's own HTML, from the config file: shown as written.
+    options_form: raw(spawner.options_form ?? ''),
+  });
+}
+
+/**
+ * Starts the server and sends the browser to the progress page; a refusal within the first second
+ * (admission, invalid options, a start that fails at once) is answered by `refused` instead.
+ */
+async function launch(
+  ctx: HubContext,
+  req: FastifyRequest,
+  reply: FastifyReply,
+  t: Target,
+  next: string | null,
+  userOptions: Record<string, unknown> | null,
+  refused: (err: HubError) => FastifyReply | Promise<FastifyReply>,
+): Promise<FastifyReply> {
+  const { s, p, user, server } = t;
+  const caller = { origin: originOf(req, userActor(s.user.name)), principal: p };
+  const started = startServer(ctx, caller, { user, server, userOptions });
+  // A late failure is shown by the progress page; only one within the first second is reported here.
+  started.catch(() => {});
+  const early = await Promise.race([
+    started.then(
+      () => null,
+      (err: unknown) => err,
+    ),
+    new Promise<null>((r) => setTimeout(() => r(null), IMMEDIATE_FAILURE_MS).unref()),
+  ]);
+  if (early instanceof HubError) return refused(early);
+  if (early) return errorPage(reply, ctx.baseUrl, 500, 'Spawn failed', 'The server could not be started.', s.user.name);
+  return reply.redirect(withNext(hubServerPage(ctx.baseUrl, 'spawn-pending', user.name, server), next), 302);
+}
+
 export function registerSpawnPages(app: FastifyInstance<any, any, any, any, any>, ctx: HubContext): void {
   const base = ctx.baseUrl;
   const hide = { schema: { hide: true } };
 
+  /** Where the browser goes when the server is already up or starting; null when it may start. */
+  const already = async (t: Target, next: string | null, reply: FastifyReply): Promise<FastifyReply | null> => {
+    const { user, server } = t;
+    const state = await serverState(ctx, user, server);
+    if (state === 'ready') return reply.redirect(next ?? serverUrl(base, user.name, server), 302);
+    if (state === 'pending')
+      return reply.redirect(withNext(hubServerPage(base, 'spawn-pending', user.name, server), next), 302);
+    return null;
+  };
+
+  /** Starts with the options form's fields; a refused option shows the form again with the message. */
+  const submitted = (req: FastifyRequest, reply: FastifyReply, t: Target, next: string | null, form: FormBody) => {
+    const userOptions = optionsFromForm(ctx.config.spawner, form);
+    return launch(ctx, req, reply, t, next, userOptions, (err) =>
+      err.status === 400
+        ? optionsPage(ctx, req, reply, t, next, userOptions, err.message, 400)
+        : refusalPage(reply, base, err, t.s.user.name),
+    );
+  };
+
   const spawn = async (req: FastifyRequest<{ Params: Params }>, reply: FastifyReply) => {
     const t = await target(ctx, req, reply);
     if (!t) return reply;
-    const { s, p, user, server } = t;
     const next = nextOf(ctx, req);
-    const pending = withNext(hubServerPage(base, 'spawn-pending', user.name, server), next);
-    const state = await serverState(ctx, user, server);
-    if (state === 'ready') return reply.redirect(next ?? serverUrl(base, user.name, server), 302);
-    if (state === 'pending') return reply.redirect(pending, 302);
-    const caller = { origin: originOf(req, userActor(s.user.name)), principal: p };
-    const started = startServer(ctx, caller, { user, server, userOptions: null });
-    // A late failure is shown by the progress page; only one within the first second is reported here.
-    started.catch(() => {});
-    const early = await Promise.race([
-      started.then(
-        () => null,
-        (err: unknown) => err,
-      ),
-      new Promise<null>((r) => setTimeout(() => r(null), IMMEDIATE_FAILURE_MS).unref()),
-    ]);
-    if (early instanceof HubError) return refusalPage(reply, base, early, s.user.name);
-    if (early) return errorPage(reply, base, 500, 'Spawn failed', 'The server could not be started.', s.user.name);
-    return reply.redirect(pending, 302);
+    const done = await already(t, next, reply);
+    if (done) return done;
+    if (hasOptionsForm(ctx.config.spawner)) {
+      // Upstream's options_from_query: options in the query string start at once, as the form would.
+      const { next: _, _xsrf, ...query } = req.query as FormBody;
+      if (Object.keys(query).length > 0) return submitted(req, reply, t, next, query);
+      const row = await findSpawner(ctx.k, t.user.id, t.server);
+      return optionsPage(ctx, req, reply, t, next, parseJson(row?.user_options ?? null, {}), '', 200);
+    }
+    return launch(ctx, req, reply, t, next, null, (err) => refusalPage(reply, base, err, t.s.user.name));
+  };
+
+  /** The options form's answer (upstream's SpawnHandler.post): its fields become the start's user_options. */
+  const submit = async (req: FastifyRequest<{ Params: Params }>, reply: FastifyReply) => {
+    const t = await target(ctx, req, reply);
+    if (!t) return reply;
+    if (!sessionXsrfValid(ctx, t.s.user, t.s.sessionId, field(req.body, '_xsrf'))) {
+      const message = 'The options form was not sent from this site (XSRF check failed). Please try again.';
+      return errorPage(reply, base, 403, 'Forbidden', message, t.s.user.name);
+    }
+    const next = nextOf(ctx, req);
+    const done = await already(t, next, reply);
+    if (done) return done;
+    return submitted(req, reply, t, next, (req.body ?? {}) as FormBody);
   };
   app.get(`${base}hub/spawn`, hide, spawn);
   app.get(`${base}hub/spawn/:name`, hide, spawn);
   app.get(`${base}hub/spawn/:name/:server`, hide, spawn);
+  app.post(`${base}hub/spawn`, hide, submit);
+  app.post(`${base}hub/spawn/:name`, hide, submit);
+  app.post(`${base}hub/spawn/:name/:server`, hide, submit);
 
   const pendingPage = async (req: FastifyRequest<{ Params: Params }>, reply: FastifyReply) => {
     const t = await target(ctx, req, reply);

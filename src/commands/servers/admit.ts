@@ -10,8 +10,10 @@ import {
   serverRunning,
   spawnLimitReached,
 } from '../../errors/index.ts';
+import { parseJson } from '../../lib/json.ts';
 import { countNamedSpawners, findSpawner } from '../../repo/spawners.ts';
 import { isValidServerName, serverLogName } from '../../servers/names.ts';
+import { type ChosenOptions, chooseOptions } from '../../spawners/profiles/index.ts';
 import type { ServerCommandDeps, ServerRef } from './deps.ts';
 
 // Every rule on whether a server may be started, stopped or removed; the API, the pages and the
@@ -50,6 +52,21 @@ export function admitSpawn(deps: ServerCommandDeps): void {
   const { concurrent_spawn_limit, active_server_limit } = deps.config;
   if (concurrent_spawn_limit && deps.servers.pendingSpawns() >= concurrent_spawn_limit) throw spawnLimitReached();
   if (active_server_limit && deps.servers.activeCount() >= active_server_limit) throw activeServerLimitReached();
+}
+
+/**
+ * The user_options a start runs with, checked against `spawner.profile_list` (a 400 naming the field
+ * otherwise), and the spawner config the chosen profile gives. null options reuse the server's last
+ * ones, so a restart runs the same profile again.
+ */
+export async function admitUserOptions(
+  deps: ServerCommandDeps,
+  { user, server }: ServerRef,
+  userOptions: Record<string, unknown> | null,
+): Promise<ChosenOptions> {
+  const last = async () =>
+    parseJson<Record<string, unknown>>((await findSpawner(deps.k, user.id, server))?.user_options ?? null, {});
+  return chooseOptions(deps.config.spawner, userOptions ?? (await last()));
 }
 
 /** A stop names an existing server: a named one must be allowed and recorded. */

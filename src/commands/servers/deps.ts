@@ -1,4 +1,5 @@
 import type { AuditOrigin } from '../../audit/event.ts';
+import type { SpawnerConfig } from '../../config/index.ts';
 import type { ServerOwner, ServerStatus } from '../../servers/manager.ts';
 import type { CommandDeps } from '../deps.ts';
 
@@ -10,7 +11,12 @@ export interface ServerRuntime {
   spawn(
     user: ServerOwner,
     server: string,
-    opts: { userOptions: Record<string, unknown> | null; displayName?: string | null; origin?: AuditOrigin },
+    opts: {
+      userOptions: Record<string, unknown> | null;
+      displayName?: string | null;
+      origin?: AuditOrigin;
+      spawnerConfig?: SpawnerConfig;
+    },
   ): Promise<'ready' | 'pending'>;
   stop(user: ServerOwner, server: string, origin?: AuditOrigin): Promise<'stopped' | 'pending'>;
   remove(user: ServerOwner, server: string, stopPending: boolean): Promise<void>;

@@ -1,6 +1,6 @@
 import type { Caller } from '../deps.ts';
 import { serverLogName } from '../../servers/names.ts';
-import { admitSpawn, admitStart } from './admit.ts';
+import { admitSpawn, admitStart, admitUserOptions } from './admit.ts';
 import type { ServerCommandDeps, ServerRef } from './deps.ts';
 
 export interface StartServerInput extends ServerRef {
@@ -21,8 +21,14 @@ export async function startServer(
   const { user, server, userOptions, displayName } = input;
   let outcome: 'ready' | 'pending' = 'pending';
   if ((await admitStart(deps, input)) === 'start') {
+    const chosen = await admitUserOptions(deps, input, userOptions);
     admitSpawn(deps);
-    outcome = await deps.servers.spawn(user, server, { userOptions, displayName, origin: caller.origin });
+    outcome = await deps.servers.spawn(user, server, {
+      userOptions: chosen.userOptions,
+      spawnerConfig: chosen.config,
+      displayName,
+      origin: caller.origin,
+    });
   }
   deps.log.info(
     { actor: caller.origin.actor.name, server: serverLogName(user.name, server), outcome },

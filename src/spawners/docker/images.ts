@@ -6,10 +6,12 @@ import { engineMessage, statusOf } from './logs.ts';
 /**
  * The image to run: `image`, or the user's `user_options.image` when allowed_images lets them pick
  * (a name from the list, or a key of the mapping, which resolves to its image). DockerSpawner's
- * messages, so clients that compare them keep working.
+ * messages, so clients that compare them keep working. With a profile (user_options.profile, set by
+ * every start on a hub with spawner.profile_list) the profile's overrides chose `image` already, and
+ * user_options.image is the key of that profile's option, not an image.
  */
 export function chooseImage(docker: DockerConfig, userOptions: Record<string, unknown>): string {
-  const wanted = userOptions.image;
+  const wanted = userOptions.profile === undefined ? userOptions.image : undefined;
   if (wanted === undefined || wanted === null || wanted === '') return docker.image;
   const allowed: Record<string, string> = Array.isArray(docker.allowed_images)
     ? Object.fromEntries(docker.allowed_images.map((i) => [i, i]))
