@@ -9,3 +9,4 @@ export * from './http.ts';
 export * from './tokens.ts';
 export * from './users.ts';
 export * from './groups.ts';
+export * from './auth-state.ts';

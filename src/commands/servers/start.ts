@@ -1,5 +1,8 @@
 import type { Caller } from '../deps.ts';
+import { authExpired } from '../../errors/index.ts';
+import { findUserById } from '../../repo/users.ts';
 import { serverLogName } from '../../servers/names.ts';
+import { type AuthStateDeps, refreshAuth } from '../users/auth-state.ts';
 import { admitSpawn, admitStart } from './admit.ts';
 import type { ServerCommandDeps, ServerRef } from './deps.ts';
 
@@ -14,7 +17,8 @@ export interface StartServerInput extends ServerRef {
  * while the start goes on (or was already going on); rejects with the refusal or the spawn failure.
  */
 export async function startServer(
-  deps: ServerCommandDeps,
+  // The auth_state parts are the hub's (HubContext has them); without them there is no login to refresh.
+  deps: ServerCommandDeps & Partial<AuthStateDeps>,
   caller: Caller,
   input: StartServerInput,
 ): Promise<'ready' | 'pending'> {
@@ -22,6 +26,16 @@ export async function startServer(
   let outcome: 'ready' | 'pending' = 'pending';
   if ((await admitStart(deps, input)) === 'start') {
     admitSpawn(deps);
+    // refresh_pre_spawn: the server starts with tokens the provider has just renewed, or not at all.
+    const { crypt, authRefresh } = deps;
+    const row = deps.config.authenticator.refresh_pre_spawn ? await findUserById(deps.k, user.id) : undefined;
+    if (
+      row &&
+      crypt &&
+      authRefresh &&
+      !(await refreshAuth({ ...deps, crypt, authRefresh }, caller, { user: row, force: true }))
+    )
+      throw authExpired(user.name);
     outcome = await deps.servers.spawn(user, server, { userOptions, displayName, origin: caller.origin });
   }
   deps.log.info(
