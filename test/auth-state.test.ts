@@ -129,6 +129,7 @@ describe('auth_state from an OpenID provider', () => {
           client_id: idp.clientId,
           client_secret: idp.clientSecret,
           scope: ['openid', 'profile', 'email', 'groups'],
+          admin_groups: ['hub-admins'],
         },
       },
     });
@@ -214,6 +215,21 @@ describe('auth_state from an OpenID provider', () => {
     // Fresh again: the next request does not ask the provider.
     assert.equal((await home(b)).status, 200);
     assert.equal(idp.tokenRequests, grants + 1);
+  });
+
+  test('a refresh also brings groups and admin_groups up to date', async () => {
+    const b = new Browser(h);
+    await logIn(idp, b, 'bob');
+    account('bob').groups = ['staff', 'hub-admins'];
+    await makeStale('bob');
+    assert.equal((await home(b)).status, 200);
+    const bob = (await h.request('GET', 'hub/api/users/bob')).json;
+    assert.deepEqual([bob.admin, bob.groups], [true, ['hub-admins', 'staff']]);
+    account('bob').groups = ['staff'];
+    await makeStale('bob');
+    assert.equal((await home(b)).status, 200);
+    const after = (await h.request('GET', 'hub/api/users/bob')).json;
+    assert.deepEqual([after.admin, after.groups], [false, ['staff']]);
   });
 
   test('a revoked refresh token ends the session: the next request goes to the login page', async () => {

@@ -2,7 +2,8 @@ import type { Caller } from '../deps.ts';
 import { authExpired } from '../../errors/index.ts';
 import { findUserById } from '../../repo/users.ts';
 import { serverLogName } from '../../servers/names.ts';
-import { type AuthStateDeps, refreshAuth } from '../users/auth-state.ts';
+import type { AuthStateDeps } from '../users/auth-state.ts';
+import { refreshAuth } from '../users/provider-login.ts';
 import { admitSpawn, admitStart } from './admit.ts';
 import type { ServerCommandDeps, ServerRef } from './deps.ts';
 
