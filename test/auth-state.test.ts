@@ -249,6 +249,20 @@ describe('auth_state from an OpenID provider', () => {
     assert.ok(h.logs.some((l) => l.includes('Login is required to refresh')));
   });
 
+  test('refresh_pre_spawn: a start asks the provider first, however fresh the login', async () => {
+    const b = new Browser(h);
+    await logIn(idp, b, 'alice');
+    const token = await h.tokenFor('alice');
+    const before = (await stored('alice')).access_token;
+    const grants = idp.tokenRequests;
+    const r = await h.request('POST', 'hub/api/users/alice/server', { token });
+    assert.ok([201, 202].includes(r.status), r.text);
+    assert.equal(idp.tokenRequests, grants + 1);
+    assert.notEqual((await stored('alice')).access_token, before);
+    const stop = await h.request('DELETE', 'hub/api/users/alice/server', { token });
+    assert.ok([202, 204].includes(stop.status), stop.text);
+  });
+
   test('refresh_pre_spawn: a refused refresh stops the spawn with 403 and ends the login', async () => {
     const b = new Browser(h);
     await logIn(idp, b, 'bob');
