@@ -2,6 +2,7 @@ import type { AddressInfo } from 'node:net';
 import type { Logger } from 'pino';
 import { ActivityRecorder } from './auth/activity.ts';
 import { authenticate } from './auth/authenticate.ts';
+import { cryptKeeperForHub, RefreshTimes } from './auth/auth-state/index.ts';
 import { AuditRecorder, rateLimitEvent } from './audit/index.ts';
 import { loadCookieSecret } from './auth/cookies.ts';
 import { TokenIdentifier } from './auth/identify-token.ts';
@@ -15,6 +16,7 @@ import type { HubContext } from './context.ts';
 import { connect, migrateToLatest, type Db } from './db/index.ts';
 import { registerApi } from './api/index.ts';
 import { registerWeb } from './web/index.ts';
+import { registerAuthRefresh } from './web/auth-refresh.ts';
 import { createServer, type HubServer } from './http/server.ts';
 import { createLogger } from './lib/logger.ts';
 import { HubMetrics } from './metrics/registry.ts';
@@ -84,6 +86,7 @@ export class Hub {
     // Read before anything is opened: a refused secret file stops the start with nothing to undo.
     const cookieSecret = loadCookieSecret(config.cookie_secret_file, opts.baseDir);
     log.info({ from: cookieSecret.from }, 'cookie secret loaded');
+    const crypt = cryptKeeperForHub(config.authenticator, process.env, log);
     const db = connect(parseDbUrl(config.db_url, opts.baseDir));
     const audit = new AuditRecorder(db.k, log, config.audit);
     try {
@@ -138,6 +141,8 @@ export class Hub {
       identifier,
       principals,
       sessions: sessionSettings(config.bind_url, baseUrl, cookieSecret.secret),
+      crypt,
+      authRefresh: new RefreshTimes(config.authenticator.auth_refresh_age),
       loginThrottle: new LoginThrottle(config.authenticator.login_throttle),
       stateDir: opts.baseDir,
       activity: new ActivityRecorder(db.k, log, config.activity_resolution),
@@ -176,6 +181,7 @@ export class Hub {
       for (const method of [r.method].flat())
         routes.push({ method, url: r.url, hidden: Boolean((r.schema as { hide?: boolean } | undefined)?.hide) });
     });
+    registerAuthRefresh(server, ctx);
     server.addHook('onRequest', async (req) => {
       if (req.url.startsWith(apiPrefix) || req.url.startsWith(metricsPath)) await authenticate(ctx, req);
     });

@@ -1,6 +1,7 @@
 import type { Kysely } from 'kysely';
 import type { Logger } from 'pino';
 import type { ActivityRecorder } from './auth/activity.ts';
+import type { CryptKeeper, RefreshTimes } from './auth/auth-state/index.ts';
 import type { AuditRecorder } from './audit/index.ts';
 import type { TokenIdentifier } from './auth/identify-token.ts';
 import type { LoginThrottle } from './auth/login-throttle.ts';
@@ -30,6 +31,9 @@ export interface HubContext {
   principals: PrincipalCache;
   /** The login cookies' secret and settings. */
   sessions: SessionSettings;
+  /** auth_state's keys (JUPYTERHUB_CRYPT_KEY), and when each user's login was last confirmed with the provider. */
+  crypt: CryptKeeper;
+  authRefresh: RefreshTimes;
   /** Failed password checks per name and address (the login page and token requests with a password). */
   loginThrottle: LoginThrottle;
   activity: ActivityRecorder;

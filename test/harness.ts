@@ -56,6 +56,8 @@ export interface TestSetup {
 }
 
 export async function prepareTestHub(overrides: ConfigInput): Promise<TestSetup> {
+  // auth_state is encrypted: test hubs have a key, as a hub using auth_state must (a test may unset it).
+  process.env.JUPYTERHUB_CRYPT_KEY ??= '6b'.repeat(32);
   const dir = mkdtempSync(join(tmpdir(), 'tshub-test-'));
   // A test that restarts hubs on one database passes its own db_url (and drops it itself).
   const db = overrides.db_url ? { url: overrides.db_url, drop: async () => {} } : await freshDatabase(dir);

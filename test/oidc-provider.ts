@@ -98,7 +98,7 @@ export async function startProvider(opts: {
         redirect_uris: [opts.redirectUri],
         post_logout_redirect_uris: opts.postLogoutRedirectUris,
         response_types: ['code'],
-        grant_types: ['authorization_code'],
+        grant_types: ['authorization_code', 'refresh_token'],
         // GenericOAuthenticator's default (basic_auth: false).
         token_endpoint_auth_method: 'client_secret_post',
       },
@@ -113,7 +113,13 @@ export async function startProvider(opts: {
       const { password: _secret, ...claims } = a;
       return { accountId: id, claims: async () => claims };
     },
-    features: { devInteractions: { enabled: false }, rpInitiatedLogout: { enabled: true } },
+    features: {
+      devInteractions: { enabled: false },
+      rpInitiatedLogout: { enabled: true },
+      revocation: { enabled: true },
+    },
+    // A refresh token with every login (not only with offline_access), for the auth_state refresh tests.
+    issueRefreshToken: async () => true,
     interactions: { url: (_ctx: unknown, interaction: { uid: string }) => `/interaction/${interaction.uid}` },
     // A first-party client: whatever it asks for is granted, without a consent screen.
     loadExistingGrant: async (ctx: KoaContext) => {

@@ -1,11 +1,17 @@
 import { Type } from 'typebox';
 import { normalizeUsername } from '../auth/usernames.ts';
 import { callerOf } from '../commands/deps.ts';
-import { createUser, createUsers, deleteUser, modifyUser, type UserChanges } from '../commands/users/index.ts';
+import {
+  createUser,
+  createUsers,
+  deleteUser,
+  loadAuthState,
+  modifyUser,
+  type UserChanges,
+} from '../commands/users/index.ts';
 import type { HubContext } from '../context.ts';
 import type { UserRow } from '../db/index.ts';
 import { HubError, invalidRequest } from '../errors/index.ts';
-import { parseJson } from '../lib/json.ts';
 import { scopeFilter } from '../rbac/index.ts';
 import { listUsers, type UserSort, type UserState } from '../repo/user-list.ts';
 import { loadUserFacts } from '../repo/users.ts';
@@ -139,7 +145,7 @@ export function registerUserRoutes(app: HubServer, ctx: HubContext, prefix: stri
       const { user } = await needUser(ctx, req, READ_USER_SCOPES, req.params.name);
       const [model] = await present(req, [user], flagArg(req.query.include_stopped_servers));
       // Upstream fills in the real auth_state only here (and after PATCH); listings keep null.
-      if (model && 'auth_state' in model) model.auth_state = parseJson<unknown>(user.auth_state, null);
+      if (model && 'auth_state' in model) model.auth_state = await loadAuthState(ctx, user);
       return model;
     },
   );
@@ -196,7 +202,7 @@ export function registerUserRoutes(app: HubServer, ctx: HubContext, prefix: stri
       const changes = req.body as UserChanges;
       const updated = await modifyUser(ctx, callerOf(req), { name: req.params.name, changes });
       const [model] = await present(req, [updated]);
-      return { ...model, auth_state: updated.auth_state === null ? null : JSON.parse(updated.auth_state) };
+      return { ...model, auth_state: await loadAuthState(ctx, updated) };
     },
   );
 

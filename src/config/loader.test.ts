@@ -33,6 +33,10 @@ describe('loadConfig sources', () => {
       username_pattern: null,
       enable_signup: false,
       login_throttle: { max_failures: 5, max_failures_per_ip: 30, window_seconds: 300 },
+      enable_auth_state: false,
+      auth_refresh_age: 300,
+      refresh_pre_spawn: false,
+      manage_groups: false,
     });
     assert.deepEqual(config.spawner.cmd, ['jupyterhub-singleuser']);
     assert.equal(config.spawner.port_range, null);

@@ -42,6 +42,22 @@ export const AuthenticatorSchema = section(
       },
       'Slows password guessing on the login form and on token requests with a username and password.',
     ),
+    enable_auth_state: bool(
+      false,
+      "Keep what the identity provider returned (tokens, id_token, user data) as the user's auth_state, encrypted with the keys in JUPYTERHUB_CRYPT_KEY; the hub refuses to start without a valid key.",
+    ),
+    auth_refresh_age: int(
+      300,
+      "Seconds after which a logged-in user's identity is checked with the provider again (oauth: the refresh-token grant) on their next request; 0 never checks.",
+    ),
+    refresh_pre_spawn: bool(
+      false,
+      'Check with the provider before every server start, whatever auth_refresh_age says; a refused check stops the start and ends the session.',
+    ),
+    manage_groups: bool(
+      false,
+      "The provider's groups (oauth: auth_state_groups_key) become the user's hub group memberships at each login and refresh, added and removed.",
+    ),
     oauth: OAuthSchema,
     ldap: LdapSchema,
   },

@@ -11,3 +11,4 @@ export * from './tokens.ts';
 export * from './users.ts';
 export * from './groups.ts';
 export * from './profiles.ts';
+export * from './auth-state.ts';

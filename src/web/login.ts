@@ -7,7 +7,7 @@ import { anonymousXsrfValid, setXsrfCookie, xsrfTokenFor } from '../auth/xsrf.ts
 import type { HubContext } from '../context.ts';
 import type { UserRow } from '../db/index.ts';
 import { SYSTEM_CALLER } from '../commands/deps.ts';
-import { admitUser } from '../commands/users/index.ts';
+import { admitUser, loadAuthState } from '../commands/users/index.ts';
 import { HubError } from '../errors/index.ts';
 import { pageSession } from './common.ts';
 import { field } from './forms.ts';
@@ -158,7 +158,9 @@ export function registerLoginPages(app: FastifyInstance<any, any, any, any, any>
     // With an identity provider, end its session too (RP-initiated logout) or go where the admin said.
     const a = ctx.config.authenticator;
     const loginPage = new URL('hub/login', ctx.config.bind_url).href;
-    const target = a.class === 'oauth' ? await logoutUrl(a.oauth, loginPage) : null;
+    const state = a.class === 'oauth' && user ? await loadAuthState(ctx, user) : null;
+    const idToken = typeof state?.id_token === 'string' ? state.id_token : null;
+    const target = a.class === 'oauth' ? await logoutUrl(a.oauth, loginPage, idToken) : null;
     return reply.header('Cache-Control', 'no-store').redirect(target ?? `${base}hub/login`, 302);
   };
   app.get(`${base}hub/logout`, hide, logout);

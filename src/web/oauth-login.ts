@@ -1,5 +1,5 @@
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
-import { originOf, userTarget } from '../audit/index.ts';
+import { originOf, userActor, userTarget } from '../audit/index.ts';
 import { setCookie } from '../auth/session.ts';
 import {
   admit,
@@ -12,6 +12,7 @@ import {
   readFlow,
   usernameOf,
 } from '../authenticators/oauth/index.ts';
+import { recordProviderLogin } from '../commands/users/index.ts';
 import type { HubContext } from '../context.ts';
 import { HubError, loginNotAllowed, oauthLoginFailed } from '../errors/index.ts';
 import { pageSession } from './common.ts';
@@ -67,7 +68,9 @@ export function registerOAuthLogin(app: FastifyInstance<any, any, any, any, any>
         why = verdict.why;
         throw loginNotAllowed(a.oauth.custom_403_message);
       }
-      await completeLogin(ctx, req, reply, name, { admin: verdict.admin, allowed: true });
+      const user = await completeLogin(ctx, req, reply, name, { admin: verdict.admin, allowed: true });
+      const caller = { origin: originOf(req, userActor(user.name)), principal: null };
+      await recordProviderLogin(ctx, caller, { user, login: who });
     } catch (err) {
       if (!(err instanceof HubError)) throw err;
       req.log.warn({ user: name?.slice(0, 64), reason: err.reason, why: why ?? err.message }, 'oauth login refused');

@@ -10,7 +10,7 @@ import {
   oauthUnavailable,
 } from '../../errors/index.ts';
 import { safeEqual } from '../../lib/secrets.ts';
-import type { Identity } from './admission.ts';
+import { type ProviderLogin, tokensOf } from './tokens.ts';
 import type { FlowState } from './flow-state.ts';
 import { type IdentityProvider, identityProvider } from './provider.ts';
 
@@ -55,7 +55,7 @@ function checkCallback(query: URLSearchParams, flow: FlowState | null): FlowStat
 }
 
 /** openid-client's refusals as catalogue errors whose message names what failed (shown and logged). */
-function refusal(err: unknown): Error {
+export function refusal(err: unknown): Error {
   if (err instanceof oidc.ResponseBodyError)
     return oauthLoginFailed(
       `the provider refused the code (${err.error}${err.error_description ? `: ${err.error_description}` : ''})`,
@@ -71,7 +71,7 @@ function refusal(err: unknown): Error {
   return err as Error;
 }
 
-async function userdata(idp: IdentityProvider, accessToken: string, sub: string | null) {
+export async function userdata(idp: IdentityProvider, accessToken: string, sub: string | null) {
   if (!idp.userdataUrl) return {};
   const meta = idp.client.serverMetadata();
   // The discovered userinfo endpoint is read the OpenID way: the answer must be about the id_token's subject.
@@ -102,7 +102,7 @@ export async function finishLogin(
   callbackUrl: string,
   query: URLSearchParams,
   cookieFlow: FlowState | null,
-): Promise<Identity> {
+): Promise<ProviderLogin> {
   const flow = checkCallback(query, cookieFlow);
   const idp = await identityProvider(o);
   const current = new URL(callbackUrl);
@@ -121,7 +121,11 @@ export async function finishLogin(
     );
     const idToken = (tokens.claims() ?? {}) as Record<string, unknown>;
     const sub = typeof idToken.sub === 'string' ? idToken.sub : null;
-    return { oauth_user: await userdata(idp, tokens.access_token, sub), id_token: idToken };
+    return {
+      oauth_user: await userdata(idp, tokens.access_token, sub),
+      id_token: idToken,
+      tokens: tokensOf(tokens, o.scope),
+    };
   } catch (err) {
     throw refusal(err);
   }
@@ -130,8 +134,13 @@ export async function finishLogin(
 /**
  * Where to send the browser after the hub's own logout: the provider's end_session_endpoint when it has
  * one (RP-initiated logout, ending the provider's session too), else logout_redirect_url, else null.
+ * `idTokenHint`, the id_token of the login (from auth_state), tells the provider whose session ends.
  */
-export async function logoutUrl(o: OAuthConfig, loginPage: string): Promise<string | null> {
+export async function logoutUrl(
+  o: OAuthConfig,
+  loginPage: string,
+  idTokenHint?: string | null,
+): Promise<string | null> {
   let idp: IdentityProvider;
   try {
     idp = await identityProvider(o);
@@ -141,6 +150,9 @@ export async function logoutUrl(o: OAuthConfig, loginPage: string): Promise<stri
   }
   if (!idp.client.serverMetadata().end_session_endpoint) return o.logout_redirect_url;
   return oidc
-    .buildEndSessionUrl(idp.client, { post_logout_redirect_uri: o.logout_redirect_url ?? loginPage })
+    .buildEndSessionUrl(idp.client, {
+      post_logout_redirect_uri: o.logout_redirect_url ?? loginPage,
+      ...(idTokenHint ? { id_token_hint: idTokenHint } : {}),
+    })
     .toString();
 }

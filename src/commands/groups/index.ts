@@ -4,3 +4,4 @@ export { deleteGroup } from './delete.ts';
 export { changeMembers } from './members.ts';
 export { setProperties } from './properties.ts';
 export { checkGroupName } from './rules.ts';
+export { syncGroupsFromIdp } from './sync-from-idp.ts';

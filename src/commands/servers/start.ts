@@ -1,5 +1,9 @@
 import type { Caller } from '../deps.ts';
+import { authExpired } from '../../errors/index.ts';
+import { findUserById } from '../../repo/users.ts';
 import { serverLogName } from '../../servers/names.ts';
+import type { AuthStateDeps } from '../users/auth-state.ts';
+import { refreshAuth } from '../users/provider-login.ts';
 import { admitSpawn, admitStart, admitUserOptions } from './admit.ts';
 import type { ServerCommandDeps, ServerRef } from './deps.ts';
 
@@ -14,7 +18,8 @@ export interface StartServerInput extends ServerRef {
  * while the start goes on (or was already going on); rejects with the refusal or the spawn failure.
  */
 export async function startServer(
-  deps: ServerCommandDeps,
+  // The auth_state parts are the hub's (HubContext has them); without them there is no login to refresh.
+  deps: ServerCommandDeps & Partial<AuthStateDeps>,
   caller: Caller,
   input: StartServerInput,
 ): Promise<'ready' | 'pending'> {
@@ -22,6 +27,17 @@ export async function startServer(
   let outcome: 'ready' | 'pending' = 'pending';
   if ((await admitStart(deps, input)) === 'start') {
     const chosen = await admitUserOptions(deps, input, userOptions);
+    // refresh_pre_spawn: the server starts with tokens the provider has just renewed, or not at all.
+    const { crypt, authRefresh } = deps;
+    const row = deps.config.authenticator.refresh_pre_spawn ? await findUserById(deps.k, user.id) : undefined;
+    if (
+      row &&
+      crypt &&
+      authRefresh &&
+      !(await refreshAuth({ ...deps, crypt, authRefresh }, caller, { user: row, force: true }))
+    )
+      throw authExpired(user.name);
+    // The global limits are checked in the same tick as the spawn registers itself: no await between them.
     admitSpawn(deps);
     outcome = await deps.servers.spawn(user, server, {
       userOptions: chosen.userOptions,

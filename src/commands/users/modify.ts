@@ -5,6 +5,7 @@ import { adminRequired, invalidRequest, noSuchUser } from '../../errors/index.ts
 import { assignDefaultRoles } from '../../repo/roles.ts';
 import { findUser, updateUser } from '../../repo/users.ts';
 import type { Caller, CommandDeps } from '../deps.ts';
+import { type AuthStateDeps, sealAuthState } from './auth-state.ts';
 import { checkedUsername } from './rules.ts';
 
 export interface UserChanges {
@@ -19,7 +20,7 @@ export interface UserChanges {
  * says what asked for it when not a request (e.g. admin_users at login), for the audit log.
  */
 export async function modifyUser(
-  deps: CommandDeps,
+  deps: CommandDeps & Partial<Pick<AuthStateDeps, 'crypt'>>,
   caller: Caller,
   input: { name: string; changes: UserChanges; why?: string },
 ): Promise<UserRow> {
@@ -36,17 +37,10 @@ export async function modifyUser(
     if (user.admin === 1) throw adminRequired('Only admins can modify other admins');
     if (changes.admin) throw adminRequired('Only admins can grant admin permissions');
   }
+  // Encrypted before anything is written: without a key the whole change is refused.
+  const authState = changes.auth_state === undefined ? undefined : sealAuthState(deps.crypt, changes.auth_state);
   await deps.k.transaction().execute(async (trx) => {
-    await updateUser(trx, user.id, {
-      name: newName,
-      admin: changes.admin,
-      auth_state:
-        changes.auth_state === undefined
-          ? undefined
-          : changes.auth_state === null
-            ? null
-            : JSON.stringify(changes.auth_state),
-    });
+    await updateUser(trx, user.id, { name: newName, admin: changes.admin, auth_state: authState });
     if (changes.admin !== undefined) await assignDefaultRoles(trx, user.id, changes.admin);
   });
   deps.permissions.invalidate();

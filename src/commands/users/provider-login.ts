@@ -1,0 +1,97 @@
+import { userTarget } from '../../audit/index.ts';
+import { admit, authStateOf, groupsOf, type ProviderLogin, refreshLogin } from '../../authenticators/oauth/index.ts';
+import type { UserRow } from '../../db/index.ts';
+import { rotateCookieId, updateUser } from '../../repo/users.ts';
+import type { Caller } from '../deps.ts';
+import { syncGroupsFromIdp } from '../groups/sync-from-idp.ts';
+import { type AuthStateDeps, loadAuthState, sealAuthState } from './auth-state.ts';
+import { modifyUser } from './modify.ts';
+
+/**
+ * What a login through the identity provider leaves behind: its tokens and user data as auth_state
+ * (with enable_auth_state), the time it was confirmed, and with manage_groups the provider's groups as
+ * the user's hub groups. Part of the login, whose own audit event records it.
+ */
+export async function recordProviderLogin(
+  deps: AuthStateDeps,
+  caller: Caller,
+  input: { user: UserRow; login: ProviderLogin },
+): Promise<void> {
+  const { user, login } = input;
+  const a = deps.config.authenticator;
+  if (a.enable_auth_state)
+    await updateUser(deps.k, user.id, { auth_state: sealAuthState(deps.crypt, authStateOf(login)) });
+  deps.authRefresh.confirmed(user.id);
+  if (a.manage_groups)
+    await syncGroupsFromIdp(deps, caller, { user, groups: groupsOf(a.oauth.auth_state_groups_key, login) });
+}
+
+/**
+ * Upstream's refresh_auth: when the user's login was last confirmed more than auth_refresh_age ago (or
+ * `force`, for refresh_pre_spawn), ask the provider again. True: the login stands (auth_state and groups
+ * renewed). False: the provider refused, and every session of the user is ended; they must log in again.
+ * Only an oauth login with auth_state has something to ask with; others always stand (upstream's default).
+ * An unreachable provider leaves the login standing, logged: an outage must not log everyone out.
+ */
+export async function refreshAuth(
+  deps: AuthStateDeps,
+  caller: Caller,
+  input: { user: UserRow; force?: boolean },
+): Promise<boolean> {
+  const { user } = input;
+  const a = deps.config.authenticator;
+  if (a.class !== 'oauth' || !a.enable_auth_state) return true;
+  if (!input.force && !deps.authRefresh.isStale(user.id)) return true;
+  return deps.authRefresh.once(user.id, async () => {
+    const state = await loadAuthState(deps, user);
+    let fresh: ProviderLogin | null = null;
+    if (state) {
+      try {
+        fresh = await refreshLogin(a.oauth, state);
+      } catch (err) {
+        deps.log.warn(
+          { user: user.name, err: (err as Error).message },
+          'auth refresh: the identity provider did not answer; the login stands',
+        );
+        deps.authRefresh.confirmed(user.id);
+        return true;
+      }
+    }
+    if (!fresh) {
+      await endLogins(
+        deps,
+        caller,
+        user,
+        state ? 'the identity provider refused to refresh the login' : 'no auth_state to refresh the login with',
+      );
+      return false;
+    }
+    await recordProviderLogin(deps, caller, { user, login: fresh });
+    await applyAdminGroups(deps, caller, user, fresh);
+    deps.log.info({ user: user.name }, 'auth refreshed with the identity provider');
+    return true;
+  });
+}
+
+/** Every login cookie of the user stops working (a new cookie_id); their next request goes to the login page. */
+async function endLogins(deps: AuthStateDeps, caller: Caller, user: UserRow, why: string): Promise<void> {
+  await rotateCookieId(deps.k, user.id);
+  deps.authRefresh.forget(user.id);
+  deps.log.warn({ user: user.name, why }, 'User has stale auth info. Login is required to refresh.');
+  deps.audit.record({ ...caller.origin, action: 'logout', target: userTarget(user.name), reason: why });
+}
+
+/**
+ * admin_groups at a refresh, as upstream's auth_to_user: the provider's current groups grant or remove
+ * admin (admin_users still count). At a login admitUser has done this already.
+ */
+async function applyAdminGroups(deps: AuthStateDeps, caller: Caller, user: UserRow, login: ProviderLogin) {
+  const a = deps.config.authenticator;
+  const verdict = admit(a, user.name, groupsOf(a.oauth.auth_state_groups_key, login));
+  if (!verdict.allowed || verdict.admin === undefined || verdict.admin === (user.admin === 1)) return;
+  await modifyUser(deps, caller, {
+    name: user.name,
+    changes: { admin: verdict.admin },
+    why: 'admin_groups, at refresh',
+  });
+}
