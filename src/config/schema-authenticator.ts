@@ -5,11 +5,23 @@ import { bool, int, nullable, section, strList } from './schema-util.ts';
 
 export const AuthenticatorSchema = section(
   {
-    class: Type.Union([Type.Literal('dummy'), Type.Literal('password'), Type.Literal('oauth')], {
-      default: 'dummy',
-      description:
-        'How people log in: dummy (any name, optionally one shared password; for testing), password (per-user passwords stored by the hub) or oauth (an OpenID Connect / OAuth 2.0 identity provider, see the oauth section).',
-    }),
+    // The last five are OAUTH_CLASSES (schema-oauth.ts).
+    class: Type.Union(
+      [
+        Type.Literal('dummy'),
+        Type.Literal('password'),
+        Type.Literal('oauth'),
+        Type.Literal('github'),
+        Type.Literal('gitlab'),
+        Type.Literal('google'),
+        Type.Literal('azuread'),
+      ],
+      {
+        default: 'dummy',
+        description:
+          'How people log in: dummy (any name, optionally one shared password; for testing), password (per-user passwords stored by the hub), oauth (an OpenID Connect / OAuth 2.0 identity provider, see the oauth section), or one of its presets: github, gitlab, google, azuread.',
+      },
+    ),
     password: nullable(
       Type.String({ minLength: 1 }),
       'The shared password the dummy authenticator requires; null lets anyone in with any password.',

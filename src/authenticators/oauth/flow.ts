@@ -95,13 +95,15 @@ async function userdata(idp: IdentityProvider, accessToken: string, sub: string 
 /**
  * Finishes a login at the callback: checks state, exchanges the code (with the PKCE verifier), has
  * openid-client verify the id_token (signature against the JWKS, iss, aud, exp, nonce), then reads userinfo.
- * Throws catalogue errors; returns what the provider says about the person.
+ * Throws catalogue errors; returns what the provider says about the person. A preset's `enrich` asks the
+ * provider's own APIs more with the access token (memberships), and may refuse.
  */
 export async function finishLogin(
   o: OAuthConfig,
   callbackUrl: string,
   query: URLSearchParams,
   cookieFlow: FlowState | null,
+  enrich?: (who: Identity, accessToken: string) => Promise<Identity>,
 ): Promise<Identity> {
   const flow = checkCallback(query, cookieFlow);
   const idp = await identityProvider(o);
@@ -121,7 +123,8 @@ export async function finishLogin(
     );
     const idToken = (tokens.claims() ?? {}) as Record<string, unknown>;
     const sub = typeof idToken.sub === 'string' ? idToken.sub : null;
-    return { oauth_user: await userdata(idp, tokens.access_token, sub), id_token: idToken };
+    const who = { oauth_user: await userdata(idp, tokens.access_token, sub), id_token: idToken };
+    return enrich ? await enrich(who, tokens.access_token) : who;
   } catch (err) {
     throw refusal(err);
   }
