@@ -43,7 +43,9 @@ describe('validation messages', () => {
       msg,
     );
     assert.ok(
-      msg.includes('authenticator.class in the given config: expected one of "dummy", "password", "oauth", "github", "gitlab", "google", "azuread", got "pam"'),
+      msg.includes(
+        'authenticator.class in the given config: expected one of "dummy", "password", "oauth", "github", "gitlab", "google", "azuread", got "pam"',
+      ),
       msg,
     );
     assert.ok(

@@ -56,11 +56,18 @@ function checkCallback(query: URLSearchParams, flow: FlowState | null): FlowStat
 
 /** openid-client's refusals as catalogue errors whose message names what failed (shown and logged). */
 function refusal(err: unknown): Error {
-  if (err instanceof oidc.ResponseBodyError)
-    return oauthLoginFailed(
-      `the provider refused the code (${err.error}${err.error_description ? `: ${err.error_description}` : ''})`,
+  const codeRefused = (error: string, description: unknown) =>
+    oauthLoginFailed(
+      `the provider refused the code (${error}${typeof description === 'string' ? `: ${description}` : ''})`,
     );
+  if (err instanceof oidc.ResponseBodyError) return codeRefused(err.error, err.error_description);
   if (err instanceof oidc.AuthorizationResponseError) return oauthProviderError(err.error_description ?? err.error);
+  // GitHub refuses a code with 200 and an OAuth error object, which openid-client only sees as no access_token.
+  const body = (
+    (err as Error | undefined)?.cause as { cause?: { body?: { error?: unknown; error_description?: unknown } } }
+  )?.cause?.body;
+  if (err instanceof oidc.ClientError && typeof body?.error === 'string')
+    return codeRefused(body.error, body.error_description);
   // openid-client's own message is generic ("unexpected JWT claim value"); the cause names the claim.
   if (err instanceof oidc.ClientError)
     return oauthLoginFailed(err.cause instanceof Error ? err.cause.message : err.message);

@@ -24,8 +24,10 @@ export async function googleEnrich(o: OAuthConfig, who: Identity): Promise<Ident
   const domains = o.hosted_domain.map((d) => d.toLowerCase());
   if (!domains.length) return who;
   const hd = typeof claims.hd === 'string' ? claims.hd.toLowerCase() : '';
-  if (!domains.includes(hd)) throw loginNotAllowed(`Google account domain @${hd} not authorized.`);
   const at = email.lastIndexOf('@');
+  // Without hd (a consumer account) the message names the address's domain, which is what the person knows.
+  if (!domains.includes(hd))
+    throw loginNotAllowed(`Google account domain @${hd || email.slice(at + 1)} not authorized.`);
   if (domains.length === 1 && at > 0 && email.slice(at + 1).toLowerCase() === domains[0])
     return { ...who, preset: { username: email.slice(0, at) } };
   return who;
