@@ -3,7 +3,6 @@
 // Google and Entra against a real OpenID provider (oidc-provider) that sends their claims (hd, tid, groups).
 import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
-import { buildConfig, ConfigError } from '../src/config/index.ts';
 import { Browser, type PageReply } from './browser-session.ts';
 import { startHub, type TestHub } from './harness.ts';
 import { type GitHubSim, type GitLabSim, type SimUser, startGitHubSim, startGitLabSim } from './oauth-simulators.ts';
@@ -12,8 +11,6 @@ import { freePort } from './process.ts';
 
 const DENIED = 'Sorry, you are not currently authorized to use this hub. Please contact the hub administrator.';
 const loggedIn = (b: Browser) => b.cookie('jupyterhub-hub-login') !== undefined;
-const oauthOf = (authenticator: Record<string, unknown>) =>
-  buildConfig({ authenticator: authenticator as never }).authenticator.oauth;
 
 async function audit(h: TestHub, query: string) {
   await h.hub.ctx.audit.flush();
@@ -38,45 +35,6 @@ async function viaSimulator(h: TestHub, sim: GitHubSim | GitLabSim, user: SimUse
   const done = await b.get(back.location!);
   return Object.assign(done, { browser: b });
 }
-
-describe('preset defaults (as upstream, and what the admin writes wins)', () => {
-  test('github: github.com and its API host; Enterprise under /api/v3; read:org with organizations', () => {
-    const o = oauthOf({ class: 'github', oauth: { client_id: 'x' } });
-    assert.equal(o.authorize_url, 'https://github.com/login/oauth/authorize');
-    assert.equal(o.token_url, 'https://github.com/login/oauth/access_token');
-    assert.equal(o.userdata_url, 'https://api.github.com/user');
-    assert.deepEqual([o.username_claim, o.login_service, o.scope], ['login', 'GitHub', []]);
-    const ghe = oauthOf({
-      class: 'github',
-      oauth: { client_id: 'x', github_url: 'https://ghe.example.org/', allowed_organizations: ['a'] },
-    });
-    assert.equal(ghe.userdata_url, 'https://ghe.example.org/api/v3/user');
-    assert.equal(ghe.authorize_url, 'https://ghe.example.org/login/oauth/authorize');
-    assert.deepEqual(ghe.scope, ['read:org']);
-    const mine = oauthOf({ class: 'github', oauth: { client_id: 'x', username_claim: 'id', scope: ['user'] } });
-    assert.deepEqual([mine.username_claim, mine.scope], ['id', ['user']]);
-  });
-
-  test('gitlab, google, azuread', () => {
-    const gl = oauthOf({ class: 'gitlab', oauth: { client_id: 'x', gitlab_url: 'https://git.example.org' } });
-    assert.equal(gl.token_url, 'https://git.example.org/oauth/token');
-    assert.equal(gl.userdata_url, 'https://git.example.org/api/v4/user');
-    assert.deepEqual([gl.username_claim, gl.scope], ['username', ['read_user']]);
-    const go = oauthOf({ class: 'google', oauth: { client_id: 'x' } });
-    assert.deepEqual(
-      [go.oidc_issuer, go.username_claim, go.scope],
-      ['https://accounts.google.com', 'email', ['openid', 'email']],
-    );
-    const az = oauthOf({ class: 'azuread', oauth: { client_id: 'x', tenant_id: 'contoso.onmicrosoft.com' } });
-    assert.equal(az.oidc_issuer, 'https://login.microsoftonline.com/contoso.onmicrosoft.com/v2.0');
-    assert.deepEqual([az.username_claim, az.auth_state_groups_key], ['name', 'id_token.groups']);
-    assert.throws(
-      () => oauthOf({ class: 'azuread', oauth: { client_id: 'x' } }),
-      (err: unknown) =>
-        err instanceof ConfigError && err.problems.some((p) => p.startsWith('authenticator.oauth.tenant_id')),
-    );
-  });
-});
 
 describe('github (simulated GitHub Enterprise)', () => {
   let h: TestHub;
