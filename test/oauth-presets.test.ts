@@ -3,6 +3,7 @@
 // Google and Entra against a real OpenID provider (oidc-provider) that sends their claims (hd, tid, groups).
 import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
+import { githubEnrich } from '../src/authenticators/oauth/presets/github.ts';
 import { Browser, type PageReply } from './browser-session.ts';
 import { startHub, type TestHub } from './harness.ts';
 import { type GitHubSim, type GitLabSim, type SimUser, startGitHubSim, startGitLabSim } from './oauth-simulators.ts';
@@ -127,6 +128,21 @@ describe('github (simulated GitHub Enterprise)', () => {
       assert.match(r.text, /The identity provider is unavailable: GitHub answered 503/);
     } finally {
       gh.override = null;
+    }
+  });
+
+  test('simulated: populate_teams_in_auth_state reads every page of /user/teams', async () => {
+    for (let i = 0; i < 120; i++) gh.teams.set(`acme:t${i}`, new Map([['bob', 'active']]));
+    try {
+      const o = { ...h.hub.ctx.config.authenticator.oauth, populate_teams_in_auth_state: true };
+      const who = { oauth_user: { login: 'bob' }, id_token: {} };
+      const found = await githubEnrich(o, who, gh.tokenFor(bob));
+      const teams = found.preset?.auth_state?.teams as { slug: string; organization: { login: string } }[];
+      assert.equal(teams.length, 121);
+      assert.ok(teams.some((t) => t.slug === 'data-science' && t.organization.login === 'acme'));
+      assert.equal(found.preset?.membership?.member, true);
+    } finally {
+      for (let i = 0; i < 120; i++) gh.teams.delete(`acme:t${i}`);
     }
   });
 

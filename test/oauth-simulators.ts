@@ -31,6 +31,8 @@ interface SimBase {
   /** Every API path asked, in order (token exchange and authorize excluded). */
   apiCalls: string[];
   override: Override | null;
+  /** A token for `user` without the browser dance, for tests of one API call. */
+  tokenFor(user: SimUser): string;
   stop(): Promise<void>;
 }
 
@@ -58,6 +60,8 @@ async function startSim(
 ): Promise<SimBase> {
   const server = createServer();
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  const codes = new Map<string, Grant>();
+  const tokens = new Map<string, SimUser>();
   const sim: SimBase = {
     url: `http://127.0.0.1:${(server.address() as { port: number }).port}`,
     clientId: `Iv1.${randomBytes(8).toString('hex')}`,
@@ -65,10 +69,13 @@ async function startSim(
     signInAs: null,
     apiCalls: [],
     override: null,
+    tokenFor: (user) => {
+      const token = `gho_${randomBytes(18).toString('hex')}`;
+      tokens.set(token, user);
+      return token;
+    },
     stop: () => new Promise<void>((resolve) => server.close(() => resolve())),
   };
-  const codes = new Map<string, Grant>();
-  const tokens = new Map<string, SimUser>();
 
   const send = (res: ServerResponse, r: Reply) => {
     res.statusCode = r.status;
@@ -167,6 +174,19 @@ export async function startGitHubSim(redirectUri: string): Promise<GitHubSim> {
         return { status: 401, body: { message: 'Requires authentication', documentation_url: GH_DOCS, status: '401' } };
       if (p === '/user')
         return { status: 200, body: { login: user.login, id: user.id, type: 'User', name: user.name } };
+      if (p === '/user/teams') {
+        const mine = [...teams].filter(([, m]) => m.get(user.login) === 'active');
+        const all = mine.map(([key], i) => {
+          const [org, slug] = key.split(':') as [string, string];
+          return { id: i + 1, name: slug, slug, organization: { login: org } };
+        });
+        const perPage = Math.min(Number(url.searchParams.get('per_page') ?? 30), 100);
+        const page = Number(url.searchParams.get('page') ?? 1);
+        const headers: Record<string, string> = {};
+        if (page * perPage < all.length)
+          headers.link = `<${url.origin}${url.pathname}?per_page=${perPage}&page=${page + 1}>; rel="next"`;
+        return { status: 200, body: all.slice((page - 1) * perPage, page * perPage), headers };
+      }
       if (p === '/user/orgs')
         return {
           status: 200,

@@ -24,6 +24,8 @@ export interface PresetFindings {
   /** The hub name when the preset derives it otherwise than from username_claim (Google's one hosted_domain). */
   username?: string;
   membership?: Membership;
+  /** What the preset keeps for auth_state, under upstream's keys (GitHub's `teams`). */
+  auth_state?: Record<string, unknown>;
 }
 
 /** The value at a dotted path (`oauth_user.realm_access.roles`), or undefined. */

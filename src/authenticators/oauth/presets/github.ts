@@ -1,6 +1,6 @@
 import type { OAuthConfig } from '../../../config/schema-oauth.ts';
 import { oauthLoginFailed } from '../../../errors/index.ts';
-import type { Identity } from '../admission.ts';
+import type { Identity, PresetFindings } from '../admission.ts';
 import { apiGet, checkUsable, isRecord, rawNonEmpty, rawString } from './api.ts';
 
 const GITHUB = 'https://github.com';
@@ -46,18 +46,45 @@ async function isMember(api: string, entry: string, login: string, token: string
   return r.status === 204;
 }
 
-/** allowed_organizations: a member of any one of them (first match wins, one call each) may log in. */
-export async function githubEnrich(o: OAuthConfig, who: Identity, token: string): Promise<Identity> {
-  if (!o.allowed_organizations.length) return who;
-  const login = who.oauth_user.login;
-  if (typeof login !== 'string' || !login) throw oauthLoginFailed('GitHub\'s /user answer has no "login"');
-  const api = githubApi(o.github_url);
-  let member = false;
-  for (const entry of o.allowed_organizations) {
-    if (await isMember(api, entry, login, token)) {
-      member = true;
-      break;
-    }
+/** Pages of GitHub's lists end where the Link header has no rel="next". */
+const nextLink = (link: string | null) => /<([^>]+)>;\s*rel="next"/.exec(link ?? '')?.[1] ?? null;
+const MAX_PAGES = 10;
+
+/** "List teams for the authenticated user" (needs read:org), every page, as GitHub's team objects. */
+export async function githubTeams(api: string, token: string): Promise<unknown[]> {
+  const teams: unknown[] = [];
+  let url: string | null = `${api}/user/teams?per_page=100`;
+  for (let n = 0; n < MAX_PAGES && url; n++) {
+    const r = await apiGet(url, token, ACCEPT);
+    checkUsable(r, 'GitHub');
+    if (r.status !== 200 || !Array.isArray(r.body)) break;
+    teams.push(...r.body);
+    const next = nextLink(r.headers.get('link'));
+    // The token goes only to the API it was issued for.
+    url = next && new URL(next).origin === new URL(api).origin ? next : null;
   }
-  return { ...who, preset: { membership: { configured: true, member, what: 'allowed_organizations' } } };
+  return teams;
+}
+
+/**
+ * allowed_organizations: a member of any one of them (first match wins, one call each) may log in.
+ * populate_teams_in_auth_state: the person's teams, for auth_state's `teams` as upstream.
+ */
+export async function githubEnrich(o: OAuthConfig, who: Identity, token: string): Promise<Identity> {
+  const api = githubApi(o.github_url);
+  const preset: PresetFindings = {};
+  if (o.allowed_organizations.length) {
+    const login = who.oauth_user.login;
+    if (typeof login !== 'string' || !login) throw oauthLoginFailed('GitHub\'s /user answer has no "login"');
+    let member = false;
+    for (const entry of o.allowed_organizations) {
+      if (await isMember(api, entry, login, token)) {
+        member = true;
+        break;
+      }
+    }
+    preset.membership = { configured: true, member, what: 'allowed_organizations' };
+  }
+  if (o.populate_teams_in_auth_state) preset.auth_state = { teams: await githubTeams(api, token) };
+  return { ...who, preset };
 }
