@@ -5,7 +5,7 @@ import { bool, int, nullable, section, strList } from './schema-util.ts';
 
 export const AuthenticatorSchema = section(
   {
-    // The last five are OAUTH_CLASSES (schema-oauth.ts).
+    // The last six are OAUTH_CLASSES (schema-oauth.ts).
     class: Type.Union(
       [
         Type.Literal('dummy'),
@@ -15,11 +15,12 @@ export const AuthenticatorSchema = section(
         Type.Literal('gitlab'),
         Type.Literal('google'),
         Type.Literal('azuread'),
+        Type.Literal('entra'),
       ],
       {
         default: 'dummy',
         description:
-          'How people log in: dummy (any name, optionally one shared password; for testing), password (per-user passwords stored by the hub), oauth (an OpenID Connect / OAuth 2.0 identity provider, see the oauth section), or one of its presets: github, gitlab, google, azuread.',
+          'How people log in: dummy (any name, optionally one shared password; for testing), password (per-user passwords stored by the hub), oauth (an OpenID Connect / OAuth 2.0 identity provider, see the oauth section), or one of its presets: github, gitlab, google, azuread (entra is the same).',
       },
     ),
     password: nullable(

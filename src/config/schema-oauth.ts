@@ -8,7 +8,7 @@ import { bool, nullable, section, str, strList, strMap } from './schema-util.ts'
 // `c.GenericOAuthenticator.x = ...` line translates to `authenticator.oauth.x`.
 
 /** The authenticator classes that log in through an identity provider: the generic one and its presets. */
-export const OAUTH_CLASSES = ['oauth', 'github', 'gitlab', 'google', 'azuread'] as const;
+export const OAUTH_CLASSES = ['oauth', 'github', 'gitlab', 'google', 'azuread', 'entra'] as const;
 export const isOAuthClass = (cls: string): boolean => (OAUTH_CLASSES as readonly string[]).includes(cls);
 
 const url = (description: string) => nullable(Type.String({ minLength: 1, format: 'tshub-http-url' }), description);
@@ -85,7 +85,7 @@ export const OAuthSchema = section(
     hosted_domain: strList([], 'google: only accounts of these Google Workspace domains (the hd claim) may log in.'),
     tenant_id: str(
       '',
-      'azuread: the Microsoft Entra tenant (its id or domain); the issuer is https://login.microsoftonline.com/<tenant_id>/v2.0.',
+      'azuread, entra: the Microsoft Entra tenant (its id or domain); the issuer is https://login.microsoftonline.com/<tenant_id>/v2.0.',
       {
         minLength: 0,
       },
@@ -105,8 +105,8 @@ export function oauthProblems(cls: string, o: OAuthConfig): Problem[] {
     out.push({ path, display: displayPath(path), kind: 'invalid', text });
   };
   if (!o.client_id) at('client_id', `is required with authenticator.class: ${cls}`);
-  if (cls === 'azuread' && !o.tenant_id && !o.oidc_issuer)
-    at('tenant_id', 'is required with authenticator.class: azuread');
+  if ((cls === 'azuread' || cls === 'entra') && !o.tenant_id && !o.oidc_issuer)
+    at('tenant_id', `is required with authenticator.class: ${cls}`);
   else if (!o.oidc_issuer) {
     const missing = (['authorize_url', 'token_url', 'userdata_url'] as const).filter((k) => !o[k]);
     if (missing.length)

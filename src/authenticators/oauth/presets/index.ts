@@ -20,6 +20,8 @@ const PRESETS: Record<string, Preset> = {
   gitlab: { defaults: gitlabDefaults, enrich: gitlabEnrich },
   google: { defaults: googleDefaults, enrich: googleEnrich },
   azuread: { defaults: azureadDefaults, enrich: azureadEnrich },
+  // Microsoft's current name for Azure AD; issue 16's config contract spells it so.
+  entra: { defaults: azureadDefaults, enrich: azureadEnrich },
 };
 
 const isRecord = (v: unknown): v is Record<string, unknown> => v !== null && typeof v === 'object' && !Array.isArray(v);

@@ -38,6 +38,7 @@ describe('preset defaults (as upstream, and what the admin writes wins)', () => 
     );
     const az = oauthOf({ class: 'azuread', oauth: { client_id: 'x', tenant_id: 'contoso.onmicrosoft.com' } });
     assert.equal(az.oidc_issuer, 'https://login.microsoftonline.com/contoso.onmicrosoft.com/v2.0');
+    assert.equal(oauthOf({ class: 'entra', oauth: { client_id: 'x', tenant_id: 't' } }).username_claim, 'name');
     assert.deepEqual([az.username_claim, az.auth_state_groups_key], ['name', 'id_token.groups']);
     assert.throws(
       () => oauthOf({ class: 'azuread', oauth: { client_id: 'x' } }),
