@@ -67,8 +67,9 @@ export async function gitlabEnrich(o: OAuthConfig, who: Identity, token: string)
     if (member) break;
     member = await developerOf(api, project, userId, token);
   }
-  const what = ['allowed_gitlab_groups', 'allowed_project_ids'].filter(
-    (k) => (o[k as keyof OAuthConfig] as unknown[]).length,
-  );
+  const what = [
+    o.allowed_gitlab_groups.length ? 'allowed_gitlab_groups' : '',
+    o.allowed_project_ids.length ? 'allowed_project_ids' : '',
+  ].filter(Boolean);
   return { ...who, preset: { membership: { configured: true, member, what: what.join(' or ') } } };
 }
