@@ -11,6 +11,8 @@ export interface Account {
   password: string;
   email?: string;
   groups?: string[];
+  /** Any other claim (a preset's: hd, email_verified, tid, name). */
+  [claim: string]: unknown;
 }
 
 export interface IdTokenTamper {
@@ -68,6 +70,10 @@ export async function startProvider(opts: {
   redirectUri: string;
   postLogoutRedirectUris: string[];
   accounts: Account[];
+  /** Which claims each scope releases, to play a provider with its own (default: the generic four). */
+  claims?: Record<string, string[]>;
+  /** Also put the scopes' claims in the id_token (as Entra does with groups and tid), not only in userinfo. */
+  claimsInIdToken?: boolean;
 }): Promise<TestProvider> {
   const server = createServer();
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
@@ -106,7 +112,8 @@ export async function startProvider(opts: {
     jwks: { keys: [{ ...privateKey.export({ format: 'jwk' }), kid, use: 'sig', alg: 'RS256' }] },
     cookies: { keys: [randomBytes(16).toString('hex')] },
     scopes: ['openid', 'profile', 'email', 'groups'],
-    claims: { openid: ['sub'], profile: ['preferred_username'], email: ['email'], groups: ['groups'] },
+    claims: opts.claims ?? { openid: ['sub'], profile: ['preferred_username'], email: ['email'], groups: ['groups'] },
+    conformIdTokenClaims: !opts.claimsInIdToken,
     findAccount: async (_ctx: unknown, id: string) => {
       const a = accounts.get(id);
       if (!a) return undefined;

@@ -1,6 +1,7 @@
 import type { Kysely } from 'kysely';
 import type { Logger } from 'pino';
 import type { Config } from '../config/index.ts';
+import { isOAuthClass } from '../config/schema-oauth.ts';
 import type { Database } from '../db/index.ts';
 import { loginThrottled } from '../errors/index.ts';
 import { safeEqual } from '../lib/secrets.ts';
@@ -63,7 +64,7 @@ export async function authenticateLogin(
   if (typeof username !== 'string' || typeof password !== 'string') return null;
   const a = ctx.config.authenticator;
   // The identity provider checks passwords, not the hub: no name gets in through the form or token request.
-  if (a.class === 'oauth') return null;
+  if (isOAuthClass(a.class)) return null;
   const name = normalizeUsername(username);
   const ip = opts.ip ?? null;
   const throttle = ctx.loginThrottle;

@@ -44,7 +44,7 @@ describe('validation messages', () => {
     );
     assert.ok(
       msg.includes(
-        'authenticator.class in the given config: expected one of "dummy", "password", "oauth", "ldap", got "pam"',
+        'authenticator.class in the given config: expected one of "dummy", "password", "oauth", "github", "gitlab", "google", "azuread", "entra", "ldap", got "pam"',
       ),
       msg,
     );

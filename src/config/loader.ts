@@ -1,5 +1,6 @@
 import { dirname, resolve } from 'node:path';
 import Value from 'typebox/value';
+import { withPresetDefaults } from '../authenticators/oauth/presets/index.ts';
 import { applyDefaults } from './defaults.ts';
 import { envSources } from './env.ts';
 import { ConfigError } from './errors.ts';
@@ -48,7 +49,7 @@ function resolveSources(sources: readonly Source[]): Config {
   const merged: Record<string, unknown> = {};
   const origins: Origins = new Map();
   for (const s of sources) mergeSource(merged, s.data, s.label, origins);
-  const value = applyDefaults(ConfigSchema, merged);
+  const value = applyDefaults(ConfigSchema, withPresetDefaults(merged));
   let problems = validate(ConfigSchema as unknown as JsonSchema, value);
   if (problems.length === 0) problems = semanticProblems(value as Config);
   if (problems.length > 0) throw new ConfigError(problems.map((p) => render(p, origins)));

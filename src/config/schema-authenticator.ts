@@ -6,11 +6,25 @@ import { bool, int, nullable, section, strList } from './schema-util.ts';
 
 export const AuthenticatorSchema = section(
   {
-    class: Type.Union([Type.Literal('dummy'), Type.Literal('password'), Type.Literal('oauth'), Type.Literal('ldap')], {
-      default: 'dummy',
-      description:
-        'How people log in: dummy (any name, optionally one shared password; for testing), password (per-user passwords stored by the hub), oauth (an OpenID Connect / OAuth 2.0 identity provider, see the oauth section) or ldap (an LDAP directory, see the ldap section).',
-    }),
+    // oauth and the five after it are OAUTH_CLASSES (schema-oauth.ts).
+    class: Type.Union(
+      [
+        Type.Literal('dummy'),
+        Type.Literal('password'),
+        Type.Literal('oauth'),
+        Type.Literal('github'),
+        Type.Literal('gitlab'),
+        Type.Literal('google'),
+        Type.Literal('azuread'),
+        Type.Literal('entra'),
+        Type.Literal('ldap'),
+      ],
+      {
+        default: 'dummy',
+        description:
+          'How people log in: dummy (any name, optionally one shared password; for testing), password (per-user passwords stored by the hub), oauth (an OpenID Connect / OAuth 2.0 identity provider, see the oauth section), one of its presets: github, gitlab, google, azuread (entra is the same), or ldap (an LDAP directory, see the ldap section).',
+      },
+    ),
     password: nullable(
       Type.String({ minLength: 1 }),
       'The shared password the dummy authenticator requires; null lets anyone in with any password.',

@@ -7,6 +7,10 @@ import { bool, nullable, section, str, strList, strMap } from './schema-util.ts'
 // The keys and their meanings follow JupyterHub's GenericOAuthenticator (OAuthenticator 17), so a
 // `c.GenericOAuthenticator.x = ...` line translates to `authenticator.oauth.x`.
 
+/** The authenticator classes that log in through an identity provider: the generic one and its presets. */
+export const OAUTH_CLASSES = ['oauth', 'github', 'gitlab', 'google', 'azuread', 'entra'] as const;
+export const isOAuthClass = (cls: string): boolean => (OAUTH_CLASSES as readonly string[]).includes(cls);
+
 const url = (description: string) => nullable(Type.String({ minLength: 1, format: 'tshub-http-url' }), description);
 
 export const OAuthSchema = section(
@@ -56,22 +60,54 @@ export const OAuthSchema = section(
       'Sorry, you are not currently authorized to use this hub. Please contact the hub administrator.',
       'The message on the 403 page for someone the provider knows but the hub does not admit.',
     ),
+    // The presets' own keys (authenticator.class: github, gitlab, google, azuread); see docs/authenticators.md.
+    github_url: str(
+      'https://github.com',
+      'github: GitHub, or a GitHub Enterprise Server URL (its API is <github_url>/api/v3).',
+      {
+        format: 'tshub-http-url',
+      },
+    ),
+    allowed_organizations: strList([], 'github: members of these organizations (or `org:team` teams) may log in.'),
+    populate_teams_in_auth_state: bool(false, "github: keep the user's teams (GET /user/teams) in auth_state."),
+    gitlab_url: str(
+      'https://gitlab.com',
+      'gitlab: gitlab.com or a self-hosted GitLab (its API is <gitlab_url>/api/v4).',
+      {
+        format: 'tshub-http-url',
+      },
+    ),
+    allowed_gitlab_groups: strList([], 'gitlab: members of these groups (full paths, e.g. org/team) may log in.'),
+    allowed_project_ids: Type.Array(Type.Integer({ minimum: 1 }), {
+      default: [],
+      description: 'gitlab: members with Developer access or more to these projects may log in.',
+    }),
+    hosted_domain: strList([], 'google: only accounts of these Google Workspace domains (the hd claim) may log in.'),
+    tenant_id: str(
+      '',
+      'azuread, entra: the Microsoft Entra tenant (its id or domain); the issuer is https://login.microsoftonline.com/<tenant_id>/v2.0.',
+      {
+        minLength: 0,
+      },
+    ),
   },
-  'Login through an OAuth 2.0 / OpenID Connect identity provider (authenticator.class: oauth).',
+  'Login through an OAuth 2.0 / OpenID Connect identity provider (authenticator.class: oauth, or a preset: github, gitlab, google, azuread).',
 );
 
 export type OAuthConfig = Static<typeof OAuthSchema>;
 
 /** What the keys cannot say alone: an oauth authenticator needs a client id and endpoints. */
 export function oauthProblems(cls: string, o: OAuthConfig): Problem[] {
-  if (cls !== 'oauth') return [];
+  if (!isOAuthClass(cls)) return [];
   const out: Problem[] = [];
   const at = (key: string, text: string) => {
     const path = ['authenticator', 'oauth', key];
     out.push({ path, display: displayPath(path), kind: 'invalid', text });
   };
-  if (!o.client_id) at('client_id', 'is required with authenticator.class: oauth');
-  if (!o.oidc_issuer) {
+  if (!o.client_id) at('client_id', `is required with authenticator.class: ${cls}`);
+  if ((cls === 'azuread' || cls === 'entra') && !o.tenant_id && !o.oidc_issuer)
+    at('tenant_id', `is required with authenticator.class: ${cls}`);
+  else if (!o.oidc_issuer) {
     const missing = (['authorize_url', 'token_url', 'userdata_url'] as const).filter((k) => !o[k]);
     if (missing.length)
       at(missing[0]!, `set oidc_issuer (discovery), or all of authorize_url, token_url and userdata_url`);

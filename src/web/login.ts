@@ -1,6 +1,7 @@
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { authenticateLogin, type PasswordLogin } from '../auth/authenticators.ts';
 import { logoutUrl } from '../authenticators/oauth/index.ts';
+import { isOAuthClass } from '../config/schema-oauth.ts';
 import { originOf, userActor, userTarget } from '../audit/index.ts';
 import { endSession, setLoginCookies } from '../auth/session.ts';
 import { anonymousXsrfValid, setXsrfCookie, xsrfTokenFor } from '../auth/xsrf.ts';
@@ -54,7 +55,7 @@ function loginForm(
   const next = safeNextUrl((req.query as Record<string, unknown>).next, ctx.baseUrl, req);
   const nextQuery = next ? `?next=${encodeURIComponent(next)}` : '';
   const action = `${ctx.baseUrl}hub/login${nextQuery}`;
-  const oauth = ctx.config.authenticator.class === 'oauth';
+  const oauth = isOAuthClass(ctx.config.authenticator.class);
   return renderPage(
     reply,
     status,
@@ -95,7 +96,7 @@ export function registerLoginPages(app: FastifyInstance<any, any, any, any, any>
 
   app.get(`${base}hub/login`, hide, async (req, reply) => {
     if (await pageSession(ctx, req)) return reply.redirect(nextOr(req, home), 302);
-    if (ctx.config.authenticator.class === 'oauth' && ctx.config.authenticator.auto_login) {
+    if (isOAuthClass(ctx.config.authenticator.class) && ctx.config.authenticator.auto_login) {
       const next = safeNextUrl((req.query as Record<string, unknown>).next, base, req);
       return reply.redirect(`${base}hub/oauth_login${next ? `?next=${encodeURIComponent(next)}` : ''}`, 302);
     }
@@ -158,9 +159,9 @@ export function registerLoginPages(app: FastifyInstance<any, any, any, any, any>
     // With an identity provider, end its session too (RP-initiated logout) or go where the admin said.
     const a = ctx.config.authenticator;
     const loginPage = new URL('hub/login', ctx.config.bind_url).href;
-    const state = a.class === 'oauth' && user ? await loadAuthState(ctx, user) : null;
+    const state = isOAuthClass(a.class) && user ? await loadAuthState(ctx, user) : null;
     const idToken = typeof state?.id_token === 'string' ? state.id_token : null;
-    const target = a.class === 'oauth' ? await logoutUrl(a.oauth, loginPage, idToken) : null;
+    const target = isOAuthClass(a.class) ? await logoutUrl(a.oauth, loginPage, idToken) : null;
     return reply.header('Cache-Control', 'no-store').redirect(target ?? `${base}hub/login`, 302);
   };
   app.get(`${base}hub/logout`, hide, logout);

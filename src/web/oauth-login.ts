@@ -13,6 +13,8 @@ import {
   usernameOf,
 } from '../authenticators/oauth/index.ts';
 import { recordProviderLogin } from '../commands/users/index.ts';
+import { presetEnrich } from '../authenticators/oauth/presets/index.ts';
+import { isOAuthClass } from '../config/schema-oauth.ts';
 import type { HubContext } from '../context.ts';
 import { HubError, loginNotAllowed, oauthLoginFailed } from '../errors/index.ts';
 import { pageSession } from './common.ts';
@@ -32,11 +34,12 @@ export function callbackUrl(ctx: HubContext): string {
 /**
  * `/hub/oauth_login` sends the browser to the identity provider; `/hub/oauth_callback` is where it comes
  * back, and where the person is logged in exactly as the password form does (completeLogin). Registered
- * only with authenticator.class: oauth.
+ * with authenticator.class oauth and its presets.
  */
 export function registerOAuthLogin(app: FastifyInstance<any, any, any, any, any>, ctx: HubContext): void {
   const a = ctx.config.authenticator;
-  if (a.class !== 'oauth') return;
+  if (!isOAuthClass(a.class)) return;
+  const enrich = presetEnrich(a);
   const base = ctx.baseUrl;
   const home = `${base}hub/home`;
   const hide = { schema: { hide: true } };
@@ -59,11 +62,11 @@ export function registerOAuthLogin(app: FastifyInstance<any, any, any, any, any>
     let name: string | null = null;
     let why: string | null = null;
     try {
-      const who = await finishLogin(a.oauth, callbackUrl(ctx), query, flow);
+      const who = await finishLogin(a.oauth, callbackUrl(ctx), query, flow, enrich);
       name = usernameOf(a.oauth.username_claim, who);
       if (!name) throw oauthLoginFailed(`the provider's answer has no "${a.oauth.username_claim}" claim`);
       const groups = groupsOf(a.oauth.auth_state_groups_key, who);
-      const verdict = admit(a, name, groups);
+      const verdict = admit(a, name, groups, who.preset?.membership);
       if (!verdict.allowed) {
         why = verdict.why;
         throw loginNotAllowed(a.oauth.custom_403_message);

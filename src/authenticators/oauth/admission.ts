@@ -5,6 +5,27 @@ import { normalizeUsername, validateUsername } from '../../auth/usernames.ts';
 export interface Identity {
   oauth_user: Record<string, unknown>;
   id_token: Record<string, unknown>;
+  /** What a preset (github, gitlab, google, azuread) found out with the access token. */
+  preset?: PresetFindings;
+}
+
+/**
+ * A preset's own allow rule (GitHub organizations, GitLab groups and projects). Like allowed_groups, a
+ * configured rule closes allow_all: only its members (and the hub's own lists) get in.
+ */
+export interface Membership {
+  configured: boolean;
+  member: boolean;
+  /** The keys, for the refusal's reason: "allowed_organizations". */
+  what: string;
+}
+
+export interface PresetFindings {
+  /** The hub name when the preset derives it otherwise than from username_claim (Google's one hosted_domain). */
+  username?: string;
+  membership?: Membership;
+  /** What the preset keeps for auth_state, under upstream's keys (GitHub's `teams`). */
+  auth_state?: Record<string, unknown>;
 }
 
 /** The value at a dotted path (`oauth_user.realm_access.roles`), or undefined. */
@@ -19,7 +40,7 @@ export function valueAt(root: unknown, path: string): unknown {
 
 /** The hub name: username_claim from userinfo, else from the id_token; lowercased like every name. */
 export function usernameOf(claim: string, who: Identity): string | null {
-  const raw = valueAt(who.oauth_user, claim) ?? valueAt(who.id_token, claim);
+  const raw = who.preset?.username ?? valueAt(who.oauth_user, claim) ?? valueAt(who.id_token, claim);
   if (typeof raw !== 'string' && typeof raw !== 'number') return null;
   return normalizeUsername(String(raw));
 }
@@ -41,7 +62,7 @@ export type Admission =
  * its members whatever allow_all says: upstream's allow_all defaults to false, ours to true for dummy logins,
  * and an admin who lists the allowed groups means only them.
  */
-export function admit(a: AuthenticatorConfig, name: string, groups: string[]): Admission {
+export function admit(a: AuthenticatorConfig, name: string, groups: string[], membership?: Membership): Admission {
   const pattern = a.username_pattern ? new RegExp(`^(?:${a.username_pattern})$`) : null;
   if (!validateUsername(name, pattern)) return { allowed: false, why: 'invalid username' };
   if (a.blocked_users.includes(name)) return { allowed: false, why: 'in blocked_users' };
@@ -50,10 +71,9 @@ export function admit(a: AuthenticatorConfig, name: string, groups: string[]): A
   const admin = o.admin_groups.length ? inAdminGroups || a.admin_users.includes(name) : undefined;
   const listed = a.allowed_users.includes(name) || a.admin_users.includes(name) || inAdminGroups;
   const inAllowedGroups = groups.some((g) => o.allowed_groups.includes(g));
-  const open = a.allow_all && o.allowed_groups.length === 0;
-  if (listed || inAllowedGroups || open) return { allowed: true, admin };
-  return {
-    allowed: false,
-    why: o.allowed_groups.length ? `not in allowed_groups (groups: ${groups.join(', ') || 'none'})` : 'not allowed',
-  };
+  const open = a.allow_all && o.allowed_groups.length === 0 && !membership?.configured;
+  if (listed || inAllowedGroups || membership?.member || open) return { allowed: true, admin };
+  if (o.allowed_groups.length)
+    return { allowed: false, why: `not in allowed_groups (groups: ${groups.join(', ') || 'none'})` };
+  return { allowed: false, why: membership?.configured ? `not a member of any of ${membership.what}` : 'not allowed' };
 }

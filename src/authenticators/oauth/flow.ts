@@ -11,6 +11,7 @@ import {
 } from '../../errors/index.ts';
 import { safeEqual } from '../../lib/secrets.ts';
 import { type ProviderLogin, tokensOf } from './tokens.ts';
+import type { Identity } from './admission.ts';
 import type { FlowState } from './flow-state.ts';
 import { type IdentityProvider, identityProvider } from './provider.ts';
 
@@ -56,11 +57,18 @@ function checkCallback(query: URLSearchParams, flow: FlowState | null): FlowStat
 
 /** openid-client's refusals as catalogue errors whose message names what failed (shown and logged). */
 export function refusal(err: unknown): Error {
-  if (err instanceof oidc.ResponseBodyError)
-    return oauthLoginFailed(
-      `the provider refused the code (${err.error}${err.error_description ? `: ${err.error_description}` : ''})`,
+  const codeRefused = (error: string, description: unknown) =>
+    oauthLoginFailed(
+      `the provider refused the code (${error}${typeof description === 'string' ? `: ${description}` : ''})`,
     );
+  if (err instanceof oidc.ResponseBodyError) return codeRefused(err.error, err.error_description);
   if (err instanceof oidc.AuthorizationResponseError) return oauthProviderError(err.error_description ?? err.error);
+  // GitHub refuses a code with 200 and an OAuth error object, which openid-client only sees as no access_token.
+  const body = (
+    (err as Error | undefined)?.cause as { cause?: { body?: { error?: unknown; error_description?: unknown } } }
+  )?.cause?.body;
+  if (err instanceof oidc.ClientError && typeof body?.error === 'string')
+    return codeRefused(body.error, body.error_description);
   // openid-client's own message is generic ("unexpected JWT claim value"); the cause names the claim.
   if (err instanceof oidc.ClientError)
     return oauthLoginFailed(err.cause instanceof Error ? err.cause.message : err.message);
@@ -95,13 +103,15 @@ export async function userdata(idp: IdentityProvider, accessToken: string, sub: 
 /**
  * Finishes a login at the callback: checks state, exchanges the code (with the PKCE verifier), has
  * openid-client verify the id_token (signature against the JWKS, iss, aud, exp, nonce), then reads userinfo.
- * Throws catalogue errors; returns what the provider says about the person.
+ * Throws catalogue errors; returns what the provider says about the person. A preset's `enrich` asks the
+ * provider's own APIs more with the access token (memberships), and may refuse.
  */
 export async function finishLogin(
   o: OAuthConfig,
   callbackUrl: string,
   query: URLSearchParams,
   cookieFlow: FlowState | null,
+  enrich?: (who: Identity, accessToken: string) => Promise<Identity>,
 ): Promise<ProviderLogin> {
   const flow = checkCallback(query, cookieFlow);
   const idp = await identityProvider(o);
@@ -121,11 +131,9 @@ export async function finishLogin(
     );
     const idToken = (tokens.claims() ?? {}) as Record<string, unknown>;
     const sub = typeof idToken.sub === 'string' ? idToken.sub : null;
-    return {
-      oauth_user: await userdata(idp, tokens.access_token, sub),
-      id_token: idToken,
-      tokens: tokensOf(tokens, o.scope),
-    };
+    const who = { oauth_user: await userdata(idp, tokens.access_token, sub), id_token: idToken };
+    const enriched = enrich ? await enrich(who, tokens.access_token) : who;
+    return { ...enriched, tokens: tokensOf(tokens, o.scope) };
   } catch (err) {
     throw refusal(err);
   }

@@ -29,5 +29,6 @@ export function tokensOf(t: oidc.TokenEndpointResponse, asked: string[]): Provid
 
 /** The auth_state OAuthenticator stores: the tokens and the user data (`oauth_user`). */
 export function authStateOf(login: ProviderLogin): Record<string, unknown> {
-  return { ...login.tokens, oauth_user: login.oauth_user };
+  // A preset's findings (GitHub's `teams`) sit beside the tokens under upstream's keys.
+  return { ...login.tokens, oauth_user: login.oauth_user, ...login.preset?.auth_state };
 }
