@@ -51,6 +51,7 @@ export const REASONS = {
   spawn_limit: '`concurrent_spawn_limit` servers are starting at once; try again after `Retry-After`.',
   active_server_limit: '`active_server_limit` servers are running; try again after `Retry-After`.',
   spawn_failed: 'The server failed to start; the message says why.',
+  spawn_failure_limit: '`consecutive_failure_limit` starts in a row failed; no start until the hub restarts.',
 } as const;
 
 export type Reason = keyof typeof REASONS;
