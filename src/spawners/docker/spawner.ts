@@ -117,7 +117,12 @@ export class DockerSpawner implements Spawner {
         user: user.name,
         server: serverName,
         imageUser,
-        docker: config.docker,
+        // The common limits; docker.mem_limit / docker.cpu_limit, where set, win.
+        docker: {
+          ...config.docker,
+          mem_limit: config.docker.mem_limit ?? config.mem_limit,
+          cpu_limit: config.docker.cpu_limit ?? config.cpu_limit,
+        },
         ns,
       });
     } catch (err) {
