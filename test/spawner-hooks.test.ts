@@ -1,16 +1,17 @@
 // The spawner keys every class shares and the hooks of .ts/.mjs configs, end to end with the simple
 // spawner and the fake server (which answers every request with its argv and environment).
 import assert from 'node:assert/strict';
-import { writeFileSync } from 'node:fs';
+import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { after, describe, test } from 'node:test';
+import { setTimeout as sleep } from 'node:timers/promises';
 import type { ConfigInput } from '../src/config/index.ts';
 import { loadConfig } from '../src/config/index.ts';
 import { spawnerHooks } from '../src/config/spawner-hooks.ts';
 import type { SpawnRequest } from '../src/spawners/index.ts';
 import { fakeServerCmd, tempDir } from '../src/spawners/test-helpers.ts';
 import { startHub, type TestHub } from './harness.ts';
-import { freePort } from './process.ts';
+import { freePort, type RunningHub, spawnHub, writeHubConfig } from './process.ts';
 
 const dir = tempDir('tshub-spawner-hooks-');
 const cmd = fakeServerCmd(dir);
@@ -163,6 +164,65 @@ describe('consecutive_failure_limit', () => {
       assert.ok(h.logs.some((l) => l.includes('too many consecutive failed spawns')));
     } finally {
       await h.stop();
+    }
+  });
+});
+
+describe('state saved while a start is in flight', () => {
+  test('a hub killed mid-start stops the half-started server when it comes back', async () => {
+    const token = 'spawner-hooks-admin-token-0123456789';
+    const pidFile = join(dir, 'server.pid');
+    const script = join(dir, 'slow-server.sh');
+    // A server that never listens: the hub is still inside start() while it watches for an early exit.
+    writeFileSync(script, `#!/bin/sh\necho $$ > ${pidFile}\nexec sleep 120\n`, { mode: 0o755 });
+    const written = await writeHubConfig(dir, [
+      'authenticator: { admin_users: [admin] }',
+      `api_tokens: { "${token}": admin }`,
+      `spawner: { cmd: ["${script}"], http_timeout: 60 }`,
+    ]);
+    const api = (method: string, path: string, body?: unknown) =>
+      fetch(`${written.pub}${path}`, {
+        method,
+        headers: { authorization: `token ${token}` },
+        body: body === undefined ? undefined : JSON.stringify(body),
+        signal: AbortSignal.timeout(30_000),
+      });
+    let hub: RunningHub | null = null;
+    let serverPid = 0;
+    try {
+      hub = await spawnHub(['--config', written.cfg], `${written.pub}hub/api/`);
+      assert.equal((await api('POST', 'hub/api/users', { usernames: ['fay'] })).status, 201);
+      void api('POST', 'hub/api/users/fay/server').catch(() => {});
+      for (let i = 0; i < 200 && !existsSync(pidFile); i++) await sleep(10);
+      serverPid = Number(readFileSync(pidFile, 'utf8'));
+      // Well inside start()'s one-second watch for an early exit, after the pid was saved.
+      await sleep(200);
+      hub.proc.kill('SIGKILL');
+      await hub.stop();
+      assert.doesNotThrow(() => process.kill(serverPid, 0), 'the server outlives the killed hub');
+
+      hub = await spawnHub(['--config', written.cfg], `${written.pub}hub/api/`);
+      let gone = false;
+      for (let i = 0; i < 100 && !gone; i++) {
+        try {
+          process.kill(serverPid, 0);
+          await sleep(100);
+        } catch {
+          gone = true;
+        }
+      }
+      assert.ok(gone, 'the restarted hub stopped the server its predecessor was starting');
+      const model = (await (await api('GET', 'hub/api/users/fay')).json()) as { server: string | null };
+      assert.equal(model.server, null);
+    } finally {
+      if (hub && hub.proc.exitCode === null) await api('POST', 'hub/api/shutdown', { proxy: true, servers: true });
+      await hub?.stop();
+      try {
+        if (serverPid > 0) process.kill(-serverPid, 'SIGKILL');
+      } catch {
+        // gone, as it should be
+      }
+      await written.db.drop();
     }
   });
 });
