@@ -6,8 +6,9 @@ import { join } from 'node:path';
 import { after, describe, test } from 'node:test';
 import { setTimeout as sleep } from 'node:timers/promises';
 import type { ConfigInput } from '../src/config/index.ts';
-import { loadConfig } from '../src/config/index.ts';
+import { buildConfig, loadConfig } from '../src/config/index.ts';
 import { spawnerHooks } from '../src/config/spawner-hooks.ts';
+import { dockerWithLimits } from '../src/spawners/docker/spawner.ts';
 import type { SpawnRequest } from '../src/spawners/index.ts';
 import { fakeServerCmd, tempDir } from '../src/spawners/test-helpers.ts';
 import { startHub, type TestHub } from './harness.ts';
@@ -70,6 +71,15 @@ describe('the common spawner keys reach the server', () => {
     // Not the default server role's: access to itself was not configured.
     assert.ok(!scopes.some((x) => x.startsWith('access:servers')), scopes.join(' '));
   });
+});
+
+test('docker takes the common mem_limit and cpu_limit unless its own keys are set', () => {
+  const common = buildConfig({ spawner: { mem_limit: '1G', cpu_limit: 2 } }).spawner;
+  assert.deepEqual([dockerWithLimits(common).mem_limit, dockerWithLimits(common).cpu_limit], ['1G', 2]);
+  const own = buildConfig({
+    spawner: { mem_limit: '1G', cpu_limit: 2, docker: { mem_limit: '2G', cpu_limit: 0.5 } },
+  }).spawner;
+  assert.deepEqual([dockerWithLimits(own).mem_limit, dockerWithLimits(own).cpu_limit], ['2G', 0.5]);
 });
 
 describe('spawner hooks', () => {
