@@ -1,7 +1,7 @@
 // The spawner keys every class shares and the hooks of .ts/.mjs configs, end to end with the simple
 // spawner and the fake server (which answers every request with its argv and environment).
 import assert from 'node:assert/strict';
-import { existsSync, readFileSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { after, describe, test } from 'node:test';
 import { setTimeout as sleep } from 'node:timers/promises';
@@ -13,6 +13,7 @@ import type { SpawnRequest } from '../src/spawners/index.ts';
 import { fakeServerCmd, tempDir } from '../src/spawners/test-helpers.ts';
 import { startHub, type TestHub } from './harness.ts';
 import { freePort, type RunningHub, spawnHub, writeHubConfig } from './process.ts';
+import { slurmUnavailable, startSlurmCluster } from './slurm-cluster.ts';
 
 const dir = tempDir('tshub-spawner-hooks-');
 const cmd = fakeServerCmd(dir);
@@ -185,7 +186,9 @@ describe('state saved while a start is in flight', () => {
     const script = join(dir, 'slow-server.sh');
     // A server that never listens: the hub is still inside start() while it watches for an early exit.
     writeFileSync(script, `#!/bin/sh\necho $$ > ${pidFile}\nexec sleep 120\n`, { mode: 0o755 });
-    const written = await writeHubConfig(dir, [
+    const hubDir = join(dir, 'process-hub');
+    mkdirSync(hubDir);
+    const written = await writeHubConfig(hubDir, [
       'authenticator: { admin_users: [admin] }',
       `api_tokens: { "${token}": admin }`,
       `spawner: { cmd: ["${script}"], http_timeout: 60 }`,
@@ -232,6 +235,65 @@ describe('state saved while a start is in flight', () => {
       } catch {
         // gone, as it should be
       }
+      await written.db.drop();
+    }
+  });
+});
+
+const noSlurm = slurmUnavailable();
+
+describe('a Slurm job id saved while the job waits in the queue', { skip: noSlurm ?? false }, () => {
+  test('a hub killed while the job is pending cancels the job when it comes back', async () => {
+    const cluster = await startSlurmCluster();
+    const token = 'spawner-hooks-slurm-token-0123456789';
+    const home = join(dir, 'slurm-home');
+    mkdirSync(join(home, 'gil'), { recursive: true });
+    const hubDir = join(dir, 'slurm-hub');
+    mkdirSync(hubDir);
+    const written = await writeHubConfig(hubDir, [
+      'authenticator: { admin_users: [admin] }',
+      `api_tokens: { "${token}": admin }`,
+      'slow_spawn_timeout: 0',
+      // --hold keeps the job pending for as long as the test needs.
+      `spawner: { class: slurm, start_timeout: 300, slurm: { exec_prefix: "", req_homedir: "${home}/{username}", req_options: "--hold", startup_poll_interval: 0.2 } }`,
+    ]);
+    const api = async (method: string, path: string, body?: unknown) => {
+      const r = await fetch(`${written.pub}${path}`, {
+        method,
+        headers: { authorization: `token ${token}` },
+        body: body === undefined ? undefined : JSON.stringify(body),
+        signal: AbortSignal.timeout(30_000),
+      });
+      return { status: r.status, json: (await r.json().catch(() => null)) as any };
+    };
+    const env = { SLURM_CONF: cluster.conf };
+    let hub: RunningHub | null = null;
+    try {
+      hub = await spawnHub(['--config', written.cfg], `${written.pub}hub/api/`, env);
+      assert.equal((await api('POST', 'hub/api/users', { usernames: ['gil'] })).status, 201);
+      assert.equal((await api('POST', 'hub/api/users/gil/server')).status, 202);
+      let job = '';
+      for (let i = 0; i < 100 && job === ''; i++) {
+        job = String((await api('GET', 'hub/api/users/gil')).json.servers['']?.state?.job_id ?? '');
+        if (job === '') await sleep(100);
+      }
+      assert.match(job, /^\d+$/, 'the job id is saved while the start is still in flight');
+      assert.equal((await cluster.client('squeue', ['-h', '-j', job, '-o', '%T'])).trim(), 'PENDING');
+      hub.proc.kill('SIGKILL');
+      await hub.stop();
+
+      hub = await spawnHub(['--config', written.cfg], `${written.pub}hub/api/`, env);
+      let state = 'PENDING';
+      for (let i = 0; i < 100 && state !== ''; i++) {
+        state = (await cluster.client('squeue', ['-h', '-j', job, '-o', '%T']).catch(() => '')).trim();
+        if (state !== '') await sleep(200);
+      }
+      assert.equal(state, '', 'the restarted hub cancelled the job its predecessor submitted');
+      assert.equal((await api('GET', 'hub/api/users/gil')).json.server, null);
+    } finally {
+      if (hub && hub.proc.exitCode === null) await api('POST', 'hub/api/shutdown', { proxy: true, servers: true });
+      await hub?.stop();
+      await cluster.stop();
       await written.db.drop();
     }
   });
