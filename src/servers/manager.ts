@@ -331,6 +331,8 @@ export class ServerManager {
   async adopt(): Promise<void> {
     const { k, log, spawners } = this.#deps;
     for (const row of await activeSpawners(k)) {
+      // The API answers before adoption is over: a start this process began meanwhile is not a leftover.
+      if (this.#active.has(this.#key(row.user_id, row.name))) continue;
       const user = { id: row.user_id, name: row.user_name };
       const entry = this.#entry(user, row.name, null);
       const state = parseJson<Record<string, unknown>>(row.state, {});
