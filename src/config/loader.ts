@@ -9,8 +9,9 @@ import { mergeSource, originOf } from './merge.ts';
 import type { Origins } from './merge.ts';
 import { readConfigFile } from './read-file.ts';
 import { ConfigSchema } from './schema.ts';
-import type { Config, ConfigInput } from './schema.ts';
+import type { Config } from './schema.ts';
 import { semanticProblems } from './semantic.ts';
+import { attachSpawnerHooks, type ConfigWithHooks, type SpawnerHooks, takeSpawnerHooks } from './spawner-hooks.ts';
 import { validate } from './validate.ts';
 import type { JsonSchema } from './validate.ts';
 
@@ -44,8 +45,8 @@ function render(p: Problem, origins: Origins): string {
   return p.kind === 'unknown-key' ? `unknown key "${p.display}"${at}` : `${p.display}${at}: ${p.text}`;
 }
 
-/** Layers the sources (later wins) over the defaults and validates the result once. */
-function resolveSources(sources: readonly Source[]): Config {
+/** Layers the sources (later wins) over the defaults and validates the result once; hooks come with it. */
+function resolveSources(sources: readonly Source[], hooks: SpawnerHooks = {}): Config {
   const merged: Record<string, unknown> = {};
   const origins: Origins = new Map();
   for (const s of sources) mergeSource(merged, s.data, s.label, origins);
@@ -58,6 +59,7 @@ function resolveSources(sources: readonly Source[]): Config {
   if (!Value.Check(ConfigSchema, value)) {
     throw new ConfigError(Value.Errors(ConfigSchema, value).map((e) => `${e.instancePath || '/'}: ${e.message}`));
   }
+  attachSpawnerHooks((value as Config).spawner, hooks);
   return value as Config;
 }
 
@@ -70,21 +72,27 @@ export async function loadConfig(opts: LoadConfigOptions = {}): Promise<LoadedCo
   const given = opts.file || fromEnv || null;
   const file = given === null ? null : resolve(cwd, given);
   const sources: Source[] = [];
+  let hooks: SpawnerHooks = {};
   if (file !== null) {
     const how = opts.file ? 'given as the config file' : 'named by TSHUB_CONFIG';
-    sources.push({ label: `in ${file}`, data: await readConfigFile(file, how) });
+    const label = `in ${file}`;
+    const read = takeSpawnerHooks(await readConfigFile(file, how), label);
+    hooks = read.hooks;
+    sources.push({ label, data: read.data });
   }
   sources.push(...envSources(env));
   if (opts.flags !== undefined) sources.push({ label: 'in command-line flags', data: opts.flags });
-  return { config: resolveSources(sources), file, baseDir: file === null ? cwd : dirname(file) };
+  return { config: resolveSources(sources, hooks), file, baseDir: file === null ? cwd : dirname(file) };
 }
 
 /**
  * A validated Config from defaults and the given overrides only (no file, no environment):
  * for tests and for embedding the hub. Throws ConfigError like loadConfig.
  */
-export function buildConfig(input: ConfigInput = {}): Config {
-  return resolveSources([{ label: 'in the given config', data: input as Record<string, unknown> }]);
+export function buildConfig(input: ConfigWithHooks = {}): Config {
+  const label = 'in the given config';
+  const { data, hooks } = takeSpawnerHooks(input as Record<string, unknown>, label);
+  return resolveSources([{ label, data }], hooks);
 }
 
 /** The defaults alone. */

@@ -58,6 +58,7 @@ export const REASONS = {
   spawn_failed: 'The server failed to start; the message says why.',
   invalid_user_option:
     'A user_options value names no profile, no choice of an option, or a typed value that fails its validation_regex; `field` says which.',
+  spawn_failure_limit: '`consecutive_failure_limit` starts in a row failed; no start until the hub restarts.',
 } as const;
 
 export type Reason = keyof typeof REASONS;

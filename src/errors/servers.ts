@@ -11,6 +11,14 @@ export function spawnLimitReached(): HubError {
   });
 }
 
+/** 503 once `consecutive_failure_limit` starts in a row failed (JupyterHub exits there; we refuse until a restart). */
+export const spawnFailureLimit = (failures: number) =>
+  new HubError(
+    503,
+    `Too many consecutive failed spawns (${failures}); no server can start until the hub is restarted. Ask an administrator.`,
+    'spawn_failure_limit',
+  );
+
 /** 429 while `active_server_limit` servers run (JupyterHub's message). */
 export const activeServerLimitReached = () =>
   new HubError(429, 'Active user limit exceeded. Try again in a few minutes.', 'active_server_limit', {

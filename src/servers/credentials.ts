@@ -11,6 +11,16 @@ import { serverClientId } from './names.ts';
 const tokenNote = (prefix: string) => `Server at ${prefix}`;
 
 /**
+ * The scopes of a server's token: `server_token_scopes`, or the `server` role's (its user's activity,
+ * access to itself). As in JupyterHub's role scopes, a bare `!user` / `!server` filter means the
+ * server's owner / the server itself.
+ */
+export function serverTokenScopes(configured: readonly string[] | null, user: string, server: string): string[] {
+  const scopes = configured ?? ['users:activity!user', 'access:servers!server'];
+  return scopes.map((s) => s.replace(/!user$/, `!user=${user}`).replace(/!server$/, `!server=${user}/${server}`));
+}
+
+/**
  * What a starting server holds: its API token (activity of its user, access to itself) and its OAuth
  * client, whose secret is that token, as JupyterHub gives every single-user server.
  */
@@ -20,12 +30,13 @@ export async function issueServerCredentials(
   user: { id: number; name: string },
   server: string,
   prefix: string,
+  scopes: string[],
 ): Promise<{ token: string; clientId: string }> {
   const { token } = await issueToken(k, dbKind, {
     owner: { kind: 'user', id: user.id },
     kind: 'server',
     note: tokenNote(prefix),
-    scopes: [`users:activity!user=${user.name}`, `access:servers!server=${user.name}/${server}`],
+    scopes,
     expiresIn: null,
   });
   const clientId = serverClientId(user.name, server);

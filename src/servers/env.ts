@@ -10,12 +10,18 @@ export interface ServerEnvInput {
   prefix: string;
   clientId: string;
   token: string;
+  /** MEM_LIMIT and friends (resourceEnv), parsed once by the manager. */
+  resources: Record<string, string>;
 }
 
 /** JupyterHub's environment for a single-user server (Spawner.get_env), before `environment` overrides. */
 export function serverEnv(i: ServerEnvInput): Record<string, string> {
-  const hubBase = new URL(`${i.baseUrl}hub/`, i.hubUrl).toString();
-  const apiUrl = `${hubBase}api`;
+  const connect = i.config.spawner.hub_connect_url;
+  // As upstream: hub_connect_url replaces where the hub is, the path under it stays the hub's own.
+  const apiUrl =
+    connect === null
+      ? new URL(`${i.baseUrl}hub/api`, i.hubUrl).toString()
+      : `${connect.replace(/\/+$/, '')}${i.baseUrl}hub/api`;
   const accessScopes = JSON.stringify([`access:servers!server=${i.user}/${i.server}`, `access:servers!user=${i.user}`]);
   const publicUrl = new URL(i.config.bind_url);
   return {
@@ -37,5 +43,7 @@ export function serverEnv(i: ServerEnvInput): Record<string, string> {
     JUPYTERHUB_SERVICE_PREFIX: i.prefix,
     JUPYTERHUB_PUBLIC_URL: '',
     JUPYTERHUB_PUBLIC_HUB_URL: new URL(`${i.baseUrl}hub/`, publicUrl).toString(),
+    ...(i.config.spawner.disable_user_config ? { JUPYTERHUB_DISABLE_USER_CONFIG: '1' } : {}),
+    ...i.resources,
   };
 }

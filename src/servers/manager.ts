@@ -7,37 +7,18 @@ import { parseJson } from '../lib/json.ts';
 import { activeSpawners, deleteSpawner, findSpawner, getOrCreateSpawner, updateSpawner } from '../repo/spawners.ts';
 import type { Spawner, SpawnRequest } from '../spawners/spawner.ts';
 import type { ServerManagerDeps, ServerOwner, ServerStatus } from './deps.ts';
-import { issueServerCredentials, revokeServerCredentials } from './credentials.ts';
+import { issueServerCredentials, revokeServerCredentials, serverTokenScopes } from './credentials.ts';
 import { serverEnv } from './env.ts';
+import { type Entry, newEntry } from './entry.ts';
+import { FailureLimit } from './failure-limit.ts';
 import { serverLogName, serverPrefix } from './names.ts';
-import { ProgressLog } from './progress.ts';
-import { waitForHttp } from './wait-up.ts';
+import { schedulePolls } from './poll-timer.ts';
+import type { ProgressLog } from './progress.ts';
+import { resourceEnv } from './resources.ts';
+import { runPostStopHook, runSpawnHooks } from './spawn-hooks.ts';
+import { sleep, waitForHttp, withTimeout } from './wait-up.ts';
 
 export type { RouteTable, ServerManagerDeps, ServerOwner, ServerStatus } from './deps.ts';
-
-interface Entry {
-  user: { id: number; name: string };
-  server: string;
-  prefix: string;
-  pending: 'spawn' | 'stop' | null;
-  spawner: Spawner | null;
-  progress: ProgressLog;
-  task: Promise<void> | null;
-  cancelled: boolean;
-  /** Who asked for the start and for the stop (the audit log's actors); unset means the hub itself. */
-  startOrigin?: AuditOrigin;
-  stopOrigin?: AuditOrigin;
-}
-
-const sleep = (ms: number) => new Promise<'timeout'>((r) => setTimeout(() => r('timeout'), ms).unref());
-
-function withTimeout<T>(p: Promise<T>, ms: number, what: string): Promise<T> {
-  let timer: NodeJS.Timeout;
-  const t = new Promise<never>((_, reject) => {
-    timer = setTimeout(() => reject(new Error(`${what} did not finish within ${Math.round(ms / 1000)} s`)), ms);
-  });
-  return Promise.race([p, t]).finally(() => clearTimeout(timer));
-}
 
 /**
  * Starts, stops, watches and re-adopts single-user servers: the process work only. Whether a start or
@@ -49,11 +30,15 @@ export class ServerManager {
   readonly #active = new Map<string, Entry>();
   /** The last failed spawn per server, so its progress stream can still tell why. */
   readonly #failed = new Map<string, ProgressLog>();
-  #pollTimer: NodeJS.Timeout | null = null;
+  #stopPolling: (() => void) | null = null;
+  readonly #failures: FailureLimit;
+  readonly #resources: Record<string, string>;
   hubUrl = '';
 
   constructor(deps: ServerManagerDeps) {
     this.#deps = deps;
+    this.#failures = new FailureLimit(deps.config.spawner.consecutive_failure_limit, deps.log);
+    this.#resources = resourceEnv(deps.config.spawner);
   }
 
   #key(userId: number, server: string): string {
@@ -61,16 +46,7 @@ export class ServerManager {
   }
 
   #entry(user: ServerOwner, server: string, pending: Entry['pending']): Entry {
-    return {
-      user: { id: user.id, name: user.name },
-      server,
-      prefix: serverPrefix(this.#deps.baseUrl, user.name, server),
-      pending,
-      spawner: null,
-      progress: new ProgressLog(),
-      task: null,
-      cancelled: false,
-    };
+    return newEntry(user, server, serverPrefix(this.#deps.baseUrl, user.name, server), pending);
   }
 
   /** pending ('spawn' | 'stop' | null) of a server as this process knows it. */
@@ -84,9 +60,7 @@ export class ServerManager {
   }
 
   pendingSpawns(): number {
-    let n = 0;
-    for (const e of this.#active.values()) if (e.pending === 'spawn') n++;
-    return n;
+    return [...this.#active.values()].filter((e) => e.pending === 'spawn').length;
   }
 
   activeCount(): number {
@@ -103,18 +77,25 @@ export class ServerManager {
     return 'stopped';
   }
 
-  #request(user: ServerOwner, server: string, env: Record<string, string>, userOptions: Record<string, unknown>) {
-    const { config, baseUrl, log, stateDir } = this.#deps;
+  #request(
+    user: ServerOwner,
+    server: string,
+    env: Record<string, string>,
+    userOptions: Record<string, unknown>,
+    spawnerConfig: SpawnerConfig = this.#deps.config.spawner,
+  ): SpawnRequest {
+    const { baseUrl, log, stateDir } = this.#deps;
     return {
       user,
       serverName: server,
       prefix: serverPrefix(baseUrl, user.name, server),
       env,
       userOptions,
-      config: config.spawner,
+      // Each server's own copy: a hook may change it (cmd, image, ...) for this start alone.
+      config: structuredClone(spawnerConfig),
       stateDir,
       log: log.child({ server: serverLogName(user.name, server) }),
-    } satisfies SpawnRequest;
+    };
   }
 
   /**
@@ -135,6 +116,7 @@ export class ServerManager {
     const key = this.#key(user.id, server);
     // Admission saw no start in flight; one that got in since (a concurrent request) is still pending.
     if (this.#active.has(key)) throw serverPending(serverLogName(user.name, server), 'spawn');
+    this.#failures.check();
     // Registered before any await, so that the limits counted at admission see this start at once.
     const entry = this.#entry(user, server, 'spawn');
     entry.startOrigin = opts.origin;
@@ -169,7 +151,8 @@ export class ServerManager {
         user_options: JSON.stringify(userOptions),
         ...(opts.displayName ? { display_name: opts.displayName } : {}),
       });
-      const { token, clientId } = await issueServerCredentials(k, dbKind, user, server, prefix);
+      const scopes = serverTokenScopes(config.spawner.server_token_scopes, user.name, server);
+      const { token, clientId } = await issueServerCredentials(k, dbKind, user, server, prefix, scopes);
       const env = serverEnv({
         config,
         baseUrl: this.#deps.baseUrl,
@@ -179,9 +162,17 @@ export class ServerManager {
         prefix,
         clientId,
         token,
+        resources: this.#resources,
       });
-      const request = this.#request(user, server, env, userOptions);
-      const spawner = this.#deps.spawners.create({ ...request, config: opts.spawnerConfig ?? request.config });
+      // The chosen profile's config (src/spawners/profiles), copied like the base one: hooks may change it.
+      const base = this.#request(user, server, env, userOptions, opts.spawnerConfig);
+      const request = await runSpawnHooks(config.spawner, base);
+      // A hub killed before start() returns still finds what it began (a pid, a job id) on restart.
+      request.onState = async (state) => {
+        if (!entry.cancelled) await updateSpawner(k, row.id, { state: JSON.stringify(state) });
+      };
+      entry.request = request;
+      const spawner = this.#deps.spawners.create(request);
       entry.spawner = spawner;
       void this.#relayProgress(entry, spawner);
       entry.progress.push({ progress: 50, message: 'Spawning server...' });
@@ -194,6 +185,7 @@ export class ServerManager {
         target: serverTarget(user.name, server),
       });
       metrics.spawnDuration.observe({ status: 'success' }, (Date.now() - started) / 1000);
+      this.#failures.succeeded();
       entry.progress.push({
         progress: 100,
         ready: true,
@@ -212,6 +204,8 @@ export class ServerManager {
         reason: message,
       });
       metrics.spawnDuration.observe({ status: 'failure' }, (Date.now() - started) / 1000);
+      // A start the user cancelled says nothing about the spawner.
+      if (!entry.cancelled) this.#failures.failed();
       this.#failed.set(this.#key(user.id, server), entry.progress);
       try {
         await this.#cleanup(entry, 'start failed');
@@ -318,6 +312,8 @@ export class ServerManager {
     } catch (err) {
       log.error({ server: logName, err: (err as Error).message }, 'could not stop the server process');
     }
+    if (entry.spawner && entry.request)
+      await runPostStopHook(this.#deps.config.spawner, entry.request, log.child({ server: logName }));
     await revokeServerCredentials(k, user, server, prefix);
     if (row)
       await updateSpawner(k, row.id, {
@@ -343,10 +339,15 @@ export class ServerManager {
   async adopt(): Promise<void> {
     const { k, log, spawners } = this.#deps;
     for (const row of await activeSpawners(k)) {
+      // The API answers before adoption is over: a start this process began meanwhile is not a leftover.
+      if (this.#active.has(this.#key(row.user_id, row.name))) continue;
       const user = { id: row.user_id, name: row.user_name };
       const entry = this.#entry(user, row.name, null);
       const state = parseJson<Record<string, unknown>>(row.state, {});
-      if (Object.keys(state).length) entry.spawner = spawners.restore(this.#request(user, row.name, {}, {}), state);
+      if (Object.keys(state).length) {
+        entry.request = this.#request(user, row.name, {}, {});
+        entry.spawner = spawners.restore(entry.request, state);
+      }
       this.#active.set(this.#key(user.id, row.name), entry);
       const alive =
         row.pending === null &&
@@ -370,11 +371,10 @@ export class ServerManager {
     }
   }
 
-  /** Polls every running server each poll_interval; a dead one is cleaned up like a stop. */
+  /** Polls every running server each poll_interval (give or take poll_jitter); a dead one is cleaned up like a stop. */
   startPolling(): void {
-    const every = this.#deps.config.spawner.poll_interval * 1000;
-    this.#pollTimer = setInterval(() => void this.pollAll(), every);
-    this.#pollTimer.unref();
+    const { poll_interval, poll_jitter } = this.#deps.config.spawner;
+    this.#stopPolling = schedulePolls(poll_interval, poll_jitter, () => this.pollAll());
   }
 
   async pollAll(): Promise<void> {
@@ -392,7 +392,7 @@ export class ServerManager {
   }
 
   async shutdown(): Promise<void> {
-    if (this.#pollTimer) clearInterval(this.#pollTimer);
+    this.#stopPolling?.();
     if (this.#deps.config.cleanup_servers) await this.stopAllOf(null);
     else for (const e of this.#active.values()) if (e.pending === 'spawn') e.cancelled = true;
   }

@@ -25,3 +25,15 @@ export async function waitForHttp(url: string, timeoutMs: number, alive: () => P
     delay = Math.min(delay * 2, 1000);
   }
 }
+
+/** Resolves 'timeout' after `ms`, without keeping the hub alive. */
+export const sleep = (ms: number) => new Promise<'timeout'>((r) => setTimeout(() => r('timeout'), ms).unref());
+
+/** `p`, or a rejection naming `what` once `ms` have passed. */
+export function withTimeout<T>(p: Promise<T>, ms: number, what: string): Promise<T> {
+  let timer: NodeJS.Timeout;
+  const t = new Promise<never>((_, reject) => {
+    timer = setTimeout(() => reject(new Error(`${what} did not finish within ${Math.round(ms / 1000)} s`)), ms);
+  });
+  return Promise.race([p, t]).finally(() => clearTimeout(timer));
+}

@@ -31,6 +31,12 @@ export interface ProcessSpawnerOptions {
 
 const KILL_WAIT_MS = 5000;
 
+/** The host in a URL for `ip`: the proxy reaches a server listening everywhere on loopback. */
+function connectHost(ip: string): string {
+  if (ip === '0.0.0.0' || ip === '::' || ip === '') return '127.0.0.1';
+  return ip.includes(':') ? `[${ip}]` : ip;
+}
+
 function optionalInt(v: unknown, min: number): number | null {
   return typeof v === 'number' && Number.isSafeInteger(v) && v >= min ? v : null;
 }
@@ -99,7 +105,9 @@ export abstract class ProcessSpawner implements Spawner {
   async #launch(): Promise<string> {
     const { config } = this.req;
     const plan = await this.plan();
-    // Reserved until the server should be listening: the manager gives up after these two timeouts.
+    // A fixed `port` is the admin's to keep free; a picked one is reserved until the server should be
+    // listening (the manager gives up after these two timeouts).
+    if (config.port !== 0) return this.#spawn(plan, config.port);
     const port = await pickPort(config.port_range, (config.start_timeout + config.http_timeout) * 1000);
     try {
       return await this.#spawn(plan, port);
@@ -109,12 +117,12 @@ export abstract class ProcessSpawner implements Spawner {
     }
   }
 
-  #environment(plan: LaunchPlan, url: string): Record<string, string> {
+  #environment(plan: LaunchPlan, bindUrl: string): Record<string, string> {
     const { config, user } = this.req;
-    const env = keptEnv();
+    const env = keptEnv([], config.env_keep);
     Object.assign(env, this.req.env, plan.env);
     // jupyterhub-singleuser binds to the host and port of this URL.
-    env.JUPYTERHUB_SERVICE_URL = `${url}/`;
+    env.JUPYTERHUB_SERVICE_URL = `${bindUrl}/`;
     if (config.notebook_dir !== null) env.JUPYTERHUB_ROOT_DIR = expandUsername(config.notebook_dir, user.name);
     if (config.default_url !== null) env.JUPYTERHUB_DEFAULT_URL = expandUsername(config.default_url, user.name);
     for (const [k, v] of Object.entries(config.environment)) env[k] = expandUsername(v, user.name);
@@ -123,8 +131,8 @@ export abstract class ProcessSpawner implements Spawner {
 
   async #spawn(plan: LaunchPlan, port: number): Promise<string> {
     const { config, user, serverName, stateDir, log } = this.req;
-    const url = `http://127.0.0.1:${port}`;
-    const env = this.#environment(plan, url);
+    const url = `http://${connectHost(config.ip)}:${port}`;
+    const env = this.#environment(plan, `http://${config.ip.includes(':') ? `[${config.ip}]` : config.ip}:${port}`);
     const [command, ...cmdArgs] = config.cmd;
     const exe = command === undefined ? null : findExecutable(command, env.PATH, plan.cwd);
     if (exe === null) {
@@ -170,6 +178,7 @@ export abstract class ProcessSpawner implements Spawner {
     this.#pid = pid;
     this.#port = port;
     this.#startTime = readProcStat(pid)?.startTime ?? null;
+    await this.#saveState();
     this.#exited = new Promise((resolve) => {
       child.once('exit', (code, signal) => {
         this.#exitStatus = code ?? 128 + (signal ? (constants.signals[signal] ?? 0) : 0);
@@ -201,6 +210,15 @@ export abstract class ProcessSpawner implements Spawner {
     log.info({ pid, port, cmd: cmdline, log_file: logPath }, 'single-user server process started');
     this.#progress.push(`Waiting for the server to listen on ${url}`);
     return url;
+  }
+
+  /** The pid saved before the start is over, so a hub killed meanwhile stops this process on restart. */
+  async #saveState(): Promise<void> {
+    try {
+      await this.req.onState?.(this.state());
+    } catch (err) {
+      this.req.log.warn({ err: (err as Error).message }, 'could not save the starting server state');
+    }
   }
 
   #alive(): boolean {

@@ -1,23 +1,16 @@
+import { DEFAULT_ENV_KEEP } from '../config/schema-spawner.ts';
 import { findExecutable } from './command.ts';
 
 /**
- * The only variables a server or managed service inherits from the hub (JupyterHub's
- * Spawner.env_keep): the hub's own environment may hold secrets such as the proxy's auth token.
+ * The only variables a server or managed service inherits from the hub (`base`, JupyterHub's
+ * Spawner.env_keep, and `extra`): the hub's own environment may hold secrets such as the proxy's auth token.
  */
-const ENV_KEEP = [
-  'PATH',
-  'PYTHONPATH',
-  'CONDA_ROOT',
-  'CONDA_DEFAULT_ENV',
-  'VIRTUAL_ENV',
-  'LANG',
-  'LC_ALL',
-  'JUPYTERHUB_SINGLEUSER_APP',
-];
-
-export function keptEnv(extra: string[] = []): Record<string, string> {
+export function keptEnv(
+  extra: readonly string[] = [],
+  base: readonly string[] = DEFAULT_ENV_KEEP,
+): Record<string, string> {
   const env: Record<string, string> = {};
-  for (const k of [...ENV_KEEP, ...extra]) {
+  for (const k of [...base, ...extra]) {
     const v = process.env[k];
     if (v !== undefined) env[k] = v;
   }

@@ -22,6 +22,11 @@ export interface SpawnRequest {
   /** Directory for per-server state such as log files (the hub's state directory). */
   stateDir: string;
   log: Logger;
+  /**
+   * Saves state() while start() is still running (a submitted job's id, a started process's pid), so a
+   * hub killed before the start finished can still stop or re-adopt what it began. Optional to call.
+   */
+  onState?: (state: Record<string, unknown>) => Promise<void>;
 }
 
 /**

@@ -1,5 +1,7 @@
 import type Docker from 'dockerode';
 import { setTimeout as sleep } from 'node:timers/promises';
+import type { SpawnerConfig } from '../../config/index.ts';
+import type { DockerConfig } from '../../config/schema-docker.ts';
 import { spawnFailed } from '../../errors/index.ts';
 import { expandUsername } from '../paths.ts';
 import { isListening, pickPort, releasePort } from '../ports.ts';
@@ -14,6 +16,16 @@ import { containerSpec } from './spec.ts';
 const STOP_TIMEOUT_S = 10;
 /** How long start() watches for a container that exits at once, unless the server listens sooner (ms). */
 const START_GRACE_MS = 1500;
+
+/** The docker section with the common mem_limit / cpu_limit filled in where docker's own keys are unset (they win). */
+export function dockerWithLimits(config: SpawnerConfig): DockerConfig {
+  const { docker } = config;
+  return {
+    ...docker,
+    mem_limit: docker.mem_limit ?? config.mem_limit,
+    cpu_limit: docker.cpu_limit ?? config.cpu_limit,
+  };
+}
 
 function optionalString(v: unknown): string | null {
   return typeof v === 'string' && v !== '' ? v : null;
@@ -117,7 +129,7 @@ export class DockerSpawner implements Spawner {
         user: user.name,
         server: serverName,
         imageUser,
-        docker: config.docker,
+        docker: dockerWithLimits(config),
         ns,
       });
     } catch (err) {

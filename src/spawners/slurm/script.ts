@@ -29,7 +29,7 @@ const REQ_KEYS = [
 /** The server's environment: JupyterHub's variables, where it listens, then the admin's `environment`. */
 function serverEnv(req: SpawnRequest, port: number): Record<string, string> {
   const { config, user } = req;
-  const env: Record<string, string> = { ...keptEnv(), ...req.env };
+  const env: Record<string, string> = { ...keptEnv([], req.config.env_keep), ...req.env };
   // jupyterhub-singleuser binds to the host and port of this URL.
   env.JUPYTERHUB_SERVICE_URL = `http://${config.slurm.ip}:${port}/`;
   if (config.notebook_dir !== null) env.JUPYTERHUB_ROOT_DIR = expandUsername(config.notebook_dir, user.name);

@@ -149,6 +149,10 @@ export class SlurmSpawner implements Spawner {
     this.#jobId = jobId;
     this.#logPath = jobOutputPath(script, jobId, this.#req.user.name);
     log.info({ job_id: jobId, cmd: submit, port }, 'Slurm job submitted');
+    // Saved now: a hub killed while the job waits in the queue cancels it on restart, not leaves it behind.
+    await this.#req
+      .onState?.(this.state())
+      .catch((err: Error) => log.warn({ err: err.message }, 'could not save the job id'));
     this.#progress.push(`Queued as job ${jobId}`);
     const host = await this.#waitRunning();
     this.#host = host;
