@@ -4,6 +4,7 @@ import { constants } from 'node:os';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { spawnFailed } from '../errors/index.ts';
 import { findExecutable } from './command.ts';
+import { singleuserAppFor } from './singleuser-app.ts';
 import { keptEnv, wrapRunAs } from './run-as.ts';
 import { logTail, noteInLog, openLog } from './log-file.ts';
 import { expandUsername, logFilePath } from './paths.ts';
@@ -140,6 +141,11 @@ export abstract class ProcessSpawner implements Spawner {
       throw spawnFailed(
         `Cannot start the server: command ${JSON.stringify(command ?? '')} not found${where}, or not executable`,
       );
+    }
+    // An app with web pages where jupyterhub-singleuser's own choice would have none (see singleuser-app.ts).
+    if (env.JUPYTERHUB_SINGLEUSER_APP === undefined) {
+      const app = await singleuserAppFor(exe);
+      if (app) env.JUPYTERHUB_SINGLEUSER_APP = app;
     }
     const args = [...cmdArgs, ...config.args];
     const uid = plan.runAs?.uid ?? process.getuid?.() ?? -1;
