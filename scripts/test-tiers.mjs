@@ -19,11 +19,20 @@ const IN_PROCESS = [
   'test/api-groups.test.ts',
   'test/api-rbac.test.ts',
   'test/api-services.test.ts',
+  'test/api-tokens.test.ts',
+  'test/api-users.test.ts',
   'test/bad-input.test.ts',
+  'test/cookie-flags.test.ts',
   'test/fuzz.test.ts',
+  'test/metrics.test.ts',
   'test/openapi.test.ts',
   'test/rate-limits.test.ts',
+  'test/read-cache.test.ts',
   'test/security-headers.test.ts',
+  'test/signup.test.ts',
+  'test/token-lifecycle.test.ts',
+  'test/token-secrecy.test.ts',
+  'test/xsrf.test.ts',
 ];
 
 /** What changes with the proxy: servers behind it, restarts that adopt it, its activity, OAuth through it. */
