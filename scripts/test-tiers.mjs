@@ -22,6 +22,7 @@ const IN_PROCESS = [
   'test/api-services.test.ts',
   'test/api-tokens.test.ts',
   'test/api-users.test.ts',
+  'test/audit.test.ts',
   'test/bad-input.test.ts',
   'test/cookie-flags.test.ts',
   'test/fuzz.test.ts',
