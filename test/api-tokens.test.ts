@@ -1,4 +1,4 @@
-// The token REST API against a real hub: JupyterHub compatibility (API.md §9, assertions 25–31 and 38)
+// The token REST API against the in-process hub: JupyterHub compatibility (API.md §9, assertions 25–31 and 38)
 // and tshub's additions from TOKENS.md (model fields, inactive list, limits, maximum lifetime).
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';

@@ -1,5 +1,5 @@
 /**
- * End-to-end conformance of the users API (API.md §9: 1, 2, 4–16, 40) against a real hub.
+ * Conformance of the users API (API.md §9: 1, 2, 4–16, 40) against the in-process hub.
  */
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';

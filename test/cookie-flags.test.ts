@@ -2,7 +2,7 @@
  * Flags on every cookie the hub sets or clears: HttpOnly (except `_xsrf`, which JupyterHub's page
  * scripts read to send back as X-XSRFToken), SameSite=Lax, a Path scoped to the base URL or the hub,
  * and Secure exactly when the public URL (bind_url) is https, even though the hub itself is reached
- * over plain http behind the proxy (here: directly on its own port).
+ * over plain http behind the proxy (here: the in-process hub on its own port).
  */
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
