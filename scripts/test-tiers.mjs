@@ -8,7 +8,7 @@
 //   chp:  the server tests again, through configurable-http-proxy (run with TSHUB_TEST_PROXY=chp).
 // usage: node scripts/test-tiers.mjs unit|e2e|chp [--watch] | node scripts/test-tiers.mjs --list TIER
 import { spawn, spawnSync } from 'node:child_process';
-import { existsSync, globSync } from 'node:fs';
+import { existsSync, globSync, statSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 
 const ROOT = fileURLToPath(new URL('..', import.meta.url));
@@ -18,13 +18,27 @@ const IN_PROCESS = [
   'test/api-basics.test.ts',
   'test/api-groups.test.ts',
   'test/api-rbac.test.ts',
+  'test/api-services-write.test.ts',
   'test/api-services.test.ts',
+  'test/api-tokens.test.ts',
+  'test/api-users.test.ts',
+  'test/audit.test.ts',
   'test/bad-input.test.ts',
+  'test/cookie-flags.test.ts',
   'test/fuzz.test.ts',
+  'test/login.test.ts',
+  'test/metrics.test.ts',
   'test/openapi.test.ts',
+  'test/password-auth.test.ts',
   'test/profiles.test.ts',
   'test/rate-limits.test.ts',
+  'test/read-cache.test.ts',
   'test/security-headers.test.ts',
+  'test/signup.test.ts',
+  'test/token-lifecycle.test.ts',
+  'test/token-page.test.ts',
+  'test/token-secrecy.test.ts',
+  'test/xsrf.test.ts',
 ];
 
 /** What changes with the proxy: servers behind it, restarts that adopt it, its activity, OAuth through it. */
@@ -58,9 +72,16 @@ function tier(name) {
  */
 async function runUnitLanes(files) {
   const lanes = [[], []];
-  const inProcess = files.filter((f) => IN_PROCESS.includes(f));
-  // The fuzz test takes about as long as the other in-process files together: they go apart.
-  for (const f of inProcess) lanes[f === 'test/fuzz.test.ts' ? 0 : 1].push(f);
+  // In-process files by weight, each to the lighter lane: a file's size stands for its requests, except the
+  // fuzz test's, whose thousands of generated requests take about as long as 70 kB of written API tests.
+  const weight = (f) => (f === 'test/fuzz.test.ts' ? 70_000 : statSync(`${ROOT}${f}`).size);
+  const inProcess = files.filter((f) => IN_PROCESS.includes(f)).sort((a, b) => weight(b) - weight(a));
+  const load = [0, 0];
+  for (const f of inProcess) {
+    const i = load[0] <= load[1] ? 0 : 1;
+    lanes[i].push(f);
+    load[i] += weight(f);
+  }
   const others = files.filter((f) => !IN_PROCESS.includes(f));
   for (const [i, f] of others.entries()) lanes[i % 2].push(f);
   const args = (lane) => ['--test', '--test-isolation=none', '--test-reporter=spec', ...lane];

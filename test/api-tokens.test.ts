@@ -1,8 +1,9 @@
-// The token REST API against a real hub: JupyterHub compatibility (API.md §9, assertions 25–31 and 38)
+// The token REST API against the in-process hub: JupyterHub compatibility (API.md §9, assertions 25–31 and 38)
 // and tshub's additions from TOKENS.md (model fields, inactive list, limits, maximum lifetime).
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { startHub, type TestHub } from './harness.ts';
+import type { TestHub } from './harness.ts';
+import { startInProcessHub } from './inprocess.ts';
 import { issueToken } from '../src/tokens/issue.ts';
 
 const TOKEN_SHAPE = /^tshub_[0-9A-Za-z]{38}$/;
@@ -51,7 +52,7 @@ async function addOAuthClient(h: TestHub, identifier: string, description: strin
 describe('token API: JupyterHub compatibility', () => {
   let h: TestHub;
   before(async () => {
-    h = await startHub();
+    h = await startInProcessHub();
     await h.addUsers(['ann', 'bob', 'cat', 'dan', 'eve', 'fay']);
   });
   after(() => h.stop());
@@ -353,7 +354,7 @@ describe('token API: JupyterHub compatibility', () => {
 describe('token API: inactive tokens are listed apart, never silently deleted', () => {
   let h: TestHub;
   before(async () => {
-    h = await startHub({ tokens: { max_active_per_user: 0 } });
+    h = await startInProcessHub({ tokens: { max_active_per_user: 0 } });
     await h.addUsers(['gil']);
   });
   after(() => h.stop());
@@ -407,7 +408,7 @@ describe('token API: inactive tokens are listed apart, never silently deleted', 
 describe('token API: per-user limit', () => {
   let h: TestHub;
   before(async () => {
-    h = await startHub({ api_tokens: { 'config-token-of-hal-0123': 'hal' } });
+    h = await startInProcessHub({ api_tokens: { 'config-token-of-hal-0123': 'hal' } });
     await h.addUsers(['ivy', 'jon']);
   });
   after(() => h.stop());
@@ -472,7 +473,7 @@ describe('token API: per-user limit', () => {
 
 describe('token API: lifetime settings', () => {
   test('expires_in_max_seconds: absent or null → the maximum; above it → 400; below → as asked', async () => {
-    const h = await startHub({ tokens: { expires_in_max_seconds: 3600 } });
+    const h = await startInProcessHub({ tokens: { expires_in_max_seconds: 3600 } });
     try {
       for (const body of [{}, { expires_in: null }, { expires_in: 0 }]) {
         const t0 = Date.now();
@@ -493,7 +494,7 @@ describe('token API: lifetime settings', () => {
   });
 
   test('default_expires_in applies when none is named; null still means never without a maximum', async () => {
-    const h = await startHub({ tokens: { default_expires_in: 600, max_active_per_user: 0 } });
+    const h = await startInProcessHub({ tokens: { default_expires_in: 600, max_active_per_user: 0 } });
     try {
       const dflt = await h.request('POST', tokensPath('admin'), { body: {} });
       assert.ok(Math.abs(Date.parse(dflt.json.expires_at) - Date.now() - 600_000) < 5000);
@@ -505,7 +506,7 @@ describe('token API: lifetime settings', () => {
   });
 
   test('max_active_per_user: 0 means no limit', async () => {
-    const h = await startHub({ tokens: { max_active_per_user: 0 } });
+    const h = await startInProcessHub({ tokens: { max_active_per_user: 0 } });
     try {
       for (let i = 0; i < 8; i++)
         assert.equal((await h.request('POST', tokensPath('admin'), { body: {} })).status, 201);
@@ -518,7 +519,7 @@ describe('token API: lifetime settings', () => {
 describe('token API: scopes that come from the config', () => {
   let h: TestHub;
   before(async () => {
-    h = await startHub({
+    h = await startInProcessHub({
       custom_scopes: { 'custom:grades:read': { description: 'Read grades' } },
       load_roles: [
         { name: 'grader', scopes: ['custom:grades:read', 'self'], users: ['ora'] },
@@ -606,7 +607,9 @@ describe('token API: scopes that come from the config', () => {
 describe('token API: tokens managed through a group-filtered scope', () => {
   let h: TestHub;
   before(async () => {
-    h = await startHub({ load_roles: [{ name: 'team-tokens', scopes: ['tokens!group=team'], users: ['lead'] }] });
+    h = await startInProcessHub({
+      load_roles: [{ name: 'team-tokens', scopes: ['tokens!group=team'], users: ['lead'] }],
+    });
     await h.addUsers(['member', 'outsider']);
     assert.equal((await h.request('POST', 'hub/api/groups/team', { body: { users: ['member'] } })).status, 201);
   });

@@ -1,9 +1,10 @@
 /**
- * End-to-end conformance of the users API (API.md §9: 1, 2, 4–16, 40) against a real hub.
+ * Conformance of the users API (API.md §9: 1, 2, 4–16, 40) against the in-process hub.
  */
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { startHub, type Reply, type TestHub } from './harness.ts';
+import type { Reply, TestHub } from './harness.ts';
+import { startInProcessHub } from './inprocess.ts';
 
 const PAGINATION = { accept: 'application/jupyterhub-pagination+json' };
 const ISO = /^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d(\.\d+)?Z$/;
@@ -15,7 +16,7 @@ const names = (r: Reply): string[] =>
 describe('users API', () => {
   let h: TestHub;
   before(async () => {
-    h = await startHub({
+    h = await startInProcessHub({
       tokens: { max_active_per_user: 0 },
       services: [{ name: 'whoami-svc', api_token: SVC_TOKEN }],
       load_roles: [{ name: 'user-manager', scopes: ['admin:users'], users: ['manager'] }],
@@ -210,7 +211,7 @@ describe('users API', () => {
   });
 
   test('12: invalid usernames → 400 listing the normalized names, nothing created', async () => {
-    const h2 = await startHub({ authenticator: { username_pattern: 'w.*' } });
+    const h2 = await startInProcessHub({ authenticator: { username_pattern: 'w.*' } });
     try {
       const r = await h2.request('POST', 'hub/api/users', { body: { usernames: ['Willow', 'Andrew', 'Tara'] } });
       assert.equal(r.status, 400);
@@ -347,7 +348,7 @@ describe('users API: listing, pagination, filters and sorting', () => {
   let h: TestHub;
   const sNames = ['s-delta', 's-alpha', 's-echo', 's-charlie', 's-bravo'];
   before(async () => {
-    h = await startHub({ api_page_max_limit: 5, api_page_default_limit: 2 });
+    h = await startInProcessHub({ api_page_max_limit: 5, api_page_default_limit: 2 });
     await h.addUsers(sNames);
     await h.addUsers(['pg1', 'pg2', 'pg3', 'pg4', 'pg5', 'pg6', 'pg7']);
   });
@@ -498,7 +499,11 @@ describe('bulk user creation does not freeze the hub', () => {
   let h: TestHub;
   before(async () => {
     // The probe polls as fast as the hub answers, without credentials: far past the per-address limit.
-    h = await startHub({ rate_limits: { unauthenticated: { rate_per_minute: 600_000, burst: 100_000 } } });
+    // Listening: the probe is real HTTP, since injected requests never yield to the event loop and would starve the bulk request.
+    h = await startInProcessHub(
+      { rate_limits: { unauthenticated: { rate_per_minute: 600_000, burst: 100_000 } } },
+      { listen: true },
+    );
   });
   after(() => h.stop());
 
@@ -508,7 +513,7 @@ describe('bulk user creation does not freeze the hub', () => {
     const answeredAt: number[] = [];
     const poll = async () => {
       while (!done) {
-        const r = await h.request('GET', 'hub/api/', { token: null });
+        const r = await fetch(new URL('hub/api/', h.url));
         assert.equal(r.status, 200);
         answeredAt.push(performance.now());
       }

@@ -2,13 +2,13 @@
  * Flags on every cookie the hub sets or clears: HttpOnly (except `_xsrf`, which JupyterHub's page
  * scripts read to send back as X-XSRFToken), SameSite=Lax, a Path scoped to the base URL or the hub,
  * and Secure exactly when the public URL (bind_url) is https, even though the hub itself is reached
- * over plain http behind the proxy (here: directly on its own port).
+ * over plain http behind the proxy (here: the in-process hub on its own port).
  */
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { Browser } from './browser-session.ts';
-import { startHub, type TestHub } from './harness.ts';
-import { freePort } from './process.ts';
+import type { TestHub } from './harness.ts';
+import { startInProcessHub } from './inprocess.ts';
 
 function attrs(line: string): { name: string; flags: Set<string>; path: string | undefined } {
   const [pair = '', ...rest] = line.split(';').map((s) => s.trim());
@@ -50,7 +50,7 @@ for (const scheme of ['http', 'https'] as const) {
   describe(`cookie flags with an ${scheme} bind_url`, () => {
     let h: TestHub;
     before(async () => {
-      h = await startHub(scheme === 'https' ? { bind_url: `https://127.0.0.1:${await freePort()}/` } : {});
+      h = await startInProcessHub(scheme === 'https' ? { bind_url: 'https://127.0.0.1:8443/' } : {}, { listen: true });
     });
     after(() => h.stop());
 

@@ -17,11 +17,13 @@ import {
   type RequestOptions,
   type TestHub,
 } from './harness.ts';
+import { freePort } from './process.ts';
 
 export interface InProcessOptions {
   /**
    * Also listen on a free loopback port (still no proxy), for tests that need raw HTTP (Node's own
-   * parser refusals, duplicate headers); its URL is `hub.hubUrl`.
+   * parser refusals, duplicate headers) or a Browser: its URL is `hub.hubUrl`, and, unless the test
+   * sets bind_url, also the public URL (`url`), so the URLs the hub writes lead back to it.
    */
   listen?: boolean;
 }
@@ -38,8 +40,9 @@ const REDIRECTS = new Set([301, 302, 303, 307, 308]);
 
 export async function startInProcessHub(overrides: ConfigInput = {}, opts: InProcessOptions = {}): Promise<TestHub> {
   const s = await prepareTestHub(overrides);
-  // Nothing listens at these: they only shape the URLs the hub writes (public URL, proxy API).
-  const config = testConfig(s, overrides, 'http://127.0.0.1:8000/', 'http://127.0.0.1:8001');
+  const port = opts.listen ? await freePort() : 8000;
+  // Nothing listens at the proxy API URL (or, without `listen`, the public URL): they only shape the URLs the hub writes.
+  const config = testConfig(s, overrides, `http://127.0.0.1:${port}/`, 'http://127.0.0.1:8001');
   let hub: Hub;
   try {
     hub = await Hub.create({ config, baseDir: s.dir, log: s.log });
@@ -51,7 +54,7 @@ export async function startInProcessHub(overrides: ConfigInput = {}, opts: InPro
   // The background writers a request relies on (last activity, the audit trail), as Hub.start() runs them.
   hub.startBackground();
   if (opts.listen) {
-    await hub.server.listen({ host: '127.0.0.1', port: 0 });
+    await hub.server.listen({ host: '127.0.0.1', port: overrides.bind_url ? 0 : port });
     hub.hubUrl = `http://127.0.0.1:${(hub.server.server.address() as AddressInfo).port}/`;
   }
   const url = config.bind_url;

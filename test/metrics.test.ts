@@ -1,11 +1,12 @@
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { startHub, type TestHub } from './harness.ts';
+import type { TestHub } from './harness.ts';
+import { startInProcessHub } from './inprocess.ts';
 
 describe('/hub/metrics', () => {
   let h: TestHub;
   before(async () => {
-    h = await startHub();
+    h = await startInProcessHub();
     await h.addUsers(['mia']);
   });
   after(() => h.stop());
@@ -33,7 +34,7 @@ describe('/hub/metrics', () => {
   });
 
   test('authenticate_prometheus: false makes it public', async () => {
-    const open = await startHub({ authenticate_prometheus: false });
+    const open = await startInProcessHub({ authenticate_prometheus: false });
     try {
       assert.equal((await open.request('GET', 'hub/metrics', { token: null })).status, 200);
     } finally {

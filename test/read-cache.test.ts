@@ -4,12 +4,13 @@ import { after, before, describe, test } from 'node:test';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { connect, type Db } from '../src/db/index.ts';
 import { parseDbUrl } from '../src/config/index.ts';
-import { startHub, type TestHub } from './harness.ts';
+import type { TestHub } from './harness.ts';
+import { startInProcessHub } from './inprocess.ts';
 
 describe('repeated reads are answered from memory only while nothing changed', () => {
   let th: TestHub;
   before(async () => {
-    th = await startHub();
+    th = await startInProcessHub();
     await th.addUsers(['ann', 'bob']);
   });
   after(() => th.stop());

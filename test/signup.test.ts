@@ -1,7 +1,8 @@
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { Browser } from './browser-session.ts';
-import { startHub, type TestHub } from './harness.ts';
+import type { TestHub } from './harness.ts';
+import { startInProcessHub } from './inprocess.ts';
 
 async function signup(h: TestHub, username: string, password: string, confirm = password) {
   const b = new Browser(h);
@@ -14,7 +15,7 @@ async function signup(h: TestHub, username: string, password: string, confirm = 
 
 describe('sign-up', () => {
   test('is off by default: no page, no link', async () => {
-    const h = await startHub({ authenticator: { class: 'password' } });
+    const h = await startInProcessHub({ authenticator: { class: 'password' } }, { listen: true });
     try {
       assert.equal((await new Browser(h).request('GET', 'hub/signup', { navigate: true })).status, 404);
       assert.doesNotMatch(
@@ -29,7 +30,10 @@ describe('sign-up', () => {
   describe('with enable_signup', () => {
     let h: TestHub;
     before(async () => {
-      h = await startHub({ authenticator: { class: 'password', enable_signup: true, blocked_users: ['mallory'] } });
+      h = await startInProcessHub(
+        { authenticator: { class: 'password', enable_signup: true, blocked_users: ['mallory'] } },
+        { listen: true },
+      );
     });
     after(() => h.stop());
 

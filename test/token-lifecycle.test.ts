@@ -1,19 +1,17 @@
-// A token's life against a real hub (TOKENS.md): why a credential is refused, revocation that applies to the
-// very next request, rotation with a grace period, batched activity, config tokens, and `tshub token`.
+// A token's life against the in-process hub (TOKENS.md): why a credential is refused, revocation that applies to
+// the very next request, rotation with a grace period, batched activity and config tokens (`tshub token`, a real
+// process: token-lifecycle-e2e.test.ts).
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { spawn } from 'node:child_process';
-import { writeFileSync } from 'node:fs';
-import { join } from 'node:path';
 import type { KyselyPlugin } from 'kysely';
-import { startHub, type TestHub } from './harness.ts';
+import type { TestHub } from './harness.ts';
+import { startInProcessHub } from './inprocess.ts';
 import { ActivityRecorder } from '../src/auth/activity.ts';
 import { TokenIdentifier } from '../src/auth/identify-token.ts';
 import { PrincipalCache } from '../src/auth/principal-cache.ts';
 import { generateToken } from '../src/tokens/format.ts';
 import { issueToken } from '../src/tokens/issue.ts';
 
-const ROOT = new URL('..', import.meta.url).pathname;
 const sleep = (ms: number) => new Promise((res) => setTimeout(res, ms));
 
 function tokensPath(user: string, rest = ''): string {
@@ -78,7 +76,7 @@ function instrument(h: TestHub) {
 describe('why a credential is refused', () => {
   let h: TestHub;
   before(async () => {
-    h = await startHub();
+    h = await startInProcessHub();
     await h.addUsers(['ann', 'bob']);
   });
   after(() => h.stop());
@@ -164,7 +162,7 @@ describe('why a credential is refused', () => {
 describe('tokens.invalid_credentials_status: 401', () => {
   let h: TestHub;
   before(async () => {
-    h = await startHub({ tokens: { invalid_credentials_status: 401 } });
+    h = await startInProcessHub({ tokens: { invalid_credentials_status: 401 } });
     await h.addUsers(['ann']);
   });
   after(() => h.stop());
@@ -198,7 +196,7 @@ describe('tokens.invalid_credentials_status: 401', () => {
 describe('revocation applies to the very next request', () => {
   let h: TestHub;
   before(async () => {
-    h = await startHub();
+    h = await startInProcessHub();
     await h.addUsers(['cal', 'dee', 'eli']);
   });
   after(() => h.stop());
@@ -253,7 +251,7 @@ describe('revocation applies to the very next request', () => {
 describe('rotation', () => {
   let h: TestHub;
   before(async () => {
-    h = await startHub();
+    h = await startInProcessHub();
     await h.addUsers(['gus', 'hal']);
   });
   after(() => h.stop());
@@ -346,7 +344,7 @@ describe('rotation', () => {
   });
 
   test('a rotation never outlives the maximum lifetime', async () => {
-    const capped = await startHub({ tokens: { expires_in_max_seconds: 600 } });
+    const capped = await startInProcessHub({ tokens: { expires_in_max_seconds: 600 } });
     try {
       const old = (await capped.request('POST', tokensPath('admin'), { body: { expires_in: 600 } })).json;
       // the setting was lowered after the token was made
@@ -374,7 +372,7 @@ describe('rotation', () => {
 describe('activity of tokens and their owners', () => {
   let h: TestHub;
   before(async () => {
-    h = await startHub({ activity_resolution: 1 });
+    h = await startInProcessHub({ activity_resolution: 1 });
     await h.addUsers(['jan', 'kay']);
   });
   after(() => h.stop());
@@ -450,7 +448,7 @@ describe('tokens from config', () => {
   const userToken = 'mia-config-tok';
   const generatedInConfig = generateToken();
   before(async () => {
-    h = await startHub({
+    h = await startInProcessHub({
       services: [
         { name: 'loader', api_token: serviceToken },
         { name: 'pasted', api_token: generatedInConfig },
@@ -485,88 +483,5 @@ describe('tokens from config', () => {
     const id = (await whoami(h, userToken)).json.token_id;
     assert.equal((await h.request('DELETE', tokensPath('mia', `/${id}`))).status, 204);
     await assertRefused(h, userToken, 'token_revoked');
-  });
-});
-
-describe('tshub token (CLI)', () => {
-  let h: TestHub;
-  let configFile: string;
-  let cappedConfigFile: string;
-  before(async () => {
-    h = await startHub();
-    await h.addUsers(['ned']);
-    configFile = join(h.dir, 'cli-config.yaml');
-    writeFileSync(configFile, `db_url: ${JSON.stringify(h.dbUrl)}\n`);
-    cappedConfigFile = join(h.dir, 'cli-capped.yaml');
-    writeFileSync(
-      cappedConfigFile,
-      `db_url: ${JSON.stringify(h.dbUrl)}\ntokens:\n  default_expires_in: 30\n  expires_in_max_seconds: 60\n`,
-    );
-  });
-  after(() => h.stop());
-
-  function cli(args: string[], config = configFile): Promise<{ code: number | null; stdout: string; stderr: string }> {
-    return new Promise((resolve, reject) => {
-      const child = spawn(
-        join(ROOT, 'node_modules/.bin/node'),
-        [join(ROOT, 'bin/tshub.js'), 'token', ...args, '--config', config],
-        {
-          cwd: h.dir,
-          env: { ...process.env, TSHUB_CONFIG: '' },
-          stdio: ['ignore', 'pipe', 'pipe'],
-        },
-      );
-      let stdout = '';
-      let stderr = '';
-      child.stdout.on('data', (d) => (stdout += d));
-      child.stderr.on('data', (d) => (stderr += d));
-      child.on('error', reject);
-      child.on('close', (code) => resolve({ code, stdout, stderr }));
-    });
-  }
-
-  test('prints a working token alone on stdout, with the note and lifetime asked for', async () => {
-    const [ok, missing] = await Promise.all([
-      cli(['ned', '--note', 'from the cli', '--expires-in', '600']),
-      cli(['nobody']),
-    ]);
-    assert.equal(ok.code, 0, ok.stderr);
-    assert.match(ok.stdout, /^tshub_[0-9A-Za-z]{38}\n$/);
-    const token = ok.stdout.trim();
-    const who = await whoami(h, token);
-    assert.equal(who.status, 200);
-    assert.equal(who.json.name, 'ned');
-    const model = (await h.request('GET', tokensPath('ned', `/${who.json.token_id}`))).json;
-    assert.equal(model.note, 'from the cli');
-    assert.ok(Math.abs(Date.parse(model.expires_at) - Date.now() - 600_000) < 10_000, model.expires_at);
-
-    assert.equal(missing.code, 1);
-    assert.equal(missing.stdout, '');
-    assert.match(missing.stderr, /no such user: nobody/);
-  });
-
-  test('a bad --expires-in → exit 1; the default note is "command-line generated"; the lifetime settings apply', async () => {
-    const [bad, plain, dflt, over] = await Promise.all([
-      cli(['ned', '--expires-in', 'soon']),
-      cli(['ned']),
-      cli(['ned'], cappedConfigFile),
-      cli(['ned', '--expires-in', '61'], cappedConfigFile),
-    ]);
-    assert.equal(bad.code, 1);
-    assert.equal(bad.stdout, '');
-    assert.match(bad.stderr, /--expires-in/);
-    assert.equal(plain.code, 0, plain.stderr);
-    const who = await whoami(h, plain.stdout.trim());
-    const model = (await h.request('GET', tokensPath('ned', `/${who.json.token_id}`))).json;
-    assert.equal(model.note, 'command-line generated');
-    assert.equal(model.expires_at, null);
-
-    assert.equal(dflt.code, 0, dflt.stderr);
-    const whoD = await whoami(h, dflt.stdout.trim());
-    const modelD = (await h.request('GET', tokensPath('ned', `/${whoD.json.token_id}`))).json;
-    assert.ok(Math.abs(Date.parse(modelD.expires_at) - Date.parse(modelD.created) - 30_000) < 1000, modelD.expires_at);
-    assert.equal(over.code, 1);
-    assert.equal(over.stdout, '');
-    assert.match(over.stderr, /expires_in_max_seconds/);
   });
 });

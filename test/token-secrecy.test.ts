@@ -6,7 +6,8 @@ import assert from 'node:assert/strict';
 import { existsSync, readFileSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
 import { dumpDatabase } from '../src/db/test-helpers.ts';
-import { startHub, type Reply, type TestHub } from './harness.ts';
+import type { Reply, TestHub } from './harness.ts';
+import { startInProcessHub } from './inprocess.ts';
 import { generateToken, TOKEN_PREFIX } from '../src/tokens/format.ts';
 
 const sleep = (ms: number) => new Promise((res) => setTimeout(res, ms));
@@ -41,7 +42,7 @@ describe('token secrecy', () => {
   let dbBytes: { file: string; text: string }[] = [];
 
   before(async () => {
-    h = await startHub({
+    h = await startInProcessHub({
       activity_resolution: 1,
       api_tokens: { [userConfigToken]: 'uma' },
       services: [{ name: 'reporter', api_token: serviceConfigToken }],
@@ -185,7 +186,7 @@ describe('token secrecy: paths', () => {
   // tshub does not serve it yet, and the request log line of an unmatched route holds the raw path
   // (src/http/server.ts logs req.url when there is no route pattern).
   test('a token in the path of an unserved URL is not logged', async () => {
-    const h = await startHub();
+    const h = await startInProcessHub();
     try {
       const t = await h.tokenFor('admin');
       await h.request('GET', `hub/api/authorizations/token/${t}`, { token: null });

@@ -2,14 +2,15 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
 import { Browser } from './browser-session.ts';
-import { startHub, type TestHub } from './harness.ts';
+import type { TestHub } from './harness.ts';
+import { startInProcessHub } from './inprocess.ts';
 
 describe('cookie-authenticated API requests and XSRF', () => {
   let h: TestHub;
   let b: Browser;
   let xsrf: string;
   before(async () => {
-    h = await startHub();
+    h = await startInProcessHub({}, { listen: true });
     b = new Browser(h);
     await b.login('alice');
     xsrf = Browser.jhdata((await b.get('hub/home')).text).xsrf_token;
