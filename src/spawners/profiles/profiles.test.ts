@@ -57,7 +57,7 @@ test('no profile named: the default one, with its default choice, stored in user
   const { userOptions, config } = chooseOptions(docker(), {});
   assert.deepEqual(userOptions, { profile: 'big', image: 'r' });
   assert.equal(config.docker.image, 'r-base');
-  assert.equal(config.docker.mem_limit, '4G');
+  assert.equal(config.mem_limit, '4G');
   assert.deepEqual(config.environment, { SIZE: 'big' });
 });
 
@@ -65,7 +65,7 @@ test('a named profile and choice apply their overrides; mappings merge into the 
   const base = spawner({ class: 'docker', environment: { KEEP: '1' }, profile_list: PROFILES });
   const small = chooseOptions(base, { profile: 'small-1-gb' });
   assert.deepEqual(small.config.environment, { KEEP: '1', SIZE: 'small' });
-  assert.equal(small.config.docker.mem_limit, null);
+  assert.equal(small.config.mem_limit, null);
   assert.equal(chooseOptions(base, { profile: 'big', image: 'py' }).config.docker.image, 'python:3');
 });
 
