@@ -5,6 +5,7 @@ import type { TokenRow, UserRow } from '../db/index.ts';
 import type { HubServer } from '../http/server.ts';
 import { credentialsError } from '../auth/authenticate.ts';
 import { effectiveScopes, oauthClientTarget, type Principal } from '../auth/principal.ts';
+import { principalForUser } from '../auth/session.ts';
 import { authenticatePassword } from '../auth/authenticators.ts';
 import { tokenCreateForbidden } from '../errors/index.ts';
 import { parseJson } from '../lib/json.ts';
@@ -250,19 +251,7 @@ async function requesterForTokenRequest(
   const name = auth ? await authenticatePassword(ctx, auth, { ip: req.ip }) : null;
   const user = name ? await findUser(ctx.k, name) : undefined;
   if (!user) throw credentialsError(ctx, req.authFailure ?? 'credentials_missing');
-  const ownerSet = await ctx.principals.ownerScopes('user', user.id, user.name);
-  return {
-    kind: 'user',
-    id: user.id,
-    name: user.name,
-    admin: user.admin === 1,
-    user,
-    service: null,
-    token: null,
-    sessionId: null,
-    scopes: ownerSet,
-    ownerScopes: ownerSet,
-  };
+  return principalForUser(ctx, user, null);
 }
 
 async function mayManageTokens(ctx: HubContext, p: Principal, target: UserRow): Promise<boolean> {

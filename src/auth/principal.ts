@@ -32,6 +32,29 @@ export interface Principal {
   ownerScopes: Set<string>;
 }
 
+/**
+ * A user acting with everything they hold (a login session, a password given with a token request), or
+ * through a token whose `scopes` narrow that.
+ */
+export function userPrincipal(
+  user: UserRow,
+  ownerScopes: Set<string>,
+  via: { token?: TokenRow | null; sessionId?: string | null; scopes?: Set<string> } = {},
+): Principal {
+  return {
+    kind: 'user',
+    id: user.id,
+    name: user.name,
+    admin: user.admin === 1,
+    user,
+    service: null,
+    token: via.token ?? null,
+    sessionId: via.sessionId ?? null,
+    scopes: via.scopes ?? ownerScopes,
+    ownerScopes,
+  };
+}
+
 /** What scope expansion needs from the config: the `custom_scopes` roles and tokens may name. */
 export interface ScopeOptions {
   customScopes?: CustomScopes;
@@ -114,18 +137,8 @@ export async function principalForToken(
     const user = await findUserById(db, row.user_id);
     if (!user) return null;
     const ownerSet = await ownerScopes('user', user.id, user.name);
-    return {
-      kind: 'user',
-      id: user.id,
-      name: user.name,
-      admin: user.admin === 1,
-      user,
-      service: null,
-      token: row,
-      sessionId: row.session_id,
-      scopes: await effectiveScopes(db, requested, 'user', user.name, ownerSet, { ...opts, oauthClient }),
-      ownerScopes: ownerSet,
-    };
+    const scopes = await effectiveScopes(db, requested, 'user', user.name, ownerSet, { ...opts, oauthClient });
+    return userPrincipal(user, ownerSet, { token: row, sessionId: row.session_id, scopes });
   }
   if (row.service_id !== null) {
     const service = await findServiceById(db, row.service_id);

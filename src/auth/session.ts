@@ -6,7 +6,7 @@ import { isoNow } from '../lib/time.ts';
 import { revokeTokens } from '../repo/tokens.ts';
 import { clearingCookie, parseCookies, serializeCookie, signValue, verifySignedValue } from './cookies.ts';
 import type { PrincipalCache } from './principal-cache.ts';
-import type { Principal } from './principal.ts';
+import { type Principal, userPrincipal } from './principal.ts';
 
 /** JupyterHub's cookie names: clients and services on the same domain read these. */
 export const LOGIN_COOKIE = 'jupyterhub-hub-login';
@@ -80,18 +80,7 @@ export async function principalForUser(
 ): Promise<Principal> {
   // Cached until permissions change: a browser page calling the API costs no roles query per request.
   const owner = await deps.principals.ownerScopes('user', user.id, user.name);
-  return {
-    kind: 'user',
-    id: user.id,
-    name: user.name,
-    admin: user.admin === 1,
-    user,
-    service: null,
-    token: null,
-    sessionId,
-    scopes: owner,
-    ownerScopes: owner,
-  };
+  return userPrincipal(user, owner, { sessionId });
 }
 
 /** Adds a Set-Cookie header, keeping those already on the reply. */

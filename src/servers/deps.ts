@@ -1,7 +1,7 @@
 import type { Kysely } from 'kysely';
 import type { Logger } from 'pino';
-import type { AuditSink } from '../audit/event.ts';
-import type { Config } from '../config/index.ts';
+import type { AuditOrigin, AuditSink } from '../audit/event.ts';
+import type { Config, SpawnerConfig } from '../config/index.ts';
 import type { Database, DbKind } from '../db/index.ts';
 import type { HubMetrics } from '../metrics/registry.ts';
 import type { SpawnerFactory } from '../spawners/spawner.ts';
@@ -36,3 +36,12 @@ export interface ServerOwner {
 
 /** What a server is doing, as this process knows it. */
 export type ServerStatus = 'spawn' | 'stop' | 'running' | 'stopped';
+
+/** How a start is asked for: what ServerManager.spawn takes, and what the server commands pass it. */
+export interface SpawnOptions {
+  userOptions: Record<string, unknown> | null;
+  displayName?: string | null;
+  origin?: AuditOrigin;
+  /** The spawner config with the chosen profile's overrides (src/spawners/profiles); else `spawner`. */
+  spawnerConfig?: SpawnerConfig;
+}

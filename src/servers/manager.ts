@@ -6,7 +6,7 @@ import { isoNow } from '../lib/time.ts';
 import { parseJson } from '../lib/json.ts';
 import { activeSpawners, deleteSpawner, findSpawner, getOrCreateSpawner, updateSpawner } from '../repo/spawners.ts';
 import type { Spawner, SpawnRequest } from '../spawners/spawner.ts';
-import type { ServerManagerDeps, ServerOwner, ServerStatus } from './deps.ts';
+import type { ServerManagerDeps, ServerOwner, ServerStatus, SpawnOptions } from './deps.ts';
 import { issueServerCredentials, revokeServerCredentials, serverTokenScopes } from './credentials.ts';
 import { serverEnv } from './env.ts';
 import { type Entry, newEntry } from './entry.ts';
@@ -18,7 +18,7 @@ import { resourceEnv } from './resources.ts';
 import { runPostStopHook, runSpawnHooks } from './spawn-hooks.ts';
 import { sleep, waitForHttp, withTimeout } from './wait-up.ts';
 
-export type { RouteTable, ServerManagerDeps, ServerOwner, ServerStatus } from './deps.ts';
+export type { RouteTable, ServerManagerDeps, ServerOwner, ServerStatus, SpawnOptions } from './deps.ts';
 
 /**
  * Starts, stops, watches and re-adopts single-user servers: the process work only. Whether a start or
@@ -102,17 +102,7 @@ export class ServerManager {
    * Starts an admitted server. Resolves 'ready' if it came up within slow_spawn_timeout, else 'pending'
    * while the start goes on; rejects with a catalogue error (500 spawn failure).
    */
-  async spawn(
-    user: ServerOwner,
-    server: string,
-    opts: {
-      userOptions: Record<string, unknown> | null;
-      displayName?: string | null;
-      origin?: AuditOrigin;
-      /** The spawner config with the chosen profile's overrides (src/spawners/profiles); else `spawner`. */
-      spawnerConfig?: SpawnerConfig;
-    },
-  ): Promise<'ready' | 'pending'> {
+  async spawn(user: ServerOwner, server: string, opts: SpawnOptions): Promise<'ready' | 'pending'> {
     const key = this.#key(user.id, server);
     // Admission saw no start in flight; one that got in since (a concurrent request) is still pending.
     if (this.#active.has(key)) throw serverPending(serverLogName(user.name, server), 'spawn');

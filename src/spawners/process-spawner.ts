@@ -10,7 +10,7 @@ import { logTail, noteInLog, openLog } from './log-file.ts';
 import { expandUsername, logFilePath } from './paths.ts';
 import { isListening, pickPort, releasePort } from './ports.ts';
 import { isOurProcess, readProcStat } from './proc-stat.ts';
-import { SpawnProgress } from './spawn-progress.ts';
+import { OneStart } from './one-start.ts';
 import type { ProgressEvent, SpawnRequest, Spawner } from './spawner.ts';
 
 /** How to run the server process; each spawner class decides it in plan(). */
@@ -53,20 +53,14 @@ export abstract class ProcessSpawner implements Spawner {
   #logPath: string | null = null;
   #exited: Promise<void> | null = null;
   #exitStatus: number | null = null;
-  #started = false;
-  /** The start in flight, so that a stop() arriving meanwhile can wait for it and not miss the process. */
-  #starting: Promise<string> | null = null;
-  #stopRequested = false;
-  #stopping: Promise<void> | null = null;
-  readonly #progress = new SpawnProgress();
+  readonly #start = new OneStart();
 
   constructor(req: SpawnRequest, state: Record<string, unknown> | null = null, opts: ProcessSpawnerOptions = {}) {
     this.req = req;
     this.#termTimeoutMs = opts.termTimeoutMs ?? 5000;
     this.#graceMs = opts.startGraceMs ?? 1000;
     if (state !== null) {
-      this.#started = true;
-      this.#progress.end();
+      this.#start.restored();
       // pid 1 (or our own) would turn a group signal into "every process" or suicide; never trust it.
       const pid = optionalInt(state.pid, 2);
       this.#pid = pid === process.pid ? null : pid;
@@ -88,19 +82,11 @@ export abstract class ProcessSpawner implements Spawner {
   }
 
   progress(): AsyncIterable<ProgressEvent> {
-    return this.#progress.events();
+    return this.#start.progress.events();
   }
 
-  async start(): Promise<string> {
-    if (this.#started) throw new Error('This spawner has already started a server; a new start needs a new spawner');
-    this.#started = true;
-    this.#starting = this.#launch();
-    try {
-      return await this.#starting;
-    } finally {
-      this.#starting = null;
-      this.#progress.end();
-    }
+  start(): Promise<string> {
+    return this.#start.run(() => this.#launch());
   }
 
   async #launch(): Promise<string> {
@@ -159,8 +145,8 @@ export abstract class ProcessSpawner implements Spawner {
     const cmdline = [exe, ...args].join(' ');
     const logPath = logFilePath(stateDir, user.name, serverName);
     this.#logPath = logPath;
-    this.#progress.push(`Starting ${cmdline}`);
-    if (this.#stopRequested) throw spawnFailed('The start was cancelled by a stop request');
+    this.#start.progress.push(`Starting ${cmdline}`);
+    if (this.#start.stopRequested) throw spawnFailed('The start was cancelled by a stop request');
     const { fd, offset } = openLog(logPath);
     noteInLog(logPath, `starting ${cmdline} in ${plan.cwd} on ${url}${plan.runAs ? ` as uid ${plan.runAs.uid}` : ''}`);
     let child: ChildProcess;
@@ -197,7 +183,7 @@ export abstract class ProcessSpawner implements Spawner {
     // A server that cannot run at all (bad arguments, missing module) dies within moments; catching
     // that here gives a message with its output, instead of a timeout while waiting for HTTP.
     const deadline = Date.now() + this.#graceMs;
-    while (this.#exitStatus === null && !this.#stopRequested && Date.now() < deadline) {
+    while (this.#exitStatus === null && !this.#start.stopRequested && Date.now() < deadline) {
       if (await isListening(port, 100)) {
         // Something answering this early may be another program that took the port first; ours would
         // then die at once failing to bind. A moment's wait lets the check below catch that, rather
@@ -214,7 +200,7 @@ export abstract class ProcessSpawner implements Spawner {
       );
     }
     log.info({ pid, port, cmd: cmdline, log_file: logPath }, 'single-user server process started');
-    this.#progress.push(`Waiting for the server to listen on ${url}`);
+    this.#start.progress.push(`Waiting for the server to listen on ${url}`);
     return url;
   }
 
@@ -241,17 +227,12 @@ export abstract class ProcessSpawner implements Spawner {
   }
 
   stop(): Promise<void> {
-    this.#stopping ??= this.#stop().finally(() => {
-      this.#stopping = null;
-    });
-    return this.#stopping;
+    return this.#start.stop(() => this.#halt());
   }
 
-  async #stop(): Promise<void> {
-    this.#stopRequested = true;
-    // A start in flight either gives up before spawning or finishes within its short grace period;
-    // then whatever it started is stopped below (the manager stops on a start timeout, too).
-    if (this.#starting !== null) await this.#starting.catch(() => {});
+  // A start in flight has given up before spawning or finished within its short grace period by now;
+  // whatever it started is stopped here (the manager stops on a start timeout, too).
+  async #halt(): Promise<void> {
     const pid = this.#pid;
     if (pid === null || !this.#alive()) return;
     // Signal the whole group when the server leads one (it does when we started it), so helpers

@@ -1,5 +1,5 @@
 import type { Logger } from 'pino';
-import type { SpawnerConfig } from '../config/index.ts';
+import type { SpawnerConfig } from '../config/schema-spawner.ts';
 
 /** One progress message for the spawn-pending page and the progress event stream. */
 export interface ProgressEvent {

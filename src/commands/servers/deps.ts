@@ -1,6 +1,5 @@
 import type { AuditOrigin } from '../../audit/event.ts';
-import type { SpawnerConfig } from '../../config/index.ts';
-import type { ServerOwner, ServerStatus } from '../../servers/manager.ts';
+import type { ServerOwner, ServerStatus, SpawnOptions } from '../../servers/manager.ts';
 import type { CommandDeps } from '../deps.ts';
 
 /** The process side of servers (the hub's ServerManager): what the server commands ask it to do. */
@@ -8,16 +7,7 @@ export interface ServerRuntime {
   probe(user: ServerOwner, server: string): Promise<ServerStatus>;
   pendingSpawns(): number;
   activeCount(): number;
-  spawn(
-    user: ServerOwner,
-    server: string,
-    opts: {
-      userOptions: Record<string, unknown> | null;
-      displayName?: string | null;
-      origin?: AuditOrigin;
-      spawnerConfig?: SpawnerConfig;
-    },
-  ): Promise<'ready' | 'pending'>;
+  spawn(user: ServerOwner, server: string, opts: SpawnOptions): Promise<'ready' | 'pending'>;
   stop(user: ServerOwner, server: string, origin?: AuditOrigin): Promise<'stopped' | 'pending'>;
   remove(user: ServerOwner, server: string, stopPending: boolean): Promise<void>;
 }

@@ -5,7 +5,7 @@ import type { DockerConfig } from '../../config/schema-docker.ts';
 import { spawnFailed } from '../../errors/index.ts';
 import { expandUsername } from '../paths.ts';
 import { isListening, pickPort, releasePort } from '../ports.ts';
-import { SpawnProgress } from '../spawn-progress.ts';
+import { OneStart } from '../one-start.ts';
 import type { ProgressEvent, SpawnRequest, Spawner } from '../spawner.ts';
 import { chooseImage, ensureImage } from './images.ts';
 import { demuxLogs, engineMessage, statusOf } from './logs.ts';
@@ -44,19 +44,14 @@ export class DockerSpawner implements Spawner {
   #id: string | null = null;
   #name: string | null = null;
   #port: number | null = null;
-  #started = false;
-  #starting: Promise<string> | null = null;
-  #stopRequested = false;
-  #stopping: Promise<void> | null = null;
   #exitLogged = false;
-  readonly #progress = new SpawnProgress();
+  readonly #start = new OneStart();
 
   constructor(req: SpawnRequest, engine: Docker, state: Record<string, unknown> | null = null) {
     this.#req = req;
     this.#engine = engine;
     if (state !== null) {
-      this.#started = true;
-      this.#progress.end();
+      this.#start.restored();
       this.#id = optionalString(state.container_id);
       this.#name = optionalString(state.container_name);
       this.#port = typeof state.port === 'number' ? state.port : null;
@@ -68,19 +63,11 @@ export class DockerSpawner implements Spawner {
   }
 
   progress(): AsyncIterable<ProgressEvent> {
-    return this.#progress.events();
+    return this.#start.progress.events();
   }
 
-  async start(): Promise<string> {
-    if (this.#started) throw new Error('This spawner has already started a server; a new start needs a new spawner');
-    this.#started = true;
-    this.#starting = this.#launch();
-    try {
-      return await this.#starting;
-    } finally {
-      this.#starting = null;
-      this.#progress.end();
-    }
+  start(): Promise<string> {
+    return this.#start.run(() => this.#launch());
   }
 
   async #launch(): Promise<string> {
@@ -94,7 +81,7 @@ export class DockerSpawner implements Spawner {
     } catch (err) {
       throw spawnFailed((err as Error).message);
     }
-    const imageUser = await ensureImage(this.#engine, image, docker.pull_policy, (m) => this.#progress.push(m));
+    const imageUser = await ensureImage(this.#engine, image, docker.pull_policy, (m) => this.#start.progress.push(m));
     const port = await pickPort(config.port_range, (config.start_timeout + config.http_timeout) * 1000);
     try {
       return await this.#run(name, image, imageUser, templateNamespace(parts), port);
@@ -136,8 +123,8 @@ export class DockerSpawner implements Spawner {
       throw spawnFailed(`Cannot start the server: ${(err as Error).message}`);
     }
     await this.#replaceStale(name);
-    if (this.#stopRequested) throw spawnFailed('The start was cancelled by a stop request');
-    this.#progress.push(`Creating container ${name} from image ${image}`);
+    if (this.#start.stopRequested) throw spawnFailed('The start was cancelled by a stop request');
+    this.#start.progress.push(`Creating container ${name} from image ${image}`);
     let container: Docker.Container;
     try {
       container = await this.#engine.createContainer(spec);
@@ -147,7 +134,7 @@ export class DockerSpawner implements Spawner {
     this.#id = container.id;
     this.#name = name;
     this.#port = port;
-    this.#progress.push(`Starting container ${name}`);
+    this.#start.progress.push(`Starting container ${name}`);
     try {
       await container.start();
     } catch (err) {
@@ -157,7 +144,7 @@ export class DockerSpawner implements Spawner {
     await this.#watchStart(container, port);
     log.info({ container: name, id: container.id.slice(0, 12), image, port }, 'single-user server container started');
     if (config.docker.post_start_cmd !== null) await this.#postStart(container, config.docker.post_start_cmd);
-    this.#progress.push(`Waiting for the server to listen on ${url}`);
+    this.#start.progress.push(`Waiting for the server to listen on ${url}`);
     return url;
   }
 
@@ -188,7 +175,7 @@ export class DockerSpawner implements Spawner {
           `The server exited immediately with status ${State.ExitCode}${State.Error ? ` (${State.Error})` : ''}${tail ? `:\n${tail}` : ' (no output)'}`,
         );
       }
-      if (this.#stopRequested || Date.now() >= deadline || (await isListening(port, 100))) return;
+      if (this.#start.stopRequested || Date.now() >= deadline || (await isListening(port, 100))) return;
       await sleep(100);
     }
   }
@@ -252,15 +239,10 @@ export class DockerSpawner implements Spawner {
   }
 
   stop(): Promise<void> {
-    this.#stopping ??= this.#stop().finally(() => {
-      this.#stopping = null;
-    });
-    return this.#stopping;
+    return this.#start.stop(() => this.#halt());
   }
 
-  async #stop(): Promise<void> {
-    this.#stopRequested = true;
-    if (this.#starting !== null) await this.#starting.catch(() => {});
+  async #halt(): Promise<void> {
     if (this.#id === null) return;
     const container = this.#engine.getContainer(this.#id);
     try {

@@ -1,4 +1,4 @@
-import type { SpawnerConfig } from '../../config/index.ts';
+import type { SpawnerConfig } from '../../config/schema-spawner.ts';
 import type { ProfileOptionConfig } from '../../config/schema-profiles.ts';
 import { invalidUserOption } from '../../errors/index.ts';
 import {

@@ -1,4 +1,4 @@
-import type { SpawnerConfig } from '../../config/index.ts';
+import type { SpawnerConfig } from '../../config/schema-spawner.ts';
 import { defaultChoice, profilesOf, UNLISTED, unlistedKey } from './list.ts';
 
 type Obj = Record<string, unknown>;

@@ -1,4 +1,4 @@
-import type { SpawnerConfig } from '../../config/index.ts';
+import type { SpawnerConfig } from '../../config/schema-spawner.ts';
 import type { ChoiceConfig, ProfileConfig, ProfileOptionConfig } from '../../config/schema-profiles.ts';
 
 // The profile list as the rest of the code reads it: KubeSpawner's defaults filled in once

@@ -1,4 +1,4 @@
-import type { SpawnerConfig } from '../../config/index.ts';
+import type { SpawnerConfig } from '../../config/schema-spawner.ts';
 import { SpawnerSchema } from '../../config/schema-spawner.ts';
 import { type JsonSchema, validate } from '../../config/validate.ts';
 import type { Overrides } from './list.ts';

@@ -1,4 +1,4 @@
-import type { SpawnerConfig } from '../../config/index.ts';
+import type { SpawnerConfig } from '../../config/schema-spawner.ts';
 import { displayPath, type PathSegment, type Problem } from '../../config/errors.ts';
 import { type Overrides, overridesOf, profilesOf } from './list.ts';
 import { overrideProblem, settingPath } from './overrides.ts';

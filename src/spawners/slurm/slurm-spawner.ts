@@ -4,7 +4,7 @@ import { spawnFailed } from '../../errors/index.ts';
 import { logTail } from '../log-file.ts';
 import { expandUsername } from '../paths.ts';
 import { pickPort, releasePort } from '../ports.ts';
-import { SpawnProgress } from '../spawn-progress.ts';
+import { OneStart } from '../one-start.ts';
 import type { ProgressEvent, SpawnRequest, Spawner } from '../spawner.ts';
 import { lookupSystemUser } from '../system-user.ts';
 import { classifyJob, jobOutputPath, parseJobId, parseNodeAddr, type JobState } from './job-status.ts';
@@ -46,17 +46,12 @@ export class SlurmSpawner implements Spawner {
   #port: number | null = null;
   #logPath: string | null = null;
   #exitStatus: number | null = null;
-  #started = false;
-  #starting: Promise<string> | null = null;
-  #stopRequested = false;
-  #stopping: Promise<void> | null = null;
-  readonly #progress = new SpawnProgress();
+  readonly #start = new OneStart();
 
   constructor(req: SpawnRequest, state: Record<string, unknown> | null = null) {
     this.#req = req;
     if (state !== null) {
-      this.#started = true;
-      this.#progress.end();
+      this.#start.restored();
       const id = stateString(state.job_id);
       this.#jobId = id !== null && /^\d+$/.test(id) ? id : null;
       this.#host = stateString(state.job_host);
@@ -78,7 +73,7 @@ export class SlurmSpawner implements Spawner {
   }
 
   progress(): AsyncIterable<ProgressEvent> {
-    return this.#progress.events();
+    return this.#start.progress.events();
   }
 
   /**
@@ -98,16 +93,8 @@ export class SlurmSpawner implements Spawner {
     return { username: this.#req.user.name, job_id: this.#jobId ?? '' };
   }
 
-  async start(): Promise<string> {
-    if (this.#started) throw new Error('This spawner has already started a server; a new start needs a new spawner');
-    this.#started = true;
-    this.#starting = this.#launch();
-    try {
-      return await this.#starting;
-    } finally {
-      this.#starting = null;
-      this.#progress.end();
-    }
+  start(): Promise<string> {
+    return this.#start.run(() => this.#launch());
   }
 
   async #homedir(): Promise<string> {
@@ -139,7 +126,7 @@ export class SlurmSpawner implements Spawner {
     const { vars, env } = batchVars(this.#req, await this.#homedir(), port);
     const script = renderScript(config.slurm.batch_script, vars);
     const submit = this.#line(config.slurm.batch_submit_cmd, vars);
-    if (this.#stopRequested) throw spawnFailed('The start was cancelled by a stop request');
+    if (this.#start.stopRequested) throw spawnFailed('The start was cancelled by a stop request');
     const out = await runCommand(submit, batchEnv(env), script);
     const jobId = out.code === 0 ? parseJobId(out.stdout) : null;
     if (jobId === null)
@@ -153,11 +140,11 @@ export class SlurmSpawner implements Spawner {
     await this.#req
       .onState?.(this.state())
       .catch((err: Error) => log.warn({ err: err.message }, 'could not save the job id'));
-    this.#progress.push(`Queued as job ${jobId}`);
+    this.#start.progress.push(`Queued as job ${jobId}`);
     const host = await this.#waitRunning();
     this.#host = host;
     const addr = await this.#nodeAddress(host, vars);
-    this.#progress.push(`Running on ${host}`);
+    this.#start.progress.push(`Running on ${host}`);
     const url = `http://${addr.includes(':') ? `[${addr}]` : addr}:${port}`;
     await this.#waitListening(addr, port);
     log.info({ job_id: jobId, host, url }, 'Slurm job running');
@@ -185,7 +172,7 @@ export class SlurmSpawner implements Spawner {
   async #waitRunning(): Promise<string> {
     let lastReason: string | null = null;
     for (;;) {
-      if (this.#stopRequested) throw spawnFailed('The start was cancelled by a stop request');
+      if (this.#start.stopRequested) throw spawnFailed('The start was cancelled by a stop request');
       const state = await this.#query();
       if (state.kind === 'running') {
         if (state.host === null) throw spawnFailed(`Job ${this.#jobId} runs, but its host is not in the query output`);
@@ -194,7 +181,7 @@ export class SlurmSpawner implements Spawner {
       if (state.kind === 'gone') throw this.#ended(state, 'before it ran the server');
       if (state.kind === 'pending' && state.reason !== lastReason) {
         lastReason = state.reason;
-        this.#progress.push(`Pending in queue${state.reason ? ` (${state.reason})` : ''}`);
+        this.#start.progress.push(`Pending in queue${state.reason ? ` (${state.reason})` : ''}`);
       }
       await this.#interval();
     }
@@ -213,7 +200,7 @@ export class SlurmSpawner implements Spawner {
    */
   async #waitListening(addr: string, port: number): Promise<void> {
     for (;;) {
-      if (this.#stopRequested) throw spawnFailed('The start was cancelled by a stop request');
+      if (this.#start.stopRequested) throw spawnFailed('The start was cancelled by a stop request');
       if (await accepts(addr, port)) return;
       const state = await this.#query();
       if (state.kind === 'gone') throw this.#ended(state, 'before its server listened');
@@ -238,15 +225,10 @@ export class SlurmSpawner implements Spawner {
   }
 
   stop(): Promise<void> {
-    this.#stopping ??= this.#stop().finally(() => {
-      this.#stopping = null;
-    });
-    return this.#stopping;
+    return this.#start.stop(() => this.#halt());
   }
 
-  async #stop(): Promise<void> {
-    this.#stopRequested = true;
-    if (this.#starting !== null) await this.#starting.catch(() => {});
+  async #halt(): Promise<void> {
     if (this.#jobId === null || this.#exitStatus !== null) return;
     const cancel = this.#line(this.#cfg.batch_cancel_cmd, this.#vars());
     this.#req.log.info({ job_id: this.#jobId, cmd: cancel }, 'cancelling Slurm job');
