@@ -1,3 +1,4 @@
+import { existsSync } from 'node:fs';
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
 import { describe, test } from 'node:test';
@@ -13,7 +14,9 @@ const PYTHON_TOKEN =
 const PYTHON_VALUE = { access_token: 'abc', n: 1 };
 const IV = Buffer.from(Array.from({ length: 16 }, (_, i) => 100 + i));
 
-const python = spawnSync('python3', ['-c', 'import cryptography'], { stdio: 'ignore' }).status === 0;
+// Debian's Python (where python3-cryptography installs), not whichever python3 comes first on PATH.
+const PYTHON = existsSync('/usr/bin/python3') ? '/usr/bin/python3' : 'python3';
+const python = spawnSync(PYTHON, ['-c', 'import cryptography'], { stdio: 'ignore' }).status === 0;
 
 describe('Fernet, byte for byte as Python writes it', () => {
   test('the same key, time, IV and plaintext give the same token; the Python token opens', () => {
@@ -29,7 +32,7 @@ describe('Fernet, byte for byte as Python writes it', () => {
     const script =
       'import sys, base64, json; from cryptography.fernet import Fernet;' +
       'print(json.dumps(json.loads(Fernet(base64.urlsafe_b64encode(bytes(range(32)))).decrypt(sys.argv[1].encode()))))';
-    const out = spawnSync('python3', ['-c', script, token], { encoding: 'utf8' });
+    const out = spawnSync(PYTHON, ['-c', script, token], { encoding: 'utf8' });
     assert.equal(out.status, 0, out.stderr);
     assert.deepEqual(JSON.parse(out.stdout), { refresh_token: 'r', list: [1, 'x'] });
   });
