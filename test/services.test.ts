@@ -1,20 +1,20 @@
 /**
  * Managed and external services end to end (API.md §5): a real hub starts managed services as child
  * processes with the documented environment, restarts them with backoff, stops them with itself, puts
- * its own `tshub` first on their PATH, proxies `/services/<name>/` and registers OAuth clients.
+ * its own `tshub` first on their PATH, proxies `/services/<name>/` and registers OAuth clients. A hub killed
+ * while a managed service runs: test/services-hub-killed.test.ts.
  */
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { chmodSync, existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { chmodSync, existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { createServer, type Server } from 'node:http';
-import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
-import { setTimeout as sleep } from 'node:timers/promises';
 import { digestToken } from '../src/tokens/format.ts';
 import { TSHUB_VERSION } from '../src/version.ts';
 import { isAlive } from '../src/lib/process.ts';
 import { startHub, type TestHub } from './harness.ts';
-import { freePort, spawnHub, writeHubConfig, type RunningHub } from './process.ts';
+import { freePort } from './process.ts';
+import { waitFor } from './wait-for.ts';
 
 const EXT_TOKEN = 'external-service-token-0123456789';
 const IS_ROOT = process.getuid?.() === 0;
@@ -39,20 +39,6 @@ setInterval(() => {}, 1 << 30);
 // Written last: a start is complete when this line is there.
 appendFileSync(out + '/starts-' + name, process.pid + ' ' + Date.now() + '\\n');
 `;
-
-async function waitFor<T>(
-  what: string,
-  probe: () => T | undefined | false | Promise<T | undefined | false>,
-  ms = 15_000,
-): Promise<T> {
-  const deadline = Date.now() + ms;
-  for (;;) {
-    const v = await probe();
-    if (v) return v;
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    await sleep(50);
-  }
-}
 
 function starts(out: string, name: string): { pid: number; at: number }[] {
   const file = join(out, `starts-${name}`);
@@ -341,68 +327,5 @@ describe('services', () => {
     for (const p of running) assert.equal(isAlive(p!), false, `pid ${p} is gone`);
     assert.equal(leftActive, 0, 'every run token is revoked');
     assert.equal(existsSync(launcherDir), false, 'the launcher directory is removed');
-  });
-});
-
-describe('a hub killed while a managed service runs', () => {
-  const dir = mkdtempSync(join(tmpdir(), 'tshub-services-kill-'));
-  let hub: RunningHub | null = null;
-  const seen = new Set<number>();
-  let dropDb = async () => {};
-  const sleeperPids = () =>
-    existsSync(join(dir, 'pids'))
-      ? readFileSync(join(dir, 'pids'), 'utf8').trim().split('\n').filter(Boolean).map(Number)
-      : [];
-
-  after(async () => {
-    try {
-      await hub?.stop();
-    } finally {
-      for (const pid of seen) if (isAlive(pid)) process.kill(pid, 'SIGKILL');
-      const proxyPid = existsSync(join(dir, 'tshub-proxy.pid'))
-        ? Number(readFileSync(join(dir, 'tshub-proxy.pid'), 'utf8'))
-        : 0;
-      if (proxyPid > 1 && isAlive(proxyPid)) process.kill(proxyPid, 'SIGKILL');
-      rmSync(dir, { recursive: true, force: true });
-      await dropDb();
-    }
-  });
-
-  test('the next hub stops what it left running, then starts the service anew; a clean stop leaves nothing', async () => {
-    const service = {
-      name: 'sleeper',
-      command: ['/bin/sh', '-c', 'echo $$ >> "$OUT_DIR/pids"; exec sleep 1000'],
-      environment: { OUT_DIR: dir },
-    };
-    const { cfg, pub, db } = await writeHubConfig(dir, [`services: ${JSON.stringify([service])}`]);
-    dropDb = db.drop;
-    hub = await spawnHub(['--config', cfg], `${pub}hub/api/`);
-    // The service may write its pid before the hub has recorded the run: wait for both.
-    const recordFile = join(dir, 'tshub-services.pids.json');
-    const [first] = await waitFor(
-      'the first run',
-      () => sleeperPids().length === 1 && existsSync(recordFile) && sleeperPids(),
-    );
-    seen.add(first!);
-    const record = JSON.parse(readFileSync(recordFile, 'utf8')) as { launcher_dir: string };
-    assert.ok(existsSync(join(record.launcher_dir, 'tshub')));
-    hub.proc.kill('SIGKILL');
-    await hub.stop();
-    assert.ok(isAlive(first!), 'a killed hub could not stop its service');
-
-    hub = await spawnHub(['--config', cfg], `${pub}hub/api/`);
-    const [, second] = await waitFor('the second run', () => sleeperPids().length === 2 && sleeperPids());
-    seen.add(second!);
-    assert.equal(isAlive(first!), false, 'the leftover was stopped');
-    // The hub's log is written asynchronously: wait for the line rather than expecting it already out.
-    await waitFor('the log line about the leftover', () =>
-      /left running by a previous hub process/.test(hub!.output()),
-    );
-    assert.equal(existsSync(record.launcher_dir), false, "the killed hub's launcher directory is removed");
-
-    await hub.stop();
-    hub = null;
-    assert.equal(isAlive(second!), false, 'a clean stop stops the service');
-    assert.equal(existsSync(join(dir, 'tshub-services.pids.json')), false);
   });
 });
