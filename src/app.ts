@@ -119,6 +119,8 @@ export class Hub {
       log,
       wanted: async () => ({ ...(await serverRoutes(db.k, baseUrl)), ...(await serviceRoutes(db.k, baseUrl)) }),
     });
+    // SQLite gains from concurrent token inserts handed to it together; PostgreSQL groups commits itself.
+    const tokenInserts = db.kind === 'sqlite' ? new TokenInsertBatch(db.k) : null;
     const servers = new ServerManager({
       k: db.k,
       dbKind: db.kind,
@@ -131,6 +133,7 @@ export class Hub {
       stateDir: opts.baseDir,
       routes: proxy,
       spawners: spawnerFactory(config.spawner),
+      tokenInserts,
     });
     const ctx: HubContext = {
       config,
@@ -152,7 +155,7 @@ export class Hub {
       metrics,
       audit,
       dbKind: db.kind,
-      tokenInserts: db.kind === 'sqlite' ? new TokenInsertBatch(db.k) : null,
+      tokenInserts,
       permissions,
       requestShutdown: () => opts.onShutdownRequest?.(),
       servers,

@@ -4,6 +4,7 @@ import { isoNow } from '../lib/time.ts';
 import { deleteOAuthClient, upsertOAuthClient } from '../repo/oauth-clients.ts';
 import { activeTokenIds, revokeTokens } from '../repo/tokens.ts';
 import { digestToken } from '../tokens/format.ts';
+import type { TokenInsertBatch } from '../tokens/insert-batch.ts';
 import { issueToken } from '../tokens/issue.ts';
 import { serverClientId } from './names.ts';
 
@@ -31,14 +32,14 @@ export async function issueServerCredentials(
   server: string,
   prefix: string,
   scopes: string[],
+  batch: TokenInsertBatch | null,
 ): Promise<{ token: string; clientId: string }> {
-  const { token } = await issueToken(k, dbKind, {
-    owner: { kind: 'user', id: user.id },
-    kind: 'server',
-    note: tokenNote(prefix),
-    scopes,
-    expiresIn: null,
-  });
+  const { token } = await issueToken(
+    k,
+    dbKind,
+    { owner: { kind: 'user', id: user.id }, kind: 'server', note: tokenNote(prefix), scopes, expiresIn: null },
+    { batch },
+  );
   const clientId = serverClientId(user.name, server);
   await upsertOAuthClient(k, {
     identifier: clientId,

@@ -5,6 +5,7 @@ import type { Config, SpawnerConfig } from '../config/index.ts';
 import type { Database, DbKind } from '../db/index.ts';
 import type { HubMetrics } from '../metrics/registry.ts';
 import type { SpawnerFactory } from '../spawners/spawner.ts';
+import type { TokenInsertBatch } from '../tokens/insert-batch.ts';
 
 /** The part of the proxy the manager needs. */
 export interface RouteTable {
@@ -26,6 +27,8 @@ export interface ServerManagerDeps {
   stateDir: string;
   routes: RouteTable;
   spawners: SpawnerFactory;
+  /** The hub's token insert batch (SQLite): servers started together commit their tokens together. */
+  tokenInserts: TokenInsertBatch | null;
 }
 
 /** Whose server: the manager needs no more of the user than this. */

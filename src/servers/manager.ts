@@ -142,7 +142,15 @@ export class ServerManager {
         ...(opts.displayName ? { display_name: opts.displayName } : {}),
       });
       const scopes = serverTokenScopes(config.spawner.server_token_scopes, user.name, server);
-      const { token, clientId } = await issueServerCredentials(k, dbKind, user, server, prefix, scopes);
+      const { token, clientId } = await issueServerCredentials(
+        k,
+        dbKind,
+        user,
+        server,
+        prefix,
+        scopes,
+        this.#deps.tokenInserts,
+      );
       const env = serverEnv({
         config,
         baseUrl: this.#deps.baseUrl,
