@@ -1,4 +1,3 @@
-import { createHash } from 'node:crypto';
 import type { Kysely } from 'kysely';
 import type { Database, TokenRow } from '../db/index.ts';
 import { findSlowHashedByPrefix, findTokenByHash } from '../repo/tokens.ts';
@@ -65,8 +64,4 @@ export class TokenIdentifier {
     }
     return undefined;
   }
-}
-
-export function sha256Hex(s: string): string {
-  return createHash('sha256').update(s).digest('hex');
 }

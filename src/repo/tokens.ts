@@ -130,10 +130,6 @@ export async function activeTokenIds(
   return (await qb.execute()).map((r) => r.id);
 }
 
-export async function deleteTokens(db: K, ids: number[]): Promise<void> {
-  if (ids.length) await db.deleteFrom('api_tokens').where('id', 'in', ids).execute();
-}
-
 export async function recordTokenUse(db: K, id: number, iso: string, ip: string | null): Promise<void> {
   await db
     .updateTable('api_tokens')

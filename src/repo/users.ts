@@ -107,14 +107,6 @@ export async function deleteUser(db: K, id: number): Promise<void> {
   await db.deleteFrom('users').where('id', '=', id).execute();
 }
 
-export async function countUsers(db: K): Promise<number> {
-  const r = await db
-    .selectFrom('users')
-    .select((eb) => eb.fn.countAll<number>().as('n'))
-    .executeTakeFirstOrThrow();
-  return Number(r.n);
-}
-
 /** Group names per user id, for a page of users. */
 export function groupsOfUsers(db: K, userIds: number[]): Promise<Map<number, string[]>> {
   return namesById(userIds, (chunk) =>

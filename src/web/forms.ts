@@ -36,7 +36,3 @@ export function fieldList(body: unknown, name: string): string[] {
   if (typeof v === 'string') return [v];
   return Array.isArray(v) ? v.filter((x): x is string => typeof x === 'string') : [];
 }
-
-export function isRepeated(body: unknown, name: string): boolean {
-  return Boolean(body && typeof body === 'object' && Array.isArray((body as Record<string, unknown>)[name]));
-}
