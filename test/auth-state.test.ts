@@ -11,10 +11,10 @@ import { Hub } from '../src/app.ts';
 import { CryptKeeper } from '../src/auth/auth-state/index.ts';
 import { buildConfig } from '../src/config/index.ts';
 import { createLogger } from '../src/lib/logger.ts';
-import { Browser, type PageReply } from './browser-session.ts';
+import { Browser } from './browser-session.ts';
 import { startHub, type TestHub } from './harness.ts';
 import { startInProcessHub } from './inprocess.ts';
-import { type Account, startProvider, type TestProvider } from './oidc-provider.ts';
+import { type Account, startProvider, type TestProvider, throughProvider } from './oidc-provider.ts';
 import { freePort } from './process.ts';
 
 const KEY_A = 'a1'.repeat(32);
@@ -28,17 +28,10 @@ const account = (name: string) => accounts.find((a) => a.preferred_username === 
 
 /** Through the provider's login form (skipped while its session lasts) and back into the hub's callback. */
 async function logIn(idp: TestProvider, b: Browser, login: string): Promise<void> {
-  let r: PageReply = await b.get('hub/oauth_login');
-  for (let hops = 0; hops < 12; hops++) {
-    if (r.status === 200 && r.text.includes('name="login"')) {
-      const action = new URL(/action="([^"]+)"/.exec(r.text)![1]!, idp.issuer).href;
-      r = await b.request('POST', action, { form: { login, password: account(login).password } });
-    } else if (r.status >= 300 && r.status < 400 && r.location) {
-      if (r.location.startsWith(`${b.h.url}hub/home`)) return;
-      r = await b.get(r.location);
-    } else throw new Error(`login answered ${r.status}: ${r.text.slice(0, 300)}`);
-  }
-  throw new Error('too many redirects');
+  const callback = await throughProvider(idp, b, await b.get('hub/oauth_login'), login, account(login).password);
+  const r = await b.get(callback.href);
+  if (!r.location?.startsWith(`${b.h.url}hub/home`))
+    throw new Error(`login answered ${r.status}: ${r.text.slice(0, 300)}`);
 }
 
 function setKey(value: string | undefined): void {

@@ -7,7 +7,7 @@ import { githubEnrich } from '../src/authenticators/oauth/presets/github.ts';
 import { Browser, type PageReply } from './browser-session.ts';
 import { startHub, type TestHub } from './harness.ts';
 import { type GitHubSim, type GitLabSim, type SimUser, startGitHubSim, startGitLabSim } from './oauth-simulators.ts';
-import { type Account, startProvider, type TestProvider } from './oidc-provider.ts';
+import { type Account, startProvider, type TestProvider, throughProvider } from './oidc-provider.ts';
 import { freePort } from './process.ts';
 
 const DENIED = 'Sorry, you are not currently authorized to use this hub. Please contact the hub administrator.';
@@ -238,17 +238,9 @@ describe('gitlab (simulated self-hosted GitLab)', () => {
 /** Through the OpenID provider's login form back to the hub's callback, then into it. */
 async function viaProvider(h: TestHub, idp: TestProvider, login: string, password: string): Promise<Landed> {
   const b = new Browser(h);
-  let r: PageReply = await b.get((await b.get('hub/oauth_login')).location!);
-  for (let hops = 0; hops < 10; hops++) {
-    if (r.status === 200 && r.text.includes('name="login"')) {
-      const action = new URL(/action="([^"]+)"/.exec(r.text)![1]!, idp.issuer).href;
-      r = await b.request('POST', action, { form: { login, password } });
-    } else if (r.location?.startsWith(`${h.url}hub/oauth_callback`)) {
-      return Object.assign(await b.get(r.location), { browser: b });
-    } else if (r.location) r = await b.get(r.location);
-    else throw new Error(`the provider answered ${r.status}: ${r.text.slice(0, 300)}`);
-  }
-  throw new Error('too many redirects at the provider');
+  const atProvider = await b.get((await b.get('hub/oauth_login')).location!);
+  const callback = await throughProvider(idp, b, atProvider, login, password);
+  return Object.assign(await b.get(callback.href), { browser: b });
 }
 
 describe('google (a real OpenID provider sending Google claims)', () => {

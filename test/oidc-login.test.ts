@@ -5,9 +5,9 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
 import { buildConfig, ConfigError } from '../src/config/index.ts';
-import { Browser, type PageReply } from './browser-session.ts';
+import { Browser } from './browser-session.ts';
 import { startHub, type TestHub } from './harness.ts';
-import { type Account, startProvider, type TestProvider } from './oidc-provider.ts';
+import { type Account, startProvider, type TestProvider, throughProvider } from './oidc-provider.ts';
 import { freePort } from './process.ts';
 
 const DENIED = 'Sorry, you are not currently authorized to use this hub. Please contact the hub administrator.';
@@ -35,17 +35,7 @@ async function signIn(idp: TestProvider, b: Browser, login: string, opts: SignIn
   const authorize = new URL(start.location!);
   assert.equal(authorize.origin, idp.issuer);
   opts.authorize?.(authorize);
-  let r: PageReply = await b.get(authorize.href);
-  for (let hops = 0; hops < 10; hops++) {
-    if (r.status === 200 && r.text.includes('name="login"')) {
-      const action = new URL(/action="([^"]+)"/.exec(r.text)![1]!, idp.issuer).href;
-      r = await b.request('POST', action, { form: { login, password: passwordOf(login) } });
-    } else if (r.status >= 300 && r.status < 400 && r.location) {
-      if (r.location.startsWith(`${b.h.url}hub/oauth_callback`)) return new URL(r.location);
-      r = await b.get(r.location);
-    } else throw new Error(`the provider answered ${r.status}: ${r.text.slice(0, 300)}`);
-  }
-  throw new Error('too many redirects at the provider');
+  return throughProvider(idp, b, await b.get(authorize.href), login, passwordOf(login));
 }
 
 describe('oauth authenticator config', () => {

@@ -4,6 +4,7 @@
 // who can answer for the token endpoint (e.g. a compromised TLS proxy).
 import { generateKeyPairSync, type KeyObject, randomBytes, sign } from 'node:crypto';
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
+import type { Browser, PageReply } from './browser-session.ts';
 
 export interface Account {
   sub: string;
@@ -182,4 +183,28 @@ export async function startProvider(opts: {
   }
 
   return tp;
+}
+
+/**
+ * Follows a browser through the provider from `first` (an answer on the way there), filling the provider's
+ * login form when it shows one, up to the hub's OAuth callback: returns that URL, not followed.
+ */
+export async function throughProvider(
+  idp: TestProvider,
+  b: Browser,
+  first: PageReply,
+  login: string,
+  password: string,
+): Promise<URL> {
+  let r = first;
+  for (let hops = 0; hops < 12; hops++) {
+    if (r.status === 200 && r.text.includes('name="login"')) {
+      const action = new URL(/action="([^"]+)"/.exec(r.text)![1]!, idp.issuer).href;
+      r = await b.request('POST', action, { form: { login, password } });
+    } else if (r.status >= 300 && r.status < 400 && r.location) {
+      if (r.location.startsWith(`${b.h.url}hub/oauth_callback`)) return new URL(r.location);
+      r = await b.get(r.location);
+    } else throw new Error(`the provider answered ${r.status}: ${r.text.slice(0, 300)}`);
+  }
+  throw new Error('too many redirects at the provider');
 }
