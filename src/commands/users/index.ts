@@ -1,5 +1,6 @@
 // What changes users: every caller (API, pages, start-up, CLI) goes through these.
-export { admitUser, signUp } from './admit.ts';
+export { admitUser } from './admit.ts';
+export { signUp } from './sign-up.ts';
 export { blockUser, type BlockOutcome } from './block.ts';
 export { createUser, createUsers, type CreateUserInput } from './create.ts';
 export { deleteUser, stopServersOf, type UserServerRuntime, type UserServersDeps } from './delete.ts';
