@@ -37,8 +37,8 @@ export function kustomize(dir: string): { objects: K8sObject[] } | { error: stri
 export interface DeployCopy {
   dir: string;
   /** What the documented commands wrote: base/secrets.env and overlays/postgres/db.env. */
-  secrets: Record<string, string>;
-  db: Record<string, string>;
+  secrets: Record<'JPY_COOKIE_SECRET' | 'CONFIGPROXY_AUTH_TOKEN' | 'JUPYTERHUB_CRYPT_KEY', string>;
+  db: Record<'TSHUB_DB_URL', string>;
 }
 
 const hex32 = () => randomBytes(32).toString('hex');
