@@ -45,8 +45,9 @@ describe('the hub and proxy as deploy/kubernetes runs them, on loopback', () => 
     };
     const ports: Record<string, number> = { '--port': proxyPort, '--api-port': apiPort };
     const proxyArgs = (proxyC.command as string[]).slice(1).map((a) => {
-      const [flag, value] = a.split('=') as [string, string | undefined];
-      if (value === undefined) return a;
+      const eq = a.indexOf('=');
+      if (eq < 0) return a;
+      const [flag, value] = [a.slice(0, eq), a.slice(eq + 1)];
       if (flag in ports) return `${flag}=${ports[flag]}`;
       if (value === '0.0.0.0') return `${flag}=127.0.0.1`;
       return flag.endsWith('-target') ? `${flag}=${local(value)}` : a;
