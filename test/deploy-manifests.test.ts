@@ -125,13 +125,15 @@ for (const overlay of OVERLAYS) {
       named(objects(), 'ServiceAccount', sa);
     });
 
-    test('the hub is one replica replaced with Recreate, non-root on a read-only root filesystem', () => {
+    test('the hub is one replica replaced with Recreate; pods are non-root on a read-only root filesystem', () => {
       const hub = hubOf(objects());
       assert.equal(hub.spec.replicas, 1);
       assert.deepEqual(hub.spec.strategy, { type: 'Recreate' });
       for (const d of byKind(objects(), 'Deployment')) {
         const pod = d.spec.template.spec;
         assert.equal(pod.securityContext.runAsNonRoot, true, d.metadata.name);
+        // Service variables for tshub-* Services would start with TSHUB_, tshub's settings' prefix.
+        assert.equal(pod.enableServiceLinks, false, d.metadata.name);
         for (const c of pod.containers) {
           assert.equal(c.securityContext.readOnlyRootFilesystem, true, `${d.metadata.name}/${c.name}`);
           assert.equal(c.securityContext.allowPrivilegeEscalation, false, `${d.metadata.name}/${c.name}`);
