@@ -11,6 +11,7 @@ import { parseKey } from '../src/auth/auth-state/index.ts';
 import { ConfigSchema, loadConfig } from '../src/config/index.ts';
 import { SPAWNER_RULES } from '../src/spawners/kubernetes/rbac.ts';
 import {
+  allowed,
   byKind,
   containerEnv,
   type DeployCopy,
@@ -18,6 +19,7 @@ import {
   generated,
   type K8sObject,
   kustomize,
+  type Peer,
   modelFor,
   named,
   schemaProblems,
@@ -193,6 +195,31 @@ for (const overlay of OVERLAYS) {
       );
     });
 
+    test('the network policies let through what each part needs, and nothing more', () => {
+      const policies = byKind(objects(), 'NetworkPolicy');
+      const labels = (name: string) => named(objects(), 'Deployment', name).spec.template.metadata.labels;
+      const [hub, proxy, user, outside] = [labels('tshub-hub'), labels('tshub-proxy'), USER_POD_LABELS, null];
+      const other = { ...USER_POD_LABELS, 'hub.jupyter.org/username': 'mallory' };
+      const cases: [string, Peer, Peer, number, boolean][] = [
+        ['anyone to the public port', outside, proxy, 8000, true],
+        ['the hub to the proxy API', hub, proxy, 8001, true],
+        ['a user server to the proxy API', user, proxy, 8001, false],
+        ['anyone to the proxy API', outside, proxy, 8001, false],
+        ['the proxy to the hub', proxy, hub, 8081, true],
+        ['a user server to the hub API', user, hub, 8081, true],
+        ['the hub to itself (managed services)', hub, hub, 8081, true],
+        ['anyone to the hub directly', outside, hub, 8081, false],
+        ['the proxy to a user server', proxy, user, 8888, true],
+        ['the hub to a user server', hub, user, 8888, true],
+        ["a user server to another user's", other, user, 8888, false],
+        ['anyone to a user server directly', outside, user, 8888, false],
+        ['a user server to the internet', user, outside, 443, true],
+        ['the proxy to the internet', proxy, outside, 443, false],
+      ];
+      for (const [what, from, to, port, expected] of cases)
+        assert.equal(allowed(policies, from, to, port), expected, what);
+    });
+
     test("the hub's proxy settings, the proxy's flags and the user pods' hub URL point at each other", async () => {
       const objs = objects();
       const config = await hubConfig(objs);
@@ -201,7 +228,8 @@ for (const overlay of OVERLAYS) {
       assert.equal(api.pods.metadata.name, 'tshub-proxy');
       const proxy = container(api.pods, 'proxy');
       assert.deepEqual(proxy.command.slice(0, 2), ['tshub', 'proxy']);
-      const flag = (name: string) => proxy.command.find((a: string) => a.startsWith(`--${name}=`))?.split('=')[1];
+      const flag = (name: string) =>
+        proxy.command.find((a: string) => a.startsWith(`--${name}=`))?.slice(name.length + 3);
       assert.equal(Number(flag('api-port')), api.port);
       assert.equal(flag('api-ip'), '0.0.0.0', 'the API listens where the hub (another pod) reaches it');
       const hubSvc = serviceBehind(objs, flag('error-target')!);

@@ -196,3 +196,35 @@ export function containerEnv(objects: K8sObject[], container: K8sObject, podIp: 
   }
   return env;
 }
+
+/** A pod by its labels, or a client outside the cluster (null). */
+export type Peer = Record<string, string> | null;
+
+/**
+ * Whether the NetworkPolicies let `from` open a TCP connection to `to` on `port`, both directions
+ * checked (ingress at `to`, egress at `from`), as a policy-enforcing network plugin would decide it
+ * within one namespace. Pod addresses count as private, so ipBlock peers (which here all leave out the
+ * private ranges, or are the whole internet) match only clients and servers outside the cluster.
+ */
+export function allowed(policies: K8sObject[], from: Peer, to: Peer, port: number): boolean {
+  const matches = (peers: K8sObject[] | undefined, other: Peer): boolean =>
+    peers === undefined ||
+    peers.some((p) => {
+      if (p.namespaceSelector) throw new Error('namespaceSelector peers are not checked by this test');
+      return p.podSelector ? other !== null && selects(p.podSelector, other) : other === null && p.ipBlock;
+    });
+  const onPort = (ports: K8sObject[] | undefined): boolean =>
+    ports === undefined ||
+    ports.some((p) => (p.protocol ?? 'TCP') === 'TCP' && (p.port === undefined || p.port === port));
+  const side = (pod: Peer, type: 'Ingress' | 'Egress', other: Peer): boolean => {
+    if (pod === null) return true; // outside the cluster: no policy applies
+    const applying = policies.filter((p) => selects(p.spec.podSelector, pod) && p.spec.policyTypes.includes(type));
+    if (applying.length === 0) return true;
+    const key = type === 'Ingress' ? 'ingress' : 'egress';
+    const peersKey = type === 'Ingress' ? 'from' : 'to';
+    return applying.some((p) =>
+      (p.spec[key] ?? []).some((rule: K8sObject) => onPort(rule.ports) && matches(rule[peersKey], other)),
+    );
+  };
+  return side(to, 'Ingress', from) && side(from, 'Egress', to);
+}
