@@ -72,6 +72,10 @@ export const AuthenticatorSchema = section(
       false,
       "The provider's groups (oauth: auth_state_groups_key) become the user's hub group memberships at each login and refresh, added and removed.",
     ),
+    refresh_pre_stop: bool(
+      false,
+      "Check with the provider before a server stops (post_stop_hook then sees fresh auth_state); a refused check stops the user's own request with 403 and ends their session, while an admin's or a service's stop goes ahead.",
+    ),
     oauth: OAuthSchema,
     ldap: LdapSchema,
   },

@@ -37,7 +37,10 @@ export function sealAuthState(crypt: CryptKeeper | undefined, value: AuthState |
  * does not open it, an altered row): logged, never an error, as upstream. With several keys the row is
  * written again with the first, so old keys can be retired once every user has been read.
  */
-export async function loadAuthState(deps: AuthStateDeps, user: UserRow): Promise<AuthState | null> {
+export async function loadAuthState(
+  deps: Pick<AuthStateDeps, 'crypt' | 'k' | 'log'>,
+  user: UserRow,
+): Promise<AuthState | null> {
   if (user.auth_state === null) return null;
   let value: unknown;
   try {
