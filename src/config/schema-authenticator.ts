@@ -70,11 +70,15 @@ export const AuthenticatorSchema = section(
     ),
     manage_groups: bool(
       false,
-      "The provider's groups (oauth: auth_state_groups_key) become the user's hub group memberships at each login and refresh, added and removed.",
+      "The provider's groups (oauth: auth_state_groups_key; ldap: the user's groups among allowed_groups and admin_groups, by their cn) become the user's hub group memberships at each login and refresh, added and removed.",
     ),
     refresh_pre_stop: bool(
       false,
       "Check with the provider before a server stops (post_stop_hook then sees fresh auth_state); a refused check stops the user's own request with 403 and ends their session, while an admin's or a service's stop goes ahead.",
+    ),
+    manage_roles: bool(
+      false,
+      "The provider's roles (oauth: auth_state_roles_key) replace the user's role assignments at each login and refresh; a role the hub does not have yet is created, without scopes (give it scopes with load_roles). The user and admin roles stay the hub's (admin follows admin_users and admin_groups).",
     ),
     oauth: OAuthSchema,
     ldap: LdapSchema,
