@@ -8,7 +8,7 @@ import { after, before, describe, test } from 'node:test';
 import type { ConfigInput } from '../src/config/index.ts';
 import { Browser } from './browser-session.ts';
 import { startHub, type TestHub } from './harness.ts';
-import { ADMINS, HUBUSERS, PEOPLE, READER, STAFF, type Slapd, startSlapd, USERS } from './slapd.ts';
+import { ADMINS, GROUPS, HUBUSERS, PEOPLE, PHYSICS, READER, STAFF, type Slapd, startSlapd, USERS } from './slapd.ts';
 
 const INVALID = /role="alert">Invalid username or password</;
 // Loosened so that escaping alone stands between a hostile name and the directory (the default regex
@@ -171,6 +171,54 @@ describe('LDAP login with lookup_dn and groups', () => {
     assert.doesNotMatch(log, /filter="\(uid=\*\)"/);
     assert.doesNotMatch(log, /SEARCH RESULT tag=101 err=0 qtime=\S+ etime=\S+ nentries=[1-9]/);
     assert.deepEqual(await hubNames(h), ['admin', 'alice', 'bob', 'dave']);
+  });
+});
+
+describe('LDAP manage_groups and admin_groups: the directory decides at each login', () => {
+  let h: TestHub;
+  before(async () => {
+    h = await ldapHub(
+      {
+        bind_dn_template: [`uid={username},${PEOPLE}`],
+        group_search_base: GROUPS,
+        allowed_groups: [STAFF, HUBUSERS],
+        admin_groups: [ADMINS],
+      },
+      { manage_groups: true },
+    );
+  });
+  after(async () => {
+    await slapd.replace(ADMINS, 'member', [`uid=dave,${PEOPLE}`]);
+    await slapd.replace(PHYSICS, 'member', [`uid=alice,${PEOPLE}`]);
+    await h?.stop();
+  });
+  const model = async (name: string) => {
+    const u = (await h.request('GET', `hub/api/users/${name}`)).json;
+    return { admin: u.admin, groups: [...u.groups].sort() };
+  };
+
+  test('every group the search finds becomes a hub group, named by its cn, not only the configured ones', async () => {
+    assert.equal((await new Browser(h).login('alice', USERS.alice)).status, 302);
+    assert.deepEqual(await model('alice'), { admin: false, groups: ['physics', 'staff'] });
+    assert.equal((await new Browser(h).login('bob', USERS.bob)).status, 302);
+    assert.deepEqual(await model('bob'), { admin: false, groups: ['hubusers'] });
+  });
+
+  test('the next login replaces them: a group left is left, joining admin_groups makes an admin, leaving it removes admin', async () => {
+    assert.equal((await h.request('POST', 'hub/api/groups/local-only')).status, 201);
+    assert.equal(
+      (await h.request('POST', 'hub/api/groups/local-only/users', { body: { users: ['alice'] } })).status,
+      200,
+    );
+    await slapd.replace(PHYSICS, 'member', [`uid=dave,${PEOPLE}`]);
+    await slapd.replace(ADMINS, 'member', [`uid=dave,${PEOPLE}`, `uid=alice,${PEOPLE}`]);
+    assert.equal((await new Browser(h).login('alice', USERS.alice)).status, 302);
+    assert.deepEqual(await model('alice'), { admin: true, groups: ['admins', 'staff'] });
+    await slapd.replace(ADMINS, 'member', [`uid=dave,${PEOPLE}`]);
+    assert.equal((await new Browser(h).login('alice', USERS.alice)).status, 302);
+    assert.deepEqual(await model('alice'), { admin: false, groups: ['staff'] });
+    const events = await audit(h, 'action=group.remove_members');
+    assert.ok(events.some((e) => e.target.name === 'local-only' && e.actor.name === 'alice'));
   });
 });
 

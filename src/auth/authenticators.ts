@@ -25,11 +25,15 @@ async function passwordMatches(ctx: PasswordDeps, name: string, password: string
   return a.password === null || safeEqual(password, a.password) ? { name } : null;
 }
 
-/** A name the password was right for; `admin` and `allowed` as admitUser takes them (from LDAP groups). */
+/**
+ * A name the password was right for; `admin` and `allowed` as admitUser takes them, and `groups` for
+ * manage_groups (from LDAP groups).
+ */
 export interface PasswordLogin {
   name: string;
   admin?: boolean;
   allowed?: true;
+  groups?: string[];
 }
 
 /** What checking a password needs; the hub's context has it all. */

@@ -70,7 +70,7 @@ export const AuthenticatorSchema = section(
     ),
     manage_groups: bool(
       false,
-      "The provider's groups (oauth: auth_state_groups_key; ldap: the user's groups among allowed_groups and admin_groups, by their cn) become the user's hub group memberships at each login and refresh, added and removed.",
+      "The provider's groups (oauth: auth_state_groups_key; ldap: every group group_search_base finds for the user, else the allowed_groups and admin_groups they are in, each named by its first RDN value such as the cn) become the user's hub group memberships at each login (and oauth refresh), added and removed.",
     ),
     refresh_pre_stop: bool(
       false,

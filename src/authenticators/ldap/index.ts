@@ -7,7 +7,7 @@ import { authenticateLdap } from './authenticate.ts';
 import type { OpenSession } from './client.ts';
 
 export { authenticateLdap, type LdapIdentity } from './authenticate.ts';
-export { escapeDnValue, escapeFilterValue, fillTemplate } from './escape.ts';
+export { escapeDnValue, escapeFilterValue, fillTemplate, firstRdnValue } from './escape.ts';
 export { type LdapSession, type OpenSession, openSession } from './client.ts';
 
 /** A login the directory vouched for and the hub's lists admit, with admin_groups' verdict when set. */
@@ -15,6 +15,8 @@ export interface LdapLogin {
   name: string;
   admin?: boolean;
   allowed: true;
+  /** With manage_groups: the user's directory groups by name, to become their hub groups. */
+  groups?: string[];
 }
 
 /**
@@ -29,7 +31,7 @@ export async function ldapLogin(
   password: string,
   open?: OpenSession,
 ): Promise<LdapLogin | null> {
-  const who = await authenticateLdap(a.ldap, log, login, password, open);
+  const who = await authenticateLdap(a.ldap, log, login, password, open, { groupNames: a.manage_groups });
   if (!who) return null;
   const name = normalizeUsername(who.name);
   const { allowed_groups, admin_groups } = a.ldap;
@@ -38,5 +40,10 @@ export async function ldapLogin(
     log.warn({ user: name.slice(0, 64), why: verdict.why }, 'ldap: login not allowed');
     return null;
   }
-  return { name, allowed: true, ...(verdict.admin === undefined ? {} : { admin: verdict.admin }) };
+  return {
+    name,
+    allowed: true,
+    ...(verdict.admin === undefined ? {} : { admin: verdict.admin }),
+    ...(a.manage_groups ? { groups: who.groupNames } : {}),
+  };
 }
