@@ -221,6 +221,9 @@ describe('login through an OpenID provider', () => {
   test('an id_token for another client (aud) is refused', () =>
     refusedIdToken({ claims: { aud: 'someone-else' } }, /failed: .*aud/i));
 
+  test('an id_token from another issuer (iss) is refused', () =>
+    refusedIdToken({ claims: { iss: 'http://127.0.0.1:9/elsewhere' } }, /failed: .*iss/i));
+
   test('an expired id_token is refused', () => {
     const now = Math.floor(Date.now() / 1000);
     return refusedIdToken({ claims: { iat: now - 7200, exp: now - 3600 } }, /failed: .*exp/i);
