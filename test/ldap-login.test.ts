@@ -62,7 +62,10 @@ async function hubNames(h: TestHub): Promise<string[]> {
 describe('LDAP login with bind_dn_template (StartTLS)', () => {
   let h: TestHub;
   before(async () => {
-    h = await ldapHub({ bind_dn_template: [`uid={username},${PEOPLE}`], valid_username_regex: ANY_NAME });
+    h = await ldapHub(
+      { bind_dn_template: [`uid={username},${PEOPLE}`], valid_username_regex: ANY_NAME },
+      { username_map: { bob: 'robert' } },
+    );
   });
   after(() => h?.stop());
 
@@ -70,6 +73,12 @@ describe('LDAP login with bind_dn_template (StartTLS)', () => {
     const r = await new Browser(h).login('alice', USERS.alice);
     assert.equal(r.status, 302, r.text);
     assert.equal((await h.request('GET', 'hub/api/users/alice')).json.admin, false);
+  });
+
+  test("username_map: the directory's name binds, the mapped name is the hub user", async () => {
+    assert.equal((await new Browser(h).login('bob', USERS.bob)).status, 302);
+    assert.equal((await h.request('GET', 'hub/api/users/robert')).status, 200);
+    assert.equal((await h.request('GET', 'hub/api/users/bob')).status, 404);
   });
 
   test('a wrong password: the form again with 403, and an audit login.failure', async () => {
@@ -102,7 +111,7 @@ describe('LDAP login with bind_dn_template (StartTLS)', () => {
     assert.match(log, /BIND dn="uid=alice\\,dc\\=evil,ou=people,dc=example,dc=org"|BIND dn="uid=alice\\2Cdc\\3Devil/i);
     assert.doesNotMatch(log, /BIND dn="uid=alice,dc=evil/);
     assert.doesNotMatch(log, /RESULT tag=97 err=0/, 'no bind succeeded');
-    assert.deepEqual(await hubNames(h), ['admin', 'alice']);
+    assert.deepEqual(await hubNames(h), ['admin', 'alice', 'robert']);
   });
 
   test('the token request with username and password', async () => {

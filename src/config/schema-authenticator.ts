@@ -2,7 +2,7 @@ import { Type } from 'typebox';
 import type { Static } from 'typebox';
 import { LdapSchema } from './schema-ldap.ts';
 import { OAuthSchema } from './schema-oauth.ts';
-import { bool, int, nullable, section, strList } from './schema-util.ts';
+import { bool, int, nullable, section, strList, strMap } from './schema-util.ts';
 
 export const AuthenticatorSchema = section(
   {
@@ -71,6 +71,9 @@ export const AuthenticatorSchema = section(
     manage_groups: bool(
       false,
       "The provider's groups (oauth: auth_state_groups_key; ldap: every group group_search_base finds for the user, else the allowed_groups and admin_groups they are in, each named by its first RDN value such as the cn) become the user's hub group memberships at each login (and oauth refresh), added and removed.",
+    ),
+    username_map: strMap(
+      'Names an authenticator vouches for, mapped to hub names (JupyterHub\'s normalize_username): applied after lowercasing, e.g. {"e.smith@corp.example": "esmith"}; the allow and admin lists see the mapped name.',
     ),
     refresh_pre_stop: bool(
       false,

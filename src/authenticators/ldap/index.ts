@@ -1,7 +1,7 @@
 // Login against an LDAP directory (authenticator.class: ldap), on ldapts.
 import type { Logger } from 'pino';
 import type { AuthenticatorConfig } from '../../config/schema-authenticator.ts';
-import { normalizeUsername } from '../../auth/usernames.ts';
+import { loginName } from '../username-map.ts';
 import { admit } from '../oauth/admission.ts';
 import { authenticateLdap } from './authenticate.ts';
 import type { OpenSession } from './client.ts';
@@ -33,7 +33,7 @@ export async function ldapLogin(
 ): Promise<LdapLogin | null> {
   const who = await authenticateLdap(a.ldap, log, login, password, open, { groupNames: a.manage_groups });
   if (!who) return null;
-  const name = normalizeUsername(who.name);
+  const name = loginName(a, who.name);
   const { allowed_groups, admin_groups } = a.ldap;
   const verdict = admit({ ...a, oauth: { ...a.oauth, allowed_groups, admin_groups } }, name, who.groups);
   if (!verdict.allowed) {
