@@ -136,17 +136,21 @@ describe('LDAP login with bind_dn_template (StartTLS)', () => {
 describe('LDAP login with lookup_dn and groups', () => {
   let h: TestHub;
   before(async () => {
-    h = await ldapHub({
-      lookup_dn: true,
-      user_search_base: PEOPLE,
-      user_attribute: 'uid',
-      lookup_dn_user_dn_attribute: 'uid',
-      lookup_dn_search_user: READER.dn,
-      lookup_dn_search_password: READER.password,
-      allowed_groups: [STAFF, HUBUSERS],
-      admin_groups: [ADMINS],
-      valid_username_regex: ANY_NAME,
-    });
+    h = await ldapHub(
+      {
+        lookup_dn: true,
+        user_search_base: PEOPLE,
+        user_attribute: 'uid',
+        lookup_dn_user_dn_attribute: 'uid',
+        lookup_dn_search_user: READER.dn,
+        lookup_dn_search_password: READER.password,
+        allowed_groups: [STAFF, HUBUSERS],
+        admin_groups: [ADMINS],
+        valid_username_regex: ANY_NAME,
+        auth_state_attributes: ['mail', 'cn'],
+      },
+      { enable_auth_state: true },
+    );
   });
   after(() => h?.stop());
 
@@ -159,6 +163,20 @@ describe('LDAP login with lookup_dn and groups', () => {
     assert.equal((await new Browser(h).login('dave', USERS.dave)).status, 302);
     assert.equal((await h.request('GET', 'hub/api/users/dave')).json.admin, true);
     assert.equal((await h.request('GET', 'hub/api/users/alice')).json.admin, false);
+  });
+
+  test("with enable_auth_state the login keeps upstream's LDAP auth_state: the groups found and the attributes asked for", async () => {
+    const { json } = await h.request('GET', 'hub/api/users/dave');
+    assert.deepEqual(json.auth_state, {
+      ldap_groups: [ADMINS],
+      user_attributes: { mail: ['dave@example.org'], cn: ['Dave Example'] },
+    });
+    const raw = await h.hub.ctx.k
+      .selectFrom('users')
+      .select('auth_state')
+      .where('name', '=', 'dave')
+      .executeTakeFirst();
+    assert.match(raw!.auth_state!, /^gAAAAA/, 'encrypted at rest');
   });
 
   test('a user outside allowed_groups is refused, with the right password', async () => {

@@ -30,13 +30,14 @@ async function passwordMatches(ctx: PasswordDeps, typed: string, password: strin
 
 /**
  * A name the password was right for; `admin` and `allowed` as admitUser takes them, and `groups` for
- * manage_groups (from LDAP groups).
+ * manage_groups and `auth_state` to keep (from LDAP).
  */
 export interface PasswordLogin {
   name: string;
   admin?: boolean;
   allowed?: true;
   groups?: string[];
+  auth_state?: Record<string, unknown>;
 }
 
 /** What checking a password needs; the hub's context has it all. */

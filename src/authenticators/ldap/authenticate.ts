@@ -14,7 +14,7 @@ export interface LdapIdentity {
    * group group_search_base finds, else those of allowed_groups and admin_groups.
    */
   groupNames: string[];
-  /** auth_state_attributes of the user's entry, for auth_state once the hub stores it. */
+  /** auth_state_attributes of the user's entry, kept in auth_state (with enable_auth_state). */
   attributes: Record<string, string[]>;
 }
 

@@ -17,6 +17,8 @@ export interface LdapLogin {
   allowed: true;
   /** With manage_groups: the user's directory groups by name, to become their hub groups. */
   groups?: string[];
+  /** With enable_auth_state: upstream's LDAP auth_state (the groups found, the auth_state_attributes). */
+  auth_state?: Record<string, unknown>;
 }
 
 /**
@@ -45,5 +47,6 @@ export async function ldapLogin(
     allowed: true,
     ...(verdict.admin === undefined ? {} : { admin: verdict.admin }),
     ...(a.manage_groups ? { groups: who.groupNames } : {}),
+    ...(a.enable_auth_state ? { auth_state: { ldap_groups: who.groups, user_attributes: who.attributes } } : {}),
   };
 }
