@@ -16,7 +16,7 @@ import type { HubContext } from './context.ts';
 import { connect, migrateToLatest, type Db } from './db/index.ts';
 import { registerApi } from './api/index.ts';
 import { registerWeb } from './web/index.ts';
-import { registerAuthRefresh } from './web/auth-refresh.ts';
+import { registerAuthRefresh, registerTokenAuthRefresh } from './web/auth-refresh.ts';
 import { createServer, type HubServer } from './http/server.ts';
 import { createLogger } from './lib/logger.ts';
 import { HubMetrics } from './metrics/registry.ts';
@@ -188,6 +188,7 @@ export class Hub {
     server.addHook('onRequest', async (req) => {
       if (req.url.startsWith(apiPrefix) || req.url.startsWith(metricsPath)) await authenticate(ctx, req);
     });
+    registerTokenAuthRefresh(server, ctx);
     if (limiter) server.addHook('onRequest', limiter.check);
     // Every hook is in place before the first route context loads: a context takes the hooks it finds.
     registerMetrics(server, ctx, metrics, apiPrefix);

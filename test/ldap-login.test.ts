@@ -8,7 +8,7 @@ import { after, before, describe, test } from 'node:test';
 import type { ConfigInput } from '../src/config/index.ts';
 import { Browser } from './browser-session.ts';
 import { startHub, type TestHub } from './harness.ts';
-import { ADMINS, HUBUSERS, PEOPLE, READER, STAFF, type Slapd, startSlapd, USERS } from './slapd.ts';
+import { ADMINS, GROUPS, HUBUSERS, PEOPLE, PHYSICS, READER, STAFF, type Slapd, startSlapd, USERS } from './slapd.ts';
 
 const INVALID = /role="alert">Invalid username or password</;
 // Loosened so that escaping alone stands between a hostile name and the directory (the default regex
@@ -62,7 +62,10 @@ async function hubNames(h: TestHub): Promise<string[]> {
 describe('LDAP login with bind_dn_template (StartTLS)', () => {
   let h: TestHub;
   before(async () => {
-    h = await ldapHub({ bind_dn_template: [`uid={username},${PEOPLE}`], valid_username_regex: ANY_NAME });
+    h = await ldapHub(
+      { bind_dn_template: [`uid={username},${PEOPLE}`], valid_username_regex: ANY_NAME },
+      { username_map: { bob: 'robert' } },
+    );
   });
   after(() => h?.stop());
 
@@ -70,6 +73,12 @@ describe('LDAP login with bind_dn_template (StartTLS)', () => {
     const r = await new Browser(h).login('alice', USERS.alice);
     assert.equal(r.status, 302, r.text);
     assert.equal((await h.request('GET', 'hub/api/users/alice')).json.admin, false);
+  });
+
+  test("username_map: the directory's name binds, the mapped name is the hub user", async () => {
+    assert.equal((await new Browser(h).login('bob', USERS.bob)).status, 302);
+    assert.equal((await h.request('GET', 'hub/api/users/robert')).status, 200);
+    assert.equal((await h.request('GET', 'hub/api/users/bob')).status, 404);
   });
 
   test('a wrong password: the form again with 403, and an audit login.failure', async () => {
@@ -102,7 +111,7 @@ describe('LDAP login with bind_dn_template (StartTLS)', () => {
     assert.match(log, /BIND dn="uid=alice\\,dc\\=evil,ou=people,dc=example,dc=org"|BIND dn="uid=alice\\2Cdc\\3Devil/i);
     assert.doesNotMatch(log, /BIND dn="uid=alice,dc=evil/);
     assert.doesNotMatch(log, /RESULT tag=97 err=0/, 'no bind succeeded');
-    assert.deepEqual(await hubNames(h), ['admin', 'alice']);
+    assert.deepEqual(await hubNames(h), ['admin', 'alice', 'robert']);
   });
 
   test('the token request with username and password', async () => {
@@ -127,17 +136,21 @@ describe('LDAP login with bind_dn_template (StartTLS)', () => {
 describe('LDAP login with lookup_dn and groups', () => {
   let h: TestHub;
   before(async () => {
-    h = await ldapHub({
-      lookup_dn: true,
-      user_search_base: PEOPLE,
-      user_attribute: 'uid',
-      lookup_dn_user_dn_attribute: 'uid',
-      lookup_dn_search_user: READER.dn,
-      lookup_dn_search_password: READER.password,
-      allowed_groups: [STAFF, HUBUSERS],
-      admin_groups: [ADMINS],
-      valid_username_regex: ANY_NAME,
-    });
+    h = await ldapHub(
+      {
+        lookup_dn: true,
+        user_search_base: PEOPLE,
+        user_attribute: 'uid',
+        lookup_dn_user_dn_attribute: 'uid',
+        lookup_dn_search_user: READER.dn,
+        lookup_dn_search_password: READER.password,
+        allowed_groups: [STAFF, HUBUSERS],
+        admin_groups: [ADMINS],
+        valid_username_regex: ANY_NAME,
+        auth_state_attributes: ['mail', 'cn'],
+      },
+      { enable_auth_state: true },
+    );
   });
   after(() => h?.stop());
 
@@ -150,6 +163,20 @@ describe('LDAP login with lookup_dn and groups', () => {
     assert.equal((await new Browser(h).login('dave', USERS.dave)).status, 302);
     assert.equal((await h.request('GET', 'hub/api/users/dave')).json.admin, true);
     assert.equal((await h.request('GET', 'hub/api/users/alice')).json.admin, false);
+  });
+
+  test("with enable_auth_state the login keeps upstream's LDAP auth_state: the groups found and the attributes asked for", async () => {
+    const { json } = await h.request('GET', 'hub/api/users/dave');
+    assert.deepEqual(json.auth_state, {
+      ldap_groups: [ADMINS],
+      user_attributes: { mail: ['dave@example.org'], cn: ['Dave Example'] },
+    });
+    const raw = await h.hub.ctx.k
+      .selectFrom('users')
+      .select('auth_state')
+      .where('name', '=', 'dave')
+      .executeTakeFirst();
+    assert.match(raw!.auth_state!, /^gAAAAA/, 'encrypted at rest');
   });
 
   test('a user outside allowed_groups is refused, with the right password', async () => {
@@ -171,6 +198,54 @@ describe('LDAP login with lookup_dn and groups', () => {
     assert.doesNotMatch(log, /filter="\(uid=\*\)"/);
     assert.doesNotMatch(log, /SEARCH RESULT tag=101 err=0 qtime=\S+ etime=\S+ nentries=[1-9]/);
     assert.deepEqual(await hubNames(h), ['admin', 'alice', 'bob', 'dave']);
+  });
+});
+
+describe('LDAP manage_groups and admin_groups: the directory decides at each login', () => {
+  let h: TestHub;
+  before(async () => {
+    h = await ldapHub(
+      {
+        bind_dn_template: [`uid={username},${PEOPLE}`],
+        group_search_base: GROUPS,
+        allowed_groups: [STAFF, HUBUSERS],
+        admin_groups: [ADMINS],
+      },
+      { manage_groups: true },
+    );
+  });
+  after(async () => {
+    await slapd.replace(ADMINS, 'member', [`uid=dave,${PEOPLE}`]);
+    await slapd.replace(PHYSICS, 'member', [`uid=alice,${PEOPLE}`]);
+    await h?.stop();
+  });
+  const model = async (name: string) => {
+    const u = (await h.request('GET', `hub/api/users/${name}`)).json;
+    return { admin: u.admin, groups: [...u.groups].sort() };
+  };
+
+  test('every group the search finds becomes a hub group, named by its cn, not only the configured ones', async () => {
+    assert.equal((await new Browser(h).login('alice', USERS.alice)).status, 302);
+    assert.deepEqual(await model('alice'), { admin: false, groups: ['physics', 'staff'] });
+    assert.equal((await new Browser(h).login('bob', USERS.bob)).status, 302);
+    assert.deepEqual(await model('bob'), { admin: false, groups: ['hubusers'] });
+  });
+
+  test('the next login replaces them: a group left is left, joining admin_groups makes an admin, leaving it removes admin', async () => {
+    assert.equal((await h.request('POST', 'hub/api/groups/local-only')).status, 201);
+    assert.equal(
+      (await h.request('POST', 'hub/api/groups/local-only/users', { body: { users: ['alice'] } })).status,
+      200,
+    );
+    await slapd.replace(PHYSICS, 'member', [`uid=dave,${PEOPLE}`]);
+    await slapd.replace(ADMINS, 'member', [`uid=dave,${PEOPLE}`, `uid=alice,${PEOPLE}`]);
+    assert.equal((await new Browser(h).login('alice', USERS.alice)).status, 302);
+    assert.deepEqual(await model('alice'), { admin: true, groups: ['admins', 'staff'] });
+    await slapd.replace(ADMINS, 'member', [`uid=dave,${PEOPLE}`]);
+    assert.equal((await new Browser(h).login('alice', USERS.alice)).status, 302);
+    assert.deepEqual(await model('alice'), { admin: false, groups: ['staff'] });
+    const events = await audit(h, 'action=group.remove_members');
+    assert.ok(events.some((e) => e.target.name === 'local-only' && e.actor.name === 'alice'));
   });
 });
 

@@ -17,6 +17,7 @@ const accounts: Account[] = [
   { sub: 'u-bob', preferred_username: 'bob', password: 'bob-pw', groups: ['staff', 'hub-admins'] },
   { sub: 'u-carol', preferred_username: 'carol', password: 'carol-pw', groups: ['students'] },
   { sub: 'u-dave', preferred_username: 'Dave.Mixed', password: 'dave-pw', groups: ['staff'] },
+  { sub: 'u-erin', preferred_username: 'E.Smith@Corp.Example', password: 'erin-pw', groups: ['staff'] },
 ];
 const passwordOf = (login: string) => accounts.find((a) => a.preferred_username === login)!.password;
 
@@ -71,6 +72,7 @@ describe('login through an OpenID provider', () => {
       authenticator: {
         class: 'oauth',
         allow_all: true,
+        username_map: { 'e.smith@corp.example': 'esmith' },
         oauth: {
           oidc_issuer: idp.issuer,
           client_id: idp.clientId,
@@ -140,6 +142,13 @@ describe('login through an OpenID provider', () => {
     const b = new Browser(h);
     assert.equal((await b.get((await toCallback(b, 'Dave.Mixed')).href)).status, 302);
     assert.equal((await h.request('GET', 'hub/api/users/dave.mixed')).status, 200);
+  });
+
+  test("username_map turns the provider's name into the hub's", async () => {
+    const b = new Browser(h);
+    assert.equal((await b.get((await toCallback(b, 'E.Smith@Corp.Example')).href)).status, 302);
+    assert.equal((await h.request('GET', 'hub/api/users/esmith')).status, 200);
+    assert.equal((await h.request('GET', 'hub/api/users/e.smith@corp.example')).status, 404);
   });
 
   test('admin_groups makes an admin, and leaving the group removes admin at the next login', async () => {
@@ -220,6 +229,9 @@ describe('login through an OpenID provider', () => {
 
   test('an id_token for another client (aud) is refused', () =>
     refusedIdToken({ claims: { aud: 'someone-else' } }, /failed: .*aud/i));
+
+  test('an id_token from another issuer (iss) is refused', () =>
+    refusedIdToken({ claims: { iss: 'http://127.0.0.1:9/elsewhere' } }, /failed: .*iss/i));
 
   test('an expired id_token is refused', () => {
     const now = Math.floor(Date.now() / 1000);

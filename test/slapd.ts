@@ -6,6 +6,7 @@ import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { connect } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { Attribute, Change, Client } from 'ldapts';
 import { freePort } from './process.ts';
 
 export const BASE_DN = 'dc=example,dc=org';
@@ -23,6 +24,10 @@ export const USERS: Record<string, string> = {
 export const STAFF = `cn=staff,${GROUPS}`;
 export const HUBUSERS = `cn=hubusers,${GROUPS}`;
 export const ADMINS = `cn=admins,${GROUPS}`;
+/** A group no test configures: only manage_groups with group_search_base finds it. */
+export const PHYSICS = `cn=physics,${GROUPS}`;
+/** The directory's administrator (slapd's rootdn), for tests that change entries while the hub runs. */
+const ROOT = { dn: `cn=admin,${BASE_DN}`, password: 'root-secret' };
 
 export interface Slapd {
   /** Plain LDAP, with StartTLS offered. */
@@ -35,6 +40,8 @@ export interface Slapd {
   wrongCaFile: string;
   /** Everything slapd logged (stats level: connections, binds, searches with their filters). */
   log(): string;
+  /** Replaces an attribute of an entry (as the directory's administrator): e.g. a group's members. */
+  replace(dn: string, attribute: string, values: string[]): Promise<void>;
   stop(): Promise<void>;
 }
 
@@ -66,6 +73,7 @@ userPassword: ${ssha(USERS[uid]!)}
     ...Object.keys(USERS).map(person),
     `dn: ${STAFF}\nobjectClass: groupOfNames\ncn: staff\nmember: uid=alice,${PEOPLE}\n`,
     `dn: ${ADMINS}\nobjectClass: groupOfNames\ncn: admins\nmember: uid=dave,${PEOPLE}\n`,
+    `dn: ${PHYSICS}\nobjectClass: groupOfNames\ncn: physics\nmember: uid=alice,${PEOPLE}\n`,
     `dn: ${HUBUSERS}\nobjectClass: posixGroup\ncn: hubusers\ngidNumber: 2000\nmemberUid: bob\n`,
   ].join('\n');
 }
@@ -137,7 +145,8 @@ loglevel stats
 database mdb
 maxsize 16777216
 suffix "${BASE_DN}"
-rootdn "cn=admin,${BASE_DN}"
+rootdn "${ROOT.dn}"
+rootpw ${ssha(ROOT.password)}
 directory ${db}
 access to attrs=userPassword by anonymous auth by self read by * none
 access to * by users read by * none
@@ -177,6 +186,18 @@ access to * by users read by * none
     caFile: tls.cert,
     wrongCaFile: wrong.cert,
     log: () => lines.join(''),
+    async replace(dn, attribute, values) {
+      const client = new Client({ url: `ldap://127.0.0.1:${port}`, timeout: 10_000, connectTimeout: 10_000 });
+      try {
+        await client.bind(ROOT.dn, ROOT.password);
+        await client.modify(
+          dn,
+          new Change({ operation: 'replace', modification: new Attribute({ type: attribute, values }) }),
+        );
+      } finally {
+        await client.unbind();
+      }
+    },
     async stop() {
       p.kill('SIGTERM');
       await Promise.race([exited, new Promise((r) => setTimeout(r, 5000))]);

@@ -10,12 +10,15 @@ import { passwordHashFor, verifyPassword } from './passwords.ts';
 import { loginAllowed, usernamePattern } from '../commands/users/rules.ts';
 import { normalizeUsername, validateUsername } from './usernames.ts';
 import { ldapLogin } from '../authenticators/ldap/index.ts';
+import { loginName } from '../authenticators/username-map.ts';
 
 /** Who the password is right for under the configured authenticator class, or null. */
-async function passwordMatches(ctx: PasswordDeps, name: string, password: string): Promise<PasswordLogin | null> {
+async function passwordMatches(ctx: PasswordDeps, typed: string, password: string): Promise<PasswordLogin | null> {
   const a = ctx.config.authenticator;
   // The directory answers, and applies its allowed_groups/admin_groups with the hub's lists.
-  if (a.class === 'ldap') return ldapLogin(a, ctx.log, name, password);
+  if (a.class === 'ldap') return ldapLogin(a, ctx.log, typed, password);
+  // The typed name may be another spelling of a hub name (username_map): the account checked is the mapped one.
+  const name = loginName(a, typed);
   if (a.class === 'password') {
     // An unknown user, or one without a password, is checked against a dummy hash: same answer,
     // same argon2 work as a wrong password.
@@ -25,11 +28,16 @@ async function passwordMatches(ctx: PasswordDeps, name: string, password: string
   return a.password === null || safeEqual(password, a.password) ? { name } : null;
 }
 
-/** A name the password was right for; `admin` and `allowed` as admitUser takes them (from LDAP groups). */
+/**
+ * A name the password was right for; `admin` and `allowed` as admitUser takes them, and `groups` for
+ * manage_groups and `auth_state` to keep (from LDAP).
+ */
 export interface PasswordLogin {
   name: string;
   admin?: boolean;
   allowed?: true;
+  groups?: string[];
+  auth_state?: Record<string, unknown>;
 }
 
 /** What checking a password needs; the hub's context has it all. */

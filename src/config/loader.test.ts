@@ -37,6 +37,9 @@ describe('loadConfig sources', () => {
       auth_refresh_age: 300,
       refresh_pre_spawn: false,
       manage_groups: false,
+      username_map: {},
+      refresh_pre_stop: false,
+      manage_roles: false,
     });
     assert.deepEqual(config.spawner.cmd, ['jupyterhub-singleuser']);
     assert.equal(config.spawner.port_range, null);

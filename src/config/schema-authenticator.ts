@@ -2,7 +2,7 @@ import { Type } from 'typebox';
 import type { Static } from 'typebox';
 import { LdapSchema } from './schema-ldap.ts';
 import { OAuthSchema } from './schema-oauth.ts';
-import { bool, int, nullable, section, strList } from './schema-util.ts';
+import { bool, int, nullable, section, strList, strMap } from './schema-util.ts';
 
 export const AuthenticatorSchema = section(
   {
@@ -70,7 +70,18 @@ export const AuthenticatorSchema = section(
     ),
     manage_groups: bool(
       false,
-      "The provider's groups (oauth: auth_state_groups_key) become the user's hub group memberships at each login and refresh, added and removed.",
+      "The provider's groups (oauth: auth_state_groups_key; ldap: every group group_search_base finds for the user, else the allowed_groups and admin_groups they are in, each named by its first RDN value such as the cn) become the user's hub group memberships at each login (and oauth refresh), added and removed.",
+    ),
+    username_map: strMap(
+      'Names an authenticator vouches for, mapped to hub names (JupyterHub\'s normalize_username): applied after lowercasing, e.g. {"e.smith@corp.example": "esmith"}; the allow and admin lists see the mapped name.',
+    ),
+    refresh_pre_stop: bool(
+      false,
+      "Check with the provider before a server stops (post_stop_hook then sees fresh auth_state); a refused check stops the user's own request with 403 and ends their session, while an admin's or a service's stop goes ahead.",
+    ),
+    manage_roles: bool(
+      false,
+      "The provider's roles (oauth: auth_state_roles_key) replace the user's role assignments at each login and refresh; a role the hub does not have yet is created, without scopes (give it scopes with load_roles). The user and admin roles stay the hub's (admin follows admin_users and admin_groups).",
     ),
     oauth: OAuthSchema,
     ldap: LdapSchema,

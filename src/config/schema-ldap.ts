@@ -85,7 +85,7 @@ export const LdapSchema = section(
     group_attributes: strList(['member', 'uniqueMember', 'memberUid'], 'Attributes asked for in the group search.'),
     auth_state_attributes: strList(
       [],
-      "User attributes read after login for auth_state['user_attributes'] (read only once auth_state storage exists).",
+      "User attributes read after login, kept with authenticator.enable_auth_state as auth_state['user_attributes'] (each a list of values), beside auth_state['ldap_groups'] (the allowed_groups and admin_groups DNs the user is in).",
     ),
   },
   'Login against an LDAP directory (authenticator.class: ldap): the hub binds as the user with the password typed in.',

@@ -53,6 +53,10 @@ export const OAuthSchema = section(
       'oauth_user.groups',
       'Dotted path to the list of groups: oauth_user.* is the userinfo (or userdata_url) answer, id_token.* the verified id_token claims.',
     ),
+    auth_state_roles_key: str(
+      'oauth_user.roles',
+      'With manage_roles: dotted path to the list of role names, as auth_state_groups_key (oauth_user.* or id_token.*).',
+    ),
     logout_redirect_url: url(
       "Where the browser goes after logging out; with a provider that offers RP-initiated logout, it is the post_logout_redirect_uri (null: the hub's login page).",
     ),

@@ -12,7 +12,7 @@ type MaybePromise<T> = T | Promise<T>;
  * throws fails the spawn with its message.
  */
 export interface SpawnerHooks {
-  /** Called with the user's auth_state (null until authenticators keep one), before pre_spawn_hook. */
+  /** Called with the user's decrypted auth_state (null without enable_auth_state), before pre_spawn_hook. */
   auth_state_hook?: (spawner: SpawnRequest, authState: Record<string, unknown> | null) => MaybePromise<unknown>;
   pre_spawn_hook?: (spawner: SpawnRequest) => MaybePromise<unknown>;
   /** KubeSpawner's modify_pod_hook for every spawner: the request it returns, if it returns one, starts; else the one it changed. */

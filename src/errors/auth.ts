@@ -7,7 +7,9 @@ export type AuthFailure =
   | 'token_malformed'
   | 'token_expired'
   | 'token_revoked'
-  | 'token_rotated';
+  | 'token_rotated'
+  // The identity provider refused to refresh the token owner's login (auth_refresh_age, src/web/auth-refresh.ts).
+  | 'auth_expired';
 
 /** JupyterHub's 403 for a scope the caller lacks, naming the scopes that would do. */
 export function missingScope(anyOf: string[]): HubError {

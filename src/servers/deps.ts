@@ -47,4 +47,6 @@ export interface SpawnOptions {
   origin?: AuditOrigin;
   /** The spawner config with the chosen profile's overrides (src/spawners/profiles); else `spawner`. */
   spawnerConfig?: SpawnerConfig;
+  /** The user's decrypted auth_state, for auth_state_hook (null without enable_auth_state). */
+  authState?: Record<string, unknown> | null;
 }

@@ -122,10 +122,7 @@ export class ServerManager {
     return outcome === 'timeout' ? 'pending' : 'ready';
   }
 
-  async #start(
-    entry: Entry,
-    opts: { userOptions: Record<string, unknown> | null; displayName?: string | null; spawnerConfig?: SpawnerConfig },
-  ): Promise<void> {
+  async #start(entry: Entry, opts: SpawnOptions): Promise<void> {
     const { config, k, dbKind, log, metrics, audit } = this.#deps;
     const { user, server, prefix } = entry;
     const logName = serverLogName(user.name, server);
@@ -164,7 +161,7 @@ export class ServerManager {
       });
       // The chosen profile's config (src/spawners/profiles), copied like the base one: hooks may change it.
       const base = this.#request(user, server, env, userOptions, opts.spawnerConfig);
-      const request = await runSpawnHooks(config.spawner, base);
+      const request = await runSpawnHooks(config.spawner, base, opts.authState ?? null);
       // A hub killed before start() returns still finds what it began (a pid, a job id) on restart.
       request.onState = async (state) => {
         if (!entry.cancelled) await updateSpawner(k, row.id, { state: JSON.stringify(state) });

@@ -6,12 +6,17 @@ import type { SpawnRequest } from '../spawners/spawner.ts';
 /**
  * Runs the config's hooks on a new start's request in JupyterHub's order (auth_state_hook, then
  * pre_spawn_hook), then modify_spawn_request, whose answer (or the request it changed) starts.
- * `config` is the hub's own spawner section, which the hooks were loaded with.
+ * `config` is the hub's own spawner section, which the hooks were loaded with. `authState` is the
+ * user's, decrypted; null (as upstream's None) without enable_auth_state or when there is none. The
+ * hook gets its own copy: what it changes in it stays out of the next start.
  */
-export async function runSpawnHooks(config: SpawnerConfig, req: SpawnRequest): Promise<SpawnRequest> {
+export async function runSpawnHooks(
+  config: SpawnerConfig,
+  req: SpawnRequest,
+  authState: Record<string, unknown> | null,
+): Promise<SpawnRequest> {
   const hooks = spawnerHooks(config);
-  // No authenticator keeps auth_state yet; the hook is still called, as upstream calls it with None.
-  await hooks.auth_state_hook?.(req, null);
+  await hooks.auth_state_hook?.(req, authState === null ? null : structuredClone(authState));
   await hooks.pre_spawn_hook?.(req);
   const modified = await hooks.modify_spawn_request?.(req);
   return typeof modified === 'object' && modified !== null ? (modified as SpawnRequest) : req;

@@ -8,7 +8,8 @@ import { anonymousXsrfValid, setXsrfCookie, xsrfTokenFor } from '../auth/xsrf.ts
 import type { HubContext } from '../context.ts';
 import type { UserRow } from '../db/index.ts';
 import { SYSTEM_CALLER } from '../commands/deps.ts';
-import { admitUser, loadAuthState } from '../commands/users/index.ts';
+import { syncGroupsFromIdp } from '../commands/groups/index.ts';
+import { admitUser, loadAuthState, saveAuthState } from '../commands/users/index.ts';
 import { HubError } from '../errors/index.ts';
 import { pageSession } from './common.ts';
 import { field } from './forms.ts';
@@ -21,17 +22,23 @@ const INVALID_LOGIN = 'Invalid username or password';
  * Logs in a name an authenticator vouched for: the hub admits the user (the admitUser command: lists,
  * creation at first login, admin), then a new session and login cookie, and the audit's login.success.
  * Every way of logging in (the password form, an identity provider's callback) ends here. `admin` is an
- * identity provider's verdict (admin_groups), which may also demote.
+ * identity provider's verdict (admin_groups), which may also demote; `groups`, a directory's groups,
+ * become the user's hub groups with manage_groups, and `auth_state` is kept with enable_auth_state (an
+ * identity provider's go through recordProviderLogin).
  */
 export async function completeLogin(
   ctx: HubContext,
   req: FastifyRequest,
   reply: FastifyReply,
   name: string,
-  opts: { admin?: boolean; allowed?: true } = {},
+  opts: { admin?: boolean; allowed?: true; groups?: string[]; auth_state?: Record<string, unknown> } = {},
 ): Promise<UserRow> {
+  const { groups, auth_state, ...admission } = opts;
   // The hub admits the user, as upstream: not the anonymous browser.
-  const user = await admitUser(ctx, SYSTEM_CALLER, { name, ...opts });
+  const user = await admitUser(ctx, SYSTEM_CALLER, { name, ...admission });
+  if (groups && ctx.config.authenticator.manage_groups)
+    await syncGroupsFromIdp(ctx, { origin: originOf(req, userActor(user.name)), principal: null }, { user, groups });
+  if (auth_state && ctx.config.authenticator.enable_auth_state) await saveAuthState(ctx, user, auth_state);
   setLoginCookies(ctx, reply, user);
   ctx.activity.userActive(user.id);
   req.log.info({ user: user.name }, 'user logged in');

@@ -14,6 +14,7 @@ import {
 } from '../authenticators/oauth/index.ts';
 import { recordProviderLogin } from '../commands/users/index.ts';
 import { presetEnrich } from '../authenticators/oauth/presets/index.ts';
+import { loginName } from '../authenticators/username-map.ts';
 import { isOAuthClass } from '../config/schema-oauth.ts';
 import type { HubContext } from '../context.ts';
 import { HubError, loginNotAllowed, oauthLoginFailed } from '../errors/index.ts';
@@ -63,7 +64,8 @@ export function registerOAuthLogin(app: FastifyInstance<any, any, any, any, any>
     let why: string | null = null;
     try {
       const who = await finishLogin(a.oauth, callbackUrl(ctx), query, flow, enrich);
-      name = usernameOf(a.oauth.username_claim, who);
+      const claimed = usernameOf(a.oauth.username_claim, who);
+      name = claimed === null ? null : loginName(a, claimed);
       if (!name) throw oauthLoginFailed(`the provider's answer has no "${a.oauth.username_claim}" claim`);
       const groups = groupsOf(a.oauth.auth_state_groups_key, who);
       const verdict = admit(a, name, groups, who.preset?.membership);

@@ -1,7 +1,7 @@
 import type { Logger } from 'pino';
 import type { LdapConfig } from '../../config/schema-ldap.ts';
 import { type LdapSession, type OpenSession, openSession } from './client.ts';
-import { escapeDnValue, escapeFilterValue, fillTemplate } from './escape.ts';
+import { escapeDnValue, escapeFilterValue, fillTemplate, firstRdnValue } from './escape.ts';
 
 /** Who the directory vouched for: the hub name (not yet normalized) and the configured groups they are in. */
 export interface LdapIdentity {
@@ -9,7 +9,12 @@ export interface LdapIdentity {
   dn: string;
   /** The entries of allowed_groups and admin_groups (as configured) the user is a member of. */
   groups: string[];
-  /** auth_state_attributes of the user's entry, for auth_state once the hub stores it. */
+  /**
+   * With `groupNames` asked for (manage_groups): the user's groups by name (the first RDN's value): every
+   * group group_search_base finds, else those of allowed_groups and admin_groups.
+   */
+  groupNames: string[];
+  /** auth_state_attributes of the user's entry, kept in auth_state (with enable_auth_state). */
   attributes: Record<string, string[]>;
 }
 
@@ -72,18 +77,32 @@ async function resolveUser(
   });
 }
 
-/** The configured groups (allowed_groups, admin_groups) whose entry says the user is a member. */
-async function memberships(l: LdapConfig, s: LdapSession, dn: string, name: string): Promise<string[]> {
+/**
+ * The configured groups (allowed_groups, admin_groups) whose entry says the user is a member, and with
+ * `all` (manage_groups) the names of the user's groups: under group_search_base every group the filter
+ * finds, else the configured ones.
+ */
+async function memberships(
+  l: LdapConfig,
+  s: LdapSession,
+  user: { dn: string; name: string },
+  all: boolean,
+): Promise<{ configured: string[]; names: string[] }> {
   const wanted = [...new Set([...l.allowed_groups, ...l.admin_groups])];
-  if (!wanted.length) return [];
-  const filter = fillTemplate(l.group_search_filter, { userdn: escapeFilterValue(dn), uid: escapeFilterValue(name) });
+  const searchAll = all && l.group_search_base !== null;
+  if (!wanted.length && !searchAll) return { configured: [], names: [] };
+  const filter = fillTemplate(l.group_search_filter, {
+    userdn: escapeFilterValue(user.dn),
+    uid: escapeFilterValue(user.name),
+  });
   if (l.group_search_base) {
     const found = await s.search(l.group_search_base, 'sub', filter, l.group_attributes);
-    return wanted.filter((g) => found.some((e) => sameDn(e.dn, g)));
+    const configured = wanted.filter((g) => found.some((e) => sameDn(e.dn, g)));
+    return { configured, names: all ? found.map((e) => firstRdnValue(e.dn)) : [] };
   }
-  const out: string[] = [];
-  for (const g of wanted) if ((await s.search(g, 'base', filter, l.group_attributes)).length) out.push(g);
-  return out;
+  const configured: string[] = [];
+  for (const g of wanted) if ((await s.search(g, 'base', filter, l.group_attributes)).length) configured.push(g);
+  return { configured, names: all ? configured.map(firstRdnValue) : [] };
 }
 
 /**
@@ -99,6 +118,7 @@ export async function authenticateLdap(
   login: string,
   password: string,
   open: OpenSession = openSession,
+  opts: { groupNames?: boolean } = {},
 ): Promise<LdapIdentity | null> {
   if (!matchesFromStart(l.valid_username_regex, login)) {
     log.warn({ user: short(login) }, 'ldap: login refused, the name does not match valid_username_regex');
@@ -123,7 +143,7 @@ export async function authenticateLdap(
     try {
       if (!(await s.bind(dn, password))) continue;
       log.debug({ user: short(login), dn }, 'ldap: bound');
-      return await afterBind(l, log, s, login, { name: resolved.name, dn });
+      return await afterBind(l, log, s, login, { name: resolved.name, dn }, opts.groupNames === true);
     } finally {
       await s.close();
     }
@@ -138,6 +158,7 @@ async function afterBind(
   s: LdapSession,
   login: string,
   user: { name: string; dn: string },
+  groupNames: boolean,
 ): Promise<LdapIdentity | null> {
   if (l.search_filter) {
     const filter = fillTemplate(l.search_filter, {
@@ -150,10 +171,10 @@ async function afterBind(
       return null;
     }
   }
-  const groups = await memberships(l, s, user.dn, user.name);
+  const groups = await memberships(l, s, user, groupNames);
   const attributes = l.auth_state_attributes.length
     ? ((await s.search(user.dn, 'base', '(objectClass=*)', l.auth_state_attributes))[0]?.attributes ?? {})
     : {};
   const name = l.lookup_dn && l.use_lookup_dn_username ? user.name : login;
-  return { name, dn: user.dn, groups, attributes };
+  return { name, dn: user.dn, groups: groups.configured, groupNames: groups.names, attributes };
 }

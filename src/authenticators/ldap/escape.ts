@@ -32,3 +32,26 @@ export function fillTemplate(template: string, values: Record<string, string>): 
     return v;
   });
 }
+
+/**
+ * The value of a DN's first RDN, unescaped (RFC 4514): `staff` for `cn=staff,ou=groups,dc=example,dc=org`.
+ * How a directory group is named as a hub group (manage_groups).
+ */
+export function firstRdnValue(dn: string): string {
+  const m = /^[^=]*=((?:\\.|[^,+\\])*)/.exec(dn.trim());
+  if (!m) return dn;
+  const bytes: number[] = [];
+  // By code point, so that a character outside the BMP stays whole.
+  const raw = Array.from(m[1]!);
+  for (let i = 0; i < raw.length; i++) {
+    const hex = raw[i] === '\\' ? /^[0-9a-fA-F]{2}$/.exec(`${raw[i + 1]}${raw[i + 2]}`) : null;
+    if (hex) {
+      bytes.push(Number.parseInt(hex[0], 16));
+      i += 2;
+    } else {
+      if (raw[i] === '\\') i += 1;
+      bytes.push(...Buffer.from(raw[i] ?? ''));
+    }
+  }
+  return Buffer.from(bytes).toString('utf8').trim();
+}

@@ -1,13 +1,13 @@
 // Login against an LDAP directory (authenticator.class: ldap), on ldapts.
 import type { Logger } from 'pino';
 import type { AuthenticatorConfig } from '../../config/schema-authenticator.ts';
-import { normalizeUsername } from '../../auth/usernames.ts';
+import { loginName } from '../username-map.ts';
 import { admit } from '../oauth/admission.ts';
 import { authenticateLdap } from './authenticate.ts';
 import type { OpenSession } from './client.ts';
 
 export { authenticateLdap, type LdapIdentity } from './authenticate.ts';
-export { escapeDnValue, escapeFilterValue, fillTemplate } from './escape.ts';
+export { escapeDnValue, escapeFilterValue, fillTemplate, firstRdnValue } from './escape.ts';
 export { type LdapSession, type OpenSession, openSession } from './client.ts';
 
 /** A login the directory vouched for and the hub's lists admit, with admin_groups' verdict when set. */
@@ -15,6 +15,10 @@ export interface LdapLogin {
   name: string;
   admin?: boolean;
   allowed: true;
+  /** With manage_groups: the user's directory groups by name, to become their hub groups. */
+  groups?: string[];
+  /** With enable_auth_state: upstream's LDAP auth_state (the groups found, the auth_state_attributes). */
+  auth_state?: Record<string, unknown>;
 }
 
 /**
@@ -29,14 +33,20 @@ export async function ldapLogin(
   password: string,
   open?: OpenSession,
 ): Promise<LdapLogin | null> {
-  const who = await authenticateLdap(a.ldap, log, login, password, open);
+  const who = await authenticateLdap(a.ldap, log, login, password, open, { groupNames: a.manage_groups });
   if (!who) return null;
-  const name = normalizeUsername(who.name);
+  const name = loginName(a, who.name);
   const { allowed_groups, admin_groups } = a.ldap;
   const verdict = admit({ ...a, oauth: { ...a.oauth, allowed_groups, admin_groups } }, name, who.groups);
   if (!verdict.allowed) {
     log.warn({ user: name.slice(0, 64), why: verdict.why }, 'ldap: login not allowed');
     return null;
   }
-  return { name, allowed: true, ...(verdict.admin === undefined ? {} : { admin: verdict.admin }) };
+  return {
+    name,
+    allowed: true,
+    ...(verdict.admin === undefined ? {} : { admin: verdict.admin }),
+    ...(a.manage_groups ? { groups: who.groupNames } : {}),
+    ...(a.enable_auth_state ? { auth_state: { ldap_groups: who.groups, user_attributes: who.attributes } } : {}),
+  };
 }

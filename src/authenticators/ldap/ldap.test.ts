@@ -4,7 +4,7 @@ import pino from 'pino';
 import { buildConfig } from '../../config/index.ts';
 import type { LdapConfig } from '../../config/schema-ldap.ts';
 import type { LdapEntry, LdapSession } from './client.ts';
-import { escapeDnValue, escapeFilterValue, fillTemplate } from './escape.ts';
+import { escapeDnValue, escapeFilterValue, fillTemplate, firstRdnValue } from './escape.ts';
 import { authenticateLdap, ldapLogin } from './index.ts';
 
 const log = pino({ level: 'silent' });
@@ -36,6 +36,14 @@ function fakeDirectory(
 }
 
 describe('LDAP escaping', () => {
+  test('a DN names its group by the first RDN value, unescaped (RFC 4514)', () => {
+    assert.equal(firstRdnValue('cn=staff,ou=groups,dc=example,dc=org'), 'staff');
+    assert.equal(firstRdnValue('CN = Physics Dept , OU=groups'), 'Physics Dept');
+    assert.equal(firstRdnValue('cn=a\\,b\\2bc,ou=x'), 'a,b+c');
+    assert.equal(firstRdnValue('cn=caf\\c3\\a9+uid=1,ou=x'), 'café');
+    assert.equal(firstRdnValue('no-equals-sign'), 'no-equals-sign');
+  });
+
   test('filter values (RFC 4515): the characters that shape a filter become \\XX', () => {
     assert.equal(escapeFilterValue('*'), '\\2a');
     assert.equal(escapeFilterValue(')(uid=*'), '\\29\\28uid=\\2a');
@@ -157,6 +165,17 @@ describe('the LDAP login pipeline', () => {
     assert.deepEqual(await ldapLogin(listed, log, 'carol', 'c', dir.open), { name: 'carol', allowed: true });
     const blocked = ldapConfig({ ...template, allowed_groups: [staff] }, { blocked_users: ['alice'] });
     assert.equal(await ldapLogin(blocked, log, 'alice', 'a', dir.open), null);
+    // manage_groups without group_search_base: the configured groups the user is in, by their cn.
+    const managed = ldapConfig(
+      { ...template, allowed_groups: [staff], admin_groups: [admins] },
+      { manage_groups: true },
+    );
+    assert.deepEqual(await ldapLogin(managed, log, 'dave', 'd', dir.open), {
+      name: 'dave',
+      allowed: true,
+      admin: true,
+      groups: ['staff', 'admins'],
+    });
   });
 });
 

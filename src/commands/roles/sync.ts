@@ -99,6 +99,11 @@ export async function syncRoles(deps: RoleSyncDeps, caller: Caller): Promise<voi
   const { k: db, config, log } = deps;
   const customScopes = config.custom_scopes;
   const problems = validateLoadRoles(config.load_roles, customScopes);
+  // As upstream: the provider assigns users their roles, so the config may not as well.
+  const managed = config.authenticator.manage_roles;
+  for (const r of managed ? config.load_roles : [])
+    if (r.users?.length)
+      problems.push(`role '${r.name}' lists users, but the authenticator manages roles (manage_roles)`);
   if (problems.length) throw new StartupError(`load_roles: ${problems.join('; ')}`);
   let specs: RoleSpec[];
   try {
@@ -128,7 +133,9 @@ export async function syncRoles(deps: RoleSyncDeps, caller: Caller): Promise<voi
         const ids = [];
         for (const n of spec.users ?? []) ids.push(await ensureUser(trx, n));
         // The `user` role keeps its implicit members when the config lists none.
-        if (!(spec.name === 'user' && spec.users === undefined)) await setMembers(trx, 'user', role, ids, changes);
+        // Without a list, the `user` role keeps its implicit members, and with manage_roles every role its provider's.
+        if (spec.users !== undefined || !(spec.name === 'user' || managed))
+          await setMembers(trx, 'user', role, ids, changes);
         if (spec.name === 'admin') for (const id of ids) await updateUser(trx, id, { admin: true });
       }
       const groupIds = [];
@@ -142,7 +149,9 @@ export async function syncRoles(deps: RoleSyncDeps, caller: Caller): Promise<voi
       await setMembers(trx, 'service', role, serviceIds, changes);
     }
     for (const role of await allRoles(trx)) {
-      if (!isDefaultRoleName(role.name) && !configured.has(role.name)) {
+      // A role manage_roles created (no scopes, so it grants nothing) stays with its holders until next login.
+      const provider = managed && role.scopes === '[]';
+      if (!isDefaultRoleName(role.name) && !configured.has(role.name) && !provider) {
         log.info({ role: role.name }, 'removing role no longer in config');
         await deleteRole(trx, role.id);
         changes.push({ role: role.name, what: 'delete' });

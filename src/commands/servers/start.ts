@@ -1,9 +1,6 @@
 import type { Caller } from '../deps.ts';
-import { authExpired } from '../../errors/index.ts';
-import { findUserById } from '../../repo/users.ts';
 import { serverLogName } from '../../servers/names.ts';
-import type { AuthStateDeps } from '../users/auth-state.ts';
-import { refreshAuth } from '../users/provider-login.ts';
+import { authStateForSpawn, type MaybeAuthStateDeps, refreshBefore } from '../users/server-auth.ts';
 import { admitSpawn, admitStart, admitUserOptions } from './admit.ts';
 import type { ServerCommandDeps, ServerRef } from './deps.ts';
 
@@ -18,8 +15,7 @@ export interface StartServerInput extends ServerRef {
  * while the start goes on (or was already going on); rejects with the refusal or the spawn failure.
  */
 export async function startServer(
-  // The auth_state parts are the hub's (HubContext has them); without them there is no login to refresh.
-  deps: ServerCommandDeps & Partial<AuthStateDeps>,
+  deps: ServerCommandDeps & MaybeAuthStateDeps,
   caller: Caller,
   input: StartServerInput,
 ): Promise<'ready' | 'pending'> {
@@ -28,15 +24,8 @@ export async function startServer(
   if ((await admitStart(deps, input)) === 'start') {
     const chosen = await admitUserOptions(deps, input, userOptions);
     // refresh_pre_spawn: the server starts with tokens the provider has just renewed, or not at all.
-    const { crypt, authRefresh } = deps;
-    const row = deps.config.authenticator.refresh_pre_spawn ? await findUserById(deps.k, user.id) : undefined;
-    if (
-      row &&
-      crypt &&
-      authRefresh &&
-      !(await refreshAuth({ ...deps, crypt, authRefresh }, caller, { user: row, force: true }))
-    )
-      throw authExpired(user.name);
+    await refreshBefore(deps, caller, { user, what: 'spawn' });
+    const authState = await authStateForSpawn(deps, user);
     // The global limits are checked in the same tick as the spawn registers itself: no await between them.
     admitSpawn(deps);
     outcome = await deps.servers.spawn(user, server, {
@@ -44,6 +33,7 @@ export async function startServer(
       spawnerConfig: chosen.config,
       displayName,
       origin: caller.origin,
+      authState,
     });
   }
   deps.log.info(

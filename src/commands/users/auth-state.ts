@@ -32,12 +32,24 @@ export function sealAuthState(crypt: CryptKeeper | undefined, value: AuthState |
   }
 }
 
+/** Stores what an authenticator returned as the user's auth_state (a login's; the caller checked enable_auth_state). */
+export async function saveAuthState(
+  deps: Pick<AuthStateDeps, 'crypt' | 'k'>,
+  user: UserRow,
+  value: AuthState,
+): Promise<void> {
+  await updateUser(deps.k, user.id, { auth_state: sealAuthState(deps.crypt, value) });
+}
+
 /**
  * The user's auth_state, decrypted; null when there is none or it cannot be read (no key, a key that
  * does not open it, an altered row): logged, never an error, as upstream. With several keys the row is
  * written again with the first, so old keys can be retired once every user has been read.
  */
-export async function loadAuthState(deps: AuthStateDeps, user: UserRow): Promise<AuthState | null> {
+export async function loadAuthState(
+  deps: Pick<AuthStateDeps, 'crypt' | 'k' | 'log'>,
+  user: UserRow,
+): Promise<AuthState | null> {
   if (user.auth_state === null) return null;
   let value: unknown;
   try {

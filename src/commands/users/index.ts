@@ -5,6 +5,6 @@ export { blockUser, type BlockOutcome } from './block.ts';
 export { createUser, createUsers, type CreateUserInput } from './create.ts';
 export { deleteUser, stopServersOf, type UserServerRuntime, type UserServersDeps } from './delete.ts';
 export { modifyUser, type UserChanges } from './modify.ts';
-export { type AuthStateDeps, loadAuthState, sealAuthState } from './auth-state.ts';
+export { type AuthStateDeps, loadAuthState, saveAuthState, sealAuthState } from './auth-state.ts';
 export { recordProviderLogin, refreshAuth } from './provider-login.ts';
 export { checkLoginAllowed, checkedUsername, loginAllowed, usernamePattern } from './rules.ts';

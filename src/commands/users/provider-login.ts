@@ -4,13 +4,15 @@ import type { UserRow } from '../../db/index.ts';
 import { rotateCookieId, updateUser } from '../../repo/users.ts';
 import type { Caller } from '../deps.ts';
 import { syncGroupsFromIdp } from '../groups/sync-from-idp.ts';
+import { syncRolesFromIdp } from '../roles/sync-from-idp.ts';
 import { type AuthStateDeps, loadAuthState, sealAuthState } from './auth-state.ts';
 import { modifyUser } from './modify.ts';
 
 /**
  * What a login through the identity provider leaves behind: its tokens and user data as auth_state
- * (with enable_auth_state), the time it was confirmed, and with manage_groups the provider's groups as
- * the user's hub groups. Part of the login, whose own audit event records it.
+ * (with enable_auth_state), the time it was confirmed, with manage_groups the provider's groups as the
+ * user's hub groups, and with manage_roles its roles as the user's roles. Part of the login, whose own
+ * audit event records it.
  */
 export async function recordProviderLogin(
   deps: AuthStateDeps,
@@ -24,12 +26,16 @@ export async function recordProviderLogin(
   deps.authRefresh.confirmed(user.id);
   if (a.manage_groups)
     await syncGroupsFromIdp(deps, caller, { user, groups: groupsOf(a.oauth.auth_state_groups_key, login) });
+  // Role names are read as groups are: a list, or one string.
+  if (a.manage_roles)
+    await syncRolesFromIdp(deps, caller, { user, roles: groupsOf(a.oauth.auth_state_roles_key, login) });
 }
 
 /**
  * Upstream's refresh_auth: when the user's login was last confirmed more than auth_refresh_age ago (or
- * `force`, for refresh_pre_spawn), ask the provider again. True: the login stands (auth_state and groups
- * renewed). False: the provider refused, and every session of the user is ended; they must log in again.
+ * `force`, for refresh_pre_spawn and refresh_pre_stop), ask the provider again. True: the login stands
+ * (auth_state, groups and roles renewed). False: the provider refused, and every session of the user
+ * is ended; they must log in again.
  * Only an oauth login with auth_state has something to ask with; others always stand (upstream's default).
  * An unreachable provider leaves the login standing, logged: an outage must not log everyone out.
  */
