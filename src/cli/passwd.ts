@@ -67,7 +67,7 @@ export function registerPasswd(program: Command): void {
         const user = await findUser(db.k, name);
         if (!user) fail(`no such user: ${username} (create the user first, e.g. on the admin page)`);
         const password = flags.random ? passwords.randomPassword() : await newPassword();
-        const problem = passwords.passwordProblem(password);
+        const problem = passwords.passwordProblem(config.authenticator, password, user.name);
         if (problem) fail(`${problem}; nothing changed`);
         await passwords.storePasswordHash(db.k, user.id, await passwords.hashPassword(password));
         if (flags.random) process.stdout.write(`${password}\n`);

@@ -2,6 +2,7 @@ import type { FastifyInstance } from 'fastify';
 import type { HubContext } from '../context.ts';
 import { registerOAuth } from '../oauth/index.ts';
 import { registerAdminPage } from './admin.ts';
+import { registerAuthorizePages } from './authorize.ts';
 import { registerCspReport } from './csp-report.ts';
 import { registerFormParser } from './forms.ts';
 import { registerHomePage } from './home.ts';
@@ -29,6 +30,7 @@ export async function registerWeb(app: FastifyInstance<any, any, any, any, any>,
     registerLoginPages(child, ctx);
     registerOAuthLogin(child, ctx);
     registerSignupPage(child, ctx);
+    registerAuthorizePages(child, ctx);
     registerHomePage(child, ctx);
     registerSpawnPages(child, ctx);
     registerTokenPage(child, ctx);
