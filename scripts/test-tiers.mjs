@@ -33,6 +33,7 @@ const IN_PROCESS = [
   'test/openapi.test.ts',
   'test/password-approval.test.ts',
   'test/password-auth.test.ts',
+  'test/password-change.test.ts',
   'test/profiles.test.ts',
   'test/rate-limits.test.ts',
   'test/read-cache.test.ts',

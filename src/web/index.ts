@@ -3,6 +3,7 @@ import type { HubContext } from '../context.ts';
 import { registerOAuth } from '../oauth/index.ts';
 import { registerAdminPage } from './admin.ts';
 import { registerAuthorizePages } from './authorize.ts';
+import { registerChangePasswordPages } from './change-password.ts';
 import { registerCspReport } from './csp-report.ts';
 import { registerFormParser } from './forms.ts';
 import { registerHomePage } from './home.ts';
@@ -31,6 +32,7 @@ export async function registerWeb(app: FastifyInstance<any, any, any, any, any>,
     registerOAuthLogin(child, ctx);
     registerSignupPage(child, ctx);
     registerAuthorizePages(child, ctx);
+    registerChangePasswordPages(child, ctx);
     registerHomePage(child, ctx);
     registerSpawnPages(child, ctx);
     registerTokenPage(child, ctx);

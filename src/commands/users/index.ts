@@ -3,6 +3,7 @@ export { admitUser } from './admit.ts';
 export { type PasswordAccountDeps, signUp, type SignUpResult } from './sign-up.ts';
 export { approveSignup } from './approve.ts';
 export { discardSignup } from './discard.ts';
+export { changePassword } from './change-password.ts';
 export { blockUser, type BlockOutcome } from './block.ts';
 export { createUser, createUsers, type CreateUserInput } from './create.ts';
 export { deleteUser, stopServersOf, type UserServerRuntime, type UserServersDeps } from './delete.ts';
