@@ -31,6 +31,7 @@ const IN_PROCESS = [
   'test/login.test.ts',
   'test/metrics.test.ts',
   'test/openapi.test.ts',
+  'test/password-2fa.test.ts',
   'test/password-approval.test.ts',
   'test/password-auth.test.ts',
   'test/password-change.test.ts',

@@ -16,9 +16,8 @@ export interface TotpEnrollment {
   uri: string;
 }
 
-/** A new secret (160 random bits, base32) and its otpauth URI, labelled with the hub's host and the user. */
-export function newTotp(bindUrl: string, name: string): TotpEnrollment {
-  const secret = generateSecret();
+/** A secret (new: 160 random bits, base32) and its otpauth URI, labelled with the hub's host and the user. */
+export function totpEnrollment(bindUrl: string, name: string, secret = generateSecret()): TotpEnrollment {
   return { secret, uri: generateURI({ issuer: new URL(bindUrl).hostname, label: name, secret }) };
 }
 

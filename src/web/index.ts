@@ -4,6 +4,7 @@ import { registerOAuth } from '../oauth/index.ts';
 import { registerAdminPage } from './admin.ts';
 import { registerAuthorizePages } from './authorize.ts';
 import { registerChangePasswordPages } from './change-password.ts';
+import { registerTwoFactorPage } from './two-factor.ts';
 import { registerCspReport } from './csp-report.ts';
 import { registerFormParser } from './forms.ts';
 import { registerHomePage } from './home.ts';
@@ -33,6 +34,7 @@ export async function registerWeb(app: FastifyInstance<any, any, any, any, any>,
     registerSignupPage(child, ctx);
     registerAuthorizePages(child, ctx);
     registerChangePasswordPages(child, ctx);
+    registerTwoFactorPage(child, ctx);
     registerHomePage(child, ctx);
     registerSpawnPages(child, ctx);
     registerTokenPage(child, ctx);

@@ -4,6 +4,8 @@ export { type PasswordAccountDeps, signUp, type SignUpResult } from './sign-up.t
 export { approveSignup } from './approve.ts';
 export { discardSignup } from './discard.ts';
 export { changePassword } from './change-password.ts';
+export { enrollTotp } from './enroll-totp.ts';
+export { disableTotp } from './disable-totp.ts';
 export { blockUser, type BlockOutcome } from './block.ts';
 export { createUser, createUsers, type CreateUserInput } from './create.ts';
 export { deleteUser, stopServersOf, type UserServerRuntime, type UserServersDeps } from './delete.ts';

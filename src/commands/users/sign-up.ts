@@ -1,7 +1,7 @@
 import { userTarget } from '../../audit/index.ts';
 import type { CryptKeeper } from '../../auth/auth-state/index.ts';
 import { hashPassword, passwordProblem, storePasswordHash } from '../../auth/passwords.ts';
-import { newTotp, sealTotpSecret, type TotpEnrollment } from '../../auth/totp.ts';
+import { totpEnrollment, sealTotpSecret, type TotpEnrollment } from '../../auth/totp.ts';
 import { alreadyExists, invalidRequest } from '../../errors/index.ts';
 import { isoNow } from '../../lib/time.ts';
 import { findSignupRequest } from '../../repo/signup-requests.ts';
@@ -46,7 +46,7 @@ export async function signUp(
   // an account its password, once. Never an admin's account: whoever came first would become admin.
   const claim = existing && a.allowed_users.includes(name) && !existing.admin ? existing : null;
   if ((existing && !claim) || (await findSignupRequest(deps.k, name))) throw taken();
-  const totp = input.twoFactor ? newTotp(deps.config.bind_url, name) : null;
+  const totp = input.twoFactor ? totpEnrollment(deps.config.bind_url, name) : null;
   const sealed = totp ? sealTotpSecret(deps.crypt, totp.secret) : null;
   const hash = await hashPassword(input.password);
   if (claim) {
