@@ -141,4 +141,24 @@ describe('two-factor authentication', () => {
     assert.match(off.text, /is off/);
     assert.equal((await login(h, 'uma', 'uma-password-1')).status, 302, 'no code needed any more');
   });
+
+  test('admins (only) turn it off for a user who lost their device, with the XSRF token', async () => {
+    const r = await signup(h, 'wes', 'wes-password-1', { '2fa': 'on' });
+    assert.equal(r.status, 201);
+    assert.equal((await login(h, 'wes', 'wes-password-1')).status, 403, 'the code is needed');
+    const uma = await signedIn(h, 'uma', 'uma-password-1');
+    assert.equal((await uma.get('hub/2fa/wes')).status, 403);
+    const umaXsrf = await formXsrf(uma);
+    assert.equal((await uma.request('POST', 'hub/2fa/wes', { form: { _xsrf: umaXsrf } })).status, 403);
+    const admin = await signedIn(h, 'admin', 'admin-password-1');
+    const page = await admin.get('hub/2fa/wes');
+    assert.match(page.text, /wes signs in with a second factor/);
+    assert.equal((await admin.request('POST', 'hub/2fa/wes', { form: { _xsrf: 'forged' } })).status, 403);
+    assert.equal((await login(h, 'wes', 'wes-password-1')).status, 403, 'still on');
+    const off = await admin.request('POST', 'hub/2fa/wes', { form: { _xsrf: await formXsrf(admin) } });
+    assert.equal(off.status, 200, off.text);
+    assert.match(off.text, /off for wes/);
+    assert.equal((await login(h, 'wes', 'wes-password-1')).status, 302);
+    assert.equal((await admin.get('hub/2fa/nobody')).status, 404);
+  });
 });

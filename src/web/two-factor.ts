@@ -6,7 +6,7 @@ import { sessionXsrfValid } from '../auth/xsrf.ts';
 import { disableTotp, enrollTotp } from '../commands/users/index.ts';
 import type { HubContext } from '../context.ts';
 import { HubError, loginThrottled } from '../errors/index.ts';
-import { pageCaller } from './authorize.ts';
+import { needUsersAdmin, pageCaller } from './authorize.ts';
 import { loginRedirect, type PageSession, pageContext, pageSession } from './common.ts';
 import { field } from './forms.ts';
 import { errorPage, renderPage } from './html.ts';
@@ -111,5 +111,44 @@ export function registerTwoFactorPage(app: FastifyInstance<any, any, any, any, a
     return show(ctx, req, reply, s, 200, {
       notice: 'Two-factor authentication is on: signing in now asks for a code.',
     });
+  });
+
+  // Admins turn it off for someone who lost their device (no code: they have none).
+  const forUser = async (req: FastifyRequest, reply: FastifyReply) => {
+    const admin = await needUsersAdmin(ctx, req, reply);
+    if (!('caller' in admin)) return admin;
+    const name = (req.params as { name: string }).name;
+    if (!(await passwordHashFor(ctx.k, name)))
+      return errorPage(reply, ctx.baseUrl, 404, 'Not found', `No such user: ${name}`, admin.s.user.name);
+    const page = (status: number, msg: { notice?: string; error?: string }) =>
+      adminPage(ctx, req, reply, admin.s, name, status, msg);
+    if (req.method === 'GET') return page(200, {});
+    if (!sessionXsrfValid(ctx, admin.s.user, admin.s.sessionId, field(req.body, '_xsrf')))
+      return page(403, { error: 'The form was not sent by this page (XSRF check failed).' });
+    await disableTotp(ctx, admin.caller, { name });
+    return page(200, { notice: `Two-factor authentication is off for ${name}.` });
+  };
+  app.get(`${path}/:name`, hide, forUser);
+  app.post(`${path}/:name`, hide, forUser);
+}
+
+async function adminPage(
+  ctx: HubContext,
+  req: FastifyRequest,
+  reply: FastifyReply,
+  s: PageSession,
+  target: string,
+  status: number,
+  msg: { notice?: string; error?: string },
+): Promise<FastifyReply> {
+  const enabled = (await passwordHashFor(ctx.k, target))?.otpSecret != null;
+  const pc = await pageContext(ctx, req, reply, s, '2fa');
+  return renderPage(reply, status, 'two-factor.html', pc, {
+    action: `${ctx.baseUrl}hub/2fa/${encodeURIComponent(target)}`,
+    target,
+    enabled,
+    xsrf: s.xsrf,
+    notice: msg.notice ?? '',
+    error: msg.error ?? '',
   });
 }
