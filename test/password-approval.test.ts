@@ -94,4 +94,35 @@ describe('sign-up approval', () => {
     assert.match(login.text, /Invalid username or password/);
     assert.equal((await signup(h, 'zed', 'zed-password-2')).status, 202, 'the name can be asked for again');
   });
+
+  test('the API does the same for scripts: admin:users only, unfiltered', async () => {
+    assert.equal((await signup(h, 'kim', 'kim-password-1')).status, 202);
+    assert.equal((await signup(h, 'lou', 'lou-password-1')).status, 202);
+    const list = await h.request('GET', 'hub/api/signups');
+    assert.equal(list.status, 200);
+    assert.deepEqual(
+      list.json.map((x: { name: string }) => x.name).filter((n: string) => n === 'kim' || n === 'lou'),
+      ['kim', 'lou'],
+    );
+    const ann = await h.tokenFor('ann');
+    for (const [method, path] of [
+      ['GET', 'hub/api/signups'],
+      ['POST', 'hub/api/signups/kim'],
+      ['DELETE', 'hub/api/signups/kim'],
+    ] as const) {
+      const r = await h.request(method, path, { token: ann });
+      assert.equal(r.status, 403, `${method} ${path}`);
+      assert.equal(r.json.reason, 'insufficient_scope');
+    }
+    assert.equal((await h.request('GET', 'hub/api/signups', { token: null })).status, 403);
+    const approved = await h.request('POST', 'hub/api/signups/kim');
+    assert.equal(approved.status, 201, approved.text);
+    assert.deepEqual(approved.json, { name: 'kim' });
+    await signedIn(h, 'kim', 'kim-password-1');
+    assert.equal((await h.request('DELETE', 'hub/api/signups/lou')).status, 204);
+    const gone = await h.request('DELETE', 'hub/api/signups/lou');
+    assert.equal(gone.status, 404);
+    assert.equal(gone.json.reason, 'not_found');
+    assert.equal((await h.request('POST', 'hub/api/signups/nobody')).status, 404);
+  });
 });
