@@ -162,3 +162,21 @@ describe('two-factor authentication', () => {
     assert.equal((await admin.get('hub/2fa/nobody')).status, 404);
   });
 });
+
+test('a second factor chosen at a sign-up that waits for approval is there once approved', async () => {
+  const h = await startInProcessHub(
+    { authenticator: { class: 'password', enable_signup: true, allow_2fa: true } },
+    { listen: true },
+  );
+  try {
+    const r = await signup(h, 'max', 'max-password-1', { '2fa': 'on' });
+    assert.equal(r.status, 202, r.text);
+    const secret = shownSecret(r.text);
+    assert.equal((await login(h, 'max', 'max-password-1', await code(secret))).status, 403, 'waiting');
+    assert.equal((await h.request('POST', 'hub/api/signups/max')).status, 201);
+    assert.equal((await login(h, 'max', 'max-password-1')).status, 403, 'the code is needed');
+    assert.equal((await login(h, 'max', 'max-password-1', await code(secret))).status, 302);
+  } finally {
+    await h.stop();
+  }
+});
