@@ -38,8 +38,8 @@ function signupForm(
 
 /**
  * Self-service accounts for the password authenticator, only with `authenticator.enable_signup`
- * (off by default): a new name and a password; existing accounts can never be taken over here, and
- * blocked_users / allowed_users / allow_all apply as at login. Unless open_signup, the account waits for
+ * (off by default): a new name and a password; an account with a password is never taken over here
+ * (see signUp), and blocked_users / allowed_users / allow_all apply as at login. Unless open_signup, it waits for
  * an admin on /hub/authorize. With allow_2fa, a second factor can be asked for: its secret is shown once.
  */
 export function registerSignupPage(app: FastifyInstance<any, any, any, any, any>, ctx: HubContext): void {

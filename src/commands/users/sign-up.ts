@@ -26,8 +26,8 @@ export interface SignUpResult {
 /**
  * Self-service account for the password authenticator: a new, allowed name and a password the policy
  * accepts. With open_signup off the account waits for an admin (a signup request, not a user), unless an
- * admin already named it in admin_users or allowed_users, as upstream. An existing account or waiting
- * request is never taken over.
+ * admin already named it in admin_users or allowed_users, as upstream. A waiting request, an account with
+ * a password and an admin's account are never taken over.
  */
 export async function signUp(
   deps: PasswordAccountDeps,
