@@ -49,6 +49,9 @@ describe('the password authenticator and tshub passwd', () => {
     const short = await passwd(['bob', '--db-url', h.dbUrl], 'short\n');
     assert.equal(short.code, 1);
     assert.match(short.stderr, /at least 8 characters/);
+    // The password policy of sign-up and the change-password page applies here too.
+    assert.match((await passwd(['bob', '--db-url', h.dbUrl], 'Password123\n')).stderr, /too common/);
+    assert.match((await passwd(['bob', '--db-url', h.dbUrl], 'bob\n')).stderr, /at least 8/);
     const ghost = await passwd(['ghost', '--db-url', h.dbUrl], 'long enough pw\n');
     assert.equal(ghost.code, 1);
     assert.match(ghost.stderr, /no such user: ghost/);

@@ -27,11 +27,11 @@ describe('sign-up', () => {
     }
   });
 
-  describe('with enable_signup', () => {
+  describe('with enable_signup and open_signup', () => {
     let h: TestHub;
     before(async () => {
       h = await startInProcessHub(
-        { authenticator: { class: 'password', enable_signup: true, blocked_users: ['mallory'] } },
+        { authenticator: { class: 'password', enable_signup: true, open_signup: true, blocked_users: ['mallory'] } },
         { listen: true },
       );
     });
@@ -68,8 +68,33 @@ describe('sign-up', () => {
         form: { username: 'sam', password: 'sam-password', password_confirm: 'sam-password' },
       });
       assert.equal(noXsrf.status, 403);
-      for (const name of ['rosa', 'sam', 'mallory'])
+      // The password policy: common passwords (any case) and the username itself are refused too.
+      assert.match((await signup(h, 'rosa', 'Password123')).text, /too common/);
+      assert.match((await signup(h, 'rosa', 'QWERTYUIOP')).text, /too common/);
+      assert.match((await signup(h, 'rosalinda', 'RosaLinda')).text, /must not be the username/);
+      for (const name of ['rosa', 'sam', 'mallory', 'rosalinda'])
         assert.equal((await h.request('GET', `hub/api/users/${name}`)).status, 404, `${name} was not created`);
     });
+  });
+
+  test("minimum_password_length and check_common_password are the admin's to set", async () => {
+    const h = await startInProcessHub(
+      {
+        authenticator: {
+          class: 'password',
+          enable_signup: true,
+          open_signup: true,
+          minimum_password_length: 12,
+          check_common_password: false,
+        },
+      },
+      { listen: true },
+    );
+    try {
+      assert.match((await signup(h, 'tess', 'elevenchars')).text, /at least 12/);
+      assert.equal((await signup(h, 'tess', 'password1234')).status, 201, 'a common password, with the check off');
+    } finally {
+      await h.stop();
+    }
   });
 });

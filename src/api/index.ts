@@ -10,6 +10,7 @@ import { ReadCache } from './read-cache.ts';
 import { registerRootRoutes } from './root.ts';
 import { registerServerRoutes } from './servers.ts';
 import { registerServiceRoutes } from './services.ts';
+import { registerSignupRoutes } from './signups.ts';
 import { registerTokenRoutes } from './tokens.ts';
 import { registerUserRoutes } from './users.ts';
 
@@ -31,6 +32,7 @@ export async function registerApi(app: HubServer, ctx: HubContext, prefix: strin
     registerServiceRoutes(api, ctx, prefix);
     registerProxyRoutes(api, ctx, prefix);
     registerAuditRoutes(api, ctx, prefix);
+    registerSignupRoutes(api, ctx, prefix);
     await registerApiDocs(api, prefix);
     // CORS preflight: JupyterHub answers OPTIONS on every API path.
     for (const path of [prefix, `${prefix}/*`]) {

@@ -6,24 +6,28 @@ import type { Database } from '../db/index.ts';
 import { loginThrottled } from '../errors/index.ts';
 import { safeEqual } from '../lib/secrets.ts';
 import { type LoginThrottle, throttledMessage } from './login-throttle.ts';
-import { passwordHashFor, verifyPassword } from './passwords.ts';
+import type { CryptKeeper } from './auth-state/index.ts';
+import { checkPasswordLogin } from './password-login.ts';
 import { loginAllowed, usernamePattern } from '../commands/users/rules.ts';
 import { normalizeUsername, validateUsername } from './usernames.ts';
 import { ldapLogin } from '../authenticators/ldap/index.ts';
 import { loginName } from '../authenticators/username-map.ts';
 
 /** Who the password is right for under the configured authenticator class, or null. */
-async function passwordMatches(ctx: PasswordDeps, typed: string, password: string): Promise<PasswordLogin | null> {
+async function passwordMatches(
+  ctx: PasswordDeps,
+  typed: string,
+  password: string,
+  code: unknown,
+): Promise<PasswordLogin | null> {
   const a = ctx.config.authenticator;
   // The directory answers, and applies its allowed_groups/admin_groups with the hub's lists.
   if (a.class === 'ldap') return ldapLogin(a, ctx.log, typed, password);
   // The typed name may be another spelling of a hub name (username_map): the account checked is the mapped one.
   const name = loginName(a, typed);
   if (a.class === 'password') {
-    // An unknown user, or one without a password, is checked against a dummy hash: same answer,
-    // same argon2 work as a wrong password.
-    const found = await passwordHashFor(ctx.k, name);
-    return (await verifyPassword(found?.hash ?? null, password)) ? { name } : null;
+    // A wrong second-factor code fails like a wrong password, and is throttled with it.
+    return (await checkPasswordLogin(ctx, name, password, code)) ? { name } : null;
   }
   return a.password === null || safeEqual(password, a.password) ? { name } : null;
 }
@@ -46,13 +50,15 @@ export interface PasswordDeps {
   k: Kysely<Database>;
   log: Logger;
   loginThrottle: LoginThrottle;
+  crypt: CryptKeeper;
 }
 
 /**
  * Checks `{username, password}` against the configured authenticator and returns the normalized
  * name, or null. `dummy` accepts any password unless a shared one is configured; `password` checks
- * the user's stored argon2id hash. Throws a 429 HubError (with Retry-After) while the name or the
- * client address `opts.ip` is throttled after repeated failures.
+ * the user's stored argon2id hash (and `2fa`, the TOTP code, for a user with a second factor). Throws a
+ * 429 HubError (with Retry-After) while the name or the client address `opts.ip` is throttled after
+ * repeated failures, and signupPending for a right password of a sign-up not yet approved.
  */
 export async function authenticatePassword(
   ctx: PasswordDeps,
@@ -82,7 +88,9 @@ export async function authenticateLogin(
     throw loginThrottled(throttledMessage(wait), wait);
   }
   // The login rules are the admission command's (src/commands/users/rules.ts): one copy of them.
-  const found = validateUsername(name, usernamePattern(ctx.config)) ? await passwordMatches(ctx, name, password) : null;
+  const found = validateUsername(name, usernamePattern(ctx.config))
+    ? await passwordMatches(ctx, name, password, data['2fa'])
+    : null;
   if (!found || !(found.allowed || loginAllowed(ctx.config, found.name))) {
     throttle.failure(name, ip);
     return null;

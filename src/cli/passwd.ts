@@ -50,26 +50,41 @@ export function registerPasswd(program: Command): void {
     .argument('<username>', 'the user whose password to set')
     .option('--random', 'generate a random password and print it (alone on its line)')
     .action(async (username: string, flags: PasswdFlags) => {
-      const [{ parseDbUrl }, { connect, migrateToLatest }, { findUser }, passwords, { normalizeUsername }] =
+      const [{ parseDbUrl }, { connect, migrateToLatest }, { findUser }, passwords, audits, users, errors, logs] =
         await Promise.all([
           import('../config/index.ts'),
           import('../db/index.ts'),
           import('../repo/users.ts'),
           import('../auth/passwords.ts'),
-          import('../auth/usernames.ts'),
+          import('../audit/index.ts'),
+          import('../commands/users/index.ts'),
+          import('../errors/index.ts'),
+          import('../lib/logger.ts'),
         ]);
+      const { normalizeUsername } = await import('../auth/usernames.ts');
       const { config, baseDir } = await configFrom(flags);
       const name = normalizeUsername(username);
+      const log = logs.createLogger('warn', process.stderr);
       const db = connect(parseDbUrl(config.db_url, baseDir));
+      const audit = new audits.AuditRecorder(db.k, log, config.audit);
       try {
         await migrateToLatest(db.k, db.kind);
         // Checked before asking for a password, so a typo in the name does not waste one.
         const user = await findUser(db.k, name);
         if (!user) fail(`no such user: ${username} (create the user first, e.g. on the admin page)`);
         const password = flags.random ? passwords.randomPassword() : await newPassword();
-        const problem = passwords.passwordProblem(password);
-        if (problem) fail(`${problem}; nothing changed`);
-        await passwords.storePasswordHash(db.k, user.id, await passwords.hashPassword(password));
+        // The command applies the password policy and ends the user's sessions, as the change-password page.
+        const deps = { k: db.k, dbKind: db.kind, config, log, audit, permissions: { invalidate() {} } };
+        const caller = {
+          origin: { ...audits.SYSTEM, actor: { ...audits.SYSTEM.actor, name: 'tshub passwd' } },
+          principal: null,
+        };
+        try {
+          await users.changePassword(deps, caller, { name: user.name, password });
+        } catch (err) {
+          if (err instanceof errors.HubError) fail(`${err.message}; nothing changed`);
+          throw err;
+        }
         if (flags.random) process.stdout.write(`${password}\n`);
         process.stderr.write(`tshub passwd: password set for ${user.name}\n`);
         if (config.authenticator.class !== 'password') {
@@ -78,6 +93,7 @@ export function registerPasswd(program: Command): void {
           );
         }
       } finally {
+        await audit.stop();
         await db.close();
       }
     });

@@ -42,6 +42,24 @@ export const AuthenticatorSchema = section(
       'A regular expression every (lowercased) username must match in full; null accepts any name.',
     ),
     enable_signup: bool(false, 'Let new people create their own account on the sign-up page (password authenticator).'),
+    // The password authenticator's account rules, under NativeAuthenticator's names.
+    open_signup: bool(
+      false,
+      'Sign-ups may log in at once; when false, a new account waits on the /hub/authorize page until an admin approves it (names in admin_users or allowed_users need no approval).',
+    ),
+    minimum_password_length: int(
+      8,
+      'The fewest characters a new password may have (sign-up, change password, tshub passwd).',
+      1,
+    ),
+    check_common_password: bool(
+      true,
+      'Refuse new passwords found in the list of commonly used passwords, whatever their case.',
+    ),
+    allow_2fa: bool(
+      false,
+      'Users may turn on a second factor (a TOTP authentication code from an authenticator app) at sign-up or on /hub/2fa; its secret is encrypted with JUPYTERHUB_CRYPT_KEY, so the hub refuses to start without a valid key.',
+    ),
     login_throttle: section(
       {
         max_failures: int(

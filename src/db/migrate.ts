@@ -8,6 +8,7 @@ import { userPasswords } from './migrations/003-user-passwords.ts';
 import { spawnerOwnerIndexes } from './migrations/004-spawner-owner-indexes.ts';
 import { auditLog } from './migrations/005-audit-log.ts';
 import { tokenPartialIndexes } from './migrations/006-token-partial-indexes.ts';
+import { passwordSignups } from './migrations/007-password-signups.ts';
 
 function migrations(kind: DbKind): Record<string, Migration> {
   // Names sort in order of application; never rename or edit one that has shipped.
@@ -18,6 +19,7 @@ function migrations(kind: DbKind): Record<string, Migration> {
     '004-spawner-owner-indexes': spawnerOwnerIndexes,
     '005-audit-log': auditLog,
     '006-token-partial-indexes': tokenPartialIndexes,
+    '007-password-signups': passwordSignups,
   };
 }
 

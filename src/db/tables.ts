@@ -132,6 +132,18 @@ export interface UserPasswordsTable {
   /** An argon2id PHC string (`$argon2id$v=19$m=...`), which carries its own salt and parameters. */
   hash: string;
   updated: string;
+  /** The TOTP secret as Fernet ciphertext (JUPYTERHUB_CRYPT_KEY), or null without a second factor. */
+  otp_secret: string | null;
+  /** The last TOTP time step accepted: codes of that step or earlier are refused (no replay). */
+  otp_last_step: number | null;
+}
+
+/** A sign-up waiting for an admin's approval (authenticator.open_signup off): not a user yet. */
+export interface SignupRequestsTable {
+  name: string;
+  hash: string;
+  otp_secret: string | null;
+  created: string;
 }
 
 export interface AuditLogTable {
@@ -180,6 +192,7 @@ export interface Database {
   oauth_clients: OAuthClientsTable;
   oauth_codes: OAuthCodesTable;
   user_passwords: UserPasswordsTable;
+  signup_requests: SignupRequestsTable;
   audit_log: AuditLogTable;
   audit_anchor: AuditAnchorTable;
 }

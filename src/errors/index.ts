@@ -6,6 +6,7 @@ export * from './auth.ts';
 export * from './servers.ts';
 export * from './oauth.ts';
 export * from './ldap.ts';
+export * from './passwords.ts';
 export * from './http.ts';
 export * from './tokens.ts';
 export * from './users.ts';

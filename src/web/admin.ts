@@ -26,6 +26,9 @@ export function registerAdminPage(app: FastifyInstance<any, any, any, any, any>,
         'The admin page needs the admin-ui permission.',
         s.user.name,
       );
-    return renderPage(reply, 200, 'admin.html', pc);
+    const a = ctx.config.authenticator;
+    return renderPage(reply, 200, 'admin.html', pc, {
+      authorize_url: a.class === 'password' && a.enable_signup ? `${ctx.baseUrl}hub/authorize` : '',
+    });
   });
 }

@@ -76,6 +76,7 @@ function loginForm(
       login_error: opts.error ?? '',
       username: opts.username ?? '',
       xsrf: token,
+      two_factor_auth: ctx.config.authenticator.class === 'password' && ctx.config.authenticator.allow_2fa,
       password_required:
         ['password', 'ldap'].includes(ctx.config.authenticator.class) || ctx.config.authenticator.password !== null,
       signup_url:
@@ -122,8 +123,20 @@ export function registerLoginPages(app: FastifyInstance<any, any, any, any, any>
     }
     let login: PasswordLogin | null;
     try {
-      login = await authenticateLogin(ctx, { username, password: field(req.body, 'password') ?? '' }, { ip: req.ip });
+      const password = field(req.body, 'password') ?? '';
+      login = await authenticateLogin(ctx, { username, password, '2fa': field(req.body, '2fa') }, { ip: req.ip });
     } catch (err) {
+      // The right password of a sign-up an admin has not approved yet: say so, on the form.
+      if (err instanceof HubError && err.reason === 'signup_pending') {
+        ctx.audit.record({
+          ...originOf(req),
+          action: 'login.failure',
+          target: userTarget(username.slice(0, 64)),
+          outcome: 'denied',
+          reason: 'sign-up waiting for approval',
+        });
+        return loginForm(ctx, req, reply, 403, { error: err.message, username });
+      }
       // Throttled after repeated failures: the form again, with the wait, as a 429 with Retry-After.
       if (!(err instanceof HubError) || err.status !== 429) throw err;
       reply.headers(err.headers);

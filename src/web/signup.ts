@@ -1,7 +1,8 @@
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { anonymousXsrfValid, setXsrfCookie, xsrfTokenFor } from '../auth/xsrf.ts';
 import { SYSTEM_CALLER } from '../commands/deps.ts';
-import { signUp } from '../commands/users/index.ts';
+import type { TotpEnrollment } from '../auth/totp.ts';
+import { type SignUpResult, signUp } from '../commands/users/index.ts';
 import type { HubContext } from '../context.ts';
 import { HubError } from '../errors/index.ts';
 import { field } from './forms.ts';
@@ -12,7 +13,7 @@ function signupForm(
   req: FastifyRequest,
   reply: FastifyReply,
   status: number,
-  opts: { error?: string; done?: string; username?: string },
+  opts: { error?: string; done?: string; username?: string; totp?: TotpEnrollment | null },
 ): FastifyReply {
   const token = xsrfTokenFor(ctx, req, null);
   setXsrfCookie(ctx, reply, token, true);
@@ -27,6 +28,9 @@ function signupForm(
       signup_error: opts.error ?? '',
       signup_done: opts.done ?? '',
       username: opts.username ?? '',
+      totp: opts.totp ?? null,
+      two_factor_auth: ctx.config.authenticator.allow_2fa,
+      minimum_password_length: ctx.config.authenticator.minimum_password_length,
       xsrf: token,
     },
   );
@@ -34,8 +38,9 @@ function signupForm(
 
 /**
  * Self-service accounts for the password authenticator, only with `authenticator.enable_signup`
- * (off by default): a new name and a password; existing accounts can never be taken over here, and
- * blocked_users / allowed_users / allow_all apply as at login.
+ * (off by default): a new name and a password; an account with a password is never taken over here
+ * (see signUp), and blocked_users / allowed_users / allow_all apply as at login. Unless open_signup, it waits for
+ * an admin on /hub/authorize. With allow_2fa, a second factor can be asked for: its secret is shown once.
  */
 export function registerSignupPage(app: FastifyInstance<any, any, any, any, any>, ctx: HubContext): void {
   const a = ctx.config.authenticator;
@@ -56,9 +61,13 @@ export function registerSignupPage(app: FastifyInstance<any, any, any, any, any>
     }
     if (password !== (field(req.body, 'password_confirm') ?? ''))
       return signupForm(ctx, req, reply, 400, { error: 'The two passwords differ.', username });
-    let name: string;
+    let result: SignUpResult;
     try {
-      name = (await signUp(ctx, SYSTEM_CALLER, { name: username, password })).name;
+      result = await signUp(ctx, SYSTEM_CALLER, {
+        name: username,
+        password,
+        twoFactor: field(req.body, '2fa') === 'on',
+      });
     } catch (err) {
       // One answer for "taken" (a concurrent sign-up's insert fails too) and "not allowed", so the form
       // does not reveal who has an account.
@@ -71,7 +80,11 @@ export function registerSignupPage(app: FastifyInstance<any, any, any, any, any>
             : 'That username cannot be registered.';
       return signupForm(ctx, req, reply, 400, { error, username });
     }
-    req.log.info({ user: name }, 'user signed up');
-    return signupForm(ctx, req, reply, 201, { done: `The account ${name} was created. You can sign in now.` });
+    const { name, pending, totp } = result;
+    req.log.info({ user: name, pending }, 'user signed up');
+    const done = pending
+      ? `The account ${name} was created and waits for an administrator's approval; you can sign in once it is approved.`
+      : `The account ${name} was created. You can sign in now.`;
+    return signupForm(ctx, req, reply, pending ? 202 : 201, { done, totp });
   });
 }

@@ -1,6 +1,11 @@
 // What changes users: every caller (API, pages, start-up, CLI) goes through these.
 export { admitUser } from './admit.ts';
-export { signUp } from './sign-up.ts';
+export { type PasswordAccountDeps, signUp, type SignUpResult } from './sign-up.ts';
+export { approveSignup } from './approve.ts';
+export { discardSignup } from './discard.ts';
+export { changePassword } from './change-password.ts';
+export { enrollTotp } from './enroll-totp.ts';
+export { disableTotp } from './disable-totp.ts';
 export { blockUser, type BlockOutcome } from './block.ts';
 export { createUser, createUsers, type CreateUserInput } from './create.ts';
 export { deleteUser, stopServersOf, type UserServerRuntime, type UserServersDeps } from './delete.ts';
