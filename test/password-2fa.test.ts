@@ -108,6 +108,7 @@ describe('two-factor authentication', () => {
     await h.addUsers(['uma']);
     await setPassword(h, 'uma', 'uma-password-1');
     const b = await signedIn(h, 'uma', 'uma-password-1');
+    assert.match((await b.get('hub/home')).text, /href="\/hub\/2fa">Two-factor</, 'every page links the setting');
     const page = await b.get('hub/2fa');
     assert.equal(page.status, 200);
     const secret = shownSecret(page.text);

@@ -61,6 +61,9 @@ describe('change password', () => {
     const here = await b.get('hub/change-password?changed=1');
     assert.equal(here.status, 200, 'this browser stays signed in');
     assert.match(here.text, /Your password was changed/);
+    const home = await b.get('hub/home');
+    assert.match(home.text, /href="\/hub\/change-password">Change password</, 'every page links the form');
+    assert.doesNotMatch(home.text, /href="\/hub\/2fa"/, 'no second-factor link without allow_2fa');
     const there = await elsewhere.get('hub/home');
     assert.equal(there.status, 302, 'the other browser is signed out');
     assert.match(there.location ?? '', /\/hub\/login/);

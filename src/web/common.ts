@@ -58,6 +58,10 @@ export async function pageContext(
     pageName,
     // Computed here, not by each page, so every signed-in page shows the same navigation.
     adminUi: (await principalForUser(ctx, s.user, s.sessionId)).scopes.has('admin-ui'),
+    accountLinks: {
+      password: ctx.config.authenticator.class === 'password',
+      twoFactor: ctx.config.authenticator.class === 'password' && ctx.config.authenticator.allow_2fa,
+    },
     jhdata: { ...pageData(ctx, req, reply, s), ...extra },
   };
 }

@@ -50,6 +50,8 @@ export interface PageContext {
   pageName?: string;
   /** Whether the user holds admin-ui, which shows the Admin navigation entry. */
   adminUi?: boolean;
+  /** Account pages the authenticator offers (password: change password, and 2FA where allowed). */
+  accountLinks?: { password: boolean; twoFactor: boolean };
 }
 
 /** A string or an html`` fragment, for template variables that may hold markup we built ourselves. */
@@ -78,6 +80,8 @@ export function renderPage(
     user: pc.user ?? null,
     page_name: pc.pageName ?? '',
     admin_ui: pc.adminUi ?? false,
+    password_ui: pc.accountLinks?.password ?? false,
+    two_factor_ui: pc.accountLinks?.twoFactor ?? false,
     csp_nonce: nonce,
     jhdata_json: pc.jhdata ? markSafe(scriptJson(pc.jhdata).html) : null,
   };
