@@ -73,7 +73,7 @@ export class DockerSpawner implements Spawner {
   async #launch(): Promise<string> {
     const { config, user, serverName, userOptions } = this.#req;
     const docker = config.docker;
-    const image = chooseImage(docker, userOptions);
+    const image = chooseImage(config, userOptions);
     const parts = { prefix: docker.prefix, username: user.name, servername: serverName, image };
     let name: string;
     try {
