@@ -15,6 +15,7 @@ import { serverLogName, serverPrefix } from './names.ts';
 import { schedulePolls } from './poll-timer.ts';
 import type { ProgressLog } from './progress.ts';
 import { resourceEnv } from './resources.ts';
+import { restoredOptions } from './restore.ts';
 import { runPostStopHook, runSpawnHooks } from './spawn-hooks.ts';
 import { sleep, waitForHttp, withTimeout } from './wait-up.ts';
 
@@ -343,7 +344,8 @@ export class ServerManager {
       const entry = this.#entry(user, row.name, null);
       const state = parseJson<Record<string, unknown>>(row.state, {});
       if (Object.keys(state).length) {
-        entry.request = this.#request(user, row.name, {}, {});
+        const chosen = await restoredOptions(this.#deps, row);
+        entry.request = this.#request(user, row.name, {}, chosen.userOptions, chosen.config);
         entry.spawner = spawners.restore(entry.request, state);
       }
       this.#active.set(this.#key(user.id, row.name), entry);
