@@ -4,6 +4,7 @@ import { routePolicyDefaults } from '../http/route-policy.ts';
 import { registerApiDocs, type HubServer } from '../http/server.ts';
 import { registerActivityRoutes } from './activity.ts';
 import { registerAuditRoutes } from './audit.ts';
+import { registerBatchSpawnerRoutes } from './batchspawner.ts';
 import { registerGroupRoutes } from './groups.ts';
 import { registerProxyRoutes } from './proxy.ts';
 import { ReadCache } from './read-cache.ts';
@@ -31,6 +32,7 @@ export async function registerApi(app: HubServer, ctx: HubContext, prefix: strin
     registerServiceRoutes(api, ctx, prefix);
     registerProxyRoutes(api, ctx, prefix);
     registerAuditRoutes(api, ctx, prefix);
+    registerBatchSpawnerRoutes(api, ctx, prefix);
     await registerApiDocs(api, prefix);
     // CORS preflight: JupyterHub answers OPTIONS on every API path.
     for (const path of [prefix, `${prefix}/*`]) {
