@@ -100,6 +100,10 @@ describe('slurm spawner on a real one-node cluster', { skip: skip ?? false }, ()
     assert.equal(await squeue(job), 'RUNNING');
     const show = await cluster.client('scontrol', ['show', 'job', '-o', job]);
     assert.match(show, /MinMemoryNode=300M/, 'req_memory reaches the job');
+    const logs = await h.request('GET', 'hub/api/users/ann/server/logs');
+    assert.equal(logs.status, 200, logs.text);
+    assert.equal(logs.json.source, join(home, 'ann', `jupyterhub_slurmspawner_${job}.log`), 'the job output file');
+    assert.ok(logs.json.lines.length > 0, logs.text);
     const token = await h.tokenFor('ann');
     const status = await h.request('GET', 'user/ann/api/status', { token });
     assert.equal(status.status, 200, status.text);

@@ -9,6 +9,7 @@ import { registerGroupRoutes } from './groups.ts';
 import { registerProxyRoutes } from './proxy.ts';
 import { ReadCache } from './read-cache.ts';
 import { registerRootRoutes } from './root.ts';
+import { registerServerLogRoutes } from './server-logs.ts';
 import { registerServerRoutes } from './servers.ts';
 import { registerServiceRoutes } from './services.ts';
 import { registerTokenRoutes } from './tokens.ts';
@@ -33,6 +34,7 @@ export async function registerApi(app: HubServer, ctx: HubContext, prefix: strin
     registerProxyRoutes(api, ctx, prefix);
     registerAuditRoutes(api, ctx, prefix);
     registerBatchSpawnerRoutes(api, ctx, prefix);
+    registerServerLogRoutes(api, ctx, prefix);
     await registerApiDocs(api, prefix);
     // CORS preflight: JupyterHub answers OPTIONS on every API path.
     for (const path of [prefix, `${prefix}/*`]) {

@@ -50,6 +50,8 @@ export interface Spawner {
    * spawners whose servers pick their own port (slurm) take it.
    */
   reportPort?(port: number): void;
+  /** The server's last `tail` lines of output, where they are not in `logFile` (a container's, from its engine). */
+  recentLogs?(tail: number): Promise<string[]>;
   /** Where the server's output is written, for the admin to find. */
   readonly logFile: string | null;
 }

@@ -215,6 +215,17 @@ export class DockerSpawner implements Spawner {
     }
   }
 
+  async recentLogs(tail: number): Promise<string[]> {
+    if (this.#id === null) return [];
+    try {
+      const buf = await this.#engine.getContainer(this.#id).logs({ stdout: true, stderr: true, tail, follow: false });
+      return demuxLogs(buf).split('\n').slice(0, -1);
+    } catch (err) {
+      if (statusOf(err) === 404) return [];
+      throw new Error(`Cannot read the logs of container ${this.#name ?? this.#id}: ${engineMessage(err)}`);
+    }
+  }
+
   /** As DockerSpawner: null while running, the exit code once stopped, 0 when the container is gone. */
   async poll(): Promise<number | null> {
     // By id only: the name may by now belong to a newer container of the same server.
