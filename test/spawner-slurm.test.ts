@@ -227,7 +227,7 @@ describe('slurm spawner on a real one-node cluster', { skip: skip ?? false }, ()
     try {
       const wrapper = join(dir, 'upstream-style-wrapper.py');
       writeFileSync(wrapper, UPSTREAM_STYLE_WRAPPER);
-      const h = await hubWith({ batchspawner_singleuser_cmd: `python3 ${wrapper}`, batch_submit_cmd: capturing(dir) });
+      const h = await hubWith({ batchspawner_singleuser_cmd: `/usr/bin/python3 ${wrapper}`, batch_submit_cmd: capturing(dir) });
       await addUser(h, 'fay');
       const start = await h.request('POST', 'hub/api/users/fay/server');
       assert.equal(start.status, 201, start.text);
