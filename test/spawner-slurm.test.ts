@@ -218,8 +218,12 @@ describe('slurm spawner on a real one-node cluster', { skip: skip ?? false }, ()
   /** Writes each started server's API token to `dir`/<user> on its way to sbatch (the job's own token). */
   const capturing = (dir: string) => `printenv JUPYTERHUB_API_TOKEN > ${dir}/{username}; sbatch --parsable`;
   const tokenFile = async (file: string): Promise<string> => {
-    for (let i = 0; i < 200 && !existsSync(file); i++) await sleep(100);
-    return readFileSync(file, 'utf8').trim();
+    // The shell creates the file before printenv writes to it: wait for the whole line.
+    const read = () => (existsSync(file) ? readFileSync(file, 'utf8') : '');
+    for (let i = 0; i < 200 && !read().endsWith('\n'); i++) await sleep(100);
+    const token = read().trim();
+    assert.ok(token, `a token in ${file}`);
+    return token;
   };
 
   test("slurm: upstream's batchspawner-singleuser request reports the port; a running server's report is refused", async () => {
@@ -227,7 +231,10 @@ describe('slurm spawner on a real one-node cluster', { skip: skip ?? false }, ()
     try {
       const wrapper = join(dir, 'upstream-style-wrapper.py');
       writeFileSync(wrapper, UPSTREAM_STYLE_WRAPPER);
-      const h = await hubWith({ batchspawner_singleuser_cmd: `/usr/bin/python3 ${wrapper}`, batch_submit_cmd: capturing(dir) });
+      const h = await hubWith({
+        batchspawner_singleuser_cmd: `/usr/bin/python3 ${wrapper}`,
+        batch_submit_cmd: capturing(dir),
+      });
       await addUser(h, 'fay');
       const start = await h.request('POST', 'hub/api/users/fay/server');
       assert.equal(start.status, 201, start.text);
