@@ -32,9 +32,10 @@ export function registerBatchSpawnerRoutes(app: HubServer, ctx: HubContext, pref
     async (req) => {
       const p = requirePrincipal(ctx, req);
       const serverPrefix = p.kind === 'user' && p.token ? serverPrefixOfToken(p.token) : null;
-      const held = serverPrefix === null ? undefined : ctx.servers.heldAt(p.id, serverPrefix);
       if (serverPrefix === null) throw serverTokenRequired();
-      const logName = serverLogName(p.name, held?.server ?? '');
+      const held = ctx.servers.heldAt(p.id, serverPrefix);
+      // A token outlives its server only until the stop revokes it; name the server by its prefix meanwhile.
+      const logName = held ? serverLogName(p.name, held.server) : `The server at ${serverPrefix}`;
       if (held?.pending !== 'spawn') throw portNotExpected(logName, 'it is not starting');
       if (!held.spawner?.reportPort)
         throw portNotExpected(logName, `the ${ctx.config.spawner.class} spawner picks the port itself`);
