@@ -3,11 +3,15 @@
 // without options runs the stored profile again; with the docker spawner a profile picks the image and
 // the memory limit the engine gets.
 import assert from 'node:assert/strict';
-import { existsSync, readFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
 import { chromium } from 'playwright-core';
 import { dockerSkipReason, startDockerEngine, type DockerEngine } from './docker-engine.ts';
+import { freshDatabase } from '../src/db/test-helpers.ts';
 import { startHub, type TestHub } from './harness.ts';
+import { freePort } from './process.ts';
 
 const CHROMIUM = ['/usr/bin/chromium', '/usr/bin/chromium-browser'].find((p) => existsSync(p));
 
@@ -55,8 +59,20 @@ async function waitReady(h: TestHub, user: string): Promise<any> {
 describe('profiles with real servers', () => {
   let h: TestHub;
   before(async () => {
-    h = await startHub({ slow_spawn_timeout: 0, spawner: { profile_list: PROFILES } });
-    await h.addUsers(['alice', 'bob']);
+    h = await startHub({
+      slow_spawn_timeout: 0,
+      spawner: {
+        profile_list: PROFILES,
+        group_overrides: {
+          '02-lab-later': { groups: ['lab'], spawner_override: { environment: { ORDER: 'second' } } },
+          '01-lab': {
+            groups: ['other', 'lab'],
+            spawner_override: { environment: { GROUP: 'lab', ORDER: 'first', PROFILE: 'group' } },
+          },
+        },
+      },
+    });
+    await h.addUsers(['alice', 'bob', 'carl']);
   });
   after(() => h?.stop());
 
@@ -81,8 +97,19 @@ describe('profiles with real servers', () => {
     await h.request('DELETE', 'hub/api/users/alice/server');
     await h.request('POST', 'hub/api/users/alice/server', { body: { profile: '' } });
     assert.deepEqual((await waitReady(h, 'alice')).user_options, { profile: 'plain' });
-    assert.equal((await serverEnv(h, 'alice')).PROFILE, 'plain');
     await h.request('DELETE', 'hub/api/users/alice/server');
+  });
+
+  test("group_overrides reach a member's server in sorted order, before the profile's overrides", async () => {
+    assert.equal((await h.request('POST', 'hub/api/groups/lab', { body: { users: ['carl'] } })).status, 201);
+    const r = await h.request('POST', 'hub/api/users/carl/server', { body: { profile: 'plain' } });
+    assert.ok([201, 202].includes(r.status), r.text);
+    await waitReady(h, 'carl');
+    const env = await serverEnv(h, 'carl');
+    assert.equal(env.GROUP, 'lab');
+    assert.equal(env.ORDER, 'second');
+    assert.equal(env.PROFILE, 'plain');
+    await h.request('DELETE', 'hub/api/users/carl/server');
   });
 
   test('Chromium: pick a profile and a choice on the spawn page, start, the server runs with them', {
@@ -168,6 +195,61 @@ describe('profiles with the docker spawner', { skip: dockerSkipReason() }, () =>
     for (let i = 0; (await engine.docker.listContainers({ all: true })).length > 0; i++) {
       assert.ok(i < 150, 'the container is removed after the stop');
       await new Promise((r) => setTimeout(r, 200));
+    }
+  });
+
+  test("a restarted hub re-adopts a server with its profile's settings: the profile's remove still applies at stop", async () => {
+    await engine.docker.getImage(engine.image).tag({ repo: 'tshub-profile', tag: 'big' });
+    const dir = mkdtempSync(join(tmpdir(), 'tshub-profile-restart-'));
+    const db = await freshDatabase(dir);
+    // The server checks tokens at the hub's API, so the second hub listens where the first did.
+    const at = { db_url: db.url, hub_bind_url: `http://127.0.0.1:${await freePort()}/`, cleanup_servers: false };
+    const config = {
+      ...at,
+      slow_spawn_timeout: 60,
+      spawner: {
+        class: 'docker' as const,
+        environment: { HOME: '/tmp' },
+        start_timeout: 120,
+        http_timeout: 120,
+        docker: {
+          host: engine.host,
+          image: 'tshub-missing:1',
+          pull_policy: 'never' as const,
+          read_only_volumes: engine.hostMounts,
+          extra_create_kwargs: { user: '65534:65534' },
+          // Only the profile removes its containers: a hub that forgot the profile would keep this one.
+          remove: false,
+        },
+        profile_list: [
+          { display_name: 'Nothing' },
+          { display_name: 'Big', kubespawner_override: { image: 'tshub-profile:big', remove: true } },
+        ],
+      },
+    };
+    let first: TestHub | undefined;
+    let second: TestHub | undefined;
+    try {
+      first = await startHub(config);
+      await first.addUsers(['dora']);
+      const r = await first.request('POST', 'hub/api/users/dora/server', { body: { profile: 'big' } });
+      assert.ok([201, 202].includes(r.status), r.text);
+      const id = String((await waitReady(first, 'dora')).state.container_id);
+      await first.stop();
+      first = undefined;
+      second = await startHub(config);
+      assert.equal((await waitReady(second, 'dora')).state.container_id, id, 're-adopted');
+      assert.ok([202, 204].includes((await second.request('DELETE', 'hub/api/users/dora/server')).status));
+      const left = async () => (await engine.docker.listContainers({ all: true })).filter((c) => c.Id === id);
+      for (let i = 0; (await left()).length > 0; i++) {
+        assert.ok(i < 150, "the profile's remove: true removes the re-adopted server's container at stop");
+        await new Promise((r) => setTimeout(r, 200));
+      }
+    } finally {
+      await first?.stop();
+      await second?.stop();
+      await db.drop();
+      rmSync(dir, { recursive: true, force: true });
     }
   });
 });

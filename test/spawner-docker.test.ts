@@ -111,6 +111,17 @@ describe('docker spawner against a private Docker engine', { skip: dockerSkipRea
       'post_start_cmd runs in the container',
     );
 
+    // The admin reads the container's output from the engine; its owner may not.
+    const logs = await h.request('GET', 'hub/api/users/alice/server/logs?tail=50');
+    assert.equal(logs.status, 200, logs.text);
+    assert.equal(logs.json.source, 'engine');
+    assert.ok(logs.json.lines.length > 0 && logs.json.lines.length <= 50, logs.text);
+    assert.ok(
+      logs.json.lines.some((l: string) => /Jupyter|Notebook|jupyterhub/i.test(l)),
+      logs.text,
+    );
+    assert.equal((await h.request('GET', 'hub/api/users/alice/server/logs', { token })).status, 403);
+
     const stop = await h.request('DELETE', 'hub/api/users/alice/server');
     assert.ok(stop.status === 204 || stop.status === 202, stop.text);
     await gone('alice');

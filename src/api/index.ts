@@ -4,10 +4,12 @@ import { routePolicyDefaults } from '../http/route-policy.ts';
 import { registerApiDocs, type HubServer } from '../http/server.ts';
 import { registerActivityRoutes } from './activity.ts';
 import { registerAuditRoutes } from './audit.ts';
+import { registerBatchSpawnerRoutes } from './batchspawner.ts';
 import { registerGroupRoutes } from './groups.ts';
 import { registerProxyRoutes } from './proxy.ts';
 import { ReadCache } from './read-cache.ts';
 import { registerRootRoutes } from './root.ts';
+import { registerServerLogRoutes } from './server-logs.ts';
 import { registerServerRoutes } from './servers.ts';
 import { registerServiceRoutes } from './services.ts';
 import { registerSignupRoutes } from './signups.ts';
@@ -33,6 +35,8 @@ export async function registerApi(app: HubServer, ctx: HubContext, prefix: strin
     registerProxyRoutes(api, ctx, prefix);
     registerAuditRoutes(api, ctx, prefix);
     registerSignupRoutes(api, ctx, prefix);
+    registerBatchSpawnerRoutes(api, ctx, prefix);
+    registerServerLogRoutes(api, ctx, prefix);
     await registerApiDocs(api, prefix);
     // CORS preflight: JupyterHub answers OPTIONS on every API path.
     for (const path of [prefix, `${prefix}/*`]) {

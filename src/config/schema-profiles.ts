@@ -83,6 +83,26 @@ export const ProfileListSchema = Type.Array(Profile, {
     "Environments users pick from when they start a server, in KubeSpawner's shape (display_name, slug, description, default, spawner_override, profile_options). Empty: no choice, the settings above apply.",
 });
 
+const GroupOverride = entry(
+  {
+    groups: Type.Array(Type.String({ minLength: 1 }), {
+      minItems: 1,
+      description: 'Applied to members of any of these groups.',
+    }),
+    spawner_override: Type.Record(Type.String(), Type.Unknown(), {
+      description: OVERRIDE_TEXT,
+      hint: 'a mapping of spawner settings to values',
+    }),
+  },
+  'Spawner settings for members of some groups.',
+);
+
+export const GroupOverridesSchema = Type.Record(Type.String({ minLength: 1 }), GroupOverride, {
+  default: {},
+  description:
+    "JupyterHub's Spawner.group_overrides: name -> {groups, spawner_override}. A user in any of an entry's groups gets its overrides, entries applied in the sorted order of their names (the names serve only for that), before the chosen profile's.",
+});
+
 export type ProfileConfig = Static<typeof Profile>;
 export type ProfileOptionConfig = Static<typeof ProfileOption>;
 export type ChoiceConfig = Static<typeof Choice>;

@@ -78,6 +78,10 @@ export const SlurmSchema = section(
       description: 'Seconds between checks of the job while it starts.',
     }),
     ip: str('0.0.0.0', 'The address the server listens on, on its node.'),
+    batchspawner_singleuser_cmd: nullable(
+      Type.String({ minLength: 1 }),
+      "The wrapper put before the server command in the job (shell words): it picks the server's port on the node and reports it to POST /hub/api/batchspawner. null: tshub's own (needs python3 on the node); batchspawner-singleuser (batchspawner's) works too.",
+    ),
     req_partition: req('Partition to submit to (--partition).'),
     req_account: req('Account to charge (--account).'),
     req_qos: req('Quality of service (--qos).'),

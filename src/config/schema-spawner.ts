@@ -1,7 +1,7 @@
 import { Type } from 'typebox';
 import type { Static } from 'typebox';
 import { BYTES_PATTERN, DockerSchema } from './schema-docker.ts';
-import { ProfileListSchema } from './schema-profiles.ts';
+import { GroupOverridesSchema, ProfileListSchema } from './schema-profiles.ts';
 import { bool, int, nullable, section, str, strList, strMap } from './schema-util.ts';
 import { SlurmSchema } from './schema-slurm.ts';
 
@@ -108,6 +108,7 @@ export const SpawnerSchema = section(
       'After this many failed starts in a row the hub refuses further starts (503) until it is restarted; 0 never refuses. Running servers are not affected.',
     ),
     profile_list: ProfileListSchema,
+    group_overrides: GroupOverridesSchema,
     options_form: nullable(
       Type.String({ minLength: 1 }),
       "HTML fields shown on the spawn page when profile_list is empty (Spawner.options_form); the submitted fields become the server's user_options. null: the page starts the server at once.",

@@ -13,3 +13,4 @@ export * from './users.ts';
 export * from './groups.ts';
 export * from './profiles.ts';
 export * from './auth-state.ts';
+export * from './batchspawner.ts';

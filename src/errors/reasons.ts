@@ -62,6 +62,9 @@ export const REASONS = {
   invalid_user_option:
     'A user_options value names no profile, no choice of an option, or a typed value that fails its validation_regex; `field` says which.',
   spawn_failure_limit: '`consecutive_failure_limit` starts in a row failed; no start until the hub restarts.',
+  server_token_required: "Only a server's own API token may do this (report its port to `POST /hub/api/batchspawner`).",
+  port_not_expected:
+    'A reported port nobody waits for: the server is not starting, or its spawner does not take one (only slurm does).',
 } as const;
 
 export type Reason = keyof typeof REASONS;

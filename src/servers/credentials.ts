@@ -11,6 +11,12 @@ import { serverClientId } from './names.ts';
 /** The note that ties a server token to its server: revocation finds the token by it. */
 const tokenNote = (prefix: string) => `Server at ${prefix}`;
 
+/** The URL prefix of the server a token was issued to, or null for any other token. */
+export function serverPrefixOfToken(token: { kind: string; note: string }): string | null {
+  const prefix = tokenNote('');
+  return token.kind === 'server' && token.note.startsWith(prefix) ? token.note.slice(prefix.length) : null;
+}
+
 /**
  * The scopes of a server's token: `server_token_scopes`, or the `server` role's (its user's activity,
  * access to itself). As in JupyterHub's role scopes, a bare `!user` / `!server` filter means the

@@ -15,8 +15,11 @@ import { serverLogName, serverPrefix } from './names.ts';
 import { schedulePolls } from './poll-timer.ts';
 import type { ProgressLog } from './progress.ts';
 import { resourceEnv } from './resources.ts';
+import { restoredOptions } from './restore.ts';
 import { runPostStopHook, runSpawnHooks } from './spawn-hooks.ts';
 import { sleep, waitForHttp, withTimeout } from './wait-up.ts';
+
+const keyOf = (userId: number, server: string): string => `${userId}/${server}`;
 
 export type { RouteTable, ServerManagerDeps, ServerOwner, ServerStatus, SpawnOptions } from './deps.ts';
 
@@ -41,21 +44,22 @@ export class ServerManager {
     this.#resources = resourceEnv(deps.config.spawner);
   }
 
-  #key(userId: number, server: string): string {
-    return `${userId}/${server}`;
-  }
-
   #entry(user: ServerOwner, server: string, pending: Entry['pending']): Entry {
     return newEntry(user, server, serverPrefix(this.#deps.baseUrl, user.name, server), pending);
   }
 
   /** pending ('spawn' | 'stop' | null) of a server as this process knows it. */
   pendingOf(userId: number, server: string): 'spawn' | 'stop' | null {
-    return this.#active.get(this.#key(userId, server))?.pending ?? null;
+    return this.#active.get(keyOf(userId, server))?.pending ?? null;
+  }
+
+  /** The server of a user this process holds (starting, running or stopping) by its URL prefix. */
+  heldAt(userId: number, prefix: string): Readonly<Entry> | undefined {
+    for (const e of this.#active.values()) if (e.user.id === userId && e.prefix === prefix) return e;
   }
 
   progressOf(userId: number, server: string): ProgressLog | undefined {
-    const key = this.#key(userId, server);
+    const key = keyOf(userId, server);
     return this.#active.get(key)?.progress ?? this.#failed.get(key);
   }
 
@@ -69,7 +73,7 @@ export class ServerManager {
 
   /** Polls a server this process holds; one found dead is cleaned up first, so it counts as stopped. */
   async probe(user: ServerOwner, server: string): Promise<ServerStatus> {
-    const entry = this.#active.get(this.#key(user.id, server));
+    const entry = this.#active.get(keyOf(user.id, server));
     if (!entry) return 'stopped';
     if (entry.pending) return entry.pending;
     if (entry.spawner && (await entry.spawner.poll()) === null) return 'running';
@@ -103,7 +107,7 @@ export class ServerManager {
    * while the start goes on; rejects with a catalogue error (500 spawn failure).
    */
   async spawn(user: ServerOwner, server: string, opts: SpawnOptions): Promise<'ready' | 'pending'> {
-    const key = this.#key(user.id, server);
+    const key = keyOf(user.id, server);
     // Admission saw no start in flight; one that got in since (a concurrent request) is still pending.
     if (this.#active.has(key)) throw serverPending(serverLogName(user.name, server), 'spawn');
     this.#failures.check();
@@ -169,7 +173,7 @@ export class ServerManager {
       entry.request = request;
       const spawner = this.#deps.spawners.create(request);
       entry.spawner = spawner;
-      void this.#relayProgress(entry, spawner);
+      void entry.progress.relay(spawner.progress());
       entry.progress.push({ progress: 50, message: 'Spawning server...' });
       const url = await withTimeout(spawner.start(), config.spawner.start_timeout * 1000, 'Starting the server');
       await this.#started(entry, row, spawner, url, clientId);
@@ -201,7 +205,7 @@ export class ServerManager {
       metrics.spawnDuration.observe({ status: 'failure' }, (Date.now() - started) / 1000);
       // A start the user cancelled says nothing about the spawner.
       if (!entry.cancelled) this.#failures.failed();
-      this.#failed.set(this.#key(user.id, server), entry.progress);
+      this.#failed.set(keyOf(user.id, server), entry.progress);
       try {
         await this.#cleanup(entry, 'start failed');
       } finally {
@@ -235,23 +239,12 @@ export class ServerManager {
     await updateSpawner(k, row.id, { pending: null });
   }
 
-  async #relayProgress(entry: Entry, spawner: Spawner): Promise<void> {
-    try {
-      for await (const e of spawner.progress()) {
-        if (entry.progress.done) break;
-        entry.progress.push(e);
-      }
-    } catch {
-      // Progress messages are a courtesy; a spawner failing to give them changes nothing.
-    }
-  }
-
   /**
    * Stops a server (cancelling a start in flight). Resolves 'stopped', or 'pending' if it takes longer
    * than slow_stop_timeout and goes on in the background.
    */
   async stop(user: ServerOwner, server: string, origin?: AuditOrigin): Promise<'stopped' | 'pending'> {
-    const key = this.#key(user.id, server);
+    const key = keyOf(user.id, server);
     const entry = this.#active.get(key);
     if (!entry) return 'stopped';
     if (entry.pending === 'stop') return 'pending';
@@ -278,7 +271,7 @@ export class ServerManager {
       const row = await findSpawner(this.#deps.k, user.id, server);
       if (row) await deleteSpawner(this.#deps.k, row.id);
     };
-    const task = this.#active.get(this.#key(user.id, server))?.task;
+    const task = this.#active.get(keyOf(user.id, server))?.task;
     if (stopPending && task) void task.then(drop, drop);
     else await drop();
   }
@@ -288,7 +281,7 @@ export class ServerManager {
     const { k, log, metrics, routes } = this.#deps;
     const { user, server, prefix } = entry;
     const logName = serverLogName(user.name, server);
-    if (this.#active.get(this.#key(user.id, server)) !== entry) {
+    if (this.#active.get(keyOf(user.id, server)) !== entry) {
       // A superseded start (cancelled, then replaced by a new one): stop only its own process.
       await entry.spawner?.stop().catch(() => {});
       return;
@@ -318,7 +311,7 @@ export class ServerManager {
         state: '{}',
         last_activity: isoNow(),
       });
-    this.#active.delete(this.#key(user.id, server));
+    this.#active.delete(keyOf(user.id, server));
     this.#deps.permissions.invalidate();
     metrics.stopDuration.observe({ status: 'success' }, (Date.now() - stopStart) / 1000);
     log.info({ server: logName, why }, 'server stopped');
@@ -335,15 +328,16 @@ export class ServerManager {
     const { k, log, spawners } = this.#deps;
     for (const row of await activeSpawners(k)) {
       // The API answers before adoption is over: a start this process began meanwhile is not a leftover.
-      if (this.#active.has(this.#key(row.user_id, row.name))) continue;
+      if (this.#active.has(keyOf(row.user_id, row.name))) continue;
       const user = { id: row.user_id, name: row.user_name };
       const entry = this.#entry(user, row.name, null);
       const state = parseJson<Record<string, unknown>>(row.state, {});
       if (Object.keys(state).length) {
-        entry.request = this.#request(user, row.name, {}, {});
+        const chosen = await restoredOptions(this.#deps, row);
+        entry.request = this.#request(user, row.name, {}, chosen.userOptions, chosen.config);
         entry.spawner = spawners.restore(entry.request, state);
       }
-      this.#active.set(this.#key(user.id, row.name), entry);
+      this.#active.set(keyOf(user.id, row.name), entry);
       const alive =
         row.pending === null &&
         row.server_url !== null &&

@@ -22,6 +22,18 @@ export class ProgressLog {
     for (const w of this.#waiters.splice(0)) w();
   }
 
+  /** Adds a spawner's own progress messages until this log ends. */
+  async relay(source: AsyncIterable<ProgressEvent>): Promise<void> {
+    try {
+      for await (const e of source) {
+        if (this.#done) break;
+        this.push(e);
+      }
+    } catch {
+      // Progress messages are a courtesy; a spawner failing to give them changes nothing.
+    }
+  }
+
   /** Every event from the first, then new ones as they come, until the final one. */
   async *follow(signal?: AbortSignal): AsyncGenerator<StreamEvent> {
     let i = 0;

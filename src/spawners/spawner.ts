@@ -45,6 +45,13 @@ export interface Spawner {
   state(): Record<string, unknown>;
   /** Progress messages of the start in flight, if the spawner has any to tell. */
   progress(): AsyncIterable<ProgressEvent>;
+  /**
+   * A starting server tells the port it listens on (batchspawner's POST /hub/api/batchspawner); only
+   * spawners whose servers pick their own port (slurm) take it.
+   */
+  reportPort?(port: number): void;
+  /** The server's last `tail` lines of output, where they are not in `logFile` (a container's, from its engine). */
+  recentLogs?(tail: number): Promise<string[]>;
   /** Where the server's output is written, for the admin to find. */
   readonly logFile: string | null;
 }

@@ -11,6 +11,7 @@ import {
   spawnLimitReached,
 } from '../../errors/index.ts';
 import { parseJson } from '../../lib/json.ts';
+import { allGroupNamesByUser } from '../../repo/groups.ts';
 import { countNamedSpawners, findSpawner } from '../../repo/spawners.ts';
 import { isValidServerName, serverLogName } from '../../servers/names.ts';
 import { type ChosenOptions, chooseOptions } from '../../spawners/profiles/index.ts';
@@ -56,8 +57,8 @@ export function admitSpawn(deps: ServerCommandDeps): void {
 
 /**
  * The user_options a start runs with, checked against `spawner.profile_list` (a 400 naming the field
- * otherwise), and the spawner config the chosen profile gives. null options reuse the server's last
- * ones, so a restart runs the same profile again.
+ * otherwise), and the spawner config the user's groups (`group_overrides`) and the chosen profile give.
+ * null options reuse the server's last ones, so a restart runs the same profile again.
  */
 export async function admitUserOptions(
   deps: ServerCommandDeps,
@@ -66,7 +67,8 @@ export async function admitUserOptions(
 ): Promise<ChosenOptions> {
   const last = async () =>
     parseJson<Record<string, unknown>>((await findSpawner(deps.k, user.id, server))?.user_options ?? null, {});
-  return chooseOptions(deps.config.spawner, userOptions ?? (await last()));
+  const groups = await allGroupNamesByUser(deps.k, user.name);
+  return chooseOptions(deps.config.spawner, userOptions ?? (await last()), groups);
 }
 
 /** A stop names an existing server: a named one must be allowed and recorded. */

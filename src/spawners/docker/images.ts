@@ -1,4 +1,5 @@
 import type Docker from 'dockerode';
+import type { SpawnerConfig } from '../../config/schema-spawner.ts';
 import type { DockerConfig } from '../../config/schema-docker.ts';
 import { invalidRequest, spawnFailed } from '../../errors/index.ts';
 import { engineMessage, statusOf } from './logs.ts';
@@ -6,12 +7,17 @@ import { engineMessage, statusOf } from './logs.ts';
 /**
  * The image to run: `image`, or the user's `user_options.image` when allowed_images lets them pick
  * (a name from the list, or a key of the mapping, which resolves to its image). DockerSpawner's
- * messages, so clients that compare them keep working. With a profile (user_options.profile, set by
- * every start on a hub with spawner.profile_list) the profile's overrides chose `image` already, and
- * user_options.image is the key of that profile's option, not an image.
+ * messages, so clients that compare them keep working. On a hub with a profile_list the chosen
+ * profile's overrides set `image` already, and user_options.image is the key of a profile option's
+ * choice, not an image; without one, user_options.image is read whatever else the options hold (a
+ * `profile` key there names nothing), as DockerSpawner does.
  */
-export function chooseImage(docker: DockerConfig, userOptions: Record<string, unknown>): string {
-  const wanted = userOptions.profile === undefined ? userOptions.image : undefined;
+export function chooseImage(
+  config: Pick<SpawnerConfig, 'docker' | 'profile_list'>,
+  userOptions: Record<string, unknown>,
+): string {
+  const { docker } = config;
+  const wanted = config.profile_list.length === 0 ? userOptions.image : undefined;
   if (wanted === undefined || wanted === null || wanted === '') return docker.image;
   const allowed: Record<string, string> = Array.isArray(docker.allowed_images)
     ? Object.fromEntries(docker.allowed_images.map((i) => [i, i]))

@@ -73,7 +73,7 @@ export class DockerSpawner implements Spawner {
   async #launch(): Promise<string> {
     const { config, user, serverName, userOptions } = this.#req;
     const docker = config.docker;
-    const image = chooseImage(docker, userOptions);
+    const image = chooseImage(config, userOptions);
     const parts = { prefix: docker.prefix, username: user.name, servername: serverName, image };
     let name: string;
     try {
@@ -212,6 +212,17 @@ export class DockerSpawner implements Spawner {
       else log.warn({ cmd, status: ExitCode, output }, 'post_start_cmd failed');
     } catch (err) {
       log.warn({ cmd, err: engineMessage(err) }, 'post_start_cmd could not run');
+    }
+  }
+
+  async recentLogs(tail: number): Promise<string[]> {
+    if (this.#id === null) return [];
+    try {
+      const buf = await this.#engine.getContainer(this.#id).logs({ stdout: true, stderr: true, tail, follow: false });
+      return demuxLogs(buf).split('\n').slice(0, -1);
+    } catch (err) {
+      if (statusOf(err) === 404) return [];
+      throw new Error(`Cannot read the logs of container ${this.#name ?? this.#id}: ${engineMessage(err)}`);
     }
   }
 

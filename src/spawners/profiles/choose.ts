@@ -11,6 +11,7 @@ import {
   UNLISTED,
   unlistedKey,
 } from './list.ts';
+import { groupOverridesFor, withGroupOverrides } from './groups.ts';
 import { applyOverrides, overrideProblem, withValue } from './overrides.ts';
 
 type Obj = Record<string, unknown>;
@@ -67,14 +68,15 @@ function pickOption(profile: Profile, name: string, option: ProfileOptionConfig,
 /**
  * KubeSpawner's load_user_options: the profile named in user_options (else the default), each of its
  * options from its choice or typed value (else its default choice), applied over the spawner config in
- * that order. Without profiles the config and user_options are used as they are.
+ * that order, after the group_overrides of the user's `groups` (JupyterHub applies those before the
+ * user options). Without profiles the user_options are used as they are.
  */
-export function chooseOptions(config: SpawnerConfig, userOptions: Obj): ChosenOptions {
+export function chooseOptions(config: SpawnerConfig, userOptions: Obj, groups: readonly string[] = []): ChosenOptions {
   const profiles = profilesOf(config);
-  if (profiles.length === 0) return { userOptions, config };
+  if (profiles.length === 0) return { userOptions, config: withGroupOverrides(config, groups) };
   const profile = pickProfile(profiles, userOptions.profile);
   const stored: Obj = { ...userOptions, profile: profile.slug };
-  const overrides: Overrides[] = [overridesOf(profile)];
+  const overrides: Overrides[] = [...groupOverridesFor(config, groups), overridesOf(profile)];
   const fields: string[] = [];
   for (const [name, option] of Object.entries(profile.profile_options ?? {})) {
     const [keep, o] = pickOption(profile, name, option, userOptions);

@@ -5,8 +5,8 @@ import type { Overrides } from './list.ts';
 
 type Obj = Record<string, unknown>;
 
-/** Settings a profile may not change: which spawner runs, and the profiles themselves. */
-const FIXED = new Set(['class', 'profile_list', 'options_form']);
+/** Settings an override may not change: which spawner runs, and the profiles and overrides themselves. */
+const FIXED = new Set(['class', 'profile_list', 'group_overrides', 'options_form']);
 
 const isObj = (v: unknown): v is Obj => v !== null && typeof v === 'object' && !Array.isArray(v);
 

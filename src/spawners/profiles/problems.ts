@@ -8,8 +8,9 @@ function problem(path: PathSegment[], text: string): Problem {
 }
 
 /**
- * What is wrong with spawner.profile_list once the whole config is known: slugs twice, two defaults,
- * overrides that name no setting or give a setting an invalid value, a validation_regex that is no regex.
+ * What is wrong with spawner.profile_list and group_overrides once the whole config is known: slugs
+ * twice, two defaults, overrides that name no setting or give a setting an invalid value, a
+ * validation_regex that is no regex.
  * A typed value's overrides are checked for their keys only: their values hold {value} until a start.
  */
 export function profileProblems(config: SpawnerConfig): Problem[] {
@@ -19,6 +20,10 @@ export function profileProblems(config: SpawnerConfig): Problem[] {
     const text = overrideProblem(config, overrides);
     if (text) out.push(problem(path, text));
   };
+  for (const [name, entry] of Object.entries(config.group_overrides)) {
+    const text = overrideProblem(config, [entry.spawner_override]);
+    if (text) out.push(problem(['spawner', 'group_overrides', name, 'spawner_override'], text));
+  }
   const seen = new Map<string, number>();
   if (config.profile_list.filter((p) => p.default).length > 1)
     out.push(problem(at(), 'more than one profile is the default'));

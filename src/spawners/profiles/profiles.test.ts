@@ -164,3 +164,48 @@ test('the config check names overrides that are no setting, bad values, duplicat
   );
   assert.deepEqual(profileProblems(docker()), []);
 });
+
+test("group_overrides: a member of any listed group gets them, in sorted name order, before the profile's", () => {
+  const c = spawner({
+    class: 'docker',
+    environment: { KEEP: '1' },
+    group_overrides: {
+      '02-beta-mem': { groups: ['beta'], spawner_override: { mem_limit: '2G', environment: { BETA: 'yes' } } },
+      '01-alpha': { groups: ['alpha', 'gamma'], spawner_override: { mem_limit: '1G', image: 'alpha:1' } },
+    },
+    profile_list: [{ display_name: 'Plain' }, { display_name: 'Big', spawner_override: { mem_limit: '8G' } }],
+  });
+  const both = chooseOptions(c, { profile: 'plain' }, ['gamma', 'beta']);
+  assert.equal(both.config.mem_limit, '2G', 'the later name wins a setting');
+  assert.equal(both.config.docker.image, 'alpha:1');
+  assert.deepEqual(both.config.environment, { KEEP: '1', BETA: 'yes' }, 'mappings merge');
+  assert.equal(chooseOptions(c, { profile: 'big' }, ['beta']).config.mem_limit, '8G', 'the profile comes after');
+  const outsider = chooseOptions(c, { profile: 'plain' }, ['delta']);
+  assert.equal(outsider.config.mem_limit, null);
+  assert.deepEqual(outsider.config.environment, { KEEP: '1' });
+  const noProfiles = spawner({ group_overrides: { g: { groups: ['alpha'], spawner_override: { cpu_limit: 2 } } } });
+  assert.equal(chooseOptions(noProfiles, {}, ['alpha']).config.cpu_limit, 2);
+  assert.equal(chooseOptions(noProfiles, {}, []).config.cpu_limit, null);
+});
+
+test('group_overrides: an override that names no setting, or an invalid value, is a config error', () => {
+  const problems = (() => {
+    try {
+      spawner({
+        group_overrides: {
+          a: { groups: ['x'], spawner_override: { image: 'y' } },
+          b: { groups: ['x'], spawner_override: { mem_limit: 'lots' } },
+          c: { groups: ['x'], spawner_override: { profile_list: [] } },
+        },
+      });
+    } catch (e) {
+      return (e as { problems: string[] }).problems;
+    }
+    return [];
+  })();
+  assert.equal(problems.length, 3, problems.join('\n'));
+  assert.match(problems[0]!, /group_overrides\.a.*image is not a setting of the simple spawner/);
+  assert.match(problems[1]!, /group_overrides\.b.*mem_limit/);
+  assert.match(problems[2]!, /group_overrides\.c.*profile_list is not a setting/);
+  assert.throws(() => spawner({ group_overrides: { a: { groups: [], spawner_override: {} } } }), /groups/);
+});

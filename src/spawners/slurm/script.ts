@@ -3,6 +3,7 @@ import { keptEnv } from '../run-as.ts';
 import { expandUsername } from '../paths.ts';
 import type { SpawnRequest } from '../spawner.ts';
 import { renderTemplate, shellWord, type TemplateVars } from './template.ts';
+import { wrapperWords } from './wrapper.ts';
 
 export interface BatchVars {
   /** The template variables of batch_script and the batch commands. */
@@ -27,11 +28,11 @@ const REQ_KEYS = [
 ] as const;
 
 /** The server's environment: JupyterHub's variables, where it listens, then the admin's `environment`. */
-function serverEnv(req: SpawnRequest, port: number): Record<string, string> {
+function serverEnv(req: SpawnRequest): Record<string, string> {
   const { config, user } = req;
   const env: Record<string, string> = { ...keptEnv([], req.config.env_keep), ...req.env };
-  // jupyterhub-singleuser binds to the host and port of this URL.
-  env.JUPYTERHUB_SERVICE_URL = `http://${config.slurm.ip}:${port}/`;
+  // jupyterhub-singleuser binds to the host and port of this URL; the wrapper puts in the port it picks.
+  env.JUPYTERHUB_SERVICE_URL = `http://${config.slurm.ip}:0/`;
   if (config.notebook_dir !== null) env.JUPYTERHUB_ROOT_DIR = expandUsername(config.notebook_dir, user.name);
   if (config.default_url !== null) env.JUPYTERHUB_DEFAULT_URL = expandUsername(config.default_url, user.name);
   for (const [k, v] of Object.entries(config.environment)) env[k] = expandUsername(v, user.name);
@@ -51,17 +52,16 @@ export function assertJobSafeUsername(name: string): void {
 }
 
 /** Everything a job script and the batch commands are rendered with, as batchspawner's get_req_subvars. */
-export function batchVars(req: SpawnRequest, homedir: string, port: number): BatchVars {
+export function batchVars(req: SpawnRequest, homedir: string): BatchVars {
   const { config, user } = req;
-  const env = serverEnv(req, port);
+  const env = serverEnv(req);
   const vars: TemplateVars = {};
   for (const k of REQ_KEYS) vars[k] = config.slurm[`req_${k}`];
   Object.assign(vars, {
     username: user.name,
     homedir,
-    port: String(port),
     ip: config.slurm.ip,
-    cmd: [...config.cmd, ...config.args].map(shellWord).join(' '),
+    cmd: [wrapperWords(config.slurm), ...[...config.cmd, ...config.args].map(shellWord)].join(' '),
     keepvars: Object.keys(env).join(','),
   });
   return { vars, env };

@@ -3,7 +3,6 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import { spawnFailed } from '../../errors/index.ts';
 import { logTail } from '../log-file.ts';
 import { expandUsername } from '../paths.ts';
-import { pickPort, releasePort } from '../ports.ts';
 import { OneStart } from '../one-start.ts';
 import type { ProgressEvent, SpawnRequest, Spawner } from '../spawner.ts';
 import { lookupSystemUser } from '../system-user.ts';
@@ -36,8 +35,9 @@ function accepts(host: string, port: number): Promise<boolean> {
 /**
  * A server run as a Slurm batch job, as batchspawner's SlurmSpawner: the job script is submitted
  * with sbatch, watched with squeue and cancelled with scancel, every command a configured shell line
- * run behind exec_prefix (as the user). The hub picks the port and hands it to the job; the job id,
- * its node and the port are the state a restarted hub re-adopts the job by.
+ * run behind exec_prefix (as the user). The job's wrapper picks the port on its node and reports it
+ * (reportPort, from POST /hub/api/batchspawner); the job id, its node and the port are the state a
+ * restarted hub re-adopts the job by.
  */
 export class SlurmSpawner implements Spawner {
   readonly #req: SpawnRequest;
@@ -107,23 +107,14 @@ export class SlurmSpawner implements Spawner {
     );
   }
 
-  async #launch(): Promise<string> {
-    const { config } = this.#req;
-    assertJobSafeUsername(this.#req.user.name);
-    // Reserved until the server should be listening: the manager gives up after these two timeouts.
-    const port = await pickPort(config.port_range, (config.start_timeout + config.http_timeout) * 1000);
+  reportPort(port: number): void {
     this.#port = port;
-    try {
-      return await this.#submitAndWait(port);
-    } catch (err) {
-      releasePort(port);
-      throw err;
-    }
   }
 
-  async #submitAndWait(port: number): Promise<string> {
+  async #launch(): Promise<string> {
     const { config, log } = this.#req;
-    const { vars, env } = batchVars(this.#req, await this.#homedir(), port);
+    assertJobSafeUsername(this.#req.user.name);
+    const { vars, env } = batchVars(this.#req, await this.#homedir());
     const script = renderScript(config.slurm.batch_script, vars);
     const submit = this.#line(config.slurm.batch_submit_cmd, vars);
     if (this.#start.stopRequested) throw spawnFailed('The start was cancelled by a stop request');
@@ -135,7 +126,7 @@ export class SlurmSpawner implements Spawner {
       );
     this.#jobId = jobId;
     this.#logPath = jobOutputPath(script, jobId, this.#req.user.name);
-    log.info({ job_id: jobId, cmd: submit, port }, 'Slurm job submitted');
+    log.info({ job_id: jobId, cmd: submit }, 'Slurm job submitted');
     // Saved now: a hub killed while the job waits in the queue cancels it on restart, not leaves it behind.
     await this.#req
       .onState?.(this.state())
@@ -145,8 +136,8 @@ export class SlurmSpawner implements Spawner {
     this.#host = host;
     const addr = await this.#nodeAddress(host, vars);
     this.#start.progress.push(`Running on ${host}`);
+    const port = await this.#waitListening(addr);
     const url = `http://${addr.includes(':') ? `[${addr}]` : addr}:${port}`;
-    await this.#waitListening(addr, port);
     log.info({ job_id: jobId, host, url }, 'Slurm job running');
     return url;
   }
@@ -195,15 +186,23 @@ export class SlurmSpawner implements Spawner {
   }
 
   /**
-   * Until the server accepts connections on its port. A server that cannot run dies moments after the
-   * job starts; noticing that here fails the spawn with the job's own output instead of an HTTP timeout.
+   * Until the server accepts connections on the port its wrapper reported (the latest report counts).
+   * A server that cannot run dies moments after the job starts; noticing that here fails the spawn
+   * with the job's own output instead of a timeout.
    */
-  async #waitListening(addr: string, port: number): Promise<void> {
+  async #waitListening(addr: string): Promise<number> {
+    let told: number | null = null;
     for (;;) {
       if (this.#start.stopRequested) throw spawnFailed('The start was cancelled by a stop request');
-      if (await accepts(addr, port)) return;
+      const port = this.#port;
+      if (port !== null && port !== told) {
+        told = port;
+        this.#start.progress.push(`The server reported port ${port}`);
+      }
+      if (port !== null && (await accepts(addr, port))) return port;
       const state = await this.#query();
-      if (state.kind === 'gone') throw this.#ended(state, 'before its server listened');
+      if (state.kind === 'gone')
+        throw this.#ended(state, port === null ? 'before its server reported its port' : 'before its server listened');
       await this.#interval();
     }
   }

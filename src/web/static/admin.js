@@ -120,6 +120,7 @@
           ),
         ),
       );
+      actions.appendChild(button('Logs', `Show the server logs of ${u.name}`, () => window.tshub.showLogs(u.name)));
     }
     actions.appendChild(
       button(
