@@ -2,9 +2,8 @@
 // creation and start (each container a local process in its own process group, on 127.0.0.1), restarts by
 // restartPolicy with back-off, and graceful deletion (SIGTERM, SIGKILL after the grace period, the object
 // removed once every process is gone), recording the events and status the real kubelet records.
-import { type ChildProcess, spawn } from 'node:child_process';
+import type { ChildProcess } from 'node:child_process';
 import { existsSync, mkdirSync } from 'node:fs';
-import { constants } from 'node:os';
 import { join } from 'node:path';
 import { ConfigError, containerArgv, containerEnv, findImage, type ImageSpec, LogBuffer } from './containers.ts';
 import type { EventRecorder } from './events.ts';
@@ -12,6 +11,7 @@ import { NODE_NAME, unschedulable } from './scheduler.ts';
 import { badRequest, notFound } from './status.ts';
 import type { Obj, Store } from './store.ts';
 import { podStatus } from './pod-status.ts';
+import { launch, signalGroup } from './processes.ts';
 
 export interface KubeletOptions {
   /** Known images; when given, any other image fails to pull. Images named `bad/…` never pull. */
@@ -259,25 +259,15 @@ export class Kubelet {
     if (prev) r.previous = prev.log;
     run.containers.set(c.name, r);
     this.events.record(pod, 'Normal', 'Created', `Created container: ${c.name}`, 'kubelet', path);
-    const proc = spawn(argv[0]!, argv.slice(1), { cwd, env, detached: true, stdio: ['ignore', 'pipe', 'pipe'] });
-    r.proc = proc;
-    proc.stdout!.on('data', (d: Buffer) => r.log.append(d));
-    proc.stderr!.on('data', (d: Buffer) => r.log.append(d));
-    proc.once('spawn', () => {
-      const p = this.edit(run, (q) => podStatus(q).running(c, r.restarts));
-      if (p) this.events.record(p, 'Normal', 'Started', `Started container ${c.name}`, 'kubelet', path);
-    });
-    proc.once('error', (err: NodeJS.ErrnoException) => {
-      if (err.code !== 'ENOENT' && err.code !== 'EACCES') return;
-      const msg = `failed to create containerd task: failed to create shim task: OCI runtime create failed: runc create failed: unable to start container process: exec: "${argv[0]}": executable file not found in $PATH: unknown`;
-      r.log.append(Buffer.from(`${msg}\n`));
-      this.events.record(pod, 'Warning', 'Failed', `Error: ${msg}`, 'kubelet', path);
-      this.exited(run, c, r, 128, 'StartError', msg);
-    });
-    proc.once('exit', (code, signal) => {
-      if (r.exited) return;
-      const n = code ?? 128 + signalNumber(signal);
-      this.exited(run, c, r, n, n === 0 ? 'Completed' : 'Error');
+    r.proc = launch(argv, cwd, env, r.log, {
+      started: () => {
+        const p = this.edit(run, (q) => podStatus(q).running(c, r.restarts));
+        if (p) this.events.record(p, 'Normal', 'Started', `Started container ${c.name}`, 'kubelet', path);
+      },
+      exited: (code, reason, message) => {
+        if (reason === 'StartError') this.events.record(pod, 'Warning', 'Failed', `Error: ${message}`, 'kubelet', path);
+        this.exited(run, c, r, code, reason, message);
+      },
     });
   }
 
@@ -407,13 +397,3 @@ export class Kubelet {
     await Promise.race([Promise.all(exits), new Promise((resolve) => setTimeout(resolve, 2000).unref())]);
   }
 }
-
-function signalGroup(proc: ChildProcess, signal: NodeJS.Signals): void {
-  try {
-    process.kill(-proc.pid!, signal);
-  } catch {
-    proc.kill(signal);
-  }
-}
-
-const signalNumber = (signal: NodeJS.Signals | null) => (signal ? (constants.signals[signal] ?? 0) : 0);

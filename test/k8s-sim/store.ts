@@ -22,8 +22,18 @@ export type Listener = (change: Change) => void;
 
 const keyOf = (ns: string | undefined, name: string) => (ns ? `${ns}/${name}` : name);
 
-/** RFC 3339 at seconds, as the API server writes timestamps. */
-export const now = () => new Date().toISOString().replace(/\.\d{3}Z$/, 'Z');
+let lastSecond = 0;
+let lastText = '';
+
+/** RFC 3339 at seconds, as the API server writes timestamps (one string per second: seeding makes many). */
+export function now(): string {
+  const second = Math.floor(Date.now() / 1000);
+  if (second !== lastSecond) {
+    lastSecond = second;
+    lastText = new Date(second * 1000).toISOString().replace(/\.\d{3}Z$/, 'Z');
+  }
+  return lastText;
+}
 
 export class Store {
   private rv = 1000;
