@@ -213,3 +213,100 @@ describe('claims, namespaces and faults', () => {
     assert.ok(sim.control.requests.some((r) => r.resource === 'events' && r.query.includes('resourceVersion=0')));
   });
 });
+
+describe('more of the node', () => {
+  test('with distinctPodIPs, two pods listen on one port at their own pod IPs', async () => {
+    const other = await startK8sSim({ distinctPodIPs: true });
+    try {
+      const oc = connect(other);
+      const port = await freePort();
+      const script = `require('http').createServer((q,s)=>s.end(process.env.HOSTNAME)).listen(${port},process.env.POD_IP)`;
+      for (const name of ['ip-a', 'ip-b'])
+        await oc.core.createNamespacedPod({
+          namespace: NS,
+          body: pod(name, {
+            spec: {
+              containers: [
+                {
+                  name: 'web',
+                  image: 'sim/node:1',
+                  command: [process.execPath, '-e', script],
+                  env: [{ name: 'POD_IP', valueFrom: { fieldRef: { fieldPath: 'status.podIP' } } }],
+                },
+              ],
+            },
+          }),
+        });
+      const ips = new Set<string>();
+      for (const name of ['ip-a', 'ip-b']) {
+        const running = await waitFor('Running', () => {
+          const p = other.control.get('pods', NS, name);
+          return p?.status.phase === 'Running' && p;
+        });
+        const ip: string = running.status.podIP;
+        assert.match(ip, /^127\.\d+\.\d+\.\d+$/);
+        assert.notEqual(ip, '127.0.0.1');
+        ips.add(ip);
+        const answer = await waitFor('an answer', () =>
+          fetch(`http://${ip}:${port}/`).then(
+            (r) => r.text(),
+            () => undefined,
+          ),
+        );
+        assert.equal(answer, name);
+      }
+      assert.equal(ips.size, 2);
+    } finally {
+      await other.close();
+    }
+  });
+
+  test('restartPolicy OnFailure restarts a failing container with back-off; the previous log stays readable', async () => {
+    const crash = pod('crash-1', { spec: { restartPolicy: 'OnFailure' } });
+    crash.spec.containers[0].command = ['sh', '-c', 'echo boom; exit 2'];
+    await core.createNamespacedPod({ namespace: NS, body: crash });
+    const restarted = await waitFor('a restart', async () => {
+      const p = await core.readNamespacedPod({ name: 'crash-1', namespace: NS });
+      const s = p.status?.containerStatuses?.[0];
+      return (s?.restartCount ?? 0) >= 1 && s?.lastState?.terminated?.exitCode === 2 && p;
+    });
+    assert.notEqual(restarted.status?.phase, 'Failed');
+    await waitFor('CrashLoopBackOff', async () => {
+      const p = await core.readNamespacedPod({ name: 'crash-1', namespace: NS });
+      return p.status?.containerStatuses?.[0]?.state?.waiting?.reason === 'CrashLoopBackOff';
+    });
+    const previous = await core.readNamespacedPodLog({ name: 'crash-1', namespace: NS, previous: true });
+    assert.equal(previous, 'boom\n');
+    assert.ok((await eventsOf('crash-1')).some((e) => e.reason === 'BackOff' && e.type === 'Warning'));
+    await core.deleteNamespacedPod({ name: 'crash-1', namespace: NS, gracePeriodSeconds: 0 });
+  });
+
+  test('a missing binary is a StartError (exit code 128) with the runtime message in an event', async () => {
+    const missing = pod('nobin-1');
+    missing.spec.containers[0].command = ['/nonexistent/binary'];
+    await core.createNamespacedPod({ namespace: NS, body: missing });
+    const failed = await waitFor('Failed', async () => {
+      const p = await core.readNamespacedPod({ name: 'nobin-1', namespace: NS });
+      return p.status?.phase === 'Failed' && p;
+    });
+    const term = failed.status?.containerStatuses?.[0]?.state?.terminated;
+    assert.equal(term?.exitCode, 128);
+    assert.equal(term?.reason, 'StartError');
+    assert.ok(
+      (await eventsOf('nobin-1')).some((e) => e.reason === 'Failed' && e.message?.includes('/nonexistent/binary')),
+    );
+    const noLog = await statusOf(core.readNamespacedPodLog({ name: 'sleepy-none', namespace: NS }));
+    assert.equal(noLog.code, 404);
+    await core.deleteNamespacedPod({ name: 'nobin-1', namespace: NS });
+  });
+
+  test('latency delays every request; a watch with timeoutSeconds ends cleanly', async () => {
+    sim.control.setLatency(300);
+    const t0 = Date.now();
+    await core.listNamespacedPod({ namespace: NS });
+    assert.ok(Date.now() - t0 >= 300);
+    sim.control.setLatency(0);
+    const w = await c.collect(`/api/v1/namespaces/${NS}/pods`, { timeoutSeconds: 1 });
+    assert.equal(await w.done, null);
+  });
+});

@@ -37,9 +37,9 @@ function fieldValue(pod: Obj, path: string): string {
     'metadata.uid': m.uid,
     'spec.nodeName': pod.spec.nodeName,
     'spec.serviceAccountName': pod.spec.serviceAccountName,
-    'status.podIP': '127.0.0.1',
-    'status.hostIP': '127.0.0.1',
-    'status.podIPs': '127.0.0.1',
+    'status.podIP': pod.status?.podIP,
+    'status.hostIP': pod.status?.hostIP,
+    'status.podIPs': pod.status?.podIP,
   };
   const label = /^metadata\.(labels|annotations)\['(.+)'\]$/.exec(path);
   if (label) return String(m[label[1]!]?.[label[2]!] ?? '');

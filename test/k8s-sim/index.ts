@@ -51,6 +51,11 @@ export interface K8sSimOptions {
   historySize?: number;
   /** Bytes of log kept per container; default 1 MiB. */
   logLimit?: number;
+  /**
+   * Give each pod its own loopback address (127.100.0.1, 127.100.0.2, …) instead of 127.0.0.1, so pods can
+   * all listen on one port as on a real cluster, when their process binds the pod IP (fieldRef status.podIP).
+   */
+  distinctPodIPs?: boolean;
   /** The environment every container starts from; default the host's PATH and LANG. */
   env?: Record<string, string>;
 }
@@ -126,6 +131,7 @@ export async function startK8sSim(opts: K8sSimOptions = {}): Promise<K8sSim> {
     baseEnv: { ...baseEnv, KUBERNETES_SERVICE_HOST: '127.0.0.1', KUBERNETES_SERVICE_PORT: port },
     workRoot: join(dir, 'pods'),
     logLimit: opts.logLimit ?? 1024 * 1024,
+    distinctPodIPs: opts.distinctPodIPs ?? false,
   });
   store.create('nodes', makeNode(opts.node ?? {}));
   for (const ns of new Set(['default', 'kube-system', 'kube-public', namespace]))

@@ -8,7 +8,6 @@ import { join } from 'node:path';
 import { ConfigError, containerArgv, containerEnv, findImage, type ImageSpec, LogBuffer } from './containers.ts';
 import type { EventRecorder } from './events.ts';
 import { NODE_NAME, unschedulable } from './scheduler.ts';
-import { badRequest, notFound } from './status.ts';
 import type { Obj, Store } from './store.ts';
 import { podStatus } from './pod-status.ts';
 import { launch, signalGroup } from './processes.ts';
@@ -21,6 +20,7 @@ export interface KubeletOptions {
   baseEnv: Record<string, string>;
   workRoot: string;
   logLimit: number;
+  distinctPodIPs: boolean;
 }
 
 interface Run {
@@ -136,13 +136,22 @@ export class Kubelet {
   private prepare(run: PodRun): void {
     const pod = this.edit(run, (p) => {
       const s = podStatus(p);
-      s.started();
+      s.started(this.podIP());
       for (const c of p.spec.containers) s.waiting(c, 'ContainerCreating');
       s.condition('PodReadyToStartContainers', 'True');
       s.condition('Initialized', 'True');
       s.updateReady();
     });
     if (pod) this.pull(run);
+  }
+
+  private ips = 0;
+
+  /** 127.0.0.1 for every pod, or with `distinctPodIPs` one loopback address each (all of 127/8 is local). */
+  private podIP(): string {
+    if (!this.opts.distinctPodIPs) return '127.0.0.1';
+    const n = this.ips++;
+    return `127.${100 + Math.floor(n / 65_024)}.${Math.floor(n / 254) % 256}.${(n % 254) + 1}`;
   }
 
   private pullable(image: string): boolean {
@@ -353,23 +362,10 @@ export class Kubelet {
     this.retryScheduling();
   }
 
-  /** The log of a container (the pod's only one when not named), as `GET …/pods/NAME/log` answers it. */
-  log(ns: string, name: string, container: string | null, previous: boolean): LogBuffer {
-    const pod = this.store.get('pods', ns, name);
-    if (!pod) throw notFound('pods', name);
-    const names: string[] = pod.spec.containers.map((c: Obj) => c.name);
-    if (container === null && names.length > 1)
-      throw badRequest(`a container name must be specified for pod ${name}, choose one of: [${names.join(' ')}]`);
-    const cname = container ?? names[0]!;
-    if (!names.includes(cname)) throw badRequest(`container ${cname} is not valid for pod ${name}`);
-    const r = this.runs.get(`${ns}/${name}`)?.containers.get(cname);
-    const log = previous ? r?.previous : r?.log;
-    if (!log) {
-      if (previous) throw badRequest(`previous terminated container "${cname}" in pod "${name}" not found`);
-      const waiting = pod.status?.containerStatuses?.find((s: Obj) => s.name === cname)?.state?.waiting?.reason;
-      throw badRequest(`container "${cname}" in pod "${name}" is waiting to start: ${waiting ?? 'ContainerCreating'}`);
-    }
-    return log;
+  /** A container's current or previous log, if it ever started (see logs.ts for the API's answers). */
+  logOf(ns: string, name: string, container: string, previous: boolean): LogBuffer | undefined {
+    const r = this.runs.get(`${ns}/${name}`)?.containers.get(container);
+    return previous ? r?.previous : r?.log;
   }
 
   /** The process id of a pod's container, for tests that kill it behind the kubelet's back. */

@@ -38,11 +38,13 @@ export function podStatus(p: Obj) {
       else st.conditions.push(cond);
     },
 
-    /** The kubelet has the pod: its start time and the node's (loopback) addresses. */
-    started(): void {
+    /** The kubelet has the pod's sandbox: its start time, the node's address and the pod's own. */
+    started(podIP: string): void {
       st.startTime ??= now();
       st.hostIP = '127.0.0.1';
       st.hostIPs = [{ ip: '127.0.0.1' }];
+      st.podIP = podIP;
+      st.podIPs = [{ ip: podIP }];
     },
 
     waiting(c: Obj, reason: string, message?: string): void {
@@ -61,11 +63,8 @@ export function podStatus(p: Obj) {
       s.ready = true;
       s.started = true;
       s.restartCount = restarts;
-      if (st.containerStatuses.every((x: Obj) => x.state.running || x.restartCount > 0 || x.lastState.terminated)) {
+      if (st.containerStatuses.every((x: Obj) => x.state.running || x.restartCount > 0 || x.lastState.terminated))
         st.phase = 'Running';
-        st.podIP = '127.0.0.1';
-        st.podIPs = [{ ip: '127.0.0.1' }];
-      }
       self.updateReady();
     },
 

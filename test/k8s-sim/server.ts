@@ -6,6 +6,7 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import type { SimContext } from './context.ts';
 import { discovery } from './discovery.ts';
 import { listObjects } from './lists.ts';
+import { podLog, trimLog } from './logs.ts';
 import { createObject, type DeleteOptions, deleteObject, patchObject, replaceObject } from './objects.ts';
 import { type Route, route } from './routes.ts';
 import { parseFieldSelector, parseLabelSelector } from './selectors.ts';
@@ -167,16 +168,15 @@ export class SimServer {
   }
 
   private log(r: Route, q: URLSearchParams, res: ServerResponse): void {
-    const log = this.ctx.kubelet.log(r.ns!, r.name!, q.get('container'), q.get('previous') === 'true');
-    let text = log.text();
-    const tail = intParam(q, 'tailLines');
-    if (tail !== undefined) {
-      const lines = text.split('\n');
-      const trailing = lines.at(-1) === '' ? lines.pop() : undefined;
-      text = lines.slice(Math.max(0, lines.length - tail)).join('\n') + (trailing !== undefined ? '\n' : '');
-    }
-    const limit = intParam(q, 'limitBytes');
-    if (limit !== undefined) text = Buffer.from(text).subarray(0, limit).toString();
+    const log = podLog(
+      this.ctx.store,
+      this.ctx.kubelet,
+      r.ns!,
+      r.name!,
+      q.get('container'),
+      q.get('previous') === 'true',
+    );
+    const text = trimLog(log.text(), intParam(q, 'tailLines'), intParam(q, 'limitBytes'));
     if (q.get('follow') !== 'true') {
       res.writeHead(200, { 'Content-Type': 'text/plain' }).end(text);
       return;
