@@ -87,6 +87,29 @@ describe('objects', () => {
     noImage.spec.containers[0].image = undefined;
     const s = await statusOf(core.createNamespacedPod({ namespace: NS, body: noImage }));
     assert.equal(s.message, 'Pod "no-image" is invalid: spec.containers[0].image: Required value');
+    const mount = pod('bad-mount');
+    mount.spec.containers[0].volumeMounts = [{ name: 'home', mountPath: '/home/jovyan' }];
+    const m = await statusOf(core.createNamespacedPod({ namespace: NS, body: mount }));
+    assert.equal(m.message, 'Pod "bad-mount" is invalid: spec.containers[0].volumeMounts[0].name: Not found: "home"');
+    const quantity = pod('bad-quantity');
+    quantity.spec.containers[0].resources = { requests: { memory: '1GB' } };
+    const q = await statusOf(core.createNamespacedPod({ namespace: NS, body: quantity }));
+    assert.equal(q.code, 400);
+    assert.match(q.message, /^Pod in version "v1" cannot be handled as a Pod: quantities must match/);
+    const over = pod('over-limit');
+    over.spec.containers[0].resources = { requests: { cpu: '2' }, limits: { cpu: '1' } };
+    const o = await statusOf(core.createNamespacedPod({ namespace: NS, body: over }));
+    assert.equal(
+      o.message,
+      'Pod "over-limit" is invalid: spec.containers[0].resources.requests: Invalid value: "2": must be less than or equal to cpu limit of 1',
+    );
+    const two = { ...pod('two-bad', { spec: { restartPolicy: 'Sometimes' } }), metadata: { name: 'Two-Bad' } };
+    const t = await statusOf(core.createNamespacedPod({ namespace: NS, body: two }));
+    assert.equal(t.details.causes.length, 2);
+    assert.match(
+      t.message,
+      /^Pod "Two-Bad" is invalid: \[metadata\.name: .*, spec\.restartPolicy: Unsupported value: "Sometimes"/,
+    );
     const generated = await core.createNamespacedPod({
       namespace: NS,
       body: { ...pod(''), metadata: { generateName: 'gen-' } },

@@ -1,6 +1,8 @@
 // The core/v1 resources the simulator serves, with the server's validation (422 Invalid, worded as the real
 // server words it) and defaulting (what a created object gains: restartPolicy, imagePullPolicy, phases, ...).
 import { randomBytes } from 'node:crypto';
+import { nameProblem, quote } from './names.ts';
+import { podCauses } from './pod-validation.ts';
 import { badRequest, cause, invalid, type StatusCause } from './status.ts';
 import type { Obj } from './store.ts';
 
@@ -32,29 +34,6 @@ export const RESOURCES: Record<string, Resource> = Object.fromEntries(
   ]),
 );
 
-const LABEL = /^[a-z0-9]([-a-z0-9]*[a-z0-9])?$/;
-const SUBDOMAIN = /^[a-z0-9]([-a-z0-9]*[a-z0-9])?(\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*$/;
-const DNS1035 = /^[a-z]([-a-z0-9]*[a-z0-9])?$/;
-const LABEL_MSG =
-  "a lowercase RFC 1123 label must consist of lower case alphanumeric characters or '-', and must start and end with an alphanumeric character (e.g. 'my-name',  or '123-abc', regex used for validation is '[a-z0-9]([-a-z0-9]*[a-z0-9])?')";
-const SUBDOMAIN_MSG =
-  "a lowercase RFC 1123 subdomain must consist of lower case alphanumeric characters, '-' or '.', and must start and end with an alphanumeric character (e.g. 'example.com', regex used for validation is '[a-z0-9]([-a-z0-9]*[a-z0-9])?(\\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*')";
-const DNS1035_MSG =
-  "a DNS-1035 label must consist of lower case alphanumeric characters or '-', start with an alphabetic character, and end with an alphanumeric character (e.g. 'my-name',  or 'abc-123', regex used for validation is '[a-z]([-a-z0-9]*[a-z0-9])?')";
-
-const quote = (v: unknown) => JSON.stringify(v);
-
-/** A name check by the rule each kind uses (namespaces: RFC 1123 label, services: DNS-1035, else subdomain). */
-export function nameProblem(resource: string, name: string): string | null {
-  if (resource === 'namespaces')
-    return LABEL.test(name) && name.length <= 63 ? null : `Invalid value: ${quote(name)}: ${LABEL_MSG}`;
-  if (resource === 'services')
-    return DNS1035.test(name) && name.length <= 63 ? null : `Invalid value: ${quote(name)}: ${DNS1035_MSG}`;
-  if (!SUBDOMAIN.test(name)) return `Invalid value: ${quote(name)}: ${SUBDOMAIN_MSG}`;
-  if (name.length > 253) return `Invalid value: ${quote(name)}: must be no more than 253 characters`;
-  return null;
-}
-
 const LABEL_KEY =
   /^([a-z0-9]([-a-z0-9]*[a-z0-9])?(\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*\/)?[A-Za-z0-9]([-A-Za-z0-9_.]*[A-Za-z0-9])?$/;
 const LABEL_VALUE = /^([A-Za-z0-9]([-A-Za-z0-9_.]*[A-Za-z0-9])?)?$/;
@@ -79,46 +58,6 @@ function metaCauses(resource: string, m: Obj['metadata']): StatusCause[] {
   }
   for (const [k, v] of Object.entries(m.annotations ?? {}))
     if (typeof v !== 'string') out.push(cause(`metadata.annotations.${k}`, 'Invalid value: must be a string'));
-  return out;
-}
-
-function podCauses(pod: Obj): StatusCause[] {
-  const out: StatusCause[] = [];
-  const containers = pod.spec?.containers;
-  if (!Array.isArray(containers) || containers.length === 0) {
-    out.push(cause('spec.containers', 'Required value', 'FieldValueRequired'));
-    return out;
-  }
-  const seen = new Set<string>();
-  const check = (list: Obj[], field: string) =>
-    list.forEach((c, i) => {
-      const at = `${field}[${i}]`;
-      if (!c.name) out.push(cause(`${at}.name`, 'Required value', 'FieldValueRequired'));
-      else if (!LABEL.test(c.name)) out.push(cause(`${at}.name`, `Invalid value: ${quote(c.name)}: ${LABEL_MSG}`));
-      else if (seen.has(c.name))
-        out.push(cause(`${at}.name`, `Duplicate value: ${quote(c.name)}`, 'FieldValueDuplicate'));
-      seen.add(c.name);
-      if (!c.image) out.push(cause(`${at}.image`, 'Required value', 'FieldValueRequired'));
-      for (const [j, p] of (c.ports ?? []).entries())
-        if (!Number.isInteger(p.containerPort) || p.containerPort < 1 || p.containerPort > 65535)
-          out.push(
-            cause(
-              `${at}.ports[${j}].containerPort`,
-              `Invalid value: ${p.containerPort}: must be between 1 and 65535, inclusive`,
-            ),
-          );
-    });
-  check(pod.spec.initContainers ?? [], 'spec.initContainers');
-  check(containers, 'spec.containers');
-  const rp = pod.spec.restartPolicy;
-  if (rp !== undefined && !['Always', 'OnFailure', 'Never'].includes(rp))
-    out.push(
-      cause(
-        'spec.restartPolicy',
-        `Unsupported value: ${quote(rp)}: supported values: "Always", "OnFailure", "Never"`,
-        'FieldValueNotSupported',
-      ),
-    );
   return out;
 }
 
