@@ -4,7 +4,7 @@
 // Simulated: no real API server runs here (docs/kubernetes-simulator.md). The kubelet half: k8s-sim-pods.
 import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
-import { PatchStrategy, setHeaderOptions, VersionApi } from '@kubernetes/client-node';
+import { CoreV1Api, KubeConfig, PatchStrategy, setHeaderOptions, VersionApi } from '@kubernetes/client-node';
 import { connect, pod, statusOf } from './k8s-sim/client.ts';
 import { type K8sSim, type Obj, startK8sSim } from './k8s-sim/index.ts';
 import { waitFor } from './wait-for.ts';
@@ -312,5 +312,40 @@ describe('watch', () => {
     );
     stalled.stop();
     await core.deleteNamespacedConfigMap({ name: 'cm-stall', namespace: NS });
+  });
+});
+
+describe('controls and in-cluster access', () => {
+  test('dropWatches(resource) cuts only that resource’s streams; modify() writes one MODIFIED', async () => {
+    const pods = await c.collect(`/api/v1/namespaces/${NS}/pods`, {});
+    const maps = await c.collect(`/api/v1/namespaces/${NS}/configmaps`, {});
+    await waitFor('two watches', () => sim.control.openWatches() === 2);
+    assert.equal(sim.control.dropWatches('configmaps'), 1);
+    assert.ok((await maps.done) instanceof Error);
+    assert.equal(sim.control.openWatches(), 1);
+    const [seeded] = sim.control.seedPods(1, { namespace: NS, prefix: 'touch-' });
+    sim.control.modify('pods', NS, seeded!.metadata.name, (p) => ({
+      ...p,
+      metadata: { ...p.metadata, annotations: { touched: '1' } },
+    }));
+    const touched = await waitFor('MODIFIED', () => pods.seen.find((e) => e.type === 'MODIFIED'));
+    assert.equal(touched.obj.metadata.annotations.touched, '1');
+    pods.stop();
+    await core.deleteNamespacedPod({ name: seeded!.metadata.name, namespace: NS });
+  });
+
+  test('a client configured from the in-cluster service account mount reaches the API', async () => {
+    const saved = { ...process.env };
+    Object.assign(process.env, sim.inCluster.env);
+    try {
+      const kc = new KubeConfig();
+      kc.loadFromCluster(sim.inCluster.pathPrefix);
+      assert.equal(kc.getContextObject(kc.getCurrentContext())?.namespace, sim.namespace);
+      const list = await kc.makeApiClient(CoreV1Api).listNamespacedServiceAccount({ namespace: NS });
+      assert.ok(list.items.some((sa) => sa.metadata?.name === 'default'));
+    } finally {
+      for (const k of Object.keys(sim.inCluster.env)) delete process.env[k];
+      Object.assign(process.env, saved);
+    }
   });
 });
