@@ -315,6 +315,54 @@ describe('watch', () => {
   });
 });
 
+describe('bad input', () => {
+  test('malformed JSON, a body too large, a wrong kind, a foreign namespace and odd names are refused', async () => {
+    const post = (path: string, body: string | Buffer, type?: string) =>
+      c.raw(path, sim.token, { method: 'POST', body, type });
+    const pods = `/api/v1/namespaces/${NS}/pods`;
+    const broken = await post(pods, '{"metadata": ');
+    assert.equal(broken.status, 400);
+    assert.equal(broken.body.reason, 'BadRequest');
+    const huge = await post(pods, Buffer.alloc(4 * 1024 * 1024, 32));
+    assert.equal(huge.status, 413);
+    assert.equal(huge.body.reason, 'RequestEntityTooLarge');
+    const wrongKind = await post(pods, JSON.stringify({ kind: 'Secret', metadata: { name: 'x' } }));
+    assert.equal(wrongKind.status, 400);
+    const foreign = await post(
+      pods,
+      JSON.stringify({ ...pod('x'), metadata: { name: 'x', namespace: 'kube-system' } }),
+    );
+    assert.equal(foreign.status, 400);
+    assert.equal(
+      foreign.body.message,
+      'the namespace of the provided object does not match the namespace sent on the request',
+    );
+    const slash = await c.raw(`${pods}/a%2F..%2Fb`, sim.token);
+    assert.equal(slash.status, 404);
+    const notArray = await post(pods, JSON.stringify({ metadata: { name: 'x' }, spec: { containers: 'sleep' } }));
+    assert.equal(notArray.status, 400);
+    assert.match(notArray.body.message, /cannot unmarshal string into Go struct field PodSpec\.spec\.containers/);
+    const labelsList = await post(pods, JSON.stringify({ ...pod('x'), metadata: { name: 'x', labels: ['a'] } }));
+    assert.equal(labelsList.status, 400);
+    const noContainers = await post(pods, JSON.stringify({ metadata: { name: 'x' } }));
+    assert.equal(noContainers.status, 422);
+    assert.equal(noContainers.body.message, 'Pod "x" is invalid: spec.containers: Required value');
+    const numberArgs = pod('x');
+    numberArgs.spec.containers[0].command = ['sleep', 30];
+    assert.equal((await post(pods, JSON.stringify(numberArgs))).status, 400);
+    const apply = await c.raw(`${pods}/x`, sim.token, {
+      method: 'PATCH',
+      body: 'a: b',
+      type: 'application/apply-patch+yaml',
+    });
+    assert.equal(apply.status, 415, 'server-side apply is not simulated');
+    assert.equal(apply.body.reason, 'UnsupportedMediaType');
+    const badRv = await c.raw(`${pods}?watch=true&resourceVersion=abc`, sim.token);
+    assert.equal(badRv.status, 400);
+    assert.equal(sim.control.list('pods', NS).filter((p) => p.metadata.name === 'x').length, 0);
+  });
+});
+
 describe('controls and in-cluster access', () => {
   test('dropWatches(resource) cuts only that resource’s streams; modify() writes one MODIFIED', async () => {
     const pods = await c.collect(`/api/v1/namespaces/${NS}/pods`, {});
