@@ -374,3 +374,16 @@ describe('init containers and hooks', () => {
     rmSync(marker);
   });
 });
+
+test('a followed log streams new output and ends with the container', async () => {
+  const talker = pod('talker-1');
+  talker.spec.containers[0].command = ['sh', '-c', 'for i in 1 2 3; do echo line $i; sleep 0.2; done'];
+  await core.createNamespacedPod({ namespace: NS, body: talker });
+  await waitFor('started', () => sim.control.pid(NS, 'talker-1'));
+  const followed = await c.raw(`/api/v1/namespaces/${NS}/pods/talker-1/log?follow=true`, sim.token);
+  assert.equal(followed.status, 200);
+  assert.equal(followed.body, 'line 1\nline 2\nline 3\n');
+  const tail = await core.readNamespacedPodLog({ name: 'talker-1', namespace: NS, tailLines: 1 });
+  assert.equal(tail, 'line 3\n');
+  await core.deleteNamespacedPod({ name: 'talker-1', namespace: NS });
+});

@@ -197,7 +197,8 @@ export class SimServer {
     res.writeHead(200, { 'Content-Type': 'text/plain', 'Transfer-Encoding': 'chunked' });
     res.write(text);
     this.followers.add(res);
-    const stop = log.follow((chunk) => res.write(chunk));
+    // The stream ends with the container, as the kubelet's does.
+    const stop = log.follow((chunk) => (chunk ? res.write(chunk) : res.end()));
     res.on('close', () => {
       stop();
       this.followers.delete(res);
