@@ -1,7 +1,6 @@
 // Tests OF the Kubernetes API simulator (test/k8s-sim/), its node half: the kubelet running containers as
-// local processes, image pulls, scheduling against the node's room, claims, namespaces, injected faults (and
-// the less common watch forms), driven through the real @kubernetes/client-node client. Simulated: no kubelet
-// or API server runs here.
+// local processes, image pulls, scheduling against the node's room, claims, namespaces and injected faults,
+// driven through the real @kubernetes/client-node client. Simulated: no kubelet or API server runs here.
 import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
 import { connect, freePort, isGone, pod, statusOf } from './k8s-sim/client.ts';
@@ -387,42 +386,4 @@ test('a followed log streams new output and ends with the container', async () =
   const tail = await core.readNamespacedPodLog({ name: 'talker-1', namespace: NS, tailLines: 1 });
   assert.equal(tail, 'line 3\n');
   await core.deleteNamespacedPod({ name: 'talker-1', namespace: NS });
-});
-
-test('watch forms: sendInitialEvents ends the initial state with a marked bookmark; one object by name; the legacy path', async () => {
-  await core.createNamespacedConfigMap({ namespace: NS, body: { metadata: { name: 'form-a' } } });
-  await core.createNamespacedConfigMap({ namespace: NS, body: { metadata: { name: 'form-b' } } });
-  const initial = await c.collect(`/api/v1/namespaces/${NS}/configmaps`, {
-    sendInitialEvents: true,
-    resourceVersionMatch: 'NotOlderThan',
-    allowWatchBookmarks: true,
-    labelSelector: '',
-  });
-  const end = await waitFor('the end of the initial state', () =>
-    initial.seen.find((e) => e.type === 'BOOKMARK' && e.obj.metadata.annotations?.['k8s.io/initial-events-end']),
-  );
-  initial.stop();
-  const before = initial.seen.slice(0, initial.seen.indexOf(end)).map((e) => e.obj.metadata.name);
-  assert.ok(before.includes('form-a') && before.includes('form-b'));
-  const one = await c.collect(`/api/v1/namespaces/${NS}/configmaps`, { fieldSelector: 'metadata.name=form-b' });
-  const legacy = await c.collect(`/api/v1/watch/namespaces/${NS}/configmaps/form-a`, {});
-  await core.deleteNamespacedConfigMap({ name: 'form-a', namespace: NS });
-  await core.deleteNamespacedConfigMap({ name: 'form-b', namespace: NS });
-  await waitFor('both deletions', () => one.seen.at(-1)?.type === 'DELETED' && legacy.seen.at(-1)?.type === 'DELETED');
-  one.stop();
-  legacy.stop();
-  assert.deepEqual(
-    one.seen.map((e) => [e.type, e.obj.metadata.name]),
-    [
-      ['ADDED', 'form-b'],
-      ['DELETED', 'form-b'],
-    ],
-  );
-  assert.deepEqual(
-    legacy.seen.map((e) => [e.type, e.obj.metadata.name]),
-    [
-      ['ADDED', 'form-a'],
-      ['DELETED', 'form-a'],
-    ],
-  );
 });
