@@ -15,6 +15,7 @@
 //                        setAllocatable({memory: '1Gi', …})
 //               scale    seedPods(n, SeedPodsOptions) → pods · seedEvents(n, SeedEventsOptions)
 // Types: ImageSpec (an image's default command/args/env/workingDir), NodeOptions, RequestRecord, Obj.
+// Test helpers for client code: ./client.ts (connect, statusOf, isGone, pod, freePort).
 import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
