@@ -3,6 +3,7 @@
 // client's Watch. Simulated: no real API server runs here (docs/kubernetes-simulator.md).
 import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
+import { makeInformer } from '@kubernetes/client-node';
 import { connect, pod } from './k8s-sim/client.ts';
 import { type K8sSim, startK8sSim } from './k8s-sim/index.ts';
 import { waitFor } from './wait-for.ts';
@@ -139,4 +140,51 @@ test('watch forms: sendInitialEvents ends the initial state with a marked bookma
       ['DELETED', 'form-a'],
     ],
   );
+});
+
+test('the client’s informer lists, watches, and relists after a 410', async () => {
+  sim.control.resetCounts();
+  const seen: string[] = [];
+  const informer = makeInformer(
+    c.kc,
+    `/api/v1/namespaces/${NS}/pods`,
+    () => core.listNamespacedPod({ namespace: NS, labelSelector: 'app=informed' }),
+    'app=informed',
+  );
+  informer.on('add', (p) => seen.push(`add ${p.metadata?.name}`));
+  informer.on('delete', (p) => seen.push(`delete ${p.metadata?.name}`));
+  // The informer stops on a cut connection; restarting it is the caller's part, as the client documents.
+  let stopping = false;
+  informer.on('error', () => {
+    seen.push('error');
+    if (!stopping) setTimeout(() => void informer.start(), 50);
+  });
+  await informer.start();
+  await core.createNamespacedPod({
+    namespace: NS,
+    body: pod('informed-1', { metadata: { labels: { app: 'informed' } } }),
+  });
+  await waitFor('add', () => seen.includes('add informed-1'));
+  // A cut stream whose resourceVersion has left the window: the informer must list again.
+  sim.control.compactHistory();
+  sim.control.dropWatches('pods');
+  await core.createNamespacedPod({
+    namespace: NS,
+    body: pod('informed-2', { metadata: { labels: { app: 'informed' } } }),
+  });
+  await waitFor('add after the relist', () => seen.includes('add informed-2'));
+  assert.ok(seen.includes('error'), 'the cut was seen');
+  assert.ok(
+    sim.control.requests.filter((r) => r.verb === 'list' && r.resource === 'pods').length >= 2,
+    'the 410 made it list again',
+  );
+  await core.deleteNamespacedPod({ name: 'informed-1', namespace: NS, gracePeriodSeconds: 0 });
+  await waitFor('delete', () => seen.includes('delete informed-1'));
+  stopping = true;
+  await informer.stop();
+  assert.deepEqual(
+    informer.list().map((p) => p.metadata?.name),
+    ['informed-2'],
+  );
+  await core.deleteNamespacedPod({ name: 'informed-2', namespace: NS, gracePeriodSeconds: 0 });
 });
