@@ -9,13 +9,14 @@ import { type LoginThrottle, throttledMessage } from './login-throttle.ts';
 import { passwordHashFor, verifyPassword } from './passwords.ts';
 import { loginAllowed, usernamePattern } from '../commands/users/rules.ts';
 import { normalizeUsername, validateUsername } from './usernames.ts';
-import { ldapLogin } from '../authenticators/ldap/index.ts';
 
 /** Who the password is right for under the configured authenticator class, or null. */
 async function passwordMatches(ctx: PasswordDeps, name: string, password: string): Promise<PasswordLogin | null> {
   const a = ctx.config.authenticator;
   // The directory answers, and applies its allowed_groups/admin_groups with the hub's lists.
-  if (a.class === 'ldap') return ldapLogin(a, ctx.log, name, password);
+  // Loaded on first use: ldapts is of no use to the other classes' hubs.
+  if (a.class === 'ldap')
+    return (await import('../authenticators/ldap/index.ts')).ldapLogin(a, ctx.log, name, password);
   if (a.class === 'password') {
     // An unknown user, or one without a password, is checked against a dummy hash: same answer,
     // same argon2 work as a wrong password.
