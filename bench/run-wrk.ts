@@ -13,6 +13,7 @@ export interface WrkRunArgs {
   quick: boolean;
   'no-jupyterhub': boolean;
   duration?: string;
+  'node-flags': string;
   log: (msg: string) => void;
   elapsed: () => string;
 }
@@ -45,7 +46,9 @@ export async function runWrkMode(args: WrkRunArgs): Promise<void> {
   const bare = await wrkBareNode(o);
 
   log(`tshub: ${o.users} users, ${o.tokens} tokens`);
-  const tshub = await startTshub();
+  const nodeFlags = args['node-flags'].split(/\s+/).filter((f) => f !== '');
+  if (nodeFlags.length > 0) log(`tshub's node flags: ${nodeFlags.join(' ')}`);
+  const tshub = await startTshub({ nodeFlags });
   const { figs: tshubFigs, prepared } = await wrkHub(tshub, o);
   log('tshub with the read cache off');
   await wrkTshubCacheOff(tshub, prepared, tshubFigs, o);

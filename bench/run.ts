@@ -28,6 +28,8 @@ const { values: args } = parseArgs({
     wrk: { type: 'boolean', default: false },
     /** Seconds per measured run (default: 5, 8 with --wrk, 1 with --quick). */
     duration: { type: 'string' },
+    /** Extra flags for tshub's node with --wrk, space-separated, e.g. '--max-semi-space-size=32' (V8's default). */
+    'node-flags': { type: 'string', default: '' },
   },
 });
 
