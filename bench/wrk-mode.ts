@@ -42,11 +42,12 @@ export async function wrkBareNode(o: WrkModeOptions): Promise<Figures> {
   return figs;
 }
 
-function put(figs: Figures, o: WrkModeOptions, name: string, r: LoadResult): void {
-  figs.set(`${name}_rps`, r.rps, 'req/s');
-  figs.set(`${name}_p99_ms`, r.p99, 'ms');
-  o.figure(`${name}_rps`, r.rps, 'req/s');
-  if (r.failures > 0) o.log(`WARNING ${name}: ${r.failures} failed requests (${r.statuses})`);
+/** `<name>_rps<qualifier>` and `<name>_p99_ms<qualifier>`, named as the autocannon mode names them. */
+function put(figs: Figures, o: WrkModeOptions, name: string, r: LoadResult, qualifier = ''): void {
+  figs.set(`${name}_rps${qualifier}`, r.rps, 'req/s');
+  figs.set(`${name}_p99_ms${qualifier}`, r.p99, 'ms');
+  o.figure(`${name}_rps${qualifier}`, r.rps, 'req/s');
+  if (r.failures > 0) o.log(`WARNING ${name}${qualifier}: ${r.failures} failed requests (${r.statuses})`);
 }
 
 interface Prepared {
@@ -97,32 +98,42 @@ async function loads(
 ): Promise<void> {
   const api = target.apiUrl;
   const sfx = opts.suffix ?? '';
-  const run = async (name: string, spec: Omit<WrkSpec, 'connections' | 'duration' | 'warmup'>, warmup = o.warmup) => {
+  const run = async (
+    name: string,
+    qualifier: string,
+    spec: Omit<WrkSpec, 'connections' | 'duration' | 'warmup'>,
+    warmup = o.warmup,
+  ) => {
+    const q = `${qualifier}${sfx}`;
     let cpu = 0;
     const onStart = () => {
       cpu = cpuSeconds(target.pid());
     };
     const r = await wrk({ ...spec, connections: o.connections, duration: o.duration, warmup, onStart });
-    // CPU time per request moves far less with the machine's other load than the rate does.
+    // What a request costs the hub, beside how many it answered: a second view on a machine shared with wrk.
     const cpuUs = ((cpuSeconds(target.pid()) - cpu) * 1e6) / r.requests;
     o.log(
-      `${target.name} ${name}${sfx}: ${r.requests} requests, ${r.rps.toFixed(0)} req/s, p99 ${r.p99} ms, ${r.statuses}, hub CPU ${cpuUs.toFixed(0)} µs/request, hub rss now ${rssMb(target.pid()).toFixed(0)} MB`,
+      `${target.name} ${name}${q}: ${r.requests} requests, ${r.rps.toFixed(0)} req/s, p99 ${r.p99} ms, ${r.statuses}, hub CPU ${cpuUs.toFixed(0)} µs/request, hub rss now ${rssMb(target.pid()).toFixed(0)} MB`,
     );
-    put(figs, o, `${name}${sfx}`, r);
-    figs.set(`${name}${sfx}_hub_cpu_us`, cpuUs, 'µs');
+    put(figs, o, name, r, q);
+    figs.set(`${name}_hub_cpu_us${q}`, cpuUs, 'µs');
     return r;
   };
-  await run('whoami', { url: `${api}user`, token: p.userToken });
+  await run('whoami', '', { url: `${api}user`, token: p.userToken });
   if (opts.rotate) {
     // No warm-up: it would present the same tokens first, and the measured run would find them cached.
-    const r = await run('whoami_100k_tokens_uncached', { url: `${api}user`, tokensFile: p.tokensFile }, 0);
+    const r = await run('whoami', '_100k_tokens_uncached', { url: `${api}user`, tokensFile: p.tokensFile }, 0);
     if (r.requests > p.tokenCount)
       o.log(`WARNING ${target.name}: ${r.requests} requests for ${p.tokenCount} tokens: some tokens came twice`);
   }
-  await run('list_users', { url: `${api}users?limit=100`, token: p.admin });
-  await run('list_users_uncached', { url: `${api}users?limit=100`, token: p.admin, distinctParam: 'bench_request' });
+  await run('list_users', '', { url: `${api}users?limit=100`, token: p.admin });
+  await run('list_users', '_uncached', {
+    url: `${api}users?limit=100`,
+    token: p.admin,
+    distinctParam: 'bench_request',
+  });
   if (opts.create)
-    await run('token_create', {
+    await run('token_create', '', {
       url: `${api}users/bench-tok/tokens`,
       method: 'POST',
       token: p.admin,
