@@ -25,21 +25,17 @@ interface Entry<V> {
  * once): an estimate to bound caches by, on the safe side where values share parts with each other.
  */
 export function approxBytes(v: unknown, seen = new Set<object>(), depth = 0): number {
-  switch (typeof v) {
-    case 'string':
-      return 16 + v.length;
-    case 'object': {
-      if (v === null) return 8;
-      if (seen.has(v) || depth > 6) return 8;
-      seen.add(v);
-      let n = 32;
-      const values = Array.isArray(v) || v instanceof Set ? v : v instanceof Map ? v.values() : Object.values(v);
-      for (const x of values) n += 16 + approxBytes(x, seen, depth + 1);
-      return n;
-    }
-    default:
-      return 8;
+  if (typeof v === 'string') return 16 + v.length;
+  if (typeof v !== 'object' || v === null) return 8;
+  if (depth > 6 || seen.has(v)) return 8;
+  seen.add(v);
+  let n = 32;
+  if (Array.isArray(v) || v instanceof Set || v instanceof Map) {
+    for (const x of v instanceof Map ? v.values() : v) n += 16 + approxBytes(x, seen, depth + 1);
+  } else {
+    for (const k in v) n += 16 + approxBytes((v as Record<string, unknown>)[k], seen, depth + 1);
   }
+  return n;
 }
 
 /**
