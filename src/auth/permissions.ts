@@ -8,11 +8,11 @@ export const PERMISSIONS_TTL_MS = 60_000;
 /** Entries kept per cache; beyond it the oldest go first (a flood of distinct keys costs bounded memory). */
 const MAX_ENTRIES = 50_000;
 /**
- * Bytes kept per cache, estimated (approxBytes): ~2,000–4,000 resolved principals, or ~8,000 token rows.
- * Five caches are made per hub (token rows, principals, owners' scopes, roles, rate limits by owner), so
- * they hold at most 20 MB together; docs/benchmarks.md.
+ * Bytes kept per cache, estimated (approxBytes): ~2,300 resolved principals of users (~3.6 kB each with
+ * their rows and scope sets), or ~9,000 token rows. Five caches are made per hub (token rows, principals,
+ * owners' scopes, roles, rate limits by owner), so they hold at most 40 MB together; docs/benchmarks.md.
  */
-export const CACHE_MAX_BYTES = 4 * 1024 * 1024;
+export const CACHE_MAX_BYTES = 8 * 1024 * 1024;
 
 interface Entry<V> {
   value: V;
