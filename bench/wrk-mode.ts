@@ -111,7 +111,8 @@ async function loads(
     };
     const r = await wrk({ ...spec, connections: o.connections, duration: o.duration, warmup, onStart });
     // What a request costs the hub, beside how many it answered: a second view on a machine shared with wrk.
-    const cpuUs = ((cpuSeconds(target.pid()) - cpu) * 1e6) / r.requests;
+    const cpuUs = r.requests > 0 ? ((cpuSeconds(target.pid()) - cpu) * 1e6) / r.requests : Number.NaN;
+    if (r.requests === 0) o.log(`WARNING ${target.name} ${name}${q}: no request finished within the run`);
     o.log(
       `${target.name} ${name}${q}: ${r.requests} requests, ${r.rps.toFixed(0)} req/s, p99 ${r.p99} ms, ${r.statuses}, hub CPU ${cpuUs.toFixed(0)} µs/request, hub rss now ${rssMb(target.pid()).toFixed(0)} MB`,
     );
