@@ -3,16 +3,8 @@ import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { startBareNode } from './bare-node.ts';
 import { fillTshubServers } from './fill.ts';
+import { cpuSeconds } from './proc.ts';
 import { REPO_ROOT, childEnv, type TshubTarget } from './start-tshub.ts';
-
-const CLOCK_TICKS = 100;
-
-/** CPU seconds (user + system) a process has used, from /proc/<pid>/stat. */
-function cpuSeconds(pid: number): number {
-  const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
-  const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
-  return (Number(fields[11]) + Number(fields[12])) / CLOCK_TICKS;
-}
 
 function startTime(pid: number): number {
   const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');

@@ -1,10 +1,9 @@
 import autocannon, { type RawRequest, type RequestSpec } from 'autocannon';
-import { execFile, execFileSync } from 'node:child_process';
 import { Agent, get } from 'node:http';
 import { setTimeout as sleep } from 'node:timers/promises';
 
-// Load generation: autocannon for throughput runs (wrk, when installed, for plain GETs through the
-// proxies), and an open-loop probe for latency during one operation.
+// Load generation: autocannon for throughput runs (bench/wrk.ts for wrk), and an open-loop probe for
+// latency during one operation.
 
 export interface LoadSpec {
   url: string;
@@ -84,50 +83,6 @@ async function cannon(spec: LoadSpec, duration: number): Promise<LoadResult> {
 export async function load(spec: LoadSpec): Promise<LoadResult> {
   if (spec.warmup > 0) await cannon(spec, spec.warmup);
   return cannon(spec, spec.duration);
-}
-
-/** Whether Debian's `wrk` is installed: a load generator in C that costs the loaded machine far less CPU. */
-export function wrkAvailable(): boolean {
-  try {
-    execFileSync('wrk', ['--version'], { stdio: 'ignore', timeout: 5000 });
-    return true;
-  } catch (err) {
-    // wrk prints its version and exits 1; only a missing binary is "not available".
-    return (err as NodeJS.ErrnoException).code !== 'ENOENT';
-  }
-}
-
-const LATENCY_UNIT_MS: Record<string, number> = { us: 0.001, ms: 1, s: 1000, m: 60_000 };
-
-/** `wrk -t2` with `connections` for a plain GET (as the issue measured the proxies): warm-up, then the run. */
-export async function wrkLoad(
-  spec: Pick<LoadSpec, 'url' | 'connections' | 'duration' | 'warmup'>,
-): Promise<LoadResult> {
-  const run = (seconds: number) =>
-    new Promise<string>((resolve, reject) => {
-      const args = ['-t2', `-c${spec.connections}`, `-d${Math.max(1, Math.round(seconds))}s`, '--latency', spec.url];
-      execFile('wrk', args, { timeout: (seconds + 30) * 1000 }, (err, out) => (err ? reject(err) : resolve(out)));
-    });
-  if (spec.warmup > 0) await run(spec.warmup);
-  const out = await run(spec.duration);
-  const rps = Number(/Requests\/sec:\s+([\d.]+)/.exec(out)?.[1]);
-  const latency = (p: string) => {
-    const m = new RegExp(`^\\s*${p}%\\s+([\\d.]+)(us|ms|s|m)\\s*$`, 'm').exec(out);
-    return m ? Number(m[1]) * LATENCY_UNIT_MS[m[2]!]! : Number.NaN;
-  };
-  const requests = Number(/(\d+) requests in/.exec(out)?.[1]);
-  const non2xx = Number(/Non-2xx or 3xx responses:\s+(\d+)/.exec(out)?.[1] ?? 0);
-  const socketErrors = /Socket errors: connect (\d+), read (\d+), write (\d+), timeout (\d+)/.exec(out);
-  const errors = socketErrors ? socketErrors.slice(1).reduce((a, b) => a + Number(b), 0) : 0;
-  if (!Number.isFinite(rps)) throw new Error(`wrk: no Requests/sec in its output:\n${out}`);
-  return {
-    rps,
-    p50: latency('50'),
-    p99: latency('99'),
-    requests,
-    failures: non2xx + errors,
-    statuses: `non-2xx:${non2xx} socket-errors:${errors}`,
-  };
 }
 
 export interface Probe {

@@ -5,10 +5,11 @@ import { connect, type Socket } from 'node:net';
 import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { api } from './http.ts';
-import { load, median, wrkAvailable, wrkLoad } from './load.ts';
+import { load, median } from './load.ts';
 import { freePorts, onCleanup, rssMb, startChild, waitForHttp, type Child } from './proc.ts';
 import type { Figures } from './report.ts';
 import { REPO_ROOT, childEnv, type TshubTarget } from './start-tshub.ts';
+import { wrk, wrkAvailable } from './wrk.ts';
 
 // Proxy throughput (direct, configurable-http-proxy, `tshub proxy`) against the trivial backend, the
 // proxies' memory with many idle keep-alive and WebSocket connections open, and the spawn-to-ready /
@@ -85,7 +86,7 @@ export async function proxyThroughput(figs: Figures, opts: ProxyBenchOptions): P
     const measure = async (name: string, url: string) => {
       const shape = { url, duration: opts.duration, warmup: opts.warmup };
       const r = useWrk
-        ? await wrkLoad({ ...shape, connections: 32 })
+        ? await wrk({ ...shape, connections: 32 })
         : await load({ ...shape, connections: opts.connections });
       if (r.failures > 0) opts.log(`WARNING: ${name}: ${r.failures} failures (${r.statuses})`);
       figs.set(`${name}_rps`, r.rps, 'req/s');

@@ -1,4 +1,4 @@
-// `npm run bench [-- --quick] [-- --no-jupyterhub] [-- --cpu-prof DIR]`
+// `npm run bench [-- --quick] [-- --no-jupyterhub] [-- --cpu-prof DIR] [-- --wrk [--duration S]]`
 // Starts tshub (and a bare node:http server, and JupyterHub when installed) as real processes on loopback,
 // loads them with autocannon, and prints one figure per line: `name value unit [ratio_vs_...=x]`.
 // Progress goes to stderr; the final summary goes to stdout.
@@ -15,6 +15,7 @@ import { Figures, formatValue, summary } from './report.ts';
 import { proxyThroughput, spawnStop } from './proxies.ts';
 import { runScenarios, type ScenarioOptions } from './scenarios.ts';
 import { cullerPass } from './culler.ts';
+import { runWrkMode } from './run-wrk.ts';
 import { JUPYTERHUB_BIN, jupyterhubAvailable, startJupyterhub } from './start-jupyterhub.ts';
 import { startTshub } from './start-tshub.ts';
 
@@ -23,6 +24,12 @@ const { values: args } = parseArgs({
     quick: { type: 'boolean', default: false },
     'no-jupyterhub': { type: 'boolean', default: false },
     'cpu-prof': { type: 'string' },
+    /** The load shape of issue 22 under wrk instead (bench/wrk-mode.ts). */
+    wrk: { type: 'boolean', default: false },
+    /** Seconds per measured run (default: 5, 8 with --wrk, 1 with --quick). */
+    duration: { type: 'string' },
+    /** Extra flags for tshub's node with --wrk, space-separated, e.g. '--max-semi-space-size=32' (V8's default). */
+    'node-flags': { type: 'string', default: '' },
   },
 });
 
@@ -64,7 +71,7 @@ async function main(): Promise<void> {
   const cpuProfDir = args['cpu-prof'] ? resolve(args['cpu-prof']) : undefined;
   if (cpuProfDir) mkdirSync(cpuProfDir, { recursive: true });
   const base = {
-    duration: quick ? 1 : 5,
+    duration: args.duration ? Number(args.duration) : quick ? 1 : 5,
     warmup: 1,
     repeats: quick ? 1 : 3,
     readConnections: 20,
@@ -164,7 +171,8 @@ async function main(): Promise<void> {
 }
 
 try {
-  await main();
+  if (args.wrk) await runWrkMode({ ...args, log, elapsed });
+  else await main();
 } catch (err) {
   log(`FAILED: ${err instanceof Error ? (err.stack ?? err.message) : String(err)}`);
   process.exitCode = 1;

@@ -21,6 +21,8 @@ export interface TshubTarget extends Target {
   whileStopped(what: string, log: (m: string) => void, fn: (dbPath: string) => void): Promise<void>;
   /** The hub's directory (config, database, the proxy's pid file). */
   stateDir: string;
+  /** Stops the hub, replaces top-level config keys with `config`'s, restarts it. */
+  reconfigure(config: Record<string, unknown>, log: (m: string) => void): Promise<void>;
 }
 
 export interface TshubOptions {
@@ -28,6 +30,8 @@ export interface TshubOptions {
   cpuProfDir?: string;
   /** Extra flags for tshub's node (e.g. --max-semi-space-size=1). */
   nodeFlags?: string[];
+  /** Config keys on top of the bench's own (top-level keys replace the bench's). */
+  config?: Record<string, unknown>;
 }
 
 /** Starts tshub as a real child process (free loopback ports, SQLite in a temp dir) and waits for its API. */
@@ -37,27 +41,22 @@ export async function startTshub(opts: TshubOptions = {}): Promise<TshubTarget> 
   const dbPath = join(dir, 'tshub.sqlite');
   const configToken = `bench-admin-${randomBytes(16).toString('hex')}`;
   const configFile = join(dir, 'tshub.json');
-  writeFileSync(
-    configFile,
-    JSON.stringify(
-      {
-        bind_url: `http://127.0.0.1:${publicPort}/`,
-        hub_bind_url: `http://127.0.0.1:${hubPort}/`,
-        // Not the default 8001: another hub or bench on the machine may hold it.
-        proxy: { api_url: `http://127.0.0.1:${proxyApiPort}` },
-        db_url: `sqlite:///${dbPath}`,
-        cookie_secret_file: join(dir, 'cookie_secret'),
-        log_level: 'warn',
-        authenticator: { class: 'dummy', admin_users: ['admin'] },
-        api_tokens: { [configToken]: 'admin' },
-        tokens: { max_active_per_user: 0 },
-        // Compared like for like with JupyterHub, which has no API rate limits.
-        rate_limits: { enabled: false },
-      },
-      null,
-      2,
-    ),
-  );
+  let config: Record<string, unknown> = {
+    bind_url: `http://127.0.0.1:${publicPort}/`,
+    hub_bind_url: `http://127.0.0.1:${hubPort}/`,
+    // Not the default 8001: another hub or bench on the machine may hold it.
+    proxy: { api_url: `http://127.0.0.1:${proxyApiPort}` },
+    db_url: `sqlite:///${dbPath}`,
+    cookie_secret_file: join(dir, 'cookie_secret'),
+    log_level: 'warn',
+    authenticator: { class: 'dummy', admin_users: ['admin'] },
+    api_tokens: { [configToken]: 'admin' },
+    tokens: { max_active_per_user: 0 },
+    // Compared like for like with JupyterHub, which has no API rate limits.
+    rate_limits: { enabled: false },
+    ...opts.config,
+  };
+  writeFileSync(configFile, JSON.stringify(config, null, 2));
   const apiUrl = `http://127.0.0.1:${hubPort}/hub/api/`;
   // A hub stopped while servers run leaves its proxy up for them (the culler bench does that): stop it at the end.
   onCleanup(() => killPidFile(join(dir, 'tshub-proxy.pid')));
@@ -112,6 +111,11 @@ export async function startTshub(opts: TshubOptions = {}): Promise<TshubTarget> 
     whileStopped: (what: string, log: (m: string) => void, fn: (dbPath: string) => void) =>
       whileStopped(what, log, () => fn(dbPath)),
     stateDir: dir,
+    reconfigure: (patch: Record<string, unknown>, log: (m: string) => void) =>
+      whileStopped(`config ${JSON.stringify(patch)}`, log, () => {
+        config = { ...config, ...patch };
+        writeFileSync(configFile, JSON.stringify(config, null, 2));
+      }),
     stop: () => child.stop(),
   };
 }

@@ -24,7 +24,7 @@ import { registerUserRoutes } from './users.ts';
 export async function registerApi(app: HubServer, ctx: HubContext, prefix: string): Promise<void> {
   await app.register(async (api: HubServer) => {
     routePolicyDefaults(api, { rateLimit: 'default' });
-    const reads = new ReadCache(ctx.db.writes);
+    const reads = new ReadCache(ctx.db.writes, ctx.config.read_cache);
     registerRootRoutes(api, ctx, prefix, reads);
     registerUserRoutes(api, ctx, prefix, reads);
     registerTokenRoutes(api, ctx, prefix);

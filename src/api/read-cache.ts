@@ -5,9 +5,13 @@ import type { WriteClock } from '../db/write-clock.ts';
 type Body = ReturnType<FastifyReply['serialize']>;
 
 interface Entry {
+  key: string;
   writes: number;
   at: number;
   body: Body;
+  bytes: number;
+  /** The caller's answers, which this entry is one of. */
+  answers: Map<string, Entry>;
 }
 
 /** Distinct answers kept per caller; a client walking many pages keeps only its latest ones. */
@@ -17,6 +21,19 @@ const PER_CALLER = 32;
  * where the database cannot report one (PostgreSQL).
  */
 const MAX_AGE_MS = 2000;
+/**
+ * Bytes of answers kept for all callers together (docs/benchmarks.md): a whoami is ~0.5 kB and a page of
+ * 100 users ~40 kB, so this holds every whoami of thousands of clients, or a hundred-odd pages.
+ */
+export const READ_CACHE_MAX_BYTES = 4 * 1024 * 1024;
+/** What an entry costs besides its body: the entry, its key string and its place in the two maps. */
+const ENTRY_OVERHEAD = 200;
+
+export interface ReadCacheOptions {
+  /** false: every answer is read and serialized afresh (`read_cache.enabled`). */
+  enabled?: boolean;
+  maxBytes?: number;
+}
 
 /**
  * Serialized answers of the reads clients repeat: whoami, which every singleuser server, service and
@@ -26,11 +43,23 @@ const MAX_AGE_MS = 2000;
  */
 export class ReadCache {
   readonly #writes: WriteClock;
+  readonly #enabled: boolean;
+  readonly #maxBytes: number;
   // Principals live as long as their token's or session's cache entry; their answers go with them.
   readonly #answers = new WeakMap<Principal, Map<string, Entry>>();
+  // Every kept entry, oldest first, for the byte bound; an entry whose principal is gone stays until pushed out.
+  readonly #order = new Set<Entry>();
+  #bytes = 0;
 
-  constructor(writes: WriteClock) {
+  constructor(writes: WriteClock, opts: ReadCacheOptions = {}) {
     this.#writes = writes;
+    this.#enabled = opts.enabled ?? true;
+    this.#maxBytes = opts.maxBytes ?? READ_CACHE_MAX_BYTES;
+  }
+
+  /** Bytes of answers kept (bodies and their bookkeeping, estimated). */
+  get bytes(): number {
+    return this.#bytes;
   }
 
   /**
@@ -40,6 +69,7 @@ export class ReadCache {
    */
   async answer(reply: FastifyReply, caller: Principal, key: string, read: () => Promise<unknown>): Promise<Body> {
     reply.type('application/json; charset=utf-8');
+    if (!this.#enabled) return reply.serialize(await read());
     let answers = this.#answers.get(caller);
     const writes = this.#writes.now();
     const now = Date.now();
@@ -48,14 +78,28 @@ export class ReadCache {
     const body = reply.serialize(await read());
     // A write during the read may or may not be in it: use the answer once, keep nothing.
     if (this.#writes.now() !== writes) return body;
+    // JSON is mostly ASCII, one byte a character in V8; the key is kept as well.
+    const bytes = (typeof body === 'string' ? body.length : body.byteLength) + key.length + ENTRY_OVERHEAD;
+    if (bytes > this.#maxBytes) return body;
     if (!answers) {
       answers = new Map();
       this.#answers.set(caller, answers);
     }
-    answers.delete(key);
-    if (answers.size >= PER_CALLER) answers.delete(answers.keys().next().value!);
-    answers.set(key, { writes, at: now, body });
+    const old = answers.get(key);
+    if (old) this.#drop(old);
+    if (answers.size >= PER_CALLER) this.#drop(answers.values().next().value!);
+    const entry: Entry = { key, writes, at: now, body, bytes, answers };
+    answers.set(key, entry);
+    this.#order.add(entry);
+    this.#bytes += bytes;
+    while (this.#bytes > this.#maxBytes) this.#drop(this.#order.values().next().value!);
     return body;
+  }
+
+  #drop(e: Entry): void {
+    if (!this.#order.delete(e)) return;
+    this.#bytes -= e.bytes;
+    if (e.answers.get(e.key) === e) e.answers.delete(e.key);
   }
 }
 

@@ -10,7 +10,6 @@ import type { CryptKeeper } from './auth-state/index.ts';
 import { checkPasswordLogin } from './password-login.ts';
 import { loginAllowed, usernamePattern } from '../commands/users/rules.ts';
 import { normalizeUsername, validateUsername } from './usernames.ts';
-import { ldapLogin } from '../authenticators/ldap/index.ts';
 import { loginName } from '../authenticators/username-map.ts';
 
 /** Who the password is right for under the configured authenticator class, or null. */
@@ -22,7 +21,9 @@ async function passwordMatches(
 ): Promise<PasswordLogin | null> {
   const a = ctx.config.authenticator;
   // The directory answers, and applies its allowed_groups/admin_groups with the hub's lists.
-  if (a.class === 'ldap') return ldapLogin(a, ctx.log, typed, password);
+  // Loaded on first use: ldapts is of no use to the other classes' hubs.
+  if (a.class === 'ldap')
+    return (await import('../authenticators/ldap/index.ts')).ldapLogin(a, ctx.log, typed, password);
   // The typed name may be another spelling of a hub name (username_map): the account checked is the mapped one.
   const name = loginName(a, typed);
   if (a.class === 'password') {

@@ -9,7 +9,7 @@ import { grantRole, upsertRole } from '../repo/roles.ts';
 import { insertUser } from '../repo/users.ts';
 import { issueToken } from '../tokens/issue.ts';
 import { TokenIdentifier } from './identify-token.ts';
-import { Permissions } from './permissions.ts';
+import { approxBytes, Permissions } from './permissions.ts';
 import { PrincipalCache } from './principal-cache.ts';
 
 function clock(): { now: () => number; advance(ms: number): void } {
@@ -77,6 +77,51 @@ describe('a permission cache', () => {
     assert.equal(cache.get('unknown'), undefined);
     await cache.through('absent', async () => undefined);
     assert.ok(cache.get('absent'), 'a role looked up and not found is remembered as such');
+  });
+});
+
+describe('a permission cache is bounded in bytes', () => {
+  test('a flood of distinct keys keeps it within its bytes, the oldest entries going first', () => {
+    const permissions = new Permissions();
+    const c = permissions.cache<number, { scopes: Set<string> }>(50_000);
+    const value = (i: number) => ({
+      scopes: new Set(Array.from({ length: 20 }, (_, j) => `read:users!user=u${i}-${j}`)),
+    });
+    for (let i = 0; i < 1000; i++) {
+      c.set(i, value(i), permissions.generation);
+      assert.ok(c.bytes <= 50_000, `${c.bytes} bytes after ${i + 1} entries`);
+    }
+    assert.ok(c.size > 10 && c.size < 1000, `${c.size} entries kept`);
+    assert.ok(c.get(999), 'the newest is kept');
+    assert.equal(c.get(0), undefined, 'the oldest went first');
+    assert.ok(c.bytes > 40_000, 'it fills its bytes rather than starting over');
+  });
+
+  test('replacing, expiring and dropping entries give their bytes back', () => {
+    const t = clock();
+    const permissions = new Permissions({ now: t.now });
+    const c = permissions.cache<string, string>();
+    c.set('a', 'x'.repeat(1000), permissions.generation);
+    const one = c.bytes;
+    assert.ok(one > 1000);
+    c.set('a', 'y'.repeat(1000), permissions.generation);
+    assert.equal(c.bytes, one);
+    t.advance(permissions.ttlMs + 1);
+    assert.equal(c.get('a'), undefined);
+    assert.equal(c.bytes, 0);
+    c.set('b', 'z', permissions.generation);
+    permissions.invalidate();
+    assert.equal(c.bytes, 0);
+  });
+
+  test('approxBytes counts what a value reaches, shared parts once, cycles without end', () => {
+    const shared = { name: 'x'.repeat(500) };
+    const cyclic: Record<string, unknown> = { a: shared, b: shared };
+    cyclic.self = cyclic;
+    const n = approxBytes(cyclic);
+    assert.ok(n > 500 && n < 1000, `${n}`);
+    assert.ok(approxBytes(new Set(['a'.repeat(100), 'b'.repeat(100)])) > 200);
+    assert.ok(approxBytes(new Map([[1, 'c'.repeat(300)]])) > 300);
   });
 });
 

@@ -5,12 +5,37 @@
  */
 export const PERMISSIONS_TTL_MS = 60_000;
 
-/** Entries kept per cache; beyond it the cache starts over (a flood of distinct keys costs bounded memory). */
+/** Entries kept per cache; beyond it the oldest go first (a flood of distinct keys costs bounded memory). */
 const MAX_ENTRIES = 50_000;
+/**
+ * Bytes kept per cache, estimated (approxBytes): ~2,300 resolved principals of users (~3.6 kB each with
+ * their rows and scope sets), or ~9,000 token rows. Five caches are made per hub (token rows, principals,
+ * owners' scopes, roles, rate limits by owner), so they hold at most 40 MB together; docs/benchmarks.md.
+ */
+export const CACHE_MAX_BYTES = 8 * 1024 * 1024;
 
 interface Entry<V> {
   value: V;
   at: number;
+  bytes: number;
+}
+
+/**
+ * Roughly how many bytes `v` takes on V8's heap, counting what it reaches (to a few levels, each object
+ * once): an estimate to bound caches by, on the safe side where values share parts with each other.
+ */
+export function approxBytes(v: unknown, seen = new Set<object>(), depth = 0): number {
+  if (typeof v === 'string') return 16 + v.length;
+  if (typeof v !== 'object' || v === null) return 8;
+  if (depth > 6 || seen.has(v)) return 8;
+  seen.add(v);
+  let n = 32;
+  if (Array.isArray(v) || v instanceof Set || v instanceof Map) {
+    for (const x of v instanceof Map ? v.values() : v) n += 16 + approxBytes(x, seen, depth + 1);
+  } else {
+    for (const k in v) n += 16 + approxBytes((v as Record<string, unknown>)[k], seen, depth + 1);
+  }
+  return n;
 }
 
 /**
@@ -19,14 +44,22 @@ interface Entry<V> {
  */
 export class PermissionCache<K, V> {
   readonly #owner: Permissions;
+  readonly #maxBytes: number;
   readonly #entries = new Map<K, Entry<V>>();
+  #bytes = 0;
 
-  constructor(owner: Permissions) {
+  constructor(owner: Permissions, maxBytes = CACHE_MAX_BYTES) {
     this.#owner = owner;
+    this.#maxBytes = maxBytes;
   }
 
   get size(): number {
     return this.#entries.size;
+  }
+
+  /** Estimated bytes of the kept keys and values. */
+  get bytes(): number {
+    return this.#bytes;
   }
 
   /** The kept entry for `key` (its value may itself be undefined), or undefined when none is fresh. */
@@ -34,7 +67,7 @@ export class PermissionCache<K, V> {
     const e = this.#entries.get(key);
     if (e === undefined) return undefined;
     if (this.#owner.now() - e.at <= this.#owner.ttlMs) return e;
-    this.#entries.delete(key);
+    this.#delete(key, e);
     return undefined;
   }
 
@@ -55,12 +88,27 @@ export class PermissionCache<K, V> {
   /** Keeps `value` if no invalidation happened since `generation` was read (before reading the database). */
   set(key: K, value: V, generation: number, at = this.#owner.now()): void {
     if (generation !== this.#owner.generation) return;
-    if (this.#entries.size >= MAX_ENTRIES) this.#entries.clear();
-    this.#entries.set(key, { value, at });
+    const bytes = approxBytes(key) + approxBytes(value) + 64;
+    if (bytes > this.#maxBytes) return;
+    const old = this.#entries.get(key);
+    if (old) this.#delete(key, old);
+    // Oldest first: a Map iterates in insertion order.
+    for (const [k, e] of this.#entries) {
+      if (this.#entries.size < MAX_ENTRIES && this.#bytes + bytes <= this.#maxBytes) break;
+      this.#delete(k, e);
+    }
+    this.#entries.set(key, { value, at, bytes });
+    this.#bytes += bytes;
   }
 
   clear(): void {
     this.#entries.clear();
+    this.#bytes = 0;
+  }
+
+  #delete(key: K, e: Entry<V>): void {
+    this.#entries.delete(key);
+    this.#bytes -= e.bytes;
   }
 }
 
@@ -86,8 +134,9 @@ export class Permissions {
     return this.#generation;
   }
 
-  cache<K, V>(): PermissionCache<K, V> {
-    const c = new PermissionCache<K, V>(this);
+  /** A new cache, holding at most `maxBytes` (estimated) of keys and values. */
+  cache<K, V>(maxBytes?: number): PermissionCache<K, V> {
+    const c = new PermissionCache<K, V>(this, maxBytes);
     this.#caches.push(c as PermissionCache<unknown, unknown>);
     return c;
   }

@@ -1,6 +1,6 @@
 import { Type } from 'typebox';
 import type { Static } from 'typebox';
-import { bool, entry, int, str, strList } from './schema-util.ts';
+import { bool, entry, int, section, str, strList } from './schema-util.ts';
 
 // Upstream's rules (roles.py and scopes.py); the rbac module checks the same patterns at runtime.
 export const ROLE_NAME_PATTERN = '^[a-z][a-z0-9\\-_~.]{1,253}[a-z0-9]$';
@@ -127,6 +127,16 @@ export const hubProperties = {
   trust_user_provided_tokens: bool(
     false,
     'Treat tokens given in this file as strong (a fast hash) instead of possibly weak (a slow one).',
+  ),
+  read_cache: section(
+    {
+      enabled: bool(
+        true,
+        'Whether repeated reads (whoami, user listings) are answered from memory while nothing was written. ' +
+          'Answers are never stale; the cache holds at most 4 MB. Benchmarks turn it off to measure the full path.',
+      ),
+    },
+    'The serialized answers the hub reuses for repeated reads.',
   ),
 };
 

@@ -1,10 +1,18 @@
 // Public surface of the spawners: the interface, the two process spawners, and the factory the hub uses.
+import { createRequire } from 'node:module';
+import { extname } from 'node:path';
 import type { SpawnerConfig } from '../config/index.ts';
-import { dockerSpawnerFactory } from './docker/index.ts';
 import { LocalProcessSpawner } from './local.ts';
 import { SimpleSpawner } from './simple.ts';
-import { SlurmSpawner } from './slurm/slurm-spawner.ts';
 import type { SpawnerFactory } from './spawner.ts';
+
+// The docker and slurm classes load when configured, not at every start: the docker one brings dockerode
+// and its dependencies (~200 modules, ~10 MB of the hub's memory). A synchronous require (of an ES module,
+// from the sources or from dist/ like this file) keeps spawnerFactory synchronous.
+const load = createRequire(import.meta.url);
+const ext = extname(import.meta.url);
+const docker = (): typeof import('./docker/index.ts') => load(`./docker/index${ext}`);
+const slurm = (): typeof import('./slurm/slurm-spawner.ts') => load(`./slurm/slurm-spawner${ext}`);
 
 export type { ProgressEvent, SpawnRequest, Spawner, SpawnerFactory } from './spawner.ts';
 export { SimpleSpawner } from './simple.ts';
@@ -22,8 +30,10 @@ export function spawnerFactory(config: SpawnerConfig): SpawnerFactory {
         restore: (req, state) => new LocalProcessSpawner(req, state),
       };
     case 'docker':
-      return dockerSpawnerFactory(config);
-    case 'slurm':
+      return docker().dockerSpawnerFactory(config);
+    case 'slurm': {
+      const { SlurmSpawner } = slurm();
       return { create: (req) => new SlurmSpawner(req), restore: (req, state) => new SlurmSpawner(req, state) };
+    }
   }
 }
