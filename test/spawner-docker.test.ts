@@ -9,6 +9,8 @@ import { after, before, describe, test } from 'node:test';
 import { setTimeout as sleep } from 'node:timers/promises';
 import type { ConfigInput } from '../src/config/index.ts';
 import { isAlive, killGroup } from '../src/lib/process.ts';
+import { spawnerFactory } from '../src/spawners/index.ts';
+import { spawnRequest, tempDir } from '../src/spawners/test-helpers.ts';
 import { readPid, stateFiles } from '../src/proxy/state-files.ts';
 import { dockerSkipReason, startDockerEngine, type DockerEngine } from './docker-engine.ts';
 import { startHub, type TestHub } from './harness.ts';
@@ -212,5 +214,100 @@ describe('docker spawner against a private Docker engine', { skip: dockerSkipRea
       await written.db.drop();
       rmSync(dir, { recursive: true, force: true });
     }
+  });
+
+  // Off host networking the hub reaches a server at an address this machine's engine (no bridge, no
+  // iptables) cannot route to, so these tests check what reached the engine and the URL derived from its
+  // inspect, and never connect to the container.
+  describe('on a user-defined network (checked against the engine, never connected to)', () => {
+    const NETWORK = 'tshub-lab';
+    let networkError: string | null = null;
+    before(async () => {
+      try {
+        await engine.docker.createNetwork({ Name: NETWORK, Driver: 'bridge' });
+      } catch (err) {
+        networkError = (err as Error).message;
+      }
+    });
+    after(async () => {
+      if (networkError === null)
+        await engine.docker
+          .getNetwork(NETWORK)
+          .remove()
+          .catch(() => {});
+    });
+
+    /** A spawner whose container only sleeps: nothing in it is meant to be reached. */
+    function spawnerOn(docker: Record<string, unknown>, user: string) {
+      const config = spawner({
+        // As PID 1, sleep would ignore the stop's SIGTERM and hold the test up for the stop timeout.
+        cmd: ['sh', '-c', 'trap "exit 0" TERM; sleep 300 & wait'],
+        network_name: NETWORK,
+        ...docker,
+      });
+      const req = spawnRequest({
+        stateDir: tempDir(),
+        user,
+        config: config as Parameters<typeof spawnRequest>[0]['config'],
+      });
+      return spawnerFactory(req.config).create(req);
+    }
+
+    test('docker: use_internal_ip: the URL is the container address on the network, at port', async (t) => {
+      if (networkError !== null) return t.skip(`the engine cannot create a network here: ${networkError}`);
+      const s = spawnerOn({ use_internal_ip: true, port: 9000 }, 'dana');
+      try {
+        const url = await s.start();
+        const state = s.state();
+        const info = await engine.docker.getContainer(String(state.container_id)).inspect();
+        assert.equal(info.HostConfig.NetworkMode, NETWORK);
+        assert.deepEqual(Object.keys(info.Config.ExposedPorts ?? {}), ['9000/tcp']);
+        assert.deepEqual(info.HostConfig.PortBindings ?? {}, {}, 'nothing published');
+        assert.ok(info.Config.Env.includes('JUPYTERHUB_SERVICE_URL=http://0.0.0.0:9000/'));
+        const ip = info.NetworkSettings.Networks[NETWORK]?.IPAddress ?? '';
+        assert.match(ip, /^[0-9.]+$/, 'the engine gave the container an address');
+        assert.equal(url, `http://${ip}:9000`);
+        assert.equal(state.port, 9000);
+      } finally {
+        await s.stop();
+      }
+      await gone('dana');
+    });
+
+    test('docker: without use_internal_ip: port is published on host_ip and the URL is what the engine picked', async (t) => {
+      if (networkError !== null) return t.skip(`the engine cannot create a network here: ${networkError}`);
+      const s = spawnerOn({}, 'eve');
+      try {
+        const url = await s.start();
+        const state = s.state();
+        const info = await engine.docker.getContainer(String(state.container_id)).inspect();
+        assert.equal(info.HostConfig.NetworkMode, NETWORK);
+        assert.deepEqual(Object.keys(info.Config.ExposedPorts ?? {}), ['8888/tcp']);
+        assert.deepEqual(info.HostConfig.PortBindings, { '8888/tcp': [{ HostIp: '127.0.0.1', HostPort: '' }] });
+        assert.ok(info.Config.Env.includes('JUPYTERHUB_SERVICE_URL=http://0.0.0.0:8888/'));
+        const published = info.NetworkSettings.Ports['8888/tcp']?.[0];
+        assert.ok(
+          published && published.HostIp === '127.0.0.1' && Number(published.HostPort) > 0,
+          JSON.stringify(published),
+        );
+        assert.equal(url, `http://127.0.0.1:${published.HostPort}`);
+        assert.equal(state.port, Number(published.HostPort));
+      } finally {
+        await s.stop();
+      }
+      await gone('eve');
+    });
+
+    test('docker: an unknown network, or extra_host_config naming another, fails the start and leaves nothing', async () => {
+      await assert.rejects(
+        spawnerOn({ network_name: 'tshub-no-such-net' }, 'fay').start(),
+        /Cannot start container jupyter-fay: network tshub-no-such-net not found/,
+      );
+      await assert.rejects(
+        spawnerOn({ extra_host_config: { network_mode: 'host' } }, 'fay').start(),
+        /may not change the network \(host\): set network_name instead \(it is tshub-lab\)/,
+      );
+      assert.deepEqual(await containersOf('fay'), []);
+    });
   });
 });

@@ -16,7 +16,7 @@ export const DockerSchema = section(
       Type.String({ minLength: 1 }),
       'The Docker engine: unix:///path/to/docker.sock, a socket path, or tcp://host:port; null takes DOCKER_HOST, else unix:///var/run/docker.sock.',
     ),
-    image: str('quay.io/jupyterhub/singleuser:latest', 'The image each server runs.'),
+    image: str('jupyterhub/singleuser:latest', 'The image each server runs.'),
     allowed_images: Type.Union([Type.Array(Type.String({ minLength: 1 })), Type.Record(Type.String(), Type.String())], {
       default: [],
       description:
@@ -64,10 +64,26 @@ export const DockerSchema = section(
     extra_host_config: anyMap(
       "Extra HostConfig settings (docker-py's create_host_config names such as cap_add or shm_size, or the Engine API's).",
     ),
-    network_name: Type.Literal('host', {
+    network_name: Type.String({
+      minLength: 1,
       default: 'host',
       description:
-        "The network containers join; only host (the server listens on the hub machine's loopback) is supported.",
+        'The network containers join: host (the server listens on a loopback port of the hub machine), bridge, or a network made with docker network create.',
+    }),
+    use_internal_ip: bool(
+      false,
+      "Off host networking: connect to the container's own address on network_name (the hub must be on that network too) instead of a port published on host_ip.",
+    ),
+    host_ip: str(
+      '127.0.0.1',
+      'Off host networking without use_internal_ip: the host address the container port is published on (at a port the engine picks).',
+    ),
+    port: Type.Integer({
+      minimum: 1,
+      maximum: 65535,
+      default: 8888,
+      description:
+        'Off host networking: the port the server listens on inside its container (on host networking the hub picks a free loopback port).',
     }),
     mem_limit: nullable(
       Type.Union([Type.Integer({ minimum: 0 }), Type.String({ pattern: BYTES_PATTERN })]),

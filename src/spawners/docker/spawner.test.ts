@@ -16,7 +16,7 @@ test('docker spawner: an engine that is not there fails the start and says where
   const s = spawnerFactory(request().config).create(request());
   await assert.rejects(
     s.start(),
-    /Cannot look up image quay\.io\/jupyterhub\/singleuser:latest on the Docker engine: .*nonexistent/,
+    /Cannot look up image jupyterhub\/singleuser:latest on the Docker engine: .*nonexistent/,
   );
   const events: ProgressEvent[] = [];
   for await (const e of s.progress()) events.push(e);

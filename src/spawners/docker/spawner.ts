@@ -10,6 +10,7 @@ import type { ProgressEvent, SpawnRequest, Spawner } from '../spawner.ts';
 import { chooseImage, ensureImage } from './images.ts';
 import { demuxLogs, engineMessage, statusOf } from './logs.ts';
 import { containerName, templateNamespace } from './names.ts';
+import { connectUrl, listenUrl, onHostNetwork } from './network.ts';
 import { containerSpec } from './spec.ts';
 
 /** Seconds `docker stop` waits after SIGTERM before it kills the server. */
@@ -32,10 +33,12 @@ function optionalString(v: unknown): string | null {
 }
 
 /**
- * A server in a Docker container (JupyterHub's DockerSpawner). The container shares the hub machine's
- * network (`network_mode: host`) and its server listens on a loopback port picked here, so the hub and
- * the proxy reach it as they reach a local process. state() keeps JupyterHub's `container_id`, so a
- * restarted hub finds the same container.
+ * A server in a Docker container (JupyterHub's DockerSpawner). On the `host` network the container
+ * shares the hub machine's network and its server listens on a loopback port picked here, so the hub and
+ * the proxy reach it as they reach a local process. On any other network the server listens on
+ * `port` in its own namespace and the hub reaches it where the engine says after the start: the
+ * container's address (use_internal_ip) or the host port published on host_ip. state() keeps
+ * JupyterHub's `container_id` and the port the hub connects to, so a restarted hub finds the same container.
  */
 export class DockerSpawner implements Spawner {
   readonly logFile = null;
@@ -82,6 +85,7 @@ export class DockerSpawner implements Spawner {
       throw spawnFailed((err as Error).message);
     }
     const imageUser = await ensureImage(this.#engine, image, docker.pull_policy, (m) => this.#start.progress.push(m));
+    if (!onHostNetwork(docker)) return this.#run(name, image, imageUser, templateNamespace(parts), null);
     const port = await pickPort(config.port_range, (config.start_timeout + config.http_timeout) * 1000);
     try {
       return await this.#run(name, image, imageUser, templateNamespace(parts), port);
@@ -103,16 +107,17 @@ export class DockerSpawner implements Spawner {
     return env;
   }
 
-  async #run(name: string, image: string, imageUser: string, ns: Record<string, string>, port: number) {
+  /** `hostPort`: the loopback port picked for a server on the host network, else null. */
+  async #run(name: string, image: string, imageUser: string, ns: Record<string, string>, hostPort: number | null) {
     const { config, user, serverName, log } = this.#req;
-    const url = `http://127.0.0.1:${port}`;
+    const listen = listenUrl(config.docker, hostPort);
     let spec: Docker.ContainerCreateOptions;
     try {
       spec = containerSpec({
         name,
         image,
         cmd: [...(config.docker.cmd ?? config.cmd), ...config.args],
-        env: this.#environment(url, image),
+        env: this.#environment(listen, image),
         user: user.name,
         server: serverName,
         imageUser,
@@ -133,7 +138,6 @@ export class DockerSpawner implements Spawner {
     }
     this.#id = container.id;
     this.#name = name;
-    this.#port = port;
     this.#start.progress.push(`Starting container ${name}`);
     try {
       await container.start();
@@ -141,8 +145,10 @@ export class DockerSpawner implements Spawner {
       await this.#discard(container);
       throw spawnFailed(`Cannot start container ${name}: ${engineMessage(err)}`);
     }
-    await this.#watchStart(container, port);
-    log.info({ container: name, id: container.id.slice(0, 12), image, port }, 'single-user server container started');
+    await this.#watchStart(container, hostPort);
+    const url = hostPort === null ? await this.#addressOf(container) : listen;
+    this.#port = Number(new URL(url).port);
+    log.info({ container: name, id: container.id.slice(0, 12), image, url }, 'single-user server container started');
     if (config.docker.post_start_cmd !== null) await this.#postStart(container, config.docker.post_start_cmd);
     this.#start.progress.push(`Waiting for the server to listen on ${url}`);
     return url;
@@ -163,8 +169,22 @@ export class DockerSpawner implements Spawner {
     }
   }
 
-  /** A container that exits at once fails the start with its last output, and is removed. */
-  async #watchStart(container: Docker.Container, port: number): Promise<void> {
+  /** Off the host network the address the hub uses is the engine's to tell, once the container runs. */
+  async #addressOf(container: Docker.Container): Promise<string> {
+    try {
+      return connectUrl(this.#req.config.docker, await container.inspect());
+    } catch (err) {
+      await this.#discard(container);
+      throw spawnFailed(`Cannot start container ${this.#name}: ${engineMessage(err)}`);
+    }
+  }
+
+  /**
+   * A container that exits at once fails the start with its last output, and is removed. Only a server
+   * on the host network is probed early: elsewhere its address may be one this machine cannot reach
+   * before the hub's own readiness check.
+   */
+  async #watchStart(container: Docker.Container, port: number | null): Promise<void> {
     const deadline = Date.now() + START_GRACE_MS;
     for (;;) {
       const { State } = await container.inspect();
@@ -175,7 +195,8 @@ export class DockerSpawner implements Spawner {
           `The server exited immediately with status ${State.ExitCode}${State.Error ? ` (${State.Error})` : ''}${tail ? `:\n${tail}` : ' (no output)'}`,
         );
       }
-      if (this.#start.stopRequested || Date.now() >= deadline || (await isListening(port, 100))) return;
+      if (this.#start.stopRequested || Date.now() >= deadline) return;
+      if (port !== null && (await isListening(port, 100))) return;
       await sleep(100);
     }
   }

@@ -41,7 +41,7 @@ test('docker spec: host network, labels, volumes with {username}, limits', () =>
   });
 });
 
-test('docker spec: extra kwargs go over ours, but the network stays host', () => {
+test('docker spec: extra kwargs go over ours, but the network stays network_name', () => {
   const spec = containerSpec(
     input({
       extra_create_kwargs: { user: '1000:100', environment: { EXTRA: 'x' }, labels: { team: 'a' } },
@@ -54,7 +54,39 @@ test('docker spec: extra kwargs go over ours, but the network stays host', () =>
   assert.equal(spec.Labels?.team, 'a');
   assert.equal(spec.HostConfig?.Memory, 2 * 1024 ** 3);
   assert.deepEqual(spec.HostConfig?.CapDrop, ['ALL']);
-  assert.throws(() => containerSpec(input({ extra_host_config: { network_mode: 'bridge' } })), /only host/);
+  assert.throws(
+    () => containerSpec(input({ extra_host_config: { network_mode: 'bridge' } })),
+    /may not change the network \(bridge\): set network_name instead \(it is host\)/,
+  );
+  assert.throws(
+    () => containerSpec(input({ network_name: 'lab', extra_host_config: { NetworkMode: 'host' } })),
+    /it is lab/,
+  );
+  const same = containerSpec(input({ network_name: 'lab', extra_host_config: { network_mode: 'lab' } }));
+  assert.equal(same.HostConfig?.NetworkMode, 'lab');
+});
+
+test('docker spec: on host networking nothing is exposed or published', () => {
+  const spec = containerSpec(input());
+  assert.equal(spec.ExposedPorts, undefined);
+  assert.equal(spec.HostConfig?.PortBindings, undefined);
+});
+
+test('docker spec: another network exposes `port` and publishes it on host_ip at a port the engine picks', () => {
+  const spec = containerSpec(input({ network_name: 'lab', port: 9999, host_ip: '127.0.0.2' }));
+  assert.equal(spec.HostConfig?.NetworkMode, 'lab');
+  assert.deepEqual(spec.ExposedPorts, { '9999/tcp': {} });
+  assert.deepEqual(spec.HostConfig?.PortBindings, { '9999/tcp': [{ HostIp: '127.0.0.2', HostPort: '' }] });
+  const defaults = containerSpec(input({ network_name: 'bridge' }));
+  assert.deepEqual(defaults.HostConfig?.PortBindings, { '8888/tcp': [{ HostIp: '127.0.0.1', HostPort: '' }] });
+});
+
+test('docker spec: use_internal_ip exposes the port without publishing it; extra ExposedPorts are kept', () => {
+  const spec = containerSpec(
+    input({ network_name: 'lab', use_internal_ip: true, extra_create_kwargs: { exposed_ports: { '22/tcp': {} } } }),
+  );
+  assert.deepEqual(spec.ExposedPorts, { '22/tcp': {}, '8888/tcp': {} });
+  assert.equal(spec.HostConfig?.PortBindings, undefined);
 });
 
 test('docker spec: --allow-root only when the container runs as root', () => {

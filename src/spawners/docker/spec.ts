@@ -2,6 +2,7 @@ import type { ContainerCreateOptions } from 'dockerode';
 import type { DockerConfig } from '../../config/schema-docker.ts';
 import { engineKwargs, parseBytes } from './kwargs.ts';
 import { renderTemplate } from './names.ts';
+import { networkSpec } from './network.ts';
 
 /** Labels on every container the hub makes, so an admin (and `docker ps --filter`) can tell whose it is. */
 export const LABELS = { user: 'org.jupyter.hub.user', server: 'org.jupyter.hub.servername', hub: 'org.jupyter.hub' };
@@ -39,17 +40,19 @@ function isRoot(user: string): boolean {
 
 /**
  * The container to create, in the Engine API's form. Settings build up as DockerSpawner's do: ours,
- * then extra_create_kwargs / extra_host_config over them; the network stays `host` whatever they say.
+ * then extra_create_kwargs / extra_host_config over them; the network stays network_name whatever they say,
+ * since the URL the hub uses is derived from it.
  */
 export function containerSpec(i: SpecInput): ContainerCreateOptions {
   const { docker } = i;
-  const host: Record<string, unknown> = { NetworkMode: docker.network_name, Binds: binds(docker, i.ns) };
+  const network = networkSpec(docker);
+  const host: Record<string, unknown> = { ...network.host, Binds: binds(docker, i.ns) };
   if (docker.mem_limit !== null) host.Memory = parseBytes(docker.mem_limit, 'mem_limit');
   if (docker.cpu_limit !== null) host.NanoCpus = Math.round(docker.cpu_limit * 1e9);
   const extraHost = engineKwargs(docker.extra_host_config, 'extra_host_config');
   if ('NetworkMode' in extraHost && extraHost.NetworkMode !== docker.network_name)
     throw new Error(
-      `extra_host_config may not change the network (${String(extraHost.NetworkMode)}): only host is supported`,
+      `extra_host_config may not change the network (${String(extraHost.NetworkMode)}): set network_name instead (it is ${docker.network_name})`,
     );
   if (Array.isArray(extraHost.Binds)) extraHost.Binds = [...(host.Binds as string[]), ...extraHost.Binds];
   Object.assign(host, extraHost);
@@ -68,6 +71,8 @@ export function containerSpec(i: SpecInput): ContainerCreateOptions {
   delete extra.Labels;
   if (extra.HostConfig !== undefined)
     throw new Error('extra_create_kwargs may not set host_config: use extra_host_config');
+  if (network.exposed !== null)
+    extra.ExposedPorts = { ...(extra.ExposedPorts as Record<string, object> | undefined), ...network.exposed };
 
   const spec: ContainerCreateOptions = {
     name: i.name,
