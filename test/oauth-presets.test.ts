@@ -278,6 +278,8 @@ describe('google (a real OpenID provider sending Google claims)', () => {
       bind_url: hubUrl,
       authenticator: {
         class: 'google',
+        // hosted_domain only restricts (as upstream): who of that domain gets in is allow_all's to say.
+        allow_all: true,
         oauth: {
           oidc_issuer: idp.issuer,
           client_id: idp.clientId,

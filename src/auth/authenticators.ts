@@ -7,7 +7,7 @@ import { loginThrottled } from '../errors/index.ts';
 import { safeEqual } from '../lib/secrets.ts';
 import { type LoginThrottle, throttledMessage } from './login-throttle.ts';
 import { passwordHashFor, verifyPassword } from './passwords.ts';
-import { loginAllowed, usernamePattern } from '../commands/users/rules.ts';
+import { existingUserAllowed, loginAllowed, usernamePattern } from '../commands/users/rules.ts';
 import { normalizeUsername, validateUsername } from './usernames.ts';
 import { ldapLogin } from '../authenticators/ldap/index.ts';
 import { loginName } from '../authenticators/username-map.ts';
@@ -16,7 +16,7 @@ import { loginName } from '../authenticators/username-map.ts';
 async function passwordMatches(ctx: PasswordDeps, typed: string, password: string): Promise<PasswordLogin | null> {
   const a = ctx.config.authenticator;
   // The directory answers, and applies its allowed_groups/admin_groups with the hub's lists.
-  if (a.class === 'ldap') return ldapLogin(a, ctx.log, typed, password);
+  if (a.class === 'ldap') return ldapLogin(a, ctx.log, typed, password, undefined, (n) => existingUserAllowed(ctx, n));
   // The typed name may be another spelling of a hub name (username_map): the account checked is the mapped one.
   const name = loginName(a, typed);
   if (a.class === 'password') {
@@ -83,7 +83,7 @@ export async function authenticateLogin(
   }
   // The login rules are the admission command's (src/commands/users/rules.ts): one copy of them.
   const found = validateUsername(name, usernamePattern(ctx.config)) ? await passwordMatches(ctx, name, password) : null;
-  if (!found || !(found.allowed || loginAllowed(ctx.config, found.name))) {
+  if (!found || !(found.allowed || (await loginAllowed(ctx, found.name)))) {
     throttle.failure(name, ip);
     return null;
   }

@@ -10,7 +10,7 @@ import type { Origins } from './merge.ts';
 import { readConfigFile } from './read-file.ts';
 import { ConfigSchema } from './schema.ts';
 import type { Config } from './schema.ts';
-import { semanticProblems } from './semantic.ts';
+import { resolveAllowDefaults, semanticProblems } from './semantic.ts';
 import { attachSpawnerHooks, type ConfigWithHooks, type SpawnerHooks, takeSpawnerHooks } from './spawner-hooks.ts';
 import { validate } from './validate.ts';
 import type { JsonSchema } from './validate.ts';
@@ -54,6 +54,7 @@ function resolveSources(sources: readonly Source[], hooks: SpawnerHooks = {}): C
   let problems = validate(ConfigSchema as unknown as JsonSchema, value);
   if (problems.length === 0) problems = semanticProblems(value as Config);
   if (problems.length > 0) throw new ConfigError(problems.map((p) => render(p, origins)));
+  resolveAllowDefaults(value as Config);
   // Our validator and TypeBox's must agree, or code relying on Value.Check(ConfigSchema) would
   // see configs we let through; this only fires on a bug here. Its messages carry no values.
   if (!Value.Check(ConfigSchema, value)) {

@@ -12,7 +12,7 @@ import {
   readFlow,
   usernameOf,
 } from '../authenticators/oauth/index.ts';
-import { recordProviderLogin } from '../commands/users/index.ts';
+import { existingUserAllowed, recordProviderLogin } from '../commands/users/index.ts';
 import { presetEnrich } from '../authenticators/oauth/presets/index.ts';
 import { loginName } from '../authenticators/username-map.ts';
 import { isOAuthClass } from '../config/schema-oauth.ts';
@@ -68,7 +68,8 @@ export function registerOAuthLogin(app: FastifyInstance<any, any, any, any, any>
       name = claimed === null ? null : loginName(a, claimed);
       if (!name) throw oauthLoginFailed(`the provider's answer has no "${a.oauth.username_claim}" claim`);
       const groups = groupsOf(a.oauth.auth_state_groups_key, who);
-      const verdict = admit(a, name, groups, who.preset?.membership);
+      const existing = await existingUserAllowed(ctx, name);
+      const verdict = admit(a, name, groups, who.preset?.membership, existing);
       if (!verdict.allowed) {
         why = verdict.why;
         throw loginNotAllowed(a.oauth.custom_403_message);

@@ -4,11 +4,11 @@ import { findUser } from '../../repo/users.ts';
 import type { Caller, CommandDeps } from '../deps.ts';
 import { createUser } from './create.ts';
 import { modifyUser } from './modify.ts';
-import { checkLoginAllowed, checkNotBlocked } from './rules.ts';
+import { checkAdmission, checkNotBlocked } from './rules.ts';
 
 /**
  * Login-time admission of a name the authenticator accepted: normalized, refused if blocked or not
- * allowed, created on first login with the default roles, and its admin flag brought in line. Without
+ * allowed (allow_existing_users lets a user the hub has already in), created on first login with the default roles, and its admin flag brought in line. Without
  * `admin`, `admin_users` only ever promotes (as upstream); an identity provider's verdict (`admin`, from
  * its admin_groups) promotes and demotes. `allowed: true` says the authenticator has applied the allow
  * rules itself (an identity provider's allowed_groups); blocked_users still applies.
@@ -19,11 +19,11 @@ export async function admitUser(
   input: { name: string; admin?: boolean; allowed?: true },
 ): Promise<UserRow> {
   const name = normalizeUsername(input.name);
+  const user = await findUser(deps.k, name);
   if (input.allowed) checkNotBlocked(deps.config, name);
-  else checkLoginAllowed(deps.config, name);
+  else checkAdmission(deps.config, name, user !== undefined);
   const admin = input.admin ?? deps.config.authenticator.admin_users.includes(name);
   const source = input.admin === undefined ? 'admin_users' : 'admin_groups';
-  const user = await findUser(deps.k, name);
   if (!user) {
     try {
       return await createUser(deps, caller, { name, admin, reason: `first login${admin ? ` (${source})` : ''}` });
