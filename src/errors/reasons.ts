@@ -34,6 +34,7 @@ export const REASONS = {
   ldap_unavailable: 'The LDAP server could not be reached, or its TLS certificate or answer was refused.',
   login_not_allowed:
     "The person authenticated, but the hub does not admit them: not in `allowed_users`, `admin_users` or an identity provider's `allowed_groups`, nor an existing user with `allow_existing_users` (with `allow_all` off), or an invalid name.",
+  auth_hook_failed: "The config's `post_auth_hook` threw, or returned something other than the auth model or null.",
   // auth_state (encrypted with JUPYTERHUB_CRYPT_KEY) and re-checking a login with the provider
   auth_state_unavailable: 'auth_state cannot be stored: no valid key in `JUPYTERHUB_CRYPT_KEY`.',
   auth_expired: 'The identity provider no longer vouches for the user (a refused refresh): log in again.',

@@ -3,6 +3,7 @@ import { originOf, userActor, userTarget } from '../audit/index.ts';
 import { setCookie } from '../auth/session.ts';
 import {
   admit,
+  authStateOf,
   beginLogin,
   type CookieScope,
   clearFlowCookie,
@@ -74,7 +75,12 @@ export function registerOAuthLogin(app: FastifyInstance<any, any, any, any, any>
         why = verdict.why;
         throw loginNotAllowed(a.oauth.custom_403_message);
       }
-      const user = await completeLogin(ctx, req, reply, name, { admin: verdict.admin, allowed: true });
+      const user = await completeLogin(ctx, req, reply, name, {
+        admin: verdict.admin,
+        allowed: true,
+        groups,
+        auth_state: authStateOf(who),
+      });
       const caller = { origin: originOf(req, userActor(user.name)), principal: null };
       await recordProviderLogin(ctx, caller, { user, login: who });
     } catch (err) {

@@ -9,10 +9,9 @@ import { type AuthStateDeps, loadAuthState, sealAuthState } from './auth-state.t
 import { modifyUser } from './modify.ts';
 
 /**
- * What a login through the identity provider leaves behind: its tokens and user data as auth_state
- * (with enable_auth_state), the time it was confirmed, with manage_groups the provider's groups as the
- * user's hub groups, and with manage_roles its roles as the user's roles. Part of the login, whose own
- * audit event records it.
+ * What a login through the identity provider leaves behind beyond completeLogin's (auth_state and
+ * groups, as post_auth_hook left them): the time it was confirmed, and with manage_roles the provider's
+ * roles as the user's roles. Part of the login, whose own audit event records it.
  */
 export async function recordProviderLogin(
   deps: AuthStateDeps,
@@ -21,11 +20,7 @@ export async function recordProviderLogin(
 ): Promise<void> {
   const { user, login } = input;
   const a = deps.config.authenticator;
-  if (a.enable_auth_state)
-    await updateUser(deps.k, user.id, { auth_state: sealAuthState(deps.crypt, authStateOf(login)) });
   deps.authRefresh.confirmed(user.id);
-  if (a.manage_groups)
-    await syncGroupsFromIdp(deps, caller, { user, groups: groupsOf(a.oauth.auth_state_groups_key, login) });
   // Role names are read as groups are: a list, or one string.
   if (a.manage_roles)
     await syncRolesFromIdp(deps, caller, { user, roles: groupsOf(a.oauth.auth_state_roles_key, login) });
@@ -72,11 +67,21 @@ export async function refreshAuth(
       );
       return false;
     }
-    await recordProviderLogin(deps, caller, { user, login: fresh });
+    await renewProviderLogin(deps, caller, user, fresh);
     await applyAdminGroups(deps, caller, user, fresh);
     deps.log.info({ user: user.name }, 'auth refreshed with the identity provider');
     return true;
   });
+}
+
+/** A refresh's answer replaces the login's: auth_state (enable_auth_state), groups (manage_groups), roles. */
+async function renewProviderLogin(deps: AuthStateDeps, caller: Caller, user: UserRow, login: ProviderLogin) {
+  const a = deps.config.authenticator;
+  if (a.enable_auth_state)
+    await updateUser(deps.k, user.id, { auth_state: sealAuthState(deps.crypt, authStateOf(login)) });
+  if (a.manage_groups)
+    await syncGroupsFromIdp(deps, caller, { user, groups: groupsOf(a.oauth.auth_state_groups_key, login) });
+  await recordProviderLogin(deps, caller, { user, login });
 }
 
 /** Every login cookie of the user stops working (a new cookie_id); their next request goes to the login page. */
