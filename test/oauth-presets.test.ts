@@ -4,9 +4,16 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
 import { githubEnrich } from '../src/authenticators/oauth/presets/github.ts';
-import { Browser, type PageReply } from './browser-session.ts';
+import { Browser } from './browser-session.ts';
 import { startHub, type TestHub } from './harness.ts';
-import { type GitHubSim, type GitLabSim, type SimUser, startGitHubSim, startGitLabSim } from './oauth-simulators.ts';
+import {
+  type GitHubSim,
+  type GitLabSim,
+  type Landed,
+  startGitHubSim,
+  startGitLabSim,
+  viaSimulator,
+} from './oauth-simulators.ts';
 import { type Account, startProvider, type TestProvider, throughProvider } from './oidc-provider.ts';
 import { freePort } from './process.ts';
 
@@ -18,23 +25,6 @@ async function audit(h: TestHub, query: string) {
   const r = await h.request('GET', `hub/api/audit?${query}`);
   assert.equal(r.status, 200, r.text);
   return r.json as any[];
-}
-
-/** Through a simulated provider (which signs in `signInAs` without a form) back to the hub's callback. */
-type Landed = PageReply & { browser: Browser };
-
-async function viaSimulator(h: TestHub, sim: GitHubSim | GitLabSim, user: SimUser): Promise<Landed> {
-  sim.signInAs = user;
-  const b = new Browser(h);
-  const start = await b.get('hub/oauth_login');
-  assert.equal(start.status, 302, start.text);
-  const authorize = new URL(start.location!);
-  assert.equal(authorize.origin, sim.url);
-  assert.equal(authorize.searchParams.get('code_challenge_method'), 'S256');
-  const back = await b.get(authorize.href);
-  assert.equal(back.status, 302, back.text);
-  const done = await b.get(back.location!);
-  return Object.assign(done, { browser: b });
 }
 
 describe('github (simulated GitHub Enterprise)', () => {
