@@ -1,3 +1,4 @@
+import { STATUS_CODES } from 'node:http';
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { originOf, userActor, userTarget } from '../audit/index.ts';
 import { setCookie } from '../auth/session.ts';
@@ -20,6 +21,7 @@ import { isOAuthClass } from '../config/schema-oauth.ts';
 import type { HubContext } from '../context.ts';
 import { HubError, loginNotAllowed, oauthLoginFailed } from '../errors/index.ts';
 import { pageSession } from './common.ts';
+import { errorPage } from './html.ts';
 import { completeLogin } from './login.ts';
 import { safeNextUrl } from './next-url.ts';
 
@@ -93,7 +95,9 @@ export function registerOAuthLogin(app: FastifyInstance<any, any, any, any, any>
         outcome: err.status >= 500 ? 'failure' : 'denied',
         reason: why ?? err.message,
       });
-      throw err;
+      if (!req.headers.accept?.includes('text/html')) throw err;
+      // A browser gets the refusal on the hub's own page, not the error handler's bare one.
+      return errorPage(reply, base, err.status, STATUS_CODES[err.status] ?? 'Error', err.message);
     }
     return reply.redirect(safeNextUrl(flow?.next, base) ?? home, 302);
   });
