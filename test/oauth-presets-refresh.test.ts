@@ -1,12 +1,21 @@
 // A preset's login is refreshed like the generic oauth class's: past auth_refresh_age the hub reads the
 // user again with the stored token (GitHub) or the refresh-token grant (GitLab) and asks the provider's
 // membership API again; a person who left the allowed organization or group is logged out. The GitHub
-// and GitLab APIs are loopback stand-ins (test/oauth-simulators.ts), not the real services.
+// and GitLab APIs are loopback stand-ins (test/oauth-simulators.ts), not the real services; Google is a real
+// OpenID provider (test/oidc-provider.ts) sending Google's claims.
 import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
 import type { Browser } from './browser-session.ts';
 import { startHub, type TestHub } from './harness.ts';
-import { type GitHubSim, type GitLabSim, startGitHubSim, startGitLabSim, viaSimulator } from './oauth-simulators.ts';
+import {
+  type GitHubSim,
+  type GitLabSim,
+  startGitHubSim,
+  startGitLabSim,
+  viaProvider,
+  viaSimulator,
+} from './oauth-simulators.ts';
+import { type Account, startProvider, type TestProvider } from './oidc-provider.ts';
 import { freePort } from './process.ts';
 
 const KEY = 'd4'.repeat(32);
@@ -131,5 +140,58 @@ describe('gitlab: refresh uses the refresh-token grant and re-checks allowed_git
     assert.match(after.location ?? '', /hub\/login/);
     const [out] = await logouts(h, 'fay');
     assert.match(out.reason, /no longer allowed: not a member of any of allowed_gitlab_groups/);
+  });
+});
+
+describe('google: refresh re-checks hosted_domain (a real OpenID provider sending Google claims)', () => {
+  let h: TestHub;
+  let idp: TestProvider;
+  const ada: Account = {
+    sub: 'g1',
+    preferred_username: 'ada',
+    password: 'pw',
+    email: 'ada@example.edu',
+    email_verified: true,
+    hd: 'example.edu',
+  };
+
+  before(async () => {
+    const hubUrl = `http://127.0.0.1:${await freePort()}/`;
+    idp = await startProvider({
+      redirectUri: `${hubUrl}hub/oauth_callback`,
+      postLogoutRedirectUris: [],
+      accounts: [ada],
+      claims: { openid: ['sub'], email: ['email', 'email_verified', 'hd'] },
+    });
+    h = await startHub({
+      bind_url: hubUrl,
+      authenticator: {
+        class: 'google',
+        allow_all: true,
+        enable_auth_state: true,
+        oauth: {
+          oidc_issuer: idp.issuer,
+          client_id: idp.clientId,
+          client_secret: idp.clientSecret,
+          hosted_domain: ['example.edu'],
+        },
+      },
+    });
+  });
+  after(async () => {
+    await h?.stop();
+    await idp?.stop();
+  });
+
+  test('an account of the domain stays logged in; moved to another domain, it is logged out', async () => {
+    const { browser, status } = await viaProvider(h, idp, 'ada', 'pw');
+    assert.equal(status, 302);
+    assert.equal((await homeAfterRefreshAge(h, browser, 'ada')).status, 200);
+    ada.hd = 'elsewhere.edu';
+    const after = await homeAfterRefreshAge(h, browser, 'ada');
+    assert.equal(after.status, 302);
+    assert.match(after.location ?? '', /hub\/login/);
+    const [out] = await logouts(h, 'ada');
+    assert.match(out.reason, /Google account domain @elsewhere\.edu not authorized/);
   });
 });

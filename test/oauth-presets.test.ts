@@ -9,12 +9,12 @@ import { startHub, type TestHub } from './harness.ts';
 import {
   type GitHubSim,
   type GitLabSim,
-  type Landed,
   startGitHubSim,
   startGitLabSim,
+  viaProvider,
   viaSimulator,
 } from './oauth-simulators.ts';
-import { type Account, startProvider, type TestProvider, throughProvider } from './oidc-provider.ts';
+import { type Account, startProvider, type TestProvider } from './oidc-provider.ts';
 import { freePort } from './process.ts';
 
 const DENIED = 'Sorry, you are not currently authorized to use this hub. Please contact the hub administrator.';
@@ -224,14 +224,6 @@ describe('gitlab (simulated self-hosted GitLab)', () => {
     assert.equal(loggedIn(b), false);
   });
 });
-
-/** Through the OpenID provider's login form back to the hub's callback, then into it. */
-async function viaProvider(h: TestHub, idp: TestProvider, login: string, password: string): Promise<Landed> {
-  const b = new Browser(h);
-  const atProvider = await b.get((await b.get('hub/oauth_login')).location!);
-  const callback = await throughProvider(idp, b, atProvider, login, password);
-  return Object.assign(await b.get(callback.href), { browser: b });
-}
 
 describe('google (a real OpenID provider sending Google claims)', () => {
   let h: TestHub;

@@ -9,6 +9,7 @@ import assert from 'node:assert/strict';
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
 import { Browser, type PageReply } from './browser-session.ts';
 import type { TestHub } from './harness.ts';
+import { type TestProvider, throughProvider } from './oidc-provider.ts';
 
 export interface SimUser {
   id: number;
@@ -338,4 +339,12 @@ export async function viaSimulator(h: TestHub, sim: GitHubSim | GitLabSim, user:
   assert.equal(back.status, 302, back.text);
   const done = await b.get(back.location!);
   return Object.assign(done, { browser: b });
+}
+
+/** Through the OpenID provider's login form back to the hub's callback, then into it. */
+export async function viaProvider(h: TestHub, idp: TestProvider, login: string, password: string): Promise<Landed> {
+  const b = new Browser(h);
+  const atProvider = await b.get((await b.get('hub/oauth_login')).location!);
+  const callback = await throughProvider(idp, b, atProvider, login, password);
+  return Object.assign(await b.get(callback.href), { browser: b });
 }
