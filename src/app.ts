@@ -11,7 +11,7 @@ import { Permissions } from './auth/permissions.ts';
 import { PrincipalCache } from './auth/principal-cache.ts';
 import { sessionSettings } from './auth/session.ts';
 import { applyConfig, blockConfiguredUsers } from './bootstrap/index.ts';
-import { parseDbUrl, type Config } from './config/index.ts';
+import { noAllowConfigWarning, parseDbUrl, type Config } from './config/index.ts';
 import type { HubContext } from './context.ts';
 import { connect, migrateToLatest, type Db } from './db/index.ts';
 import { registerApi } from './api/index.ts';
@@ -86,6 +86,8 @@ export class Hub {
     // Read before anything is opened: a refused secret file stops the start with nothing to undo.
     const cookieSecret = loadCookieSecret(config.cookie_secret_file, opts.baseDir);
     log.info({ from: cookieSecret.from }, 'cookie secret loaded');
+    const nobody = noAllowConfigWarning(config);
+    if (nobody) log.warn(nobody);
     const crypt = cryptKeeperForHub(config.authenticator, process.env, log);
     const db = connect(parseDbUrl(config.db_url, opts.baseDir));
     const audit = new AuditRecorder(db.k, log, config.audit);

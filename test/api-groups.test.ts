@@ -3,6 +3,8 @@
  */
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
+import type { ConfigInput } from '../src/config/index.ts';
+import { Browser } from './browser-session.ts';
 import type { TestHub } from './harness.ts';
 import { startInProcessHub } from './inprocess.ts';
 
@@ -223,5 +225,36 @@ describe('groups API', () => {
       [201, ...Array(19).fill(409)],
       answers.map((r) => r.text).join('\n'),
     );
+  });
+});
+
+// JupyterHub 5.3+: with manage_groups the API still manages groups (admin:groups), and the next login
+// replaces the user's memberships with the authenticator's (before 5.3 these answered 400).
+describe('groups API with authenticator.manage_groups', () => {
+  test('create, add, remove and delete answer as without it; the next login resets the memberships', async () => {
+    const authenticator = {
+      manage_groups: true,
+      post_auth_hook: (auth: { groups?: string[] }) => ({ ...auth, groups: ['idp-staff'] }),
+    };
+    const h = await startInProcessHub({ authenticator } as ConfigInput, { listen: true });
+    try {
+      await h.addUsers(['dee']);
+      assert.equal((await h.request('POST', 'hub/api/groups/manual')).status, 201);
+      const added = await h.request('POST', 'hub/api/groups/manual/users', { body: { users: ['dee'] } });
+      assert.equal(added.status, 200, added.text);
+      assert.deepEqual(added.json.users, ['dee']);
+      const removed = await h.request('DELETE', 'hub/api/groups/manual/users', { body: { users: ['dee'] } });
+      assert.equal(removed.status, 200, removed.text);
+      assert.deepEqual(removed.json.users, []);
+      assert.equal((await h.request('POST', 'hub/api/groups/manual/users', { body: { users: ['dee'] } })).status, 200);
+      assert.deepEqual((await h.request('GET', 'hub/api/users/dee')).json.groups, ['manual']);
+
+      assert.equal((await new Browser(h).login('dee')).status, 302);
+      assert.deepEqual((await h.request('GET', 'hub/api/users/dee')).json.groups, ['idp-staff']);
+      assert.deepEqual((await h.request('GET', 'hub/api/groups/manual')).json.users, []);
+      assert.equal((await h.request('DELETE', 'hub/api/groups/manual')).status, 204);
+    } finally {
+      await h.stop();
+    }
   });
 });

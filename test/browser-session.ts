@@ -58,11 +58,11 @@ async function send(
 }
 
 export class Browser {
-  readonly h: TestHub;
+  readonly h: Pick<TestHub, 'url'>;
   readonly cookies: StoredCookie[] = [];
   userAgent = 'tshub-test-browser/1.0';
 
-  constructor(h: TestHub) {
+  constructor(h: Pick<TestHub, 'url'>) {
     this.h = h;
   }
 

@@ -64,7 +64,8 @@ describe('LDAP login with bind_dn_template (StartTLS)', () => {
   before(async () => {
     h = await ldapHub(
       { bind_dn_template: [`uid={username},${PEOPLE}`], valid_username_regex: ANY_NAME },
-      { username_map: { bob: 'robert' } },
+      // Everyone the directory knows may log in.
+      { username_map: { bob: 'robert' }, allow_all: true },
     );
   });
   after(() => h?.stop());
@@ -251,11 +252,10 @@ describe('LDAP manage_groups and admin_groups: the directory decides at each log
 
 describe('LDAP TLS', () => {
   test('ldaps (tls_strategy: on_connect) logs in', async () => {
-    const h = await ldapHub({
-      server_port: slapd.tlsPort,
-      tls_strategy: 'on_connect',
-      bind_dn_template: [`uid={username},${PEOPLE}`],
-    });
+    const h = await ldapHub(
+      { server_port: slapd.tlsPort, tls_strategy: 'on_connect', bind_dn_template: [`uid={username},${PEOPLE}`] },
+      { allow_all: true },
+    );
     try {
       assert.equal((await new Browser(h).login('alice', USERS.alice)).status, 302);
     } finally {

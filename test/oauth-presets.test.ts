@@ -4,10 +4,17 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
 import { githubEnrich } from '../src/authenticators/oauth/presets/github.ts';
-import { Browser, type PageReply } from './browser-session.ts';
+import { Browser } from './browser-session.ts';
 import { startHub, type TestHub } from './harness.ts';
-import { type GitHubSim, type GitLabSim, type SimUser, startGitHubSim, startGitLabSim } from './oauth-simulators.ts';
-import { type Account, startProvider, type TestProvider, throughProvider } from './oidc-provider.ts';
+import {
+  type GitHubSim,
+  type GitLabSim,
+  startGitHubSim,
+  startGitLabSim,
+  viaProvider,
+  viaSimulator,
+} from './oauth-simulators.ts';
+import { type Account, startProvider, type TestProvider } from './oidc-provider.ts';
 import { freePort } from './process.ts';
 
 const DENIED = 'Sorry, you are not currently authorized to use this hub. Please contact the hub administrator.';
@@ -18,23 +25,6 @@ async function audit(h: TestHub, query: string) {
   const r = await h.request('GET', `hub/api/audit?${query}`);
   assert.equal(r.status, 200, r.text);
   return r.json as any[];
-}
-
-/** Through a simulated provider (which signs in `signInAs` without a form) back to the hub's callback. */
-type Landed = PageReply & { browser: Browser };
-
-async function viaSimulator(h: TestHub, sim: GitHubSim | GitLabSim, user: SimUser): Promise<Landed> {
-  sim.signInAs = user;
-  const b = new Browser(h);
-  const start = await b.get('hub/oauth_login');
-  assert.equal(start.status, 302, start.text);
-  const authorize = new URL(start.location!);
-  assert.equal(authorize.origin, sim.url);
-  assert.equal(authorize.searchParams.get('code_challenge_method'), 'S256');
-  const back = await b.get(authorize.href);
-  assert.equal(back.status, 302, back.text);
-  const done = await b.get(back.location!);
-  return Object.assign(done, { browser: b });
 }
 
 describe('github (simulated GitHub Enterprise)', () => {
@@ -235,14 +225,6 @@ describe('gitlab (simulated self-hosted GitLab)', () => {
   });
 });
 
-/** Through the OpenID provider's login form back to the hub's callback, then into it. */
-async function viaProvider(h: TestHub, idp: TestProvider, login: string, password: string): Promise<Landed> {
-  const b = new Browser(h);
-  const atProvider = await b.get((await b.get('hub/oauth_login')).location!);
-  const callback = await throughProvider(idp, b, atProvider, login, password);
-  return Object.assign(await b.get(callback.href), { browser: b });
-}
-
 describe('google (a real OpenID provider sending Google claims)', () => {
   let h: TestHub;
   let idp: TestProvider;
@@ -278,6 +260,8 @@ describe('google (a real OpenID provider sending Google claims)', () => {
       bind_url: hubUrl,
       authenticator: {
         class: 'google',
+        // hosted_domain only restricts (as upstream): who of that domain gets in is allow_all's to say.
+        allow_all: true,
         oauth: {
           oidc_issuer: idp.issuer,
           client_id: idp.clientId,

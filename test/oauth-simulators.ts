@@ -5,7 +5,11 @@
 // services, which tests cannot reach; tests using them say "simulated". The person signed in at the provider
 // is `signInAs` (its login and consent pages are the provider's business, not the hub's).
 import { createHash, randomBytes } from 'node:crypto';
+import assert from 'node:assert/strict';
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
+import { Browser, type PageReply } from './browser-session.ts';
+import type { TestHub } from './harness.ts';
+import { type TestProvider, throughProvider } from './oidc-provider.ts';
 
 export interface SimUser {
   id: number;
@@ -62,6 +66,7 @@ async function startSim(
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
   const codes = new Map<string, Grant>();
   const tokens = new Map<string, SimUser>();
+  const refreshes = new Map<string, SimUser>();
   const sim: SimBase = {
     url: `http://127.0.0.1:${(server.address() as { port: number }).port}`,
     clientId: `Iv1.${randomBytes(8).toString('hex')}`,
@@ -114,6 +119,12 @@ async function startSim(
       ? Buffer.from(basic[1]!, 'base64').toString().split(':').map(decodeURIComponent)
       : [form.get('client_id'), form.get('client_secret')];
     if (id !== sim.clientId || secret !== sim.clientSecret) return tokenError('bad_client');
+    if (form.get('grant_type') === 'refresh_token') {
+      // GitLab's refresh grant (GitHub's OAuth apps issue none): one use, a new access and refresh token.
+      const user = refreshes.get(form.get('refresh_token') ?? '');
+      refreshes.delete(form.get('refresh_token') ?? '');
+      return user ? issue(user) : tokenError('bad_code');
+    }
     const code = form.get('code') ?? '';
     const grant = codes.get(code);
     codes.delete(code);
@@ -121,9 +132,15 @@ async function startSim(
     const pkceOk = grant?.challenge == null || (verifier !== null && s256(verifier) === grant.challenge);
     if (!grant || !pkceOk || (form.get('redirect_uri') ?? grant.redirectUri) !== grant.redirectUri)
       return tokenError('bad_code');
+    return issue(grant.user);
+  }
+
+  function issue(user: SimUser): Reply {
     const token = `gho_${randomBytes(18).toString('hex')}`;
-    tokens.set(token, grant.user);
-    return { status: 200, body: tokenOk(token) };
+    tokens.set(token, user);
+    const body = tokenOk(token);
+    if (typeof body.refresh_token === 'string') refreshes.set(body.refresh_token, user);
+    return { status: 200, body };
   }
 
   server.on('request', (req: IncomingMessage, res: ServerResponse) => {
@@ -305,4 +322,29 @@ export async function startGitLabSim(redirectUri: string): Promise<GitLabSim> {
     }),
   );
   return Object.assign(base, { groups, projects });
+}
+
+/** Through a simulated provider (which signs in `signInAs` without a form) back to the hub's callback. */
+export type Landed = PageReply & { browser: Browser };
+
+export async function viaSimulator(h: TestHub, sim: GitHubSim | GitLabSim, user: SimUser): Promise<Landed> {
+  sim.signInAs = user;
+  const b = new Browser(h);
+  const start = await b.get('hub/oauth_login');
+  assert.equal(start.status, 302, start.text);
+  const authorize = new URL(start.location!);
+  assert.equal(authorize.origin, sim.url);
+  assert.equal(authorize.searchParams.get('code_challenge_method'), 'S256');
+  const back = await b.get(authorize.href);
+  assert.equal(back.status, 302, back.text);
+  const done = await b.get(back.location!);
+  return Object.assign(done, { browser: b });
+}
+
+/** Through the OpenID provider's login form back to the hub's callback, then into it. */
+export async function viaProvider(h: TestHub, idp: TestProvider, login: string, password: string): Promise<Landed> {
+  const b = new Browser(h);
+  const atProvider = await b.get((await b.get('hub/oauth_login')).location!);
+  const callback = await throughProvider(idp, b, atProvider, login, password);
+  return Object.assign(await b.get(callback.href), { browser: b });
 }

@@ -174,6 +174,16 @@ describe('login through an OpenID provider', () => {
     assert.match(failure.reason, /not in allowed_groups \(groups: students\)/);
   });
 
+  test("a browser (Accept: text/html) gets the refusal on the hub's own page template", async () => {
+    const b = new Browser(h);
+    const r = await b.get((await toCallback(b, 'carol')).href, { navigate: true });
+    assert.equal(r.status, 403);
+    assert.match(r.text, new RegExp(DENIED));
+    assert.match(r.text, /<link rel="stylesheet" href="[^"]*style\.css/);
+    assert.match(r.text, /class="site-header"/);
+    assert.equal(loggedIn(b), false);
+  });
+
   test('a tampered state is refused before the code is used', async () => {
     const b = new Browser(h);
     const callback = await toCallback(b, 'alice');

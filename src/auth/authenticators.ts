@@ -8,7 +8,7 @@ import { safeEqual } from '../lib/secrets.ts';
 import { type LoginThrottle, throttledMessage } from './login-throttle.ts';
 import type { CryptKeeper } from './auth-state/index.ts';
 import { checkPasswordLogin } from './password-login.ts';
-import { loginAllowed, usernamePattern } from '../commands/users/rules.ts';
+import { existingUserAllowed, loginAllowed, usernamePattern } from '../commands/users/rules.ts';
 import { normalizeUsername, validateUsername } from './usernames.ts';
 import { loginName } from '../authenticators/username-map.ts';
 
@@ -23,7 +23,9 @@ async function passwordMatches(
   // The directory answers, and applies its allowed_groups/admin_groups with the hub's lists.
   // Loaded on first use: ldapts is of no use to the other classes' hubs.
   if (a.class === 'ldap')
-    return (await import('../authenticators/ldap/index.ts')).ldapLogin(a, ctx.log, typed, password);
+    return (await import('../authenticators/ldap/index.ts')).ldapLogin(a, ctx.log, typed, password, undefined, (n) =>
+      existingUserAllowed(ctx, n),
+    );
   // The typed name may be another spelling of a hub name (username_map): the account checked is the mapped one.
   const name = loginName(a, typed);
   if (a.class === 'password') {
@@ -92,7 +94,7 @@ export async function authenticateLogin(
   const found = validateUsername(name, usernamePattern(ctx.config))
     ? await passwordMatches(ctx, name, password, data['2fa'])
     : null;
-  if (!found || !(found.allowed || loginAllowed(ctx.config, found.name))) {
+  if (!found || !(found.allowed || (await loginAllowed(ctx, found.name)))) {
     throttle.failure(name, ip);
     return null;
   }

@@ -1,6 +1,14 @@
-import type { ConfigWithHooks } from './spawner-hooks.ts';
+import type { AuthenticatorHooks } from './auth-hooks.ts';
+import type { ConfigInput } from './schema.ts';
+import type { SpawnerHooks } from './spawner-hooks.ts';
 
-/** Identity function that gives `.ts`/`.mjs` config files type checking and completion, spawner hooks included. */
+/** What defineConfig and buildConfig accept: a config whose `spawner` and `authenticator` sections may carry hooks. */
+export type ConfigWithHooks = Omit<ConfigInput, 'spawner' | 'authenticator'> & {
+  spawner?: ConfigInput['spawner'] & SpawnerHooks;
+  authenticator?: ConfigInput['authenticator'] & AuthenticatorHooks;
+};
+
+/** Identity function that gives `.ts`/`.mjs` config files type checking and completion, hooks included. */
 export function defineConfig(config: ConfigWithHooks): ConfigWithHooks {
   return config;
 }

@@ -13,4 +13,5 @@ export { ConfigError } from './errors.ts';
 export { defineConfig } from './define-config.ts';
 export { generateConfigText } from './generate.ts';
 export { parseDbUrl } from './db-url.ts';
+export { noAllowConfigWarning } from './semantic.ts';
 export type { DbTarget } from './db-url.ts';

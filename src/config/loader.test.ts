@@ -2,7 +2,14 @@ import assert from 'node:assert/strict';
 import { dirname, join } from 'node:path';
 import { describe, it } from 'node:test';
 import Value from 'typebox/value';
-import { ConfigSchema, defaultConfig, loadConfig } from './index.ts';
+import {
+  buildConfig,
+  type ConfigInput,
+  ConfigSchema,
+  defaultConfig,
+  loadConfig,
+  noAllowConfigWarning,
+} from './index.ts';
 import { configErrorOf, tempDir, writeTemp } from './test-helpers.ts';
 
 const noEnv = {};
@@ -28,7 +35,9 @@ describe('loadConfig sources', () => {
       admin_users: [],
       allowed_users: [],
       blocked_users: [],
+      // Computed: dummy without allowed_users lets anyone in, as JupyterHub 5's DummyAuthenticator.
       allow_all: true,
+      allow_existing_users: false,
       auto_login: false,
       username_pattern: null,
       enable_signup: false,
@@ -64,6 +73,42 @@ describe('loadConfig sources', () => {
     });
     assert.deepEqual(config.services, []);
     assert.ok(Value.Check(ConfigSchema, config));
+  });
+
+  it("computes allow_all and allow_existing_users as JupyterHub 5 when they are left out; what's given wins", () => {
+    const allow = (authenticator: ConfigInput['authenticator']) => {
+      const a = buildConfig({ authenticator }).authenticator;
+      return [a.allow_all, a.allow_existing_users];
+    };
+    assert.deepEqual(allow({}), [true, false]);
+    assert.deepEqual(allow({ allowed_users: ['ann'] }), [false, true]);
+    assert.deepEqual(allow({ class: 'password' }), [false, true]);
+    assert.deepEqual(
+      allow({
+        class: 'ldap',
+        ldap: { server_address: 'ldap.example.org', bind_dn_template: ['uid={username},dc=example,dc=org'] },
+      }),
+      [false, false],
+    );
+    assert.deepEqual(allow({ allowed_users: ['ann'], allow_all: true, allow_existing_users: false }), [true, false]);
+    assert.deepEqual(allow({ class: 'password', allow_existing_users: false }), [false, false]);
+  });
+
+  it('warns that nobody can log in when a class other than dummy has no allow rule', () => {
+    const warning = (authenticator: ConfigInput['authenticator']) =>
+      noAllowConfigWarning(buildConfig({ authenticator }));
+    const ldap = {
+      class: 'ldap' as const,
+      ldap: { server_address: 'ldap.example.org', bind_dn_template: ['uid={username},dc=example,dc=org'] },
+    };
+    assert.match(warning(ldap) ?? '', /nobody can log in .*class: ldap/);
+    assert.equal(warning({ ...ldap, allow_all: true }), null);
+    assert.equal(warning({ ...ldap, ldap: { ...ldap.ldap, allowed_groups: ['cn=staff,dc=example,dc=org'] } }), null);
+    assert.equal(warning({ ...ldap, allowed_users: ['ann'] }), null);
+    assert.equal(warning({ ...ldap, allow_existing_users: true }), null);
+    assert.equal(warning({}), null, 'dummy lets anyone in');
+    assert.equal(warning({ class: 'password' }), null, "the password class's accounts are its existing users");
+    assert.match(warning({ class: 'password', allow_existing_users: false }) ?? '', /nobody can log in/);
   });
 
   it('does not share default lists between loads', async () => {

@@ -10,8 +10,10 @@ import type { Origins } from './merge.ts';
 import { readConfigFile } from './read-file.ts';
 import { ConfigSchema } from './schema.ts';
 import type { Config } from './schema.ts';
-import { semanticProblems } from './semantic.ts';
-import { attachSpawnerHooks, type ConfigWithHooks, type SpawnerHooks, takeSpawnerHooks } from './spawner-hooks.ts';
+import { resolveAllowDefaults, semanticProblems } from './semantic.ts';
+import { attachAuthHooks, type AuthenticatorHooks, takeAuthHooks } from './auth-hooks.ts';
+import type { ConfigWithHooks } from './define-config.ts';
+import { attachSpawnerHooks, type SpawnerHooks, takeSpawnerHooks } from './spawner-hooks.ts';
 import { validate } from './validate.ts';
 import type { JsonSchema } from './validate.ts';
 
@@ -45,8 +47,20 @@ function render(p: Problem, origins: Origins): string {
   return p.kind === 'unknown-key' ? `unknown key "${p.display}"${at}` : `${p.display}${at}: ${p.text}`;
 }
 
+interface Hooks {
+  spawner: SpawnerHooks;
+  authenticator: AuthenticatorHooks;
+}
+
+/** A config's hook functions apart from its data: spawner and authenticator hooks. */
+function takeAllHooks(raw: Record<string, unknown>, where: string): { data: Record<string, unknown>; hooks: Hooks } {
+  const spawner = takeSpawnerHooks(raw, where);
+  const authenticator = takeAuthHooks(spawner.data, where);
+  return { data: authenticator.data, hooks: { spawner: spawner.hooks, authenticator: authenticator.hooks } };
+}
+
 /** Layers the sources (later wins) over the defaults and validates the result once; hooks come with it. */
-function resolveSources(sources: readonly Source[], hooks: SpawnerHooks = {}): Config {
+function resolveSources(sources: readonly Source[], hooks: Hooks = { spawner: {}, authenticator: {} }): Config {
   const merged: Record<string, unknown> = {};
   const origins: Origins = new Map();
   for (const s of sources) mergeSource(merged, s.data, s.label, origins);
@@ -54,12 +68,14 @@ function resolveSources(sources: readonly Source[], hooks: SpawnerHooks = {}): C
   let problems = validate(ConfigSchema as unknown as JsonSchema, value);
   if (problems.length === 0) problems = semanticProblems(value as Config);
   if (problems.length > 0) throw new ConfigError(problems.map((p) => render(p, origins)));
+  resolveAllowDefaults(value as Config);
   // Our validator and TypeBox's must agree, or code relying on Value.Check(ConfigSchema) would
   // see configs we let through; this only fires on a bug here. Its messages carry no values.
   if (!Value.Check(ConfigSchema, value)) {
     throw new ConfigError(Value.Errors(ConfigSchema, value).map((e) => `${e.instancePath || '/'}: ${e.message}`));
   }
-  attachSpawnerHooks((value as Config).spawner, hooks);
+  attachSpawnerHooks((value as Config).spawner, hooks.spawner);
+  attachAuthHooks((value as Config).authenticator, hooks.authenticator);
   return value as Config;
 }
 
@@ -72,11 +88,11 @@ export async function loadConfig(opts: LoadConfigOptions = {}): Promise<LoadedCo
   const given = opts.file || fromEnv || null;
   const file = given === null ? null : resolve(cwd, given);
   const sources: Source[] = [];
-  let hooks: SpawnerHooks = {};
+  let hooks: Hooks | undefined;
   if (file !== null) {
     const how = opts.file ? 'given as the config file' : 'named by TSHUB_CONFIG';
     const label = `in ${file}`;
-    const read = takeSpawnerHooks(await readConfigFile(file, how), label);
+    const read = takeAllHooks(await readConfigFile(file, how), label);
     hooks = read.hooks;
     sources.push({ label, data: read.data });
   }
@@ -91,7 +107,7 @@ export async function loadConfig(opts: LoadConfigOptions = {}): Promise<LoadedCo
  */
 export function buildConfig(input: ConfigWithHooks = {}): Config {
   const label = 'in the given config';
-  const { data, hooks } = takeSpawnerHooks(input as Record<string, unknown>, label);
+  const { data, hooks } = takeAllHooks(input as Record<string, unknown>, label);
   return resolveSources([{ label, data }], hooks);
 }
 

@@ -32,7 +32,15 @@ export const AuthenticatorSchema = section(
     admin_users: strList([], 'Users who are made admins at every start.'),
     allowed_users: strList([], 'Users who may log in (and get the user role) even when allow_all is false.'),
     blocked_users: strList([], 'Users who may never log in, whatever the other lists say.'),
-    allow_all: bool(true, 'Whether every user who authenticates may log in, not only those in allowed_users.'),
+    // null for both: computed when the config is loaded (resolveAllowDefaults in semantic.ts), as JupyterHub 5 does.
+    allow_all: nullable(
+      Type.Boolean(),
+      'Whether every user who authenticates may log in, not only those an allow rule names. Default (null): true for the dummy class without allowed_users, false otherwise (JupyterHub 5), so other classes need an allow rule (allowed_users, allow_existing_users, allowed_groups, ...).',
+    ),
+    allow_existing_users: nullable(
+      Type.Boolean(),
+      "Whether users already in the hub's database (added by an admin, the API, allowed_users, or an earlier login) may log in; deleting the user takes that away. Default (null): true once allowed_users is set, and for the password class (whose stored accounts are its users), false otherwise.",
+    ),
     auto_login: bool(
       false,
       'Skip the login page and go straight to the authenticator (for authenticators that need no form).',

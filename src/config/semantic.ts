@@ -2,7 +2,7 @@ import { displayPath, REDACTED } from './errors.ts';
 import type { PathSegment, Problem } from './errors.ts';
 import type { Config } from './schema.ts';
 import { ldapProblems } from './schema-ldap.ts';
-import { oauthProblems } from './schema-oauth.ts';
+import { isOAuthClass, oauthProblems } from './schema-oauth.ts';
 import { profileProblems } from '../spawners/profiles/problems.ts';
 import { hasValidChecksum, looksGenerated } from '../tokens/format.ts';
 
@@ -112,4 +112,34 @@ export function semanticProblems(c: Config): Problem[] {
     );
   }
   return out;
+}
+
+/**
+ * JupyterHub 5's computed defaults of the allow rules, for the keys left null: allow_all is true only
+ * for the dummy class without allowed_users (so a hub with no config lets anyone try it), and
+ * allow_existing_users is true once allowed_users is set, as upstream, and for the password class,
+ * whose accounts exist only because an admin, `tshub passwd` or an approved sign-up made them.
+ */
+export function resolveAllowDefaults(c: Config): void {
+  const a = c.authenticator;
+  a.allow_all ??= a.class === 'dummy' && a.allowed_users.length === 0;
+  a.allow_existing_users ??= a.allowed_users.length > 0 || a.class === 'password';
+}
+
+/** The start-up warning when nothing in the config lets anyone log in (upstream's "No allow config found"), or null. */
+export function noAllowConfigWarning(c: Config): string | null {
+  if (anyAllowConfig(c)) return null;
+  return `No allow config found: nobody can log in to this hub (authenticator.class: ${c.authenticator.class}). Set authenticator.allow_all: true to let in everyone the authenticator accepts, or allowed_users, allow_existing_users or the class's allowed groups to say who.`;
+}
+
+/** Whether anything in the config lets someone log in. */
+function anyAllowConfig(c: Config): boolean {
+  const a = c.authenticator;
+  const o = a.oauth;
+  const lists: unknown[][] = [a.allowed_users, a.admin_users];
+  if (a.class === 'ldap') lists.push(a.ldap.allowed_groups, a.ldap.admin_groups);
+  if (isOAuthClass(a.class)) lists.push(o.allowed_groups, o.admin_groups);
+  if (a.class === 'github') lists.push(o.allowed_organizations);
+  if (a.class === 'gitlab') lists.push(o.allowed_gitlab_groups, o.allowed_project_ids);
+  return a.allow_all === true || a.allow_existing_users === true || lists.some((l) => l.length > 0);
 }

@@ -1,8 +1,6 @@
 import type { SpawnRequest } from '../spawners/spawner.ts';
-import { ConfigError } from './errors.ts';
-import type { ConfigInput } from './schema.ts';
+import { attachHooks, hooksOf, takeHooks } from './hooks.ts';
 import type { SpawnerConfig } from './schema-spawner.ts';
-import { isPlainObject } from './validate.ts';
 
 type MaybePromise<T> = T | Promise<T>;
 
@@ -23,41 +21,19 @@ export interface SpawnerHooks {
 
 const HOOK_KEYS = ['auth_state_hook', 'pre_spawn_hook', 'modify_spawn_request', 'post_stop_hook'] as const;
 
-/** What defineConfig and buildConfig accept: a config whose `spawner` section may carry hooks. */
-export type ConfigWithHooks = Omit<ConfigInput, 'spawner'> & { spawner?: ConfigInput['spawner'] & SpawnerHooks };
-
-// Keyed by the validated `spawner` section: hooks are code, not config data, so they stay out of the
-// schema (and out of the generated config file) yet travel with the config to the server manager.
-const attached = new WeakMap<object, SpawnerHooks>();
-
-/** Splits a config's hook functions from its data (which is not changed); a hook that is not a function is a ConfigError. */
+/** Splits a config's spawner hook functions from its data (which is not changed). */
 export function takeSpawnerHooks(
   data: Record<string, unknown>,
   where: string,
 ): { data: Record<string, unknown>; hooks: SpawnerHooks } {
-  const section = data.spawner;
-  if (!isPlainObject(section) || !HOOK_KEYS.some((k) => k in section)) return { data, hooks: {} };
-  const rest: Record<string, unknown> = { ...section };
-  const hooks: Record<string, unknown> = {};
-  const problems: string[] = [];
-  for (const key of HOOK_KEYS) {
-    if (!(key in rest)) continue;
-    const fn = rest[key];
-    delete rest[key];
-    if (fn === undefined || fn === null) continue;
-    if (typeof fn === 'function') hooks[key] = fn;
-    else
-      problems.push(`spawner.${key} ${where}: must be a function (hooks can only be set in a .ts, .mjs or .js config)`);
-  }
-  if (problems.length > 0) throw new ConfigError(problems);
-  return { data: { ...data, spawner: rest }, hooks: hooks as SpawnerHooks };
+  return takeHooks<SpawnerHooks>(data, 'spawner', HOOK_KEYS, where);
 }
 
 export function attachSpawnerHooks(spawner: SpawnerConfig, hooks: SpawnerHooks): void {
-  if (Object.keys(hooks).length > 0) attached.set(spawner, hooks);
+  attachHooks(spawner, hooks);
 }
 
 /** The hooks the config with this `spawner` section was loaded with; none for a config without. */
 export function spawnerHooks(spawner: SpawnerConfig): SpawnerHooks {
-  return attached.get(spawner) ?? {};
+  return hooksOf<SpawnerHooks>(spawner);
 }

@@ -33,7 +33,8 @@ export const REASONS = {
   // Login against an LDAP directory (authenticator.class: ldap)
   ldap_unavailable: 'The LDAP server could not be reached, or its TLS certificate or answer was refused.',
   login_not_allowed:
-    "The person authenticated, but the hub does not admit them: not in `allowed_users`, `admin_users` or an identity provider's `allowed_groups` (with `allow_all` off), or an invalid name.",
+    "The person authenticated, but the hub does not admit them: not in `allowed_users`, `admin_users` or an identity provider's `allowed_groups`, nor an existing user with `allow_existing_users` (with `allow_all` off), or an invalid name.",
+  auth_hook_failed: "The config's `post_auth_hook` threw, or returned something other than the auth model or null.",
   // The password authenticator's accounts (sign-up approval, password changes)
   signup_pending: "The password is right, but the sign-up waits for an admin's approval (`open_signup` off).",
   wrong_password: 'A password change was refused: the current password given is not correct.',

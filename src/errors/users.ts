@@ -18,3 +18,6 @@ export const userBlocked = (name: string) => new HubError(403, `User ${name} is 
 
 /** A login or sign-up of a name that allow_all / allowed_users / admin_users do not let in. */
 export const userNotAllowed = (name: string) => new HubError(403, `User ${name} is not allowed`, 'login_not_allowed');
+
+/** The config's post_auth_hook threw or answered nonsense: the login cannot go on (upstream: a 500). */
+export const authHookFailed = (why: string) => new HubError(500, `post_auth_hook failed: ${why}`, 'auth_hook_failed');

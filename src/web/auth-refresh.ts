@@ -2,13 +2,14 @@ import type { FastifyInstance } from 'fastify';
 import { originOf, userActor } from '../audit/index.ts';
 import { cookieValues, endSession, LOGIN_COOKIE, sessionUser } from '../auth/session.ts';
 import { refreshAuth } from '../commands/users/index.ts';
+import { isOAuthClass } from '../config/schema-oauth.ts';
 import type { HubContext } from '../context.ts';
 import { findUserById } from '../repo/users.ts';
 
-/** Only oauth with auth_state has something to ask the provider with; elsewhere no hook is added at all. */
+/** Only oauth (or a preset) with auth_state has something to ask the provider with; elsewhere no hook is added at all. */
 const refreshes = (ctx: HubContext) => {
   const a = ctx.config.authenticator;
-  return a.class === 'oauth' && a.enable_auth_state && a.auth_refresh_age > 0;
+  return isOAuthClass(a.class) && a.enable_auth_state && a.auth_refresh_age > 0;
 };
 
 /**

@@ -20,11 +20,11 @@ const INVALID_LOGIN = 'Invalid username or password';
 
 /**
  * Logs in a name an authenticator vouched for: the hub admits the user (the admitUser command: lists,
- * creation at first login, admin), then a new session and login cookie, and the audit's login.success.
- * Every way of logging in (the password form, an identity provider's callback) ends here. `admin` is an
- * identity provider's verdict (admin_groups), which may also demote; `groups`, a directory's groups,
- * become the user's hub groups with manage_groups, and `auth_state` is kept with enable_auth_state (an
- * identity provider's go through recordProviderLogin).
+ * admin, post_auth_hook, creation at first login), then a new session and login cookie, and the audit's
+ * login.success. Every way of logging in (the password form, an identity provider's callback) ends here.
+ * `admin` is an identity provider's verdict (admin_groups), which may also demote; `groups` (a directory's
+ * or provider's) become the user's hub groups with manage_groups, and `auth_state` is kept with
+ * enable_auth_state, both as post_auth_hook left them.
  */
 export async function completeLogin(
   ctx: HubContext,
@@ -33,12 +33,12 @@ export async function completeLogin(
   name: string,
   opts: { admin?: boolean; allowed?: true; groups?: string[]; auth_state?: Record<string, unknown> } = {},
 ): Promise<UserRow> {
-  const { groups, auth_state, ...admission } = opts;
   // The hub admits the user, as upstream: not the anonymous browser.
-  const user = await admitUser(ctx, SYSTEM_CALLER, { name, ...admission });
+  const { user, groups, auth_state } = await admitUser(ctx, SYSTEM_CALLER, { name, ...opts });
   if (groups && ctx.config.authenticator.manage_groups)
     await syncGroupsFromIdp(ctx, { origin: originOf(req, userActor(user.name)), principal: null }, { user, groups });
-  if (auth_state && ctx.config.authenticator.enable_auth_state) await saveAuthState(ctx, user, auth_state);
+  if (auth_state !== undefined && ctx.config.authenticator.enable_auth_state)
+    await saveAuthState(ctx, user, auth_state);
   setLoginCookies(ctx, reply, user);
   ctx.activity.userActive(user.id);
   req.log.info({ user: user.name }, 'user logged in');
@@ -161,7 +161,21 @@ export function registerLoginPages(app: FastifyInstance<any, any, any, any, any>
       return loginForm(ctx, req, reply, 403, { error: INVALID_LOGIN, username });
     }
     const { name, ...admission } = login;
-    await completeLogin(ctx, req, reply, name, admission);
+    try {
+      await completeLogin(ctx, req, reply, name, admission);
+    } catch (err) {
+      if (!(err instanceof HubError)) throw err;
+      ctx.audit.record({
+        ...originOf(req),
+        action: 'login.failure',
+        target: userTarget(name.slice(0, 64)),
+        outcome: err.status >= 500 ? 'failure' : 'denied',
+        reason: err.message,
+      });
+      // Refused after the password was right (post_auth_hook): the form again, saying so.
+      if (err.status !== 403) throw err;
+      return loginForm(ctx, req, reply, 403, { error: err.message, username });
+    }
     return reply.redirect(nextOr(req, home), 302);
   });
 

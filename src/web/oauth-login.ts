@@ -1,8 +1,10 @@
+import { STATUS_CODES } from 'node:http';
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { originOf, userActor, userTarget } from '../audit/index.ts';
 import { setCookie } from '../auth/session.ts';
 import {
   admit,
+  authStateOf,
   beginLogin,
   type CookieScope,
   clearFlowCookie,
@@ -12,13 +14,14 @@ import {
   readFlow,
   usernameOf,
 } from '../authenticators/oauth/index.ts';
-import { recordProviderLogin } from '../commands/users/index.ts';
+import { existingUserAllowed, recordProviderLogin } from '../commands/users/index.ts';
 import { presetEnrich } from '../authenticators/oauth/presets/index.ts';
 import { loginName } from '../authenticators/username-map.ts';
 import { isOAuthClass } from '../config/schema-oauth.ts';
 import type { HubContext } from '../context.ts';
 import { HubError, loginNotAllowed, oauthLoginFailed } from '../errors/index.ts';
 import { pageSession } from './common.ts';
+import { errorPage } from './html.ts';
 import { completeLogin } from './login.ts';
 import { safeNextUrl } from './next-url.ts';
 
@@ -68,12 +71,18 @@ export function registerOAuthLogin(app: FastifyInstance<any, any, any, any, any>
       name = claimed === null ? null : loginName(a, claimed);
       if (!name) throw oauthLoginFailed(`the provider's answer has no "${a.oauth.username_claim}" claim`);
       const groups = groupsOf(a.oauth.auth_state_groups_key, who);
-      const verdict = admit(a, name, groups, who.preset?.membership);
+      const existing = await existingUserAllowed(ctx, name);
+      const verdict = admit(a, name, groups, who.preset?.membership, existing);
       if (!verdict.allowed) {
         why = verdict.why;
         throw loginNotAllowed(a.oauth.custom_403_message);
       }
-      const user = await completeLogin(ctx, req, reply, name, { admin: verdict.admin, allowed: true });
+      const user = await completeLogin(ctx, req, reply, name, {
+        admin: verdict.admin,
+        allowed: true,
+        groups,
+        auth_state: authStateOf(who),
+      });
       const caller = { origin: originOf(req, userActor(user.name)), principal: null };
       await recordProviderLogin(ctx, caller, { user, login: who });
     } catch (err) {
@@ -86,7 +95,9 @@ export function registerOAuthLogin(app: FastifyInstance<any, any, any, any, any>
         outcome: err.status >= 500 ? 'failure' : 'denied',
         reason: why ?? err.message,
       });
-      throw err;
+      if (!req.headers.accept?.includes('text/html')) throw err;
+      // A browser gets the refusal on the hub's own page, not the error handler's bare one.
+      return errorPage(reply, base, err.status, STATUS_CODES[err.status] ?? 'Error', err.message);
     }
     return reply.redirect(safeNextUrl(flow?.next, base) ?? home, 302);
   });

@@ -24,7 +24,8 @@ export interface LdapLogin {
 /**
  * The directory's answer, then admission with the same group rules as an identity provider's
  * (allowed_groups restricts the hub to its members and those listed; admin_groups grants and
- * removes admin), so `allowed: true` can be passed on to admitUser.
+ * removes admin), so `allowed: true` can be passed on to admitUser. `existing` answers
+ * allow_existing_users: whether the name is a user the hub has already.
  */
 export async function ldapLogin(
   a: AuthenticatorConfig,
@@ -32,12 +33,14 @@ export async function ldapLogin(
   login: string,
   password: string,
   open?: OpenSession,
+  existing: (name: string) => Promise<boolean> = async () => false,
 ): Promise<LdapLogin | null> {
   const who = await authenticateLdap(a.ldap, log, login, password, open, { groupNames: a.manage_groups });
   if (!who) return null;
   const name = loginName(a, who.name);
   const { allowed_groups, admin_groups } = a.ldap;
-  const verdict = admit({ ...a, oauth: { ...a.oauth, allowed_groups, admin_groups } }, name, who.groups);
+  const groupRules = { ...a, oauth: { ...a.oauth, allowed_groups, admin_groups } };
+  const verdict = admit(groupRules, name, who.groups, undefined, await existing(name));
   if (!verdict.allowed) {
     log.warn({ user: name.slice(0, 64), why: verdict.why }, 'ldap: login not allowed');
     return null;

@@ -64,6 +64,13 @@ describe('admission', () => {
     assert.equal(admit(groups, 'listed', []).allowed, true);
   });
 
+  test('JupyterHub 5: no allow rule admits nobody; an existing user (allow_existing_users) gets in', () => {
+    assert.deepEqual(admit(auth({}), 'x', []), { allowed: false, why: 'not allowed' });
+    const staff = auth({}, { allowed_groups: ['staff'] });
+    assert.equal(admit(staff, 'x', ['other'], undefined, true).allowed, true);
+    assert.equal(admit(auth({ blocked_users: ['x'] }), 'x', [], undefined, true).allowed, false);
+  });
+
   test('admin_groups admits and decides admin (admin_users still count); without it admin is left alone', () => {
     const a = auth({ allow_all: false, admin_users: ['root'] }, { admin_groups: ['adm'] });
     assert.deepEqual(admit(a, 'x', ['adm']), { allowed: true, admin: true });

@@ -58,20 +58,26 @@ export type Admission =
 
 /**
  * OAuthenticator's checks, in JupyterHub's order: a valid name, not blocked, then allowed (allow_all,
- * allowed_users, admin_users, allowed_groups, admin_groups). Setting allowed_groups restricts the hub to
- * its members whatever allow_all says: upstream's allow_all defaults to false, ours to true for dummy logins,
- * and an admin who lists the allowed groups means only them.
+ * allowed_users, admin_users, allowed_groups, admin_groups, and `existing`: allow_existing_users found the
+ * name among the hub's users). Setting allowed_groups restricts the hub to its members whatever allow_all
+ * says: an admin who lists the allowed groups means only them.
  */
-export function admit(a: AuthenticatorConfig, name: string, groups: string[], membership?: Membership): Admission {
+export function admit(
+  a: AuthenticatorConfig,
+  name: string,
+  groups: string[],
+  membership?: Membership,
+  existing = false,
+): Admission {
   const pattern = a.username_pattern ? new RegExp(`^(?:${a.username_pattern})$`) : null;
   if (!validateUsername(name, pattern)) return { allowed: false, why: 'invalid username' };
   if (a.blocked_users.includes(name)) return { allowed: false, why: 'in blocked_users' };
   const o = a.oauth;
   const inAdminGroups = groups.some((g) => o.admin_groups.includes(g));
   const admin = o.admin_groups.length ? inAdminGroups || a.admin_users.includes(name) : undefined;
-  const listed = a.allowed_users.includes(name) || a.admin_users.includes(name) || inAdminGroups;
+  const listed = a.allowed_users.includes(name) || a.admin_users.includes(name) || inAdminGroups || existing;
   const inAllowedGroups = groups.some((g) => o.allowed_groups.includes(g));
-  const open = a.allow_all && o.allowed_groups.length === 0 && !membership?.configured;
+  const open = a.allow_all === true && o.allowed_groups.length === 0 && !membership?.configured;
   if (listed || inAllowedGroups || membership?.member || open) return { allowed: true, admin };
   if (o.allowed_groups.length)
     return { allowed: false, why: `not in allowed_groups (groups: ${groups.join(', ') || 'none'})` };

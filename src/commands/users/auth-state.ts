@@ -36,7 +36,7 @@ export function sealAuthState(crypt: CryptKeeper | undefined, value: AuthState |
 export async function saveAuthState(
   deps: Pick<AuthStateDeps, 'crypt' | 'k'>,
   user: UserRow,
-  value: AuthState,
+  value: AuthState | null,
 ): Promise<void> {
   await updateUser(deps.k, user.id, { auth_state: sealAuthState(deps.crypt, value) });
 }

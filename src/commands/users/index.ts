@@ -12,4 +12,10 @@ export { deleteUser, stopServersOf, type UserServerRuntime, type UserServersDeps
 export { modifyUser, type UserChanges } from './modify.ts';
 export { type AuthStateDeps, loadAuthState, saveAuthState, sealAuthState } from './auth-state.ts';
 export { recordProviderLogin, refreshAuth } from './provider-login.ts';
-export { checkLoginAllowed, checkedUsername, loginAllowed, usernamePattern } from './rules.ts';
+export {
+  checkLoginAllowed,
+  checkedUsername,
+  existingUserAllowed,
+  loginAllowed,
+  usernamePattern,
+} from './rules.ts';

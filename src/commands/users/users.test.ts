@@ -114,8 +114,31 @@ describe('user commands', () => {
     };
     await assert.rejects(admitUser(deps(config), SYSTEM_CALLER, { name: 'Dan' }), { reason: 'user_blocked' });
     await assert.rejects(admitUser(deps(config), SYSTEM_CALLER, { name: 'zed' }), { reason: 'login_not_allowed' });
-    const eve = await admitUser(deps(config), SYSTEM_CALLER, { name: 'Eve' });
+    const { user: eve } = await admitUser(deps(config), SYSTEM_CALLER, { name: 'Eve' });
     assert.deepEqual([eve.name, eve.admin], ['eve', 1]);
     assert.equal(events.at(-1)?.reason, 'first login (admin_users)');
+  });
+
+  test('allow_existing_users: a user the hub has already logs in; deleting the user takes that away', async () => {
+    // allowed_users set: allow_all defaults to false and allow_existing_users to true (JupyterHub 5).
+    const listed = { authenticator: { class: 'dummy' as const, allowed_users: ['fay'] } };
+    await createUsers(deps(), SYSTEM_CALLER, { names: ['gus'] });
+    assert.equal((await admitUser(deps(listed), SYSTEM_CALLER, { name: 'gus' })).user.name, 'gus');
+    await assert.rejects(admitUser(deps(listed), SYSTEM_CALLER, { name: 'hal' }), { reason: 'login_not_allowed' });
+    const closed = { authenticator: { ...listed.authenticator, allow_existing_users: false } };
+    await assert.rejects(admitUser(deps(closed), SYSTEM_CALLER, { name: 'gus' }), { reason: 'login_not_allowed' });
+    await deleteUser(deps(), SYSTEM_CALLER, { name: 'gus' });
+    await assert.rejects(admitUser(deps(listed), SYSTEM_CALLER, { name: 'gus' }), { reason: 'login_not_allowed' });
+    // Blocked beats existing.
+    await createUsers(deps(), SYSTEM_CALLER, { names: ['ivy'] });
+    const blocked = { authenticator: { ...listed.authenticator, blocked_users: ['ivy'] } };
+    await assert.rejects(admitUser(deps(blocked), SYSTEM_CALLER, { name: 'ivy' }), { reason: 'user_blocked' });
+  });
+
+  test('the password class: a stored account is an existing user; a name without one is not allowed', async () => {
+    const password = { authenticator: { class: 'password' as const } };
+    await createUsers(deps(), SYSTEM_CALLER, { names: ['jon'] });
+    assert.equal((await admitUser(deps(password), SYSTEM_CALLER, { name: 'jon' })).user.name, 'jon');
+    await assert.rejects(admitUser(deps(password), SYSTEM_CALLER, { name: 'kim' }), { reason: 'login_not_allowed' });
   });
 });
