@@ -28,6 +28,7 @@ describe('authenticator.blocked_users at start-up', () => {
     h = await startHub(base);
     await h.addUsers(['mia']);
     assert.equal((await h.request('PATCH', 'hub/api/users/mia', { body: { admin: true } })).status, 200);
+    assert.equal((await h.request('POST', 'hub/api/groups/lab', { body: { users: ['mia'] } })).status, 201);
     const token = await h.tokenFor('mia');
     const browser = new Browser(h);
     assert.equal((await browser.login('mia')).status, 302);
@@ -45,7 +46,14 @@ describe('authenticator.blocked_users at start-up', () => {
     assert.match(home.location ?? '', /\/hub\/login/);
     const mia = await h.request('GET', 'hub/api/users/mia');
     assert.equal(mia.json.admin, false, 'admin is gone');
-    assert.ok(!mia.json.roles.includes('admin'));
+    assert.deepEqual(mia.json.roles, [], 'every role is gone, as upstream');
+    assert.deepEqual(mia.json.groups, [], 'every group is gone, as upstream');
     assert.equal((await again.login('mia')).status, 403, 'and a new login is refused, as before');
+    await h.stop();
+
+    h = await startHub(base);
+    const back = new Browser(h);
+    assert.equal((await back.login('mia')).status, 302, 'unblocked, mia logs in again');
+    assert.deepEqual((await h.request('GET', 'hub/api/users/mia')).json.roles, ['user'], 'with the default role back');
   });
 });

@@ -1,6 +1,7 @@
 import { normalizeUsername } from '../../auth/usernames.ts';
 import type { UserRow } from '../../db/index.ts';
 import { userNotAllowed } from '../../errors/index.ts';
+import { assignDefaultRoles, roleNamesHeld } from '../../repo/roles.ts';
 import { findUser } from '../../repo/users.ts';
 import type { Caller, CommandDeps } from '../deps.ts';
 import { createUser } from './create.ts';
@@ -80,6 +81,18 @@ async function applyAdmin(
       return raced;
     }
   }
+  await restoreDefaultRoles(deps, user);
   if (admin === null || admin === (user.admin === 1)) return user;
   return modifyUser(deps, caller, { name, changes: { admin }, why: `${source}, at login` });
+}
+
+/**
+ * A user holding no role at all was blocked once (blocking takes every role, as upstream); admitted
+ * again, they get the default roles back rather than a login that can do nothing.
+ */
+async function restoreDefaultRoles(deps: CommandDeps, user: UserRow): Promise<void> {
+  if ((await roleNamesHeld(deps.k, 'user', user.id)).length > 0) return;
+  await deps.k.transaction().execute((trx) => assignDefaultRoles(trx, user.id, user.admin === 1));
+  deps.permissions.invalidate();
+  deps.log.info({ user: user.name }, 'default roles given back at login');
 }

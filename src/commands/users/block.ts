@@ -1,6 +1,5 @@
 import { userTarget } from '../../audit/index.ts';
 import { isoNow } from '../../lib/time.ts';
-import { assignDefaultRoles } from '../../repo/roles.ts';
 import { activeTokenIds, revokeTokens } from '../../repo/tokens.ts';
 import { findUser, rotateCookieId, updateUser } from '../../repo/users.ts';
 import type { Caller } from '../deps.ts';
@@ -15,7 +14,7 @@ export interface BlockOutcome {
 /**
  * Takes every permission from a user in `authenticator.blocked_users`, as JupyterHub 5.2 does at
  * start-up: their tokens (API, OAuth and session tokens alike) and pending OAuth codes, their login
- * cookies (a new cookie id), admin, and their servers. Logins are refused by the admission rules
+ * cookies (a new cookie id), admin, every role and group, and their servers. Logins are refused by the admission rules
  * (rules.ts); this makes what they were given before stop working. null for a user that does not exist.
  */
 export async function blockUser(
@@ -31,12 +30,16 @@ export async function blockUser(
     await trx.deleteFrom('oauth_codes').where('user_id', '=', user.id).execute();
     await rotateCookieId(trx, user.id);
     if (adminRemoved) await updateUser(trx, user.id, { admin: false });
-    await assignDefaultRoles(trx, user.id, false);
+    // Every role (the default `user` role too) and every group, as upstream's init_blocked_users: a
+    // blocked user holds no permission at all. admitUser gives the default roles back if they are
+    // ever unblocked and log in again.
+    await trx.deleteFrom('user_role_map').where('user_id', '=', user.id).execute();
+    await trx.deleteFrom('user_group_map').where('user_id', '=', user.id).execute();
     return n;
   });
   deps.permissions.invalidate();
   const serversStopping = (await stopServersOf(deps, user.id)) === 'pending';
-  const done = [`${revokedTokens} tokens revoked`, 'sessions ended'];
+  const done = [`${revokedTokens} tokens revoked`, 'sessions ended', 'roles and groups removed'];
   if (adminRemoved) done.push('admin removed');
   if (serversStopping) done.push('servers still stopping');
   deps.log.info({ actor: caller.principal?.name ?? null, user: user.name, done }, 'blocked user');
