@@ -1,6 +1,7 @@
 // Public surface of the spawners: the interface, the two process spawners, and the factory the hub uses.
 import type { SpawnerConfig } from '../config/index.ts';
 import { dockerSpawnerFactory } from './docker/index.ts';
+import { kubernetesSpawnerFactory } from './kubernetes/index.ts';
 import { LocalProcessSpawner } from './local.ts';
 import { SimpleSpawner } from './simple.ts';
 import { SlurmSpawner } from './slurm/slurm-spawner.ts';
@@ -25,5 +26,7 @@ export function spawnerFactory(config: SpawnerConfig): SpawnerFactory {
       return dockerSpawnerFactory(config);
     case 'slurm':
       return { create: (req) => new SlurmSpawner(req), restore: (req, state) => new SlurmSpawner(req, state) };
+    case 'kubernetes':
+      return kubernetesSpawnerFactory(config);
   }
 }
