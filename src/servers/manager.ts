@@ -393,5 +393,6 @@ export class ServerManager {
     this.#stopPolling?.();
     if (this.#deps.config.cleanup_servers) await this.stopAllOf(null);
     else for (const e of this.#active.values()) if (e.pending === 'spawn') e.cancelled = true;
+    this.#deps.spawners.close?.();
   }
 }

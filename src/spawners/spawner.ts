@@ -54,4 +54,6 @@ export interface SpawnerFactory {
   create(req: SpawnRequest): Spawner;
   /** A spawner bound to a server started earlier (by this hub process or a previous one). */
   restore(req: SpawnRequest, state: Record<string, unknown>): Spawner;
+  /** Ends what the factory's spawners share (the kubernetes spawner's watches) when the hub stops. */
+  close?(): void;
 }

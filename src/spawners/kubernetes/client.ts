@@ -74,13 +74,14 @@ export class KubeApi {
     this.core = kc.makeApiClient(CoreV1Api);
     this.#watch = new Watch(kc);
     const ms = timeoutSeconds * 1000;
-    // The generated client wraps these as promise middleware, though its types name the observable kind.
+    // The generated client chains middleware as its own observables: anything with toPromise() will do.
+    const resolved = <T>(v: T) => ({ toPromise: () => Promise.resolve(v) });
     const timeout = {
-      pre: async (ctx: RequestContext) => {
+      pre: (ctx: RequestContext) => {
         ctx.setSignal(AbortSignal.timeout(ms));
-        return ctx;
+        return resolved(ctx);
       },
-      post: async (res: ResponseContext) => res,
+      post: (res: ResponseContext) => resolved(res),
     };
     this.options = { middleware: [timeout as never], middlewareMergeStrategy: 'append' };
   }

@@ -1,6 +1,7 @@
 import type { Logger } from 'pino';
 import type { KubernetesConfig } from '../../config/schema-kubernetes.ts';
-import type { KubeApi } from './client.ts';
+import { spawnFailed } from '../../errors/index.ts';
+import { apiMessage, type KubeApi } from './client.ts';
 import { EventStore, eventView } from './events.ts';
 import { POD_SELECTOR } from './pod-spec.ts';
 import { PodCache, podView } from './pods.ts';
@@ -60,7 +61,11 @@ export class KubeCluster {
       this.#watches.set(scope, pair);
       for (const r of pair) r.start();
     }
-    await Promise.all(pair.map((r) => r.synced()));
+    try {
+      await Promise.all(pair.map((r) => r.synced()));
+    } catch (err) {
+      throw spawnFailed(`Cannot list ${namespace ? `pods in namespace ${namespace}` : 'pods'}: ${apiMessage(err)}`);
+    }
   }
 
   /** Keeps the events of a pod about to be created; call the returned function when it no longer matters. */

@@ -101,6 +101,8 @@ export class EventStore implements Sink<EventView> {
 
   #add(e: EventView, isNew: boolean): void {
     if (!this.#listeners.has(e.pod) && !this.#wanted(e.pod)) return;
+    // Already too old to keep (a relist brings back the namespace's past).
+    if (e.at < Date.now() - this.#maxAgeMs) return;
     const old = this.#events.get(e.uid);
     if (old && old.at === e.at && old.message === e.message && !isNew) return;
     if (old) this.#events.delete(e.uid);
@@ -113,6 +115,7 @@ export class EventStore implements Sink<EventView> {
 
   #prune(): void {
     const cutoff = Date.now() - this.#maxAgeMs;
+    // Arrival order is nearly time order, so the walk stops at the first event young enough to keep.
     for (const [uid, e] of this.#events) {
       if (this.#events.size <= this.#maxCount && e.at >= cutoff) break;
       this.#drop(uid, e);

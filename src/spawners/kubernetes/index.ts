@@ -29,5 +29,6 @@ export function kubernetesSpawnerFactory(config: SpawnerConfig): SpawnerFactory 
   return {
     create: (req) => new KubeSpawner(req, shared(req.log), hook),
     restore: (req, state) => new KubeSpawner(req, shared(req.log), hook, state),
+    close: () => cluster?.stop(),
   };
 }

@@ -59,22 +59,31 @@ export class Reflector<T> {
   #stopped = false;
   #controller: AbortController | null = null;
   #lastActivity = Date.now();
-  #synced: Promise<void>;
-  #resolveSynced!: () => void;
+  #isSynced = false;
+  #waiters: { resolve: () => void; reject: (err: unknown) => void }[] = [];
   /** Counters for logs, tests and the benchmark. */
   readonly stats = { lists: 0, watches: 0, events: 0, stalls: 0, gone: 0, errors: 0 };
 
   constructor(o: ReflectorOptions<T>, sink: Sink<T>) {
     this.#o = o;
     this.#sink = sink;
-    this.#synced = new Promise((resolve) => {
-      this.#resolveSynced = resolve;
-    });
   }
 
-  /** Resolves once the first list has filled the sink. */
+  /**
+   * Resolves once the first list has filled the sink; rejects if the next list attempt fails first, so a
+   * start does not wait on an unreachable API server (the reflector itself keeps trying).
+   */
   synced(): Promise<void> {
-    return this.#synced;
+    if (this.#isSynced) return Promise.resolve();
+    return new Promise((resolve, reject) => this.#waiters.push({ resolve, reject }));
+  }
+
+  #settle(err: unknown): void {
+    const waiters = this.#waiters;
+    this.#waiters = [];
+    for (const w of waiters)
+      if (err === null) w.resolve();
+      else w.reject(err);
   }
 
   start(): void {
@@ -84,7 +93,7 @@ export class Reflector<T> {
   stop(): void {
     this.#stopped = true;
     this.#controller?.abort();
-    this.#resolveSynced();
+    this.#settle(new Error('the Kubernetes watches were stopped'));
   }
 
   async #loop(): Promise<void> {
@@ -115,6 +124,7 @@ export class Reflector<T> {
           );
         }
       } catch (err) {
+        if (needList) this.#settle(err);
         failures++;
         this.stats.errors++;
         const delay = Math.min(BACKOFF_MAX_MS, BACKOFF_MIN_MS * 2 ** (failures - 1)) * (0.5 + Math.random() / 2);
@@ -138,7 +148,8 @@ export class Reflector<T> {
     }
     this.#rv = res.metadata?.resourceVersion ?? '';
     this.#sink.replace(items);
-    this.#resolveSynced();
+    this.#isSynced = true;
+    this.#settle(null);
   }
 
   #watchOnce(): Promise<WatchEnd> {

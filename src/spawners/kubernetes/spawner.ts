@@ -34,6 +34,9 @@ const FATAL_EVENTS = new Set([
   'BackOff',
 ]);
 
+/** How long a fatal container state waits for the event that explains it. */
+const EVENT_GRACE_MS = 1000;
+
 const DNS_SUBDOMAIN = /^[a-z0-9]([-a-z0-9]*[a-z0-9])?(\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*$/;
 
 function optionalString(v: unknown): string | null {
@@ -227,7 +230,9 @@ export class KubeSpawner implements Spawner {
       const shown = new Set<string>();
       let lastWarning: EventView | null = null;
       let created = false;
+      let grace: NodeJS.Timeout | undefined;
       const cleanup = (): void => {
+        clearTimeout(grace);
         offPod();
         offEvents();
         this.#cancelWait = null;
@@ -260,7 +265,9 @@ export class KubeSpawner implements Spawner {
               `Pod ${this.#podName} ended (${pod.phase}, exit status ${pod.exitCode ?? 'unknown'}) before its server started`,
           );
         } else if (pod.waiting && FATAL_WAITING.has(pod.waiting.reason)) {
-          fail(lastWarning?.message || pod.waiting.message || pod.waiting.reason);
+          // The event that says why (the pull error, the crash) may come a moment after the pod's state.
+          const { message, reason } = pod.waiting;
+          grace ??= setTimeout(() => fail(lastWarning?.message || message || reason), EVENT_GRACE_MS);
         } else if (pod.unschedulable !== null) {
           fail(pod.unschedulable);
         }
@@ -277,7 +284,13 @@ export class KubeSpawner implements Spawner {
   /** As KubeSpawner: null while the pod runs (or starts), its exit status once ended, 1 when it is gone. Reads the watch's cache only. */
   async poll(): Promise<number | null> {
     if (this.#podName === null || this.#namespace === null) return 0;
-    await this.#cluster.watching(this.#namespace);
+    try {
+      await this.#cluster.watching(this.#namespace);
+    } catch (err) {
+      // An API server that does not answer says nothing about the server: it may well still serve.
+      this.#req.log.warn({ pod: this.#podName, err: (err as Error).message }, 'cannot poll the pod');
+      return null;
+    }
     const pod = this.#cluster.pods.get(this.#key);
     if (!pod) return 1;
     if (pod.phase === 'Failed' || pod.phase === 'Succeeded') return pod.exitCode ?? 1;
