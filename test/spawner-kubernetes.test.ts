@@ -8,7 +8,11 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
 import { setTimeout as sleep } from 'node:timers/promises';
-import type { ConfigInput } from '../src/config/index.ts';
+import pino from 'pino';
+import { buildConfig, type ConfigInput } from '../src/config/index.ts';
+import { attachSpawnerHooks } from '../src/config/spawner-hooks.ts';
+import { kubernetesSpawnerFactory } from '../src/spawners/kubernetes/index.ts';
+import type { SpawnRequest } from '../src/spawners/spawner.ts';
 import { isAlive, killGroup } from '../src/lib/process.ts';
 import { readPid, stateFiles } from '../src/proxy/state-files.ts';
 import { startHub, type TestHub } from './harness.ts';
@@ -252,6 +256,67 @@ describe('kubernetes spawner against the simulated Kubernetes API', () => {
       if (proxyPid !== null && isAlive(proxyPid)) await killGroup(proxyPid, 2000).catch(() => {});
       await written.db.drop();
       rmSync(dir, { recursive: true, force: true });
+    }
+  });
+
+  /** A spawn request as the server manager makes one, for driving the spawner directly. */
+  const requestFor = (config: ReturnType<typeof buildConfig>['spawner'], name: string): SpawnRequest => ({
+    user: { id: 1, name },
+    serverName: '',
+    prefix: `/user/${name}/`,
+    env: {},
+    userOptions: {},
+    config,
+    stateDir: home,
+    log: pino({ level: 'silent' }),
+  });
+
+  test('simulated: modify_pod_hook changes the pod before it is created; start and stop follow the shared watch', async () => {
+    const config = buildConfig({ spawner: spawner({ cmd: ['sleep', '60'] }) }).spawner;
+    attachSpawnerHooks(config, {
+      modify_pod_hook: (req, pod) => {
+        const p = pod as { metadata: { labels: Record<string, string> } };
+        p.metadata.labels['example.org/hooked'] = req.user.name;
+        return p;
+      },
+    });
+    const factory = kubernetesSpawnerFactory(config);
+    try {
+      const s = factory.create(requestFor(config, 'hank'));
+      const url = await s.start();
+      assert.match(url, /^http:\/\/127\.0\.0\.1:\d+$/);
+      assert.equal(podOf('jupyter-hank')!.metadata.labels['example.org/hooked'], 'hank');
+      assert.equal(await s.poll(), null);
+      await s.stop();
+      assert.equal(podOf('jupyter-hank'), undefined, 'stop returns once the pod is gone');
+      assert.equal(await s.poll(), 1, 'a server whose pod is gone has stopped');
+    } finally {
+      factory.close?.();
+    }
+  });
+
+  test('simulated: poll() of 1,000 servers reads the shared watch cache and makes no API call', async () => {
+    const labels = { 'app.kubernetes.io/component': 'singleuser-server', 'app.kubernetes.io/managed-by': 'tshub' };
+    const pods = sim.control.seedPods(1000, { namespace: NS, prefix: 'jupyter-seeded-', labels });
+    const config = buildConfig({ spawner: spawner() }).spawner;
+    const factory = kubernetesSpawnerFactory(config);
+    try {
+      const restored = pods.map((p) =>
+        factory.restore(requestFor(config, p.metadata.name), { pod_name: p.metadata.name, namespace: NS }),
+      );
+      // The first poll starts the shared watches (one list and one watch each); the rest only read.
+      assert.equal(await restored[0]!.poll(), null);
+      sim.control.resetCounts();
+      const results = await Promise.all(restored.map((s) => s.poll()));
+      assert.ok(
+        results.every((r) => r === null),
+        'every seeded server runs',
+      );
+      const missing = factory.restore(requestFor(config, 'nobody'), { pod_name: 'jupyter-nobody', namespace: NS });
+      assert.equal(await missing.poll(), 1);
+      assert.equal(sim.control.count(), 0, `no API call: ${JSON.stringify(sim.control.requests.slice(0, 5))}`);
+    } finally {
+      factory.close?.();
     }
   });
 });
