@@ -201,6 +201,35 @@ describe('kubernetes spawner against the simulated Kubernetes API', () => {
     await gone('jupyter-erin');
   });
 
+  test('simulated: storage_pvc_ensure creates the claim; removing the named server deletes it (delete_pvc)', async () => {
+    const h = await hubWith({
+      allow_named_servers: true,
+      spawner: spawner({ storage_pvc_ensure: true, storage_capacity: '1Gi', storage_class: 'standard' }),
+    });
+    await h.addUsers(['fay']);
+    const r = await h.request('POST', 'hub/api/users/fay/servers/lab');
+    assert.ok(r.status === 201 || r.status === 202, r.text);
+    for (let i = 0; !(await h.request('GET', 'hub/api/users/fay')).json.servers?.lab?.ready; i++) {
+      assert.ok(i < 600, 'the named server becomes ready');
+      await sleep(200);
+    }
+    const claim = sim.control.get('persistentvolumeclaims', NS, 'claim-fay--lab');
+    assert.ok(claim, 'the claim is named by pvc_name_template');
+    assert.equal(claim.spec.resources.requests.storage, '1Gi');
+    assert.equal(podOf('jupyter-fay--lab')!.metadata.labels['hub.jupyter.org/servername'], 'lab');
+
+    const stop = await h.request('DELETE', 'hub/api/users/fay/servers/lab');
+    assert.ok(stop.status === 204 || stop.status === 202, stop.text);
+    await gone('jupyter-fay--lab');
+    assert.ok(sim.control.get('persistentvolumeclaims', NS, 'claim-fay--lab'), 'a stop keeps the claim');
+    const removed = await h.request('DELETE', 'hub/api/users/fay/servers/lab', { body: { remove: true } });
+    assert.ok(removed.status === 204 || removed.status === 202, removed.text);
+    for (let i = 0; sim.control.get('persistentvolumeclaims', NS, 'claim-fay--lab'); i++) {
+      assert.ok(i < 100, 'removing the server deletes its claim');
+      await sleep(100);
+    }
+  });
+
   test('simulated: a hub killed with SIGKILL while pods run re-adopts them after a restart, no duplicate pods', async () => {
     const dir = mkdtempSync(join(tmpdir(), 'tshub-k8s-restart-'));
     const token = `k8s-restart-admin-${Date.now()}-0123456789`;

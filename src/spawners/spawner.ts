@@ -45,6 +45,8 @@ export interface Spawner {
   state(): Record<string, unknown>;
   /** Progress messages of the start in flight, if the spawner has any to tell. */
   progress(): AsyncIterable<ProgressEvent>;
+  /** JupyterHub's delete_forever: the server is deleted for good (not just stopped); what outlives stops goes too. */
+  deleteForever?(): Promise<void>;
   /** Where the server's output is written, for the admin to find. */
   readonly logFile: string | null;
 }

@@ -336,10 +336,10 @@ export class KubeSpawner implements Spawner {
     events.forget(key);
   }
 
-  /** JupyterHub's delete_forever: the server is deleted for good, so its storage claim goes too (delete_pvc). */
+  /** The server is deleted for good, so its storage claim goes too (delete_pvc), named by the template as KubeSpawner. */
   async deleteForever(): Promise<void> {
-    const k = this.#req.config.kubernetes;
-    if (!k.delete_pvc || this.#pvcName === null || this.#namespace === null) return;
-    await deletePvc(this.#cluster.api, this.#namespace, this.#pvcName, this.#req.log);
+    if (!this.#req.config.kubernetes.delete_pvc) return;
+    const fields = this.#names();
+    await deletePvc(this.#cluster.api, this.#namespace!, fields.pvc_name!, this.#req.log);
   }
 }
