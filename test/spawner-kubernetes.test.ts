@@ -8,6 +8,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
 import { setTimeout as sleep } from 'node:timers/promises';
+import { CoreV1Api, KubeConfig } from '@kubernetes/client-node';
 import pino from 'pino';
 import { buildConfig, type ConfigInput } from '../src/config/index.ts';
 import { attachSpawnerHooks } from '../src/config/spawner-hooks.ts';
@@ -319,6 +320,45 @@ describe('kubernetes spawner against the simulated Kubernetes API', () => {
       await s.stop();
       assert.equal(podOf('jupyter-hank'), undefined, 'stop returns once the pod is gone');
       assert.equal(await s.poll(), 1, 'a server whose pod is gone has stopped');
+    } finally {
+      factory.close?.();
+    }
+  });
+
+  test('simulated: a watch resumed past the history window gets 410 Gone, lists again and sees what it missed', async () => {
+    const lines: string[] = [];
+    const config = buildConfig({ spawner: spawner({ cmd: ['sleep', '60'] }) }).spawner;
+    const factory = kubernetesSpawnerFactory(config);
+    try {
+      const req = {
+        ...requestFor(config, 'ivy'),
+        log: pino({ level: 'info' }, { write: (l: string) => lines.push(l) }),
+      };
+      const s = factory.create(req);
+      await s.start();
+      assert.equal(await s.poll(), null);
+      // The hub hears nothing while the pod goes and the history that told of it is compacted away.
+      sim.control.stallWatches();
+      const kc = new KubeConfig();
+      kc.loadFromString(sim.kubeconfig);
+      await kc
+        .makeApiClient(CoreV1Api)
+        .deleteNamespacedPod({ name: 'jupyter-ivy', namespace: NS, gracePeriodSeconds: 0 });
+      for (let i = 0; podOf('jupyter-ivy'); i++) {
+        assert.ok(i < 100, 'the pod is deleted');
+        await sleep(50);
+      }
+      sim.control.compactHistory();
+      sim.control.dropWatches();
+      sim.control.releaseWatches();
+      for (let i = 0; (await s.poll()) === null; i++) {
+        assert.ok(i < 100, `the relisted cache shows the pod gone: ${lines.join('')}`);
+        await sleep(100);
+      }
+      assert.ok(
+        lines.some((l) => l.includes('410 Gone')),
+        'the watch was told its version is too old',
+      );
     } finally {
       factory.close?.();
     }

@@ -204,8 +204,11 @@ export class Reflector<T> {
         else this.#sink.upsert(key, item);
       };
       this.#o.watch(this.#o.path, query, onEvent, finish).then((controller) => {
-        if (ended) controller.abort();
-        else this.#controller = controller;
+        // A watch whose connection came after its end (a stall, a stop) must not stay open.
+        if (ended || this.#stopped) {
+          controller.abort();
+          finish(null);
+        } else this.#controller = controller;
       }, finish);
     });
   }
