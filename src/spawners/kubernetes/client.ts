@@ -1,4 +1,6 @@
 import { existsSync, readFileSync } from 'node:fs';
+import { request as httpRequest } from 'node:http';
+import { request as httpsRequest, type RequestOptions } from 'node:https';
 import {
   ApiException,
   type ConfigurationOptions,
@@ -84,6 +86,37 @@ export class KubeApi {
       post: (res: ResponseContext) => resolved(res),
     };
     this.options = { middleware: [timeout as never], middlewareMergeStrategy: 'append' };
+  }
+
+  /**
+   * GET of a path as plain JSON (no model classes): the shared watches list thousands of objects at once,
+   * and the client's typed models would cost the hub their memory and CPU for fields it never reads.
+   */
+  async getJson(path: string, query: Record<string, string | undefined>, timeoutMs: number): Promise<unknown> {
+    const url = new URL(`${this.kc.getCurrentCluster()!.server}${path}`);
+    for (const [k, v] of Object.entries(query)) if (v !== undefined) url.searchParams.set(k, v);
+    const opts: RequestOptions = { headers: { accept: 'application/json' } };
+    await this.kc.applyToHTTPSOptions(opts);
+    const send = url.protocol === 'https:' ? httpsRequest : httpRequest;
+    return new Promise((resolve, reject) => {
+      const req = send(url, { ...opts, method: 'GET', signal: AbortSignal.timeout(timeoutMs) }, (res) => {
+        const chunks: Buffer[] = [];
+        res.on('data', (c: Buffer) => chunks.push(c));
+        res.on('error', reject);
+        res.on('end', () => {
+          const text = Buffer.concat(chunks).toString('utf8');
+          if (res.statusCode === 200) {
+            try {
+              resolve(JSON.parse(text));
+            } catch (err) {
+              reject(err);
+            }
+          } else reject(new ApiException(res.statusCode ?? 0, 'GET failed', text, {}));
+        });
+      });
+      req.on('error', reject);
+      req.end();
+    });
   }
 
   static fromConfig(k: KubernetesConfig): KubeApi {

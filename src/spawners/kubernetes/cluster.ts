@@ -22,25 +22,19 @@ export class KubeCluster {
   readonly events: EventStore;
   readonly #k: KubernetesConfig;
   readonly #log: Logger;
-  readonly #listApi: KubeApi;
   /** Pods being created, whose events are kept before their pod shows in the cache. */
   readonly #expected = new Map<string, number>();
   readonly #watches = new Map<string, Reflector<unknown>[]>();
 
-  constructor(api: KubeApi, k: KubernetesConfig, log: Logger, listApi: KubeApi = api) {
+  constructor(api: KubeApi, k: KubernetesConfig, log: Logger) {
     this.api = api;
     this.#k = k;
     this.#log = log;
-    this.#listApi = listApi;
     this.events = new EventStore({
       wanted: (pod) => this.pods.has(pod) || this.#expected.has(pod),
       maxCount: k.events_max_count,
       maxAgeMs: k.events_max_age * 1000,
     });
-  }
-
-  static listTimeout(k: KubernetesConfig): number {
-    return k.k8s_api_request_timeout * LIST_TIMEOUT_FACTOR;
   }
 
   /** The reflectors (pods, events) covering this namespace, started on first use; for tests and the benchmark. */
@@ -93,36 +87,25 @@ export class KubeCluster {
     };
   }
 
+  /** Lists with the API server's JSON as is: thousands of objects, of which the projection keeps a few fields. */
+  #list(path: string) {
+    const timeout = this.#k.k8s_api_request_timeout * LIST_TIMEOUT_FACTOR * 1000;
+    return (q: { resourceVersion?: string; labelSelector?: string; fieldSelector?: string }) =>
+      this.api.getJson(path, q, timeout) as Promise<ListResult>;
+  }
+
   #podReflector(scope: string): Reflector<unknown> {
-    const core = this.#listApi.core;
-    const options = this.#listApi.options;
+    const common = this.#common(scope, 'pods');
     return new Reflector(
-      {
-        ...this.#common(scope, 'pods'),
-        labelSelector: POD_SELECTOR,
-        list: (q) =>
-          (scope
-            ? core.listNamespacedPod({ namespace: scope, ...q }, options)
-            : core.listPodForAllNamespaces(q, options)) as Promise<ListResult>,
-        project: podView,
-      },
+      { ...common, labelSelector: POD_SELECTOR, list: this.#list(common.path), project: podView },
       this.pods,
     ) as Reflector<unknown>;
   }
 
   #eventReflector(scope: string): Reflector<unknown> {
-    const core = this.#listApi.core;
-    const options = this.#listApi.options;
+    const common = this.#common(scope, 'events');
     return new Reflector(
-      {
-        ...this.#common(scope, 'events'),
-        fieldSelector: EVENT_SELECTOR,
-        list: (q) =>
-          (scope
-            ? core.listNamespacedEvent({ namespace: scope, ...q }, options)
-            : core.listEventForAllNamespaces(q, options)) as Promise<ListResult>,
-        project: eventView,
-      },
+      { ...common, fieldSelector: EVENT_SELECTOR, list: this.#list(common.path), project: eventView },
       this.events,
     ) as Reflector<unknown>;
   }

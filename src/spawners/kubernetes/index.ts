@@ -19,10 +19,7 @@ export function kubernetesSpawnerFactory(config: SpawnerConfig): SpawnerFactory 
   let cluster: KubeCluster | null = null;
   const shared = (log: Logger): KubeCluster => {
     if (cluster === null) {
-      const k = config.kubernetes;
-      const api = KubeApi.fromConfig(k);
-      const listApi = new KubeApi(api.kc, KubeCluster.listTimeout(k));
-      cluster = new KubeCluster(api, k, log, listApi);
+      cluster = new KubeCluster(KubeApi.fromConfig(config.kubernetes), config.kubernetes, log);
     }
     return cluster;
   };
