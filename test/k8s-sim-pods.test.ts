@@ -310,3 +310,80 @@ describe('more of the node', () => {
     assert.equal(await w.done, null);
   });
 });
+
+describe('init containers and hooks', () => {
+  test('init containers run in order before the pod starts; a failing one under Never fails the pod', async () => {
+    const dir = sim.control.get('namespaces', undefined, NS)!.metadata.uid as string;
+    const file = `/tmp/k8s-sim-init-${dir}`;
+    const withInit = pod('init-ok', {
+      spec: {
+        initContainers: [
+          { name: 'first', image: 'sim/shell:1', command: ['sh', '-c', `echo first > ${file}`] },
+          { name: 'second', image: 'sim/shell:1', command: ['sh', '-c', `echo second >> ${file}`] },
+        ],
+        containers: [{ name: 'main', image: 'sim/shell:1', command: ['sh', '-c', `cat ${file}; rm ${file}`] }],
+      },
+    });
+    await core.createNamespacedPod({ namespace: NS, body: withInit });
+    const done = await waitFor('Succeeded', async () => {
+      const p = await core.readNamespacedPod({ name: 'init-ok', namespace: NS });
+      return p.status?.phase === 'Succeeded' && p;
+    });
+    assert.deepEqual(
+      done.status?.initContainerStatuses?.map((s) => [s.name, s.state?.terminated?.reason]),
+      [
+        ['first', 'Completed'],
+        ['second', 'Completed'],
+      ],
+    );
+    assert.equal(done.status?.conditions?.find((c) => c.type === 'Initialized')?.status, 'True');
+    assert.equal(await core.readNamespacedPodLog({ name: 'init-ok', namespace: NS }), 'first\nsecond\n');
+    // Lists are ordered by name; the creation order is the resourceVersion's.
+    const started = (await eventsOf('init-ok'))
+      .filter((e) => e.reason === 'Started')
+      .sort((x, y) => Number(x.metadata?.resourceVersion) - Number(y.metadata?.resourceVersion))
+      .map((e) => e.message);
+    assert.deepEqual(started, ['Started container first', 'Started container second', 'Started container main']);
+
+    const failing = pod('init-fail', {
+      spec: { initContainers: [{ name: 'check', image: 'sim/shell:1', command: ['sh', '-c', 'exit 7'] }] },
+    });
+    await core.createNamespacedPod({ namespace: NS, body: failing });
+    const failed = await waitFor('Failed', async () => {
+      const p = await core.readNamespacedPod({ name: 'init-fail', namespace: NS });
+      return p.status?.phase === 'Failed' && p;
+    });
+    assert.equal(failed.status?.initContainerStatuses?.[0]?.state?.terminated?.exitCode, 7);
+    assert.equal(failed.status?.containerStatuses?.[0]?.state?.waiting?.reason, 'PodInitializing');
+    assert.equal(sim.control.pid(NS, 'init-fail'), undefined, 'the main container never ran');
+    await core.deleteCollectionNamespacedPod({ namespace: NS, gracePeriodSeconds: 0 });
+  });
+
+  test('delete runs the preStop hook before SIGTERM', async () => {
+    const marker = `/tmp/k8s-sim-prestop-${process.pid}-${Date.now()}`;
+    const hooked = pod('prestop-1', { spec: { terminationGracePeriodSeconds: 5 } });
+    hooked.spec.containers[0].lifecycle = {
+      preStop: { exec: { command: ['sh', '-c', `echo "$HOSTNAME" > ${marker}`] } },
+    };
+    await core.createNamespacedPod({ namespace: NS, body: hooked });
+    await waitFor('Running', () => sim.control.get('pods', NS, 'prestop-1')?.status.phase === 'Running');
+    await core.deleteNamespacedPod({ name: 'prestop-1', namespace: NS });
+    await waitFor('gone', () => !sim.control.get('pods', NS, 'prestop-1'));
+    const { readFileSync, rmSync } = await import('node:fs');
+    assert.equal(readFileSync(marker, 'utf8'), 'prestop-1\n');
+    rmSync(marker);
+  });
+});
+
+test('a followed log streams new output and ends with the container', async () => {
+  const talker = pod('talker-1');
+  talker.spec.containers[0].command = ['sh', '-c', 'for i in 1 2 3; do echo line $i; sleep 0.2; done'];
+  await core.createNamespacedPod({ namespace: NS, body: talker });
+  await waitFor('started', () => sim.control.pid(NS, 'talker-1'));
+  const followed = await c.raw(`/api/v1/namespaces/${NS}/pods/talker-1/log?follow=true`, sim.token);
+  assert.equal(followed.status, 200);
+  assert.equal(followed.body, 'line 1\nline 2\nline 3\n');
+  const tail = await core.readNamespacedPodLog({ name: 'talker-1', namespace: NS, tailLines: 1 });
+  assert.equal(tail, 'line 3\n');
+  await core.deleteNamespacedPod({ name: 'talker-1', namespace: NS });
+});

@@ -1,10 +1,11 @@
-// Tests OF the Kubernetes API simulator (test/k8s-sim/), its API half: discovery, authentication, objects,
-// selectors, paging and watches, driven through the real @kubernetes/client-node client, since what the
-// client sends and reads back is what proves the simulation faithful enough for the `kubernetes` spawner.
-// Simulated: no real API server runs here (docs/kubernetes-simulator.md). The kubelet half: k8s-sim-pods.
+// Tests OF the Kubernetes API simulator (test/k8s-sim/), its API: discovery, authentication, objects,
+// selectors, paging, bad input and the test controls, driven through the real @kubernetes/client-node
+// client, since what the client sends and reads back is what proves the simulation faithful enough for
+// the `kubernetes` spawner. Simulated: no real API server runs here (docs/kubernetes-simulator.md).
+// Watches: test/k8s-sim-watch.test.ts; the node (kubelet, scheduler): test/k8s-sim-pods.test.ts.
 import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
-import { PatchStrategy, setHeaderOptions, VersionApi } from '@kubernetes/client-node';
+import { CoreV1Api, KubeConfig, PatchStrategy, setHeaderOptions, VersionApi } from '@kubernetes/client-node';
 import { connect, pod, statusOf } from './k8s-sim/client.ts';
 import { type K8sSim, type Obj, startK8sSim } from './k8s-sim/index.ts';
 import { waitFor } from './wait-for.ts';
@@ -231,86 +232,85 @@ describe('selectors and paging', () => {
   });
 });
 
-describe('watch', () => {
-  test('sees ADDED, MODIFIED and DELETED in order, through a label selector', async () => {
-    const list = await core.listNamespacedPod({ namespace: NS, labelSelector: 'app=watched' });
-    const w = await c.collect(`/api/v1/namespaces/${NS}/pods`, {
-      labelSelector: 'app=watched',
-      resourceVersion: list.metadata!.resourceVersion!,
-    });
-    await core.createNamespacedPod({
-      namespace: NS,
-      body: pod('watched-1', { metadata: { labels: { app: 'watched' } } }),
-    });
-    await core.createNamespacedPod({
-      namespace: NS,
-      body: pod('unwatched-1', { metadata: { labels: { app: 'other' } } }),
-    });
-    await waitFor('running', () => w.seen.some((e) => e.obj.status?.phase === 'Running'));
-    await core.deleteNamespacedPod({ name: 'watched-1', namespace: NS, gracePeriodSeconds: 5 });
-    await waitFor('deleted', () => w.seen.some((e) => e.type === 'DELETED'));
-    w.stop();
-    const types = w.seen.map((e) => e.type);
-    assert.equal(types[0], 'ADDED');
-    assert.equal(types.at(-1), 'DELETED');
-    assert.ok(types.slice(1, -1).every((t) => t === 'MODIFIED'));
-    assert.ok(w.seen.every((e) => e.obj.metadata.name === 'watched-1'));
-    const rvs = w.seen.map((e) => Number(e.obj.metadata.resourceVersion));
-    assert.deepEqual(
-      rvs,
-      [...rvs].sort((a, b) => a - b),
+describe('bad input', () => {
+  test('malformed JSON, a body too large, a wrong kind, a foreign namespace and odd names are refused', async () => {
+    const post = (path: string, body: string | Buffer, type?: string) =>
+      c.raw(path, sim.token, { method: 'POST', body, type });
+    const pods = `/api/v1/namespaces/${NS}/pods`;
+    const broken = await post(pods, '{"metadata": ');
+    assert.equal(broken.status, 400);
+    assert.equal(broken.body.reason, 'BadRequest');
+    const huge = await post(pods, Buffer.alloc(4 * 1024 * 1024, 32));
+    assert.equal(huge.status, 413);
+    assert.equal(huge.body.reason, 'RequestEntityTooLarge');
+    const wrongKind = await post(pods, JSON.stringify({ kind: 'Secret', metadata: { name: 'x' } }));
+    assert.equal(wrongKind.status, 400);
+    const foreign = await post(
+      pods,
+      JSON.stringify({ ...pod('x'), metadata: { name: 'x', namespace: 'kube-system' } }),
     );
-    assert.ok(
-      w.seen.some((e) => e.type === 'MODIFIED' && e.obj.metadata.deletionTimestamp),
-      'deletionTimestamp set first',
+    assert.equal(foreign.status, 400);
+    assert.equal(
+      foreign.body.message,
+      'the namespace of the provided object does not match the namespace sent on the request',
     );
-    await core.deleteNamespacedPod({ name: 'unwatched-1', namespace: NS, gracePeriodSeconds: 0 });
+    const slash = await c.raw(`${pods}/a%2F..%2Fb`, sim.token);
+    assert.equal(slash.status, 404);
+    const notArray = await post(pods, JSON.stringify({ metadata: { name: 'x' }, spec: { containers: 'sleep' } }));
+    assert.equal(notArray.status, 400);
+    assert.match(notArray.body.message, /cannot unmarshal string into Go struct field PodSpec\.spec\.containers/);
+    const labelsList = await post(pods, JSON.stringify({ ...pod('x'), metadata: { name: 'x', labels: ['a'] } }));
+    assert.equal(labelsList.status, 400);
+    const noContainers = await post(pods, JSON.stringify({ metadata: { name: 'x' } }));
+    assert.equal(noContainers.status, 422);
+    assert.equal(noContainers.body.message, 'Pod "x" is invalid: spec.containers: Required value');
+    const numberArgs = pod('x');
+    numberArgs.spec.containers[0].command = ['sleep', 30];
+    assert.equal((await post(pods, JSON.stringify(numberArgs))).status, 400);
+    const apply = await c.raw(`${pods}/x`, sim.token, {
+      method: 'PATCH',
+      body: 'a: b',
+      type: 'application/apply-patch+yaml',
+    });
+    assert.equal(apply.status, 415, 'server-side apply is not simulated');
+    assert.equal(apply.body.reason, 'UnsupportedMediaType');
+    const badRv = await c.raw(`${pods}?watch=true&resourceVersion=abc`, sim.token);
+    assert.equal(badRv.status, 400);
+    assert.equal(sim.control.list('pods', NS).filter((p) => p.metadata.name === 'x').length, 0);
+  });
+});
+
+describe('controls and in-cluster access', () => {
+  test('dropWatches(resource) cuts only that resource’s streams; modify() writes one MODIFIED', async () => {
+    const pods = await c.collect(`/api/v1/namespaces/${NS}/pods`, {});
+    const maps = await c.collect(`/api/v1/namespaces/${NS}/configmaps`, {});
+    await waitFor('two watches', () => sim.control.openWatches() === 2);
+    assert.equal(sim.control.dropWatches('configmaps'), 1);
+    assert.ok((await maps.done) instanceof Error);
+    assert.equal(sim.control.openWatches(), 1);
+    const [seeded] = sim.control.seedPods(1, { namespace: NS, prefix: 'touch-' });
+    sim.control.modify('pods', NS, seeded!.metadata.name, (p) => ({
+      ...p,
+      metadata: { ...p.metadata, annotations: { touched: '1' } },
+    }));
+    const touched = await waitFor('MODIFIED', () => pods.seen.find((e) => e.type === 'MODIFIED'));
+    assert.equal(touched.obj.metadata.annotations.touched, '1');
+    pods.stop();
+    await core.deleteNamespacedPod({ name: seeded!.metadata.name, namespace: NS });
   });
 
-  test('a watch from "now" starts with the current objects; bookmarks carry the current resourceVersion', async () => {
-    await core.createNamespacedConfigMap({ namespace: NS, body: { metadata: { name: 'cm-1' }, data: { a: 'b' } } });
-    const w = await c.collect(`/api/v1/namespaces/${NS}/configmaps`, { allowWatchBookmarks: true });
-    const bookmark = await waitFor('a bookmark', () => w.seen.find((e) => e.type === 'BOOKMARK'));
-    w.stop();
-    assert.deepEqual(w.seen[0], { type: 'ADDED', obj: w.seen[0]!.obj });
-    assert.equal(w.seen[0]!.obj.metadata.name, 'cm-1');
-    assert.equal(bookmark.obj.kind, 'ConfigMap');
-    assert.ok(Number(bookmark.obj.metadata.resourceVersion) >= Number(w.seen[0]!.obj.metadata.resourceVersion));
-    await core.deleteNamespacedConfigMap({ name: 'cm-1', namespace: NS });
-  });
-
-  test('a resourceVersion older than the history window gets an ERROR event with a 410 Status', async () => {
-    const old = String(sim.control.resourceVersion());
-    await core.createNamespacedConfigMap({ namespace: NS, body: { metadata: { name: 'cm-old' } } });
-    sim.control.compactHistory();
-    const w = await c.collect(`/api/v1/namespaces/${NS}/configmaps`, { resourceVersion: old });
-    assert.equal(await w.done, null, 'the server ends the stream after the error');
-    assert.equal(w.seen.length, 1);
-    assert.equal(w.seen[0]!.type, 'ERROR');
-    assert.equal(w.seen[0]!.obj.code, 410);
-    assert.equal(w.seen[0]!.obj.reason, 'Expired');
-    assert.match(w.seen[0]!.obj.message, /^too old resource version: \d+ \(\d+\)$/);
-    await core.deleteNamespacedConfigMap({ name: 'cm-old', namespace: NS });
-  });
-
-  test('a dropped watch ends the stream with an error; a stalled one sends nothing until released', async () => {
-    const dropped = await c.collect(`/api/v1/namespaces/${NS}/pods`, { allowWatchBookmarks: true });
-    await waitFor('the watch registered', () => sim.control.openWatches() === 1);
-    assert.equal(sim.control.dropWatches(), 1);
-    assert.ok((await dropped.done) instanceof Error, 'done gets an error');
-
-    const stalled = await c.collect(`/api/v1/namespaces/${NS}/configmaps`, { allowWatchBookmarks: true });
-    await waitFor('the watch registered', () => sim.control.openWatches() === 1);
-    sim.control.stallWatches();
-    const before = stalled.seen.length;
-    await core.createNamespacedConfigMap({ namespace: NS, body: { metadata: { name: 'cm-stall' } } });
-    await new Promise((r) => setTimeout(r, 500));
-    assert.equal(stalled.seen.length, before, 'no event and no bookmark while stalled');
-    sim.control.releaseWatches();
-    await waitFor('the held event', () =>
-      stalled.seen.some((e) => e.type === 'ADDED' && e.obj.metadata.name === 'cm-stall'),
-    );
-    stalled.stop();
-    await core.deleteNamespacedConfigMap({ name: 'cm-stall', namespace: NS });
+  test('a client configured from the in-cluster service account mount reaches the API', async () => {
+    const saved = { ...process.env };
+    Object.assign(process.env, sim.inCluster.env);
+    try {
+      const kc = new KubeConfig();
+      kc.loadFromCluster(sim.inCluster.pathPrefix);
+      assert.equal(kc.getContextObject(kc.getCurrentContext())?.namespace, sim.namespace);
+      const list = await kc.makeApiClient(CoreV1Api).listNamespacedServiceAccount({ namespace: NS });
+      assert.ok(list.items.some((sa) => sa.metadata?.name === 'default'));
+    } finally {
+      for (const k of Object.keys(sim.inCluster.env)) delete process.env[k];
+      Object.assign(process.env, saved);
+    }
   });
 });

@@ -1,7 +1,7 @@
 // Test helpers for code that talks to the simulator through @kubernetes/client-node: a connected client,
 // the Status of a failed call, a collecting watch, raw HTTPS requests, a pod body and a free loopback port.
 import assert from 'node:assert/strict';
-import { get as httpsGet } from 'node:https';
+import { request as httpsRequest } from 'node:https';
 import { createServer } from 'node:net';
 import { ApiException, CoreV1Api, KubeConfig, Watch } from '@kubernetes/client-node';
 import type { K8sSim, Obj } from './index.ts';
@@ -74,11 +74,16 @@ export function connect(sim: K8sSim) {
       );
       return { seen, done, stop: () => controller.abort() };
     },
-    /** A GET outside the client (raw status codes and bodies), trusting the simulator's CA. */
-    raw(path: string, token?: string): Promise<{ status: number; body: any }> {
+    /** A request outside the client (raw status codes and bodies), trusting the simulator's CA. */
+    raw(
+      path: string,
+      token?: string,
+      send?: { method: string; body: string | Buffer; type?: string },
+    ): Promise<{ status: number; body: any }> {
       return new Promise((resolve, reject) => {
         const headers: Record<string, string> = token ? { authorization: `Bearer ${token}` } : {};
-        const req = httpsGet(`${sim.url}${path}`, { ca: sim.ca, headers }, (res) => {
+        if (send) headers['content-type'] = send.type ?? 'application/json';
+        const req = httpsRequest(`${sim.url}${path}`, { ca: sim.ca, headers, method: send?.method ?? 'GET' }, (res) => {
           const chunks: Buffer[] = [];
           res.on('data', (c: Buffer) => chunks.push(c));
           res.on('end', () => {
@@ -87,6 +92,7 @@ export function connect(sim: K8sSim) {
           });
         });
         req.on('error', reject);
+        req.end(send?.body);
       });
     },
   };

@@ -103,7 +103,9 @@ export function containerArgv(c: Obj, image: ImageSpec | undefined, env: Record<
 export class LogBuffer {
   private chunks: Buffer[] = [];
   private size = 0;
-  private readonly followers = new Set<(chunk: Buffer) => void>();
+  private readonly followers = new Set<(chunk: Buffer | null) => void>();
+  /** The process is gone: no more output, and a follower's stream ends. */
+  ended = false;
 
   private readonly limit: number;
 
@@ -122,8 +124,16 @@ export class LogBuffer {
     return Buffer.concat(this.chunks).toString();
   }
 
-  follow(f: (chunk: Buffer) => void): () => void {
-    this.followers.add(f);
+  end(): void {
+    this.ended = true;
+    for (const f of this.followers) f(null);
+    this.followers.clear();
+  }
+
+  /** Calls `f` with each new chunk, then with null when the process ends. */
+  follow(f: (chunk: Buffer | null) => void): () => void {
+    if (this.ended) f(null);
+    else this.followers.add(f);
     return () => this.followers.delete(f);
   }
 }

@@ -7,13 +7,15 @@
 //   K8sSim: { url (https://127.0.0.1:PORT), token, namespace, kubeconfig (YAML text for
 //             KubeConfig.loadFromString), kubeconfigPath (the same in a file, for a hub process), ca (PEM),
 //             inCluster { pathPrefix, env } (for KubeConfig.loadFromCluster), control: SimControl, close() }
-//   SimControl: watches  dropWatches() · stallWatches() · releaseWatches() · openWatches()
+//   SimControl: watches  dropWatches(resource?) · stallWatches(resource?) · releaseWatches() · openWatches()
 //               faults   failNext(n, {code?, verb?, resource?}) · setLatency(ms) · compactHistory()
 //               counts   count(verb?, resource?) · requests · resetCounts()
 //               state    get(resource, ns, name) · list(resource, ns?) · resourceVersion() · pid(ns, pod, container?)
+//                        modify(resource, ns, name, edit) (a direct write: one MODIFIED, no validation)
 //                        setAllocatable({memory: '1Gi', …})
 //               scale    seedPods(n, SeedPodsOptions) → pods · seedEvents(n, SeedEventsOptions)
 // Types: ImageSpec (an image's default command/args/env/workingDir), NodeOptions, RequestRecord, Obj.
+// Test helpers for client code: ./client.ts (connect, statusOf, isGone, pod, freePort).
 import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -61,8 +63,10 @@ export interface K8sSimOptions {
 }
 
 export interface SimControl {
-  dropWatches(): number;
-  stallWatches(): number;
+  /** Cuts the open watch streams (only those of `resource`, e.g. "pods", when given); returns how many. */
+  dropWatches(resource?: string): number;
+  /** Holds the open watch streams (of `resource` when given): nothing is sent until releaseWatches(). */
+  stallWatches(resource?: string): number;
   releaseWatches(): void;
   openWatches(): number;
   failNext(n: number, opts?: FailOptions): void;
@@ -74,6 +78,8 @@ export interface SimControl {
   get(resource: string, ns: string | undefined, name: string): Obj | undefined;
   list(resource: string, ns?: string): Obj[];
   resourceVersion(): number;
+  /** Writes `edit(object)` straight to the store (one MODIFIED event), e.g. to churn seeded pods in a benchmark. */
+  modify(resource: string, ns: string | undefined, name: string, edit: (o: Obj) => Obj): Obj | undefined;
   pid(ns: string, pod: string, container?: string): number | undefined;
   setAllocatable(resources: Record<string, string>): void;
   seedPods(n: number, opts?: SeedPodsOptions): Obj[];
@@ -170,8 +176,8 @@ export async function startK8sSim(opts: K8sSimOptions = {}): Promise<K8sSim> {
   writeFileSync(join(saDir, 'namespace'), namespace);
 
   const control: SimControl = {
-    dropWatches: () => watches.dropAll(),
-    stallWatches: () => watches.stallAll(),
+    dropWatches: (resource) => watches.dropAll(resource),
+    stallWatches: (resource) => watches.stallAll(resource),
     releaseWatches: () => watches.releaseAll(),
     openWatches: () => watches.count,
     failNext: (n, o) => faults.failNext(n, o),
@@ -187,6 +193,7 @@ export async function startK8sSim(opts: K8sSimOptions = {}): Promise<K8sSim> {
     get: (resource, ns, name) => store.get(resource, ns, name),
     list: (resource, ns) => store.list(resource, ns),
     resourceVersion: () => store.resourceVersion,
+    modify: (resource, ns, name, edit) => store.modify(resource, ns, name, edit),
     pid: (ns, pod, container) => ctx.kubelet.pid(ns, pod, container),
     setAllocatable: (resources) => {
       store.modify('nodes', undefined, NODE_NAME, (n) => {

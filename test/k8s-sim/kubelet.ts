@@ -1,16 +1,19 @@
-// The simulated node's kubelet: takes a pod from the scheduler's decision through image pull, container
-// creation and start (each container a local process in its own process group, on 127.0.0.1), restarts by
-// restartPolicy with back-off, and graceful deletion (SIGTERM, SIGKILL after the grace period, the object
-// removed once every process is gone), recording the events and status the real kubelet records.
+// The simulated node's kubelet: takes a pod from the scheduler's decision through its sandbox (pod IP),
+// init containers one by one, image pulls, then every container's creation and start (each a local
+// process in its own process group), restarts by restartPolicy with back-off, lifecycle hooks, and graceful
+// deletion (preStop, SIGTERM, SIGKILL after the grace period, the object removed once every process is
+// gone), recording the events and status the real kubelet records.
 import type { ChildProcess } from 'node:child_process';
-import { existsSync, mkdirSync } from 'node:fs';
 import { join } from 'node:path';
-import { ConfigError, containerArgv, containerEnv, findImage, type ImageSpec, LogBuffer } from './containers.ts';
+import { prepareContainer } from './container-start.ts';
+import { findImage, type ImageSpec, LogBuffer } from './containers.ts';
 import type { EventRecorder } from './events.ts';
-import { NODE_NAME, unschedulable } from './scheduler.ts';
-import type { Obj, Store } from './store.ts';
+import { runHook } from './hooks.ts';
+import { ImagePuller } from './image-pull.ts';
 import { podStatus } from './pod-status.ts';
 import { launch, signalGroup } from './processes.ts';
+import { NODE_NAME, unschedulable } from './scheduler.ts';
+import type { Obj, Store } from './store.ts';
 
 export interface KubeletOptions {
   /** Known images; when given, any other image fails to pull. Images named `bad/…` never pull. */
@@ -24,31 +27,38 @@ export interface KubeletOptions {
 }
 
 interface Run {
-  name: string;
+  spec: Obj;
   proc?: ChildProcess;
   log: LogBuffer;
   previous?: LogBuffer;
   restarts: number;
   exited: boolean;
+  env: Record<string, string>;
+  cwd: string;
 }
 
 interface PodRun {
   ns: string;
   name: string;
   uid: string;
+  ip: string;
   containers: Map<string, Run>;
   timers: Set<NodeJS.Timeout>;
   deleting: boolean;
   backoff: number;
 }
 
+type OnExit = (r: Run, code: number, reason: string, message?: string) => void;
+
 const MAX_BACKOFF_MS = 300_000;
+const at = (c: Obj) => `spec.${c.isInit ? 'initContainers' : 'containers'}{${c.name}}`;
 
 export class Kubelet {
   private readonly runs = new Map<string, PodRun>();
   /** Pods the scheduler refused, tried again whenever room may have appeared. */
   private readonly unscheduled = new Set<PodRun>();
-  private readonly pulled = new Set<string>();
+  private readonly puller: ImagePuller;
+  private ips = 0;
   readonly phantoms = new Set<string>();
 
   private readonly store: Store;
@@ -61,18 +71,14 @@ export class Kubelet {
     this.events = events;
     this.node = node;
     this.opts = opts;
+    this.puller = new ImagePuller(opts.images, events);
   }
 
   admit(pod: Obj): void {
     const m = pod.metadata;
     const run: PodRun = {
-      ns: m.namespace,
-      name: m.name,
-      uid: m.uid,
-      containers: new Map(),
-      timers: new Set(),
-      deleting: false,
-      backoff: this.opts.backoffMs,
+      ...{ ns: m.namespace, name: m.name, uid: m.uid, ip: '' },
+      ...{ containers: new Map(), timers: new Set(), deleting: false, backoff: this.opts.backoffMs },
     };
     this.runs.set(`${m.namespace}/${m.name}`, run);
     this.later(run, this.opts.stepMs, () => this.schedule(run));
@@ -86,17 +92,36 @@ export class Kubelet {
     run.timers.add(t);
   }
 
+  /** Runs `step` again after the pod's back-off, which doubles up to five minutes like the kubelet's. */
+  private retry(run: PodRun, step: () => void): void {
+    const ms = run.backoff;
+    run.backoff = Math.min(ms * 2, MAX_BACKOFF_MS);
+    this.later(run, ms, step);
+  }
+
   private current(run: PodRun): Obj | undefined {
     const pod = this.store.get('pods', run.ns, run.name);
     return pod?.metadata.uid === run.uid ? pod : undefined;
   }
 
-  private edit(run: PodRun, change: (pod: Obj) => void): Obj | undefined {
+  private edit(run: PodRun, change: (s: ReturnType<typeof podStatus>, pod: Obj) => void): Obj | undefined {
     if (!this.current(run)) return undefined;
     return this.store.modify('pods', run.ns, run.name, (p) => {
-      change(p);
+      change(podStatus(p), p);
       return p;
     });
+  }
+
+  private note(pod: Obj | undefined, type: 'Normal' | 'Warning', reason: string, msg: string, c: Obj): void {
+    if (pod) this.events.record(pod, type, reason, msg, 'kubelet', at(c));
+  }
+
+  /** The pod's containers, init ones marked (so statuses, events and logs know which list they are in). */
+  private specs(pod: Obj): { inits: Obj[]; mains: Obj[] } {
+    return {
+      inits: (pod.spec.initContainers ?? []).map((c: Obj) => ({ ...c, isInit: true })),
+      mains: pod.spec.containers,
+    };
   }
 
   private schedule(run: PodRun): void {
@@ -105,24 +130,19 @@ export class Kubelet {
     const why = unschedulable(this.store, this.node(), pod, this.phantoms);
     if (why) {
       this.unscheduled.add(run);
-      this.edit(run, (p) => podStatus(p).condition('PodScheduled', 'False', 'Unschedulable', why));
+      this.edit(run, (s) => s.condition('PodScheduled', 'False', 'Unschedulable', why));
       this.events.record(pod, 'Warning', 'FailedScheduling', why, 'default-scheduler');
       return;
     }
     this.unscheduled.delete(run);
-    const bound = this.edit(run, (p) => {
+    const bound = this.edit(run, (s, p) => {
       p.spec.nodeName = NODE_NAME;
-      podStatus(p).condition('PodScheduled', 'True');
+      s.condition('PodScheduled', 'True');
     });
     if (!bound) return;
-    this.events.record(
-      bound,
-      'Normal',
-      'Scheduled',
-      `Successfully assigned ${run.ns}/${run.name} to ${NODE_NAME}`,
-      'default-scheduler',
-    );
-    this.later(run, this.opts.stepMs, () => this.prepare(run));
+    const msg = `Successfully assigned ${run.ns}/${run.name} to ${NODE_NAME}`;
+    this.events.record(bound, 'Normal', 'Scheduled', msg, 'default-scheduler');
+    this.later(run, this.opts.stepMs, () => this.sandbox(run));
   }
 
   /** Tries the refused pods again (a pod ended, a claim bound, the node grew). */
@@ -133,20 +153,6 @@ export class Kubelet {
     }
   }
 
-  private prepare(run: PodRun): void {
-    const pod = this.edit(run, (p) => {
-      const s = podStatus(p);
-      s.started(this.podIP());
-      for (const c of p.spec.containers) s.waiting(c, 'ContainerCreating');
-      s.condition('PodReadyToStartContainers', 'True');
-      s.condition('Initialized', 'True');
-      s.updateReady();
-    });
-    if (pod) this.pull(run);
-  }
-
-  private ips = 0;
-
   /** 127.0.0.1 for every pod, or with `distinctPodIPs` one loopback address each (all of 127/8 is local). */
   private podIP(): string {
     if (!this.opts.distinctPodIPs) return '127.0.0.1';
@@ -154,169 +160,150 @@ export class Kubelet {
     return `127.${100 + Math.floor(n / 65_024)}.${Math.floor(n / 254) % 256}.${(n % 254) + 1}`;
   }
 
-  private pullable(image: string): boolean {
-    if (image.startsWith('bad/')) return false;
-    return this.opts.images === undefined || findImage(this.opts.images, image) !== undefined;
+  private sandbox(run: PodRun): void {
+    run.ip = this.podIP();
+    const pod = this.edit(run, (s, p) => {
+      const { inits, mains } = this.specs(p);
+      s.started(run.ip);
+      for (const c of inits) s.waiting(c, 'PodInitializing');
+      for (const c of mains) s.waiting(c, inits.length ? 'PodInitializing' : 'ContainerCreating');
+      s.condition('PodReadyToStartContainers', 'True');
+      if (inits.length) s.initializing(inits.map((c) => c.name));
+      else s.condition('Initialized', 'True');
+      s.updateReady();
+    });
+    if (pod) this.initStep(run, 0);
   }
 
-  private pull(run: PodRun): void {
+  /** Init container `i` runs to completion before the next; after the last, the pod's containers. */
+  private initStep(run: PodRun, i: number): void {
     const pod = this.current(run);
     if (!pod) return;
-    for (const c of pod.spec.containers as Obj[]) {
-      const path = `spec.containers{${c.name}}`;
-      if (this.pulled.has(c.image) && c.imagePullPolicy !== 'Always') {
-        this.events.record(
-          pod,
-          'Normal',
-          'Pulled',
-          `Container image "${c.image}" already present on machine`,
-          'kubelet',
-          path,
-        );
-        continue;
-      }
-      if (c.imagePullPolicy === 'Never') {
-        const msg = `Container image "${c.image}" is not present with pull policy of Never`;
-        this.edit(run, (p) => podStatus(p).waiting(c, 'ErrImageNeverPull', msg));
-        this.events.record(pod, 'Warning', 'ErrImageNeverPull', msg, 'kubelet', path);
-        return this.retry(run, () => this.pull(run));
-      }
-      this.events.record(pod, 'Normal', 'Pulling', `Pulling image "${c.image}"`, 'kubelet', path);
-      if (!this.pullable(c.image)) return this.pullFailed(run, pod, c);
-      this.pulled.add(c.image);
-      this.events.record(
-        pod,
-        'Normal',
-        'Pulled',
-        `Successfully pulled image "${c.image}" in 1ms (1ms including waiting). Image size: 0 bytes.`,
-        'kubelet',
-        path,
-      );
+    const { inits, mains } = this.specs(pod);
+    const c = inits[i];
+    if (!c) {
+      if (inits.length)
+        this.edit(run, (s) => {
+          s.condition('Initialized', 'True');
+          for (const m of mains) s.waiting(m, 'ContainerCreating');
+        });
+      return this.pullMains(run);
     }
-    this.later(run, this.opts.stepMs, () => this.startAll(run));
+    if (!this.pulled(run, pod, c, () => this.initStep(run, i))) return;
+    this.later(run, this.opts.stepMs, () =>
+      this.start(run, c, (r, code, reason, message) => this.initExited(run, i, c, r, code, reason, message)),
+    );
   }
 
-  private pullFailed(run: PodRun, pod: Obj, c: Obj): void {
-    const path = `spec.containers{${c.name}}`;
-    const why = `rpc error: code = NotFound desc = failed to pull and unpack image "${c.image}": not found in the simulator's registry`;
-    this.edit(run, (p) => podStatus(p).waiting(c, 'ErrImagePull', why));
-    this.events.record(pod, 'Warning', 'Failed', `Failed to pull image "${c.image}": ${why}`, 'kubelet', path);
-    this.events.record(pod, 'Warning', 'Failed', 'Error: ErrImagePull', 'kubelet', path);
+  private initExited(run: PodRun, i: number, c: Obj, r: Run, code: number, reason: string, message?: string): void {
+    const pod = this.current(run);
+    if (!pod) return;
+    if (code === 0) {
+      this.edit(run, (s) => s.terminated(c, 0, reason));
+      return this.later(run, this.opts.stepMs, () => this.initStep(run, i + 1));
+    }
+    if (pod.spec.restartPolicy === 'Never') {
+      this.edit(run, (s) => {
+        s.terminated(c, code, reason, message);
+        s.failed();
+      });
+      return this.retryScheduling();
+    }
+    this.crashLoop(run, c, r, code, reason, () => this.initStep(run, i));
+  }
+
+  /** Pulls `c`'s image; on failure sets the waiting reason, records the back-off and retries `again`. */
+  private pulled(run: PodRun, pod: Obj, c: Obj, again: () => void): boolean {
+    const result = this.puller.pull(pod, c, at(c));
+    if (result.ok) return true;
+    this.edit(run, (s) => s.waiting(c, result.reason, result.message));
+    if (result.reason === 'ErrImageNeverPull') this.retry(run, again);
+    else
+      this.later(run, this.opts.stepMs, () => {
+        const msg = this.puller.backOff(pod, c, at(c));
+        this.edit(run, (s) => s.waiting(c, 'ImagePullBackOff', msg));
+        this.retry(run, again);
+      });
+    return false;
+  }
+
+  private pullMains(run: PodRun): void {
+    const pod = this.current(run);
+    if (!pod) return;
+    for (const c of pod.spec.containers as Obj[]) if (!this.pulled(run, pod, c, () => this.pullMains(run))) return;
     this.later(run, this.opts.stepMs, () => {
-      const msg = `Back-off pulling image "${c.image}"`;
-      const p = this.edit(run, (q) => podStatus(q).waiting(c, 'ImagePullBackOff', msg));
-      if (!p) return;
-      this.events.record(p, 'Normal', 'BackOff', msg, 'kubelet', path);
-      this.events.record(p, 'Warning', 'Failed', 'Error: ImagePullBackOff', 'kubelet', path);
-      this.retry(run, () => this.pull(run));
+      for (const c of this.current(run)?.spec.containers ?? [])
+        if (!run.containers.get(c.name)?.proc) this.start(run, c, (r, ...end) => this.exited(run, c, r, ...end));
     });
   }
 
-  /** Runs `step` again after the pod's back-off, which doubles up to five minutes like the kubelet's. */
-  private retry(run: PodRun, step: () => void): void {
-    const ms = run.backoff;
-    run.backoff = Math.min(ms * 2, MAX_BACKOFF_MS);
-    this.later(run, ms, step);
-  }
-
-  private startAll(run: PodRun): void {
+  private start(run: PodRun, c: Obj, onExit: OnExit): void {
     const pod = this.current(run);
     if (!pod) return;
-    for (const c of pod.spec.containers as Obj[]) if (!run.containers.get(c.name)?.proc) this.start(run, c);
-  }
-
-  private start(run: PodRun, c: Obj): void {
-    const pod = this.current(run);
-    if (!pod) return;
-    const path = `spec.containers{${c.name}}`;
-    const image = findImage(this.opts.images, c.image);
     const podDir = join(this.opts.workRoot, `${run.ns}_${run.name}_${run.uid}`);
-    let env: Record<string, string>;
-    try {
-      env = containerEnv(this.store, pod, c, {
-        ...this.opts.baseEnv,
-        HOME: podDir,
-        HOSTNAME: run.name,
-        ...image?.env,
-      });
-    } catch (err) {
-      if (!(err instanceof ConfigError)) throw err;
-      return this.cannotCreate(run, pod, c, 'CreateContainerConfigError', err.message);
-    }
-    const argv = containerArgv(c, image, env);
-    if (!argv) return this.cannotCreate(run, pod, c, 'CreateContainerError', 'no command specified');
-    const cwd = c.workingDir ?? image?.workingDir ?? podDir;
-    try {
-      mkdirSync(podDir, { recursive: true });
-      if (!existsSync(cwd)) mkdirSync(cwd, { recursive: true });
-    } catch (err) {
-      return this.cannotCreate(
-        run,
-        pod,
-        c,
-        'CreateContainerError',
-        `failed to create working directory: ${(err as Error).message}`,
-      );
+    const image = findImage(this.opts.images, c.image);
+    const ready = prepareContainer(this.store, pod, c, image, podDir, this.opts.baseEnv);
+    if (!ready.ok) {
+      this.edit(run, (s) => s.waiting(c, ready.reason, ready.message));
+      this.note(pod, 'Warning', 'Failed', `Error: ${ready.message}`, c);
+      return this.retry(run, () => this.start(run, c, onExit));
     }
     const prev = run.containers.get(c.name);
     const r: Run = {
-      name: c.name,
-      log: new LogBuffer(this.opts.logLimit),
-      restarts: prev ? prev.restarts + 1 : 0,
-      exited: false,
+      ...{ spec: c, log: new LogBuffer(this.opts.logLimit), restarts: prev ? prev.restarts + 1 : 0 },
+      ...{ exited: false, env: ready.env, cwd: ready.cwd, previous: prev?.log },
     };
-    if (prev) r.previous = prev.log;
     run.containers.set(c.name, r);
-    this.events.record(pod, 'Normal', 'Created', `Created container: ${c.name}`, 'kubelet', path);
-    r.proc = launch(argv, cwd, env, r.log, {
+    this.note(pod, 'Normal', 'Created', `Created container: ${c.name}`, c);
+    r.proc = launch(ready.argv, ready.cwd, ready.env, r.log, {
       started: () => {
-        const p = this.edit(run, (q) => podStatus(q).running(c, r.restarts));
-        if (p) this.events.record(p, 'Normal', 'Started', `Started container ${c.name}`, 'kubelet', path);
+        const p = this.edit(run, (s) => s.running(c, r.restarts));
+        this.note(p, 'Normal', 'Started', `Started container ${c.name}`, c);
+        if (c.lifecycle?.postStart) this.postStart(run, c, r);
       },
       exited: (code, reason, message) => {
-        if (reason === 'StartError') this.events.record(pod, 'Warning', 'Failed', `Error: ${message}`, 'kubelet', path);
-        this.exited(run, c, r, code, reason, message);
+        if (reason === 'StartError') this.note(pod, 'Warning', 'Failed', `Error: ${message}`, c);
+        r.exited = true;
+        if (run.deleting) return this.finishDelete(run);
+        onExit(r, code, reason, message);
       },
     });
   }
 
-  private cannotCreate(run: PodRun, pod: Obj, c: Obj, reason: string, message: string): void {
-    this.edit(run, (p) => podStatus(p).waiting(c, reason, message));
-    this.events.record(pod, 'Warning', 'Failed', `Error: ${message}`, 'kubelet', `spec.containers{${c.name}}`);
-    this.retry(run, () => this.start(run, c));
+  /** A failing postStart hook kills the container, which then restarts (or not) by the pod's policy. */
+  private postStart(run: PodRun, c: Obj, r: Run): void {
+    const grace = (this.current(run)?.spec.terminationGracePeriodSeconds ?? 30) * 1000;
+    void runHook(c.lifecycle.postStart, { env: r.env, cwd: r.cwd, podIP: run.ip }, grace).then((err) => {
+      if (err === null || r.exited || !r.proc) return;
+      this.note(this.current(run), 'Warning', 'FailedPostStartHook', err, c);
+      signalGroup(r.proc, 'SIGTERM');
+    });
   }
 
   private exited(run: PodRun, c: Obj, r: Run, code: number, reason: string, message?: string): void {
-    r.exited = true;
-    r.proc = undefined;
-    if (run.deleting) return this.finishDelete(run);
     const pod = this.current(run);
     if (!pod) return;
     const policy = pod.spec.restartPolicy;
-    const restart = policy === 'Always' || (policy === 'OnFailure' && code !== 0);
-    if (!restart) {
-      this.edit(run, (p) => podStatus(p).terminated(c, code, reason, message));
-      this.retryScheduling();
-      return;
-    }
-    const wait = run.backoff;
-    const msg = `back-off ${Math.round(wait / 1000)}s restarting failed container=${c.name} pod=${run.name}_${run.ns}(${run.uid})`;
-    const p = this.edit(run, (q) => podStatus(q).crashLoop(c, code, reason, msg));
-    if (p)
-      this.events.record(
-        p,
-        'Warning',
-        'BackOff',
-        `Back-off restarting failed container ${c.name} in pod ${run.name}_${run.ns}(${run.uid})`,
-        'kubelet',
-        `spec.containers{${c.name}}`,
+    if (policy === 'Always' || (policy === 'OnFailure' && code !== 0))
+      return this.crashLoop(run, c, r, code, reason, () =>
+        this.start(run, c, (r2, ...end) => this.exited(run, c, r2, ...end)),
       );
-    this.retry(run, () => this.start(run, c));
+    this.edit(run, (s) => s.terminated(c, code, reason, message));
+    this.retryScheduling();
+  }
+
+  private crashLoop(run: PodRun, c: Obj, r: Run, code: number, reason: string, again: () => void): void {
+    const who = `${run.name}_${run.ns}(${run.uid})`;
+    const msg = `back-off ${Math.round(run.backoff / 1000)}s restarting failed container=${c.name} pod=${who}`;
+    const p = this.edit(run, (s) => s.crashLoop(c, code, reason, msg));
+    this.note(p, 'Warning', 'BackOff', `Back-off restarting failed container ${c.name} in pod ${who}`, c);
+    r.proc = undefined;
+    this.retry(run, again);
   }
 
   /**
-   * Stops the pod's processes: SIGTERM now, SIGKILL after `grace` seconds; the pod object goes once all are
-   * gone (at once when none runs). With `removed` the object is already gone (a forced delete).
+   * Stops the pod's processes: preStop hooks, then SIGTERM, SIGKILL once `grace` seconds have passed; the
+   * pod object goes once all are gone (at once when none runs). With `removed` the object is already gone.
    */
   kill(pod: Obj, grace: number, removed = false): void {
     const key = `${pod.metadata.namespace}/${pod.metadata.name}`;
@@ -334,16 +321,13 @@ export class Kubelet {
     if (removed) this.runs.delete(key);
     if (live.length === 0) return this.finishDelete(run);
     for (const r of live) {
-      if (!removed)
-        this.events.record(
-          pod,
-          'Normal',
-          'Killing',
-          `Stopping container ${r.name}`,
-          'kubelet',
-          `spec.containers{${r.name}}`,
-        );
-      signalGroup(r.proc!, grace === 0 ? 'SIGKILL' : 'SIGTERM');
+      if (!removed) this.note(pod, 'Normal', 'Killing', `Stopping container ${r.spec.name}`, r.spec);
+      if (grace === 0 || !r.spec.lifecycle?.preStop) signalGroup(r.proc!, grace === 0 ? 'SIGKILL' : 'SIGTERM');
+      else
+        void runHook(r.spec.lifecycle.preStop, { env: r.env, cwd: r.cwd, podIP: run.ip }, grace * 1000).then((err) => {
+          if (err) this.note(pod, 'Warning', 'FailedPreStopHook', err, r.spec);
+          if (!r.exited) signalGroup(r.proc!, 'SIGTERM');
+        });
     }
     if (grace > 0) {
       const t = setTimeout(() => {
@@ -371,7 +355,8 @@ export class Kubelet {
   /** The process id of a pod's container, for tests that kill it behind the kubelet's back. */
   pid(ns: string, name: string, container?: string): number | undefined {
     const run = this.runs.get(`${ns}/${name}`);
-    const r = container ? run?.containers.get(container) : [...(run?.containers.values() ?? [])][0];
+    const main = run && this.current(run)?.spec.containers[0]?.name;
+    const r = run?.containers.get(container ?? main ?? '');
     return r?.exited ? undefined : r?.proc?.pid;
   }
 

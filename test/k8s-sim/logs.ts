@@ -19,11 +19,14 @@ export function podLog(
   if (container === null && names.length > 1)
     throw badRequest(`a container name must be specified for pod ${name}, choose one of: [${names.join(' ')}]`);
   const cname = container ?? names[0]!;
-  if (!names.includes(cname)) throw badRequest(`container ${cname} is not valid for pod ${name}`);
+  const inits: string[] = (pod.spec.initContainers ?? []).map((c: Obj) => c.name);
+  if (!names.includes(cname) && !inits.includes(cname))
+    throw badRequest(`container ${cname} is not valid for pod ${name}`);
   const log = kubelet.logOf(ns, name, cname, previous);
   if (log) return log;
   if (previous) throw badRequest(`previous terminated container "${cname}" in pod "${name}" not found`);
-  const waiting = pod.status?.containerStatuses?.find((s: Obj) => s.name === cname)?.state?.waiting?.reason;
+  const statuses = [...(pod.status?.containerStatuses ?? []), ...(pod.status?.initContainerStatuses ?? [])];
+  const waiting = statuses.find((s: Obj) => s.name === cname)?.state?.waiting?.reason;
   throw badRequest(`container "${cname}" in pod "${name}" is waiting to start: ${waiting ?? 'ContainerCreating'}`);
 }
 

@@ -1,7 +1,7 @@
 // The three PATCH bodies the API server takes for core objects: JSON Patch (RFC 6902, the client's default
 // content type), JSON Merge Patch (RFC 7386), and strategic merge patch, simulated as a merge patch in which
 // lists of named objects (containers, env, volumes, ports, …) merge by `name` and `$patch: delete` removes.
-import { ApiError, badRequest, unsupportedMediaType } from './status.ts';
+import { ApiError, badRequest } from './status.ts';
 
 type Json = any;
 
@@ -97,12 +97,10 @@ function mergeByName(list: Json[], patch: Json[]): Json[] {
   return out;
 }
 
-/** The object after `patch`, by the request's Content-Type. */
+/** The object after `patch`, by the request's Content-Type (one of the three; the server checked). */
 export function applyPatch(doc: Json, contentType: string, patch: Json): Json {
   const type = contentType.split(';')[0]!.trim();
   if (type === 'application/json-patch+json') return jsonPatch(doc, patch);
   if (!isObject(patch)) throw badRequest('the patch must be a JSON object');
-  if (type === 'application/merge-patch+json') return mergePatch(doc, patch, false);
-  if (type === 'application/strategic-merge-patch+json') return mergePatch(doc, patch, true);
-  throw unsupportedMediaType(type);
+  return mergePatch(doc, patch, type === 'application/strategic-merge-patch+json');
 }

@@ -8,17 +8,23 @@ export function podStatus(p: Obj) {
   const st = p.status;
   const containers: Obj[] = p.spec.containers;
 
+  const fresh = (x: Obj) => ({
+    name: x.name,
+    image: x.image,
+    imageID: '',
+    ready: false,
+    started: false,
+    restartCount: 0,
+    state: { waiting: { reason: 'ContainerCreating' } },
+    lastState: {},
+  });
+  /** The status entry of `c`: init containers (marked `isInit` by the kubelet) have their own list. */
   const entry = (c: Obj): Obj => {
-    st.containerStatuses ??= containers.map((x) => ({
-      name: x.name,
-      image: x.image,
-      imageID: '',
-      ready: false,
-      started: false,
-      restartCount: 0,
-      state: { waiting: { reason: 'ContainerCreating' } },
-      lastState: {},
-    }));
+    if (c.isInit) {
+      st.initContainerStatuses ??= (p.spec.initContainers ?? []).map(fresh);
+      return st.initContainerStatuses.find((s: Obj) => s.name === c.name);
+    }
+    st.containerStatuses ??= containers.map(fresh);
     return st.containerStatuses.find((s: Obj) => s.name === c.name);
   };
 
@@ -60,9 +66,11 @@ export function podStatus(p: Obj) {
       s.state = { running: { startedAt: now() } };
       s.containerID = `containerd://${randomBytes(32).toString('hex')}`;
       s.imageID = `sim/${c.image}`;
-      s.ready = true;
       s.started = true;
       s.restartCount = restarts;
+      // An init container is never "ready"; it has to finish.
+      if (c.isInit) return;
+      s.ready = true;
       if (st.containerStatuses.every((x: Obj) => x.state.running || x.restartCount > 0 || x.lastState.terminated))
         st.phase = 'Running';
       self.updateReady();
@@ -81,6 +89,7 @@ export function podStatus(p: Obj) {
       s.state = { terminated: term };
       s.ready = false;
       s.started = false;
+      if (c.isInit) return;
       if (st.containerStatuses.every((x: Obj) => x.state.terminated)) {
         const ok = st.containerStatuses.every((x: Obj) => x.state.terminated.exitCode === 0);
         st.phase = ok ? 'Succeeded' : 'Failed';
@@ -109,6 +118,23 @@ export function podStatus(p: Obj) {
       s.ready = false;
       s.started = false;
       self.updateReady();
+    },
+
+    /** Init containers still to finish, as the Initialized condition says. */
+    initializing(names: string[]): void {
+      self.condition(
+        'Initialized',
+        'False',
+        'ContainersNotInitialized',
+        `containers with incomplete status: [${names.join(' ')}]`,
+      );
+    },
+
+    /** An init container failed under restartPolicy Never: the whole pod has failed. */
+    failed(): void {
+      st.phase = 'Failed';
+      self.condition('Ready', 'False', 'PodFailed');
+      self.condition('ContainersReady', 'False', 'PodFailed');
     },
 
     updateReady(): void {

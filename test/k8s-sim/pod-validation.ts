@@ -31,6 +31,34 @@ function resourceCauses(c: Obj, at: string, out: StatusCause[]): void {
   }
 }
 
+const goType = (v: unknown) => (Array.isArray(v) ? 'array' : v === null ? 'null' : typeof v);
+
+/** A field of the wrong JSON type is a 400: the server cannot decode the object at all. */
+function decodeError(field: string, value: unknown, want: string): Error {
+  return badRequest(
+    `Pod in version "v1" cannot be handled as a Pod: json: cannot unmarshal ${goType(value)} into Go struct field ${field} of type ${want}`,
+  );
+}
+
+/** The shapes the rest of the simulator relies on (lists are lists, objects are objects), before defaulting. */
+export function checkShapes(spec: Obj): void {
+  if (typeof spec !== 'object' || spec === null || Array.isArray(spec))
+    throw decodeError('Pod.spec', spec, 'v1.PodSpec');
+  for (const key of ['containers', 'initContainers', 'volumes', 'tolerations'])
+    if (spec[key] !== undefined && !Array.isArray(spec[key]))
+      throw decodeError(`PodSpec.spec.${key}`, spec[key], '[]v1.Object');
+  for (const c of [...(spec.containers ?? []), ...(spec.initContainers ?? [])]) {
+    if (typeof c !== 'object' || c === null || Array.isArray(c))
+      throw decodeError('PodSpec.spec.containers', c, 'v1.Container');
+    for (const key of ['command', 'args', 'env', 'envFrom', 'ports', 'volumeMounts'])
+      if (c[key] !== undefined && !Array.isArray(c[key]))
+        throw decodeError(`Container.spec.containers.${key}`, c[key], '[]string');
+    for (const key of ['command', 'args'])
+      for (const a of c[key] ?? [])
+        if (typeof a !== 'string') throw decodeError(`Container.spec.containers.${key}`, a, 'string');
+  }
+}
+
 export function podCauses(pod: Obj): StatusCause[] {
   const out: StatusCause[] = [];
   const containers = pod.spec?.containers;

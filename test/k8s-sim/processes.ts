@@ -27,8 +27,11 @@ export function launch(
     ended = true;
     const msg = `failed to create containerd task: failed to create shim task: OCI runtime create failed: runc create failed: unable to start container process: exec: "${argv[0]}": ${err.code === 'ENOENT' ? 'executable file not found in $PATH' : err.message}: unknown`;
     log.append(Buffer.from(`${msg}\n`));
+    log.end();
     on.exited(128, 'StartError', msg);
   });
+  // Output may still be in the pipes at 'exit'; 'close' comes once they are drained.
+  proc.once('close', () => log.end());
   proc.once('exit', (code, signal) => {
     if (ended) return;
     ended = true;

@@ -2,7 +2,7 @@
 // server words it) and defaulting (what a created object gains: restartPolicy, imagePullPolicy, phases, ...).
 import { randomBytes } from 'node:crypto';
 import { nameProblem, quote } from './names.ts';
-import { podCauses } from './pod-validation.ts';
+import { checkShapes, podCauses } from './pod-validation.ts';
 import { badRequest, cause, invalid, type StatusCause } from './status.ts';
 import type { Obj } from './store.ts';
 
@@ -97,7 +97,20 @@ export function checkBody(resource: Resource, body: unknown, ns: string | undefi
   const obj = body as Obj;
   if (obj.kind !== undefined && obj.kind !== resource.kind)
     throw badRequest(`the object provided is unrecognized (must be of type ${resource.kind}): ${obj.kind}`);
-  if (typeof obj.metadata !== 'object' || obj.metadata === null) obj.metadata = {};
+  if (obj.metadata === undefined) obj.metadata = {};
+  const m = obj.metadata;
+  const undecodable = (field: string) =>
+    badRequest(
+      `${resource.kind} in version "v1" cannot be handled as a ${resource.kind}: json: cannot unmarshal into Go struct field ${field}`,
+    );
+  if (typeof m !== 'object' || m === null || Array.isArray(m)) throw undecodable('ObjectMeta.metadata');
+  for (const key of ['labels', 'annotations'])
+    if (m[key] !== undefined && (typeof m[key] !== 'object' || m[key] === null || Array.isArray(m[key])))
+      throw undecodable(`ObjectMeta.metadata.${key} of type map[string]string`);
+  for (const key of ['name', 'generateName', 'resourceVersion'])
+    if (m[key] !== undefined && typeof m[key] !== 'string')
+      throw undecodable(`ObjectMeta.metadata.${key} of type string`);
+  if (resource.name === 'pods') checkShapes(obj.spec ?? {});
   if (resource.namespaced) {
     if (obj.metadata.namespace !== undefined && obj.metadata.namespace !== ns)
       throw badRequest('the namespace of the provided object does not match the namespace sent on the request');
@@ -165,7 +178,7 @@ function defaultPod(pod: Obj): void {
       resources,
     };
   };
-  spec.containers = spec.containers.map(container);
+  spec.containers = (spec.containers ?? []).map(container);
   if (spec.initContainers) spec.initContainers = spec.initContainers.map(container);
   pod.spec = spec;
   const guaranteed = spec.containers.every(

@@ -10,18 +10,29 @@ import { podLog, trimLog } from './logs.ts';
 import { createObject, type DeleteOptions, deleteObject, patchObject, replaceObject } from './objects.ts';
 import { type Route, route } from './routes.ts';
 import { parseFieldSelector, parseLabelSelector } from './selectors.ts';
-import { ApiError, badRequest, noSuchPath, unauthorized } from './status.ts';
+import { ApiError, badRequest, noSuchPath, unauthorized, unsupportedMediaType } from './status.ts';
 import type { ServingCert } from './tls.ts';
 
 const MAX_BODY = 3 * 1024 * 1024;
+const PATCH_TYPES = [
+  'application/json-patch+json',
+  'application/merge-patch+json',
+  'application/strategic-merge-patch+json',
+];
 const OPEN_PATHS = new Set(['/healthz', '/livez', '/readyz', '/version']);
 
 async function readJson(req: IncomingMessage): Promise<unknown> {
+  const tooLarge = () => {
+    // The rest is read and dropped, so the client gets the answer instead of a reset connection.
+    req.resume();
+    return new ApiError(413, 'RequestEntityTooLarge', `Request entity too large: limit is ${MAX_BODY}`);
+  };
+  if (Number(req.headers['content-length'] ?? 0) > MAX_BODY) throw tooLarge();
   const chunks: Buffer[] = [];
   let size = 0;
   for await (const c of req) {
     size += (c as Buffer).length;
-    if (size > MAX_BODY) throw new ApiError(413, 'RequestEntityTooLarge', 'Request entity too large: limit is 3145728');
+    if (size > MAX_BODY) throw tooLarge();
     chunks.push(c as Buffer);
   }
   const text = Buffer.concat(chunks).toString().trim();
@@ -106,6 +117,8 @@ export class SimServer {
       query: url.search.slice(1),
     });
     if (fault) throw fault;
+    const type = (req.headers['content-type'] ?? '').split(';')[0]!.trim();
+    if (method === 'PATCH' && !PATCH_TYPES.includes(type)) throw unsupportedMediaType(type);
     const body = ['POST', 'PUT', 'PATCH', 'DELETE'].includes(method) ? await readJson(req) : undefined;
     await this.dispatch(r, url.searchParams, req, res, body);
   }
@@ -184,7 +197,8 @@ export class SimServer {
     res.writeHead(200, { 'Content-Type': 'text/plain', 'Transfer-Encoding': 'chunked' });
     res.write(text);
     this.followers.add(res);
-    const stop = log.follow((chunk) => res.write(chunk));
+    // The stream ends with the container, as the kubelet's does.
+    const stop = log.follow((chunk) => (chunk ? res.write(chunk) : res.end()));
     res.on('close', () => {
       stop();
       this.followers.delete(res);

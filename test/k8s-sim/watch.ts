@@ -36,6 +36,10 @@ class WatchStream {
     this.req = req;
   }
 
+  get resource(): string {
+    return this.req.resource;
+  }
+
   matches(o: Obj): boolean {
     const r = this.req;
     return (!r.ns || o.metadata.namespace === r.ns) && r.labels(o.metadata.labels) && r.fields(o);
@@ -77,7 +81,11 @@ class WatchStream {
     const rv = this.req.resourceVersion;
     const fromNow = rv === undefined || rv === '' || rv === '0';
     if (fromNow || this.req.sendInitialEvents) {
-      for (const o of store.list(this.req.resource, this.req.ns)) if (this.matches(o)) this.write('ADDED', o);
+      // One write for the whole initial state: 50,000 small writes cost more than the objects.
+      const lines: string[] = [];
+      for (const o of store.list(this.req.resource, this.req.ns))
+        if (this.matches(o)) lines.push(JSON.stringify({ type: 'ADDED', object: o }));
+      if (lines.length) this.res.write(`${lines.join('\n')}\n`);
       if (this.req.sendInitialEvents && this.req.bookmarks) this.bookmark(store.resourceVersion, true);
     } else {
       const changes = store.changesSince(this.req.resource, Number(rv));
@@ -130,17 +138,22 @@ export class Watches {
     stream.start(this.store, this.bookmarkMs, () => this.open.delete(stream));
   }
 
-  /** Cuts every open stream now; returns how many. */
-  dropAll(): number {
-    const n = this.open.size;
-    for (const s of [...this.open]) s.drop();
-    return n;
+  private streams(resource?: string): WatchStream[] {
+    return [...this.open].filter((s) => !resource || s.resource === resource);
   }
 
-  /** Stalls every stream open now (later ones run normally, so a client's replacement watch works). */
-  stallAll(): number {
-    for (const s of this.open) s.stalled = true;
-    return this.open.size;
+  /** Cuts every open stream (of `resource` when given) now; returns how many. */
+  dropAll(resource?: string): number {
+    const cut = this.streams(resource);
+    for (const s of cut) s.drop();
+    return cut.length;
+  }
+
+  /** Stalls the streams open now (later ones run normally, so a client's replacement watch works). */
+  stallAll(resource?: string): number {
+    const held = this.streams(resource);
+    for (const s of held) s.stalled = true;
+    return held.length;
   }
 
   /** Ends every stall; what the stalled streams missed is sent then, in order. */
