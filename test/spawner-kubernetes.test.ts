@@ -8,63 +8,36 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
 import { setTimeout as sleep } from 'node:timers/promises';
-import { CoreV1Api, KubeConfig } from '@kubernetes/client-node';
-import pino from 'pino';
-import { buildConfig, type ConfigInput } from '../src/config/index.ts';
-import { attachSpawnerHooks } from '../src/config/spawner-hooks.ts';
-import { kubernetesSpawnerFactory } from '../src/spawners/kubernetes/index.ts';
-import type { SpawnRequest } from '../src/spawners/spawner.ts';
+import type { ConfigInput } from '../src/config/index.ts';
 import { isAlive, killGroup } from '../src/lib/process.ts';
 import { readPid, stateFiles } from '../src/proxy/state-files.ts';
 import { startHub, type TestHub } from './harness.ts';
-import { type K8sSim, startK8sSim } from './k8s-sim/index.ts';
+import { NS, type SimFixture, startSimFixture } from './kubernetes-fixture.ts';
 import { spawnHub, writeHubConfig } from './process.ts';
 
-const NS = 'jhub';
 /** Slow enough that a test can act between a pod's steps (created, scheduled, pulled, started). */
 const STEP_MS = 150;
 
 describe('kubernetes spawner against the simulated Kubernetes API', () => {
-  let sim: K8sSim;
-  let home: string;
+  let f: SimFixture;
+  let sim: SimFixture['sim'];
   const hubs: TestHub[] = [];
   before(async () => {
-    sim = await startK8sSim({ namespace: NS, backoffMs: 200, stepMs: STEP_MS });
-    home = mkdtempSync(join(tmpdir(), 'tshub-k8s-home-'));
+    f = await startSimFixture(STEP_MS);
+    sim = f.sim;
   });
   after(async () => {
     for (const h of hubs) await h.stop().catch(() => {});
-    await sim?.close();
-    rmSync(home, { recursive: true, force: true });
+    await f?.close();
   });
-
-  /** Pods share the simulated node's loopback, so each server gets its own port (port: 0). */
-  const spawner = (kubernetes: Record<string, unknown> = {}, more: Record<string, unknown> = {}) =>
-    ({
-      class: 'kubernetes',
-      environment: { HOME: home },
-      // The simulated kubelet runs the server as this test's own user, which may be root here.
-      args: process.getuid?.() === 0 ? ['--allow-root'] : [],
-      start_timeout: 120,
-      http_timeout: 120,
-      ...more,
-      kubernetes: {
-        kubeconfig: sim.kubeconfigPath,
-        namespace: NS,
-        port: 0,
-        ip: '127.0.0.1',
-        watch_stall_timeout: 5,
-        ...kubernetes,
-      },
-    }) as ConfigInput['spawner'];
+  const spawner: SimFixture['spawner'] = (...a) => f.spawner(...a);
+  const podOf: SimFixture['podOf'] = (name) => f.podOf(name);
 
   async function hubWith(overrides: ConfigInput): Promise<TestHub> {
     const h = await startHub({ slow_spawn_timeout: 60, ...overrides });
     hubs.push(h);
     return h;
   }
-
-  const podOf = (name: string) => sim.control.get('pods', NS, name);
 
   async function waitReady(h: TestHub, name: string): Promise<void> {
     const deadline = Date.now() + 120_000;
@@ -128,6 +101,17 @@ describe('kubernetes spawner against the simulated Kubernetes API', () => {
     const progress = await h.request('GET', 'hub/api/users/bob/server/progress');
     assert.match(progress.text, /"failed":true[^\n]*Failed to pull image/, 'the progress stream says why');
     await gone('jupyter-bob');
+  });
+
+  test('simulated: a pod no node can take fails fast with the FailedScheduling message', async () => {
+    const h = await hubWith({ spawner: spawner({}, { mem_guarantee: '100G' }) });
+    await h.addUsers(['gus']);
+    const began = Date.now();
+    const r = await h.request('POST', 'hub/api/users/gus/server');
+    assert.equal(r.status, 500, r.text);
+    assert.ok(Date.now() - began < 20_000, `failed in ${Date.now() - began} ms`);
+    assert.match(r.json.message, /0\/1 nodes are available: 1 Insufficient memory/);
+    await gone('jupyter-gus');
   });
 
   test('simulated: a watch dropped mid-spawn recovers and the spawn completes; a stalled watch is replaced', async () => {
@@ -286,106 +270,6 @@ describe('kubernetes spawner against the simulated Kubernetes API', () => {
       if (proxyPid !== null && isAlive(proxyPid)) await killGroup(proxyPid, 2000).catch(() => {});
       await written.db.drop();
       rmSync(dir, { recursive: true, force: true });
-    }
-  });
-
-  /** A spawn request as the server manager makes one, for driving the spawner directly. */
-  const requestFor = (config: ReturnType<typeof buildConfig>['spawner'], name: string): SpawnRequest => ({
-    user: { id: 1, name },
-    serverName: '',
-    prefix: `/user/${name}/`,
-    env: {},
-    userOptions: {},
-    config,
-    stateDir: home,
-    log: pino({ level: 'silent' }),
-  });
-
-  test('simulated: modify_pod_hook changes the pod before it is created; start and stop follow the shared watch', async () => {
-    const config = buildConfig({ spawner: spawner({ cmd: ['sleep', '60'] }) }).spawner;
-    attachSpawnerHooks(config, {
-      modify_pod_hook: (req, pod) => {
-        const p = pod as { metadata: { labels: Record<string, string> } };
-        p.metadata.labels['example.org/hooked'] = req.user.name;
-        return p;
-      },
-    });
-    const factory = kubernetesSpawnerFactory(config);
-    try {
-      const s = factory.create(requestFor(config, 'hank'));
-      const url = await s.start();
-      assert.match(url, /^http:\/\/127\.0\.0\.1:\d+$/);
-      assert.equal(podOf('jupyter-hank')!.metadata.labels['example.org/hooked'], 'hank');
-      assert.equal(await s.poll(), null);
-      await s.stop();
-      assert.equal(podOf('jupyter-hank'), undefined, 'stop returns once the pod is gone');
-      assert.equal(await s.poll(), 1, 'a server whose pod is gone has stopped');
-    } finally {
-      factory.close?.();
-    }
-  });
-
-  test('simulated: a watch resumed past the history window gets 410 Gone, lists again and sees what it missed', async () => {
-    const lines: string[] = [];
-    const config = buildConfig({ spawner: spawner({ cmd: ['sleep', '60'] }) }).spawner;
-    const factory = kubernetesSpawnerFactory(config);
-    try {
-      const req = {
-        ...requestFor(config, 'ivy'),
-        log: pino({ level: 'info' }, { write: (l: string) => lines.push(l) }),
-      };
-      const s = factory.create(req);
-      await s.start();
-      assert.equal(await s.poll(), null);
-      // The hub hears nothing while the pod goes and the history that told of it is compacted away.
-      sim.control.stallWatches();
-      const kc = new KubeConfig();
-      kc.loadFromString(sim.kubeconfig);
-      await kc
-        .makeApiClient(CoreV1Api)
-        .deleteNamespacedPod({ name: 'jupyter-ivy', namespace: NS, gracePeriodSeconds: 0 });
-      for (let i = 0; podOf('jupyter-ivy'); i++) {
-        assert.ok(i < 100, 'the pod is deleted');
-        await sleep(50);
-      }
-      sim.control.compactHistory();
-      sim.control.dropWatches();
-      sim.control.releaseWatches();
-      for (let i = 0; (await s.poll()) === null; i++) {
-        assert.ok(i < 100, `the relisted cache shows the pod gone: ${lines.join('')}`);
-        await sleep(100);
-      }
-      assert.ok(
-        lines.some((l) => l.includes('410 Gone')),
-        'the watch was told its version is too old',
-      );
-    } finally {
-      factory.close?.();
-    }
-  });
-
-  test('simulated: poll() of 1,000 servers reads the shared watch cache and makes no API call', async () => {
-    const labels = { 'app.kubernetes.io/component': 'singleuser-server', 'app.kubernetes.io/managed-by': 'tshub' };
-    const pods = sim.control.seedPods(1000, { namespace: NS, prefix: 'jupyter-seeded-', labels });
-    const config = buildConfig({ spawner: spawner() }).spawner;
-    const factory = kubernetesSpawnerFactory(config);
-    try {
-      const restored = pods.map((p) =>
-        factory.restore(requestFor(config, p.metadata.name), { pod_name: p.metadata.name, namespace: NS }),
-      );
-      // The first poll starts the shared watches (one list and one watch each); the rest only read.
-      assert.equal(await restored[0]!.poll(), null);
-      sim.control.resetCounts();
-      const results = await Promise.all(restored.map((s) => s.poll()));
-      assert.ok(
-        results.every((r) => r === null),
-        'every seeded server runs',
-      );
-      const missing = factory.restore(requestFor(config, 'nobody'), { pod_name: 'jupyter-nobody', namespace: NS });
-      assert.equal(await missing.poll(), 1);
-      assert.equal(sim.control.count(), 0, `no API call: ${JSON.stringify(sim.control.requests.slice(0, 5))}`);
-    } finally {
-      factory.close?.();
     }
   });
 });
