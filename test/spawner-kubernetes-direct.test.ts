@@ -48,6 +48,26 @@ describe('kubernetes spawner objects against the simulated Kubernetes API', () =
     }
   });
 
+  test('simulated: enable_user_namespaces creates the user namespace and watches all namespaces', async () => {
+    const config = buildConfig({
+      spawner: spawner({ cmd: ['sleep', '60'], enable_user_namespaces: true, user_namespace_template: 'u-{username}' }),
+    }).spawner;
+    const factory = kubernetesSpawnerFactory(config);
+    try {
+      sim.control.resetCounts();
+      const s = factory.create(requestFor(config, 'jo', f.home));
+      await s.start();
+      assert.equal(s.state().namespace, 'u-jo');
+      assert.ok(sim.control.get('namespaces', undefined, 'u-jo'), 'the namespace is created');
+      assert.ok(sim.control.get('pods', 'u-jo', 'jupyter-jo'), 'the pod runs in it');
+      const watches = sim.control.requests.filter((r) => r.verb === 'watch');
+      assert.ok(watches.length >= 2 && watches.every((r) => !r.namespace), 'one pod and one event watch, cluster-wide');
+      await s.stop();
+    } finally {
+      factory.close?.();
+    }
+  });
+
   test('simulated: a watch resumed past the history window gets 410 Gone, lists again and sees what it missed', async () => {
     const lines: string[] = [];
     const config = buildConfig({ spawner: spawner({ cmd: ['sleep', '60'] }) }).spawner;
