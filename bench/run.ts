@@ -15,6 +15,7 @@ import { Figures, formatValue, summary } from './report.ts';
 import { proxyThroughput, spawnStop } from './proxies.ts';
 import { runScenarios, type ScenarioOptions } from './scenarios.ts';
 import { cullerPass } from './culler.ts';
+import { kubernetesBench } from './kubernetes.ts';
 import { runWrkMode } from './run-wrk.ts';
 import { JUPYTERHUB_BIN, jupyterhubAvailable, startJupyterhub } from './start-jupyterhub.ts';
 import { startTshub } from './start-tshub.ts';
@@ -133,6 +134,7 @@ async function main(): Promise<void> {
     figureLog('')(name, value, 's');
   }
   await tshub.stop();
+  await kubernetesBench(tshubFigs, { pods: quick ? 500 : 5_000, events: quick ? 5_000 : 50_000, log });
   if (cpuProfDir)
     log(`tshub CPU profiles in ${cpuProfDir} (summarize: node bench/profile-summary.ts ${cpuProfDir}/*.cpuprofile)`);
 

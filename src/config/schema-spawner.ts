@@ -1,6 +1,7 @@
 import { Type } from 'typebox';
 import type { Static } from 'typebox';
 import { BYTES_PATTERN, DockerSchema } from './schema-docker.ts';
+import { KubernetesSchema } from './schema-kubernetes.ts';
 import { GroupOverridesSchema, ProfileListSchema } from './schema-profiles.ts';
 import { bool, int, nullable, section, str, strList, strMap } from './schema-util.ts';
 import { SlurmSchema } from './schema-slurm.ts';
@@ -28,11 +29,20 @@ export const DEFAULT_ENV_KEEP = [
 
 export const SpawnerSchema = section(
   {
-    class: Type.Union([Type.Literal('simple'), Type.Literal('local'), Type.Literal('docker'), Type.Literal('slurm')], {
-      default: 'simple',
-      description:
-        "How single-user servers run: simple (child processes as the hub user), local (child processes as each user's system account), docker (a container each, see `docker`) or slurm (Slurm batch jobs, see `slurm`).",
-    }),
+    class: Type.Union(
+      [
+        Type.Literal('simple'),
+        Type.Literal('local'),
+        Type.Literal('docker'),
+        Type.Literal('slurm'),
+        Type.Literal('kubernetes'),
+      ],
+      {
+        default: 'simple',
+        description:
+          "How single-user servers run: simple (child processes as the hub user), local (child processes as each user's system account), docker (a container each, see `docker`), slurm (Slurm batch jobs, see `slurm`) or kubernetes (a pod each, see `kubernetes`).",
+      },
+    ),
     cmd: Type.Array(Type.String(), {
       minItems: 1,
       default: ['jupyterhub-singleuser'],
@@ -115,6 +125,7 @@ export const SpawnerSchema = section(
     ),
     docker: DockerSchema,
     slurm: SlurmSchema,
+    kubernetes: KubernetesSchema,
   },
   'How single-user servers are started.',
 );

@@ -15,11 +15,19 @@ export interface SpawnerHooks {
   pre_spawn_hook?: (spawner: SpawnRequest) => MaybePromise<unknown>;
   /** KubeSpawner's modify_pod_hook for every spawner: the request it returns, if it returns one, starts; else the one it changed. */
   modify_spawn_request?: (spawner: SpawnRequest) => MaybePromise<unknown>;
+  /** KubeSpawner's modify_pod_hook (kubernetes spawner): the pod it returns, if it returns one, is created; else the one it changed. */
+  modify_pod_hook?: (spawner: SpawnRequest, pod: Record<string, unknown>) => MaybePromise<unknown>;
   /** After the server has stopped; a throw is logged, as upstream does, and changes nothing. */
   post_stop_hook?: (spawner: SpawnRequest) => MaybePromise<unknown>;
 }
 
-const HOOK_KEYS = ['auth_state_hook', 'pre_spawn_hook', 'modify_spawn_request', 'post_stop_hook'] as const;
+const HOOK_KEYS = [
+  'auth_state_hook',
+  'pre_spawn_hook',
+  'modify_spawn_request',
+  'modify_pod_hook',
+  'post_stop_hook',
+] as const;
 
 /** Splits a config's spawner hook functions from its data (which is not changed). */
 export function takeSpawnerHooks(

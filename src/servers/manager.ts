@@ -269,11 +269,27 @@ export class ServerManager {
   async remove(user: ServerOwner, server: string, stopPending: boolean): Promise<void> {
     const drop = async () => {
       const row = await findSpawner(this.#deps.k, user.id, server);
-      if (row) await deleteSpawner(this.#deps.k, row.id);
+      if (!row) return;
+      await this.#deleteForever(user, server, row);
+      await deleteSpawner(this.#deps.k, row.id);
     };
     const task = this.#active.get(keyOf(user.id, server))?.task;
     if (stopPending && task) void task.then(drop, drop);
     else await drop();
+  }
+
+  /** JupyterHub's delete_forever: what the spawner keeps beyond a stop (a storage claim) goes with the server. */
+  async #deleteForever(user: ServerOwner, server: string, row: SpawnerRow): Promise<void> {
+    const request = this.#request(user, server, {}, parseJson<Record<string, unknown>>(row.user_options, {}));
+    try {
+      const spawner = this.#deps.spawners.restore(request, parseJson<Record<string, unknown>>(row.state, {}));
+      await spawner.deleteForever?.();
+    } catch (err) {
+      this.#deps.log.warn(
+        { server: serverLogName(user.name, server), err: (err as Error).message },
+        'delete_forever failed',
+      );
+    }
   }
 
   /** Removes the route, stops the process, revokes the server's token and OAuth client, marks it stopped. */
@@ -384,5 +400,6 @@ export class ServerManager {
     this.#stopPolling?.();
     if (this.#deps.config.cleanup_servers) await this.stopAllOf(null);
     else for (const e of this.#active.values()) if (e.pending === 'spawn') e.cancelled = true;
+    this.#deps.spawners.close?.();
   }
 }

@@ -6,13 +6,15 @@ import { LocalProcessSpawner } from './local.ts';
 import { SimpleSpawner } from './simple.ts';
 import type { SpawnerFactory } from './spawner.ts';
 
-// The docker and slurm classes load when configured, not at every start: the docker one brings dockerode
+// The docker, slurm and kubernetes classes load when configured, not at every start: the docker one brings dockerode
 // and its dependencies (~200 modules, ~10 MB of the hub's memory). A synchronous require (of an ES module,
 // from the sources or from dist/ like this file) keeps spawnerFactory synchronous.
 const load = createRequire(import.meta.url);
 const ext = extname(import.meta.url);
 const docker = (): typeof import('./docker/index.ts') => load(`./docker/index${ext}`);
 const slurm = (): typeof import('./slurm/slurm-spawner.ts') => load(`./slurm/slurm-spawner${ext}`);
+// @kubernetes/client-node costs ~90 MB when loaded: only a kubernetes hub pays it.
+const kubernetes = (): typeof import('./kubernetes/index.ts') => load(`./kubernetes/index${ext}`);
 
 export type { ProgressEvent, SpawnRequest, Spawner, SpawnerFactory } from './spawner.ts';
 export { SimpleSpawner } from './simple.ts';
@@ -35,5 +37,7 @@ export function spawnerFactory(config: SpawnerConfig): SpawnerFactory {
       const { SlurmSpawner } = slurm();
       return { create: (req) => new SlurmSpawner(req), restore: (req, state) => new SlurmSpawner(req, state) };
     }
+    case 'kubernetes':
+      return kubernetes().kubernetesSpawnerFactory(config);
   }
 }

@@ -52,6 +52,8 @@ export interface Spawner {
   reportPort?(port: number): void;
   /** The server's last `tail` lines of output, where they are not in `logFile` (a container's, from its engine). */
   recentLogs?(tail: number): Promise<string[]>;
+  /** JupyterHub's delete_forever: the server is deleted for good (not just stopped); what outlives stops goes too. */
+  deleteForever?(): Promise<void>;
   /** Where the server's output is written, for the admin to find. */
   readonly logFile: string | null;
 }
@@ -61,4 +63,6 @@ export interface SpawnerFactory {
   create(req: SpawnRequest): Spawner;
   /** A spawner bound to a server started earlier (by this hub process or a previous one). */
   restore(req: SpawnRequest, state: Record<string, unknown>): Spawner;
+  /** Ends what the factory's spawners share (the kubernetes spawner's watches) when the hub stops. */
+  close?(): void;
 }

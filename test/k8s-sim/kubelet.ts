@@ -375,6 +375,6 @@ export class Kubelet {
     }
     this.runs.clear();
     this.unscheduled.clear();
-    await Promise.race([Promise.all(exits), new Promise((resolve) => setTimeout(resolve, 2000).unref())]);
+    await Promise.race([Promise.all(exits), new Promise((resolve) => setTimeout(resolve, 2000))]);
   }
 }

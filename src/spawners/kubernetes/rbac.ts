@@ -18,3 +18,11 @@ export const SPAWNER_RULES: readonly PolicyRule[] = [
   // Per-user storage (storage_pvc_ensure), removed on delete_forever with delete_pvc.
   { apiGroups: [''], resources: ['persistentvolumeclaims'], verbs: ['get', 'create', 'delete'] },
 ];
+
+/**
+ * With enable_user_namespaces: SPAWNER_RULES in every namespace (a ClusterRole), since the shared watches
+ * list and watch pods and events cluster-wide, plus creating each user's namespace.
+ */
+export const USER_NAMESPACE_RULES: readonly PolicyRule[] = [
+  { apiGroups: [''], resources: ['namespaces'], verbs: ['create'] },
+];

@@ -22,7 +22,8 @@ export function settingPath(config: SpawnerConfig, key: string): string[] | null
   const path = key.split('.');
   if (FIXED.has(path[0]!) || path.some((p) => p === '')) return null;
   if (Object.hasOwn(top, path[0]!)) return path;
-  const own = config.class === 'docker' || config.class === 'slurm' ? config.class : null;
+  const own =
+    config.class === 'docker' || config.class === 'slurm' || config.class === 'kubernetes' ? config.class : null;
   if (path.length === 1 && own && Object.hasOwn(propertiesOf(top[own]), key)) return [own, key];
   return null;
 }
