@@ -6,9 +6,9 @@ import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
 import { readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { parse as parseYaml, stringify as stringifyYaml } from 'yaml';
 import { parseKey } from '../src/auth/auth-state/index.ts';
-import { ConfigSchema, loadConfig } from '../src/config/index.ts';
+import { loadConfig } from '../src/config/index.ts';
+import { POD_SELECTOR } from '../src/spawners/kubernetes/pod-spec.ts';
 import { SPAWNER_RULES } from '../src/spawners/kubernetes/rbac.ts';
 import {
   allowed,
@@ -33,13 +33,7 @@ const ROOT = join(import.meta.dirname, '..');
 
 // The labels the kubernetes spawner gives every user pod whatever the config says (its pod selector),
 // which the NetworkPolicies select user pods by.
-const USER_POD_LABELS = { 'app.kubernetes.io/component': 'singleuser-server', 'app.kubernetes.io/managed-by': 'tshub' };
-
-// The kubernetes spawner (issue 18) lands on its own branch; until then the config schema does not
-// know `spawner.class: kubernetes`, and the full check below is reported as to do, not as passing.
-const spawnerSection = (ConfigSchema.properties.spawner as unknown as { properties: Record<string, unknown> })
-  .properties;
-const SPAWNER_PENDING = 'kubernetes' in spawnerSection ? false : 'the kubernetes spawner is not merged yet';
+const USER_POD_LABELS = Object.fromEntries(POD_SELECTOR.split(',').map((kv) => kv.split('=') as [string, string]));
 
 let copy: DeployCopy;
 const rendered = new Map<string, K8sObject[]>();
@@ -69,19 +63,9 @@ function configText(objects: K8sObject[]): string {
   return text;
 }
 
-/**
- * loadConfig as `tshub serve` in the hub's container runs it: the mounted file plus the pod's
- * environment. Until the kubernetes spawner is merged, without its two keys (the rest is checked).
- */
-async function hubConfig(objects: K8sObject[], full = SPAWNER_PENDING === false) {
-  let text = configText(objects);
-  if (!full) {
-    const config = parseYaml(text);
-    assert.equal(config.spawner.class, 'kubernetes');
-    delete config.spawner.class;
-    delete config.spawner.kubernetes;
-    text = stringifyYaml(config);
-  }
+/** loadConfig as `tshub serve` in the hub's container runs it: the mounted file plus the pod's environment. */
+async function hubConfig(objects: K8sObject[]) {
+  const text = configText(objects);
   const env = hubEnv(objects);
   const file = join(copy.dir, `${env.TSHUB_CONFIG?.split('/').pop()}`);
   writeFileSync(file, text);
@@ -258,10 +242,8 @@ for (const overlay of OVERLAYS) {
       assert.deepEqual(secrets.sort(), overlay === 'postgres' ? ['tshub-db', 'tshub-secrets'] : ['tshub-secrets']);
     });
 
-    test("the ConfigMap's tshub config passes tshub's validation, as the hub loads it", {
-      todo: SPAWNER_PENDING,
-    }, async () => {
-      const config = await hubConfig(objects(), true);
+    test("the ConfigMap's tshub config passes tshub's validation, as the hub loads it", async () => {
+      const config = await hubConfig(objects());
       assert.equal(config.spawner.class, 'kubernetes');
     });
 
