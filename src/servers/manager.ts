@@ -4,6 +4,7 @@ import type { SpawnerRow } from '../db/index.ts';
 import { HubError, serverPending, spawnFailed } from '../errors/index.ts';
 import { isoNow } from '../lib/time.ts';
 import { parseJson } from '../lib/json.ts';
+import { serverNamesOf } from '../repo/users.ts';
 import { activeSpawners, deleteSpawner, findSpawner, getOrCreateSpawner, updateSpawner } from '../repo/spawners.ts';
 import type { Spawner, SpawnRequest } from '../spawners/spawner.ts';
 import type { ServerManagerDeps, ServerOwner, ServerStatus, SpawnOptions } from './deps.ts';
@@ -268,28 +269,32 @@ export class ServerManager {
   /** Deletes a named server's record, once its stop (possibly still in flight) has finished. */
   async remove(user: ServerOwner, server: string, stopPending: boolean): Promise<void> {
     const drop = async () => {
-      const row = await findSpawner(this.#deps.k, user.id, server);
-      if (!row) return;
-      await this.#deleteForever(user, server, row);
-      await deleteSpawner(this.#deps.k, row.id);
+      const row = await this.#deleteForever(user, server);
+      if (row) await deleteSpawner(this.#deps.k, row.id);
     };
     const task = this.#active.get(keyOf(user.id, server))?.task;
     if (stopPending && task) void task.then(drop, drop);
     else await drop();
   }
 
+  /** delete_forever for each server of a user being deleted; the rows go with the user. */
+  async deleteForeverAllOf(user: ServerOwner): Promise<void> {
+    for (const server of await serverNamesOf(this.#deps.k, user.id)) await this.#deleteForever(user, server);
+  }
+
   /** JupyterHub's delete_forever: what the spawner keeps beyond a stop (a storage claim) goes with the server. */
-  async #deleteForever(user: ServerOwner, server: string, row: SpawnerRow): Promise<void> {
+  async #deleteForever(user: ServerOwner, server: string): Promise<SpawnerRow | undefined> {
+    const row = await findSpawner(this.#deps.k, user.id, server);
+    if (!row) return undefined;
     const request = this.#request(user, server, {}, parseJson<Record<string, unknown>>(row.user_options, {}));
     try {
       const spawner = this.#deps.spawners.restore(request, parseJson<Record<string, unknown>>(row.state, {}));
       await spawner.deleteForever?.();
     } catch (err) {
-      this.#deps.log.warn(
-        { server: serverLogName(user.name, server), err: (err as Error).message },
-        'delete_forever failed',
-      );
+      const logName = serverLogName(user.name, server);
+      this.#deps.log.warn({ server: logName, err: (err as Error).message }, 'delete_forever failed');
     }
+    return row;
   }
 
   /** Removes the route, stops the process, revokes the server's token and OAuth client, marks it stopped. */

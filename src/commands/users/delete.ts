@@ -10,6 +10,8 @@ export interface UserServerRuntime {
   pendingOf(userId: number, server: string): 'spawn' | 'stop' | null;
   /** Stops every server of the user (cancelling starts in flight); resolves once they are stopped. */
   stopAllOf(userId: number): Promise<unknown>;
+  /** The spawners' delete_forever for every server of a user about to be deleted (storage claims go). */
+  deleteForeverAllOf(user: { id: number; name: string }): Promise<void>;
 }
 
 export interface UserServersDeps extends CommandDeps {
@@ -34,7 +36,9 @@ export async function stopServersOf(deps: UserServersDeps, userId: number): Prom
 
 /**
  * DELETE /users/{name}: stops the user's servers first (so they neither keep running nor count against
- * `active_server_limit`), then deletes the row with everything hanging on it. 400 while a stop is pending.
+ * `active_server_limit`), lets each spawner drop what outlives a stop (as upstream's delete_user calls
+ * delete_forever for every spawner), then deletes the row with everything hanging on it. 400 while a stop
+ * is pending.
  */
 export async function deleteUser(deps: UserServersDeps, caller: Caller, input: { name: string }): Promise<void> {
   const user = await findUser(deps.k, input.name);
@@ -42,6 +46,7 @@ export async function deleteUser(deps: UserServersDeps, caller: Caller, input: {
   const p = caller.principal;
   if (p && p.kind === 'user' && p.name === user.name) throw cannotDeleteSelf();
   if ((await stopServersOf(deps, user.id)) === 'pending') throw serverStopPending(user.name);
+  await deps.servers.deleteForeverAllOf(user);
   await deps.k.transaction().execute((trx) => deleteUserRow(trx, user.id));
   deps.permissions.invalidate();
   deps.log.info({ actor: p?.name ?? null, user: user.name }, 'deleted user');

@@ -24,6 +24,7 @@ class FakeServers implements UserServerRuntime {
     if (this.stuck) return new Promise(() => {});
     this.running.delete(userId);
   }
+  async deleteForeverAllOf(): Promise<void> {}
 }
 
 describe('user commands', () => {
