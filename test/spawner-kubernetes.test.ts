@@ -215,6 +215,63 @@ describe('kubernetes spawner against the simulated Kubernetes API', () => {
     }
   });
 
+  test('simulated: deleting a user deletes the claims of all their servers (delete_pvc), not only their pods', async () => {
+    const h = await hubWith({
+      allow_named_servers: true,
+      spawner: spawner({ storage_pvc_ensure: true, storage_capacity: '1Gi' }),
+    });
+    await h.addUsers(['ivy', 'jay']);
+    for (const path of ['ivy/server', 'ivy/servers/lab', 'jay/server']) {
+      const r = await h.request('POST', `hub/api/users/${path}`);
+      assert.ok(r.status === 201 || r.status === 202, r.text);
+    }
+    const claims = ['claim-ivy', 'claim-ivy--lab', 'claim-jay'];
+    for (let i = 0; claims.some((c) => !sim.control.get('persistentvolumeclaims', NS, c)); i++) {
+      assert.ok(i < 600, 'every server has its claim');
+      await sleep(100);
+    }
+    await h.request('DELETE', 'hub/api/users/ivy/servers/lab');
+    await gone('jupyter-ivy--lab');
+    const deleted = await h.request('DELETE', 'hub/api/users/ivy');
+    assert.equal(deleted.status, 204, deleted.text);
+    // A stopped server's claim goes too: delete_forever is for every server the user had, as upstream.
+    for (const c of ['claim-ivy', 'claim-ivy--lab'])
+      assert.equal(sim.control.get('persistentvolumeclaims', NS, c), undefined, `${c} is deleted with the user`);
+    await gone('jupyter-ivy');
+    assert.ok(sim.control.get('persistentvolumeclaims', NS, 'claim-jay'), "another user's claim stays");
+    await h.request('DELETE', 'hub/api/users/jay/server');
+    await gone('jupyter-jay');
+  });
+
+  test("simulated: an admin reads a server's last lines from its pod's log (pods/log with tailLines)", async () => {
+    const h = await hubWith({ spawner: spawner() });
+    await h.addUsers(['kim']);
+    const r = await h.request('POST', 'hub/api/users/kim/server');
+    assert.ok(r.status === 201 || r.status === 202, r.text);
+    await waitReady(h, 'kim');
+    const all = await h.request('GET', 'hub/api/users/kim/server/logs?tail=10000');
+    assert.equal(all.status, 200, all.text);
+    assert.equal(all.json.source, 'engine');
+    // jupyterhub-singleuser logs where it serves on stderr: the pod's log keeps both streams.
+    assert.ok(
+      all.json.lines.some((l: string) => /Jupyter Server .* is running at/.test(l)),
+      all.json.lines.join('\n'),
+    );
+    assert.ok(all.json.lines.length > 3, 'the server logged a few lines');
+    const two = await h.request('GET', 'hub/api/users/kim/server/logs?tail=2');
+    assert.equal(two.status, 200, two.text);
+    assert.deepEqual(two.json.lines, all.json.lines.slice(-2), 'tail=2 is the last two lines');
+    const bad = await h.request('GET', 'hub/api/users/kim/server/logs?tail=-1');
+    assert.equal(bad.status, 400, bad.text);
+    const kimToken = await h.tokenFor('kim');
+    const own = await h.request('GET', 'hub/api/users/kim/server/logs', { token: kimToken });
+    assert.equal(own.status, 403, 'a user without admin:servers cannot read the log');
+    await h.request('DELETE', 'hub/api/users/kim/server');
+    await gone('jupyter-kim');
+    const stopped = await h.request('GET', 'hub/api/users/kim/server/logs');
+    assert.equal(stopped.status, 404, stopped.text);
+  });
+
   test('simulated: a hub killed with SIGKILL while pods run re-adopts them after a restart, no duplicate pods', async () => {
     const dir = mkdtempSync(join(tmpdir(), 'tshub-k8s-restart-'));
     const token = `k8s-restart-admin-${Date.now()}-0123456789`;

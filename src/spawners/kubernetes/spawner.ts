@@ -9,7 +9,7 @@ import type { KubeCluster } from './cluster.ts';
 import type { EventView } from './events.ts';
 import { fieldProblems } from './fields.ts';
 import { expandAll, expandTemplate, templateFields } from './names.ts';
-import { buildPod, MANAGED_BY } from './pod-spec.ts';
+import { buildPod, CONTAINER, MANAGED_BY } from './pod-spec.ts';
 import { isRunning, type PodView } from './pods.ts';
 import { deletePvc, ensureNamespace, ensurePvc } from './pvc.ts';
 
@@ -33,6 +33,9 @@ const FATAL_EVENTS = new Set([
   'FailedScheduling',
   'BackOff',
 ]);
+
+/** The most of a pod's log read for its last lines, whatever their length. */
+const MAX_LOG_BYTES = 1024 * 1024;
 
 /** How long a fatal container state waits for the event that explains it. */
 const EVENT_GRACE_MS = 1000;
@@ -300,6 +303,30 @@ export class KubeSpawner implements Spawner {
   stop(): Promise<void> {
     this.#cancelWait?.();
     return this.#start.stop(() => this.#halt());
+  }
+
+  /** The server container's last lines (pods/log); none while the pod is gone or its container not started yet. */
+  async recentLogs(tail: number): Promise<string[]> {
+    if (this.#podName === null || this.#namespace === null) return [];
+    const { api } = this.#cluster;
+    try {
+      const text = await api.core.readNamespacedPodLog(
+        {
+          name: this.#podName,
+          namespace: this.#namespace,
+          container: CONTAINER,
+          tailLines: tail,
+          limitBytes: MAX_LOG_BYTES,
+        },
+        api.options,
+      );
+      const lines = text.split('\n');
+      if (lines.at(-1) === '') lines.pop();
+      return lines;
+    } catch (err) {
+      if (apiStatus(err) === 404 || apiStatus(err) === 400) return [];
+      throw new Error(`Cannot read the log of pod ${this.#podName}: ${apiMessage(err)}`);
+    }
   }
 
   /** Deletes the pod with delete_grace_period and waits until the watch sees it gone. */
