@@ -9,7 +9,7 @@ import { join } from 'node:path';
 import { parseKey } from '../src/auth/auth-state/index.ts';
 import { loadConfig } from '../src/config/index.ts';
 import { POD_SELECTOR } from '../src/spawners/kubernetes/pod-spec.ts';
-import { SPAWNER_RULES } from '../src/spawners/kubernetes/rbac.ts';
+import { SPAWNER_RULES, USER_NAMESPACE_RULES } from '../src/spawners/kubernetes/rbac.ts';
 import {
   allowed,
   byKind,
@@ -17,6 +17,7 @@ import {
   type DeployCopy,
   deployCopy,
   generated,
+  inNamespace,
   type K8sObject,
   kustomize,
   type Peer,
@@ -27,7 +28,7 @@ import {
   unknownFields,
 } from './k8s-manifests.ts';
 
-const OVERLAYS = ['sqlite', 'postgres'] as const;
+const OVERLAYS = ['sqlite', 'postgres', 'user-namespaces'] as const;
 const POD_IP = '10.42.0.7';
 const ROOT = join(import.meta.dirname, '..');
 
@@ -96,14 +97,19 @@ for (const overlay of OVERLAYS) {
       assert.deepEqual(problems, []);
       const kinds = [...new Set(objects().map((o) => o.kind))].sort();
       const expected = ['ConfigMap', 'Deployment', 'NetworkPolicy', 'PodDisruptionBudget', 'Role', 'RoleBinding'];
-      expected.push('Secret', 'Service', 'ServiceAccount', ...(overlay === 'sqlite' ? ['PersistentVolumeClaim'] : []));
+      expected.push(
+        'Secret',
+        'Service',
+        'ServiceAccount',
+        ...(overlay !== 'postgres' ? ['PersistentVolumeClaim'] : []),
+      );
+      if (overlay === 'user-namespaces') expected.push('ClusterRole', 'ClusterRoleBinding');
       assert.deepEqual(kinds, expected.sort());
     });
 
     test("the hub's Role grants exactly what the kubernetes spawner calls", () => {
       const role = named(objects(), 'Role', 'tshub-hub');
       assert.deepEqual(role.rules, SPAWNER_RULES);
-      assert.deepEqual(byKind(objects(), 'ClusterRole'), [], 'no cluster-wide access');
       const binding = named(objects(), 'RoleBinding', 'tshub-hub');
       assert.deepEqual(binding.roleRef, { apiGroup: 'rbac.authorization.k8s.io', kind: 'Role', name: 'tshub-hub' });
       const sa = hubOf(objects()).spec.template.spec.serviceAccountName;
@@ -112,6 +118,31 @@ for (const overlay of OVERLAYS) {
         [['ServiceAccount', sa]],
       );
       named(objects(), 'ServiceAccount', sa);
+      if (overlay !== 'user-namespaces')
+        assert.deepEqual(byKind(objects(), 'ClusterRole'), [], 'no cluster-wide access');
+    });
+
+    test('with user namespaces, a ClusterRole grants exactly what the spawner calls in them, to the hub alone', async () => {
+      const clusterRoles = byKind(objects(), 'ClusterRole');
+      const config = await hubConfig(objects());
+      assert.equal(config.spawner.kubernetes.enable_user_namespaces, overlay === 'user-namespaces');
+      if (overlay !== 'user-namespaces') return assert.deepEqual(clusterRoles, []);
+      assert.match(config.spawner.kubernetes.user_namespace_template, /\{username\}/, 'one namespace per user');
+      assert.equal(clusterRoles.length, 1);
+      const [role] = clusterRoles;
+      assert.deepEqual(role!.rules, [...SPAWNER_RULES, ...USER_NAMESPACE_RULES]);
+      assert.equal(role!.metadata.namespace, undefined, 'a cluster-scoped object');
+      const bindings = byKind(objects(), 'ClusterRoleBinding');
+      assert.equal(bindings.length, 1);
+      assert.deepEqual(bindings[0]!.roleRef, {
+        apiGroup: 'rbac.authorization.k8s.io',
+        kind: 'ClusterRole',
+        name: role!.metadata.name,
+      });
+      const sa = named(objects(), 'ServiceAccount', hubOf(objects()).spec.template.spec.serviceAccountName);
+      assert.deepEqual(bindings[0]!.subjects, [
+        { kind: 'ServiceAccount', name: sa.metadata.name, namespace: sa.metadata.namespace },
+      ]);
     });
 
     test('the hub is one replica replaced with Recreate; pods are non-root on a read-only root filesystem', () => {
@@ -184,6 +215,10 @@ for (const overlay of OVERLAYS) {
       const labels = (name: string) => named(objects(), 'Deployment', name).spec.template.metadata.labels;
       const [hub, proxy, user, outside] = [labels('tshub-hub'), labels('tshub-proxy'), USER_POD_LABELS, null];
       const other = { ...USER_POD_LABELS, 'hub.jupyter.org/username': 'mallory' };
+      // A user server in a namespace of its own, and some other pod elsewhere in the cluster.
+      const away = inNamespace(USER_POD_LABELS, 'tshub-alice');
+      const stranger = inNamespace({ app: 'other' }, 'elsewhere');
+      const userNs = overlay === 'user-namespaces';
       const cases: [string, Peer, Peer, number, boolean][] = [
         ['anyone to the public port', outside, proxy, 8000, true],
         ['the hub to the proxy API', hub, proxy, 8001, true],
@@ -199,6 +234,12 @@ for (const overlay of OVERLAYS) {
         ['anyone to a user server directly', outside, user, 8888, false],
         ['a user server to the internet', user, outside, 443, true],
         ['the proxy to the internet', proxy, outside, 443, false],
+        ['a user server in its own namespace to the hub API', away, hub, 8081, userNs],
+        ['the proxy to a user server in its own namespace', proxy, away, 8888, userNs],
+        ['the hub to a user server in its own namespace', hub, away, 8888, userNs],
+        ['a user server in its own namespace to the proxy API', away, proxy, 8001, false],
+        ['a pod of another namespace to the hub', stranger, hub, 8081, false],
+        ['a pod of another namespace to the proxy API', stranger, proxy, 8001, false],
       ];
       for (const [what, from, to, port, expected] of cases)
         assert.equal(allowed(policies, from, to, port), expected, what);
@@ -252,7 +293,7 @@ for (const overlay of OVERLAYS) {
       const { db_url } = await hubConfig(objs);
       const hub = hubOf(objs).spec.template.spec;
       const pvcs = byKind(objs, 'PersistentVolumeClaim');
-      if (overlay === 'sqlite') {
+      if (overlay !== 'postgres') {
         const path = db_url.replace(/^sqlite:\/\/\//, '');
         assert.ok(path.startsWith('/'), `an absolute path (the config's directory is read-only): ${db_url}`);
         const mount = container(hubOf(objs), 'hub').volumeMounts.find((m: K8sObject) =>

@@ -197,33 +197,55 @@ export function containerEnv(objects: K8sObject[], container: K8sObject, podIp: 
   return env;
 }
 
-/** A pod by its labels, or a client outside the cluster (null). */
-export type Peer = Record<string, string> | null;
+/** Where a peer's pod runs, when not in the policies' (the hub's) namespace: see inNamespace. */
+const NAMESPACE = Symbol('namespace');
+
+/** A pod by its labels (in the hub's namespace unless inNamespace says otherwise), or a client outside the cluster (null). */
+export type Peer = (Record<string, string> & { [NAMESPACE]?: string }) | null;
+
+/** A pod with these labels in another namespace (a user namespace). */
+export function inNamespace(labels: Record<string, string>, namespace: string): Peer {
+  return { ...labels, [NAMESPACE]: namespace };
+}
 
 /**
  * Whether the NetworkPolicies let `from` open a TCP connection to `to` on `port`, both directions
- * checked (ingress at `to`, egress at `from`), as a policy-enforcing network plugin would decide it
- * within one namespace. Pod addresses count as private, so ipBlock peers (which here all leave out the
- * private ranges, or are the whole internet) match only clients and servers outside the cluster.
+ * checked (ingress at `to`, egress at `from`), as a policy-enforcing network plugin would decide it.
+ * A policy applies to pods of its own namespace; a podSelector peer without a namespaceSelector means pods
+ * of the policy's namespace, and the only namespaceSelector understood is {} (every namespace). Pod
+ * addresses count as private, so ipBlock peers (which here all leave out the private ranges, or are the
+ * whole internet) match only clients and servers outside the cluster.
  */
 export function allowed(policies: K8sObject[], from: Peer, to: Peer, port: number): boolean {
-  const matches = (peers: K8sObject[] | undefined, other: Peer): boolean =>
+  const nsOf = (pod: NonNullable<Peer>, home: string): string => pod[NAMESPACE] ?? home;
+  const matches = (peers: K8sObject[] | undefined, other: Peer, home: string): boolean =>
     peers === undefined ||
     peers.some((p) => {
-      if (p.namespaceSelector) throw new Error('namespaceSelector peers are not checked by this test');
-      return p.podSelector ? other !== null && selects(p.podSelector, other) : other === null && p.ipBlock;
+      const anyNs = p.namespaceSelector !== undefined;
+      if (anyNs && Object.keys(p.namespaceSelector).length > 0)
+        throw new Error('only namespaceSelector: {} peers are checked by this test');
+      if (other === null) return !p.podSelector && !anyNs && p.ipBlock;
+      if (p.podSelector) return selects(p.podSelector, other) && (anyNs || nsOf(other, home) === home);
+      return anyNs;
     });
   const onPort = (ports: K8sObject[] | undefined): boolean =>
     ports === undefined ||
     ports.some((p) => (p.protocol ?? 'TCP') === 'TCP' && (p.port === undefined || p.port === port));
   const side = (pod: Peer, type: 'Ingress' | 'Egress', other: Peer): boolean => {
     if (pod === null) return true; // outside the cluster: no policy applies
-    const applying = policies.filter((p) => selects(p.spec.podSelector, pod) && p.spec.policyTypes.includes(type));
+    const applying = policies.filter(
+      (p) =>
+        nsOf(pod, p.metadata.namespace) === p.metadata.namespace &&
+        selects(p.spec.podSelector, pod) &&
+        p.spec.policyTypes.includes(type),
+    );
     if (applying.length === 0) return true;
     const key = type === 'Ingress' ? 'ingress' : 'egress';
     const peersKey = type === 'Ingress' ? 'from' : 'to';
     return applying.some((p) =>
-      (p.spec[key] ?? []).some((rule: K8sObject) => onPort(rule.ports) && matches(rule[peersKey], other)),
+      (p.spec[key] ?? []).some(
+        (rule: K8sObject) => onPort(rule.ports) && matches(rule[peersKey], other, p.metadata.namespace),
+      ),
     );
   };
   return side(to, 'Ingress', from) && side(from, 'Egress', to);
