@@ -68,6 +68,35 @@ describe('kubernetes spawner objects against the simulated Kubernetes API', () =
     }
   });
 
+  test("simulated: recentLogs reads the server container's last lines, beside a sidecar; none once the pod is gone", async () => {
+    const config = buildConfig({
+      spawner: spawner({
+        cmd: ['sh', '-c', 'for i in 1 2 3 4 5; do echo "line $i"; done; echo oops >&2; sleep 60'],
+        extra_containers: [
+          { name: 'sidecar', image: 'example/sidecar:1', command: ['sh', '-c', 'echo side; sleep 60'] },
+        ],
+      }),
+    }).spawner;
+    const factory = kubernetesSpawnerFactory(config);
+    try {
+      const s = factory.create(requestFor(config, 'lou', f.home));
+      assert.deepEqual(await s.recentLogs!(10), [], 'no pod yet');
+      await s.start();
+      let lines: string[] = [];
+      for (let i = 0; lines.length < 6; i++) {
+        assert.ok(i < 100, `the container logged: ${lines}`);
+        await sleep(50);
+        lines = await s.recentLogs!(100);
+      }
+      assert.deepEqual(lines, ['line 1', 'line 2', 'line 3', 'line 4', 'line 5', 'oops']);
+      assert.deepEqual(await s.recentLogs!(2), ['line 5', 'oops']);
+      await s.stop();
+      assert.deepEqual(await s.recentLogs!(10), [], 'the pod is gone');
+    } finally {
+      factory.close?.();
+    }
+  });
+
   test('simulated: a watch resumed past the history window gets 410 Gone, lists again and sees what it missed', async () => {
     const lines: string[] = [];
     const config = buildConfig({ spawner: spawner({ cmd: ['sleep', '60'] }) }).spawner;
