@@ -25,6 +25,7 @@ import {
   named,
   schemaProblems,
   selects,
+  serviceByHost,
   unknownFields,
 } from './k8s-manifests.ts';
 
@@ -76,7 +77,7 @@ async function hubConfig(objects: K8sObject[]) {
 /** The Service a URL's host and port name, and the container port it forwards to. */
 function serviceBehind(objects: K8sObject[], url: string): { pods: K8sObject; port: number } {
   const u = new URL(url);
-  const svc = named(objects, 'Service', u.hostname);
+  const svc = serviceByHost(objects, u.hostname);
   const port = svc.spec.ports.find((p: K8sObject) => p.port === Number(u.port || 80));
   assert.ok(port, `Service ${u.hostname} has port ${u.port}`);
   const pods = byKind(objects, 'Deployment').find((d) => selects(svc.spec.selector, d.spec.template.metadata.labels));
@@ -260,6 +261,11 @@ for (const overlay of OVERLAYS) {
       const hubSvc = serviceBehind(objs, flag('error-target')!);
       assert.equal(hubSvc.pods.metadata.name, 'tshub-hub');
       const users = serviceBehind(objs, config.spawner.hub_connect_url!);
+      if (overlay === 'user-namespaces')
+        assert.ok(
+          new URL(config.spawner.hub_connect_url!).hostname.includes('.'),
+          'user pods in their own namespaces are told the namespace of the hub',
+        );
       assert.equal(users.pods.metadata.name, 'tshub-hub');
       assert.equal(users.port, Number(new URL(config.hub_bind_url).port));
       const publicSvc = named(objs, 'Service', 'tshub-proxy-public');

@@ -150,6 +150,18 @@ export function named(objects: K8sObject[], kind: string, name: string): K8sObje
   return found;
 }
 
+/** The Service a host name names: NAME, or NAME.NAMESPACE.svc[.cluster.local] (what pods of other namespaces must use). */
+export function serviceByHost(objects: K8sObject[], host: string): K8sObject {
+  const [name, namespace, ...rest] = host.split('.');
+  const svc = named(objects, 'Service', name!);
+  if (
+    namespace !== undefined &&
+    (namespace !== svc.metadata.namespace || !/^svc(\.cluster\.local)?$/.test(rest.join('.')))
+  )
+    throw new Error(`${host} is not the DNS name of Service ${name} in namespace ${svc.metadata.namespace}`);
+  return svc;
+}
+
 /** Generated ConfigMaps and Secrets get a hash suffix: find them by the name they were given. */
 export function generated(objects: K8sObject[], kind: string, name: string): K8sObject {
   const found = objects.filter((o) => o.kind === kind && new RegExp(`^${name}-[a-z0-9]{10}$`).test(o.metadata.name));
