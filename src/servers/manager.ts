@@ -1,12 +1,11 @@
 import { type AuditOrigin, serverTarget, SYSTEM } from '../audit/event.ts';
-import type { SpawnerConfig } from '../config/index.ts';
 import type { SpawnerRow } from '../db/index.ts';
 import { HubError, serverPending, spawnFailed } from '../errors/index.ts';
 import { isoNow } from '../lib/time.ts';
 import { parseJson } from '../lib/json.ts';
 import { serverNamesOf } from '../repo/users.ts';
 import { activeSpawners, deleteSpawner, findSpawner, getOrCreateSpawner, updateSpawner } from '../repo/spawners.ts';
-import type { Spawner, SpawnRequest } from '../spawners/spawner.ts';
+import type { Spawner } from '../spawners/spawner.ts';
 import type { ServerManagerDeps, ServerOwner, ServerStatus, SpawnOptions } from './deps.ts';
 import { issueServerCredentials, revokeServerCredentials, serverTokenScopes } from './credentials.ts';
 import { serverEnv } from './env.ts';
@@ -17,6 +16,8 @@ import { schedulePolls } from './poll-timer.ts';
 import type { ProgressLog } from './progress.ts';
 import { resourceEnv } from './resources.ts';
 import { restoredOptions } from './restore.ts';
+import { spawnRequest } from './request.ts';
+import { deleteForever } from './delete-forever.ts';
 import { runPostStopHook, runSpawnHooks } from './spawn-hooks.ts';
 import { sleep, waitForHttp, withTimeout } from './wait-up.ts';
 
@@ -82,27 +83,6 @@ export class ServerManager {
     return 'stopped';
   }
 
-  #request(
-    user: ServerOwner,
-    server: string,
-    env: Record<string, string>,
-    userOptions: Record<string, unknown>,
-    spawnerConfig: SpawnerConfig = this.#deps.config.spawner,
-  ): SpawnRequest {
-    const { baseUrl, log, stateDir } = this.#deps;
-    return {
-      user,
-      serverName: server,
-      prefix: serverPrefix(baseUrl, user.name, server),
-      env,
-      userOptions,
-      // Each server's own copy: a hook may change it (cmd, image, ...) for this start alone.
-      config: structuredClone(spawnerConfig),
-      stateDir,
-      log: log.child({ server: serverLogName(user.name, server) }),
-    };
-  }
-
   /**
    * Starts an admitted server. Resolves 'ready' if it came up within slow_spawn_timeout, else 'pending'
    * while the start goes on; rejects with a catalogue error (500 spawn failure).
@@ -165,7 +145,7 @@ export class ServerManager {
         resources: this.#resources,
       });
       // The chosen profile's config (src/spawners/profiles), copied like the base one: hooks may change it.
-      const base = this.#request(user, server, env, userOptions, opts.spawnerConfig);
+      const base = spawnRequest(this.#deps, user, server, env, userOptions, opts.spawnerConfig);
       const request = await runSpawnHooks(config.spawner, base, opts.authState ?? null);
       // A hub killed before start() returns still finds what it began (a pid, a job id) on restart.
       request.onState = async (state) => {
@@ -269,7 +249,7 @@ export class ServerManager {
   /** Deletes a named server's record, once its stop (possibly still in flight) has finished. */
   async remove(user: ServerOwner, server: string, stopPending: boolean): Promise<void> {
     const drop = async () => {
-      const row = await this.#deleteForever(user, server);
+      const row = await deleteForever(this.#deps, user, server);
       if (row) await deleteSpawner(this.#deps.k, row.id);
     };
     const task = this.#active.get(keyOf(user.id, server))?.task;
@@ -279,22 +259,7 @@ export class ServerManager {
 
   /** delete_forever for each server of a user being deleted; the rows go with the user. */
   async deleteForeverAllOf(user: ServerOwner): Promise<void> {
-    for (const server of await serverNamesOf(this.#deps.k, user.id)) await this.#deleteForever(user, server);
-  }
-
-  /** JupyterHub's delete_forever: what the spawner keeps beyond a stop (a storage claim) goes with the server. */
-  async #deleteForever(user: ServerOwner, server: string): Promise<SpawnerRow | undefined> {
-    const row = await findSpawner(this.#deps.k, user.id, server);
-    if (!row) return undefined;
-    const request = this.#request(user, server, {}, parseJson<Record<string, unknown>>(row.user_options, {}));
-    try {
-      const spawner = this.#deps.spawners.restore(request, parseJson<Record<string, unknown>>(row.state, {}));
-      await spawner.deleteForever?.();
-    } catch (err) {
-      const logName = serverLogName(user.name, server);
-      this.#deps.log.warn({ server: logName, err: (err as Error).message }, 'delete_forever failed');
-    }
-    return row;
+    for (const server of await serverNamesOf(this.#deps.k, user.id)) await deleteForever(this.#deps, user, server);
   }
 
   /** Removes the route, stops the process, revokes the server's token and OAuth client, marks it stopped. */
@@ -355,7 +320,7 @@ export class ServerManager {
       const state = parseJson<Record<string, unknown>>(row.state, {});
       if (Object.keys(state).length) {
         const chosen = await restoredOptions(this.#deps, row);
-        entry.request = this.#request(user, row.name, {}, chosen.userOptions, chosen.config);
+        entry.request = spawnRequest(this.#deps, user, row.name, {}, chosen.userOptions, chosen.config);
         entry.spawner = spawners.restore(entry.request, state);
       }
       this.#active.set(keyOf(user.id, row.name), entry);
