@@ -10,10 +10,9 @@ import {
   type UserChanges,
 } from '../commands/users/index.ts';
 import type { HubContext } from '../context.ts';
-import type { UserRow } from '../db/index.ts';
 import { HubError, invalidRequest } from '../errors/index.ts';
 import { scopeFilter } from '../rbac/index.ts';
-import { listUsers, type UserSort, type UserState } from '../repo/user-list.ts';
+import { type ListedUser, listUsers, type UserSort, type UserState } from '../repo/user-list.ts';
 import { loadUserFacts } from '../repo/users.ts';
 import type { HubServer } from '../http/server.ts';
 import { need, needUser, needUserName, scopesFirst } from './access.ts';
@@ -64,7 +63,7 @@ export function flagArg(value: string | undefined): boolean {
 
 export function registerUserRoutes(app: HubServer, ctx: HubContext, prefix: string, reads: ReadCache): void {
   const base = ctx.baseUrl;
-  const present = async (req: Parameters<typeof need>[1], rows: UserRow[], includeStoppedServers = false) => {
+  const present = async (req: Parameters<typeof need>[1], rows: ListedUser[], includeStoppedServers = false) => {
     const facts = await loadUserFacts(
       ctx.k,
       rows.map((r) => r.id),

@@ -6,6 +6,10 @@ type K = Kysely<Database>;
 export type UserState = 'active' | 'ready' | 'inactive';
 export type UserSort = { key: 'id' | 'name' | 'last_activity'; desc: boolean };
 
+/** What a listing shows of a user's row: not its auth state (possibly kilobytes) nor its cookie id. */
+export type ListedUser = Pick<UserRow, 'id' | 'name' | 'admin' | 'created' | 'last_activity'>;
+const LISTED = ['users.id', 'users.name', 'users.admin', 'users.created', 'users.last_activity'] as const;
+
 export interface UserListQuery {
   offset: number;
   limit: number;
@@ -66,14 +70,14 @@ function matching(db: K, q: UserListQuery): SelectQueryBuilder<Database, 'users'
   return qb;
 }
 
-export async function listUsers(db: K, q: UserListQuery): Promise<{ rows: UserRow[]; total: number }> {
+export async function listUsers(db: K, q: UserListQuery): Promise<{ rows: ListedUser[]; total: number }> {
   if ((q.state === 'ready' || q.state === 'active') && q.sort.key === 'id') return listServerOwnersById(db, q, q.state);
   let base = matching(db, q);
   if (q.state === 'inactive') base = base.where('users.id', 'not in', owners(db, 'active'));
   else if (q.state) base = base.where('users.id', 'in', owners(db, q.state));
   const countRow = await base.select((eb) => eb.fn.countAll<number>().as('n')).executeTakeFirstOrThrow();
   const rows = await base
-    .selectAll('users')
+    .select(LISTED)
     .orderBy(`users.${q.sort.key}`, (ob) => (q.sort.desc ? ob.desc().nullsLast() : ob.asc().nullsFirst()))
     .orderBy('users.id', q.sort.desc ? 'desc' : 'asc')
     .limit(q.limit)
@@ -92,7 +96,7 @@ async function listServerOwnersById(
   db: K,
   q: UserListQuery,
   state: 'ready' | 'active',
-): Promise<{ rows: UserRow[]; total: number }> {
+): Promise<{ rows: ListedUser[]; total: number }> {
   let ownersOf = db.selectFrom('spawners').where(spawnerIn(state));
   if (q.nameFilter || q.visible)
     ownersOf = ownersOf.where('spawners.user_id', 'in', matching(db, q).select('users.id'));
@@ -108,7 +112,7 @@ async function listServerOwnersById(
     .offset(q.offset);
   const rows = await db
     .selectFrom('users')
-    .selectAll()
+    .select(LISTED)
     .where('users.id', 'in', pageIds)
     .orderBy('users.id', direction)
     .execute();
