@@ -142,14 +142,18 @@ export function rolesOfUsers(db: K, userIds: number[]): Promise<Map<number, stri
   return roleNamesByHolder(db, 'user', userIds);
 }
 
-export async function touchUserActivity(db: K, id: number, iso: string): Promise<void> {
-  // Only move forward: an older report must never overwrite a newer one.
-  await db
+// The activity writer moves every active user's last activity (src/auth/activity.ts): compiled once.
+const userActivity = compiledQuery((db, a: { id: number; iso: string }) =>
+  db
     .updateTable('users')
-    .set({ last_activity: iso })
-    .where('id', '=', id)
-    .where((eb) => eb.or([eb('last_activity', 'is', null), eb('last_activity', '<', iso)]))
-    .execute();
+    .set({ last_activity: a.iso })
+    .where('id', '=', a.id)
+    // Only move forward: an older report must never overwrite a newer one.
+    .where((eb) => eb.or([eb('last_activity', 'is', null), eb('last_activity', '<', a.iso)])),
+);
+
+export async function touchUserActivity(db: K, id: number, iso: string): Promise<void> {
+  await userActivity.execute(db, { id, iso });
 }
 
 /** Names of the user's servers that have a record (running or not). */
