@@ -20,22 +20,25 @@ export function serverReady(row: Pick<SpawnerRow, 'server_url' | 'pending'>): bo
   return row.server_url !== null && row.pending === null;
 }
 
-/** JupyterHub's Server model; `state` only for callers holding admin:server_state. */
+/**
+ * JupyterHub's Server model; `state` only for callers holding admin:server_state. Keys in the order of
+ * ServerModel (src/api/schemas.ts), so JSON.stringify writes the bytes the schema's serializer would.
+ */
 export function presentServer(baseUrl: string, user: string, row: SpawnerRow, withState: boolean) {
   const model: Record<string, unknown> = {
     name: row.name,
     full_name: `${user}/${row.name}`,
     display_name: row.display_name ?? row.name,
-    last_activity: row.last_activity,
-    started: row.started,
-    pending: row.pending,
     ready: serverReady(row),
     stopped: !serverActive(row),
+    pending: row.pending,
     url: serverUrl(baseUrl, user, row.name),
-    user_options: parseJson<Record<string, unknown>>(row.user_options, {}),
     progress_url: progressUrl(baseUrl, user, row.name),
     full_url: null,
     full_progress_url: null,
+    started: row.started,
+    last_activity: row.last_activity,
+    user_options: parseJson<Record<string, unknown>>(row.user_options, {}),
   };
   if (withState) model.state = parseJson<Record<string, unknown>>(row.state, {});
   return model;

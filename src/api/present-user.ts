@@ -1,6 +1,6 @@
 import type { Principal } from '../auth/principal.ts';
-import type { UserRow } from '../db/index.ts';
 import { filterAllowsServer, filterAllowsUser, scopeFilter } from '../rbac/index.ts';
+import type { ListedUser } from '../repo/user-list.ts';
 import type { UserFacts } from '../repo/users.ts';
 import { presentServer, serverReady, serverUrl } from './present-server.ts';
 
@@ -55,7 +55,7 @@ function keysFor(filters: Filters): {
 
 /** Builds User models for rows from their groups, roles and servers (loaded by `loadUserFacts`). */
 export function presentUsers(
-  rows: UserRow[],
+  rows: ListedUser[],
   facts: UserFacts,
   filters: Filters,
   opts: PresentOptions,

@@ -10,10 +10,9 @@ import {
   type UserChanges,
 } from '../commands/users/index.ts';
 import type { HubContext } from '../context.ts';
-import type { UserRow } from '../db/index.ts';
 import { HubError, invalidRequest } from '../errors/index.ts';
 import { scopeFilter } from '../rbac/index.ts';
-import { listUsers, type UserSort, type UserState } from '../repo/user-list.ts';
+import { type ListedUser, listUsers, type UserSort, type UserState } from '../repo/user-list.ts';
 import { loadUserFacts } from '../repo/users.ts';
 import type { HubServer } from '../http/server.ts';
 import { need, needUser, needUserName, scopesFirst } from './access.ts';
@@ -49,6 +48,14 @@ function parseState(value: string | undefined): UserState | null {
   throw invalidRequest(`Unrecognized state filter: '${value}'`);
 }
 
+/**
+ * A reply serializer for answers built as exact schema models: JSON.stringify, once. The read cache hands
+ * fastify the serialized body, which the reply's serializer would otherwise be given again.
+ */
+function stringifyOnce(payload: unknown): string {
+  return typeof payload === 'string' ? payload : JSON.stringify(payload);
+}
+
 /** `?include_stopped_servers` alone means true; only 0/false turn it off. */
 export function flagArg(value: string | undefined): boolean {
   return value !== undefined && !['0', 'false'].includes(value.toLowerCase());
@@ -56,7 +63,7 @@ export function flagArg(value: string | undefined): boolean {
 
 export function registerUserRoutes(app: HubServer, ctx: HubContext, prefix: string, reads: ReadCache): void {
   const base = ctx.baseUrl;
-  const present = async (req: Parameters<typeof need>[1], rows: UserRow[], includeStoppedServers = false) => {
+  const present = async (req: Parameters<typeof need>[1], rows: ListedUser[], includeStoppedServers = false) => {
     const facts = await loadUserFacts(
       ctx.k,
       rows.map((r) => r.id),
@@ -102,6 +109,9 @@ export function registerUserRoutes(app: HubServer, ctx: HubContext, prefix: stri
           visible,
         });
         const items = await present(req, rows, flagArg(q.include_stopped_servers));
+        // The models hold exactly the schema's keys in its order: JSON.stringify writes the same bytes as
+        // the schema's serializer, without its union check of every user and its string concatenation.
+        reply.serializer(stringifyOnce);
         return page.paginated ? paginated(req, page, items, total) : items;
       });
     },

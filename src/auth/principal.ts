@@ -1,4 +1,5 @@
 import type { Kysely } from 'kysely';
+import { compiledQuery } from '../db/compiled-query.ts';
 import type { Database, ServiceRow, TokenRow, UserRow } from '../db/index.ts';
 import { parseJson } from '../lib/json.ts';
 import {
@@ -104,21 +105,24 @@ export async function effectiveScopes(
   return effectiveTokenScopes({ tokenScopes, ownerScopes: ownerSet, owner: who, groupsOf, ...opts });
 }
 
-/** The server or service an OAuth client id belongs to (null for plain API tokens or unknown clients). */
-export async function oauthClientTarget(db: Kysely<Database>, clientId: string): Promise<OAuthClientTarget | null> {
-  if (clientId === 'jupyterhub') return null;
-  const service = await db
-    .selectFrom('services')
-    .select('name')
-    .where('oauth_client_id', '=', clientId)
-    .executeTakeFirst();
-  if (service) return { kind: 'service', name: service.name };
-  const spawner = await db
+// Asked for every OAuth token seen for the first time (each user's server answers with them): compiled once.
+const serviceByClient = compiledQuery((db, a: { clientId: string }) =>
+  db.selectFrom('services').select('name').where('oauth_client_id', '=', a.clientId),
+);
+const serverByClient = compiledQuery((db, a: { clientId: string }) =>
+  db
     .selectFrom('spawners')
     .innerJoin('users', 'users.id', 'spawners.user_id')
     .select(['users.name as user', 'spawners.name as server'])
-    .where('spawners.oauth_client_id', '=', clientId)
-    .executeTakeFirst();
+    .where('spawners.oauth_client_id', '=', a.clientId),
+);
+
+/** The server or service an OAuth client id belongs to (null for plain API tokens or unknown clients). */
+export async function oauthClientTarget(db: Kysely<Database>, clientId: string): Promise<OAuthClientTarget | null> {
+  if (clientId === 'jupyterhub') return null;
+  const service = await serviceByClient.first(db, { clientId });
+  if (service) return { kind: 'service', name: service.name };
+  const spawner = await serverByClient.first(db, { clientId });
   return spawner ? { kind: 'server', user: spawner.user, server: spawner.server } : null;
 }
 

@@ -11,18 +11,23 @@ import type { Database } from './tables.ts';
  * stand-ins for the arguments, so it must not branch on them, spread `args`, or pass an argument where
  * Kysely expects a list (`in`), an identifier or a literal: anything that changes the SQL text with the
  * values is not a fixed shape. Arguments that do not end up as parameters are refused when compiling.
+ *
+ * An argument named in `lists` is a non-empty array, for `in`, each element a parameter. Its length is
+ * rounded up to a power of two by repeating the last element (which `in` ignores), so a query has at
+ * most a dozen compiled forms (and prepared statements) whatever the lengths it is run with.
  */
 export function compiledQuery<A extends object, O>(
   build: (db: Kysely<Database>, args: A) => Compilable<O>,
+  opts: { lists?: readonly (keyof A & string)[] } = {},
 ): FixedQuery<A, O> {
-  return new FixedQuery(build);
+  return new FixedQuery(build, opts.lists ?? []);
 }
 
 // Stand-in values: strings, because Kysely passes strings through to the parameters untouched.
 const STAND_IN = '\u0000tshub-compiled-query-arg:';
 
-/** One parameter of the compiled SQL: an argument by name, or a value fixed in the query itself. */
-type Slot = { arg: string } | { fixed: unknown };
+/** One parameter of the compiled SQL: an argument by name (an element of it for a list), or a fixed value. */
+type Slot = { arg: string; index: number } | { fixed: unknown };
 
 interface Compiled {
   query: CompiledQuery;
@@ -31,19 +36,34 @@ interface Compiled {
 
 export class FixedQuery<A extends object, O> {
   readonly #build: (db: Kysely<Database>, args: A) => Compilable<O>;
-  // The SQL depends on the dialect only: a transaction shares its database's adapter, so both hit the same entry.
-  readonly #byAdapter = new WeakMap<DialectAdapter, Compiled>();
+  readonly #lists: readonly string[];
+  // The SQL depends on the dialect (and list lengths) only: a transaction shares its database's adapter, so
+  // both hit the same entry.
+  readonly #byAdapter = new WeakMap<DialectAdapter, Map<string, Compiled>>();
 
-  constructor(build: (db: Kysely<Database>, args: A) => Compilable<O>) {
+  constructor(build: (db: Kysely<Database>, args: A) => Compilable<O>, lists: readonly string[]) {
     this.#build = build;
+    this.#lists = lists;
   }
 
   /** The rows (and, for writes, the affected-row counts) of running the query with `args`. */
   async execute(db: Kysely<Database>, args: A): Promise<QueryResult<O>> {
-    const { query, slots } = this.#compiled(db);
+    const named = args as Record<string, unknown>;
+    const lengths = new Map<string, number>();
+    for (const name of this.#lists) {
+      const list = named[name];
+      if (!Array.isArray(list) || list.length === 0)
+        throw new TypeError(`compiled query: argument '${name}' must be a non-empty array`);
+      lengths.set(name, 2 ** Math.ceil(Math.log2(list.length)));
+    }
+    const { query, slots } = this.#compiled(db, lengths);
     const parameters = slots.map((s) => {
       if ('fixed' in s) return s.fixed;
-      const value = (args as Record<string, unknown>)[s.arg];
+      let value = named[s.arg];
+      if (s.index >= 0) {
+        const list = value as unknown[];
+        value = list[Math.min(s.index, list.length - 1)];
+      }
       // An undefined value would make Kysely leave a column out or fail; with a fixed shape it cannot.
       if (value === undefined) throw new TypeError(`compiled query: argument '${s.arg}' is undefined`);
       return value;
@@ -55,14 +75,20 @@ export class FixedQuery<A extends object, O> {
     return (await this.execute(db, args)).rows[0];
   }
 
-  #compiled(db: Kysely<Database>): Compiled {
+  #compiled(db: Kysely<Database>, lengths: Map<string, number>): Compiled {
     const executor = db.getExecutor();
     // Plugins may rewrite a query differently per database handle: compile for each run then.
-    if (executor.plugins.length > 0) return compile(db, this.#build);
-    let c = this.#byAdapter.get(executor.adapter);
+    if (executor.plugins.length > 0) return compile(db, this.#build, lengths);
+    let byLengths = this.#byAdapter.get(executor.adapter);
+    if (byLengths === undefined) {
+      byLengths = new Map();
+      this.#byAdapter.set(executor.adapter, byLengths);
+    }
+    const key = lengths.size === 0 ? '' : [...lengths.values()].join(',');
+    let c = byLengths.get(key);
     if (c === undefined) {
-      c = compile(db, this.#build);
-      this.#byAdapter.set(executor.adapter, c);
+      c = compile(db, this.#build, lengths);
+      byLengths.set(key, c);
     }
     return c;
   }
@@ -71,6 +97,7 @@ export class FixedQuery<A extends object, O> {
 function compile<A extends object, O>(
   db: Kysely<Database>,
   build: (db: Kysely<Database>, args: A) => Compilable<O>,
+  lengths: Map<string, number>,
 ): Compiled {
   const read = new Set<string>();
   const standIns = new Proxy(
@@ -79,14 +106,17 @@ function compile<A extends object, O>(
       get(_target, key) {
         if (typeof key !== 'string') return undefined;
         read.add(key);
-        return STAND_IN + key;
+        const n = lengths.get(key);
+        return n === undefined ? STAND_IN + key : Array.from({ length: n }, (_, i) => `${STAND_IN + key}#${i}`);
       },
     },
   ) as A;
   const query = build(db, standIns).compile();
-  const slots = query.parameters.map(
-    (p): Slot => (typeof p === 'string' && p.startsWith(STAND_IN) ? { arg: p.slice(STAND_IN.length) } : { fixed: p }),
-  );
+  const slots = query.parameters.map((p): Slot => {
+    if (typeof p !== 'string' || !p.startsWith(STAND_IN)) return { fixed: p };
+    const [arg, index] = p.slice(STAND_IN.length).split('#') as [string, string | undefined];
+    return { arg, index: index === undefined ? -1 : Number(index) };
+  });
   const bound = new Set(slots.flatMap((s) => ('arg' in s ? [s.arg] : [])));
   const unbound = [...read].filter((k) => !bound.has(k));
   if (unbound.length > 0 || query.sql.includes(STAND_IN)) {

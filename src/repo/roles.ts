@@ -1,4 +1,5 @@
 import { sql, type Kysely } from 'kysely';
+import { compiledQuery, type FixedQuery } from '../db/compiled-query.ts';
 import type { Database, RoleRow } from '../db/index.ts';
 import { parseJson } from '../lib/json.ts';
 import { namesById } from './names-by-id.ts';
@@ -104,18 +105,27 @@ export async function roleNamesHeld(db: K, kind: 'user' | 'service', id: number)
 }
 
 /** Role names per holder id (direct grants, as the models show), for a page of users, groups or services. */
+// Every listing and whoami asks: compiled once per holder kind (src/db/compiled-query.ts).
+const roleNamesOf = Object.fromEntries(
+  (Object.keys(MAP) as RoleHolder[]).map((holder) => {
+    const m = MAP[holder];
+    const owner = sql.ref<number>(`${m.table}.${m.owner}`);
+    const query = compiledQuery(
+      (db, a: { ids: number[] }) =>
+        db
+          .selectFrom(m.table)
+          .innerJoin('roles', 'roles.id', `${m.table}.role_id` as never)
+          .select([owner.as('id'), 'roles.name as name'])
+          .where(owner, 'in', a.ids)
+          .orderBy('roles.name'),
+      { lists: ['ids'] },
+    );
+    return [holder, query];
+  }),
+) as Record<RoleHolder, FixedQuery<{ ids: number[] }, { id: number; name: string }>>;
+
 export function roleNamesByHolder(db: K, holder: RoleHolder, ids: number[]): Promise<Map<number, string[]>> {
-  const m = MAP[holder];
-  const owner = sql.ref<number>(`${m.table}.${m.owner}`);
-  return namesById(ids, (chunk) =>
-    db
-      .selectFrom(m.table)
-      .innerJoin('roles', 'roles.id', `${m.table}.role_id` as never)
-      .select([owner.as('id'), 'roles.name as name'])
-      .where(owner, 'in', chunk)
-      .orderBy('roles.name')
-      .execute(),
-  );
+  return namesById(ids, async (chunk) => (await roleNamesOf[holder].execute(db, { ids: chunk })).rows);
 }
 
 /** Every user holds `user`; `admin` follows the admin flag (as upstream's assign_default_roles). */

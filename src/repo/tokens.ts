@@ -130,13 +130,17 @@ export async function activeTokenIds(
   return (await qb.execute()).map((r) => r.id);
 }
 
-export async function recordTokenUse(db: K, id: number, iso: string, ip: string | null): Promise<void> {
-  await db
+// The activity writer records every token in use (src/auth/activity.ts): compiled once.
+const tokenUse = compiledQuery((db, a: { id: number; iso: string; ip: string | null }) =>
+  db
     .updateTable('api_tokens')
-    .set({ last_activity: iso, last_used_ip: ip })
-    .where('id', '=', id)
-    .where((eb) => eb.or([eb('last_activity', 'is', null), eb('last_activity', '<', iso)]))
-    .execute();
+    .set({ last_activity: a.iso, last_used_ip: a.ip })
+    .where('id', '=', a.id)
+    .where((eb) => eb.or([eb('last_activity', 'is', null), eb('last_activity', '<', a.iso)])),
+);
+
+export async function recordTokenUse(db: K, id: number, iso: string, ip: string | null): Promise<void> {
+  await tokenUse.execute(db, { id, iso, ip });
 }
 
 /** Marks a live token as replaced by `newId`, ending at `expiresAt`; false if it was revoked or rotated already. */

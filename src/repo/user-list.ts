@@ -1,10 +1,15 @@
 import { sql, type ExpressionBuilder, type Kysely, type SelectQueryBuilder } from 'kysely';
+import { compiledQuery, type FixedQuery } from '../db/compiled-query.ts';
 import type { Database, UserRow } from '../db/index.ts';
 
 type K = Kysely<Database>;
 
 export type UserState = 'active' | 'ready' | 'inactive';
 export type UserSort = { key: 'id' | 'name' | 'last_activity'; desc: boolean };
+
+/** What a listing shows of a user's row: not its auth state (possibly kilobytes) nor its cookie id. */
+export type ListedUser = Pick<UserRow, 'id' | 'name' | 'admin' | 'created' | 'last_activity'>;
+const LISTED = ['users.id', 'users.name', 'users.admin', 'users.created', 'users.last_activity'] as const;
 
 export interface UserListQuery {
   offset: number;
@@ -66,19 +71,47 @@ function matching(db: K, q: UserListQuery): SelectQueryBuilder<Database, 'users'
   return qb;
 }
 
-export async function listUsers(db: K, q: UserListQuery): Promise<{ rows: UserRow[]; total: number }> {
+/** A page of `base` in the listing's order: nulls first going up, last going down, ties by id. */
+function page(base: SelectQueryBuilder<Database, 'users', object>, sort: UserSort, limit: number, offset: number) {
+  return base
+    .select(LISTED)
+    .orderBy(`users.${sort.key}`, (ob) => (sort.desc ? ob.desc().nullsLast() : ob.asc().nullsFirst()))
+    .orderBy('users.id', sort.desc ? 'desc' : 'asc')
+    .limit(limit)
+    .offset(offset);
+}
+
+// Every user, unfiltered, is what dashboards and the admin page ask most: its count and its page per sort
+// (six at most) are compiled once (src/db/compiled-query.ts).
+const everyoneCount = compiledQuery((db, _a: object) =>
+  db.selectFrom('users').select((eb) => eb.fn.countAll<number>().as('n')),
+);
+const everyonePage = new Map<string, FixedQuery<{ limit: number; offset: number }, ListedUser>>();
+
+function everyonePageQuery(sort: UserSort): FixedQuery<{ limit: number; offset: number }, ListedUser> {
+  const key = `${sort.key}:${sort.desc}`;
+  let query = everyonePage.get(key);
+  if (!query) {
+    query = compiledQuery((db, a: { limit: number; offset: number }) =>
+      page(db.selectFrom('users') as SelectQueryBuilder<Database, 'users', object>, sort, a.limit, a.offset),
+    );
+    everyonePage.set(key, query);
+  }
+  return query;
+}
+
+export async function listUsers(db: K, q: UserListQuery): Promise<{ rows: ListedUser[]; total: number }> {
   if ((q.state === 'ready' || q.state === 'active') && q.sort.key === 'id') return listServerOwnersById(db, q, q.state);
+  if (!q.nameFilter && !q.state && !q.visible) {
+    const countRow = await everyoneCount.first(db, {});
+    const { rows } = await everyonePageQuery(q.sort).execute(db, { limit: q.limit, offset: q.offset });
+    return { rows, total: Number(countRow?.n ?? 0) };
+  }
   let base = matching(db, q);
   if (q.state === 'inactive') base = base.where('users.id', 'not in', owners(db, 'active'));
   else if (q.state) base = base.where('users.id', 'in', owners(db, q.state));
   const countRow = await base.select((eb) => eb.fn.countAll<number>().as('n')).executeTakeFirstOrThrow();
-  const rows = await base
-    .selectAll('users')
-    .orderBy(`users.${q.sort.key}`, (ob) => (q.sort.desc ? ob.desc().nullsLast() : ob.asc().nullsFirst()))
-    .orderBy('users.id', q.sort.desc ? 'desc' : 'asc')
-    .limit(q.limit)
-    .offset(q.offset)
-    .execute();
+  const rows = await page(base, q.sort, q.limit, q.offset).execute();
   return { rows, total: Number(countRow.n) };
 }
 
@@ -92,7 +125,7 @@ async function listServerOwnersById(
   db: K,
   q: UserListQuery,
   state: 'ready' | 'active',
-): Promise<{ rows: UserRow[]; total: number }> {
+): Promise<{ rows: ListedUser[]; total: number }> {
   let ownersOf = db.selectFrom('spawners').where(spawnerIn(state));
   if (q.nameFilter || q.visible)
     ownersOf = ownersOf.where('spawners.user_id', 'in', matching(db, q).select('users.id'));
@@ -108,7 +141,7 @@ async function listServerOwnersById(
     .offset(q.offset);
   const rows = await db
     .selectFrom('users')
-    .selectAll()
+    .select(LISTED)
     .where('users.id', 'in', pageIds)
     .orderBy('users.id', direction)
     .execute();

@@ -107,31 +107,53 @@ export async function deleteUser(db: K, id: number): Promise<void> {
   await db.deleteFrom('users').where('id', '=', id).execute();
 }
 
-/** Group names per user id, for a page of users. */
-export function groupsOfUsers(db: K, userIds: number[]): Promise<Map<number, string[]>> {
-  return namesById(userIds, (chunk) =>
+// A listing's and whoami's loaders: compiled once (src/db/compiled-query.ts), whatever the page.
+const groupNamesOf = compiledQuery(
+  (db, a: { ids: number[] }) =>
     db
       .selectFrom('user_group_map')
       .innerJoin('groups', 'groups.id', 'user_group_map.group_id')
       .select(['user_group_map.user_id as id', 'groups.name as name'])
-      .where('user_group_map.user_id', 'in', chunk)
-      .orderBy('groups.name')
-      .execute(),
-  );
+      .where('user_group_map.user_id', 'in', a.ids)
+      .orderBy('groups.name'),
+  { lists: ['ids'] },
+);
+const spawnersOfUsers = compiledQuery(
+  (db, a: { ids: number[] }) => db.selectFrom('spawners').selectAll().where('user_id', 'in', a.ids).orderBy('name'),
+  { lists: ['ids'] },
+);
+const activeSpawnersOfUsers = compiledQuery(
+  (db, a: { ids: number[] }) =>
+    db
+      .selectFrom('spawners')
+      .selectAll()
+      .where('user_id', 'in', a.ids)
+      .where((eb) => eb.or([eb('server_url', 'is not', null), eb('pending', 'is not', null)]))
+      .orderBy('name'),
+  { lists: ['ids'] },
+);
+
+/** Group names per user id, for a page of users. */
+export function groupsOfUsers(db: K, userIds: number[]): Promise<Map<number, string[]>> {
+  return namesById(userIds, async (chunk) => (await groupNamesOf.execute(db, { ids: chunk })).rows);
 }
 
 export function rolesOfUsers(db: K, userIds: number[]): Promise<Map<number, string[]>> {
   return roleNamesByHolder(db, 'user', userIds);
 }
 
-export async function touchUserActivity(db: K, id: number, iso: string): Promise<void> {
-  // Only move forward: an older report must never overwrite a newer one.
-  await db
+// The activity writer moves every active user's last activity (src/auth/activity.ts): compiled once.
+const userActivity = compiledQuery((db, a: { id: number; iso: string }) =>
+  db
     .updateTable('users')
-    .set({ last_activity: iso })
-    .where('id', '=', id)
-    .where((eb) => eb.or([eb('last_activity', 'is', null), eb('last_activity', '<', iso)]))
-    .execute();
+    .set({ last_activity: a.iso })
+    .where('id', '=', a.id)
+    // Only move forward: an older report must never overwrite a newer one.
+    .where((eb) => eb.or([eb('last_activity', 'is', null), eb('last_activity', '<', a.iso)])),
+);
+
+export async function touchUserActivity(db: K, id: number, iso: string): Promise<void> {
+  await userActivity.execute(db, { id, iso });
 }
 
 /** Names of the user's servers that have a record (running or not). */
@@ -177,14 +199,13 @@ export async function membershipsOf(db: K, userId: number): Promise<{ groups: st
 
 async function spawnersOf(db: K, userIds: number[], includeStopped: boolean): Promise<Map<number, SpawnerRow[]>> {
   const out = new Map<number, SpawnerRow[]>();
+  const query = includeStopped ? spawnersOfUsers : activeSpawnersOfUsers;
   for (let i = 0; i < userIds.length; i += 500) {
-    let qb = db
-      .selectFrom('spawners')
-      .selectAll()
-      .where('user_id', 'in', userIds.slice(i, i + 500));
-    if (!includeStopped)
-      qb = qb.where((eb) => eb.or([eb('server_url', 'is not', null), eb('pending', 'is not', null)]));
-    for (const row of await qb.orderBy('name').execute()) out.set(row.user_id, [...(out.get(row.user_id) ?? []), row]);
+    for (const row of (await query.execute(db, { ids: userIds.slice(i, i + 500) })).rows) {
+      const list = out.get(row.user_id);
+      if (list) list.push(row);
+      else out.set(row.user_id, [row]);
+    }
   }
   return out;
 }
