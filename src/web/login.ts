@@ -114,6 +114,14 @@ export function registerLoginPages(app: FastifyInstance<any, any, any, any, any>
 
   app.post(`${base}hub/login`, hide, async (req, reply) => {
     const username = field(req.body, 'username')?.trim() ?? '';
+    const failed = (who: string, outcome: 'denied' | 'failure', reason: string) =>
+      ctx.audit.record({
+        ...originOf(req),
+        action: 'login.failure',
+        target: userTarget(who.slice(0, 64)),
+        outcome,
+        reason,
+      });
     if (!anonymousXsrfValid(ctx, req, field(req.body, '_xsrf'))) {
       req.log.warn({ path: req.url.split('?')[0] }, 'login form refused: XSRF check failed');
       return loginForm(ctx, req, reply, 403, {
@@ -128,36 +136,18 @@ export function registerLoginPages(app: FastifyInstance<any, any, any, any, any>
     } catch (err) {
       // The right password of a sign-up an admin has not approved yet: say so, on the form.
       if (err instanceof HubError && err.reason === 'signup_pending') {
-        ctx.audit.record({
-          ...originOf(req),
-          action: 'login.failure',
-          target: userTarget(username.slice(0, 64)),
-          outcome: 'denied',
-          reason: 'sign-up waiting for approval',
-        });
+        failed(username, 'denied', 'sign-up waiting for approval');
         return loginForm(ctx, req, reply, 403, { error: err.message, username });
       }
       // Throttled after repeated failures: the form again, with the wait, as a 429 with Retry-After.
       if (!(err instanceof HubError) || err.status !== 429) throw err;
       reply.headers(err.headers);
-      ctx.audit.record({
-        ...originOf(req),
-        action: 'login.failure',
-        target: userTarget(username.slice(0, 64)),
-        outcome: 'denied',
-        reason: 'too many failed logins',
-      });
+      failed(username, 'denied', 'too many failed logins');
       return loginForm(ctx, req, reply, 429, { error: err.message, username });
     }
     if (!login) {
       req.log.warn({ user: username.slice(0, 64) }, 'failed login');
-      ctx.audit.record({
-        ...originOf(req),
-        action: 'login.failure',
-        target: userTarget(username.slice(0, 64)),
-        outcome: 'failure',
-        reason: 'invalid username or password',
-      });
+      failed(username, 'failure', 'invalid username or password');
       return loginForm(ctx, req, reply, 403, { error: INVALID_LOGIN, username });
     }
     const { name, ...admission } = login;
@@ -165,13 +155,7 @@ export function registerLoginPages(app: FastifyInstance<any, any, any, any, any>
       await completeLogin(ctx, req, reply, name, admission);
     } catch (err) {
       if (!(err instanceof HubError)) throw err;
-      ctx.audit.record({
-        ...originOf(req),
-        action: 'login.failure',
-        target: userTarget(name.slice(0, 64)),
-        outcome: err.status >= 500 ? 'failure' : 'denied',
-        reason: err.message,
-      });
+      failed(name, err.status >= 500 ? 'failure' : 'denied', err.message);
       // Refused after the password was right (post_auth_hook): the form again, saying so.
       if (err.status !== 403) throw err;
       return loginForm(ctx, req, reply, 403, { error: err.message, username });
