@@ -32,17 +32,19 @@ describe('browser login to a real jupyterhub-singleuser', {
     const start = await h.request('POST', 'hub/api/users/alice/server');
     assert.ok([201, 202].includes(start.status), start.text);
     const deadline = Date.now() + 45_000;
-    // Ready means routed: the proxy's route is added last in a start.
+    // Ready: the hub says so, and the proxy has the route (added last in a start).
+    let routes: Record<string, unknown> = {};
     for (;;) {
-      const routes = await h.request('GET', 'hub/api/proxy');
-      if (routes.json['/user/alice/']) break;
+      routes = (await h.request('GET', 'hub/api/proxy')).json;
+      const ready = (await h.request('GET', 'hub/api/users/alice')).json.servers?.['']?.ready === true;
+      if (ready && routes['/user/alice/']) break;
       assert.ok(Date.now() < deadline, 'the server did not become ready');
       await new Promise((r) => setTimeout(r, 200));
     }
     let r = await alice.get('user/alice/tree');
     assert.equal(r.status, 302, `expected the server to send us to the hub: ${r.status} ${r.text.slice(0, 200)}`);
     const authorize = new URL(r.location!);
-    assert.equal(authorize.pathname, '/hub/api/oauth2/authorize');
+    assert.equal(authorize.pathname, '/hub/api/oauth2/authorize', `routes: ${JSON.stringify(routes)}`);
     assert.equal(authorize.searchParams.get('client_id'), 'jupyterhub-user-alice');
     r = await alice.get(r.location!);
     assert.equal(r.status, 302, r.text.slice(0, 300));
