@@ -1,38 +1,12 @@
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
-import { principalForUser } from '../auth/session.ts';
 import { sessionXsrfValid } from '../auth/xsrf.ts';
-import { actorOf, originOf } from '../audit/index.ts';
-import type { Caller } from '../commands/deps.ts';
 import { approveSignup, discardSignup } from '../commands/users/index.ts';
 import type { HubContext } from '../context.ts';
 import { HubError } from '../errors/index.ts';
 import { pendingSignups } from '../repo/signup-requests.ts';
-import { loginRedirect, type PageSession, pageContext, pageSession } from './common.ts';
+import { needUsersAdmin, type PageSession, pageContext } from './common.ts';
 import { field } from './forms.ts';
-import { errorPage, renderPage } from './html.ts';
-
-/** A signed-in page's user as a command's caller: their principal, for the audit log and the command's rules. */
-export async function pageCaller(ctx: HubContext, req: FastifyRequest, s: PageSession): Promise<Caller> {
-  const principal = await principalForUser(ctx, s.user, s.sessionId);
-  return { origin: originOf(req, actorOf(principal)), principal };
-}
-
-/** The pages of the password authenticator's admin side need what upstream's do: admin:users. */
-export async function needUsersAdmin(
-  ctx: HubContext,
-  req: FastifyRequest,
-  reply: FastifyReply,
-): Promise<{ s: PageSession; caller: Caller } | FastifyReply> {
-  const s = await pageSession(ctx, req);
-  if (!s)
-    return req.method === 'GET'
-      ? loginRedirect(ctx, req, reply)
-      : errorPage(reply, ctx.baseUrl, 403, 'Forbidden', 'Not signed in.');
-  const caller = await pageCaller(ctx, req, s);
-  if (!caller.principal?.scopes.has('admin:users'))
-    return errorPage(reply, ctx.baseUrl, 403, 'Forbidden', 'This page needs the admin:users permission.', s.user.name);
-  return { s, caller };
-}
+import { renderPage } from './html.ts';
 
 async function listPage(
   ctx: HubContext,

@@ -7,8 +7,7 @@ import type { HubContext } from '../context.ts';
 import { HubError, loginThrottled } from '../errors/index.ts';
 import { throttledMessage } from '../auth/login-throttle.ts';
 import { findUser } from '../repo/users.ts';
-import { needUsersAdmin, pageCaller } from './authorize.ts';
-import { loginRedirect, type PageSession, pageContext, pageSession } from './common.ts';
+import { loginRedirect, needUsersAdmin, type PageSession, pageCaller, pageContext, pageSession } from './common.ts';
 import { field } from './forms.ts';
 import { errorPage, renderPage } from './html.ts';
 

@@ -1,9 +1,11 @@
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import { principalForUser, sessionIdOf, sessionUser } from '../auth/session.ts';
+import { actorOf, originOf } from '../audit/index.ts';
+import type { Caller } from '../commands/deps.ts';
 import { setXsrfCookie, xsrfTokenFor } from '../auth/xsrf.ts';
 import type { HubContext } from '../context.ts';
 import type { UserRow } from '../db/index.ts';
-import type { PageContext } from './html.ts';
+import { errorPage, type PageContext } from './html.ts';
 
 export interface PageSession {
   user: UserRow;
@@ -91,4 +93,27 @@ export async function serverState(ctx: HubContext, user: UserRow, server: string
   const log = ctx.servers?.progressOf(user.id, server);
   if (log?.done && log.events.at(-1)?.failed) return 'failed';
   return 'stopped';
+}
+
+/** A signed-in page's user as a command's caller: their principal, for the audit log and the command's rules. */
+export async function pageCaller(ctx: HubContext, req: FastifyRequest, s: PageSession): Promise<Caller> {
+  const principal = await principalForUser(ctx, s.user, s.sessionId);
+  return { origin: originOf(req, actorOf(principal)), principal };
+}
+
+/** The pages of the password authenticator's admin side need what upstream's do: admin:users. */
+export async function needUsersAdmin(
+  ctx: HubContext,
+  req: FastifyRequest,
+  reply: FastifyReply,
+): Promise<{ s: PageSession; caller: Caller } | FastifyReply> {
+  const s = await pageSession(ctx, req);
+  if (!s)
+    return req.method === 'GET'
+      ? loginRedirect(ctx, req, reply)
+      : errorPage(reply, ctx.baseUrl, 403, 'Forbidden', 'Not signed in.');
+  const caller = await pageCaller(ctx, req, s);
+  if (!caller.principal?.scopes.has('admin:users'))
+    return errorPage(reply, ctx.baseUrl, 403, 'Forbidden', 'This page needs the admin:users permission.', s.user.name);
+  return { s, caller };
 }

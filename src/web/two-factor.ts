@@ -6,8 +6,7 @@ import { sessionXsrfValid } from '../auth/xsrf.ts';
 import { disableTotp, enrollTotp } from '../commands/users/index.ts';
 import type { HubContext } from '../context.ts';
 import { HubError, loginThrottled } from '../errors/index.ts';
-import { needUsersAdmin, pageCaller } from './authorize.ts';
-import { loginRedirect, type PageSession, pageContext, pageSession } from './common.ts';
+import { loginRedirect, needUsersAdmin, type PageSession, pageCaller, pageContext, pageSession } from './common.ts';
 import { field } from './forms.ts';
 import { errorPage, renderPage } from './html.ts';
 
