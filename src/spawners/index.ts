@@ -13,7 +13,7 @@ const load = createRequire(import.meta.url);
 const ext = extname(import.meta.url);
 const docker = (): typeof import('./docker/index.ts') => load(`./docker/index${ext}`);
 const slurm = (): typeof import('./slurm/slurm-spawner.ts') => load(`./slurm/slurm-spawner${ext}`);
-// @kubernetes/client-node costs ~90 MB when loaded: only a kubernetes hub pays it.
+// The watches, caches and field table: only a kubernetes hub pays for them.
 const kubernetes = (): typeof import('./kubernetes/index.ts') => load(`./kubernetes/index${ext}`);
 
 export type { ProgressEvent, SpawnRequest, Spawner, SpawnerFactory } from './spawner.ts';

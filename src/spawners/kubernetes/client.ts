@@ -1,29 +1,8 @@
-import { existsSync, readFileSync } from 'node:fs';
-import { request as httpRequest } from 'node:http';
-import { request as httpsRequest, type RequestOptions } from 'node:https';
-import {
-  ApiException,
-  type ConfigurationOptions,
-  CoreV1Api,
-  KubeConfig,
-  type RequestContext,
-  type ResponseContext,
-  Watch,
-} from '@kubernetes/client-node';
+import { readFileSync } from 'node:fs';
+import { Agent, request as httpsRequest } from 'node:https';
+import { request as httpRequest, type IncomingMessage } from 'node:http';
 import type { KubernetesConfig } from '../../config/schema-kubernetes.ts';
-
-const SERVICE_ACCOUNT_DIR = '/var/run/secrets/kubernetes.io/serviceaccount';
-
-/** The cluster's credentials: the kubeconfig file named, else the pod's service account, else KUBECONFIG / ~/.kube/config. */
-export function loadKubeConfig(path: string | null): KubeConfig {
-  const kc = new KubeConfig();
-  if (path !== null) kc.loadFromFile(path);
-  else if (process.env.KUBERNETES_SERVICE_HOST && existsSync(`${SERVICE_ACCOUNT_DIR}/token`)) kc.loadFromCluster();
-  else kc.loadFromDefault();
-  if (kc.getCurrentCluster() === null)
-    throw new Error('No Kubernetes cluster is configured (kubeconfig has no current context)');
-  return kc;
-}
+import { type KubeTarget, loadKubeConfig, SERVICE_ACCOUNT_DIR } from './kubeconfig.ts';
 
 /** The namespace configured, else the one the hub runs in (its service account's), else `default`, as KubeSpawner. */
 export function hubNamespace(configured: string | null): string {
@@ -37,99 +16,166 @@ export function hubNamespace(configured: string | null): string {
   return 'default';
 }
 
+/** A call the API server answered with an error status; `body` is its answer (a Status object, as text). */
+export class KubeApiError extends Error {
+  readonly code: number;
+  readonly body: string;
+  constructor(code: number, body: string) {
+    super(`HTTP ${code}`);
+    this.code = code;
+    this.body = body;
+  }
+}
+
 /** The HTTP status of a failed API call (0 when there was no answer: timeout, refused connection). */
 export function apiStatus(err: unknown): number {
-  return err instanceof ApiException ? err.code : 0;
+  return err instanceof KubeApiError ? err.code : 0;
 }
 
 /** What the API server said about a failed call (its Status message), or the transport error. */
 export function apiMessage(err: unknown): string {
-  if (err instanceof ApiException) {
-    let body: unknown = err.body;
-    if (typeof body === 'string')
-      try {
-        body = JSON.parse(body);
-      } catch {
-        return (body as string) || `HTTP ${err.code}`;
-      }
-    const message = (body as { message?: unknown } | null)?.message;
-    return typeof message === 'string' && message !== '' ? message : `HTTP ${err.code}`;
+  if (err instanceof KubeApiError) {
+    try {
+      const message = (JSON.parse(err.body) as { message?: unknown } | null)?.message;
+      if (typeof message === 'string' && message !== '') return message;
+    } catch {
+      if (err.body !== '') return err.body;
+    }
+    return `HTTP ${err.code}`;
   }
   if (err instanceof Error)
     return err.name === 'TimeoutError' ? 'the Kubernetes API did not answer in time' : err.message;
   return String(err);
 }
 
+/** The core/v1 path of a namespaced resource (or one object of it): /api/v1/namespaces/NS/pods[/NAME]. */
+export function corePath(namespace: string, resource: string, name?: string): string {
+  const base = `/api/v1/namespaces/${encodeURIComponent(namespace)}/${resource}`;
+  return name === undefined ? base : `${base}/${encodeURIComponent(name)}`;
+}
+
+type Query = Record<string, string | number | boolean | undefined>;
+
 /**
- * The cluster's API as the spawner uses it: the core/v1 client with every request bounded by
- * k8s_api_request_timeout, and the raw watch (plain JSON, no model classes) for the shared reflectors.
+ * The cluster's API as the spawner uses it, on node's own HTTP client: plain JSON in and out (no model
+ * classes: the shared watches list thousands of objects and keep a few fields of each), keep-alive
+ * connections, and every request but a watch bounded by k8s_api_request_timeout.
  */
 export class KubeApi {
-  readonly kc: KubeConfig;
-  readonly core: CoreV1Api;
-  readonly #watch: Watch;
-  /** Options for each call: an abort signal per request, so a hung API server fails the call in time. */
-  readonly options: ConfigurationOptions;
+  readonly target: KubeTarget;
+  readonly #timeoutMs: number;
+  readonly #agent: Agent;
 
-  constructor(kc: KubeConfig, timeoutSeconds: number) {
-    this.kc = kc;
-    this.core = kc.makeApiClient(CoreV1Api);
-    this.#watch = new Watch(kc);
-    const ms = timeoutSeconds * 1000;
-    // The generated client chains middleware as its own observables: anything with toPromise() will do.
-    const resolved = <T>(v: T) => ({ toPromise: () => Promise.resolve(v) });
-    const timeout = {
-      pre: (ctx: RequestContext) => {
-        ctx.setSignal(AbortSignal.timeout(ms));
-        return resolved(ctx);
-      },
-      post: (res: ResponseContext) => resolved(res),
-    };
-    this.options = { middleware: [timeout as never], middlewareMergeStrategy: 'append' };
-  }
-
-  /**
-   * GET of a path as plain JSON (no model classes): the shared watches list thousands of objects at once,
-   * and the client's typed models would cost the hub their memory and CPU for fields it never reads.
-   */
-  async getJson(path: string, query: Record<string, string | undefined>, timeoutMs: number): Promise<unknown> {
-    const url = new URL(`${this.kc.getCurrentCluster()!.server}${path}`);
-    for (const [k, v] of Object.entries(query)) if (v !== undefined) url.searchParams.set(k, v);
-    const opts: RequestOptions = { headers: { accept: 'application/json' } };
-    await this.kc.applyToHTTPSOptions(opts);
-    const send = url.protocol === 'https:' ? httpsRequest : httpRequest;
-    return new Promise((resolve, reject) => {
-      const req = send(url, { ...opts, method: 'GET', signal: AbortSignal.timeout(timeoutMs) }, (res) => {
-        const chunks: Buffer[] = [];
-        res.on('data', (c: Buffer) => chunks.push(c));
-        res.on('error', reject);
-        res.on('end', () => {
-          const text = Buffer.concat(chunks).toString('utf8');
-          if (res.statusCode === 200) {
-            try {
-              resolve(JSON.parse(text));
-            } catch (err) {
-              reject(err);
-            }
-          } else reject(new ApiException(res.statusCode ?? 0, 'GET failed', text, {}));
-        });
-      });
-      req.on('error', reject);
-      req.end();
-    });
+  constructor(target: KubeTarget, timeoutSeconds: number) {
+    this.target = target;
+    this.#timeoutMs = timeoutSeconds * 1000;
+    this.#agent = new Agent({ keepAlive: true });
   }
 
   static fromConfig(k: KubernetesConfig): KubeApi {
     return new KubeApi(loadKubeConfig(k.kubeconfig), k.k8s_api_request_timeout);
   }
 
-  /** Starts a watch on `path`; `done` is called once when it ends, with the error if it failed. */
-  watch(
+  async #send(method: string, path: string, query: Query, signal: AbortSignal, body?: unknown) {
+    const url = new URL(`${this.target.server}${path}`);
+    for (const [k, v] of Object.entries(query)) if (v !== undefined) url.searchParams.set(k, String(v));
+    const creds = await this.target.credentials();
+    const headers: Record<string, string> = { accept: 'application/json, */*' };
+    if (creds.token) headers.authorization = `Bearer ${creds.token}`;
+    const payload = body === undefined ? undefined : JSON.stringify(body);
+    if (payload !== undefined) headers['content-type'] = 'application/json';
+    const https = url.protocol === 'https:';
+    const options = https
+      ? {
+          agent: this.#agent,
+          ca: this.target.ca,
+          cert: creds.cert,
+          key: creds.key,
+          rejectUnauthorized: this.target.rejectUnauthorized,
+          servername: this.target.servername,
+        }
+      : {};
+    return new Promise<IncomingMessage>((resolve, reject) => {
+      if (signal.aborted) return reject(signal.reason);
+      const req = (https ? httpsRequest : httpRequest)(url, { ...options, method, headers }, resolve);
+      // Not http's own `signal` option: it destroys the socket with an error, and a socket still in its TLS
+      // handshake has no error listener yet, so an early abort (a watch replaced at once) would crash the hub.
+      const abort = () => {
+        req.destroy();
+        reject(signal.reason);
+      };
+      signal.addEventListener('abort', abort, { once: true });
+      req.on('close', () => signal.removeEventListener('abort', abort));
+      req.on('error', reject);
+      req.end(payload);
+    });
+  }
+
+  /** One API call; the answer parsed as JSON, or as text for `text: true` (pod logs). Error statuses throw KubeApiError. */
+  async request(
+    method: string,
     path: string,
-    query: Record<string, string | number | boolean | undefined>,
+    o: { query?: Query; body?: unknown; text?: boolean; timeoutMs?: number } = {},
+  ): Promise<unknown> {
+    const signal = AbortSignal.timeout(o.timeoutMs ?? this.#timeoutMs);
+    const res = await this.#send(method, path, o.query ?? {}, signal, o.body);
+    const chunks: Buffer[] = [];
+    try {
+      for await (const c of res) chunks.push(c as Buffer);
+    } catch (err) {
+      throw signal.aborted ? signal.reason : err;
+    }
+    const text = Buffer.concat(chunks).toString('utf8');
+    const status = res.statusCode ?? 0;
+    if (status < 200 || status >= 300) throw new KubeApiError(status, text);
+    return o.text ? text : JSON.parse(text);
+  }
+
+  /** A list (GET) as plain JSON, with its own time bound: a list of thousands of pods takes longer than one call. */
+  getJson(path: string, query: Query, timeoutMs: number): Promise<unknown> {
+    return this.request('GET', path, { query, timeoutMs });
+  }
+
+  /**
+   * Starts a watch on `path` (newline-delimited JSON events); `done` is called once when it ends, with the
+   * error if it failed (a KubeApiError for an error status, so a 410 is recognisable).
+   */
+  async watch(
+    path: string,
+    query: Query,
     onEvent: (type: string, object: Record<string, unknown>) => void,
     done: (err: unknown) => void,
   ): Promise<AbortController> {
-    return this.#watch.watch(path, query, onEvent, done);
+    const controller = new AbortController();
+    let ended = false;
+    const end = (err: unknown) => {
+      if (ended) return;
+      ended = true;
+      done(controller.signal.aborted ? null : err);
+    };
+    this.#send('GET', path, { ...query, watch: true }, controller.signal).then(async (res) => {
+      try {
+        if (res.statusCode !== 200) {
+          const chunks: Buffer[] = [];
+          for await (const c of res) chunks.push(c as Buffer);
+          throw new KubeApiError(res.statusCode ?? 0, Buffer.concat(chunks).toString('utf8'));
+        }
+        let rest = '';
+        res.setEncoding('utf8');
+        for await (const chunk of res) {
+          const lines = (rest + (chunk as string)).split('\n');
+          rest = lines.pop()!;
+          for (const line of lines) {
+            if (line.trim() === '') continue;
+            const event = JSON.parse(line) as { type: string; object: Record<string, unknown> };
+            onEvent(event.type, event.object);
+          }
+        }
+        end(null);
+      } catch (err) {
+        end(err);
+      }
+    }, end);
+    return controller;
   }
 }

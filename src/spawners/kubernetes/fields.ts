@@ -1,17 +1,19 @@
-import * as k8s from '@kubernetes/client-node';
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
 
 // The API server drops fields it does not know (or, with strict validation, refuses the whole pod), so a
-// misspelt key in extra_pod_config would silently do nothing. Every object is checked here against the
-// client's own model of the API (each model class lists its fields and their types) before it is sent.
+// misspelt key in extra_pod_config would silently do nothing. Every object is checked here, before it is
+// sent, against the API's own field lists: api-fields.json, generated from the Kubernetes client's models by
+// scripts/k8s-api-fields.mjs (a table of fields, so the hub never loads the client and its ~85 MB).
 
-interface Attribute {
-  baseName: string;
-  type: string;
-}
+/** Beside the sources in src/spawners/kubernetes/ whether this module runs from there or compiled from dist/. */
+const TABLE_FILE = join(import.meta.dirname, '..', '..', '..', 'src', 'spawners', 'kubernetes', 'api-fields.json');
 
-type Model = { getAttributeTypeMap(): Attribute[] };
-
-const models = k8s as unknown as Record<string, Model | undefined>;
+let table: Record<string, Record<string, string>> | null = null;
+const fieldsOf = (type: string) => {
+  table ??= JSON.parse(readFileSync(TABLE_FILE, 'utf8')) as Record<string, Record<string, string>>;
+  return table[type];
+};
 
 const PRIMITIVE: Record<string, (v: unknown) => boolean> = {
   string: (v) => typeof v === 'string',
@@ -43,13 +45,12 @@ export function fieldProblems(value: unknown, type: string, path = ''): string[]
   }
   const primitive = PRIMITIVE[type];
   if (primitive) return primitive(value) ? [] : [`${where}: ${JSON.stringify(value)} is not a ${type}`];
-  const model = models[type];
-  if (model === undefined || typeof model.getAttributeTypeMap !== 'function') return [];
+  const fields = fieldsOf(type);
+  if (fields === undefined) return [];
   if (!isObj(value)) return [`${where}: a mapping (${type.replace(/^V1/, '')}) is expected`];
-  const attrs = new Map(model.getAttributeTypeMap().map((a) => [a.baseName, a.type]));
   const problems: string[] = [];
   for (const [key, v] of Object.entries(value)) {
-    const t = attrs.get(key);
+    const t = Object.hasOwn(fields, key) ? fields[key] : undefined;
     const at = path ? `${path}.${key}` : key;
     if (t === undefined) problems.push(`${at}: not a field of ${type.replace(/^V1/, '')}`);
     else if (v !== null && v !== undefined) problems.push(...fieldProblems(v, t, at));

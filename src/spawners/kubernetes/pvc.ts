@@ -1,7 +1,7 @@
 import type { Logger } from 'pino';
 import type { SpawnerConfig } from '../../config/index.ts';
 import { spawnFailed } from '../../errors/index.ts';
-import { apiMessage, apiStatus, type KubeApi } from './client.ts';
+import { apiMessage, apiStatus, corePath, type KubeApi } from './client.ts';
 import { buildPvc } from './pod-spec.ts';
 
 /** Creates the server's storage claim unless it exists (a claim outlives its pods: it is the user's data). */
@@ -17,7 +17,7 @@ export async function ensurePvc(
     throw spawnFailed((err as Error).message);
   }
   try {
-    await api.core.createNamespacedPersistentVolumeClaim({ namespace: p.namespace, body }, api.options);
+    await api.request('POST', corePath(p.namespace, 'persistentvolumeclaims'), { body });
   } catch (err) {
     if (apiStatus(err) !== 409) throw spawnFailed(`Cannot create storage claim ${p.name}: ${apiMessage(err)}`);
   }
@@ -26,7 +26,7 @@ export async function ensurePvc(
 /** Deletes a storage claim (delete_forever with delete_pvc); one already gone is fine. */
 export async function deletePvc(api: KubeApi, namespace: string, name: string, log: Logger): Promise<void> {
   try {
-    await api.core.deleteNamespacedPersistentVolumeClaim({ name, namespace }, api.options);
+    await api.request('DELETE', corePath(namespace, 'persistentvolumeclaims', name));
     log.info({ pvc: name, namespace }, 'storage claim deleted');
   } catch (err) {
     if (apiStatus(err) !== 404) throw new Error(`Cannot delete storage claim ${name}: ${apiMessage(err)}`);
@@ -36,7 +36,9 @@ export async function deletePvc(api: KubeApi, namespace: string, name: string, l
 /** Creates a user namespace (enable_user_namespaces) unless it exists. */
 export async function ensureNamespace(api: KubeApi, name: string, log: Logger): Promise<void> {
   try {
-    await api.core.createNamespace({ body: { apiVersion: 'v1', kind: 'Namespace', metadata: { name } } }, api.options);
+    await api.request('POST', '/api/v1/namespaces', {
+      body: { apiVersion: 'v1', kind: 'Namespace', metadata: { name } },
+    });
     log.info({ namespace: name }, 'user namespace created');
   } catch (err) {
     if (apiStatus(err) !== 409) throw spawnFailed(`Cannot create namespace ${name}: ${apiMessage(err)}`);

@@ -1,5 +1,5 @@
 import type { Logger } from 'pino';
-import { apiMessage } from './client.ts';
+import { apiMessage, apiStatus } from './client.ts';
 
 // One shared list+watch of one resource (pods, events) in one namespace or the whole cluster, as
 // Kubernetes' own reflectors: list once from the API server's cache, then watch from that list's
@@ -162,8 +162,7 @@ export class Reflector<T> {
         clearInterval(health);
         this.#controller?.abort();
         this.#controller = null;
-        const status = (err as { statusCode?: number } | null)?.statusCode;
-        if (end === 'closed' && status === 410) end = 'gone';
+        if (end === 'closed' && apiStatus(err) === 410) end = 'gone';
         if (err && end === 'closed' && !this.#stopped) reject(err);
         else resolve(end);
       };

@@ -4,7 +4,7 @@ import { expandUsername } from '../paths.ts';
 import { pickPort } from '../ports.ts';
 import { OneStart } from '../one-start.ts';
 import type { ProgressEvent, SpawnRequest, Spawner } from '../spawner.ts';
-import { apiMessage, apiStatus, hubNamespace } from './client.ts';
+import { apiMessage, apiStatus, corePath, hubNamespace } from './client.ts';
 import type { KubeCluster } from './cluster.ts';
 import type { EventView } from './events.ts';
 import { fieldProblems } from './fields.ts';
@@ -210,13 +210,15 @@ export class KubeSpawner implements Spawner {
       if (this.#start.stopRequested) throw spawnFailed('The start was cancelled by a stop request');
       this.#start.progress.push(`Creating pod ${this.#podName} in namespace ${namespace}`);
       try {
-        await api.core.createNamespacedPod({ namespace, body: pod }, api.options);
+        await api.request('POST', corePath(namespace, 'pods'), { body: pod });
         return;
       } catch (err) {
         if (apiStatus(err) !== 409 || attempt > 0)
           throw spawnFailed(`Cannot create pod ${this.#podName}: ${apiMessage(err)}`);
       }
-      const old = await api.core.readNamespacedPod({ name: this.#podName!, namespace }, api.options).catch(() => null);
+      const old = (await api
+        .request('GET', corePath(namespace, 'pods', this.#podName!))
+        .catch(() => null)) as V1Pod | null;
       if (old?.metadata?.labels?.['app.kubernetes.io/managed-by'] !== MANAGED_BY)
         throw spawnFailed(`A pod named ${this.#podName} that is not a server of this hub already exists`);
       this.#req.log.warn({ pod: this.#podName, namespace }, 'deleting an old pod of this server before starting it');
@@ -310,16 +312,10 @@ export class KubeSpawner implements Spawner {
     if (this.#podName === null || this.#namespace === null) return [];
     const { api } = this.#cluster;
     try {
-      const text = await api.core.readNamespacedPodLog(
-        {
-          name: this.#podName,
-          namespace: this.#namespace,
-          container: CONTAINER,
-          tailLines: tail,
-          limitBytes: MAX_LOG_BYTES,
-        },
-        api.options,
-      );
+      const text = (await api.request('GET', `${corePath(this.#namespace, 'pods', this.#podName)}/log`, {
+        query: { container: CONTAINER, tailLines: tail, limitBytes: MAX_LOG_BYTES },
+        text: true,
+      })) as string;
       const lines = text.split('\n');
       if (lines.at(-1) === '') lines.pop();
       return lines;
@@ -351,10 +347,9 @@ export class KubeSpawner implements Spawner {
       }
     });
     try {
-      await api.core.deleteNamespacedPod(
-        { name: this.#podName, namespace: this.#namespace, gracePeriodSeconds: grace },
-        api.options,
-      );
+      await api.request('DELETE', corePath(this.#namespace, 'pods', this.#podName), {
+        query: { gracePeriodSeconds: grace },
+      });
     } catch (err) {
       if (apiStatus(err) !== 404) throw new Error(`Cannot delete pod ${this.#podName}: ${apiMessage(err)}`);
     }
