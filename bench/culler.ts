@@ -2,6 +2,7 @@ import { execFile } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { startBareNode } from './bare-node.ts';
+import { waitAdopted } from './adopt.ts';
 import { fillTshubServers } from './fill.ts';
 import { cpuSeconds } from './proc.ts';
 import { REPO_ROOT, childEnv, type TshubTarget } from './start-tshub.ts';
@@ -9,13 +10,6 @@ import { REPO_ROOT, childEnv, type TshubTarget } from './start-tshub.ts';
 function startTime(pid: number): number {
   const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
   return Number(stat.slice(stat.lastIndexOf(')') + 2).split(' ')[19]);
-}
-
-async function readyServers(t: TshubTarget): Promise<number> {
-  const r = await fetch(`${t.apiUrl}users?state=ready&limit=1`, {
-    headers: { authorization: `token ${t.configToken}`, accept: 'application/jupyterhub-pagination+json' },
-  });
-  return r.ok ? Number(((await r.json()) as { _pagination: { total: number } })._pagination.total) : 0;
 }
 
 function runCuller(t: TshubTarget): Promise<void> {
@@ -53,21 +47,9 @@ export async function cullerPass(
       log_file: '',
     };
     await t.whileStopped(`${count} users with running servers`, log, (db) =>
-      fillTshubServers(db, count, { url, state }),
+      fillTshubServers(db, count, { url, state: () => state, prefix: 'cull-' }),
     );
-    const deadline = Date.now() + 180_000;
-    while ((await readyServers(t)) < count) {
-      if (Date.now() > deadline) throw new Error(`the hub did not re-adopt ${count} servers within 180 s`);
-      await new Promise((r) => setTimeout(r, 500));
-    }
-    // The rows read as ready at once, but the restarted hub is still re-adopting them (a poll each, a
-    // proxy route each): time the pass only once the hub has gone quiet.
-    for (let last = cpuSeconds(t.pid()), quietBy = Date.now() + 180_000; Date.now() < quietBy; ) {
-      await new Promise((r) => setTimeout(r, 1000));
-      const now = cpuSeconds(t.pid());
-      if (now - last < 0.05) break;
-      last = now;
-    }
+    await waitAdopted(t, count);
     const cpu0 = cpuSeconds(t.pid());
     const t0 = performance.now();
     await runCuller(t);

@@ -133,14 +133,13 @@ export function insertJupyterhubUsers(path: string, names: string[]): void {
 }
 
 /**
- * tshub (hub stopped): adds `count` users, each with a running default server, as a restarted hub will
- * re-adopt them: every spawner row points at the same real process (`state`, checked by pid and start
- * time) and URL. What a culler pass costs the hub does not depend on how many processes stand behind.
+ * tshub (hub stopped): adds `count` users named `<prefix><i>`, each with a running default server, as a
+ * restarted hub will re-adopt them: spawner row i holds `state(i)` and points at `url`.
  */
 export function fillTshubServers(
   path: string,
   count: number,
-  server: { url: string; state: Record<string, unknown> },
+  server: { url: string; state: (i: number) => Record<string, unknown>; prefix: string },
 ): void {
   const db = open(path);
   try {
@@ -155,11 +154,10 @@ export function fillTshubServers(
         `INSERT INTO spawners (user_id, name, state, started, last_activity, user_options, server_url)
          VALUES (?, '', ?, ?, ?, '{}', ?)`,
       );
-      const state = JSON.stringify(server.state);
       for (let i = 0; i < count; i++) {
-        const id = Number(user.get(`cull-${i}`, now, now, randomUUID())?.id);
+        const id = Number(user.get(`${server.prefix}${i}`, now, now, randomUUID())?.id);
         role.run(id, roleId);
-        spawner.run(id, state, now, now, server.url);
+        spawner.run(id, JSON.stringify(server.state(i)), now, now, server.url);
       }
     });
   } finally {

@@ -144,8 +144,10 @@ export class ServerManager {
         token,
         resources: this.#resources,
       });
-      // The chosen profile's config (src/spawners/profiles), copied like the base one: hooks may change it.
-      const base = spawnRequest(this.#deps, user, server, env, userOptions, opts.spawnerConfig);
+      // This start's own copy of the chosen profile's config (src/spawners/profiles): hooks may change it
+      // (cmd, image, ...) for this start alone.
+      const spawnerConfig = structuredClone(opts.spawnerConfig ?? config.spawner);
+      const base = spawnRequest(this.#deps, user, server, env, userOptions, spawnerConfig);
       const request = await runSpawnHooks(config.spawner, base, opts.authState ?? null);
       // A hub killed before start() returns still finds what it began (a pid, a job id) on restart.
       request.onState = async (state) => {

@@ -18,8 +18,9 @@ export function spawnRequest(
     prefix: serverPrefix(deps.baseUrl, user.name, server),
     env,
     userOptions,
-    // Each server's own copy: a hook may change it (cmd, image, ...) for this start alone.
-    config: structuredClone(spawnerConfig),
+    // Shared, read only: a start hands in its own copy (its hooks may change it); a re-adopted server runs
+    // no hooks, so thousands of them share the hub's config instead of each holding a copy.
+    config: spawnerConfig,
     stateDir: deps.stateDir,
     log: deps.log.child({ server: serverLogName(user.name, server) }),
   };
