@@ -6,7 +6,7 @@ import { checkAccess } from '../rbac/index.ts';
 import type { HubMetrics } from './registry.ts';
 
 /**
- * `/hub/metrics` in Prometheus text format, guarded by read:metrics unless authenticate_prometheus
+ * `/hub/metrics` (and `/hub/api/metrics`, as upstream) in Prometheus text format, guarded by read:metrics unless authenticate_prometheus
  * is false. Request durations are recorded by route pattern, never by raw URL (names are user data).
  */
 export function registerMetrics(
@@ -37,21 +37,24 @@ export function registerMetrics(
     }
   });
 
-  app.get(
-    `${ctx.baseUrl}hub/metrics`,
-    {
-      schema: {
-        tags: ['hub'],
-        summary: 'Prometheus metrics (needs read:metrics unless authenticate_prometheus is false)',
+  // JupyterHub serves them at both paths; the API one is what scrape configs using the API's URL use.
+  for (const path of ['hub/metrics', 'hub/api/metrics']) {
+    app.get(
+      `${ctx.baseUrl}${path}`,
+      {
+        schema: {
+          tags: ['hub'],
+          summary: 'Prometheus metrics (needs read:metrics unless authenticate_prometheus is false)',
+        },
       },
-    },
-    async (req, reply) => {
-      if (ctx.config.authenticate_prometheus) {
-        const p = requirePrincipal(ctx, req);
-        if (checkAccess(p.scopes, ['read:metrics'], null) !== 'ok') throw missingScope(['read:metrics']);
-      }
-      reply.type(metrics.registry.contentType);
-      return metrics.registry.metrics();
-    },
-  );
+      async (req, reply) => {
+        if (ctx.config.authenticate_prometheus) {
+          const p = requirePrincipal(ctx, req);
+          if (checkAccess(p.scopes, ['read:metrics'], null) !== 'ok') throw missingScope(['read:metrics']);
+        }
+        reply.type(metrics.registry.contentType);
+        return metrics.registry.metrics();
+      },
+    );
+  }
 }
