@@ -93,3 +93,25 @@ describe('metrics observed by logins, spawns, stops, the proxy and start-up', ()
     );
   });
 });
+
+describe('a server that exits before it answers', () => {
+  let h: TestHub;
+  before(async () => {
+    // Outlives the process spawner's one-second check for a server that dies at once, so that it dies
+    // while the hub waits for it to answer, where upstream observes `exited`.
+    h = await startHub({ spawner: { cmd: ['sh', '-c', 'sleep 2; exit 3'] } });
+  });
+  after(() => h?.stop());
+
+  test("is a spawn error with upstream's reason exited", async () => {
+    await h.addUsers(['ola']);
+    const r = await h.request('POST', 'hub/api/users/ola/server');
+    assert.ok(r.status >= 400, `${r.status} ${r.text}`);
+    const s = parseExposition((await h.request('GET', 'hub/metrics')).text);
+    assert.equal(
+      histogramCount(s, 'jupyterhub_server_spawn_duration_seconds', { status: 'error', reason: 'exited' }),
+      1,
+    );
+    assert.equal(histogramCount(s, 'jupyterhub_server_spawn_duration_seconds', { status: 'success' }), 0);
+  });
+});

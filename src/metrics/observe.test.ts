@@ -2,6 +2,7 @@ import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import { Histogram, Registry } from 'prom-client';
 import { activeServerLimitReached, serverPending, spawnFailed, spawnLimitReached } from '../errors/index.ts';
+import { ServerExitedError } from '../servers/wait-up.ts';
 import { observeSpawn, refuseSpawn, spawnOutcome, timed, timedPoll, timedStatus } from './observe.ts';
 
 const histogram = <L extends string>(labelNames: L[]) =>
@@ -18,6 +19,7 @@ test("spawn outcomes: upstream's status and its fixed reasons, never an error's 
   assert.deepEqual(spawnOutcome(serverPending('mia', 'spawn')), { status: 'failure', reason: 'already-pending' });
   assert.deepEqual(spawnOutcome(spawnFailed('Spawn failed: boom')), { status: 'error', reason: '' });
   assert.deepEqual(spawnOutcome(new Error('the server exited')), { status: 'error', reason: '' });
+  assert.deepEqual(spawnOutcome(new ServerExitedError('gone')), { status: 'error', reason: 'exited' });
 });
 
 test('observeSpawn and refuseSpawn label the series; refuseSpawn hands the error back', async () => {

@@ -1,5 +1,6 @@
 import type { Histogram } from 'prom-client';
 import { HubError, type Reason } from '../errors/index.ts';
+import { ServerExitedError } from '../servers/wait-up.ts';
 import type { SpawnReason, SpawnStatus } from './upstream.ts';
 
 // One-line observations for the places that do the work (servers, proxy, start-up): each measures what
@@ -51,6 +52,7 @@ const REFUSALS: Partial<Record<Reason, SpawnReason>> = {
  */
 export function spawnOutcome(err?: unknown): { status: SpawnStatus; reason: SpawnReason } {
   if (err === undefined) return { status: 'success', reason: '' };
+  if (err instanceof ServerExitedError) return { status: 'error', reason: 'exited' };
   if (!(err instanceof HubError)) return { status: 'error', reason: '' };
   return { status: err.status < 500 ? 'failure' : 'error', reason: REFUSALS[err.reason] ?? '' };
 }

@@ -11,7 +11,8 @@ export const EVENT_LOOP_BUCKETS = [0.05, 0.055, 0.06, 0.065, 0.07, ...DEFAULT_BU
 
 /** Values of the spawn histogram's `reason` label: '' unless the start was refused by a rule. */
 export const SPAWN_REASONS = ['', 'throttled', 'too-many-users', 'already-pending'] as const;
-export type SpawnReason = (typeof SPAWN_REASONS)[number];
+/** `exited`: the server died before it answered; upstream does not create its series up front. */
+export type SpawnReason = (typeof SPAWN_REASONS)[number] | 'exited';
 export type SpawnStatus = 'success' | 'failure' | 'error';
 
 export interface UpstreamHistogram {
