@@ -1,7 +1,7 @@
 import type { Kysely } from 'kysely';
 import { Counter, collectDefaultMetrics, Histogram, Registry } from 'prom-client';
 import type { Database } from '../db/index.ts';
-import { type MetricsEnv, readMetricsEnv } from './env.ts';
+import type { MetricsEnv } from './env.ts';
 import { monitorEventLoop } from './event-loop.ts';
 import { registerGauges } from './gauges.ts';
 import { type UpstreamHistogram, type UpstreamHistogramName, upstreamHistograms } from './upstream.ts';
@@ -40,7 +40,7 @@ export class HubMetrics {
   readonly #started: number;
   #stopEventLoop: (() => void) | null = null;
 
-  constructor(db: Kysely<Database>, env: MetricsEnv = readMetricsEnv(), started = Date.now()) {
+  constructor(db: Kysely<Database>, env: MetricsEnv, started: number) {
     this.#started = started;
     this.prefix = env.prefix ? `${env.prefix}_` : '';
     const registers = [this.registry];

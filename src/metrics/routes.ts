@@ -6,8 +6,9 @@ import { checkAccess } from '../rbac/index.ts';
 import type { HubMetrics } from './registry.ts';
 
 /**
- * `/hub/metrics` (and `/hub/api/metrics`, as upstream) in Prometheus text format, guarded by read:metrics unless authenticate_prometheus
- * is false. Request durations are recorded by route pattern, never by raw URL (names are user data).
+ * `/hub/metrics` and, as upstream, `/hub/api/metrics` in Prometheus text format, guarded by read:metrics
+ * unless authenticate_prometheus is false. Request durations are recorded by route pattern, never by raw
+ * URL (names are user data, and each distinct label value is a series kept for the hub's lifetime).
  */
 export function registerMetrics(
   app: HubServer,
