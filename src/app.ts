@@ -19,9 +19,8 @@ import { registerWeb } from './web/index.ts';
 import { registerAuthRefresh, registerTokenAuthRefresh } from './web/auth-refresh.ts';
 import { createServer, type HubServer } from './http/server.ts';
 import { createLogger } from './lib/logger.ts';
-import { HubMetrics } from './metrics/registry.ts';
+import { HubMetrics, readMetricsEnv, registerMetrics, timed } from './metrics/index.ts';
 import { TokenInsertBatch } from './tokens/insert-batch.ts';
-import { registerMetrics } from './metrics/routes.ts';
 import { HubProxy } from './proxy/hub-proxy.ts';
 import { RateLimiter } from './ratelimit/index.ts';
 import { ServerManager } from './servers/manager.ts';
@@ -86,6 +85,8 @@ export class Hub {
     // Read before anything is opened: a refused secret file stops the start with nothing to undo.
     const cookieSecret = loadCookieSecret(config.cookie_secret_file, opts.baseDir);
     log.info({ from: cookieSecret.from }, 'cookie secret loaded');
+    // Read before anything is opened too: a bad metrics variable stops the start as plainly.
+    const metricsEnv = readMetricsEnv();
     const nobody = noAllowConfigWarning(config);
     if (nobody) log.warn(nobody);
     const crypt = cryptKeeperForHub(config.authenticator, process.env, log);
@@ -103,7 +104,7 @@ export class Hub {
     const permissions = new Permissions();
     const identifier = new TokenIdentifier(db.k, permissions);
     const principals = new PrincipalCache(db.k, permissions, { customScopes: config.custom_scopes });
-    const metrics = new HubMetrics(db.k);
+    const metrics = new HubMetrics(db.k, metricsEnv, started);
     const apiPrefix = `${baseUrl}hub/api`;
     const limiter = config.rate_limits.enabled
       ? new RateLimiter(config.rate_limits, {
@@ -119,6 +120,7 @@ export class Hub {
       baseUrl,
       stateDir: opts.baseDir,
       log,
+      metrics,
       wanted: async () => ({ ...(await serverRoutes(db.k, baseUrl)), ...(await serviceRoutes(db.k, baseUrl)) }),
     });
     // SQLite gains from concurrent token inserts handed to it together; PostgreSQL groups commits itself.
@@ -200,7 +202,6 @@ export class Hub {
     server.get(`${baseUrl}hub/health`, { schema: { hide: true } }, async () => ({ status: 'ok' }));
     const hub = new Hub(ctx, server, proxy, metrics, db);
     hub.routes.push(...routes);
-    metrics.startupDuration.set((Date.now() - started) / 1000);
     return hub;
   }
 
@@ -216,7 +217,7 @@ export class Hub {
     servers.hubUrl = this.hubUrl;
     await this.proxy.start(this.hubUrl);
     this.publicUrl = config.bind_url;
-    await servers.adopt();
+    await timed(this.metrics.initSpawnersDuration, () => servers.adopt());
     await blockConfiguredUsers(this.ctx);
     await this.proxy.sync();
     servers.startPolling();
@@ -224,6 +225,7 @@ export class Hub {
     await this.ctx.services.start(this.hubUrl);
     this.startBackground();
     this.ctx.audit.record({ action: 'hub.start', reason: `tshub ${TSHUB_VERSION}` });
+    this.metrics.hubStarted();
     log.info({ url: this.publicUrl, hub_url: this.hubUrl, version: TSHUB_VERSION }, 'tshub is running');
   }
 
@@ -234,6 +236,7 @@ export class Hub {
   startBackground(): void {
     this.ctx.activity.start();
     this.ctx.audit.start();
+    this.metrics.startEventLoopMonitor((s) => this.ctx.log.warn({ seconds: s }, 'the event loop was blocked'));
   }
 
   /**
@@ -248,6 +251,7 @@ export class Hub {
     if (this.ctx.servers.activeCount() === 0) await this.proxy.terminate();
     else await this.proxy.stop();
     await this.server.close();
+    this.metrics.close();
     await this.ctx.activity.stop();
     this.ctx.audit.record({ action: 'hub.stop' });
     await this.ctx.audit.stop();

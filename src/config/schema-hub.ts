@@ -118,7 +118,7 @@ export const hubProperties = {
     },
   ),
   max_body_size: int(1048576, 'The largest request body the hub accepts, in bytes.', 1),
-  authenticate_prometheus: bool(true, 'Whether /hub/metrics needs a token with the read:metrics scope.'),
+  authenticate_prometheus: bool(true, 'Whether /hub/metrics and /hub/api/metrics need a token with read:metrics.'),
   oauth_token_expires_in: int(
     1209600,
     'Seconds an OAuth access token (e.g. a login to a single-user server) stays valid.',

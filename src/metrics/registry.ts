@@ -1,61 +1,81 @@
-import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from 'prom-client';
 import type { Kysely } from 'kysely';
+import { Counter, collectDefaultMetrics, Histogram, Registry } from 'prom-client';
 import type { Database } from '../db/index.ts';
+import type { MetricsEnv } from './env.ts';
+import { monitorEventLoop } from './event-loop.ts';
+import { registerGauges } from './gauges.ts';
+import { type UpstreamHistogram, type UpstreamHistogramName, upstreamHistograms } from './upstream.ts';
 
-const DAY_MS = 86_400_000;
+/** What a Fastify reply tells of its request's duration. */
+interface Timed {
+  elapsedTime: number;
+}
 
 /**
- * The hub's Prometheus metrics, under JupyterHub's names where JupyterHub has one (dashboards built
- * for JupyterHub keep working), plus tshub's token metrics. Gauges are computed when scraped.
+ * The hub's Prometheus metrics: every metric JupyterHub has, under its names (JUPYTERHUB_METRICS_PREFIX,
+ * `jupyterhub` by default), types, labels and bounds, so dashboards built for JupyterHub keep working;
+ * and tshub's own under `tshub_`. One registry per hub (tests build several hubs in one process).
  */
 export class HubMetrics {
   readonly registry = new Registry();
-  readonly requestDuration: Histogram<'code' | 'method' | 'handler'>;
-  readonly spawnDuration: Histogram<'status'>;
+  /** The prefix with its separator ('jupyterhub_'), or '' for none. */
+  readonly prefix: string;
+  readonly requestDuration: Histogram<'method' | 'handler' | 'code'>;
+  readonly spawnDuration: Histogram<'status' | 'reason'>;
   readonly stopDuration: Histogram<'status'>;
   readonly proxyAddDuration: Histogram<'status'>;
   readonly proxyDeleteDuration: Histogram<'status'>;
+  readonly serverPollDuration: Histogram<'status'>;
+  readonly loginDuration: Histogram<'status'>;
+  readonly logoutDuration: Histogram;
+  readonly checkRoutesDuration: Histogram;
+  readonly proxyPollDuration: Histogram;
+  readonly initSpawnersDuration: Histogram;
+  readonly startupDuration: Histogram;
+  readonly eventLoopInterval: Histogram;
+  readonly cspReports: Counter;
   readonly authFailures: Counter<'reason'>;
   readonly rateLimitTrips: Counter<'bucket'>;
-  readonly startupDuration: Gauge;
+  /** When the hub began to start (Date.now()), for hub_startup_duration_seconds. */
+  readonly #started: number;
+  #stopEventLoop: (() => void) | null = null;
 
-  constructor(db: Kysely<Database>) {
+  constructor(db: Kysely<Database>, env: MetricsEnv, started: number) {
+    this.#started = started;
+    this.prefix = env.prefix ? `${env.prefix}_` : '';
     const registers = [this.registry];
     collectDefaultMetrics({ register: this.registry, prefix: 'tshub_process_' });
-    this.requestDuration = new Histogram({
-      name: 'jupyterhub_request_duration_seconds',
-      help: 'Request duration for all HTTP requests',
-      labelNames: ['code', 'method', 'handler'],
+    const defs: Record<UpstreamHistogramName, UpstreamHistogram> = upstreamHistograms(env);
+    const histogram = <L extends string = string>(name: UpstreamHistogramName): Histogram<L> => {
+      const def = defs[name];
+      const h = new Histogram<L>({
+        name: `${this.prefix}${name}`,
+        help: def.help,
+        labelNames: def.labels as L[],
+        buckets: def.buckets,
+        registers,
+      });
+      for (const labels of def.initial ?? []) h.zero(labels as Partial<Record<L, string>>);
+      return h;
+    };
+    this.requestDuration = histogram('request_duration_seconds');
+    this.spawnDuration = histogram('server_spawn_duration_seconds');
+    this.stopDuration = histogram('server_stop_seconds');
+    this.proxyAddDuration = histogram('proxy_add_duration_seconds');
+    this.proxyDeleteDuration = histogram('proxy_delete_duration_seconds');
+    this.serverPollDuration = histogram('server_poll_duration_seconds');
+    this.loginDuration = histogram('login_duration_seconds');
+    this.logoutDuration = histogram('logout_duration_seconds');
+    this.checkRoutesDuration = histogram('check_routes_duration_seconds');
+    this.proxyPollDuration = histogram('proxy_poll_duration_seconds');
+    this.initSpawnersDuration = histogram('init_spawners_duration_seconds');
+    this.startupDuration = histogram('hub_startup_duration_seconds');
+    this.eventLoopInterval = histogram('event_loop_interval_seconds');
+    // prom-client names a counter with its _total suffix; prometheus_client adds it to `csp_reports`.
+    this.cspReports = new Counter({
+      name: `${this.prefix}csp_reports_total`,
+      help: 'content security policy violation reports',
       registers,
-      buckets: [0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10],
-    });
-    this.spawnDuration = new Histogram({
-      name: 'jupyterhub_server_spawn_duration_seconds',
-      help: 'Time taken for server spawning operation',
-      labelNames: ['status'],
-      registers,
-      buckets: [0.5, 1, 2.5, 5, 10, 15, 30, 60, 120, 180, 300, 600, Infinity],
-    });
-    this.stopDuration = new Histogram({
-      name: 'jupyterhub_server_stop_seconds',
-      help: 'Time taken for server stopping operation',
-      labelNames: ['status'],
-      registers,
-      buckets: [0.1, 0.5, 1, 2.5, 5, 10, 30, 60, Infinity],
-    });
-    this.proxyAddDuration = new Histogram({
-      name: 'jupyterhub_proxy_add_duration_seconds',
-      help: 'Duration for adding user routes to proxy',
-      labelNames: ['status'],
-      registers,
-      buckets: [0.001, 0.005, 0.01, 0.05, 0.1, 0.5, 1, 5],
-    });
-    this.proxyDeleteDuration = new Histogram({
-      name: 'jupyterhub_proxy_delete_duration_seconds',
-      help: 'Duration for deleting user routes from proxy',
-      labelNames: ['status'],
-      registers,
-      buckets: [0.001, 0.005, 0.01, 0.05, 0.1, 0.5, 1, 5],
     });
     this.authFailures = new Counter({
       name: 'tshub_auth_failures_total',
@@ -69,87 +89,29 @@ export class HubMetrics {
       labelNames: ['bucket'],
       registers,
     });
-    this.startupDuration = new Gauge({
-      name: 'jupyterhub_hub_startup_duration_seconds',
-      help: 'Time taken for the hub to start',
-      registers,
-    });
+    registerGauges(db, this.registry, this.prefix);
+  }
 
-    const count = async (q: Promise<{ n: number | string | bigint }>) => Number((await q).n);
-    new Gauge({
-      name: 'jupyterhub_total_users',
-      help: 'Total number of users',
-      registers,
-      async collect() {
-        this.set(
-          await count(
-            db
-              .selectFrom('users')
-              .select((eb) => eb.fn.countAll<number>().as('n'))
-              .executeTakeFirstOrThrow(),
-          ),
-        );
-      },
-    });
-    new Gauge({
-      name: 'jupyterhub_active_users',
-      help: 'Number of users who were active in the given time period',
-      labelNames: ['period'],
-      registers,
-      async collect() {
-        for (const [period, days] of [
-          ['24h', 1],
-          ['7d', 7],
-          ['30d', 30],
-        ] as const) {
-          const since = new Date(Date.now() - days * DAY_MS).toISOString();
-          this.set(
-            { period },
-            await count(
-              db
-                .selectFrom('users')
-                .select((eb) => eb.fn.countAll<number>().as('n'))
-                .where('last_activity', '>=', since)
-                .executeTakeFirstOrThrow(),
-            ),
-          );
-        }
-      },
-    });
-    new Gauge({
-      name: 'jupyterhub_running_servers',
-      help: 'The number of user servers currently running',
-      registers,
-      async collect() {
-        this.set(
-          await count(
-            db
-              .selectFrom('spawners')
-              .select((eb) => eb.fn.countAll<number>().as('n'))
-              .where('server_url', 'is not', null)
-              .where('pending', 'is', null)
-              .executeTakeFirstOrThrow(),
-          ),
-        );
-      },
-    });
-    new Gauge({
-      name: 'tshub_active_tokens',
-      help: 'API tokens that currently work, by kind (api, server, oauth, config)',
-      labelNames: ['kind'],
-      registers,
-      async collect() {
-        const now = new Date().toISOString();
-        const rows = await db
-          .selectFrom('api_tokens')
-          .select(['kind', (eb) => eb.fn.countAll<number>().as('n')])
-          .where('revoked_at', 'is', null)
-          .where((eb) => eb.or([eb('expires_at', 'is', null), eb('expires_at', '>', now)]))
-          .groupBy('kind')
-          .execute();
-        this.reset();
-        for (const r of rows) this.set({ kind: r.kind }, Number(r.n));
-      },
-    });
+  /** A login attempt's request, from its start until the cookie is set or the form refused. */
+  observeLogin(status: 'success' | 'failure', reply: Timed): void {
+    this.loginDuration.observe({ status }, reply.elapsedTime / 1000);
+  }
+
+  observeLogout(reply: Timed): void {
+    this.logoutDuration.observe(reply.elapsedTime / 1000);
+  }
+
+  /** The hub is up and serving: from the start of Hub.create to the end of Hub.start. */
+  hubStarted(): void {
+    this.startupDuration.observe((Date.now() - this.#started) / 1000);
+  }
+
+  startEventLoopMonitor(warn: (seconds: number) => void): void {
+    this.#stopEventLoop ??= monitorEventLoop(this.eventLoopInterval, warn);
+  }
+
+  close(): void {
+    this.#stopEventLoop?.();
+    this.#stopEventLoop = null;
   }
 }

@@ -6,8 +6,9 @@ import { checkAccess } from '../rbac/index.ts';
 import type { HubMetrics } from './registry.ts';
 
 /**
- * `/hub/metrics` in Prometheus text format, guarded by read:metrics unless authenticate_prometheus
- * is false. Request durations are recorded by route pattern, never by raw URL (names are user data).
+ * `/hub/metrics` and, as upstream, `/hub/api/metrics` in Prometheus text format, guarded by read:metrics
+ * unless authenticate_prometheus is false. Request durations are recorded by route pattern, never by raw
+ * URL (names are user data, and each distinct label value is a series kept for the hub's lifetime).
  */
 export function registerMetrics(
   app: HubServer,
@@ -37,21 +38,24 @@ export function registerMetrics(
     }
   });
 
-  app.get(
-    `${ctx.baseUrl}hub/metrics`,
-    {
-      schema: {
-        tags: ['hub'],
-        summary: 'Prometheus metrics (needs read:metrics unless authenticate_prometheus is false)',
+  // JupyterHub serves them at both paths; the API one is what scrape configs using the API's URL use.
+  for (const path of ['hub/metrics', 'hub/api/metrics']) {
+    app.get(
+      `${ctx.baseUrl}${path}`,
+      {
+        schema: {
+          tags: ['hub'],
+          summary: 'Prometheus metrics (needs read:metrics unless authenticate_prometheus is false)',
+        },
       },
-    },
-    async (req, reply) => {
-      if (ctx.config.authenticate_prometheus) {
-        const p = requirePrincipal(ctx, req);
-        if (checkAccess(p.scopes, ['read:metrics'], null) !== 'ok') throw missingScope(['read:metrics']);
-      }
-      reply.type(metrics.registry.contentType);
-      return metrics.registry.metrics();
-    },
-  );
+      async (req, reply) => {
+        if (ctx.config.authenticate_prometheus) {
+          const p = requirePrincipal(ctx, req);
+          if (checkAccess(p.scopes, ['read:metrics'], null) !== 'ok') throw missingScope(['read:metrics']);
+        }
+        reply.type(metrics.registry.contentType);
+        return metrics.registry.metrics();
+      },
+    );
+  }
 }

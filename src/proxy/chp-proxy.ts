@@ -2,6 +2,7 @@ import type { Logger } from 'pino';
 import { ChpClient, type ChpRouteData } from './chp-client.ts';
 import { ChpLauncher, type LaunchOutcome } from './chp-launcher.ts';
 import { isAlive } from '../lib/process.ts';
+import { type HubMetrics, timed } from '../metrics/index.ts';
 import { routespecFromChpPath } from './routespec.ts';
 import { resolveToken, stateFiles } from './state-files.ts';
 import type { RoutingProxy, ProxyRoute } from './types.ts';
@@ -32,6 +33,7 @@ export interface ChpProxyOptions {
   checkRunningMs?: number;
   /** Called after a dead proxy was relaunched, to put the routes back (run reconcileRoutes). */
   onRestart?: () => Promise<void> | void;
+  metrics?: Pick<HubMetrics, 'proxyPollDuration'>;
 }
 
 // JupyterHub marks its routes with this key and shows only marked routes; we do the same, so that
@@ -144,7 +146,7 @@ export class ChpProxy implements RoutingProxy {
   }
 
   async getRoutes(): Promise<Record<string, ProxyRoute>> {
-    const all = await this.client.getChpRoutes();
+    const all = await timed(this.#opts.metrics?.proxyPollDuration, () => this.client.getChpRoutes());
     const routes: Record<string, ProxyRoute> = {};
     for (const [chpPath, { target, [MARKER]: marker, ...data }] of Object.entries(all)) {
       if (marker === undefined) continue;

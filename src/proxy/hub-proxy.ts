@@ -1,5 +1,6 @@
 import type { Logger } from 'pino';
 import type { Config } from '../config/index.ts';
+import type { HubMetrics } from '../metrics/index.ts';
 import { createProxy } from './index.ts';
 import type { ChpProxy } from './chp-proxy.ts';
 import { hubRoute } from './reconcile.ts';
@@ -13,6 +14,7 @@ export interface HubProxyOptions {
   log: Logger;
   /** Routes of running servers (and later services), from the database. */
   wanted: () => Promise<Record<string, WantedRoute>>;
+  metrics?: Pick<HubMetrics, 'proxyPollDuration' | 'checkRoutesDuration'>;
 }
 
 /**
@@ -48,6 +50,7 @@ export class HubProxy {
       baseUrl,
       stateDir,
       log,
+      metrics: this.#opts.metrics,
       onRestart: async () => void (await this.sync()),
     });
     await this.#proxy.start();
@@ -61,6 +64,7 @@ export class HubProxy {
       proxy,
       log,
       intervalSeconds: config.proxy.check_routes_interval,
+      metrics: this.#opts.metrics,
       // Like JupyterHub's default hub_routespec, the hub takes everything no other route claims.
       wanted: async () => ({ ...hubRoute(this.#hubTarget), ...(await this.#opts.wanted()) }),
     });
@@ -85,6 +89,7 @@ export class HubProxy {
       baseUrl,
       stateDir,
       log,
+      metrics: this.#opts.metrics,
     });
     await proxy.start();
     await current.stop();

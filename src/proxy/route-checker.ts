@@ -1,4 +1,5 @@
 import type { Logger } from 'pino';
+import { type HubMetrics, timed } from '../metrics/index.ts';
 import { ProxyApiError } from './chp-client.ts';
 import { reconcileRoutes, type ReconcileResult } from './reconcile.ts';
 import type { RoutingProxy, WantedRoute } from './types.ts';
@@ -12,6 +13,7 @@ export interface RouteCheckerOptions {
   /** Seconds between checks (config proxy.check_routes_interval). */
   intervalSeconds: number;
   log: Logger;
+  metrics?: Pick<HubMetrics, 'checkRoutesDuration'>;
 }
 
 export interface RouteChecker {
@@ -39,9 +41,10 @@ export function startRouteChecker(opts: RouteCheckerOptions): RouteChecker {
       return await reconcileRoutes(proxy, wanted, log, { keep });
     }
   };
+  const check = () => timed(opts.metrics?.checkRoutesDuration, once);
   const timer = setInterval(() => {
-    once().catch((err: unknown) => log.error({ err }, 'checking the proxy routes failed'));
+    check().catch((err: unknown) => log.error({ err }, 'checking the proxy routes failed'));
   }, opts.intervalSeconds * 1000);
   timer.unref();
-  return { runNow: once, stop: () => clearInterval(timer) };
+  return { runNow: check, stop: () => clearInterval(timer) };
 }

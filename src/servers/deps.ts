@@ -3,7 +3,7 @@ import type { Logger } from 'pino';
 import type { AuditOrigin, AuditSink } from '../audit/event.ts';
 import type { Config, SpawnerConfig } from '../config/index.ts';
 import type { Database, DbKind } from '../db/index.ts';
-import type { HubMetrics } from '../metrics/registry.ts';
+import type { HubMetrics } from '../metrics/index.ts';
 import type { SpawnerFactory } from '../spawners/spawner.ts';
 import type { TokenInsertBatch } from '../tokens/insert-batch.ts';
 
@@ -20,7 +20,10 @@ export interface ServerManagerDeps {
   config: Config;
   log: Logger;
   audit: AuditSink;
-  metrics: Pick<HubMetrics, 'spawnDuration' | 'stopDuration' | 'proxyAddDuration' | 'proxyDeleteDuration'>;
+  metrics: Pick<
+    HubMetrics,
+    'spawnDuration' | 'stopDuration' | 'proxyAddDuration' | 'proxyDeleteDuration' | 'serverPollDuration'
+  >;
   /** Invalidated when a server stops: its token, cached with its owner's, is revoked. */
   permissions: { invalidate(): void };
   baseUrl: string;

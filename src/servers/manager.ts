@@ -1,6 +1,7 @@
 import { type AuditOrigin, serverTarget, SYSTEM } from '../audit/event.ts';
 import type { SpawnerRow } from '../db/index.ts';
 import { HubError, serverPending, spawnFailed } from '../errors/index.ts';
+import { observeSpawn, refuseSpawn, timedPoll, timedStatus } from '../metrics/index.ts';
 import { isoNow } from '../lib/time.ts';
 import { parseJson } from '../lib/json.ts';
 import { serverNamesOf } from '../repo/users.ts';
@@ -78,7 +79,8 @@ export class ServerManager {
     const entry = this.#active.get(keyOf(user.id, server));
     if (!entry) return 'stopped';
     if (entry.pending) return entry.pending;
-    if (entry.spawner && (await entry.spawner.poll()) === null) return 'running';
+    if (entry.spawner && (await timedPoll(this.#deps.metrics.serverPollDuration, entry.spawner)) === null)
+      return 'running';
     await this.#cleanup(entry, 'found dead before a new start');
     return 'stopped';
   }
@@ -90,7 +92,8 @@ export class ServerManager {
   async spawn(user: ServerOwner, server: string, opts: SpawnOptions): Promise<'ready' | 'pending'> {
     const key = keyOf(user.id, server);
     // Admission saw no start in flight; one that got in since (a concurrent request) is still pending.
-    if (this.#active.has(key)) throw serverPending(serverLogName(user.name, server), 'spawn');
+    if (this.#active.has(key))
+      throw refuseSpawn(this.#deps.metrics.spawnDuration, serverPending(serverLogName(user.name, server), 'spawn'));
     this.#failures.check();
     // Registered before any await, so that the limits counted at admission see this start at once.
     const entry = this.#entry(user, server, 'spawn');
@@ -166,7 +169,7 @@ export class ServerManager {
         action: 'server.start',
         target: serverTarget(user.name, server),
       });
-      metrics.spawnDuration.observe({ status: 'success' }, (Date.now() - started) / 1000);
+      observeSpawn(metrics.spawnDuration, started);
       this.#failures.succeeded();
       entry.progress.push({
         progress: 100,
@@ -185,7 +188,7 @@ export class ServerManager {
         outcome: 'failure',
         reason: message,
       });
-      metrics.spawnDuration.observe({ status: 'failure' }, (Date.now() - started) / 1000);
+      observeSpawn(metrics.spawnDuration, started, err);
       // A start the user cancelled says nothing about the spawner.
       if (!entry.cancelled) this.#failures.failed();
       this.#failed.set(keyOf(user.id, server), entry.progress);
@@ -215,9 +218,9 @@ export class ServerManager {
       config.spawner.http_timeout * 1000,
       async () => !entry.cancelled && (await spawner.poll()) === null,
     );
-    const routeStart = Date.now();
-    await routes.addRoute(prefix, url, { user: user.name, server_name: server });
-    metrics.proxyAddDuration.observe({ status: 'success' }, (Date.now() - routeStart) / 1000);
+    await timedStatus(metrics.proxyAddDuration, () =>
+      routes.addRoute(prefix, url, { user: user.name, server_name: server }),
+    );
     entry.pending = null;
     await updateSpawner(k, row.id, { pending: null });
   }
@@ -278,14 +281,15 @@ export class ServerManager {
     const row = await findSpawner(k, user.id, server);
     if (row) await updateSpawner(k, row.id, { pending: 'stop' });
     try {
-      await routes.deleteRoute(prefix);
-      metrics.proxyDeleteDuration.observe({ status: 'success' }, (Date.now() - stopStart) / 1000);
+      await timedStatus(metrics.proxyDeleteDuration, () => routes.deleteRoute(prefix));
     } catch (err) {
       log.warn({ server: logName, err: (err as Error).message }, 'could not remove the proxy route');
     }
+    let stopStatus = 'success';
     try {
       await entry.spawner?.stop();
     } catch (err) {
+      stopStatus = 'failure';
       log.error({ server: logName, err: (err as Error).message }, 'could not stop the server process');
     }
     if (entry.spawner && entry.request)
@@ -301,7 +305,7 @@ export class ServerManager {
       });
     this.#active.delete(keyOf(user.id, server));
     this.#deps.permissions.invalidate();
-    metrics.stopDuration.observe({ status: 'success' }, (Date.now() - stopStart) / 1000);
+    metrics.stopDuration.observe({ status: stopStatus }, (Date.now() - stopStart) / 1000);
     log.info({ server: logName, why }, 'server stopped');
     this.#deps.audit.record({
       ...(entry.stopOrigin ?? SYSTEM),
@@ -357,7 +361,7 @@ export class ServerManager {
   async pollAll(): Promise<void> {
     for (const entry of [...this.#active.values()]) {
       if (entry.pending !== null || !entry.spawner) continue;
-      const status = await entry.spawner.poll();
+      const status = await timedPoll(this.#deps.metrics.serverPollDuration, entry.spawner);
       if (status !== null && entry.pending === null) await this.#cleanup(entry, `server exited with status ${status}`);
     }
   }

@@ -1,3 +1,8 @@
+/** A started server that exited before it answered (the spawn histogram's `exited` reason, as upstream's). */
+export class ServerExitedError extends Error {
+  override name = 'ServerExitedError';
+}
+
 /**
  * Waits until a freshly started server answers HTTP at `url` with anything but a 5xx, as the hub
  * does before routing users to it. Rejects after `timeoutMs`, or as soon as `alive()` says it died.
@@ -18,7 +23,7 @@ export async function waitForHttp(url: string, timeoutMs: number, alive: () => P
     } catch (err) {
       lastError = (err as Error).message;
     }
-    if (!(await alive())) throw new Error(`the server exited before answering at ${url}`);
+    if (!(await alive())) throw new ServerExitedError(`the server exited before answering at ${url}`);
     if (Date.now() + delay > deadline)
       throw new Error(`the server did not answer at ${url} within ${Math.round(timeoutMs / 1000)} s (${lastError})`);
     await new Promise((r) => setTimeout(r, delay));

@@ -21,6 +21,7 @@ export function registerCspReport(app: FastifyInstance<any, any, any, any, any>,
         { report: req.body ?? null, user_agent: req.headers['user-agent'] ?? null },
         'Content security violation',
       );
+      ctx.metrics.cspReports.inc();
       return reply.code(204).send();
     },
   );

@@ -40,6 +40,7 @@ export async function completeLogin(
   if (auth_state !== undefined && ctx.config.authenticator.enable_auth_state)
     await saveAuthState(ctx, user, auth_state);
   setLoginCookies(ctx, reply, user);
+  ctx.metrics.observeLogin('success', reply);
   ctx.activity.userActive(user.id);
   req.log.info({ user: user.name }, 'user logged in');
   ctx.audit.record({
@@ -148,6 +149,7 @@ export function registerLoginPages(app: FastifyInstance<any, any, any, any, any>
     if (!login) {
       req.log.warn({ user: username.slice(0, 64) }, 'failed login');
       failed(username, 'failure', 'invalid username or password');
+      ctx.metrics.observeLogin('failure', reply);
       return loginForm(ctx, req, reply, 403, { error: INVALID_LOGIN, username });
     }
     const { name, ...admission } = login;
@@ -180,6 +182,7 @@ export function registerLoginPages(app: FastifyInstance<any, any, any, any, any>
     const state = isOAuthClass(a.class) && user ? await loadAuthState(ctx, user) : null;
     const idToken = typeof state?.id_token === 'string' ? state.id_token : null;
     const target = isOAuthClass(a.class) ? await logoutUrl(a.oauth, loginPage, idToken) : null;
+    ctx.metrics.observeLogout(reply);
     return reply.header('Cache-Control', 'no-store').redirect(target ?? `${base}hub/login`, 302);
   };
   app.get(`${base}hub/logout`, hide, logout);

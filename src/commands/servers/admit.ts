@@ -11,6 +11,7 @@ import {
   spawnLimitReached,
 } from '../../errors/index.ts';
 import { parseJson } from '../../lib/json.ts';
+import { refuseSpawn } from '../../metrics/index.ts';
 import { allGroupNamesByUser } from '../../repo/groups.ts';
 import { countNamedSpawners, findSpawner } from '../../repo/spawners.ts';
 import { isValidServerName, serverLogName } from '../../servers/names.ts';
@@ -51,8 +52,10 @@ export async function admitStart(deps: ServerCommandDeps, { user, server }: Serv
  */
 export function admitSpawn(deps: ServerCommandDeps): void {
   const { concurrent_spawn_limit, active_server_limit } = deps.config;
-  if (concurrent_spawn_limit && deps.servers.pendingSpawns() >= concurrent_spawn_limit) throw spawnLimitReached();
-  if (active_server_limit && deps.servers.activeCount() >= active_server_limit) throw activeServerLimitReached();
+  if (concurrent_spawn_limit && deps.servers.pendingSpawns() >= concurrent_spawn_limit)
+    throw refuseSpawn(deps.metrics?.spawnDuration, spawnLimitReached());
+  if (active_server_limit && deps.servers.activeCount() >= active_server_limit)
+    throw refuseSpawn(deps.metrics?.spawnDuration, activeServerLimitReached());
 }
 
 /**

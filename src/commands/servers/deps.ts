@@ -1,5 +1,6 @@
 import type { AuditOrigin } from '../../audit/event.ts';
 import type { ServerOwner, ServerStatus, SpawnOptions } from '../../servers/manager.ts';
+import type { HubMetrics } from '../../metrics/index.ts';
 import type { CommandDeps } from '../deps.ts';
 
 /** The process side of servers (the hub's ServerManager): what the server commands ask it to do. */
@@ -14,6 +15,8 @@ export interface ServerRuntime {
 
 export interface ServerCommandDeps extends CommandDeps {
   servers: ServerRuntime;
+  /** Where refused starts are counted (the hub's metrics; absent in tests that build deps by hand). */
+  metrics?: Pick<HubMetrics, 'spawnDuration'>;
 }
 
 /** Who and which server a command is about. */
