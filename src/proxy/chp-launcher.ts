@@ -7,6 +7,7 @@ import { fileURLToPath } from 'node:url';
 import { setTimeout as sleep } from 'node:timers/promises';
 import type { Logger } from 'pino';
 import { ChpClient } from './chp-client.ts';
+import { probe } from '../lib/http-probe.ts';
 import { isAlive, killGroup, runsProgram } from '../lib/process.ts';
 import {
   ensureDir,
@@ -304,9 +305,8 @@ export class ChpLauncher {
   /** CHP's own health check on the public port: proves the proxy (not some other program) listens there. */
   async #publicHealthy(): Promise<boolean> {
     try {
-      const res = await fetch(`${this.#publicHost()}/_chp_healthz`, { signal: AbortSignal.timeout(1000) });
-      const body = (await res.json().catch(() => null)) as { status?: string } | null;
-      return res.status === 200 && body?.status === 'OK';
+      const res = await probe(`${this.#publicHost()}/_chp_healthz`, AbortSignal.timeout(1000));
+      return res.status === 200 && (JSON.parse(res.body) as { status?: string } | null)?.status === 'OK';
     } catch {
       return false;
     }

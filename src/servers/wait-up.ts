@@ -1,3 +1,5 @@
+import { probe } from '../lib/http-probe.ts';
+
 /** A started server that exited before it answered (the spawn histogram's `exited` reason, as upstream's). */
 export class ServerExitedError extends Error {
   override name = 'ServerExitedError';
@@ -13,11 +15,7 @@ export async function waitForHttp(url: string, timeoutMs: number, alive: () => P
   let lastError = 'no answer';
   for (;;) {
     try {
-      const r = await fetch(url, {
-        signal: AbortSignal.timeout(Math.min(5000, Math.max(100, deadline - Date.now()))),
-        redirect: 'manual',
-      });
-      await r.body?.cancel();
+      const r = await probe(url, AbortSignal.timeout(Math.min(5000, Math.max(100, deadline - Date.now()))));
       if (r.status < 500) return;
       lastError = `HTTP ${r.status}`;
     } catch (err) {

@@ -1,6 +1,7 @@
 import type { Kysely } from 'kysely';
 import type { Logger } from 'pino';
 import type { Config } from '../config/index.ts';
+import { probe } from '../lib/http-probe.ts';
 import type { Database } from '../db/index.ts';
 import { allServices } from '../repo/services.ts';
 import { routeTarget, servicePrefix } from './spec.ts';
@@ -55,8 +56,7 @@ export class HealthChecker {
     const seconds = this.#o.config.services.find((s) => s.name === name)?.timeout;
     try {
       const timeout = AbortSignal.timeout(seconds ? seconds * 1000 : DEFAULT_TIMEOUT_MS);
-      const res = await fetch(target, { redirect: 'manual', signal: AbortSignal.any([this.#stopped.signal, timeout]) });
-      await res.body?.cancel();
+      await probe(target, AbortSignal.any([this.#stopped.signal, timeout]));
       return true;
     } catch (err) {
       if (this.#stopped.signal.aborted) return false;
