@@ -90,13 +90,13 @@ export function registerUserUrls(app: FastifyInstance<any, any, any, any, any>, 
   const userPrefix = `${base}user/`;
   const hide = { schema: { hide: true } };
 
-  // Without the hub's cookie here, browsers are sent on to /hub/user/...; API calls learn at once that
-  // the server is not running (their cookies are the server's, which the hub cannot read anyway).
+  // The hub's cookie is not sent here, so every GET goes on to /hub/user/... as upstream's
+  // PrefixRedirectHandler does (API calls learn there, with a 424, that the server is not running);
+  // other methods, which a redirect would turn into GETs, learn it at once.
   const direct = async (req: FastifyRequest, reply: FastifyReply) => {
     const p = splitUserPath(req.url, userPrefix);
     if (!p) return errorPage(reply, base, 404, 'Not Found', 'No such page.');
-    if ((req.method !== 'GET' && req.method !== 'HEAD') || looksLikeApi(req, p.rest))
-      return notRunningJson(ctx, reply, p, '');
+    if (req.method !== 'GET' && req.method !== 'HEAD') return notRunningJson(ctx, reply, p, '');
     return reply.redirect(`${hubUserPrefix}${p.rawName}${p.rest}${queryString(p.query)}`, 302);
   };
 
@@ -145,7 +145,7 @@ export function registerUserUrls(app: FastifyInstance<any, any, any, any, any>, 
         303,
       );
     }
-    return notRunningPage(ctx, reply, s.user.name, user.name, server, 424, { next: here });
+    return notRunningPage(ctx, reply, s.user.name, user.name, server, 424, { next: here, implicitSpawn: true });
   };
 
   for (const [prefix, handler] of [
