@@ -54,9 +54,15 @@ export function safeNextUrl(value: unknown, baseUrl: string, req?: FastifyReques
  * Where a signed-in browser goes when nothing said where (upstream's get_next_url without `next`):
  * default_url if set; else with redirect_to_server the user's server (default_server_name with named
  * servers) when it is running or starting, or the spawn page that starts it; else /hub/home. The
- * request's own query (but `next` and `_xsrf`) goes along, as upstream.
+ * request's own query (but `next` and `_xsrf`) goes along, as upstream, unless `keepQuery` is false (an
+ * identity provider's callback, whose query is the provider's).
  */
-export async function landingUrl(ctx: HubContext, req: FastifyRequest, user: UserRow): Promise<string> {
+export async function landingUrl(
+  ctx: HubContext,
+  req: FastifyRequest,
+  user: UserRow,
+  opts: { keepQuery?: boolean } = {},
+): Promise<string> {
   const c = ctx.config;
   const base = ctx.baseUrl;
   let url = c.default_url;
@@ -67,6 +73,7 @@ export async function landingUrl(ctx: HubContext, req: FastifyRequest, user: Use
     else url = server ? hubServerPage(base, 'spawn', user.name, server) : `${base}hub/spawn`;
   }
   if (url === '') url = `${base}hub/home`;
+  if (opts.keepQuery === false) return url;
   const q = req.url.indexOf('?');
   const query = new URLSearchParams(q === -1 ? '' : req.url.slice(q + 1));
   query.delete('next');
