@@ -110,6 +110,18 @@ describe('landing with the defaults: the server, the spawn page first', () => {
   });
 });
 
+test('an https public_url makes the login cookies Secure, as upstream, though the hub is reached over http', async () => {
+  const h = await startInProcessHub({ public_url: 'https://hub.example.org/' }, { listen: true });
+  try {
+    const b = new Browser(h);
+    await b.login('alice');
+    assert.match(b.cookie('jupyterhub-hub-login')!.attributes, /(^|; )Secure(;|$)/);
+    assert.match(b.cookie('jupyterhub-session-id')!.attributes, /(^|; )Secure(;|$)/);
+  } finally {
+    await h.stop();
+  }
+});
+
 describe('landing with default_url, default_server_name and user_redirect_hook', () => {
   let h: TestHub;
   const seen: unknown[] = [];

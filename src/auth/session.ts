@@ -27,16 +27,19 @@ export interface SessionSettings {
   maxAgeSeconds: number;
 }
 
-/** The hub's cookie settings, from its public URL (`bind_url`), base path, cookie secret and cookie_max_age_days. */
+/**
+ * The hub's cookie settings, from the URL users reach it at (`public_url`, else `bind_url`: Secure when it is
+ * https, as upstream), base path, cookie secret and cookie_max_age_days.
+ */
 export function sessionSettings(
-  bindUrl: string,
+  publicUrl: string,
   baseUrl: string,
   secret: Buffer,
   maxAgeDays = DEFAULT_MAX_AGE_DAYS,
 ): SessionSettings {
   return {
     secret,
-    secure: new URL(bindUrl).protocol === 'https:',
+    secure: new URL(publicUrl).protocol === 'https:',
     hubPath: `${baseUrl}hub/`,
     basePath: baseUrl,
     maxAgeSeconds: Math.round(maxAgeDays * 24 * 3600),
