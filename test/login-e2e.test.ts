@@ -71,7 +71,10 @@ describe('hub pages for user URLs, spawning, and proxy errors', () => {
     const api = await anon.request('GET', 'hub/user/alice/api/contents', { headers: { accept: 'application/json' } });
     assert.equal(api.status, 424);
     assert.equal(api.json.status, 424);
-    assert.match(api.json.message, /no longer running at \/user\/alice\/\. Restart the server at \/hub\/spawn\/alice/);
+    assert.equal(
+      api.json.message,
+      `JupyterHub server no longer running at /user/alice/api/contents. Restart the server at ${h.url}hub/spawn/alice`,
+    );
     assert.equal((await anon.request('POST', 'user/alice/api/sessions', { json: {} })).status, 424);
   });
 
