@@ -1,8 +1,11 @@
 import assert from 'node:assert/strict';
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
 import { describe, it } from 'node:test';
 import { ConfigError } from './errors.ts';
 import { buildConfig } from './loader.ts';
 import { hubHooks } from './hub-hooks.ts';
+import { hubProperties } from './schema-hub.ts';
 import type { ConfigInput } from './schema.ts';
 
 function problemsOf(input: Record<string, unknown>): string {
@@ -88,4 +91,13 @@ describe('the landing keys at config load', () => {
     assert.equal('user_redirect_hook' in c, false);
     assert.equal(hubHooks(buildConfig()).user_redirect_hook, undefined);
   });
+});
+
+it("every top-level key of the hub is in docs/configuration.md's table, with a description in the schema", () => {
+  const doc = readFileSync(join(import.meta.dirname, '..', '..', 'docs', 'configuration.md'), 'utf8');
+  for (const [key, schema] of Object.entries(hubProperties)) {
+    assert.match(doc, new RegExp(`\\| \`${key}\` \\|`), key);
+    assert.ok((schema as { description?: string }).description, key);
+  }
+  assert.match(doc, /\| `user_redirect_hook` \|/);
 });
