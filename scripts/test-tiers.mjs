@@ -28,6 +28,7 @@ const IN_PROCESS = [
   'test/bad-input.test.ts',
   'test/cookie-flags.test.ts',
   'test/fuzz.test.ts',
+  'test/landing-pages.test.ts',
   'test/login.test.ts',
   'test/metrics.test.ts',
   'test/openapi.test.ts',

@@ -147,7 +147,12 @@ export class Hub {
       baseUrl,
       identifier,
       principals,
-      sessions: sessionSettings(config.bind_url, baseUrl, cookieSecret.secret),
+      sessions: sessionSettings(
+        config.public_url || config.bind_url,
+        baseUrl,
+        cookieSecret.secret,
+        config.cookie_max_age_days,
+      ),
       crypt,
       authRefresh: new RefreshTimes(config.authenticator.auth_refresh_age),
       loginThrottle: new LoginThrottle(config.authenticator.login_throttle),

@@ -30,7 +30,7 @@ const account = (name: string) => accounts.find((a) => a.preferred_username === 
 async function logIn(idp: TestProvider, b: Browser, login: string): Promise<void> {
   const callback = await throughProvider(idp, b, await b.get('hub/oauth_login'), login, account(login).password);
   const r = await b.get(callback.href);
-  if (!r.location?.startsWith(`${b.h.url}hub/home`))
+  if (!r.location?.startsWith(`${b.h.url}hub/spawn`))
     throw new Error(`login answered ${r.status}: ${r.text.slice(0, 300)}`);
 }
 

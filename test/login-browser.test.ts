@@ -12,7 +12,12 @@ describe('the login page in a real browser', { skip: CHROMIUM ? false : 'Debian 
   let h: TestHub;
   let browser: Browser;
   before(async () => {
-    h = await startHub({ authenticator: { password: 'the-shared-secret' }, allow_named_servers: true });
+    // Sign-ins land on /hub/home here (the landing on the server: landing-e2e.test.ts).
+    h = await startHub({
+      redirect_to_server: false,
+      authenticator: { password: 'the-shared-secret' },
+      allow_named_servers: true,
+    });
     browser = await chromium.launch({
       executablePath: CHROMIUM,
       args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-background-networking'],

@@ -60,15 +60,21 @@ describe('hub pages for user URLs, spawning, and proxy errors', () => {
     assert.equal((await anon.get('hub/error/abc')).status, 404);
   });
 
-  test('/user/... at the hub: browsers go to /hub/user/..., API calls get 424', async () => {
+  test('/user/... at the hub: GETs go to /hub/user/..., where API calls get 424; other methods get it at once', async () => {
     const anon = new Browser(h);
     const r = await anon.get('user/alice/tree/x.ipynb?a=1');
     assert.equal(r.status, 302);
     assert.equal(new URL(r.location!).pathname + new URL(r.location!).search, '/hub/user/alice/tree/x.ipynb?a=1');
-    const api = await anon.request('GET', 'user/alice/api/contents', { headers: { accept: 'application/json' } });
+    const hop = await anon.request('GET', 'user/alice/api/contents', { headers: { accept: 'application/json' } });
+    assert.equal(hop.status, 302);
+    assert.equal(new URL(hop.location!).pathname, '/hub/user/alice/api/contents');
+    const api = await anon.request('GET', 'hub/user/alice/api/contents', { headers: { accept: 'application/json' } });
     assert.equal(api.status, 424);
     assert.equal(api.json.status, 424);
-    assert.match(api.json.message, /no longer running at \/user\/alice\/\. Restart the server at \/hub\/spawn\/alice/);
+    assert.equal(
+      api.json.message,
+      `JupyterHub server no longer running at /user/alice/api/contents. Restart the server at ${h.url}hub/spawn/alice`,
+    );
     assert.equal((await anon.request('POST', 'user/alice/api/sessions', { json: {} })).status, 424);
   });
 

@@ -93,7 +93,8 @@ describe('login, logout and the home page', () => {
   let h: TestHub;
   before(async () => {
     h = await startInProcessHub(
-      { authenticator: { password: PASSWORD, blocked_users: ['mallory'] } },
+      // Landing on /hub/home (not the server): the default landing is test/landing-*.test.ts's.
+      { redirect_to_server: false, authenticator: { password: PASSWORD, blocked_users: ['mallory'] } },
       { listen: true },
     );
   });

@@ -71,7 +71,8 @@ describe('github (simulated GitHub Enterprise)', () => {
     gh.apiCalls.length = 0;
     const r = await viaSimulator(h, gh, alice);
     assert.equal(r.status, 302, r.text);
-    assert.equal(r.location, `${h.url}hub/home`);
+    // A login without next lands on the spawn page of the (stopped) server, as upstream's redirect_to_server.
+    assert.equal(r.location, `${h.url}hub/spawn`);
     assert.deepEqual(gh.apiCalls, ['/api/v3/user', '/api/v3/orgs/jupyter/members/Alice']);
     assert.equal((await h.request('GET', 'hub/api/users/alice')).status, 200);
   });

@@ -39,6 +39,7 @@ describe('OpenID Connect login in a real browser', {
     });
     h = await startHub({
       bind_url: hubUrl,
+      redirect_to_server: false,
       authenticator: {
         class: 'oauth',
         allow_all: true,

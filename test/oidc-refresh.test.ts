@@ -25,7 +25,7 @@ async function logIn(idp: TestProvider, h: TestHub, login: string): Promise<Brow
   const password = accounts.find((a) => a.preferred_username === login)!.password;
   const callback = await throughProvider(idp, b, await b.get('hub/oauth_login'), login, password);
   const r = await b.get(callback.href);
-  if (!r.location?.startsWith(`${h.url}hub/home`))
+  if (!r.location?.startsWith(`${h.url}hub/spawn`))
     throw new Error(`login answered ${r.status}: ${r.text.slice(0, 300)}`);
   return b;
 }

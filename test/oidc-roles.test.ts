@@ -39,6 +39,7 @@ describe('manage_roles: roles from the identity provider', () => {
     });
     h = await startHub({
       bind_url: hubUrl,
+      redirect_to_server: false,
       load_roles: [{ name: 'analyst', scopes: ['list:users', 'read:users:name'] }],
       authenticator: {
         class: 'oauth',

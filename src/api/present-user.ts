@@ -26,6 +26,8 @@ export function userFieldFilters(p: Principal): Filters {
 
 export interface PresentOptions {
   baseUrl: string;
+  /** The config's public_url, for the servers' full_url and full_progress_url ('' or absent: null). */
+  publicUrl?: string;
   /** Show every field regardless of scopes, as JupyterHub does for a freshly created or edited user. */
   full?: boolean;
 }
@@ -72,7 +74,7 @@ export function presentUsers(
     const servers: Record<string, unknown> = {};
     for (const s of own) {
       if (opts.full || (serverFilter && filterAllowsServer(serverFilter, u.name, s.name, userGroups))) {
-        servers[s.name] = presentServer(opts.baseUrl, u.name, s, withState);
+        servers[s.name] = presentServer(opts.baseUrl, u.name, s, withState, opts.publicUrl);
       }
     }
     const model: Record<string, unknown> = {

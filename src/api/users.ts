@@ -69,7 +69,10 @@ export function registerUserRoutes(app: HubServer, ctx: HubContext, prefix: stri
       rows.map((r) => r.id),
       { includeStoppedServers },
     );
-    return presentUsers(rows, facts, userFieldFilters(req.principal!), { baseUrl: base });
+    return presentUsers(rows, facts, userFieldFilters(req.principal!), {
+      baseUrl: base,
+      publicUrl: ctx.config.public_url,
+    });
   };
 
   app.get(

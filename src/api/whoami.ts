@@ -59,7 +59,10 @@ export async function whoami(
     const own = facts.memberships!;
     const memberships = { groups: new Map([[user.id, own.groups]]), roles: new Map([[user.id, own.roles]]) };
     const loaded = await loadUserFacts(ctx.k, [user.id], { includeStoppedServers, memberships });
-    [model] = presentUsers([user], loaded, facts.filters, { baseUrl: ctx.baseUrl }) as [Record<string, unknown>];
+    [model] = presentUsers([user], loaded, facts.filters, {
+      baseUrl: ctx.baseUrl,
+      publicUrl: ctx.config.public_url,
+    }) as [Record<string, unknown>];
   } else {
     const service = (await findService(ctx.k, p.name))!;
     const loaded = await loadServiceFacts(ctx, [service]);

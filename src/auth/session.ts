@@ -13,7 +13,7 @@ export const LOGIN_COOKIE = 'jupyterhub-hub-login';
 export const SESSION_COOKIE = 'jupyterhub-session-id';
 export const XSRF_COOKIE = '_xsrf';
 /** JupyterHub's cookie_max_age_days default. */
-export const LOGIN_MAX_AGE_SECONDS = 14 * 24 * 3600;
+const DEFAULT_MAX_AGE_DAYS = 14;
 
 export interface SessionSettings {
   secret: Buffer;
@@ -23,15 +23,26 @@ export interface SessionSettings {
   hubPath: string;
   /** `<base>`: where the session id is sent (single-user servers read it too). */
   basePath: string;
+  /** How long a login cookie is valid and kept (cookie_max_age_days). */
+  maxAgeSeconds: number;
 }
 
-/** The hub's cookie settings, from its public URL (`bind_url`), base path and cookie secret. */
-export function sessionSettings(bindUrl: string, baseUrl: string, secret: Buffer): SessionSettings {
+/**
+ * The hub's cookie settings, from the URL users reach it at (`public_url`, else `bind_url`: Secure when it is
+ * https, as upstream), base path, cookie secret and cookie_max_age_days.
+ */
+export function sessionSettings(
+  publicUrl: string,
+  baseUrl: string,
+  secret: Buffer,
+  maxAgeDays = DEFAULT_MAX_AGE_DAYS,
+): SessionSettings {
   return {
     secret,
-    secure: new URL(bindUrl).protocol === 'https:',
+    secure: new URL(publicUrl).protocol === 'https:',
     hubPath: `${baseUrl}hub/`,
     basePath: baseUrl,
+    maxAgeSeconds: Math.round(maxAgeDays * 24 * 3600),
   };
 }
 
@@ -64,7 +75,7 @@ export async function sessionUser(
   const s = deps.sessions;
   // Several login cookies can arrive (set on different paths by different hubs): take the first valid one.
   for (const raw of cookieValues(req, LOGIN_COOKIE)) {
-    const cookieId = verifySignedValue(s.secret, LOGIN_COOKIE, raw, LOGIN_MAX_AGE_SECONDS);
+    const cookieId = verifySignedValue(s.secret, LOGIN_COOKIE, raw, s.maxAgeSeconds);
     if (cookieId === null) continue;
     const user = await deps.k.selectFrom('users').selectAll().where('cookie_id', '=', cookieId).executeTakeFirst();
     if (user) return user;
@@ -108,7 +119,7 @@ export function setLoginCookies(deps: SessionDeps, reply: FastifyReply, user: Us
       httpOnly: true,
       secure: s.secure,
       sameSite: 'Lax',
-      maxAge: LOGIN_MAX_AGE_SECONDS,
+      maxAge: s.maxAgeSeconds,
     }),
   );
   return sessionId;

@@ -13,6 +13,7 @@ import type { Config } from './schema.ts';
 import { resolveAllowDefaults, semanticProblems } from './semantic.ts';
 import { attachAuthHooks, type AuthenticatorHooks, takeAuthHooks } from './auth-hooks.ts';
 import type { ConfigWithHooks } from './define-config.ts';
+import { attachHubHooks, type HubHooks, takeHubHooks } from './hub-hooks.ts';
 import { attachSpawnerHooks, type SpawnerHooks, takeSpawnerHooks } from './spawner-hooks.ts';
 import { validate } from './validate.ts';
 import type { JsonSchema } from './validate.ts';
@@ -50,17 +51,22 @@ function render(p: Problem, origins: Origins): string {
 interface Hooks {
   spawner: SpawnerHooks;
   authenticator: AuthenticatorHooks;
+  hub: HubHooks;
 }
 
-/** A config's hook functions apart from its data: spawner and authenticator hooks. */
+/** A config's hook functions apart from its data: spawner, authenticator and top-level hooks. */
 function takeAllHooks(raw: Record<string, unknown>, where: string): { data: Record<string, unknown>; hooks: Hooks } {
   const spawner = takeSpawnerHooks(raw, where);
   const authenticator = takeAuthHooks(spawner.data, where);
-  return { data: authenticator.data, hooks: { spawner: spawner.hooks, authenticator: authenticator.hooks } };
+  const hub = takeHubHooks(authenticator.data, where);
+  return { data: hub.data, hooks: { spawner: spawner.hooks, authenticator: authenticator.hooks, hub: hub.hooks } };
 }
 
 /** Layers the sources (later wins) over the defaults and validates the result once; hooks come with it. */
-function resolveSources(sources: readonly Source[], hooks: Hooks = { spawner: {}, authenticator: {} }): Config {
+function resolveSources(
+  sources: readonly Source[],
+  hooks: Hooks = { spawner: {}, authenticator: {}, hub: {} },
+): Config {
   const merged: Record<string, unknown> = {};
   const origins: Origins = new Map();
   for (const s of sources) mergeSource(merged, s.data, s.label, origins);
@@ -76,6 +82,7 @@ function resolveSources(sources: readonly Source[], hooks: Hooks = { spawner: {}
   }
   attachSpawnerHooks((value as Config).spawner, hooks.spawner);
   attachAuthHooks((value as Config).authenticator, hooks.authenticator);
+  attachHubHooks(value as Config, hooks.hub);
   return value as Config;
 }
 

@@ -1,5 +1,6 @@
 import { Type } from 'typebox';
 import type { Static } from 'typebox';
+import { landingProperties } from './schema-landing.ts';
 import { bool, entry, int, section, str, strList } from './schema-util.ts';
 
 // Upstream's rules (roles.py and scopes.py); the rbac module checks the same patterns at runtime.
@@ -138,6 +139,7 @@ export const hubProperties = {
     },
     'The serialized answers the hub reuses for repeated reads.',
   ),
+  ...landingProperties,
 };
 
 export type RoleSpec = Static<typeof RoleSchema>;

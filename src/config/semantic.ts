@@ -1,6 +1,7 @@
 import { displayPath, REDACTED } from './errors.ts';
 import type { PathSegment, Problem } from './errors.ts';
 import type { Config } from './schema.ts';
+import { landingProblems } from './schema-landing.ts';
 import { ldapProblems } from './schema-ldap.ts';
 import { isOAuthClass, oauthProblems } from './schema-oauth.ts';
 import { profileProblems } from '../spawners/profiles/problems.ts';
@@ -27,6 +28,7 @@ export function semanticProblems(c: Config): Problem[] {
     ...oauthProblems(c.authenticator.class, c.authenticator.oauth),
     ...ldapProblems(c.authenticator.class, c.authenticator.ldap),
     ...profileProblems(c.spawner),
+    ...landingProblems(c),
   ];
 
   duplicates(

@@ -23,7 +23,9 @@ export function serverEnv(i: ServerEnvInput): Record<string, string> {
       ? new URL(`${i.baseUrl}hub/api`, i.hubUrl).toString()
       : `${connect.replace(/\/+$/, '')}${i.baseUrl}hub/api`;
   const accessScopes = JSON.stringify([`access:servers!server=${i.user}/${i.server}`, `access:servers!user=${i.user}`]);
-  const publicUrl = new URL(i.config.bind_url);
+  // public_url names the host users reach; without it the server's public URL is unknown (empty, as
+  // upstream) and the hub's is taken from bind_url.
+  const publicUrl = i.config.public_url || i.config.bind_url;
   return {
     JUPYTERHUB_API_TOKEN: i.token,
     // Older clients read the token from this name.
@@ -41,7 +43,7 @@ export function serverEnv(i: ServerEnvInput): Record<string, string> {
     JUPYTERHUB_ACTIVITY_URL: `${apiUrl}/users/${encodeURIComponent(i.user)}/activity`,
     JUPYTERHUB_BASE_URL: i.baseUrl,
     JUPYTERHUB_SERVICE_PREFIX: i.prefix,
-    JUPYTERHUB_PUBLIC_URL: '',
+    JUPYTERHUB_PUBLIC_URL: i.config.public_url ? new URL(i.prefix, i.config.public_url).toString() : '',
     JUPYTERHUB_PUBLIC_HUB_URL: new URL(`${i.baseUrl}hub/`, publicUrl).toString(),
     ...(i.config.spawner.disable_user_config ? { JUPYTERHUB_DISABLE_USER_CONFIG: '1' } : {}),
     ...i.resources,

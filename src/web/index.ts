@@ -9,12 +9,14 @@ import { registerCspReport } from './csp-report.ts';
 import { registerFormParser } from './forms.ts';
 import { registerHomePage } from './home.ts';
 import { registerLoginPages } from './login.ts';
+import { registerLogo } from './logo.ts';
 import { registerOAuthLogin } from './oauth-login.ts';
 import { registerSignupPage } from './signup.ts';
 import { registerProxyErrorPage } from './proxy-errors.ts';
 import { registerSpawnPages } from './spawn.ts';
 import { attachTemplates, createTemplates, registerStatic } from './templates.ts';
 import { registerTokenPage } from './token.ts';
+import { registerUserRedirect } from './user-redirect.ts';
 import { registerUserUrls } from './user-urls.ts';
 
 /**
@@ -24,11 +26,15 @@ import { registerUserUrls } from './user-urls.ts';
  */
 export async function registerWeb(app: FastifyInstance<any, any, any, any, any>, ctx: HubContext): Promise<void> {
   // template_paths first, then the built-in templates; relative paths resolve like other config paths.
-  const templates = createTemplates(`${ctx.baseUrl}hub/`, ctx.config.template_paths, ctx.stateDir);
+  const templates = createTemplates(`${ctx.baseUrl}hub/`, ctx.config.template_paths, ctx.stateDir, {
+    templateVars: ctx.config.template_vars,
+    logo: ctx.config.logo_file !== '',
+  });
   await app.register(async (child) => {
     attachTemplates(child, templates);
     registerFormParser(child);
     registerStatic(child, `${ctx.baseUrl}hub/`, templates);
+    registerLogo(child, ctx);
     registerLoginPages(child, ctx);
     registerOAuthLogin(child, ctx);
     registerSignupPage(child, ctx);
@@ -40,6 +46,7 @@ export async function registerWeb(app: FastifyInstance<any, any, any, any, any>,
     registerTokenPage(child, ctx);
     registerAdminPage(child, ctx);
     registerUserUrls(child, ctx);
+    registerUserRedirect(child, ctx);
     registerProxyErrorPage(child, ctx);
     registerCspReport(child, ctx);
     registerOAuth(child, ctx);

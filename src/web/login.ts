@@ -9,12 +9,12 @@ import type { HubContext } from '../context.ts';
 import type { UserRow } from '../db/index.ts';
 import { SYSTEM_CALLER } from '../commands/deps.ts';
 import { syncGroupsFromIdp } from '../commands/groups/index.ts';
-import { admitUser, loadAuthState, saveAuthState } from '../commands/users/index.ts';
+import { admitUser, loadAuthState, saveAuthState, stopServersOf } from '../commands/users/index.ts';
 import { HubError } from '../errors/index.ts';
 import { pageSession } from './common.ts';
 import { field } from './forms.ts';
 import { renderPage } from './html.ts';
-import { safeNextUrl } from './next-url.ts';
+import { landingUrl, safeNextUrl } from './next-url.ts';
 
 const INVALID_LOGIN = 'Invalid username or password';
 
@@ -90,21 +90,24 @@ function loginForm(
 
 export function registerLoginPages(app: FastifyInstance<any, any, any, any, any>, ctx: HubContext): void {
   const base = ctx.baseUrl;
-  const home = `${base}hub/home`;
   const hide = { schema: { hide: true } };
-  const nextOr = (req: FastifyRequest, fallback: string) =>
-    safeNextUrl((req.query as Record<string, unknown>).next, base, req) ?? fallback;
+  const nextOrLanding = async (req: FastifyRequest, user: UserRow) =>
+    safeNextUrl((req.query as Record<string, unknown>).next, base, req) ?? (await landingUrl(ctx, req, user));
 
   // JupyterHub's prefix redirect: the bare public URL is the hub's.
   app.get(base, hide, async (_req, reply) => reply.redirect(`${base}hub/`, 302));
 
+  // Upstream's RootHandler: default_url for everyone, else the landing (or login, coming back here).
   app.get(`${base}hub/`, hide, async (req, reply) => {
+    if (ctx.config.default_url) return reply.redirect(ctx.config.default_url, 302);
     const s = await pageSession(ctx, req);
-    return reply.redirect(s ? home : `${base}hub/login`, 302);
+    if (!s) return reply.redirect(`${base}hub/login?next=${encodeURIComponent(req.url)}`, 302);
+    return reply.redirect(await nextOrLanding(req, s.user), 302);
   });
 
   app.get(`${base}hub/login`, hide, async (req, reply) => {
-    if (await pageSession(ctx, req)) return reply.redirect(nextOr(req, home), 302);
+    const s = await pageSession(ctx, req);
+    if (s) return reply.redirect(await nextOrLanding(req, s.user), 302);
     if (isOAuthClass(ctx.config.authenticator.class) && ctx.config.authenticator.auto_login) {
       const next = safeNextUrl((req.query as Record<string, unknown>).next, base, req);
       return reply.redirect(`${base}hub/oauth_login${next ? `?next=${encodeURIComponent(next)}` : ''}`, 302);
@@ -153,8 +156,9 @@ export function registerLoginPages(app: FastifyInstance<any, any, any, any, any>
       return loginForm(ctx, req, reply, 403, { error: INVALID_LOGIN, username });
     }
     const { name, ...admission } = login;
+    let user: UserRow;
     try {
-      await completeLogin(ctx, req, reply, name, admission);
+      user = await completeLogin(ctx, req, reply, name, admission);
     } catch (err) {
       if (!(err instanceof HubError)) throw err;
       failed(name, err.status >= 500 ? 'failure' : 'denied', err.message);
@@ -162,13 +166,18 @@ export function registerLoginPages(app: FastifyInstance<any, any, any, any, any>
       if (err.status !== 403) throw err;
       return loginForm(ctx, req, reply, 403, { error: err.message, username });
     }
-    return reply.redirect(nextOr(req, home), 302);
+    return reply.redirect(await nextOrLanding(req, user), 302);
   });
 
   // GET as upstream (a link in every page's header); POST for forms that prefer it.
   const logout = async (req: FastifyRequest, reply: FastifyReply) => {
     const { user, revoked } = await endSession(ctx, req, reply);
     if (user) req.log.info({ user: user.name, revoked_tokens: revoked }, 'user logged out');
+    // Upstream's shutdown_on_logout: the servers go with the session (waiting as a stop request does).
+    if (user && ctx.config.shutdown_on_logout) {
+      const outcome = await stopServersOf(ctx, user.id);
+      req.log.info({ user: user.name, outcome }, 'servers stopped at logout');
+    }
     if (user)
       ctx.audit.record({
         ...originOf(req, userActor(user.name)),

@@ -19,11 +19,12 @@ import { presetEnrich } from '../authenticators/oauth/presets/index.ts';
 import { loginName } from '../authenticators/username-map.ts';
 import { isOAuthClass } from '../config/schema-oauth.ts';
 import type { HubContext } from '../context.ts';
+import type { UserRow } from '../db/index.ts';
 import { HubError, loginNotAllowed, oauthLoginFailed } from '../errors/index.ts';
 import { pageSession } from './common.ts';
 import { errorPage } from './html.ts';
 import { completeLogin } from './login.ts';
-import { safeNextUrl } from './next-url.ts';
+import { landingUrl, safeNextUrl } from './next-url.ts';
 
 function cookieScope(ctx: HubContext): CookieScope {
   const s = ctx.sessions;
@@ -45,12 +46,12 @@ export function registerOAuthLogin(app: FastifyInstance<any, any, any, any, any>
   if (!isOAuthClass(a.class)) return;
   const enrich = presetEnrich(a);
   const base = ctx.baseUrl;
-  const home = `${base}hub/home`;
   const hide = { schema: { hide: true } };
 
   app.get(`${base}hub/oauth_login`, hide, async (req, reply) => {
     const next = safeNextUrl((req.query as Record<string, unknown>).next, base, req);
-    if (await pageSession(ctx, req)) return reply.redirect(next ?? home, 302);
+    const s = await pageSession(ctx, req);
+    if (s) return reply.redirect(next ?? (await landingUrl(ctx, req, s.user)), 302);
     const { url, flow } = await beginLogin(a.oauth, callbackUrl(ctx), next);
     setCookie(reply, flowCookie(cookieScope(ctx), flow));
     return reply.header('Cache-Control', 'no-store').redirect(url.href, 302);
@@ -65,6 +66,7 @@ export function registerOAuthLogin(app: FastifyInstance<any, any, any, any, any>
     const flow = readFlow(scope, req.headers.cookie);
     let name: string | null = null;
     let why: string | null = null;
+    let user: UserRow;
     try {
       const who = await finishLogin(a.oauth, callbackUrl(ctx), query, flow, enrich);
       const claimed = usernameOf(a.oauth.username_claim, who);
@@ -77,7 +79,7 @@ export function registerOAuthLogin(app: FastifyInstance<any, any, any, any, any>
         why = verdict.why;
         throw loginNotAllowed(a.oauth.custom_403_message);
       }
-      const user = await completeLogin(ctx, req, reply, name, {
+      user = await completeLogin(ctx, req, reply, name, {
         admin: verdict.admin,
         allowed: true,
         groups,
@@ -99,6 +101,7 @@ export function registerOAuthLogin(app: FastifyInstance<any, any, any, any, any>
       // A browser gets the refusal on the hub's own page, not the error handler's bare one.
       return errorPage(reply, base, err.status, STATUS_CODES[err.status] ?? 'Error', err.message);
     }
-    return reply.redirect(safeNextUrl(flow?.next, base) ?? home, 302);
+    const next = safeNextUrl(flow?.next, base) ?? (await landingUrl(ctx, req, user, { keepQuery: false }));
+    return reply.redirect(next, 302);
   });
 }

@@ -100,7 +100,7 @@ function withNext(url: string, next: string | null): string {
   return next ? `${url}?next=${encodeURIComponent(next)}` : url;
 }
 
-/** The page shown for a stopped server: where it would be, and a link that starts it. */
+/** The page shown for a stopped server: where it would be, and a link that starts it (or starts it by itself). */
 export function notRunningPage(
   ctx: HubContext,
   reply: FastifyReply,
@@ -108,7 +108,7 @@ export function notRunningPage(
   user: string,
   server: string,
   status: number,
-  opts: { next?: string | null; failure?: string } = {},
+  opts: { next?: string | null; failure?: string; implicitSpawn?: boolean } = {},
 ): FastifyReply {
   const url = serverUrl(ctx.baseUrl, user, server);
   const spawn = withNext(hubServerPage(ctx.baseUrl, 'spawn', user, server), opts.next ?? null);
@@ -123,6 +123,8 @@ export function notRunningPage(
       server_url: url,
       spawn_url: spawn,
       failure: opts.failure ?? '',
+      // A link to a stopped server starts it after implicit_spawn_seconds (never after a failure: that would loop).
+      implicit_spawn_seconds: opts.implicitSpawn && !opts.failure ? ctx.config.implicit_spawn_seconds : 0,
     },
   );
 }
@@ -138,6 +140,8 @@ async function progressPage(
   const api = `${ctx.baseUrl}hub/api/users/${encodeURIComponent(user.name)}/${server ? `servers/${encodeURIComponent(server)}` : 'server'}/progress`;
   const pc = await pageContext(ctx, req, reply, s, 'spawn-pending', {
     progress_url: `${api}?_xsrf=${encodeURIComponent(s.xsrf)}`,
+    // The Stop button cancels the start through the API (DELETE on the server), as upstream's page does.
+    stop_url: api.slice(0, -'/progress'.length),
     next_url: next,
   });
   return renderPage(reply, 200, 'spawn_pending.html', pc, {

@@ -38,11 +38,23 @@ export interface Templates {
   staticFiles: Map<string, StaticFile>;
 }
 
+/** What every template sees besides its page's variables: the admin's template_vars, and whether there is a logo. */
+export interface TemplateGlobals {
+  templateVars?: Record<string, unknown>;
+  logo?: boolean;
+}
+
 /**
  * A nunjucks environment with autoescaping on (every `{{ }}` is HTML-escaped unless marked safe).
  * `hubUrl` is `<base>hub/`; `static_url()` adds a content hash so browsers may cache the files for good.
+ * template_vars are globals: a page's own variables of the same name win over them.
  */
-export function createTemplates(hubUrl: string, templatePaths: readonly string[], stateDir: string): Templates {
+export function createTemplates(
+  hubUrl: string,
+  templatePaths: readonly string[],
+  stateDir: string,
+  globals: TemplateGlobals = {},
+): Templates {
   const dirs = [...templatePaths.map((p) => (isAbsolute(p) ? p : resolve(stateDir, p))), BUILTIN_TEMPLATES];
   const env = new nunjucks.Environment(new nunjucks.FileSystemLoader(dirs), {
     autoescape: true,
@@ -53,6 +65,8 @@ export function createTemplates(hubUrl: string, templatePaths: readonly string[]
     const f = staticFiles.get(name);
     return `${hubUrl}static/${name}${f ? `?v=${f.version}` : ''}`;
   });
+  for (const [k, v] of Object.entries(globals.templateVars ?? {})) env.addGlobal(k, v);
+  env.addGlobal('logo_url', globals.logo ? `${hubUrl}logo` : '');
   return { env, staticFiles };
 }
 

@@ -64,9 +64,18 @@ export function looksLikeApi(req: FastifyRequest, rest: string): boolean {
  * 424 (Failed Dependency): the server itself is not running, as opposed to a 404 from a running one.
  * API clients (JupyterLab) recognise it and offer to restart.
  */
-function notRunningJson(ctx: HubContext, reply: FastifyReply, p: UserPath, server: string): FastifyReply {
-  const where = serverUrl(ctx.baseUrl, p.name, server);
-  const spawn = hubServerPage(ctx.baseUrl, 'spawn', p.name, server);
+function notRunningJson(
+  ctx: HubContext,
+  req: FastifyRequest,
+  reply: FastifyReply,
+  p: UserPath,
+  server: string,
+): FastifyReply {
+  // Upstream's words: the path asked for, and the full URL of the spawn page on the host asked.
+  const where = `${ctx.baseUrl}user/${p.rawName}${p.rest}`;
+  const page = hubServerPage(ctx.baseUrl, 'spawn', p.name, server);
+  const host = req.headers.host;
+  const spawn = host ? `${req.protocol}://${host}${page}` : page;
   return reply
     .code(424)
     .header('Cache-Control', 'no-store')
@@ -90,13 +99,13 @@ export function registerUserUrls(app: FastifyInstance<any, any, any, any, any>, 
   const userPrefix = `${base}user/`;
   const hide = { schema: { hide: true } };
 
-  // Without the hub's cookie here, browsers are sent on to /hub/user/...; API calls learn at once that
-  // the server is not running (their cookies are the server's, which the hub cannot read anyway).
+  // The hub's cookie is not sent here, so every GET goes on to /hub/user/... as upstream's
+  // PrefixRedirectHandler does (API calls learn there, with a 424, that the server is not running);
+  // other methods, which a redirect would turn into GETs, learn it at once.
   const direct = async (req: FastifyRequest, reply: FastifyReply) => {
     const p = splitUserPath(req.url, userPrefix);
     if (!p) return errorPage(reply, base, 404, 'Not Found', 'No such page.');
-    if ((req.method !== 'GET' && req.method !== 'HEAD') || looksLikeApi(req, p.rest))
-      return notRunningJson(ctx, reply, p, '');
+    if (req.method !== 'GET' && req.method !== 'HEAD') return notRunningJson(ctx, req, reply, p, '');
     return reply.redirect(`${hubUserPrefix}${p.rawName}${p.rest}${queryString(p.query)}`, 302);
   };
 
@@ -105,7 +114,7 @@ export function registerUserUrls(app: FastifyInstance<any, any, any, any, any>, 
     if (!p) return errorPage(reply, base, 404, 'Not Found', 'No such page.');
     const isApi = (req.method !== 'GET' && req.method !== 'HEAD') || looksLikeApi(req, p.rest);
     const s = await pageSession(ctx, req);
-    if (!s) return isApi ? notRunningJson(ctx, reply, p, '') : loginRedirect(ctx, req, reply);
+    if (!s) return isApi ? notRunningJson(ctx, req, reply, p, '') : loginRedirect(ctx, req, reply);
     const user = p.name === s.user.name ? s.user : await findUser(ctx.k, p.name);
     // The server the path names: its first segment, if that is one of the user's named servers.
     let server = '';
@@ -136,7 +145,7 @@ export function registerUserUrls(app: FastifyInstance<any, any, any, any, any>, 
     }
     const state = await serverState(ctx, user, server);
     if (state === 'ready') return redirectToServer(ctx, req, reply, p, s.user.name);
-    if (isApi) return notRunningJson(ctx, reply, p, server);
+    if (isApi) return notRunningJson(ctx, req, reply, p, server);
     p.query.delete('redirects');
     const here = `${hubUserPrefix}${p.rawName}${p.rest}${queryString(p.query)}`;
     if (state === 'pending' || state === 'failed') {
@@ -145,7 +154,7 @@ export function registerUserUrls(app: FastifyInstance<any, any, any, any, any>, 
         303,
       );
     }
-    return notRunningPage(ctx, reply, s.user.name, user.name, server, 424, { next: here });
+    return notRunningPage(ctx, reply, s.user.name, user.name, server, 424, { next: here, implicitSpawn: true });
   };
 
   for (const [prefix, handler] of [

@@ -8,6 +8,22 @@
   var failure = document.getElementById('failure');
   if (!d?.progress_url || !bar) return;
   var es = new EventSource(d.progress_url);
+  var stop = document.getElementById('stop-server');
+  var stopStatus = document.getElementById('stop-status');
+  stop?.addEventListener('click', () => {
+    stop.disabled = true;
+    stopStatus.textContent = 'Stopping…';
+    window.tshub.request('DELETE', d.stop_url).then(
+      () => {
+        es.close();
+        window.location.reload();
+      },
+      (err) => {
+        stop.disabled = false;
+        stopStatus.textContent = `Could not stop the server: ${err.message}`;
+      },
+    );
+  });
   es.onmessage = (e) => {
     var ev;
     try {
