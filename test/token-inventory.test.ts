@@ -10,6 +10,7 @@ import { type FilledToken, fillInventory } from './token-inventory-fixture.ts';
 
 const DAY = 86_400_000;
 const PAGED = { accept: 'application/jupyterhub-pagination+json' };
+const SERVICE_TOKEN = 'svc-token-for-the-inventory-test';
 
 interface Stored {
   id: number;
@@ -23,6 +24,7 @@ interface Stored {
   replaced_by: number | null;
   user_name: string | null;
   user_admin: number | null;
+  service_id: number | null;
 }
 
 describe('token inventory: 10,000 tokens of 1,000 users', () => {
@@ -33,7 +35,12 @@ describe('token inventory: 10,000 tokens of 1,000 users', () => {
 
   before(async () => {
     // Thousands of requests from one address, many with revoked tokens: no rate limit in the way.
-    h = await startInProcessHub({ tokens: { max_active_per_user: 0 }, rate_limits: { enabled: false } });
+    h = await startInProcessHub({
+      tokens: { max_active_per_user: 0 },
+      rate_limits: { enabled: false },
+      services: [{ name: 'svc', api_token: SERVICE_TOKEN }],
+      load_roles: [{ name: 'token-auditor', scopes: ['read:tokens'], users: ['auditor'] }],
+    });
     filled = await fillInventory(h.hub.ctx.k, { users: 1000, tokens: 10_000, nowMs: now, baseUrl: h.hub.ctx.baseUrl });
   });
   after(() => h?.stop());
@@ -51,7 +58,7 @@ describe('token inventory: 10,000 tokens of 1,000 users', () => {
   const stored = async () =>
     (
       await sql<Stored>`select t.id, t.kind, t.note, t.scopes, t.created, t.expires_at, t.last_activity, t.revoked_at,
-        t.replaced_by, u.name as user_name, u.admin as user_admin
+        t.replaced_by, u.name as user_name, u.admin as user_admin, t.service_id
         from api_tokens t left join users u on u.id = t.user_id`.execute(h.hub.ctx.k)
     ).rows;
 
@@ -113,7 +120,9 @@ describe('token inventory: 10,000 tokens of 1,000 users', () => {
       ['note=a_a', (r) => r.note.includes('a_a')],
       [
         'admin_scopes=true',
-        (r) => names(r).some((s) => s!.startsWith('admin:')) || (names(r).includes('inherit') && r.user_admin === 1),
+        (r) =>
+          names(r).some((s) => s!.startsWith('admin:') || s === 'admin-ui') ||
+          (names(r).includes('inherit') && (r.user_admin === 1 || r.service_id !== null)),
       ],
     ];
     for (const [query, match] of cases) assert.equal(await total(query), rows.filter(match).length, query);
@@ -223,6 +232,19 @@ describe('token inventory: 10,000 tokens of 1,000 users', () => {
       assert.equal(r.status, 400, `${JSON.stringify(body)}: ${r.text}`);
       assert.match(r.json.message, message);
     }
+  });
+
+  test("read:tokens alone lists users' tokens; services' come into view with read:services", async () => {
+    const auditor = await h.tokenFor('auditor');
+    const seen = async (token: string | undefined, query: string) =>
+      (await h.request('GET', `hub/api/tokens?limit=1&${query}`, { token, headers: PAGED })).json._pagination.total;
+    assert.equal(await seen(undefined, 'service=svc'), 1, "the admin sees the service's token");
+    assert.equal(await seen(auditor, 'service=svc'), 0);
+    assert.equal(await seen(auditor, ''), await sqlCount('t.user_id is not null'));
+    assert.equal(await seen(undefined, ''), await sqlCount('1 = 1'));
+    const r = await h.request('POST', 'hub/api/tokens/revoke', { token: auditor, body: { filter: { user: 'u0001' } } });
+    assert.equal(r.status, 403, 'reading is not revoking');
+    assert.equal(r.json.required_scopes[0], 'tokens');
   });
 
   test('only the unfiltered scope sees or revokes the hub-wide inventory', async () => {

@@ -68,13 +68,13 @@ const Summary = Type.Object({
 });
 
 /**
- * Who may see the hub's tokens: the unfiltered `scope` (read:tokens to list, tokens to revoke), which only
- * a role meant for all users carries; services' tokens too with `services` (read:services to list,
- * admin:services to revoke). JupyterHub's scope names, no new one: an admin role already holds them.
+ * Refuses a caller without the unfiltered `scope` (read:tokens to list, tokens to revoke), which only a role
+ * meant for all users carries; answers whether services' tokens are in view too (read:services to list,
+ * admin:services to revoke). JupyterHub's scope names, no new one: the admin role already holds them.
  */
-function inventoryAccess(ctx: HubContext, p: Principal, scope: 'read:tokens' | 'tokens') {
+function servicesInView(p: Principal, scope: 'read:tokens' | 'tokens'): boolean {
   if (!p.scopes.has(scope)) throw inventoryScopeRequired(scope);
-  return { withServices: p.scopes.has(scope === 'tokens' ? 'admin:services' : 'read:services'), ctx };
+  return p.scopes.has(scope === 'tokens' ? 'admin:services' : 'read:services');
 }
 
 function scopeOf(ctx: HubContext, filter: InventoryFilter, withServices: boolean): InventoryScope {
@@ -99,7 +99,7 @@ export function registerTokenInventoryRoutes(app: HubServer, ctx: HubContext, pr
       },
     },
     async (req) => {
-      const { withServices } = inventoryAccess(ctx, requirePrincipal(ctx, req), 'read:tokens');
+      const withServices = servicesInView(requirePrincipal(ctx, req), 'read:tokens');
       const filter = filterOfQuery(req.query as Record<string, unknown>);
       const page = pageOf(req, ctx.config, req.query);
       const { rows, total } = await inventoryPage(ctx.k, scopeOf(ctx, filter, withServices), page);
@@ -126,7 +126,7 @@ export function registerTokenInventoryRoutes(app: HubServer, ctx: HubContext, pr
       },
     },
     async (req) => {
-      const { withServices } = inventoryAccess(ctx, requirePrincipal(ctx, req), 'read:tokens');
+      const withServices = servicesInView(requirePrincipal(ctx, req), 'read:tokens');
       const filter = filterOfQuery(req.query as Record<string, unknown>);
       return inventorySummary(ctx.k, scopeOf(ctx, filter, withServices));
     },
@@ -135,7 +135,6 @@ export function registerTokenInventoryRoutes(app: HubServer, ctx: HubContext, pr
   app.post(
     `${prefix}/tokens/revoke`,
     {
-      config: { rateLimit: 'token_create' },
       schema: {
         tags,
         summary: 'tshub: revoke every usable token the filter matches (admin); dry_run counts them',
@@ -158,7 +157,7 @@ export function registerTokenInventoryRoutes(app: HubServer, ctx: HubContext, pr
       },
     },
     async (req) => {
-      const { withServices } = inventoryAccess(ctx, requirePrincipal(ctx, req), 'tokens');
+      const withServices = servicesInView(requirePrincipal(ctx, req), 'tokens');
       const filter = parseInventoryFilter(req.body.filter as Record<string, unknown>);
       if (Object.keys(filter).length === 0)
         throw invalidRequest(
