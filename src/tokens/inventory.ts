@@ -68,7 +68,7 @@ function scopeNamed(scope: string): RawBuilder<SqlBool> {
 }
 
 /** The filter as SQL conditions over `api_tokens as t`, `users as u`, `services as s` (all ANDed). */
-export function conditions(q: InventoryScope): RawBuilder<SqlBool>[] {
+function conditions(q: InventoryScope): RawBuilder<SqlBool>[] {
   const f = q.filter;
   const c: RawBuilder<SqlBool>[] = [];
   if (!q.withServices) c.push(sql<SqlBool>`t.user_id is not null`);

@@ -21,7 +21,7 @@ export interface BulkRevokeInput {
  * Revokes every still-usable token the inventory filter matches (active, or blocked by the policy), through
  * revokeIds like any revocation: each on record as `token.revoke` (so its owner sees it), plus one
  * `token.bulk_revoke` with the count and the filter. A dry run changes nothing and answers the ids.
- * An empty filter is refused by the handler, not here: `tshub` may one day revoke all on purpose.
+ * The filter is taken as given: an empty one matches every token, which the API refuses before calling this.
  */
 export async function bulkRevokeTokens(
   deps: TokenCommandDeps,
