@@ -155,6 +155,7 @@ export const GOALS: Goal[] = [
     },
   },
   atMost('hub_rss_idle_mb', 60, 'MB'),
+  atMost('token_inventory_p99_ms', 50, 'ms'),
   {
     label: 'tshub proxy ≥ 4× configurable-http-proxy',
     check(_t, _j, b) {

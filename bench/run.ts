@@ -16,6 +16,7 @@ import { proxyThroughput, spawnStop } from './proxies.ts';
 import { runScenarios, type ScenarioOptions } from './scenarios.ts';
 import { cullerPass } from './culler.ts';
 import { kubernetesBench } from './kubernetes.ts';
+import { tokenInventoryBench } from './token-inventory.ts';
 import { runWrkMode } from './run-wrk.ts';
 import { JUPYTERHUB_BIN, jupyterhubAvailable, startJupyterhub } from './start-jupyterhub.ts';
 import { startTshub } from './start-tshub.ts';
@@ -135,6 +136,7 @@ async function main(): Promise<void> {
   }
   await tshub.stop();
   await kubernetesBench(tshubFigs, { pods: quick ? 500 : 5_000, events: quick ? 5_000 : 50_000, log });
+  await tokenInventoryBench(tshubFigs, { tokens: 10_000, users: 1_000, rounds: quick ? 5 : 30, log });
   if (cpuProfDir)
     log(`tshub CPU profiles in ${cpuProfDir} (summarize: node bench/profile-summary.ts ${cpuProfDir}/*.cpuprofile)`);
 

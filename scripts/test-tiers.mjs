@@ -41,9 +41,11 @@ const IN_PROCESS = [
   'test/read-cache.test.ts',
   'test/security-headers.test.ts',
   'test/signup.test.ts',
+  'test/token-inventory.test.ts',
   'test/token-lifecycle-rotation.test.ts',
   'test/token-lifecycle.test.ts',
   'test/token-page.test.ts',
+  'test/token-policy.test.ts',
   'test/token-secrecy.test.ts',
   'test/xsrf.test.ts',
 ];

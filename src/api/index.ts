@@ -13,6 +13,7 @@ import { registerServerLogRoutes } from './server-logs.ts';
 import { registerServerRoutes } from './servers.ts';
 import { registerServiceRoutes } from './services.ts';
 import { registerSignupRoutes } from './signups.ts';
+import { registerTokenInventoryRoutes } from './token-inventory.ts';
 import { registerTokenRoutes } from './tokens.ts';
 import { registerUserRoutes } from './users.ts';
 
@@ -28,6 +29,7 @@ export async function registerApi(app: HubServer, ctx: HubContext, prefix: strin
     registerRootRoutes(api, ctx, prefix, reads);
     registerUserRoutes(api, ctx, prefix, reads);
     registerTokenRoutes(api, ctx, prefix);
+    registerTokenInventoryRoutes(api, ctx, prefix);
     registerServerRoutes(api, ctx, prefix);
     registerActivityRoutes(api, ctx, prefix);
     registerGroupRoutes(api, ctx, prefix);

@@ -1,8 +1,11 @@
 import type { Kysely } from 'kysely';
 import type { Database, TokenRow } from '../db/index.ts';
+import { tokenTarget, type AuditSink } from '../audit/event.ts';
+import { roleNamesHeld } from '../repo/roles.ts';
 import { findSlowHashedByPrefix, findTokenByHash } from '../repo/tokens.ts';
 import { digestToken, displayPrefix, hasValidChecksum, looksGenerated } from '../tokens/format.ts';
-import { type Identified, judge } from '../tokens/judge.ts';
+import { type Identified, judge, type PolicyContext } from '../tokens/judge.ts';
+import type { TokenPolicy } from '../tokens/policy.ts';
 import { slowVerify } from '../tokens/weak-hash.ts';
 import type { PermissionCache, Permissions } from './permissions.ts';
 
@@ -15,10 +18,18 @@ export class TokenIdentifier {
   readonly #rows: PermissionCache<string, TokenRow | undefined>;
   // Config tokens need a slow hash to verify; remember which digest verified against which row id.
   readonly #slowVerified = new Map<string, number>();
+  readonly #policy: TokenPolicy | null;
+  readonly #audit: AuditSink | null;
+  // Only with per-role lifetimes: each owner's role names, cached as long as the token rows are.
+  readonly #roles: PermissionCache<number, string[]>;
 
-  constructor(db: Kysely<Database>, permissions: Permissions) {
+  /** `policy`: the `tokens.*` rules that bind existing tokens (tokenPolicyOf), each refusal put on `audit` once. */
+  constructor(db: Kysely<Database>, permissions: Permissions, policy: TokenPolicy | null = null, audit?: AuditSink) {
     this.#db = db;
     this.#rows = permissions.cache();
+    this.#roles = permissions.cache();
+    this.#policy = policy;
+    this.#audit = audit ?? null;
   }
 
   async identify(raw: string): Promise<Identified> {
@@ -42,7 +53,25 @@ export class TokenIdentifier {
       (found) => found !== undefined,
     );
     if (!row) return { verdict: { ok: false, reason: 'token_unknown' }, row: null };
-    return { verdict: judge(row), row };
+    const verdict = judge(row, Date.now(), await this.#policyFor(row));
+    if (!verdict.ok && verdict.reason.startsWith('token_policy_'))
+      // Once per token, not per request: a script retrying a refused token must not flood the log.
+      this.#audit?.record({
+        action: 'token.policy_refuse',
+        target: { ...tokenTarget(row.id, null), ownerUserId: row.user_id },
+        outcome: 'denied',
+        reason: verdict.reason,
+        once: true,
+      });
+    return { verdict, row };
+  }
+
+  async #policyFor(row: TokenRow): Promise<PolicyContext | null> {
+    const policy = this.#policy;
+    if (!policy) return null;
+    if (policy.roleLifetimesMs.size === 0 || row.user_id === null || row.kind !== 'api') return { policy };
+    const userId = row.user_id;
+    return { policy, roles: await this.#roles.through(userId, () => roleNamesHeld(this.#db, 'user', userId)) };
   }
 
   async #findConfigToken(raw: string, digest: string): Promise<TokenRow | undefined> {

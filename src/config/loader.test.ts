@@ -68,6 +68,10 @@ describe('loadConfig sources', () => {
       max_active_per_user: 5,
       expires_in_max_seconds: null,
       default_expires_in: null,
+      revoke_idle_after_days: null,
+      allow_never_expire: true,
+      forbid_inherit: false,
+      roles: {},
       rotation_max_grace_seconds: 604800,
       invalid_credentials_status: 403,
     });

@@ -9,6 +9,7 @@ export * from './ldap.ts';
 export * from './passwords.ts';
 export * from './http.ts';
 export * from './tokens.ts';
+export * from './tokens-policy.ts';
 export * from './users.ts';
 export * from './groups.ts';
 export * from './profiles.ts';

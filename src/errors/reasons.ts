@@ -51,6 +51,12 @@ export const REASONS = {
   token_not_rotatable:
     "This kind of token (a server's, an OAuth client's, one from the config) is not rotated by request.",
   scope_not_held: 'A token was asked for with scopes its owner does not hold.',
+  token_policy_max_lifetime:
+    "The personal token is older than `tokens.expires_in_max_seconds` (or its owner role's), even if it was made before the rule.",
+  token_policy_never_expires: 'A personal token without an expiry, refused by `tokens.allow_never_expire: false`.',
+  token_policy_idle: 'The personal token was not used for `tokens.revoke_idle_after_days` days.',
+  token_policy_inherit:
+    "A personal token holding all its owner's permissions (`inherit`), refused by `tokens.forbid_inherit`.",
   // Servers
   named_servers_disabled: '`allow_named_servers` is off.',
   named_server_limit: 'The user has `named_server_limit_per_user` named servers already.',

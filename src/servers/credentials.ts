@@ -9,7 +9,7 @@ import { issueToken } from '../tokens/issue.ts';
 import { serverClientId } from './names.ts';
 
 /** The note that ties a server token to its server: revocation finds the token by it. */
-const tokenNote = (prefix: string) => `Server at ${prefix}`;
+export const tokenNote = (prefix: string) => `Server at ${prefix}`;
 
 /** The URL prefix of the server a token was issued to, or null for any other token. */
 export function serverPrefixOfToken(token: { kind: string; note: string }): string | null {

@@ -1,6 +1,7 @@
 import { tokenTarget } from '../../audit/index.ts';
 import type { TokenRow } from '../../db/index.ts';
 import { issueToken } from '../../tokens/issue.ts';
+import { assertNewTokenAllowed, tokenRulesFor } from '../../tokens/policy-new.ts';
 import type { Caller } from '../deps.ts';
 import { loggedCaller, personalToken, type TokenCommandDeps } from './deps.ts';
 import { newTokenLifetime } from './expiry.ts';
@@ -25,11 +26,14 @@ export async function createToken(
   input: CreateTokenInput,
 ): Promise<{ token: string; row: TokenRow }> {
   const { user } = input;
+  const rules = await tokenRulesFor(deps.k, deps.config.tokens, user.id);
+  const expiresIn = newTokenLifetime(rules, input.expiresIn);
+  assertNewTokenAllowed(rules, input.scopes, expiresIn);
   const request = personalToken(user.id, {
     note: input.note,
     scopes: input.scopes,
-    expiresIn: newTokenLifetime(deps.config.tokens, input.expiresIn),
-    maxActive: deps.config.tokens.max_active_per_user,
+    expiresIn,
+    maxActive: rules.max_active_per_user,
   });
   const issued = await issueToken(deps.k, deps.dbKind, request, { batch: deps.tokenInserts });
   const { row } = issued;

@@ -1,4 +1,5 @@
 // Token commands: every state change of a token made on request (API, token page, `tshub token`).
+export { bulkRevokeTokens, type BulkRevokeInput } from './bulk-revoke.ts';
 export { createToken, type CreateTokenInput } from './create.ts';
 export type { TokenCommandDeps } from './deps.ts';
 export { newTokenLifetime } from './expiry.ts';
