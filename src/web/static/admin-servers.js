@@ -1,0 +1,119 @@
+// One user's servers (the default one and the named ones) in the row that opens under the user: status,
+// last activity, a link to each, start, stop, logs, and deleting a named server for good.
+import { api, serverPath, serverUrl } from './admin-api.js';
+import { showLogs } from './admin-logs.js';
+import { button, confirmAction, el, fail, idPart, say, when } from './admin-ui.js';
+
+/** 'pending' while starting or stopping, 'ready' when up, else 'stopped'. */
+export function serverStatus(s) {
+  if (s?.pending) return 'pending';
+  if (s?.ready) return 'ready';
+  return 'stopped';
+}
+
+/** The default server first (listed even when it never ran), then the named ones by name. */
+export function serversOf(u) {
+  const servers = u.servers || {};
+  const named = Object.keys(servers)
+    .filter((n) => n !== '')
+    .sort();
+  return [servers[''] || { name: '', last_activity: null }, ...named.map((n) => servers[n])];
+}
+
+export function statusBadge(status) {
+  return el('span', { className: `server-status status-${status}`, text: status });
+}
+
+/** "server lab of alice" / "default server of alice": how buttons name the server they act on. */
+function serverLabel(u, s) {
+  return s.name ? `server ${s.name} of ${u.name}` : `default server of ${u.name}`;
+}
+
+function act(promise, done, what, reload) {
+  return promise.then(() => {
+    say(done);
+    return reload();
+  }, fail(what));
+}
+
+function serverActions(u, s, reload) {
+  const label = serverLabel(u, s);
+  const path = serverPath(u.name, s.name);
+  const status = serverStatus(s);
+  const cell = el('td', { className: 'actions' });
+  if (status === 'stopped') {
+    cell.appendChild(
+      button(
+        'Start',
+        `Start ${label}`,
+        () => act(api('POST', path), `Starting the ${label}.`, `Could not start the ${label}`, reload),
+        'primary',
+      ),
+    );
+  } else {
+    cell.appendChild(
+      button('Stop', `Stop ${label}`, () =>
+        act(api('DELETE', path), `Stopping the ${label}.`, `Could not stop the ${label}`, reload),
+      ),
+    );
+    cell.appendChild(button('Logs', `Show the logs of ${label}`, () => showLogs(u.name, s.name)));
+  }
+  if (s.name) {
+    cell.appendChild(
+      button(
+        'Delete server',
+        `Delete ${label}`,
+        () =>
+          confirmAction(
+            `Delete the ${label}? It is stopped if running and forgotten, with its stored state.`,
+            `Delete ${s.name}`,
+          ).then((ok) => {
+            if (ok)
+              return act(
+                api('DELETE', path, { remove: true }),
+                `Deleted the ${label}.`,
+                `Could not delete the ${label}`,
+                reload,
+              );
+          }),
+        'danger',
+      ),
+    );
+  }
+  return cell;
+}
+
+function serverRow(u, s, reload) {
+  const status = serverStatus(s);
+  const name = s.name ? el('span', { text: s.name }) : el('span', { className: 'muted', text: 'default' });
+  const link = el('a', {
+    href: s.url || serverUrl(u.name, s.name),
+    text: 'Open',
+    'aria-label': `Open ${serverLabel(u, s)}`,
+  });
+  return el('tr', { 'data-server': s.name }, [
+    el('th', { scope: 'row' }, [name]),
+    el('td', {}, [statusBadge(status)]),
+    el('td', {}, [when(s.last_activity)]),
+    el('td', {}, [link]),
+    serverActions(u, s, reload),
+  ]);
+}
+
+/** The table of a user's servers, for the row under the user. */
+export function serversTable(u, reload) {
+  const caption = el('caption', { text: `Servers of ${u.name}` });
+  const head = el('thead', {}, [
+    el(
+      'tr',
+      {},
+      ['Server', 'Status', 'Last activity', 'Link', 'Actions'].map((t) => el('th', { scope: 'col', text: t })),
+    ),
+  ]);
+  const body = el(
+    'tbody',
+    {},
+    serversOf(u).map((s) => serverRow(u, s, reload)),
+  );
+  return el('table', { className: 'servers', id: `servers-${idPart(u.name)}` }, [caption, head, body]);
+}

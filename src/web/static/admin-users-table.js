@@ -1,0 +1,221 @@
+// The users table: one row per user (their default server, role, quick actions) and, when opened, a row
+// under it with all their servers. What it shows (search, active only, sort, page, open rows) is read
+// from the URL at each render.
+import { api, PAGE, serverPath, userPath } from './admin-api.js';
+import { showLogs } from './admin-logs.js';
+import { serverStatus, serversOf, statusBadge } from './admin-servers.js';
+import { $, button, confirmAction, el, fail, idPart, say, when } from './admin-ui.js';
+import { expanded, setExpanded, userDetail } from './admin-user-detail.js';
+import { param, setParams } from './admin-view.js';
+
+let pollTimer = null;
+let listSeq = 0;
+
+/** The list's view from the URL; sort is name ascending unless the URL says otherwise. */
+export function usersView() {
+  const sort = param('sort') || 'name';
+  return {
+    filter: param('name_filter'),
+    active: param('state') === 'active',
+    sortKey: sort.replace(/^-/, ''),
+    desc: sort.startsWith('-'),
+    sort: sort,
+    offset: Math.max(0, Number.parseInt(param('offset'), 10) || 0),
+  };
+}
+
+/** GET /users query parameters for the view, without paging. */
+export function listQuery(view) {
+  const q = new URLSearchParams({ include_stopped_servers: '1', sort: view.sort });
+  if (view.filter) q.set('name_filter', view.filter);
+  if (view.active) q.set('state', 'active');
+  return q.toString();
+}
+
+function act(promise, done, what) {
+  return promise.then(() => {
+    say(done);
+    return loadUsers();
+  }, fail(what));
+}
+
+function namedCount(u) {
+  return Object.keys(u.servers || {}).filter((n) => n !== '').length;
+}
+
+function userActions(u, open) {
+  const status = serverStatus(u.servers?.['']);
+  const actions = el('td', { className: 'actions' });
+  const detailId = `detail-${idPart(u.name)}`;
+  const toggle = button(open ? 'Hide servers' : 'Servers', `Servers of ${u.name}`, () => {
+    const names = expanded();
+    if (!names.delete(u.name)) names.add(u.name);
+    setExpanded(names);
+    return loadUsers();
+  });
+  toggle.setAttribute('aria-expanded', String(open));
+  toggle.setAttribute('aria-controls', detailId);
+  actions.appendChild(toggle);
+  if (status === 'stopped') {
+    actions.appendChild(
+      button(
+        'Start',
+        `Start the server of ${u.name}`,
+        () =>
+          act(
+            api('POST', serverPath(u.name, '')),
+            `Starting the server of ${u.name}.`,
+            `Could not start the server of ${u.name}`,
+          ),
+        'primary',
+      ),
+    );
+  } else {
+    actions.appendChild(
+      button('Stop', `Stop the server of ${u.name}`, () =>
+        act(
+          api('DELETE', serverPath(u.name, '')),
+          `Stopping the server of ${u.name}.`,
+          `Could not stop the server of ${u.name}`,
+        ),
+      ),
+    );
+    actions.appendChild(button('Logs', `Show the server logs of ${u.name}`, () => showLogs(u.name, '')));
+  }
+  actions.appendChild(
+    button(
+      u.admin ? 'Remove admin' : 'Make admin',
+      (u.admin ? 'Remove admin rights from ' : 'Make admin: ') + u.name,
+      () =>
+        act(
+          api('PATCH', userPath(u.name), { admin: !u.admin }),
+          u.name + (u.admin ? ' is no longer an admin.' : ' is now an admin.'),
+          `Could not change ${u.name}`,
+        ),
+    ),
+  );
+  actions.appendChild(
+    button(
+      'Delete',
+      `Delete user ${u.name}`,
+      () =>
+        confirmAction(
+          `Delete the user ${u.name}? Their servers are stopped and their tokens revoked.`,
+          `Delete ${u.name}`,
+        ).then((ok) => {
+          if (ok)
+            return act(api('DELETE', userPath(u.name)), `Deleted ${u.name}.`, `Could not delete ${u.name}`).then(() =>
+              document.dispatchEvent(new CustomEvent('admin:users-changed')),
+            );
+        }),
+      'danger',
+    ),
+  );
+  return actions;
+}
+
+function userRows(u, open) {
+  const named = namedCount(u);
+  const row = el('tr', { 'data-user': u.name }, [
+    el('th', { scope: 'row', text: u.name }),
+    el('td', {}, [
+      u.admin ? el('span', { className: 'badge', text: 'admin' }) : el('span', { className: 'muted', text: 'user' }),
+    ]),
+    el('td', {}, [
+      statusBadge(serverStatus(u.servers?.[''])),
+      named ? el('span', { className: 'muted named-count', text: ` +${named} named` }) : null,
+    ]),
+    el('td', {}, [when(u.last_activity)]),
+    userActions(u, open),
+  ]);
+  if (!open) return [row];
+  const detail = el('tr', { className: 'detail', id: `detail-${idPart(u.name)}`, 'data-user': u.name }, [
+    userDetail(u, loadUsers),
+  ]);
+  return [row, detail];
+}
+
+function renderSort(view) {
+  for (const th of document.querySelectorAll('#users th[data-sort]')) {
+    const key = th.getAttribute('data-sort');
+    th.setAttribute('aria-sort', key === view.sortKey ? (view.desc ? 'descending' : 'ascending') : 'none');
+  }
+}
+
+/** Remembers the focused control (by user and label) so a re-render can put focus back on its twin. */
+function focusedControl(focusUser) {
+  const active = document.activeElement;
+  const holder = active?.closest?.('#users tbody tr');
+  if (!holder) return null;
+  return {
+    user: focusUser || holder.getAttribute('data-user'),
+    label: active.getAttribute('aria-label'),
+    text: active.textContent,
+    // A poll re-renders while someone types (a new name): keep what they typed.
+    value: active.tagName === 'INPUT' ? active.value : null,
+    id: active.id,
+  };
+}
+
+function restoreFocus(tbody, f) {
+  if (!f) return;
+  const rows = tbody.querySelectorAll(`tr[data-user="${CSS.escape(f.user)}"]`);
+  const controls = Array.from(rows).flatMap((r) => Array.from(r.querySelectorAll('button, a, input')));
+  const again =
+    (f.id && controls.find((c) => c.id === f.id)) ||
+    controls.find((c) => c.getAttribute('aria-label') === f.label) ||
+    controls.find((c) => c.textContent === f.text) ||
+    controls[0];
+  if (!again) return;
+  if (f.value !== null && again.id === f.id) again.value = f.value;
+  again.focus();
+}
+
+/** Renders the view in the URL; `focusUser` names the user whose row keeps focus (after a rename). */
+export function loadUsers(focusUser) {
+  const seq = ++listSeq;
+  const view = usersView();
+  renderSort(view);
+  const q = `users?${listQuery(view)}&offset=${view.offset}&limit=${PAGE}`;
+  return api('GET', q, undefined, true).then((page) => {
+    if (seq !== listSeq) return; // a newer search or page is on its way
+    // A page past the end (users were deleted, or an old link): show the first page instead.
+    if (!page.items.length && view.offset > 0 && page._pagination.total > 0) {
+      setParams({ offset: null }, false);
+      return loadUsers(focusUser);
+    }
+    const focus = focusedControl(typeof focusUser === 'string' ? focusUser : '');
+    const open = expanded();
+    const items = page.items;
+    const tbody = document.querySelector('#users tbody');
+    tbody.textContent = '';
+    for (const u of items) for (const r of userRows(u, open.has(u.name))) tbody.appendChild(r);
+    const status = $('users-status');
+    const narrowed = [
+      view.filter && `whose name contains \u201c${view.filter}\u201d`,
+      view.active && 'with a running server',
+    ]
+      .filter(Boolean)
+      .join(' and ');
+    status.textContent = items.length ? '' : narrowed ? `No users ${narrowed}.` : 'There are no users.';
+    status.hidden = items.length > 0;
+    const total = page._pagination.total;
+    $('page-range').textContent = items.length
+      ? `Users ${view.offset + 1}\u2013${view.offset + items.length} of ${total}`
+      : '';
+    $('prev-page').disabled = view.offset === 0;
+    $('next-page').disabled = !page._pagination.next;
+    status.setAttribute('data-loaded', 'true');
+    restoreFocus(tbody, focus);
+    // Servers on their way up or down: look again until they settle.
+    clearTimeout(pollTimer);
+    if (items.some((u) => serversOf(u).some((s) => serverStatus(s) === 'pending')))
+      pollTimer = setTimeout(loadUsers, 1500);
+  }, fail('Could not list the users'));
+}
+
+// The hub is going away: looking again would only show errors.
+document.addEventListener('admin:shutdown', () => {
+  clearTimeout(pollTimer);
+  listSeq++;
+});
