@@ -7,6 +7,8 @@ import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { after, before, describe, test } from 'node:test';
 import { type Browser as Chromium, chromium, type Page } from 'playwright-core';
+import type { ConfigInput } from '../src/config/index.ts';
+import type { SpawnRequest } from '../src/spawners/spawner.ts';
 import { fakeServerCmd, tempDir } from '../src/spawners/test-helpers.ts';
 import { Browser } from './browser-session.ts';
 import { startHub, type TestHub } from './harness.ts';
@@ -35,9 +37,16 @@ describe('the admin page: servers, bulk actions, renaming, properties, view stat
     mkdirSync(SHOTS, { recursive: true });
     h = await startHub({
       allow_named_servers: true,
-      slow_spawn_timeout: 0,
-      spawner: { cmd: fakeServerCmd(tempDir('tshub-admin-browser-')) },
-    });
+      // Starts answer once the server is up (or failed), so a failed start shows in Start all's answers.
+      slow_spawn_timeout: 20,
+      spawner: {
+        cmd: fakeServerCmd(tempDir('tshub-admin-browser-')),
+        // erin's starts fail, for the bulk errors.
+        pre_spawn_hook: (req: SpawnRequest) => {
+          if (req.user.name === 'erin') throw new Error('no GPUs left for erin');
+        },
+      },
+    } as ConfigInput);
     await h.addUsers(['alice', 'bob', 'carol', 'dave']);
     // alice: a running named server "lab" and a stopped one "gpu".
     for (const s of ['lab', 'gpu']) {
@@ -209,6 +218,16 @@ describe('the admin page: servers, bulk actions, renaming, properties, view stat
       .filter({ hasText: 'Could not rename david: User alice already exists, username must be unique' })
       .waitFor();
     assert.equal((await h.request('GET', 'hub/api/users/david')).status, 200);
+
+    // A start that fails in Start all is listed in the alert region with the hub's message.
+    await h.addUsers(['erin']);
+    await page.getByLabel('Search users by name').fill('r');
+    await namesBecome(['carol', 'erin'], 'names with r');
+    await page.getByRole('button', { name: 'Start all' }).click();
+    await dialog.getByRole('button', { name: 'Start 2' }).click();
+    await alert.filter({ hasText: 'Could not start 1 server: erin (' }).waitFor({ timeout: 30_000 });
+    assert.match((await alert.textContent())!, /no GPUs left for erin/);
+    await userBecomes(h, 'carol', (u) => ready(u.servers['']), 'carol started despite erin');
 
     // Groups tab: the tab is in the URL; properties are edited as rows and saved with PUT.
     await h.request('POST', 'hub/api/groups/team');

@@ -54,7 +54,8 @@ function userActions(u, open) {
     return loadUsers();
   });
   toggle.setAttribute('aria-expanded', String(open));
-  toggle.setAttribute('aria-controls', detailId);
+  // Only an open row exists to be pointed at.
+  if (open) toggle.setAttribute('aria-controls', detailId);
   actions.appendChild(toggle);
   if (status === 'stopped') {
     actions.appendChild(
