@@ -126,6 +126,15 @@ describe('the admin page: servers, bulk actions, renaming, properties, view stat
       await page.getByRole('link', { name: 'Open default server of alice' }).getAttribute('href'),
       '/user/alice/',
     );
+    assert.equal(
+      await page.getByRole('link', { name: 'Spawn page of server gpu of alice' }).getAttribute('href'),
+      '/hub/spawn/alice/gpu',
+    );
+    assert.equal(await page.getByRole('link', { name: 'Spawn page of server lab of alice' }).count(), 0, 'lab runs');
+    // The link reaches that server through the proxy (the fake server answers with its environment).
+    const reached = await page.context().request.get(new URL('/user/alice/lab/', h.url).toString());
+    const env = (await reached.json()).env;
+    assert.deepEqual([env.JUPYTERHUB_USER, env.JUPYTERHUB_SERVER_NAME], ['alice', 'lab']);
     await page.screenshot({ path: join(SHOTS, 'admin-named-servers.png'), fullPage: true });
 
     // Start gpu, stop lab, delete lab for good (confirmed), each checked through the API.

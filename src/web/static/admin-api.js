@@ -31,6 +31,12 @@ export function serverUrl(user, server) {
   return `${d.prefix}user/${encodeURIComponent(user)}/${named}`;
 }
 
+/** The hub's spawn page for a server, where an admin starts it with options (profiles, form fields). */
+export function spawnPageUrl(user, server) {
+  const named = server ? `/${encodeURIComponent(server)}` : '';
+  return `${d.base_url}spawn/${encodeURIComponent(user)}${named}`;
+}
+
 /** Every user the list query matches, page by page (for actions on a whole filtered view). */
 export async function allUsers(query) {
   const users = [];

@@ -1,6 +1,6 @@
 // One user's servers (the default one and the named ones) in the row that opens under the user: status,
 // last activity, a link to each, start, stop, logs, and deleting a named server for good.
-import { api, serverPath, serverUrl } from './admin-api.js';
+import { api, serverPath, serverUrl, spawnPageUrl } from './admin-api.js';
 import { showLogs } from './admin-logs.js';
 import { button, confirmAction, el, fail, idPart, say, when } from './admin-ui.js';
 
@@ -91,11 +91,21 @@ function serverRow(u, s, reload) {
     text: 'Open',
     'aria-label': `Open ${serverLabel(u, s)}`,
   });
+  // A stopped server can also be started from the spawn page, with the options its user would be offered.
+  const spawnPage =
+    status === 'stopped'
+      ? el('a', {
+          href: spawnPageUrl(u.name, s.name),
+          text: 'Spawn page',
+          'aria-label': `Spawn page of ${serverLabel(u, s)}`,
+        })
+      : null;
   return el('tr', { 'data-server': s.name }, [
     el('th', { scope: 'row' }, [name]),
     el('td', {}, [statusBadge(status)]),
+    el('td', {}, [status === 'stopped' ? el('span', { className: 'muted', text: '—' }) : when(s.started)]),
     el('td', {}, [when(s.last_activity)]),
-    el('td', {}, [link]),
+    el('td', { className: 'links' }, [link, spawnPage]),
     serverActions(u, s, reload),
   ]);
 }
@@ -107,7 +117,9 @@ export function serversTable(u, reload) {
     el(
       'tr',
       {},
-      ['Server', 'Status', 'Last activity', 'Link', 'Actions'].map((t) => el('th', { scope: 'col', text: t })),
+      ['Server', 'Status', 'Started', 'Last activity', 'Links', 'Actions'].map((t) =>
+        el('th', { scope: 'col', text: t }),
+      ),
     ),
   ]);
   const body = el(
