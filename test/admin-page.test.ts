@@ -41,6 +41,25 @@ describe('the admin page guard', () => {
     assert.equal(r.status, 200);
     assert.match(r.text, /<a href="\/hub\/admin" aria-current="page">Admin<\/a>/);
     assert.match(r.text, /src="\/hub\/static\/admin\.js/);
+    // The tab bar, its panels and the tabs' modules all follow the one list in admin.html.
+    const tabs = [...r.text.matchAll(/role="tab" id="tab-(\w+)" aria-controls="panel-(\w+)"/g)].map((m) => [
+      m[1],
+      m[2],
+    ]);
+    // Users and Groups first; a tab added later (another entry in the list) needs only its panel.
+    assert.deepEqual(
+      tabs.slice(0, 2).map(([tab]) => tab),
+      ['users', 'groups'],
+    );
+    for (const [id, panel] of tabs) {
+      assert.equal(panel, id);
+      assert.match(
+        r.text,
+        new RegExp(`<section id="panel-${id}" class="tab-panel" role="tabpanel" aria-labelledby="tab-${id}"`),
+      );
+    }
+    for (const id of ['users', 'groups'])
+      assert.match(r.text, new RegExp(`<script type="module" src="/hub/static/admin-${id}\\.js\\?v=\\w+">`));
     assert.doesNotMatch(r.headers.get('content-security-policy')!, /unsafe-inline/);
     assert.equal(Browser.jhdata(r.text).admin_page_size, 50);
     assert.match((await admin.get('hub/home')).text, /<a href="\/hub\/admin">Admin<\/a>/);

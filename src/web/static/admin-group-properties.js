@@ -24,6 +24,7 @@ function propertyRow(g, list, n, key, value) {
     type: 'text',
     id: `${base}-key`,
     value: key,
+    placeholder: 'key',
     autocomplete: 'off',
     spellcheck: 'false',
   });
@@ -31,6 +32,7 @@ function propertyRow(g, list, n, key, value) {
     type: 'text',
     id: `${base}-value`,
     value: value === undefined ? '' : shown(value),
+    placeholder: 'value',
     autocomplete: 'off',
     spellcheck: 'false',
   });
