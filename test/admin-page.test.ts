@@ -197,6 +197,18 @@ describe('the admin page in a real browser', { skip: CHROMIUM ? false : 'no chro
       await range.filter({ hasText: 'Users 51–52 of 52' }).waitFor();
       await page.getByRole('button', { name: 'Previous' }).click();
       await range.filter({ hasText: 'Users 1–50 of 52' }).waitFor();
+      // Pages of 25 (in the URL too): three pages, and a reload keeps the size.
+      await page.getByLabel('Users per page').selectOption('25');
+      await range.filter({ hasText: 'Users 1–25 of 52' }).waitFor();
+      assert.equal(new URL(page.url()).searchParams.get('limit'), '25');
+      await page.getByRole('button', { name: 'Next' }).click();
+      await range.filter({ hasText: 'Users 26–50 of 52' }).waitFor();
+      await page.reload();
+      await range.filter({ hasText: 'Users 26–50 of 52' }).waitFor();
+      assert.equal(await page.getByLabel('Users per page').inputValue(), '25');
+      await page.getByLabel('Users per page').selectOption('50');
+      await range.filter({ hasText: 'Users 1–50 of 52' }).waitFor();
+      assert.equal(new URL(page.url()).searchParams.get('limit'), null);
       await page.getByRole('button', { name: 'Last activity' }).click();
       await page.locator('#users th[data-sort="last_activity"][aria-sort="descending"]').waitFor();
       const newest = (await h.request('GET', 'hub/api/users?sort=-last_activity&limit=3')).json.map(

@@ -11,9 +11,13 @@ import { param, setParams } from './admin-view.js';
 let pollTimer = null;
 let listSeq = 0;
 
+/** Page sizes offered; the hub's admin_page_size is the default. */
+export const PAGE_SIZES = [...new Set([10, 25, PAGE, 100])].sort((a, b) => a - b);
+
 /** The list's view from the URL; sort is name ascending unless the URL says otherwise. */
 export function usersView() {
   const sort = param('sort') || 'name';
+  const limit = Number.parseInt(param('limit'), 10);
   return {
     filter: param('name_filter'),
     active: param('state') === 'active',
@@ -21,6 +25,7 @@ export function usersView() {
     desc: sort.startsWith('-'),
     sort: sort,
     offset: Math.max(0, Number.parseInt(param('offset'), 10) || 0),
+    limit: PAGE_SIZES.includes(limit) ? limit : PAGE,
   };
 }
 
@@ -177,7 +182,7 @@ export function loadUsers(focusUser) {
   const seq = ++listSeq;
   const view = usersView();
   renderSort(view);
-  const q = `users?${listQuery(view)}&offset=${view.offset}&limit=${PAGE}`;
+  const q = `users?${listQuery(view)}&offset=${view.offset}&limit=${view.limit}`;
   return api('GET', q, undefined, true).then((page) => {
     if (seq !== listSeq) return; // a newer search or page is on its way
     // A page past the end (users were deleted, or an old link): show the first page instead.
@@ -204,6 +209,7 @@ export function loadUsers(focusUser) {
     $('page-range').textContent = items.length
       ? `Users ${view.offset + 1}\u2013${view.offset + items.length} of ${total}`
       : '';
+    $('page-size').value = String(view.limit);
     $('prev-page').disabled = view.offset === 0;
     $('next-page').disabled = !page._pagination.next;
     status.setAttribute('data-loaded', 'true');

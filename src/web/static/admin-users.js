@@ -2,8 +2,8 @@
 // users table, and adding users.
 import { api, PAGE } from './admin-api.js';
 import { wireBulk } from './admin-bulk.js';
-import { $, fail, say } from './admin-ui.js';
-import { loadUsers, usersView } from './admin-users-table.js';
+import { $, el, fail, say } from './admin-ui.js';
+import { loadUsers, PAGE_SIZES, usersView } from './admin-users-table.js';
 import { onHistory, setParams } from './admin-view.js';
 
 /** Puts the URL's view into the controls (on load, and on Back/Forward). */
@@ -41,11 +41,22 @@ for (const b of document.querySelectorAll('#users button.sort')) {
   });
 }
 $('prev-page').addEventListener('click', () => {
-  setParams({ offset: Math.max(0, usersView().offset - PAGE) || null }, true);
+  const view = usersView();
+  setParams({ offset: Math.max(0, view.offset - view.limit) || null }, true);
   loadUsers();
 });
 $('next-page').addEventListener('click', () => {
-  setParams({ offset: usersView().offset + PAGE }, true);
+  const view = usersView();
+  setParams({ offset: view.offset + view.limit }, true);
+  loadUsers();
+});
+for (const n of PAGE_SIZES) $('page-size').appendChild(el('option', { value: String(n), text: String(n) }));
+$('page-size').addEventListener('change', () => {
+  const limit = Number($('page-size').value);
+  // The first user shown stays on the new page.
+  const view = usersView();
+  const offset = Math.floor(view.offset / limit) * limit;
+  setParams({ limit: limit === PAGE ? null : limit, offset: offset || null }, true);
   loadUsers();
 });
 
