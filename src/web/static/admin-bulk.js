@@ -3,17 +3,14 @@
 import { allUsers, api, eachLimited, serverPath } from './admin-api.js';
 import { serverStatus, serversOf } from './admin-servers.js';
 import { $, confirmAction, fail, say, showError } from './admin-ui.js';
-import { listQuery, loadUsers, usersView } from './admin-users-table.js';
+import { listQuery, loadUsers, narrowedBy, usersView } from './admin-users-table.js';
 
 /** Requests in flight at once: enough to be quick, few enough not to flood the hub's spawn queue. */
 const WIDTH = 4;
 
 function describe(view) {
-  const parts = [
-    view.filter && `whose name contains \u201c${view.filter}\u201d`,
-    view.active && 'with a running server',
-  ];
-  return parts.filter(Boolean).length ? `users ${parts.filter(Boolean).join(' and ')}` : 'users';
+  const narrowed = narrowedBy(view);
+  return narrowed ? `users ${narrowed}` : 'users';
 }
 
 function plural(n, one, many) {

@@ -1,7 +1,7 @@
 // The Groups tab: create and delete groups, add and remove members, edit properties.
 import { api } from './admin-api.js';
 import { propertiesEditor } from './admin-group-properties.js';
-import { $, button, confirmAction, el, fail, idPart, say } from './admin-ui.js';
+import { $, act, button, confirmAction, el, fail, idPart, say } from './admin-ui.js';
 
 function groupPath(g) {
   return `groups/${encodeURIComponent(g.name)}`;
@@ -14,12 +14,11 @@ function membersList(g) {
       el('li', {}, [
         `${name} `,
         button('Remove', `Remove ${name} from ${g.name}`, () =>
-          api('DELETE', `${groupPath(g)}/users`, { users: [name] }).then(
-            () => {
-              say(`Removed ${name} from ${g.name}.`);
-              return loadGroups();
-            },
-            fail(`Could not remove ${name}`),
+          act(
+            api('DELETE', `${groupPath(g)}/users`, { users: [name] }),
+            `Removed ${name} from ${g.name}.`,
+            `Could not remove ${name}`,
+            loadGroups,
           ),
         ),
       ]),
@@ -46,12 +45,11 @@ function addMemberForm(g) {
     ev.preventDefault();
     const name = input.value.trim();
     if (!name) return;
-    api('POST', `${groupPath(g)}/users`, { users: [name] }).then(
-      () => {
-        say(`Added ${name} to ${g.name}.`);
-        return loadGroups();
-      },
-      fail(`Could not add ${name} to ${g.name}`),
+    act(
+      api('POST', `${groupPath(g)}/users`, { users: [name] }),
+      `Added ${name} to ${g.name}.`,
+      `Could not add ${name} to ${g.name}`,
+      loadGroups,
     );
   });
   return form;
@@ -64,12 +62,11 @@ function groupItem(g) {
     () =>
       confirmAction(`Delete the group ${g.name}? Its members keep their accounts.`, `Delete ${g.name}`).then((ok) => {
         if (ok)
-          return api('DELETE', groupPath(g)).then(
-            () => {
-              say(`Deleted the group ${g.name}.`);
-              return loadGroups();
-            },
-            fail(`Could not delete ${g.name}`),
+          return act(
+            api('DELETE', groupPath(g)),
+            `Deleted the group ${g.name}.`,
+            `Could not delete ${g.name}`,
+            loadGroups,
           );
       }),
     'danger',

@@ -2,7 +2,7 @@
 // last activity, a link to each, start, stop, logs, and deleting a named server for good.
 import { api, serverPath, serverUrl, spawnPageUrl } from './admin-api.js';
 import { showLogs } from './admin-logs.js';
-import { button, confirmAction, el, fail, idPart, say, when } from './admin-ui.js';
+import { act, button, confirmAction, el, idPart, when } from './admin-ui.js';
 
 /** 'pending' while starting or stopping, 'ready' when up, else 'stopped'. */
 export function serverStatus(s) {
@@ -29,35 +29,30 @@ function serverLabel(u, s) {
   return s.name ? `server ${s.name} of ${u.name}` : `default server of ${u.name}`;
 }
 
-function act(promise, done, what, reload) {
-  return promise.then(() => {
-    say(done);
-    return reload();
-  }, fail(what));
-}
-
-function serverActions(u, s, reload) {
-  const label = serverLabel(u, s);
+/** Start, or Stop and Logs: for one server, named by `label` ("server lab of alice") in labels and messages. */
+export function startStopButtons(u, s, label, reload) {
   const path = serverPath(u.name, s.name);
-  const status = serverStatus(s);
-  const cell = el('td', { className: 'actions' });
-  if (status === 'stopped') {
-    cell.appendChild(
+  if (serverStatus(s) === 'stopped')
+    return [
       button(
         'Start',
         `Start ${label}`,
         () => act(api('POST', path), `Starting the ${label}.`, `Could not start the ${label}`, reload),
         'primary',
       ),
-    );
-  } else {
-    cell.appendChild(
-      button('Stop', `Stop ${label}`, () =>
-        act(api('DELETE', path), `Stopping the ${label}.`, `Could not stop the ${label}`, reload),
-      ),
-    );
-    cell.appendChild(button('Logs', `Show the logs of ${label}`, () => showLogs(u.name, s.name)));
-  }
+    ];
+  return [
+    button('Stop', `Stop ${label}`, () =>
+      act(api('DELETE', path), `Stopping the ${label}.`, `Could not stop the ${label}`, reload),
+    ),
+    button('Logs', `Show the logs of ${label}`, () => showLogs(u.name, s.name)),
+  ];
+}
+
+function serverActions(u, s, reload) {
+  const label = serverLabel(u, s);
+  const path = serverPath(u.name, s.name);
+  const cell = el('td', { className: 'actions' }, startStopButtons(u, s, label, reload));
   if (s.name) {
     cell.appendChild(
       button(

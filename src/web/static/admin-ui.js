@@ -22,6 +22,14 @@ export function fail(what) {
   return (err) => showError(`${what}: ${err.message}`);
 }
 
+/** An action's request, then its result announced and `reload()` run (or the error shown). */
+export function act(promise, done, what, reload) {
+  return promise.then(() => {
+    say(done);
+    return reload();
+  }, fail(what));
+}
+
 export function button(text, label, onClick, className) {
   const b = el('button', {
     type: 'button',

@@ -1,10 +1,9 @@
 // The users table: one row per user (their default server, role, quick actions) and, when opened, a row
 // under it with all their servers. What it shows (search, active only, sort, page, open rows) is read
 // from the URL at each render.
-import { api, PAGE, serverPath, userPath } from './admin-api.js';
-import { showLogs } from './admin-logs.js';
-import { serverStatus, serversOf, statusBadge } from './admin-servers.js';
-import { $, button, confirmAction, el, fail, idPart, say, when } from './admin-ui.js';
+import { api, PAGE, userPath } from './admin-api.js';
+import { serverStatus, serversOf, startStopButtons, statusBadge } from './admin-servers.js';
+import { $, act, button, confirmAction, el, fail, idPart, when } from './admin-ui.js';
 import { expanded, setExpanded, userDetail } from './admin-user-detail.js';
 import { param, setParams } from './admin-view.js';
 
@@ -29,6 +28,13 @@ export function usersView() {
   };
 }
 
+/** How the search and filter narrow the list, in words ('' when they do not). */
+export function narrowedBy(view) {
+  return [view.filter && `whose name contains \u201c${view.filter}\u201d`, view.active && 'with a running server']
+    .filter(Boolean)
+    .join(' and ');
+}
+
 /** GET /users query parameters for the view, without paging. */
 export function listQuery(view) {
   const q = new URLSearchParams({ include_stopped_servers: '1', sort: view.sort });
@@ -37,19 +43,11 @@ export function listQuery(view) {
   return q.toString();
 }
 
-function act(promise, done, what) {
-  return promise.then(() => {
-    say(done);
-    return loadUsers();
-  }, fail(what));
-}
-
 function namedCount(u) {
   return Object.keys(u.servers || {}).filter((n) => n !== '').length;
 }
 
 function userActions(u, open) {
-  const status = serverStatus(u.servers?.['']);
   const actions = el('td', { className: 'actions' });
   const detailId = `detail-${idPart(u.name)}`;
   const toggle = button(open ? 'Hide servers' : 'Servers', `Servers of ${u.name}`, () => {
@@ -62,32 +60,8 @@ function userActions(u, open) {
   // Only an open row exists to be pointed at.
   if (open) toggle.setAttribute('aria-controls', detailId);
   actions.appendChild(toggle);
-  if (status === 'stopped') {
-    actions.appendChild(
-      button(
-        'Start',
-        `Start the server of ${u.name}`,
-        () =>
-          act(
-            api('POST', serverPath(u.name, '')),
-            `Starting the server of ${u.name}.`,
-            `Could not start the server of ${u.name}`,
-          ),
-        'primary',
-      ),
-    );
-  } else {
-    actions.appendChild(
-      button('Stop', `Stop the server of ${u.name}`, () =>
-        act(
-          api('DELETE', serverPath(u.name, '')),
-          `Stopping the server of ${u.name}.`,
-          `Could not stop the server of ${u.name}`,
-        ),
-      ),
-    );
-    actions.appendChild(button('Logs', `Show the server logs of ${u.name}`, () => showLogs(u.name, '')));
-  }
+  const defaultServer = serversOf(u)[0];
+  for (const b of startStopButtons(u, defaultServer, `server of ${u.name}`, loadUsers)) actions.appendChild(b);
   actions.appendChild(
     button(
       u.admin ? 'Remove admin' : 'Make admin',
@@ -97,6 +71,7 @@ function userActions(u, open) {
           api('PATCH', userPath(u.name), { admin: !u.admin }),
           u.name + (u.admin ? ' is no longer an admin.' : ' is now an admin.'),
           `Could not change ${u.name}`,
+          loadUsers,
         ),
     ),
   );
@@ -110,9 +85,12 @@ function userActions(u, open) {
           `Delete ${u.name}`,
         ).then((ok) => {
           if (ok)
-            return act(api('DELETE', userPath(u.name)), `Deleted ${u.name}.`, `Could not delete ${u.name}`).then(() =>
-              document.dispatchEvent(new CustomEvent('admin:users-changed')),
-            );
+            return act(
+              api('DELETE', userPath(u.name)),
+              `Deleted ${u.name}.`,
+              `Could not delete ${u.name}`,
+              loadUsers,
+            ).then(() => document.dispatchEvent(new CustomEvent('admin:users-changed')));
         }),
       'danger',
     ),
@@ -197,12 +175,7 @@ export function loadUsers(focusUser) {
     tbody.textContent = '';
     for (const u of items) for (const r of userRows(u, open.has(u.name))) tbody.appendChild(r);
     const status = $('users-status');
-    const narrowed = [
-      view.filter && `whose name contains \u201c${view.filter}\u201d`,
-      view.active && 'with a running server',
-    ]
-      .filter(Boolean)
-      .join(' and ');
+    const narrowed = narrowedBy(view);
     status.textContent = items.length ? '' : narrowed ? `No users ${narrowed}.` : 'There are no users.';
     status.hidden = items.length > 0;
     const total = page._pagination.total;
