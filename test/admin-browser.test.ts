@@ -119,18 +119,22 @@ describe('the admin page: servers, bulk actions, renaming, properties, view stat
     assert.equal(await serverRow('lab').locator('.server-status').textContent(), 'ready');
     assert.equal(await serverRow('gpu').locator('.server-status').textContent(), 'stopped');
     assert.equal(
-      await page.getByRole('link', { name: 'Open server lab of alice' }).getAttribute('href'),
+      await page.getByRole('link', { name: 'Open the server lab of alice' }).getAttribute('href'),
       '/user/alice/lab/',
     );
     assert.equal(
-      await page.getByRole('link', { name: 'Open default server of alice' }).getAttribute('href'),
+      await page.getByRole('link', { name: 'Open the default server of alice' }).getAttribute('href'),
       '/user/alice/',
     );
     assert.equal(
-      await page.getByRole('link', { name: 'Spawn page of server gpu of alice' }).getAttribute('href'),
+      await page.getByRole('link', { name: 'Spawn page of the server gpu of alice' }).getAttribute('href'),
       '/hub/spawn/alice/gpu',
     );
-    assert.equal(await page.getByRole('link', { name: 'Spawn page of server lab of alice' }).count(), 0, 'lab runs');
+    assert.equal(
+      await page.getByRole('link', { name: 'Spawn page of the server lab of alice' }).count(),
+      0,
+      'lab runs',
+    );
     // The link reaches that server through the proxy (the fake server answers with its environment).
     const reached = await page.context().request.get(new URL('/user/alice/lab/', h.url).toString());
     const env = (await reached.json()).env;
@@ -138,13 +142,13 @@ describe('the admin page: servers, bulk actions, renaming, properties, view stat
     await page.screenshot({ path: join(SHOTS, 'admin-named-servers.png'), fullPage: true });
 
     // Start gpu, stop lab, delete lab for good (confirmed), each checked through the API.
-    await page.getByRole('button', { name: 'Start server gpu of alice' }).click();
+    await page.getByRole('button', { name: 'Start the server gpu of alice' }).click();
     await serverRow('gpu').locator('.server-status', { hasText: 'ready' }).waitFor({ timeout: 30_000 });
     await userBecomes(h, 'alice', (u) => ready(u.servers.gpu), 'gpu started');
-    await page.getByRole('button', { name: 'Stop server lab of alice' }).click();
+    await page.getByRole('button', { name: 'Stop the server lab of alice' }).click();
     await serverRow('lab').locator('.server-status', { hasText: 'stopped' }).waitFor({ timeout: 30_000 });
     await userBecomes(h, 'alice', (u) => stopped(u.servers.lab), 'lab stopped');
-    await page.getByRole('button', { name: 'Delete server lab of alice' }).click();
+    await page.getByRole('button', { name: 'Delete the server lab of alice' }).click();
     const dialog = page.getByRole('dialog');
     await dialog.getByRole('button', { name: 'Delete lab' }).click();
     await status.filter({ hasText: 'Deleted the server lab of alice.' }).waitFor();
@@ -216,7 +220,7 @@ describe('the admin page: servers, bulk actions, renaming, properties, view stat
     await namesBecome(['admin', 'alice', 'bob', 'carol', 'david'], 'renamed');
     assert.deepEqual(query().getAll('expand'), ['alice', 'david']);
     assert.equal(
-      await page.getByRole('link', { name: 'Open default server of david' }).getAttribute('href'),
+      await page.getByRole('link', { name: 'Open the default server of david' }).getAttribute('href'),
       '/user/david/',
     );
     assert.equal((await h.request('GET', 'hub/api/users/david')).status, 200);

@@ -24,35 +24,39 @@ export function statusBadge(status) {
   return el('span', { className: `server-status status-${status}`, text: status });
 }
 
-/** "server lab of alice" / "default server of alice": how buttons name the server they act on. */
-function serverLabel(u, s) {
-  return s.name ? `server ${s.name} of ${u.name}` : `default server of ${u.name}`;
+/** "server lab" / "default server": how the servers table names a server (the user's row says "server"). */
+function serverWhat(s) {
+  return s.name ? `server ${s.name}` : 'default server';
 }
 
-/** Start, or Stop and Logs: for one server, named by `label` ("server lab of alice") in labels and messages. */
-export function startStopButtons(u, s, label, reload) {
+/**
+ * Start, or Stop and Logs, for one server, which labels and messages call "the <what> of <user>"
+ * ("Stop the server lab of alice", "Show the server logs of alice").
+ */
+export function startStopButtons(u, s, what, reload) {
+  const label = `the ${what} of ${u.name}`;
   const path = serverPath(u.name, s.name);
   if (serverStatus(s) === 'stopped')
     return [
       button(
         'Start',
         `Start ${label}`,
-        () => act(api('POST', path), `Starting the ${label}.`, `Could not start the ${label}`, reload),
+        () => act(api('POST', path), `Starting ${label}.`, `Could not start ${label}`, reload),
         'primary',
       ),
     ];
   return [
     button('Stop', `Stop ${label}`, () =>
-      act(api('DELETE', path), `Stopping the ${label}.`, `Could not stop the ${label}`, reload),
+      act(api('DELETE', path), `Stopping ${label}.`, `Could not stop ${label}`, reload),
     ),
-    button('Logs', `Show the logs of ${label}`, () => showLogs(u.name, s.name)),
+    button('Logs', `Show the ${what} logs of ${u.name}`, () => showLogs(u.name, s.name)),
   ];
 }
 
 function serverActions(u, s, reload) {
-  const label = serverLabel(u, s);
+  const label = `the ${serverWhat(s)} of ${u.name}`;
   const path = serverPath(u.name, s.name);
-  const cell = el('td', { className: 'actions' }, startStopButtons(u, s, label, reload));
+  const cell = el('td', { className: 'actions' }, startStopButtons(u, s, serverWhat(s), reload));
   if (s.name) {
     cell.appendChild(
       button(
@@ -60,14 +64,14 @@ function serverActions(u, s, reload) {
         `Delete ${label}`,
         () =>
           confirmAction(
-            `Delete the ${label}? It is stopped if running and forgotten, with its stored state.`,
+            `Delete ${label}? It is stopped if running and forgotten, with its stored state.`,
             `Delete ${s.name}`,
           ).then((ok) => {
             if (ok)
               return act(
                 api('DELETE', path, { remove: true }),
-                `Deleted the ${label}.`,
-                `Could not delete the ${label}`,
+                `Deleted ${label}.`,
+                `Could not delete ${label}`,
                 reload,
               );
           }),
@@ -84,7 +88,7 @@ function serverRow(u, s, reload) {
   const link = el('a', {
     href: s.url || serverUrl(u.name, s.name),
     text: 'Open',
-    'aria-label': `Open ${serverLabel(u, s)}`,
+    'aria-label': `Open the ${serverWhat(s)} of ${u.name}`,
   });
   // A stopped server can also be started from the spawn page, with the options its user would be offered.
   const spawnPage =
@@ -92,7 +96,7 @@ function serverRow(u, s, reload) {
       ? el('a', {
           href: spawnPageUrl(u.name, s.name),
           text: 'Spawn page',
-          'aria-label': `Spawn page of ${serverLabel(u, s)}`,
+          'aria-label': `Spawn page of the ${serverWhat(s)} of ${u.name}`,
         })
       : null;
   return el('tr', { 'data-server': s.name }, [

@@ -61,7 +61,7 @@ function userActions(u, open) {
   if (open) toggle.setAttribute('aria-controls', detailId);
   actions.appendChild(toggle);
   const defaultServer = serversOf(u)[0];
-  for (const b of startStopButtons(u, defaultServer, `server of ${u.name}`, loadUsers)) actions.appendChild(b);
+  for (const b of startStopButtons(u, defaultServer, 'server', loadUsers)) actions.appendChild(b);
   actions.appendChild(
     button(
       u.admin ? 'Remove admin' : 'Make admin',
