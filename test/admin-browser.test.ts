@@ -241,6 +241,15 @@ describe('the admin page: servers, bulk actions, renaming, properties, view stat
     await alert.filter({ hasText: 'Could not start 1 server: erin (' }).waitFor({ timeout: 30_000 });
     assert.match((await alert.textContent())!, /no GPUs left for erin/);
     await userBecomes(h, 'carol', (u) => ready(u.servers['']), 'carol started despite erin');
+    // Deleting a user whose row is open takes them out of the URL too.
+    await userRow('erin').getByRole('button', { name: 'Servers of erin' }).click();
+    await page.getByLabel('New name for erin').waitFor();
+    assert.deepEqual(query().getAll('expand'), ['alice', 'david', 'erin']);
+    await userRow('erin').getByRole('button', { name: 'Delete user erin' }).click();
+    await dialog.getByRole('button', { name: 'Delete erin' }).click();
+    await status.filter({ hasText: 'Deleted erin.' }).waitFor();
+    await namesBecome(['carol'], 'erin gone');
+    assert.deepEqual(query().getAll('expand'), ['alice', 'david']);
 
     // Groups tab: the tab is in the URL; properties are edited as rows and saved with PUT.
     await h.request('POST', 'hub/api/groups/team');

@@ -68,5 +68,6 @@ export function when(iso) {
 
 /** A safe id fragment for a name (names may hold characters ids and selectors do not like). */
 export function idPart(name) {
-  return Array.from(name, (c) => (/[A-Za-z0-9_-]/.test(c) ? c : `_${c.codePointAt(0).toString(16)}`)).join('');
+  // '_' always starts an escape, so two names never share an id.
+  return Array.from(name, (c) => (/[A-Za-z0-9-]/.test(c) ? c : `_${c.codePointAt(0).toString(16)}_`)).join('');
 }

@@ -85,12 +85,13 @@ function userActions(u, open) {
           `Delete ${u.name}`,
         ).then((ok) => {
           if (ok)
-            return act(
-              api('DELETE', userPath(u.name)),
-              `Deleted ${u.name}.`,
-              `Could not delete ${u.name}`,
-              loadUsers,
-            ).then(() => document.dispatchEvent(new CustomEvent('admin:users-changed')));
+            return act(api('DELETE', userPath(u.name)), `Deleted ${u.name}.`, `Could not delete ${u.name}`, () => {
+              // Gone: no longer open in the URL, and out of the groups' member lists.
+              const names = expanded();
+              if (names.delete(u.name)) setParams({ expand: [...names].sort() }, false);
+              document.dispatchEvent(new CustomEvent('admin:users-changed'));
+              return loadUsers();
+            });
         }),
       'danger',
     ),
