@@ -299,6 +299,18 @@ describe('the admin page: servers, bulk actions, renaming, properties, view stat
     await page.locator('#panel-users').waitFor();
     assert.equal(query().get('tab'), null);
 
+    // Names with characters that URLs, ids and selectors escape: open, rename, and the row follows.
+    await h.addUsers(['zoë.o@example.org']);
+    await page.getByLabel('Search users by name').fill('@example');
+    await namesBecome(['zoë.o@example.org'], 'zoë');
+    await userRow('zoë.o@example.org').getByRole('button', { name: 'Servers of zoë.o@example.org' }).click();
+    await page.getByLabel('New name for zoë.o@example.org').fill('zoë_o+x@example.org');
+    await page.getByRole('button', { name: 'Rename zoë.o@example.org' }).click();
+    await namesBecome(['zoë_o+x@example.org'], 'zoë renamed');
+    assert.deepEqual(query().getAll('expand'), ['alice', 'david', 'zoë_o+x@example.org']);
+    await page.getByLabel('New name for zoë_o+x@example.org').waitFor();
+    assert.equal((await h.request('GET', `hub/api/users/${encodeURIComponent('zoë_o+x@example.org')}`)).status, 200);
+
     assert.deepEqual(problems, [], 'no script errors or CSP violations');
     await page.close();
   });
