@@ -148,6 +148,8 @@ describe('the admin page: servers, bulk actions, renaming, properties, view stat
     await page.getByRole('button', { name: 'Stop the server lab of alice' }).click();
     await serverRow('lab').locator('.server-status', { hasText: 'stopped' }).waitFor({ timeout: 30_000 });
     await userBecomes(h, 'alice', (u) => stopped(u.servers.lab), 'lab stopped');
+    // The re-rendered table keeps focus on that server's row (Stop became Start).
+    assert.equal(await page.locator(':focus').getAttribute('aria-label'), 'Start the server lab of alice');
     await page.getByRole('button', { name: 'Delete the server lab of alice' }).click();
     const dialog = page.getByRole('dialog');
     await dialog.getByRole('button', { name: 'Delete lab' }).click();

@@ -37,10 +37,12 @@ export function button(text, label, onClick, className) {
     text: text,
     'aria-label': label,
   });
+  // Busy is aria-disabled, not disabled: a disabled button drops focus, which the re-render puts back.
   b.addEventListener('click', () => {
-    b.disabled = true;
+    if (b.getAttribute('aria-disabled') === 'true') return;
+    b.setAttribute('aria-disabled', 'true');
     Promise.resolve(onClick()).finally(() => {
-      b.disabled = false;
+      b.removeAttribute('aria-disabled');
     });
   });
   return b;

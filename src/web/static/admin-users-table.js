@@ -130,7 +130,7 @@ function renderSort(view) {
 /** Remembers the focused control (by user and label) so a re-render can put focus back on its twin. */
 function focusedControl(focusUser) {
   const active = document.activeElement;
-  const holder = active?.closest?.('#users tbody tr');
+  const holder = active?.closest?.('#users > tbody > tr');
   if (!holder) return null;
   return {
     user: focusUser || holder.getAttribute('data-user'),
@@ -139,16 +139,25 @@ function focusedControl(focusUser) {
     // A poll re-renders while someone types (a new name): keep what they typed.
     value: active.tagName === 'INPUT' ? active.value : null,
     id: active.id,
+    // In the servers table: Start becomes Stop, so the same server's row is the next best place.
+    server: active.closest('tr[data-server]')?.getAttribute('data-server') ?? null,
   };
 }
 
 function restoreFocus(tbody, f) {
   if (!f) return;
-  const rows = tbody.querySelectorAll(`tr[data-user="${CSS.escape(f.user)}"]`);
+  const rows = tbody.querySelectorAll(`:scope > tr[data-user="${CSS.escape(f.user)}"]`);
   const controls = Array.from(rows).flatMap((r) => Array.from(r.querySelectorAll('button, a, input')));
+  const serverRow =
+    f.server === null
+      ? null
+      : Array.from(rows)
+          .flatMap((r) => Array.from(r.querySelectorAll('tr[data-server]')))
+          .find((r) => r.getAttribute('data-server') === f.server);
   const again =
     (f.id && controls.find((c) => c.id === f.id)) ||
     controls.find((c) => c.getAttribute('aria-label') === f.label) ||
+    serverRow?.querySelector('button') ||
     controls.find((c) => c.textContent === f.text) ||
     controls[0];
   if (!again) return;
