@@ -41,6 +41,25 @@ describe('the admin page guard', () => {
     assert.equal(r.status, 200);
     assert.match(r.text, /<a href="\/hub\/admin" aria-current="page">Admin<\/a>/);
     assert.match(r.text, /src="\/hub\/static\/admin\.js/);
+    // The tab bar, its panels and the tabs' modules all follow the one list in admin.html.
+    const tabs = [...r.text.matchAll(/role="tab" id="tab-(\w+)" aria-controls="panel-(\w+)"/g)].map((m) => [
+      m[1],
+      m[2],
+    ]);
+    // Users and Groups first; a tab added later (another entry in the list) needs only its panel.
+    assert.deepEqual(
+      tabs.slice(0, 2).map(([tab]) => tab),
+      ['users', 'groups'],
+    );
+    for (const [id, panel] of tabs) {
+      assert.equal(panel, id);
+      assert.match(
+        r.text,
+        new RegExp(`<section id="panel-${id}" class="tab-panel" role="tabpanel" aria-labelledby="tab-${id}"`),
+      );
+    }
+    for (const id of ['users', 'groups'])
+      assert.match(r.text, new RegExp(`<script type="module" src="/hub/static/admin-${id}\\.js\\?v=\\w+">`));
     assert.doesNotMatch(r.headers.get('content-security-policy')!, /unsafe-inline/);
     assert.equal(Browser.jhdata(r.text).admin_page_size, 50);
     assert.match((await admin.get('hub/home')).text, /<a href="\/hub\/admin">Admin<\/a>/);
@@ -129,7 +148,8 @@ describe('the admin page in a real browser', { skip: CHROMIUM ? false : 'no chro
       await row('bob').getByRole('button', { name: 'Make admin' }).waitFor();
       assert.equal((await h.request('GET', 'hub/api/users/bob')).json.admin, false);
 
-      // Groups: create one, add alice and bob, remove bob.
+      // Groups (their own tab): create one, add alice and bob, remove bob.
+      await page.getByRole('tab', { name: 'Groups' }).click();
       await page.getByLabel('New group name').fill('team');
       await page.getByRole('button', { name: 'Create group' }).click();
       const team = page.locator('#groups li.group[data-group="team"]');
@@ -143,6 +163,7 @@ describe('the admin page in a real browser', { skip: CHROMIUM ? false : 'no chro
       await status.filter({ hasText: 'Removed bob from team.' }).waitFor();
       assert.deepEqual((await h.request('GET', 'hub/api/groups/team')).json.users, ['alice']);
       await shot(page, 'admin-04-groups');
+      await page.getByRole('tab', { name: 'Users' }).click();
 
       // Delete bob: cancelling keeps him; confirming in the dialog removes him.
       await row('bob').getByRole('button', { name: 'Delete' }).click();
@@ -167,10 +188,27 @@ describe('the admin page in a real browser', { skip: CHROMIUM ? false : 'no chro
       assert.ok(await page.getByRole('button', { name: 'Previous' }).isDisabled());
       await page.getByRole('button', { name: 'Next' }).click();
       await range.filter({ hasText: 'Users 51–52 of 52' }).waitFor();
-      assert.deepEqual(await names(), ['user48', 'user49']);
+      // Names Z to A, as sorted above: the sort is in the URL and outlived the reload.
+      assert.deepEqual(await names(), ['alice', 'admin']);
       assert.ok(await page.getByRole('button', { name: 'Next' }).isDisabled());
+      // The page is in the URL: a reload stays on it.
+      assert.equal(new URL(page.url()).searchParams.get('offset'), '50');
+      await page.reload();
+      await range.filter({ hasText: 'Users 51–52 of 52' }).waitFor();
       await page.getByRole('button', { name: 'Previous' }).click();
       await range.filter({ hasText: 'Users 1–50 of 52' }).waitFor();
+      // Pages of 25 (in the URL too): three pages, and a reload keeps the size.
+      await page.getByLabel('Users per page').selectOption('25');
+      await range.filter({ hasText: 'Users 1–25 of 52' }).waitFor();
+      assert.equal(new URL(page.url()).searchParams.get('limit'), '25');
+      await page.getByRole('button', { name: 'Next' }).click();
+      await range.filter({ hasText: 'Users 26–50 of 52' }).waitFor();
+      await page.reload();
+      await range.filter({ hasText: 'Users 26–50 of 52' }).waitFor();
+      assert.equal(await page.getByLabel('Users per page').inputValue(), '25');
+      await page.getByLabel('Users per page').selectOption('50');
+      await range.filter({ hasText: 'Users 1–50 of 52' }).waitFor();
+      assert.equal(new URL(page.url()).searchParams.get('limit'), null);
       await page.getByRole('button', { name: 'Last activity' }).click();
       await page.locator('#users th[data-sort="last_activity"][aria-sort="descending"]').waitFor();
       const newest = (await h.request('GET', 'hub/api/users?sort=-last_activity&limit=3')).json.map(

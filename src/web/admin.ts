@@ -7,8 +7,8 @@ import { errorPage, renderPage } from './html.ts';
 export const ADMIN_PAGE_SIZE = 50;
 
 /**
- * `/hub/admin`: only the frame. Everything on it (users, servers, groups, shutdown) is done by
- * static/admin.js through the REST API with the session's XSRF token, so the API's own scope checks
+ * `/hub/admin`: only the frame. Everything on it (users, servers, groups, shutdown) is done by the
+ * static/admin*.js modules through the REST API with the session's XSRF token, so the API's own scope checks
  * decide what each action may do; the page only needs `admin-ui` to be shown.
  */
 export function registerAdminPage(app: FastifyInstance<any, any, any, any, any>, ctx: HubContext): void {
