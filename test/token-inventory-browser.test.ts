@@ -40,6 +40,7 @@ describe('the Tokens tab of the admin page', { skip: CHROMIUM ? false : 'no chro
       await page.getByLabel('Password').fill('anything');
       await page.getByRole('button', { name: 'Sign in' }).click();
       await page.waitForURL(/\/hub\/admin$/);
+      await page.getByRole('tab', { name: 'Tokens' }).click();
       const status = page.locator('#tokens-status');
       await page.getByText(/^\d+ tokens match\.$/).waitFor();
       const all = (
