@@ -30,8 +30,7 @@ export const cannotNameShareTarget = (kind: 'user' | 'group') =>
     { extra: { required_scopes: [`read:${kind}s:name`] } },
   );
 
-export const shareTargetMissing = (kind: 'user' | 'group', name: string) =>
-  invalidRequest(`No such ${kind}: ${name}`);
+export const shareTargetMissing = (kind: 'user' | 'group', name: string) => invalidRequest(`No such ${kind}: ${name}`);
 
 export const shareTargetAmbiguous = () => invalidRequest('Expected exactly one of `user` or `group`, not both.');
 export const shareTargetAbsent = () => invalidRequest('Specify exactly one of `user` or `group`');
@@ -40,4 +39,8 @@ export const noSuchShare = (kind: 'user' | 'group', name: string, owner: string,
   new HubError(404, `No such share for ${kind} ${name} on ${owner}/${server}`, 'not_found');
 
 /** A share code that is unknown, expired or revoked: one answer, so nobody learns which. */
-export const shareCodeInvalid = (message = 'No matching code found') => new HubError(404, message, 'share_code_invalid');
+export const shareCodeInvalid = (message = 'No matching code found') =>
+  new HubError(404, message, 'share_code_invalid');
+
+/** 405: `/shares/{user}` and `/share-codes/{user}` without a server only list (upstream's answer). */
+export const sharesListOnly = () => new HubError(405, 'Method Not Allowed', 'invalid_request');

@@ -87,8 +87,9 @@ export async function findShare(
   to: { userId: number } | { groupId: number },
 ): Promise<ShareView | undefined> {
   const q = sharesQuery(db).where('shares.spawner_id', '=', spawnerId);
-  return ('userId' in to ? q.where('shares.user_id', '=', to.userId) : q.where('shares.group_id', '=', to.groupId))
-    .executeTakeFirst();
+  return (
+    'userId' in to ? q.where('shares.user_id', '=', to.userId) : q.where('shares.group_id', '=', to.groupId)
+  ).executeTakeFirst();
 }
 
 function codesQuery(db: K) {
@@ -141,10 +142,19 @@ export async function scopesSharedWith(db: K, userId: number): Promise<string[]>
         eb(
           'shares.group_id',
           'in',
-          eb.selectFrom('user_group_map').select('user_group_map.group_id').where('user_group_map.user_id', '=', userId),
+          eb
+            .selectFrom('user_group_map')
+            .select('user_group_map.group_id')
+            .where('user_group_map.user_id', '=', userId),
         ),
       ]),
     )
     .execute();
   return rows.flatMap((r) => parseJson<string[]>(r.scopes, []));
+}
+
+/** Ids of the groups a user is in (a user's listing of what is shared with it covers its groups'). */
+export async function groupIdsOf(db: K, userId: number): Promise<number[]> {
+  const rows = await db.selectFrom('user_group_map').select('group_id').where('user_id', '=', userId).execute();
+  return rows.map((r) => r.group_id);
 }

@@ -48,8 +48,15 @@ export async function createShareCode(
     })
     .returning('id')
     .executeTakeFirstOrThrow();
-  deps.log.info({ actor: caller.principal?.name ?? null, server: `${owner.name}/${spawner.name}` }, 'made a share code');
-  deps.audit.record({ ...caller.origin, action: 'share_code.create', target: codeTarget(owner.name, spawner.name, id) });
+  deps.log.info(
+    { actor: caller.principal?.name ?? null, server: `${owner.name}/${spawner.name}` },
+    'made a share code',
+  );
+  deps.audit.record({
+    ...caller.origin,
+    action: 'share_code.create',
+    target: codeTarget(owner.name, spawner.name, id),
+  });
   return { row: (await findShareCodeById(deps.k, id))!, code };
 }
 
@@ -81,9 +88,16 @@ export async function revokeShareCodes(
   }
   if (!ids.length) return 0;
   await deps.k.deleteFrom('share_codes').where('id', 'in', ids).execute();
-  deps.log.info({ actor: caller.principal?.name ?? null, server: `${owner.name}/${spawner.name}`, n: ids.length }, 'revoked share codes');
+  deps.log.info(
+    { actor: caller.principal?.name ?? null, server: `${owner.name}/${spawner.name}`, n: ids.length },
+    'revoked share codes',
+  );
   for (const id of ids)
-    deps.audit.record({ ...caller.origin, action: 'share_code.revoke', target: codeTarget(owner.name, spawner.name, id) });
+    deps.audit.record({
+      ...caller.origin,
+      action: 'share_code.revoke',
+      target: codeTarget(owner.name, spawner.name, id),
+    });
   return ids.length;
 }
 

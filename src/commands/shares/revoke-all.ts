@@ -16,7 +16,10 @@ export async function revokeAllShares(
     return rows;
   });
   for (const s of gone) {
-    const to = s.user_name !== null ? { kind: 'user' as const, name: s.user_name } : { kind: 'group' as const, name: s.group_name! };
+    const to =
+      s.user_name !== null
+        ? { kind: 'user' as const, name: s.user_name }
+        : { kind: 'group' as const, name: s.group_name! };
     recordRevoke(deps, caller, to, input.owner, input.server, JSON.parse(s.scopes) as string[]);
   }
   return gone.length;

@@ -1,7 +1,9 @@
+import type { Kysely } from 'kysely';
+import type { Database } from '../../db/index.ts';
 import { noSuchShare } from '../../errors/index.ts';
 import { findSpawner } from '../../repo/spawners.ts';
 import { findUser } from '../../repo/users.ts';
-import { findShare } from '../../shares/repo.ts';
+import { findShare, type ShareView } from '../../shares/repo.ts';
 import type { Caller, CommandDeps } from '../deps.ts';
 import { shareLabel } from './rules.ts';
 import { findTarget, type ResolvedTarget, targetKey } from './target.ts';
@@ -30,19 +32,26 @@ export function recordRevoke(
  * DELETE /users/{name}/shared/{owner}/{server} and /groups/{name}/shared/...: the user or group gives up
  * (or is stripped of) one share. 404 with upstream's message when there is no such share.
  */
-export async function revokeShare(
-  deps: CommandDeps,
-  caller: Caller,
-  input: { to: { kind: 'user' | 'group'; name: string }; owner: string; server: string },
-): Promise<void> {
-  const { kind, name } = input.to;
-  const missing = noSuchShare(kind, name, input.owner, input.server);
-  const to: ResolvedTarget | null = await findTarget(deps.k, { [kind]: name });
-  const owner = await findUser(deps.k, input.owner);
-  const spawner = owner ? await findSpawner(deps.k, owner.id, input.server) : undefined;
-  if (!to || !spawner) throw missing;
-  const share = await findShare(deps.k, spawner.id, targetKey(to));
-  if (!share) throw missing;
+export async function revokeShare(deps: CommandDeps, caller: Caller, input: ShareAddress): Promise<void> {
+  const share = await lookupShare(deps.k, input);
   await deps.k.deleteFrom('shares').where('id', '=', share.id).execute();
-  recordRevoke(deps, caller, to, input.owner, input.server, JSON.parse(share.scopes) as string[]);
+  recordRevoke(deps, caller, input.to, input.owner, input.server, JSON.parse(share.scopes) as string[]);
+}
+
+/** One share, named by who it is with and the server: `/users/{name}/shared/{owner}/{server}`. */
+export interface ShareAddress {
+  to: { kind: 'user' | 'group'; name: string };
+  owner: string;
+  server: string;
+}
+
+/** The share at `a`, or 404 with upstream's message. */
+export async function lookupShare(db: Kysely<Database>, a: ShareAddress): Promise<ShareView> {
+  const { kind, name } = a.to;
+  const to: ResolvedTarget | null = await findTarget(db, { [kind]: name });
+  const owner = await findUser(db, a.owner);
+  const spawner = owner ? await findSpawner(db, owner.id, a.server) : undefined;
+  const share = to && spawner ? await findShare(db, spawner.id, targetKey(to)) : undefined;
+  if (!share) throw noSuchShare(kind, name, a.owner, a.server);
+  return share;
 }

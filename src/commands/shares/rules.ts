@@ -1,12 +1,6 @@
 import type { Kysely } from 'kysely';
 import type { Database, SpawnerRow, UserRow } from '../../db/index.ts';
-import {
-  cannotGrantShare,
-  noSuchServer,
-  notFound,
-  shareFilterRefused,
-  shareScopeRefused,
-} from '../../errors/index.ts';
+import { cannotGrantShare, noSuchServer, notFound, shareFilterRefused, shareScopeRefused } from '../../errors/index.ts';
 import { checkAccess } from '../../rbac/index.ts';
 import { allGroupNamesByUser } from '../../repo/groups.ts';
 import { findSpawner, getOrCreateSpawner } from '../../repo/spawners.ts';

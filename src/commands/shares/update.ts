@@ -27,7 +27,12 @@ export async function revokeShareScopes(
     const kept = revoking ? held.filter((s) => !revoking.includes(s)) : [];
     const removed = held.filter((s) => !kept.includes(s));
     if (!removed.length) return { share, removed };
-    if (kept.length) await trx.updateTable('shares').set({ scopes: JSON.stringify(kept) }).where('id', '=', share.id).execute();
+    if (kept.length)
+      await trx
+        .updateTable('shares')
+        .set({ scopes: JSON.stringify(kept) })
+        .where('id', '=', share.id)
+        .execute();
     else await trx.deleteFrom('shares').where('id', '=', share.id).execute();
     return { share: kept.length ? { ...share, scopes: JSON.stringify(kept) } : null, removed };
   });

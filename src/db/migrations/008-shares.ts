@@ -22,7 +22,12 @@ export function shares(kind: DbKind) {
         .addColumn('scopes', 'text', (c) => c.notNull())
         .addColumn('created_at', 'text', (c) => c.notNull())
         .execute();
-      await db.schema.createIndex('shares_spawner_user').on('shares').columns(['spawner_id', 'user_id']).unique().execute();
+      await db.schema
+        .createIndex('shares_spawner_user')
+        .on('shares')
+        .columns(['spawner_id', 'user_id'])
+        .unique()
+        .execute();
       await db.schema
         .createIndex('shares_spawner_group')
         .on('shares')
