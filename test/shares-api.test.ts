@@ -3,6 +3,7 @@
 // effect that matters: a share is in the shared user's scopes at once, and gone at once when revoked.
 import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
+import { Browser } from './browser-session.ts';
 import type { TestHub } from './harness.ts';
 import { startInProcessHub } from './inprocess.ts';
 
@@ -20,18 +21,21 @@ describe('sharing API', () => {
   const scopesOf = async (who: string): Promise<string[]> => (await as(who, 'GET', 'user')).json.scopes;
 
   before(async () => {
-    h = await startInProcessHub({
-      allow_named_servers: true,
-      load_roles: [
-        // upstream's documented way to let users share: shares of their own servers, and others' names
-        {
-          name: 'sharers',
-          scopes: ['shares!user', 'read:users:name', 'read:groups:name'],
-          users: ['alice', 'bob', 'carol'],
-        },
-        { name: 'blind-sharers', scopes: ['shares!user'], users: ['erin'] },
-      ],
-    });
+    h = await startInProcessHub(
+      {
+        allow_named_servers: true,
+        load_roles: [
+          // upstream's documented way to let users share: shares of their own servers, and others' names
+          {
+            name: 'sharers',
+            scopes: ['shares!user', 'read:users:name', 'read:groups:name'],
+            users: ['alice', 'bob', 'carol'],
+          },
+          { name: 'blind-sharers', scopes: ['shares!user'], users: ['erin'] },
+        ],
+      },
+      { listen: true },
+    );
     await h.addUsers(['alice', 'bob', 'carol', 'dave', 'erin']);
     for (const u of ['alice', 'bob', 'carol', 'dave', 'erin']) tok[u] = await h.tokenFor(u);
     assert.equal((await h.request('POST', 'hub/api/groups/team', { body: { users: ['carol'] } })).status, 201);
@@ -243,6 +247,82 @@ describe('sharing API', () => {
     await as('alice', 'POST', 'share-codes/alice/');
     assert.equal((await as('alice', 'DELETE', 'share-codes/alice/')).status, 204);
     assert.deepEqual((await as('alice', 'GET', 'share-codes/alice/')).json, []);
+  });
+
+  test('/hub/accept-share: confirm page, XSRF-checked accept, redirect to the server; bad codes refused', async () => {
+    const made = await as('alice', 'POST', 'share-codes/alice/');
+    const { code, accept_url } = made.json;
+    const carol = new Browser(h);
+    // signed out: to the login page, and back here afterwards
+    const out = await carol.get(accept_url);
+    assert.equal(out.status, 302);
+    assert.match(out.location!, /\/hub\/login\?next=/);
+    await carol.login('carol');
+    const page = await carol.get(accept_url);
+    assert.equal(page.status, 200, page.text.slice(0, 300));
+    assert.match(page.text, /<code>alice<\/code> shares their server with you/);
+    assert.match(page.text, /access:servers!server=alice\//);
+    const xsrf = Browser.xsrfField(page.text);
+    const forged = await carol.request('POST', 'hub/accept-share', { form: { code, _xsrf: 'wrong' } });
+    assert.equal(forged.status, 403);
+    assert.ok(!(await scopesOf('carol')).includes(ACCESS), 'nothing accepted without the XSRF token');
+    const ok = await carol.request('POST', 'hub/accept-share', { form: { code, _xsrf: xsrf } });
+    assert.equal(ok.status, 302, ok.text.slice(0, 300));
+    assert.equal(new URL(ok.location!).pathname, '/user/alice/');
+    assert.ok((await scopesOf('carol')).includes(ACCESS), 'carol holds access to the server');
+    const codes = await as('alice', 'GET', 'share-codes/alice/');
+    assert.equal(codes.json[0].exchange_count, 1);
+    assert.ok(codes.json[0].last_exchanged_at);
+    const shares = await as('alice', 'GET', 'shares/alice/');
+    assert.deepEqual(
+      shares.json.map((x: any) => x.user?.name),
+      ['carol'],
+    );
+    // a safe next is followed (a /user/ path by way of /hub/user/, which starts or forwards); another host is not
+    const next = await carol.request('POST', 'hub/accept-share', {
+      form: { code, _xsrf: xsrf, next: '/user/alice/lab' },
+    });
+    assert.equal(new URL(next.location!).pathname, '/hub/user/alice/lab');
+    const evil = await carol.request('POST', 'hub/accept-share', {
+      form: { code, _xsrf: xsrf, next: 'https://evil.example/' },
+    });
+    assert.equal(new URL(evil.location!).pathname, '/user/alice/');
+
+    // unknown, own, revoked and expired codes
+    assert.equal((await carol.get('hub/accept-share?code=nonsense')).status, 404);
+    assert.equal(
+      (await carol.request('POST', 'hub/accept-share', { form: { code: 'nonsense', _xsrf: xsrf } })).status,
+      400,
+    );
+    const alice = new Browser(h);
+    await alice.login('alice');
+    const own = await alice.get(accept_url);
+    assert.equal(own.status, 403);
+    assert.match(own.text, /share with yourself/);
+    assert.equal((await as('alice', 'DELETE', 'share-codes/alice/')).status, 204);
+    const revoked = await carol.get(accept_url);
+    assert.equal(revoked.status, 404);
+    assert.match(revoked.text, /Share not found or expired/);
+    const soon = await as('alice', 'POST', 'share-codes/alice/', { expires_in: 60 });
+    await h.hub.ctx.k
+      .updateTable('share_codes')
+      .set({ expires_at: new Date(Date.now() - 1000).toISOString() })
+      .where('id', '=', Number(soon.json.id.slice(3)))
+      .execute();
+    assert.equal((await carol.get(soon.json.accept_url)).status, 404);
+    assert.equal(
+      (await carol.request('POST', 'hub/accept-share', { form: { code: soon.json.code, _xsrf: xsrf } })).status,
+      400,
+    );
+    assert.deepEqual((await as('alice', 'GET', 'share-codes/alice/')).json, [], 'expired codes are not listed');
+    await h.hub.ctx.audit.flush();
+    const accepted = await h.request('GET', 'hub/api/audit?action=share_code.accept');
+    assert.equal(accepted.status, 200);
+    assert.ok(
+      (accepted.json as any[]).some((e) => e.action === 'share_code.accept'),
+      accepted.text,
+    );
+    assert.equal((await as('alice', 'DELETE', 'shares/alice/')).status, 204);
   });
 
   test('deleting the shared user deletes its shares', async () => {
