@@ -126,12 +126,24 @@ describe('sharing a running server in a browser', {
       args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-background-networking'],
     });
   });
+  /** alice's home page, signed in (one browser context for both tests). */
+  let alicePage: Page | undefined;
+  const alicesHome = async (): Promise<Page> => {
+    if (!alicePage) {
+      alicePage = await (await browser.newContext()).newPage();
+      await signIn(alicePage, h, 'alice', '/hub/home');
+    } else await alicePage.goto(new URL('hub/home', h.url).toString());
+    await alicePage.waitForURL(/\/hub\/home/);
+    await alicePage.getByRole('heading', { name: 'Share', exact: true }).waitFor();
+    return alicePage;
+  };
+
   after(async () => {
     await browser?.close();
     await h?.stop();
   });
 
-  test('bob, shared with, runs code on alice’s server; after the revocation his next request is refused', async () => {
+  test('alice shares on her home page; bob runs code on her server; her revocation refuses his next request', async () => {
     const bob = await (await browser.newContext()).newPage();
     await signIn(bob, h, 'bob', '/hub/home');
     await bob.waitForURL(/\/hub\/home/);
@@ -139,35 +151,48 @@ describe('sharing a running server in a browser', {
     const refused = await bob.goto(new URL('user/alice/tree', h.url).toString());
     assert.equal(refused?.status(), 403);
 
-    const shared = await api('POST', 'shares/alice/', { user: 'bob' });
-    assert.equal(shared.status, 200, shared.text);
+    const home = await alicesHome();
+    await home.getByLabel('Name to share your server with').fill('bob');
+    await home.getByRole('button', { name: 'Share', exact: true }).click();
+    await home.getByRole('button', { name: 'Revoke the share with user bob' }).waitFor({ timeout: 10_000 });
+    assert.deepEqual(
+      (await api('GET', 'shares/alice/')).json.map((x: any) => x.user?.name),
+      ['bob'],
+    );
     await openAlicesServer(bob, h);
     assert.equal(await runInKernel(bob, '6 * 7'), '42');
 
-    assert.equal((await api('DELETE', 'shares/alice/')).status, 204);
+    await home.getByRole('button', { name: 'Revoke the share with user bob' }).click();
+    await home.getByText('Nobody yet.').waitFor({ timeout: 10_000 });
     await pastServerCache();
     assert.equal(await statusFromPage(bob, '/user/alice/api/kernels'), 403);
   });
 
-  test('carol accepts a share code on the accept page and gets in; revoked and expired codes are refused', async () => {
-    const made = await api('POST', 'share-codes/alice/', {});
-    assert.equal(made.status, 200, made.text);
+  test('carol accepts an invitation link from alice’s home page and gets in; revoked and expired codes are refused', async () => {
+    const home = await alicesHome();
+    await home.getByRole('button', { name: 'Make an invitation link' }).click();
+    const link = home.getByLabel('Invitation link (shown only now: copy it)');
+    await link.waitFor({ timeout: 10_000 });
+    const acceptUrl = new URL(await link.inputValue());
+    assert.equal(acceptUrl.pathname, '/hub/accept-share');
     const carol = await (await browser.newContext()).newPage();
-    await signIn(carol, h, 'carol', made.json.accept_url);
+    await signIn(carol, h, 'carol', acceptUrl.pathname + acceptUrl.search);
     await carol.waitForURL(/\/hub\/accept-share\?code=/);
-    assert.match(await carol.locator('#share-heading').innerText(), /alice shares their server with you/);
+    assert.match((await carol.locator('#share-heading').textContent()) ?? '', /alice shares their server with you/);
     await carol.getByRole('button', { name: 'Accept' }).click();
     await carol.getByRole('button', { name: 'Authorize' }).click({ timeout: 20_000 });
     await carol.waitForURL(/\/user\/alice\/tree/, { timeout: 20_000 });
     assert.equal(await statusFromPage(carol, '/user/alice/api/status'), 200);
 
-    // alice revokes the code and carol's share: the code no longer works, and carol is out
-    assert.equal((await api('DELETE', 'share-codes/alice/')).status, 204);
+    // alice revokes the link and carol's share: the link no longer works, and carol is out
+    await home.getByRole('button', { name: 'Revoke all invitation links' }).click();
+    await home.getByText('Every invitation link of this server is revoked.').waitFor({ timeout: 10_000 });
+    assert.deepEqual((await api('GET', 'share-codes/alice/')).json, []);
     assert.equal((await api('PATCH', 'shares/alice/', { user: 'carol' })).status, 200);
     await pastServerCache();
     assert.equal(await statusFromPage(carol, '/user/alice/api/status'), 403);
     const dave = await (await browser.newContext()).newPage();
-    await signIn(dave, h, 'dave', made.json.accept_url);
+    await signIn(dave, h, 'dave', acceptUrl.pathname + acceptUrl.search);
     await dave.waitForURL(/\/hub\/accept-share/);
     assert.match(await dave.content(), /Share not found or expired/);
 
