@@ -9,7 +9,8 @@ import { grantTarget, type ResolvedTarget, type ShareTarget, targetKey } from '.
 
 /**
  * Adds `scopes` to the share of `spawner` with `to`, making it if there is none (upstream's
- * Share.grant). Returns the share and whether anything was added. Runs inside the caller's transaction.
+ * Share.grant). Returns the share and what was added. Runs inside the caller's transaction; a share made
+ * at the same moment by another request is widened, not duplicated (the unique index decides).
  */
 export async function upsertShare(
   db: Kysely<Database>,
@@ -18,16 +19,6 @@ export async function upsertShare(
   to: ResolvedTarget,
   scopes: string[],
 ): Promise<{ share: ShareView; added: string[] }> {
-  const existing = await findShare(db, spawner.id, targetKey(to));
-  if (existing) {
-    const held = parseJson<string[]>(existing.scopes, []);
-    const added = scopes.filter((s) => !held.includes(s));
-    if (added.length) {
-      const merged = JSON.stringify([...new Set([...held, ...added])].sort());
-      await db.updateTable('shares').set({ scopes: merged }).where('id', '=', existing.id).execute();
-    }
-    return { share: (await findShare(db, spawner.id, targetKey(to)))!, added };
-  }
   await db
     .insertInto('shares')
     .values({
@@ -35,11 +26,18 @@ export async function upsertShare(
       spawner_id: spawner.id,
       user_id: to.kind === 'user' ? to.id : null,
       group_id: to.kind === 'group' ? to.id : null,
-      scopes: JSON.stringify(scopes),
+      scopes: '[]',
       created_at: isoNow(),
     })
+    .onConflict((oc) => oc.doNothing())
     .execute();
-  return { share: (await findShare(db, spawner.id, targetKey(to)))!, added: scopes };
+  const share = (await findShare(db, spawner.id, targetKey(to)))!;
+  const held = parseJson<string[]>(share.scopes, []);
+  const added = scopes.filter((s) => !held.includes(s));
+  if (!added.length) return { share, added };
+  const merged = JSON.stringify([...held, ...added].sort());
+  await db.updateTable('shares').set({ scopes: merged }).where('id', '=', share.id).execute();
+  return { share: { ...share, scopes: merged }, added };
 }
 
 /**
