@@ -332,6 +332,20 @@ describe('sharing API', () => {
     assert.deepEqual((await as('alice', 'GET', 'shares/alice/')).json, []);
   });
 
+  test("a renamed owner's shares follow the new name, not the old one", async () => {
+    await h.addUsers(['gina']);
+    const share = await h.request('POST', 'hub/api/shares/gina/', { body: { user: 'bob' } });
+    assert.equal(share.status, 200, share.text);
+    const renamed = await h.request('PATCH', 'hub/api/users/gina', { body: { name: 'gina2' } });
+    assert.equal(renamed.status, 200, renamed.text);
+    const scopes = await scopesOf('bob');
+    assert.ok(scopes.includes('access:servers!server=gina2/'), scopes.join(' '));
+    assert.ok(!scopes.includes('access:servers!server=gina/'), 'a new user named gina gets no visitors');
+    const listed = await h.request('GET', 'hub/api/shares/gina2/');
+    assert.deepEqual(listed.json[0].scopes, ['access:servers!server=gina2/']);
+    assert.equal((await h.request('DELETE', 'hub/api/shares/gina2/')).status, 204);
+  });
+
   test('shares and codes are in the audit log', async () => {
     await h.hub.ctx.audit.flush();
     const r = await h.request('GET', 'hub/api/audit?limit=200');

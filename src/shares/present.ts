@@ -1,7 +1,6 @@
 import type { Config } from '../config/index.ts';
 import { serverReady, serverUrl } from '../api/present-server.ts';
-import { parseJson } from '../lib/json.ts';
-import type { ShareCodeView, ShareView } from './repo.ts';
+import { type ShareCodeView, type ShareView, scopesOn } from './repo.ts';
 
 /** What the models need besides the rows: where the hub is, inside and (with `public_url`) outside. */
 export interface ShareUrls {
@@ -30,7 +29,7 @@ function presentSharedServer(urls: ShareUrls, v: ServerOf) {
 export function presentShare(urls: ShareUrls, v: ShareView) {
   return {
     server: presentSharedServer(urls, v),
-    scopes: parseJson<string[]>(v.scopes, []),
+    scopes: scopesOn(v),
     user: v.user_name !== null ? { name: v.user_name } : null,
     group: v.group_name !== null ? { name: v.group_name } : null,
     kind: v.group_name !== null ? 'group' : 'user',
@@ -42,7 +41,7 @@ export function presentShare(urls: ShareUrls, v: ShareView) {
 export function presentShareCode(urls: ShareUrls, v: ShareCodeView, code?: string) {
   const model: Record<string, unknown> = {
     server: presentSharedServer(urls, v),
-    scopes: parseJson<string[]>(v.scopes, []),
+    scopes: scopesOn(v),
     id: `sc_${v.id}`,
     created_at: v.created_at,
     expires_at: v.expires_at,

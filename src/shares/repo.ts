@@ -4,6 +4,16 @@ import { parseJson } from '../lib/json.ts';
 
 type K = Kysely<Database>;
 
+/**
+ * A share's or code's scopes filtered to its server as it is named now: the stored filter names the
+ * owner and server at the time of sharing, and a renamed user or server must neither lose its shares nor
+ * leave them pointing at a name someone else may take.
+ */
+export function scopesOn(v: { scopes: string; owner_name: string; server_name: string }): string[] {
+  const filter = `!server=${v.owner_name}/${v.server_name}`;
+  return [...new Set(parseJson<string[]>(v.scopes, []).map((s) => `${s.split('!', 1)[0]}${filter}`))].sort();
+}
+
 /** A share or code with the names its model shows, read in the same query (presenters run none). */
 export interface ShareView extends ShareRow {
   owner_name: string;
@@ -135,7 +145,9 @@ export async function findShareCodeByDigest(db: K, hashed: string): Promise<Shar
 export async function scopesSharedWith(db: K, userId: number): Promise<string[]> {
   const rows = await db
     .selectFrom('shares')
-    .select('shares.scopes')
+    .innerJoin('spawners', 'spawners.id', 'shares.spawner_id')
+    .innerJoin('users as owner', 'owner.id', 'shares.owner_id')
+    .select(['shares.scopes', 'owner.name as owner_name', 'spawners.name as server_name'])
     .where((eb) =>
       eb.or([
         eb('shares.user_id', '=', userId),
@@ -150,7 +162,7 @@ export async function scopesSharedWith(db: K, userId: number): Promise<string[]>
       ]),
     )
     .execute();
-  return rows.flatMap((r) => parseJson<string[]>(r.scopes, []));
+  return rows.flatMap(scopesOn);
 }
 
 /** Ids of the groups a user is in (a user's listing of what is shared with it covers its groups'). */

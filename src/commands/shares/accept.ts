@@ -3,7 +3,7 @@ import { invalidRequest } from '../../errors/index.ts';
 import { isoNow } from '../../lib/time.ts';
 import { findSpawner } from '../../repo/spawners.ts';
 import { findUserById } from '../../repo/users.ts';
-import type { ShareCodeView, ShareView } from '../../shares/repo.ts';
+import { type ShareCodeView, type ShareView, scopesOn } from '../../shares/repo.ts';
 import type { Caller, CommandDeps } from '../deps.ts';
 import { codeId, liveShareCode } from './codes.ts';
 import { upsertShare } from './create.ts';
@@ -27,7 +27,7 @@ export async function acceptShareCode(
     const owner = (await findUserById(trx, code.owner_id))!;
     const spawner = (await findSpawner(trx, owner.id, code.server_name))!;
     const to = { kind: 'user' as const, id: input.user.id, name: input.user.name };
-    const { share } = await upsertShare(trx, owner, spawner, to, JSON.parse(code.scopes) as string[]);
+    const { share } = await upsertShare(trx, owner, spawner, to, scopesOn(code));
     await trx
       .updateTable('share_codes')
       .set((eb) => ({ exchange_count: eb('exchange_count', '+', 1), last_exchanged_at: isoNow() }))

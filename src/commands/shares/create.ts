@@ -1,8 +1,7 @@
 import type { Kysely } from 'kysely';
 import type { Database, SpawnerRow, UserRow } from '../../db/index.ts';
 import { isoNow } from '../../lib/time.ts';
-import { parseJson } from '../../lib/json.ts';
-import { findShare, type ShareView } from '../../shares/repo.ts';
+import { findShare, scopesOn, type ShareView } from '../../shares/repo.ts';
 import type { Caller, CommandDeps } from '../deps.ts';
 import { checkGrantable, shareLabel, shareScopes, sharedServer } from './rules.ts';
 import { grantTarget, type ResolvedTarget, type ShareTarget, targetKey } from './target.ts';
@@ -32,7 +31,7 @@ export async function upsertShare(
     .onConflict((oc) => oc.doNothing())
     .execute();
   const share = (await findShare(db, spawner.id, targetKey(to)))!;
-  const held = parseJson<string[]>(share.scopes, []);
+  const held = scopesOn(share);
   const added = scopes.filter((s) => !held.includes(s));
   if (!added.length) return { share, added };
   const merged = JSON.stringify([...held, ...added].sort());

@@ -1,4 +1,4 @@
-import { listShares } from '../../shares/repo.ts';
+import { listShares, scopesOn } from '../../shares/repo.ts';
 import type { Caller, CommandDeps } from '../deps.ts';
 import { recordRevoke } from './revoke.ts';
 import { sharedServer } from './rules.ts';
@@ -20,7 +20,7 @@ export async function revokeAllShares(
       s.user_name !== null
         ? { kind: 'user' as const, name: s.user_name }
         : { kind: 'group' as const, name: s.group_name! };
-    recordRevoke(deps, caller, to, input.owner, input.server, JSON.parse(s.scopes) as string[]);
+    recordRevoke(deps, caller, to, input.owner, input.server, scopesOn(s));
   }
   return gone.length;
 }

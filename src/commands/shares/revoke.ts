@@ -3,7 +3,7 @@ import type { Database } from '../../db/index.ts';
 import { noSuchShare } from '../../errors/index.ts';
 import { findSpawner } from '../../repo/spawners.ts';
 import { findUser } from '../../repo/users.ts';
-import { findShare, type ShareView } from '../../shares/repo.ts';
+import { findShare, scopesOn, type ShareView } from '../../shares/repo.ts';
 import type { Caller, CommandDeps } from '../deps.ts';
 import { shareLabel } from './rules.ts';
 import { findTarget, type ResolvedTarget, targetKey } from './target.ts';
@@ -35,7 +35,7 @@ export function recordRevoke(
 export async function revokeShare(deps: CommandDeps, caller: Caller, input: ShareAddress): Promise<void> {
   const share = await lookupShare(deps.k, input);
   await deps.k.deleteFrom('shares').where('id', '=', share.id).execute();
-  recordRevoke(deps, caller, input.to, input.owner, input.server, JSON.parse(share.scopes) as string[]);
+  recordRevoke(deps, caller, input.to, input.owner, input.server, scopesOn(share));
 }
 
 /** One share, named by who it is with and the server: `/users/{name}/shared/{owner}/{server}`. */

@@ -1,5 +1,4 @@
-import { parseJson } from '../../lib/json.ts';
-import { findShare, type ShareView } from '../../shares/repo.ts';
+import { findShare, scopesOn, type ShareView } from '../../shares/repo.ts';
 import type { Caller, CommandDeps } from '../deps.ts';
 import { recordRevoke } from './revoke.ts';
 import { shareScopes, sharedServer } from './rules.ts';
@@ -23,7 +22,7 @@ export async function revokeShareScopes(
   const result = await deps.k.transaction().execute(async (trx) => {
     const share = await findShare(trx, spawner.id, targetKey(to));
     if (!share) return { share: null, removed: [] as string[] };
-    const held = parseJson<string[]>(share.scopes, []);
+    const held = scopesOn(share);
     const kept = revoking ? held.filter((s) => !revoking.includes(s)) : [];
     const removed = held.filter((s) => !kept.includes(s));
     if (!removed.length) return { share, removed };
