@@ -40,6 +40,7 @@ const IN_PROCESS = [
   'test/rate-limits.test.ts',
   'test/read-cache.test.ts',
   'test/security-headers.test.ts',
+  'test/shares-api.test.ts',
   'test/signup.test.ts',
   'test/token-inventory.test.ts',
   'test/token-lifecycle-rotation.test.ts',

@@ -12,6 +12,9 @@ import { registerRootRoutes } from './root.ts';
 import { registerServerLogRoutes } from './server-logs.ts';
 import { registerServerRoutes } from './servers.ts';
 import { registerServiceRoutes } from './services.ts';
+import { registerShareCodeRoutes } from './share-codes.ts';
+import { registerShareRoutes } from './shares.ts';
+import { registerSharedWithRoutes } from './shares-shared.ts';
 import { registerSignupRoutes } from './signups.ts';
 import { registerTokenInventoryRoutes } from './token-inventory.ts';
 import { registerTokenRoutes } from './tokens.ts';
@@ -39,6 +42,9 @@ export async function registerApi(app: HubServer, ctx: HubContext, prefix: strin
     registerSignupRoutes(api, ctx, prefix);
     registerBatchSpawnerRoutes(api, ctx, prefix);
     registerServerLogRoutes(api, ctx, prefix);
+    registerShareRoutes(api, ctx, prefix);
+    registerSharedWithRoutes(api, ctx, prefix);
+    registerShareCodeRoutes(api, ctx, prefix);
     await registerApiDocs(api, prefix);
     // CORS preflight: JupyterHub answers OPTIONS on every API path.
     for (const path of [prefix, `${prefix}/*`]) {

@@ -14,6 +14,7 @@ import {
 } from '../rbac/index.ts';
 import { scopesOfService, scopesOfUser } from '../repo/roles.ts';
 import { findServiceById } from '../repo/services.ts';
+import { scopesSharedWith } from '../shares/repo.ts';
 import { findUserById } from '../repo/users.ts';
 import { groupMembership } from './group-membership.ts';
 
@@ -78,7 +79,11 @@ export async function ownerScopeSet(
   name: string,
   opts: ScopeOptions = {},
 ): Promise<Set<string>> {
-  const raw = kind === 'user' ? await scopesOfUser(db, id) : await scopesOfService(db, id);
+  // A user also holds what servers shared with it (or its groups) grant, as upstream's shared_with_me.
+  const raw =
+    kind === 'user'
+      ? [...(await scopesOfUser(db, id)), ...(await scopesSharedWith(db, id))]
+      : await scopesOfService(db, id);
   const set = expandScopes(known(raw, opts), owner(kind, name), opts);
   set.delete('inherit');
   return set;

@@ -9,6 +9,7 @@ import { spawnerOwnerIndexes } from './migrations/004-spawner-owner-indexes.ts';
 import { auditLog } from './migrations/005-audit-log.ts';
 import { tokenPartialIndexes } from './migrations/006-token-partial-indexes.ts';
 import { passwordSignups } from './migrations/007-password-signups.ts';
+import { shares } from './migrations/008-shares.ts';
 import { tokenExpiryIndex } from './migrations/010-token-expiry-index.ts';
 
 function migrations(kind: DbKind): Record<string, Migration> {
@@ -21,6 +22,7 @@ function migrations(kind: DbKind): Record<string, Migration> {
     '005-audit-log': auditLog,
     '006-token-partial-indexes': tokenPartialIndexes,
     '007-password-signups': passwordSignups,
+    '008-shares': shares(kind),
     '010-token-expiry-index': tokenExpiryIndex,
   };
 }

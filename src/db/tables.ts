@@ -178,6 +178,34 @@ export interface AuditAnchorTable {
   pruned_at: string;
 }
 
+/** A server shared with one user or one group (JupyterHub 5's Share). */
+export interface SharesTable {
+  id: Generated<number>;
+  /** The server's owner (redundant with the spawner's user_id, as upstream: listings by owner skip a join). */
+  owner_id: number;
+  spawner_id: number;
+  /** Exactly one of user_id and group_id is set. */
+  user_id: number | null;
+  group_id: number | null;
+  /** JSON array of scopes, each filtered to the server (`access:servers!server=owner/name`). */
+  scopes: string;
+  created_at: string;
+}
+
+/** A code that becomes a Share for whoever accepts it (JupyterHub 5's ShareCode). */
+export interface ShareCodesTable {
+  id: Generated<number>;
+  owner_id: number;
+  spawner_id: number;
+  /** `sha256:<hex>` of the code; the code itself is shown once, when made. */
+  hashed: string;
+  scopes: string;
+  created_at: string;
+  expires_at: string;
+  last_exchanged_at: string | null;
+  exchange_count: number;
+}
+
 export interface Database {
   users: UsersTable;
   groups: GroupsTable;
@@ -195,6 +223,8 @@ export interface Database {
   signup_requests: SignupRequestsTable;
   audit_log: AuditLogTable;
   audit_anchor: AuditAnchorTable;
+  shares: SharesTable;
+  share_codes: ShareCodesTable;
 }
 
 export type UserRow = Selectable<UsersTable>;
@@ -207,3 +237,5 @@ export type TokenRow = Selectable<ApiTokensTable>;
 export type NewToken = Insertable<ApiTokensTable>;
 export type SpawnerRow = Selectable<SpawnersTable>;
 export type AuditRow = Selectable<AuditLogTable>;
+export type ShareRow = Selectable<SharesTable>;
+export type ShareCodeRow = Selectable<ShareCodesTable>;

@@ -72,6 +72,10 @@ export const REASONS = {
   server_token_required: "Only a server's own API token may do this (report its port to `POST /hub/api/batchspawner`).",
   port_not_expected:
     'A reported port nobody waits for: the server is not starting, or its spawner does not take one (only slurm does).',
+  // Sharing (shares and share codes)
+  share_scope_invalid:
+    "A share may grant only `access:servers` of the shared server (unfiltered or with that server's filter).",
+  share_code_invalid: 'The share code is unknown, expired or revoked.',
 } as const;
 
 export type Reason = keyof typeof REASONS;

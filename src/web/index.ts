@@ -1,6 +1,7 @@
 import type { FastifyInstance } from 'fastify';
 import type { HubContext } from '../context.ts';
 import { registerOAuth } from '../oauth/index.ts';
+import { registerAcceptSharePage } from './accept-share.ts';
 import { registerAdminPage } from './admin.ts';
 import { registerAuthorizePages } from './authorize.ts';
 import { registerChangePasswordPages } from './change-password.ts';
@@ -44,6 +45,7 @@ export async function registerWeb(app: FastifyInstance<any, any, any, any, any>,
     registerHomePage(child, ctx);
     registerSpawnPages(child, ctx);
     registerTokenPage(child, ctx);
+    registerAcceptSharePage(child, ctx);
     registerAdminPage(child, ctx);
     registerUserUrls(child, ctx);
     registerUserRedirect(child, ctx);

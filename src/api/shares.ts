@@ -1,0 +1,141 @@
+import type { FastifyRequest } from 'fastify';
+import { Type } from 'typebox';
+import { callerOf } from '../commands/deps.ts';
+import { existingServer, grantShare, revokeAllShares, revokeShareScopes } from '../commands/shares/index.ts';
+import type { HubContext } from '../context.ts';
+import { sharesListOnly } from '../errors/index.ts';
+import type { HubServer } from '../http/server.ts';
+import { presentShare, shareUrls } from '../shares/present.ts';
+import { listShares, type ShareSelector } from '../shares/repo.ts';
+import { ShareModel, ShareRequest } from '../shares/schemas.ts';
+import { needServer, needUser, scopesFirst } from './access.ts';
+import { pageOf, paginated } from './pagination.ts';
+import { errorResponses, MaybePaginated, NoContent, PaginationQuery } from './schemas.ts';
+
+export const tags = ['shares'];
+type Query = { offset?: string; limit?: string };
+// One params type for `/shares/{user}` and `/shares/{user}/{server}` (the latter's server is required).
+const Params = Type.Object({ user: Type.String(), server: Type.Optional(Type.String()) });
+
+/**
+ * `/shares/alice/` (the default server) and `/shares/alice` (all of alice's) reach the same route, since
+ * the router ignores a trailing slash: the slash tells them apart, as in upstream's URL patterns.
+ */
+export function defaultServerPath(req: FastifyRequest): boolean {
+  return (req.url.split('?')[0] ?? '').endsWith('/');
+}
+
+/** A page of shares as upstream's list endpoints answer (the envelope with the pagination Accept header). */
+export async function shareList(ctx: HubContext, req: FastifyRequest, query: Query, selector: ShareSelector | null) {
+  const page = pageOf(req, ctx.config, query);
+  const { rows, total } = selector ? await listShares(ctx.k, selector, page) : { rows: [], total: 0 };
+  const urls = shareUrls(ctx.baseUrl, ctx.config);
+  const items = rows.map((r) => presentShare(urls, r));
+  return page.paginated ? paginated(req, page, items, total) : items;
+}
+
+export function registerShareRoutes(app: HubServer, ctx: HubContext, prefix: string): void {
+  const listSchema = (summary: string) => ({
+    tags,
+    summary,
+    params: Params,
+    querystring: Type.Object(PaginationQuery),
+    response: { 200: MaybePaginated(ShareModel), ...errorResponses },
+  });
+
+  const listServer = async (req: FastifyRequest, query: Query, user: string, server: string) => {
+    await needServer(ctx, req, ['read:shares'], user, server);
+    const { spawner } = await existingServer(ctx.k, user, server);
+    return shareList(ctx, req, query, spawner ? { spawnerId: spawner.id } : null);
+  };
+
+  app.get(
+    `${prefix}/shares/:user`,
+    { schema: listSchema("List a user's shares (with a trailing slash: its default server's)") },
+    async (req) => {
+      if (defaultServerPath(req)) return listServer(req, req.query, req.params.user, '');
+      const { user } = await needUser(ctx, req, ['read:shares'], req.params.user);
+      return shareList(ctx, req, req.query, { ownerId: user.id });
+    },
+  );
+
+  app.get(`${prefix}/shares/:user/:server`, { schema: listSchema("List a server's shares") }, async (req) =>
+    listServer(req, req.query, req.params.user, req.params.server ?? ''),
+  );
+
+  // Writes name a server; `/shares/{user}/` is the default one.
+  const serverOf = (req: FastifyRequest, params: { server?: string }) => {
+    if (params.server !== undefined) return params.server;
+    if (!defaultServerPath(req)) throw sharesListOnly();
+    return '';
+  };
+  for (const path of [`${prefix}/shares/:user/:server`, `${prefix}/shares/:user`]) {
+    app.post(
+      path,
+      {
+        preParsing: scopesFirst(ctx, ['shares']),
+        schema: {
+          tags,
+          summary: 'Share a server with a user or group',
+          params: Params,
+          body: ShareRequest,
+          response: { 200: ShareModel, ...errorResponses },
+        },
+      },
+      async (req) => {
+        const server = serverOf(req, req.params);
+        await needServer(ctx, req, ['shares'], req.params.user, server);
+        const share = await grantShare(ctx, callerOf(req), {
+          owner: req.params.user,
+          server,
+          to: req.body,
+          scopes: req.body.scopes,
+        });
+        return presentShare(shareUrls(ctx.baseUrl, ctx.config), share);
+      },
+    );
+
+    app.patch(
+      path,
+      {
+        preParsing: scopesFirst(ctx, ['shares']),
+        schema: {
+          tags,
+          summary: "Revoke some or all of a user's or group's access to a server",
+          params: Params,
+          body: ShareRequest,
+          response: { 200: Type.Union([ShareModel, Type.Object({})]), ...errorResponses },
+        },
+      },
+      async (req) => {
+        const server = serverOf(req, req.params);
+        await needServer(ctx, req, ['shares'], req.params.user, server);
+        const share = await revokeShareScopes(ctx, callerOf(req), {
+          owner: req.params.user,
+          server,
+          to: req.body,
+          scopes: req.body.scopes,
+        });
+        return share ? presentShare(shareUrls(ctx.baseUrl, ctx.config), share) : {};
+      },
+    );
+
+    app.delete(
+      path,
+      {
+        schema: {
+          tags,
+          summary: 'Revoke every share of a server',
+          params: Params,
+          response: { 204: NoContent, ...errorResponses },
+        },
+      },
+      async (req, reply) => {
+        const server = serverOf(req, req.params);
+        await needServer(ctx, req, ['shares'], req.params.user, server);
+        await revokeAllShares(ctx, callerOf(req), { owner: req.params.user, server });
+        return reply.code(204).send();
+      },
+    );
+  }
+}
