@@ -361,7 +361,7 @@ describe("JupyterHub's REST spec, operation by operation", () => {
       } else {
         r = await h.request(op.method, `hub/api${fill(op.path)}`, { body: op.body });
       }
-      assert.ok(op.status.includes(r.status), `${label}: ${r.status} ${r.text.replace(/\s+/g, " ").slice(0, 1500)}`);
+      assert.ok(op.status.includes(r.status), `${label}: ${r.status} ${r.text.replace(/\s+/g, ' ').slice(0, 1500)}`);
       if (op.shape === 'empty') assert.equal(r.text, '', `${label} has a body`);
       const items =
         op.shape === 'list' ? (r.json as unknown[]) : op.shape === 'map' ? Object.values(r.json as object) : [r.json];

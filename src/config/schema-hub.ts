@@ -105,7 +105,9 @@ export const hubProperties = {
             Type.Array(Type.String(), { description: 'Users added to the group (created if missing).' }),
           ),
           properties: Type.Optional(
-            Type.Record(Type.String(), Type.Unknown(), { description: "The group's properties (replace the stored ones)." }),
+            Type.Record(Type.String(), Type.Unknown(), {
+              description: "The group's properties (replace the stored ones).",
+            }),
           ),
         },
         'A group: members to add, and its properties.',

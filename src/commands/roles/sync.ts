@@ -1,7 +1,14 @@
 import type { Kysely } from 'kysely';
 import type { AuditOrigin, AuditSink } from '../../audit/index.ts';
 import type { Database } from '../../db/index.ts';
-import { defaultRoles, isDefaultRoleName, isKnownScope, rolesToLoad, validateLoadRoles, type RoleSpec } from '../../rbac/index.ts';
+import {
+  defaultRoles,
+  isDefaultRoleName,
+  isKnownScope,
+  rolesToLoad,
+  validateLoadRoles,
+  type RoleSpec,
+} from '../../rbac/index.ts';
 import { findGroup, insertGroup } from '../../repo/groups.ts';
 import {
   allRoles,
