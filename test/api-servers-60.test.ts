@@ -64,6 +64,7 @@ describe('JupyterHub 6 server endpoints, proxy pagination, (no_scope)', () => {
       message: 'User alice already has a default server',
       reason: 'conflict',
     });
+    assert.equal((await h.request('PUT', 'hub/api/users/alice/server', { token: alice })).status, 409);
     // Without display_name the display name is the server's name; a bare body is user_options (as a POST's).
     const plain = await h.request('PUT', serverPath('alice', 'plain'), { token: alice, body: { size: 2 } });
     assert.equal(plain.status, 201, plain.text);

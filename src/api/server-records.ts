@@ -104,6 +104,7 @@ export function registerServerRecordRoutes(app: HubServer, ctx: HubContext, pref
     [`${prefix}/users/:name/servers/:server_name`, Named, 'a server by name'],
     // Upstream's admin page names the default server with an empty name: /servers/ (a trailing slash).
     [`${prefix}/users/:name/servers`, Default, "the default server, by the empty name ('/servers/')"],
+    [`${prefix}/users/:name/server`, Default, "the user's default server"],
   ] as const) {
     app.get(path, { schema: { tags, summary: `Get ${which}`, params, response: response(200) } }, get as never);
     app.put(
@@ -133,11 +134,6 @@ export function registerServerRecordRoutes(app: HubServer, ctx: HubContext, pref
       patch as never,
     );
   }
-  app.get(
-    `${prefix}/users/:name/server`,
-    { schema: { tags, summary: "Get the user's default server", params: Default, response: response(200) } },
-    get as never,
-  );
 }
 
 /** JupyterHub 6's body split, which 5.x clients never trigger: otherwise the whole body is user_options. */
