@@ -39,6 +39,7 @@ const IN_PROCESS = [
   'test/profiles.test.ts',
   'test/rate-limits.test.ts',
   'test/read-cache.test.ts',
+  'test/rest-api-conformance.test.ts',
   'test/security-headers.test.ts',
   'test/shares-api.test.ts',
   'test/signup.test.ts',

@@ -96,7 +96,7 @@ export class Hub {
     try {
       const applied = await migrateToLatest(db.k, db.kind);
       if (applied.length) log.info({ migrations: applied }, 'database schema updated');
-      await applyConfig(db.k, config, log, audit);
+      await applyConfig(db.k, config, log, audit, db.kind);
     } catch (err) {
       await db.close();
       throw err;

@@ -38,8 +38,8 @@ describe('proxy API', () => {
     assert.deepEqual(Object.keys(routes), ['/']);
   });
 
-  test('PATCH: empty or bad bodies and unreachable proxies are refused, nothing changes', async () => {
-    assert.equal((await h.request('PATCH', 'hub/api/proxy', { body: {} })).status, 400);
+  test('PATCH: bad bodies and unreachable proxies are refused, nothing changes; an empty one only re-syncs', async () => {
+    assert.equal((await h.request('PATCH', 'hub/api/proxy', { body: {} })).status, 200);
     assert.equal((await h.request('PATCH', 'hub/api/proxy', { body: { api_url: 'ftp://x' } })).status, 400);
     assert.equal((await h.request('PATCH', 'hub/api/proxy', { body: { api_url: 'http://127.0.0.1:1' } })).status, 400);
     assert.equal((await h.request('PATCH', 'hub/api/proxy', { body: { auth_token: 'wrong-token-123' } })).status, 400);

@@ -25,7 +25,7 @@ export function pageOf(req: FastifyRequest, config: Config, query: { offset?: st
   return { offset, limit, paginated };
 }
 
-export function paginated<T>(req: FastifyRequest, page: Page, items: T[], total: number) {
+export function paginated<T>(req: FastifyRequest, page: Page, items: T, total: number) {
   let next: { offset: number; limit: number; url: string } | null = null;
   if (page.offset + page.limit < total) {
     const url = new URL(req.url, `${req.protocol}://${req.host}`);

@@ -3,7 +3,8 @@ import type { HubContext } from '../context.ts';
 import type { HubServer } from '../http/server.ts';
 import { invalidRequest } from '../errors/index.ts';
 import { need } from './access.ts';
-import { errorResponses } from './schemas.ts';
+import { pageOf, paginated } from './pagination.ts';
+import { errorResponses, Pagination, PaginationQuery } from './schemas.ts';
 
 const RouteModel = Type.Object(
   { routespec: Type.String(), target: Type.String(), data: Type.Object({}, { additionalProperties: true }) },
@@ -16,13 +17,25 @@ export function registerProxyRoutes(app: HubServer, ctx: HubContext, prefix: str
     {
       schema: {
         tags: ['proxy'],
-        summary: "The proxy's routing table (routes the hub manages)",
-        response: { 200: Type.Record(Type.String(), RouteModel), ...errorResponses },
+        summary:
+          "The proxy's routing table (routes the hub manages), by routespec; offset/limit page it in routespec order",
+        querystring: Type.Object(PaginationQuery),
+        response: {
+          200: Type.Union([
+            Type.Record(Type.String(), RouteModel),
+            Type.Object({ items: Type.Record(Type.String(), RouteModel), _pagination: Pagination }),
+          ]),
+          ...errorResponses,
+        },
       },
     },
     async (req) => {
       need(ctx, req, ['proxy']);
-      return ctx.proxy.routes();
+      const page = pageOf(req, ctx.config, req.query);
+      const all = await ctx.proxy.routes();
+      const specs = Object.keys(all).sort();
+      const routes = Object.fromEntries(specs.slice(page.offset, page.offset + page.limit).map((s) => [s, all[s]]));
+      return page.paginated ? paginated(req, page, routes, specs.length) : routes;
     },
   );
 
@@ -49,36 +62,41 @@ export function registerProxyRoutes(app: HubServer, ctx: HubContext, prefix: str
       schema: {
         tags: ['proxy'],
         summary: 'Point the hub at a proxy API elsewhere, then re-sync its routes',
+        // Upstream documents ip, port and protocol too but uses only api_url and auth_token: other keys are ignored.
         body: Type.Object(
           {
             api_url: Type.Optional(Type.String({ minLength: 1 })),
             auth_token: Type.Optional(Type.String({ minLength: 1 })),
           },
-          { additionalProperties: false },
+          { additionalProperties: true },
         ),
         response: { 200: Type.Null(), ...errorResponses },
       },
     },
     async (req, reply) => {
       const p = need(ctx, req, ['proxy']);
-      if (req.body.api_url === undefined && req.body.auth_token === undefined)
-        throw invalidRequest('Give api_url and/or auth_token to change');
-      if (req.body.api_url !== undefined) {
+      const { api_url, auth_token } = req.body;
+      if (api_url !== undefined) {
         let u: URL | null = null;
         try {
-          u = new URL(req.body.api_url);
+          u = new URL(api_url);
         } catch {
           // reported below
         }
         if (!u || (u.protocol !== 'http:' && u.protocol !== 'https:'))
-          throw invalidRequest(`api_url must be an http(s) URL, not ${JSON.stringify(req.body.api_url)}`);
+          throw invalidRequest(`api_url must be an http(s) URL, not ${JSON.stringify(api_url)}`);
+      }
+      if (api_url === undefined && auth_token === undefined) {
+        // As upstream: nothing to change, so only the re-sync.
+        await ctx.proxy.sync();
+        return reply.code(200).send();
       }
       try {
-        await ctx.proxy.reconfigure(req.body);
+        await ctx.proxy.reconfigure({ api_url, auth_token });
       } catch (err) {
         throw invalidRequest(`Cannot use that proxy: ${(err as Error).message}`);
       }
-      req.log.warn({ actor: p.name, api_url: req.body.api_url }, 'proxy API changed through the API');
+      req.log.warn({ actor: p.name, api_url }, 'proxy API changed through the API');
       return reply.code(200).send();
     },
   );

@@ -1,12 +1,28 @@
+import { execFile } from 'node:child_process';
 import { Type } from 'typebox';
 import type { HubContext } from '../context.ts';
 import type { HubServer } from '../http/server.ts';
 import { requirePrincipal } from '../auth/authenticate.ts';
 import { need } from './access.ts';
+import { registerAuthorizationRoutes } from './authorizations.ts';
 import { requestKey, type ReadCache } from './read-cache.ts';
 import { errorResponses } from './schemas.ts';
 import { flagArg } from './users.ts';
 import { whoami, type WhoamiFactsCache } from './whoami.ts';
+
+/**
+ * `/info`'s `python`: the hub runs no Python, so this is `sys.version` of the `python3` on the hub's PATH
+ * (what the local spawners' jupyterhub-singleuser normally runs on), asked once; null without one.
+ */
+let pythonVersion: Promise<string | null> | null = null;
+function pythonOnPath(): Promise<string | null> {
+  pythonVersion ??= new Promise((resolve) => {
+    execFile('python3', ['-c', 'import sys; print(sys.version)'], { timeout: 5000 }, (err, stdout) =>
+      resolve(err ? null : stdout.trim() || null),
+    );
+  });
+  return pythonVersion;
+}
 
 export function registerRootRoutes(app: HubServer, ctx: HubContext, prefix: string, reads: ReadCache): void {
   const whoamiFacts: WhoamiFactsCache = new WeakMap();
@@ -31,7 +47,7 @@ export function registerRootRoutes(app: HubServer, ctx: HubContext, prefix: stri
     {
       schema: {
         tags: ['hub'],
-        summary: 'Hub details',
+        summary: 'Hub details: versions (python: sys.version of the python3 on the hub PATH), authenticator, spawner',
         response: { 200: Type.Object({}, { additionalProperties: true }), ...errorResponses },
       },
     },
@@ -40,7 +56,7 @@ export function registerRootRoutes(app: HubServer, ctx: HubContext, prefix: stri
       return {
         version: ctx.apiVersion,
         tshub_version: ctx.version,
-        python: null,
+        python: await pythonOnPath(),
         sys_executable: process.execPath,
         node: process.version,
         spawner: { class: ctx.config.spawner.class, version: ctx.version },
@@ -78,6 +94,8 @@ export function registerRootRoutes(app: HubServer, ctx: HubContext, prefix: stri
       );
     },
   );
+
+  registerAuthorizationRoutes(app, ctx, prefix);
 
   for (const path of [`${prefix}/health`]) {
     app.get(path, { schema: { tags: ['hub'], summary: 'Health check', security: [] } }, async () => ({ status: 'ok' }));

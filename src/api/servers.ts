@@ -9,6 +9,7 @@ import { invalidRequest, notFound } from '../errors/index.ts';
 import { findSpawner } from '../repo/spawners.ts';
 import { serverLogName } from '../servers/names.ts';
 import { needServer } from './access.ts';
+import { registerServerRecordRoutes, splitServerBody } from './server-records.ts';
 import { errorResponses } from './schemas.ts';
 
 const tags = ['servers'];
@@ -29,27 +30,6 @@ function serverNameOf(params: ServerParams): string {
   return params.server_name ?? '';
 }
 
-/** JupyterHub 6's body split, which 5.x clients never trigger: otherwise the whole body is user_options. */
-function splitBody(body: Record<string, unknown> | null | undefined): {
-  userOptions: Record<string, unknown> | null;
-  displayName: string | null;
-} {
-  if (body == null) return { userOptions: null, displayName: null };
-  const keys = Object.keys(body);
-  if (keys.length > 0 && keys.every((k) => k === 'user_options' || k === 'display_name')) {
-    const uo = body.user_options;
-    if (uo !== undefined && (uo === null || typeof uo !== 'object' || Array.isArray(uo)))
-      throw invalidRequest('user_options must be a dict');
-    const dn = body.display_name;
-    if (dn !== undefined && typeof dn !== 'string') throw invalidRequest('display_name must be a string');
-    return {
-      userOptions: (uo as Record<string, unknown> | undefined) ?? null,
-      displayName: (dn as string | undefined) ?? null,
-    };
-  }
-  return { userOptions: body, displayName: null };
-}
-
 export function registerServerRoutes(app: HubServer, ctx: HubContext, prefix: string): void {
   const start = async (
     req: FastifyRequest<{ Params: ServerParams; Body: Record<string, unknown> | null | undefined }>,
@@ -57,7 +37,7 @@ export function registerServerRoutes(app: HubServer, ctx: HubContext, prefix: st
   ) => {
     const server = serverNameOf(req.params);
     const { user } = await needServer(ctx, req, START_SCOPES, req.params.name, server);
-    const { userOptions, displayName } = splitBody(req.body);
+    const { userOptions, displayName } = splitServerBody(req.body);
     const outcome = await startServer(ctx, callerOf(req), { user, server, userOptions, displayName });
     return reply
       .code(outcome === 'ready' ? 201 : 202)
@@ -167,10 +147,25 @@ export function registerServerRoutes(app: HubServer, ctx: HubContext, prefix: st
     { schema: stopSchema(NamedParams, 'Stop (and optionally remove) a named server') },
     stop as never,
   );
+  // Upstream's admin page names the default server with an empty name: /servers/ (a trailing slash).
+  app.post(
+    `${prefix}/users/:name/servers`,
+    {
+      config: { rateLimit: 'spawn' },
+      schema: startSchema(Params, "Start the default server by the empty name ('/servers/')"),
+    },
+    start as never,
+  );
+  app.delete(
+    `${prefix}/users/:name/servers`,
+    { schema: stopSchema(Params, "Stop the default server by the empty name ('/servers/')") },
+    stop as never,
+  );
   app.get(`${prefix}/users/:name/server/progress`, { schema: progressSchema(Params) }, progress as never);
   app.get(
     `${prefix}/users/:name/servers/:server_name/progress`,
     { schema: progressSchema(NamedParams) },
     progress as never,
   );
+  registerServerRecordRoutes(app, ctx, prefix);
 }

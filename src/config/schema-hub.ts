@@ -93,6 +93,36 @@ export const hubProperties = {
     default: [],
     description: 'Roles to create or change at start, with their scopes and members.',
   }),
+  extra_user_scopes: strList(
+    [],
+    "Scopes added to the default `user` role, which every user holds (e.g. access:services). Ignored when load_roles gives the user role's scopes itself.",
+  ),
+  load_groups: Type.Record(
+    Type.String(),
+    Type.Union([
+      entry(
+        {
+          users: Type.Optional(
+            Type.Array(Type.String(), { description: 'Users added to the group (created if missing).' }),
+          ),
+          properties: Type.Optional(
+            Type.Record(Type.String(), Type.Unknown(), {
+              description: "The group's properties (replace the stored ones).",
+            }),
+          ),
+        },
+        'A group: members to add, and its properties.',
+      ),
+      Type.Array(Type.String(), { description: "The older form: just the group's members." }),
+    ]),
+    {
+      default: {},
+      keyHint: 'a group name',
+      hint: 'a mapping of group names to {users, properties}',
+      description:
+        'Groups created at start, with members added (never removed) and properties set. Groups and members from earlier starts stay; remove them through the API.',
+    },
+  ),
   api_tokens: Type.Record(Type.String(), Type.String({ minLength: 1 }), {
     // tokens from config may be weak; at least demand some length
     propertyNames: { type: 'string', minLength: 8 },

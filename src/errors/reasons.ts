@@ -72,6 +72,8 @@ export const REASONS = {
   server_token_required: "Only a server's own API token may do this (report its port to `POST /hub/api/batchspawner`).",
   port_not_expected:
     'A reported port nobody waits for: the server is not starting, or its spawner does not take one (only slurm does).',
+  invalid_display_name: 'The server display name is empty, too long, or has control characters or stray spaces.',
+  server_active: 'The server is running, starting or stopping; stop it before renaming or changing it.',
   // Sharing (shares and share codes)
   share_scope_invalid:
     "A share may grant only `access:servers` of the shared server (unfiltered or with that server's filter).",

@@ -44,3 +44,11 @@ export const namedServerLimit = (user: string, limit: number) =>
 
 export const invalidServerName = (name: string) =>
   new HubError(400, `Invalid server_name: '${name}'`, 'invalid_server_name');
+
+/** 400 for a display name JupyterHub 6 refuses (empty, over 255 characters, control characters, stray spaces). */
+export const invalidDisplayName = (name: string) =>
+  new HubError(400, `Invalid display_name: ${JSON.stringify(name)}`, 'invalid_display_name');
+
+/** 400 for changing a server that is running, starting or stopping (JupyterHub's message). */
+export const serverActive = (logName: string) =>
+  new HubError(400, `${logName} is active. Please stop it before modifying it.`, 'server_active');

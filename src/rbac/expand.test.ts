@@ -110,6 +110,12 @@ test('self is empty for a service and without owner', () => {
   assert.deepEqual(expand(['self', 'read:hub'], cull), ['read:hub']);
 });
 
+test('(no_scope) expands to nothing, alone or beside other scopes, and takes no filter', () => {
+  assert.deepEqual(expandScopes(['(no_scope)'], { kind: 'user', name: 'alice' }), new Set());
+  assert.deepEqual(expandScopes(['(no_scope)', 'read:metrics'], null), new Set(['read:metrics']));
+  assert.throws(() => expandScopes(['(no_scope)!user=alice'], null), ScopeError);
+});
+
 test('inherit is passed through literally', () => {
   assert.deepEqual(expand(['inherit']), ['inherit']);
   assert.deepEqual(expand(['inherit', 'read:hub'], cull), ['inherit', 'read:hub']);

@@ -76,10 +76,10 @@ export function expandScopes(
   const out = new Set<string>();
   for (const raw of scopes) {
     const { base, filter } = parseScope(raw);
-    if (base === 'self' || base === 'inherit') {
+    if (base === 'self' || base === 'inherit' || base === '(no_scope)') {
       if (filter !== null) throw new ScopeError(raw, `Metascope '${base}' cannot take a filter: '${raw}'`);
       if (base === 'inherit') out.add('inherit');
-      else if (owner?.kind === 'user') {
+      else if (base === 'self' && owner?.kind === 'user') {
         for (const s of SELF_SCOPES) for (const n of closure(s, custom)) out.add(`${n}!user=${owner.name}`);
       }
       continue;

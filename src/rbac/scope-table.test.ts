@@ -128,6 +128,7 @@ test('isKnownScope', () => {
     'shares!group=g',
     'self',
     'inherit',
+    '(no_scope)',
     'read:metrics',
     'users:activity!user',
   ]) {
@@ -145,7 +146,7 @@ test('isKnownScope', () => {
     'toString',
     '__proto__',
     'custom:x:y',
-    '(no_scope)',
+    '(no_scope)!user=a',
   ]) {
     assert.equal(isKnownScope(bad), false, bad);
   }

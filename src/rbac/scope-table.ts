@@ -95,10 +95,14 @@ export const SCOPE_TABLE: Readonly<Record<string, ScopeDefinition>> = Object.fre
   'read:metrics': def('Read the Prometheus metrics.'),
 });
 
-/** Metascopes are resolved by expansion (self) or by the caller (inherit); they take no filter. */
-export const METASCOPES: Readonly<Record<'self' | 'inherit', string>> = Object.freeze({
+/**
+ * Metascopes are resolved by expansion (self, (no_scope)) or by the caller (inherit); they take no filter.
+ * `(no_scope)` grants nothing: a role or token holding only it is valid and can only say who its owner is.
+ */
+export const METASCOPES: Readonly<Record<'self' | 'inherit' | '(no_scope)', string>> = Object.freeze({
   self: "Everything about your own account (a user's own resources; nothing for a service).",
   inherit: 'Everything the owner of the token can do.',
+  '(no_scope)': 'Nothing beyond who the owner is (a token or role that grants no permissions).',
 });
 
 export type FilterKind = 'user' | 'server' | 'group' | 'service';
@@ -229,6 +233,6 @@ export function describeScope(
 ): string | undefined {
   const base = scope.split('!', 1)[0] ?? scope;
   if (Object.hasOwn(SCOPE_TABLE, base)) return SCOPE_TABLE[base]?.description;
-  if (base === 'self' || base === 'inherit') return METASCOPES[base];
+  if (base === 'self' || base === 'inherit' || base === '(no_scope)') return METASCOPES[base];
   return customScopes?.[base]?.description;
 }

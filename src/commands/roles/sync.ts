@@ -1,7 +1,14 @@
 import type { Kysely } from 'kysely';
 import type { AuditOrigin, AuditSink } from '../../audit/index.ts';
 import type { Database } from '../../db/index.ts';
-import { defaultRoles, isDefaultRoleName, rolesToLoad, validateLoadRoles, type RoleSpec } from '../../rbac/index.ts';
+import {
+  defaultRoles,
+  isDefaultRoleName,
+  isKnownScope,
+  rolesToLoad,
+  validateLoadRoles,
+  type RoleSpec,
+} from '../../rbac/index.ts';
 import { findGroup, insertGroup } from '../../repo/groups.ts';
 import {
   allRoles,
@@ -104,10 +111,12 @@ export async function syncRoles(deps: RoleSyncDeps, caller: Caller): Promise<voi
   for (const r of managed ? config.load_roles : [])
     if (r.users?.length)
       problems.push(`role '${r.name}' lists users, but the authenticator manages roles (manage_roles)`);
+  for (const s of config.extra_user_scopes)
+    if (!isKnownScope(s, customScopes)) problems.push(`extra_user_scopes: scope '${s}' does not exist`);
   if (problems.length) throw new StartupError(`load_roles: ${problems.join('; ')}`);
   let specs: RoleSpec[];
   try {
-    specs = rolesToLoad(config.load_roles as RoleSpec[]);
+    specs = rolesToLoad(config.load_roles as RoleSpec[], config.extra_user_scopes);
   } catch (err) {
     throw new StartupError(`load_roles: ${(err as Error).message}`);
   }

@@ -33,16 +33,28 @@ export function admitServerName(config: Config, server: string): void {
  */
 export async function admitStart(deps: ServerCommandDeps, { user, server }: ServerRef): Promise<'start' | 'pending'> {
   admitServerName(deps.config, server);
-  if (server && !(await findSpawner(deps.k, user.id, server))) {
-    const limit = deps.config.named_server_limit_per_user;
-    if (limit > 0 && (await countNamedSpawners(deps.k, user.id)) >= limit) throw namedServerLimit(user.name, limit);
-    if (!isValidServerName(server)) throw invalidServerName(server);
-  }
+  if (server && !(await findSpawner(deps.k, user.id, server))) await admitNewServerName(deps, user, server);
   const status = await deps.servers.probe(user, server);
   if (status === 'spawn') return 'pending';
   if (status === 'stop') throw serverPending(serverLogName(user.name, server), 'stop');
   if (status === 'running') throw serverRunning(serverLogName(user.name, server));
   return 'start';
+}
+
+/**
+ * A name for a named server record that does not exist yet: valid, and (unless it only replaces another
+ * named server's name) within `named_server_limit_per_user`.
+ */
+export async function admitNewServerName(
+  deps: Pick<ServerCommandDeps, 'k' | 'config'>,
+  user: ServerRef['user'],
+  server: string,
+  countsAgainstLimit = true,
+): Promise<void> {
+  const limit = deps.config.named_server_limit_per_user;
+  if (countsAgainstLimit && limit > 0 && (await countNamedSpawners(deps.k, user.id)) >= limit)
+    throw namedServerLimit(user.name, limit);
+  if (!isValidServerName(server)) throw invalidServerName(server);
 }
 
 /**
