@@ -23,6 +23,7 @@ import { HubMetrics } from './metrics/registry.ts';
 import { TokenInsertBatch } from './tokens/insert-batch.ts';
 import { registerMetrics } from './metrics/routes.ts';
 import { HubProxy } from './proxy/hub-proxy.ts';
+import { RefusalPusher } from './proxy/refusals.ts';
 import { RateLimiter } from './ratelimit/index.ts';
 import { ServerManager } from './servers/manager.ts';
 import { serverRoutes } from './servers/routes.ts';
@@ -114,11 +115,13 @@ export class Hub {
           onTrip: (t) => audit.record(rateLimitEvent(t)),
         })
       : null;
+    const refusals = new RefusalPusher({ k: db.k, log });
     const proxy = new HubProxy({
       config,
       baseUrl,
       stateDir: opts.baseDir,
       log,
+      refusals,
       wanted: async () => ({ ...(await serverRoutes(db.k, baseUrl)), ...(await serviceRoutes(db.k, baseUrl)) }),
     });
     // SQLite gains from concurrent token inserts handed to it together; PostgreSQL groups commits itself.
@@ -154,6 +157,7 @@ export class Hub {
       apiVersion: API_VERSION,
       version: TSHUB_VERSION,
       proxy,
+      refusals,
       metrics,
       audit,
       dbKind: db.kind,
