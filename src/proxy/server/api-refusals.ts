@@ -4,10 +4,39 @@
 // goes by itself at its `forget_after`.
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { Logger } from 'pino';
-import { MAX_REFUSALS, RefusalError, type Refusal, type RefusedTokens, validRefusal } from './refused-tokens.ts';
+import { type Static, Type } from 'typebox';
+import Value from 'typebox/value';
+import { MAX_REFUSALS, MAX_RETENTION_MS, type RefusedTokens } from './refused-tokens.ts';
 
 /** Entries in one POST: the hub sends larger sets in several (the body limit is 1 MB). */
 export const MAX_BATCH = 4000;
+
+/** The body of `POST /api/refusals`. */
+export const RefusalsBody = Type.Object(
+  {
+    refusals: Type.Array(
+      Type.Object(
+        {
+          digest: Type.String({
+            pattern: '^sha256:[0-9a-f]{64}$',
+            description: "The token's SHA-256, as the hub stores it.",
+          }),
+          reason: Type.String({
+            pattern: '^token_[a-z_]{1,60}$',
+            description: 'What the proxy answers, as the hub would.',
+          }),
+          forget_after: Type.String({
+            format: 'date-time',
+            description: 'When to drop the entry (at most a day ahead).',
+          }),
+        },
+        { additionalProperties: false },
+      ),
+      { maxItems: MAX_BATCH },
+    ),
+  },
+  { additionalProperties: false },
+);
 
 function json(res: ServerResponse, code: number, body: unknown): void {
   res.writeHead(code, { 'Content-Type': 'application/json' });
@@ -35,19 +64,16 @@ export function refusalsApi(
   } catch {
     return invalid(res, 'Body not valid JSON');
   }
-  const list = (data as { refusals?: unknown } | null)?.refusals;
-  if (!Array.isArray(list)) return invalid(res, "Must specify 'refusals' as a list");
-  if (list.length > MAX_BATCH) return invalid(res, `At most ${MAX_BATCH} refusals per request`);
-  const now = Date.now();
-  const entries: Refusal[] = [];
-  for (const [i, item] of list.entries()) {
-    try {
-      entries.push(validRefusal(item, now));
-    } catch (e) {
-      if (e instanceof RefusalError) return invalid(res, `refusals[${i}]: ${e.message}`);
-      throw e;
-    }
+  if (!Value.Check(RefusalsBody, data)) {
+    const [first] = Value.Errors(RefusalsBody, data);
+    return invalid(res, `${first?.instancePath || 'body'}: ${first?.message ?? 'invalid'}`);
   }
+  const now = Date.now();
+  const entries = (data as Static<typeof RefusalsBody>).refusals.map((r) => ({
+    digest: r.digest,
+    reason: r.reason,
+    forgetAfter: Math.min(Date.parse(r.forget_after), now + MAX_RETENTION_MS),
+  }));
   refused.add(entries, now);
   log.info({ added: entries.length, size: refused.size }, 'refused tokens added');
   json(res, 200, state());

@@ -22,22 +22,6 @@ export const MAX_REFUSALS = 200_000;
 /** The longest an entry is kept, whatever the hub asks: a day is far beyond any server's token cache. */
 export const MAX_RETENTION_MS = 24 * 3600 * 1000;
 
-const DIGEST = /^sha256:[0-9a-f]{64}$/;
-const REASON = /^token_[a-z_]{1,60}$/;
-
-/** A malformed entry as the API reports it (index in the batch and why). */
-export class RefusalError extends Error {}
-
-export function validRefusal(value: unknown, now: number): Refusal {
-  if (typeof value !== 'object' || value === null) throw new RefusalError('an entry must be an object');
-  const { digest, reason, forget_after } = value as Record<string, unknown>;
-  if (typeof digest !== 'string' || !DIGEST.test(digest)) throw new RefusalError('digest must be sha256:<64 hex>');
-  if (typeof reason !== 'string' || !REASON.test(reason)) throw new RefusalError('reason must be token_<a-z_>');
-  const at = typeof forget_after === 'string' ? Date.parse(forget_after) : Number.NaN;
-  if (!Number.isFinite(at)) throw new RefusalError('forget_after must be an ISO 8601 time');
-  return { digest, reason, forgetAfter: Math.min(at, now + MAX_RETENTION_MS) };
-}
-
 export class RefusedTokens {
   /** Changes with every process: the hub re-pushes the whole set when it sees a new one. */
   readonly instance = randomUUID();
