@@ -46,9 +46,9 @@ export class RefusalPusher implements RefusalSink {
   #instance: string | null = null;
   /** Where the next sweep starts (ms). */
   #since = Date.now();
-  /** Digests of deleted rows, kept to re-push to a fresh proxy until they are forgotten. */
-  readonly #deleted = new Map<string, WireRefusal>();
-  #pendingDeleted: WireRefusal[] = [];
+  /** Refusals given directly (deleted rows, policy), kept to re-push to a fresh proxy until forgotten. */
+  readonly #given = new Map<string, WireRefusal>();
+  #pendingGiven: WireRefusal[] = [];
   #soon: NodeJS.Timeout | null = null;
   #next: NodeJS.Timeout | null = null;
   /** When #next fires (ms). */
@@ -82,14 +82,13 @@ export class RefusalPusher implements RefusalSink {
     if (Number.isFinite(t) && t < this.#nextAt) this.#wakeAt(t);
   }
 
-  tokensDeleted(rows: { hashed: string }[]): void {
+  tokensRefused(rows: { hashed: string }[], reason: string): void {
     const forget = new Date(Date.now() + RETENTION_MS).toISOString();
     for (const { hashed } of rows) {
       if (!hashed.startsWith('sha256:')) continue;
-      // What the hub answers for a token whose row is gone.
-      const r = { digest: hashed, reason: 'token_unknown', forget_after: forget };
-      this.#deleted.set(hashed, r);
-      this.#pendingDeleted.push(r);
+      const r = { digest: hashed, reason, forget_after: forget };
+      this.#given.set(hashed, r);
+      this.#pendingGiven.push(r);
     }
     this.tokensChanged();
   }
@@ -111,7 +110,7 @@ export class RefusalPusher implements RefusalSink {
       const since = new Date(now - RETENTION_MS).toISOString();
       const rows = await this.#rows(since, new Date(now).toISOString());
       this.#dropForgotten(now);
-      const all = [...this.#refusals(rows, now), ...this.#deleted.values()];
+      const all = [...this.#refusals(rows, now), ...this.#given.values()];
       this.#instance = (await this.#post(client, all)) || instance;
       this.#log.info({ proxy: instance, refused: all.length }, 'the proxy has every refused token');
       this.#schedule();
@@ -135,11 +134,11 @@ export class RefusalPusher implements RefusalSink {
     if (!client || this.#stopped) return;
     const now = Date.now();
     const since = new Date(this.#since - OVERLAP_MS).toISOString();
-    const deleted = this.#pendingDeleted;
-    this.#pendingDeleted = [];
+    const given = this.#pendingGiven;
+    this.#pendingGiven = [];
     try {
       const rows = await this.#rows(since, new Date(now).toISOString());
-      const refusals = [...this.#refusals(rows, now), ...deleted];
+      const refusals = [...this.#refusals(rows, now), ...given];
       if (refusals.length) {
         const instance = await this.#post(client, refusals);
         this.#log.info({ refused: refusals.length }, 'refused tokens pushed to the proxy');
@@ -149,7 +148,7 @@ export class RefusalPusher implements RefusalSink {
       }
       this.#since = now;
     } catch (err) {
-      this.#pendingDeleted.unshift(...deleted);
+      this.#pendingGiven.unshift(...given);
       this.#log.error({ err }, 'pushing refused tokens to the proxy failed; retrying');
       this.#retrySoon();
       return;
@@ -208,7 +207,7 @@ export class RefusalPusher implements RefusalSink {
   }
 
   #dropForgotten(now: number): void {
-    for (const [d, r] of this.#deleted) if (Date.parse(r.forget_after) <= now) this.#deleted.delete(d);
+    for (const [d, r] of this.#given) if (Date.parse(r.forget_after) <= now) this.#given.delete(d);
   }
 
   /** Posts in chunks; returns the instance that answered. */

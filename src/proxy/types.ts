@@ -37,6 +37,9 @@ export interface RefusalSink {
   tokensChanged(): void;
   /** A token was made that expires at `at` (ISO): the proxy refuses it from then on. */
   tokenExpires(at: string): void;
-  /** These rows are about to be deleted (with their user or service): refused from now on. */
-  tokensDeleted(rows: { hashed: string }[]): void;
+  /**
+   * Refuses these tokens with `reason` from now on, without a sweep finding them: rows about to be deleted
+   * (with their user: `token_unknown`, as the hub then answers), or tokens a policy refuses (`token_policy_...`).
+   */
+  tokensRefused(rows: { hashed: string }[], reason: string): void;
 }

@@ -54,7 +54,8 @@ export async function deleteUser(deps: UserServersDeps, caller: Caller, input: {
   const tokens = await deps.k.selectFrom('api_tokens').select('hashed').where('user_id', '=', user.id).execute();
   await deps.k.transaction().execute((trx) => deleteUserRow(trx, user.id));
   deps.permissions.invalidate();
-  deps.refusals?.tokensDeleted(tokens);
+  // What the hub answers for a token whose row is gone.
+  deps.refusals?.tokensRefused(tokens, 'token_unknown');
   deps.log.info({ actor: p?.name ?? null, user: user.name }, 'deleted user');
   deps.audit.record({ ...caller.origin, action: 'user.delete', target: userTarget(user.name) });
 }
