@@ -11,6 +11,7 @@ import type { Config } from '../src/config/index.ts';
 import { isAlive, killGroup } from '../src/lib/process.ts';
 import { readPid, stateFiles } from '../src/proxy/state-files.ts';
 import { findExecutable } from '../src/spawners/command.ts';
+import { Browser } from './browser-session.ts';
 import { prepareTestHub, replyOf, testConfig, type Reply, type TestSetup } from './harness.ts';
 import { freePort } from './process.ts';
 
@@ -168,6 +169,21 @@ describe('revocation at tshub proxy, with a real jupyterhub-singleuser', {
       assert.notEqual(bare.status, 200);
       assert.notEqual(bare.json?.message, 'Missing or invalid credentials.', bare.text.slice(0, 200));
     }
+  });
+
+  test("logging out of the hub revokes the server's OAuth token: its cookie is refused within 1 s", async () => {
+    const alice = new Browser({ url });
+    await alice.login('alice');
+    let r = await alice.get('user/alice/tree');
+    // The OAuth dance: the server sends alice to the hub, which sends her back with a code.
+    for (let hops = 0; r.status === 302 && hops < 5; hops++) r = await alice.get(r.location!);
+    assert.equal(r.status, 200, r.text.slice(0, 200));
+    const cookie = alice.cookie('jupyterhub-user-alice');
+    assert.ok(cookie, 'the server set its login cookie');
+    const withCookie = () => call('GET', STATUS, null, { cookie: `jupyterhub-user-alice=${cookie.value}` });
+    assert.equal((await withCookie()).status, 200);
+    await alice.get('hub/logout');
+    await within(1000, withCookie, refused('token_revoked'), 'the cookie after logout');
   });
 
   test('an expiring token is refused at the proxy within 1 s of its expiry', async () => {
