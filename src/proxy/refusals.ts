@@ -56,6 +56,8 @@ export class RefusalPusher implements RefusalSink {
   /** One push at a time, in order. */
   #chain: Promise<void> = Promise.resolve();
   #stopped = false;
+  /** Pushes failed in a row: retries back off, and only the first failure is logged as an error. */
+  #failures = 0;
 
   constructor(opts: { k: Kysely<Database>; log: Logger }) {
     this.#k = opts.k;
@@ -83,6 +85,9 @@ export class RefusalPusher implements RefusalSink {
   }
 
   tokensRefused(rows: { hashed: string }[], reason: string): void {
+    // Nothing to tell a proxy that cannot refuse, or to a hub without one (the in-process test hub).
+    if (!this.#client) return;
+    this.#dropForgotten(Date.now());
     const forget = new Date(Date.now() + RETENTION_MS).toISOString();
     for (const { hashed } of rows) {
       if (!hashed.startsWith('sha256:')) continue;
@@ -147,9 +152,14 @@ export class RefusalPusher implements RefusalSink {
           void this.ensureFed().catch((err: unknown) => this.#log.error({ err }, 'feeding the proxy failed'));
       }
       this.#since = now;
+      this.#failures = 0;
     } catch (err) {
       this.#pendingGiven.unshift(...given);
-      this.#log.error({ err }, 'pushing refused tokens to the proxy failed; retrying');
+      this.#log[this.#failures === 0 ? 'error' : 'debug'](
+        { err },
+        'pushing refused tokens to the proxy failed; retrying',
+      );
+      this.#failures++;
       this.#retrySoon();
       return;
     }
@@ -157,7 +167,7 @@ export class RefusalPusher implements RefusalSink {
   }
 
   #retrySoon(): void {
-    this.#wakeAt(Date.now() + RETRY_MS);
+    this.#wakeAt(Date.now() + Math.min(RETRY_MS * 2 ** this.#failures, MAX_SWEEP_WAIT_MS));
   }
 
   #wakeAt(t: number): void {
