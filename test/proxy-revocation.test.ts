@@ -153,6 +153,23 @@ describe('revocation at tshub proxy, with a real jupyterhub-singleuser', {
     for (const l of lines) assert.ok(!l.includes(mine.token.slice(6)), 'no token text in the log');
   });
 
+  test('rotated out (no grace) and deleted with the user: refused within 1 s with the hub reason', async () => {
+    const old = await newToken();
+    assert.equal((await call('GET', STATUS, old.token)).status, 200);
+    const rotated = await admin('POST', `hub/api/users/alice/tokens/${old.id}/rotate`, { grace_seconds: 0 });
+    assert.equal(rotated.status, 201, rotated.text);
+    await within(1000, () => call('GET', STATUS, old.token), refused('token_rotated'), 'rotated-out token');
+    assert.equal((await call('GET', STATUS, rotated.json.token)).status, 200, 'its successor works');
+
+    assert.equal((await admin('POST', 'hub/api/users', { usernames: ['bob'] })).status, 201);
+    const bob = await admin('POST', 'hub/api/users/bob/tokens', {});
+    assert.equal(bob.status, 201);
+    // Bob's token reaches the hub's API through the proxy until bob is deleted.
+    assert.equal((await call('GET', 'hub/api/user', bob.json.token)).status, 200);
+    assert.equal((await admin('DELETE', 'hub/api/users/bob')).status, 204);
+    await within(1000, () => call('GET', STATUS, bob.json.token), refused('token_unknown'), 'deleted user token');
+  });
+
   test('an OAuth cookie made by a forged value is forwarded for the server to judge', async () => {
     const other = await newToken();
     const junk = Buffer.from('not a token, just random bytes: 9f8e7d').toString('base64');
