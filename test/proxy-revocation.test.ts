@@ -100,6 +100,8 @@ describe('revocation at tshub proxy, with a real jupyterhub-singleuser', {
       // A fixed hub port: the server's JUPYTERHUB_API_URL must still reach the hub after its restart.
       hub_bind_url: `http://127.0.0.1:${await freePort()}/`,
       slow_spawn_timeout: 0,
+      // Each test makes its own tokens for alice.
+      tokens: { max_active_per_user: 0 },
       // The hub restart below keeps alice's server running, as a production hub does.
       cleanup_servers: false,
       spawner: { environment: { JUPYTERHUB_SINGLEUSER_APP: 'notebook.notebookapp.NotebookApp' } },
