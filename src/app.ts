@@ -23,6 +23,7 @@ import { HubMetrics, readMetricsEnv, registerMetrics, timed } from './metrics/in
 import { tokenPolicyOf } from './tokens/policy.ts';
 import { TokenInsertBatch } from './tokens/insert-batch.ts';
 import { HubProxy } from './proxy/hub-proxy.ts';
+import { RefusalPusher } from './proxy/refusals.ts';
 import { RateLimiter } from './ratelimit/index.ts';
 import { ServerManager } from './servers/manager.ts';
 import { serverRoutes } from './servers/routes.ts';
@@ -116,12 +117,14 @@ export class Hub {
           onTrip: (t) => audit.record(rateLimitEvent(t)),
         })
       : null;
+    const refusals = new RefusalPusher({ k: db.k, log });
     const proxy = new HubProxy({
       config,
       baseUrl,
       stateDir: opts.baseDir,
       log,
       metrics,
+      refusals,
       wanted: async () => ({ ...(await serverRoutes(db.k, baseUrl)), ...(await serviceRoutes(db.k, baseUrl)) }),
     });
     // SQLite gains from concurrent token inserts handed to it together; PostgreSQL groups commits itself.
@@ -162,6 +165,7 @@ export class Hub {
       apiVersion: API_VERSION,
       version: TSHUB_VERSION,
       proxy,
+      refusals,
       metrics,
       audit,
       dbKind: db.kind,

@@ -12,6 +12,7 @@ import type { Config } from './config/index.ts';
 import type { Database, Db, DbKind } from './db/index.ts';
 import type { ServerManager } from './servers/manager.ts';
 import type { HubProxy } from './proxy/hub-proxy.ts';
+import type { RefusalSink } from './proxy/types.ts';
 import type { HubMetrics } from './metrics/registry.ts';
 import type { TokenInsertBatch } from './tokens/insert-batch.ts';
 import type { ServiceSupervisor } from './services/index.ts';
@@ -41,6 +42,8 @@ export interface HubContext {
   /** Managed services' processes and every service's health checks. */
   services: ServiceSupervisor;
   proxy: HubProxy;
+  /** Tokens made unusable are reported here so that `tshub proxy` refuses them at once. */
+  refusals: RefusalSink;
   metrics: HubMetrics;
   /** The hash-chained audit log: `audit.record({...})` queues an event and never blocks or throws. */
   audit: AuditRecorder;

@@ -3,6 +3,7 @@ import type { FastifyReply, FastifyRequest } from 'fastify';
 import type { Kysely } from 'kysely';
 import type { Database, UserRow } from '../db/index.ts';
 import { isoNow } from '../lib/time.ts';
+import type { RefusalSink } from '../proxy/types.ts';
 import { revokeTokens } from '../repo/tokens.ts';
 import { clearingCookie, parseCookies, serializeCookie, signValue, verifySignedValue } from './cookies.ts';
 import type { PrincipalCache } from './principal-cache.ts';
@@ -132,7 +133,12 @@ export function setLoginCookies(deps: SessionDeps, reply: FastifyReply, user: Us
  * forged logout request cannot touch anyone's tokens.
  */
 export async function endSession(
-  ctx: SessionDeps & { k: Kysely<Database>; baseUrl: string; permissions: { invalidate(): void } },
+  ctx: SessionDeps & {
+    k: Kysely<Database>;
+    baseUrl: string;
+    permissions: { invalidate(): void };
+    refusals: RefusalSink;
+  },
   req: FastifyRequest,
   reply: FastifyReply,
 ): Promise<{ user: UserRow | null; revoked: number }> {
@@ -153,7 +159,10 @@ export async function endSession(
       rows.map((r) => r.id),
       isoNow(),
     );
-    if (revoked) ctx.permissions.invalidate();
+    if (revoked) {
+      ctx.permissions.invalidate();
+      ctx.refusals.tokensChanged();
+    }
   }
   setCookie(reply, clearingCookie(SESSION_COOKIE, s.basePath, s.secure));
   setCookie(reply, clearingCookie(LOGIN_COOKIE, s.hubPath, s.secure));

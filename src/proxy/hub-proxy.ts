@@ -4,6 +4,7 @@ import type { HubMetrics } from '../metrics/index.ts';
 import { createProxy } from './index.ts';
 import type { ChpProxy } from './chp-proxy.ts';
 import { hubRoute } from './reconcile.ts';
+import type { RefusalPusher } from './refusals.ts';
 import { startRouteChecker, type RouteChecker } from './route-checker.ts';
 import type { ProxyRoute, WantedRoute } from './types.ts';
 
@@ -15,6 +16,8 @@ export interface HubProxyOptions {
   /** Routes of running servers (and later services), from the database. */
   wanted: () => Promise<Record<string, WantedRoute>>;
   metrics?: Pick<HubMetrics, 'proxyPollDuration' | 'checkRoutesDuration'>;
+  /** Tells `tshub proxy` which tokens to refuse; configurable-http-proxy cannot. */
+  refusals: RefusalPusher;
 }
 
 /**
@@ -54,7 +57,18 @@ export class HubProxy {
       onRestart: async () => void (await this.sync()),
     });
     await this.#proxy.start();
+    if (!this.#canRefuse)
+      log.warn(
+        'proxy.class is chp: configurable-http-proxy forwards revoked tokens unchecked, so servers accept them until ' +
+          'their own cache of the hub answer ends (up to 5 minutes); use proxy.class tshub to refuse them at once',
+      );
+    this.#opts.refusals.attach(this.#canRefuse ? this.#proxy.client : null);
     this.#watch(this.#proxy);
+  }
+
+  /** Only `tshub proxy` has the refusal API (docs/proxy.md). */
+  get #canRefuse(): boolean {
+    return this.#opts.config.proxy.class === 'tshub';
   }
 
   #watch(proxy: ChpProxy): void {
@@ -67,6 +81,7 @@ export class HubProxy {
       metrics: this.#opts.metrics,
       // Like JupyterHub's default hub_routespec, the hub takes everything no other route claims.
       wanted: async () => ({ ...hubRoute(this.#hubTarget), ...(await this.#opts.wanted()) }),
+      refusals: this.#canRefuse ? this.#opts.refusals : undefined,
     });
   }
 
@@ -94,6 +109,7 @@ export class HubProxy {
     await proxy.start();
     await current.stop();
     this.#proxy = proxy;
+    this.#opts.refusals.attach(this.#canRefuse ? proxy.client : null);
     this.#watch(proxy);
     await this.sync();
   }
@@ -118,12 +134,14 @@ export class HubProxy {
   /** Leaves the proxy running (users keep their connections across hub restarts). */
   async stop(): Promise<void> {
     this.#checker?.stop();
+    this.#opts.refusals.stop();
     await this.#proxy?.stop();
   }
 
   /** Stops the proxy process too (POST /hub/api/shutdown with proxy: true). */
   async terminate(): Promise<void> {
     this.#checker?.stop();
+    this.#opts.refusals.stop();
     await this.#proxy?.terminate();
   }
 }

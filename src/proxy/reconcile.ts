@@ -16,6 +16,11 @@ export interface ReconcileOptions {
   keep?: Iterable<string>;
   /** Requests in flight at once (JupyterHub: 10), so a big hub does not swamp the proxy. */
   concurrency?: number;
+  /**
+   * Feeds a fresh proxy the refused tokens (src/proxy/refusals.ts) before any route is added, so that a
+   * restarted `tshub proxy` never forwards a refused token to a server; a failure leaves the routes alone.
+   */
+  refusals?: { ensureFed(): Promise<void> };
 }
 
 /** The hub's own route: JupyterHub's default route, data `{hub: true}`. */
@@ -69,6 +74,7 @@ async function reconcileOnce(
   log: Logger,
   opts: ReconcileOptions,
 ): Promise<ReconcileResult> {
+  await opts.refusals?.ensureFed();
   const routes: Record<string, ProxyRoute> = await proxy.getRoutes();
   const want = new Map(Object.entries(wanted).map(([spec, w]) => [canonicalRoutespec(spec), w] as const));
   const keep = new Set(Array.from(opts.keep ?? [], canonicalRoutespec));

@@ -1,7 +1,7 @@
 import type { Logger } from 'pino';
 import { type HubMetrics, timed } from '../metrics/index.ts';
 import { ProxyApiError } from './chp-client.ts';
-import { reconcileRoutes, type ReconcileResult } from './reconcile.ts';
+import { reconcileRoutes, type ReconcileOptions, type ReconcileResult } from './reconcile.ts';
 import type { RoutingProxy, WantedRoute } from './types.ts';
 
 export interface RouteCheckerOptions {
@@ -14,6 +14,8 @@ export interface RouteCheckerOptions {
   intervalSeconds: number;
   log: Logger;
   metrics?: Pick<HubMetrics, 'checkRoutesDuration'>;
+  /** Fed to a fresh proxy before its routes (see ReconcileOptions.refusals). */
+  refusals?: ReconcileOptions['refusals'];
 }
 
 export interface RouteChecker {
@@ -32,13 +34,14 @@ export function startRouteChecker(opts: RouteCheckerOptions): RouteChecker {
   const once = async (): Promise<ReconcileResult> => {
     const wanted = await opts.wanted();
     const keep = opts.pending ? await opts.pending() : [];
+    const options = { keep, refusals: opts.refusals };
     try {
-      return await reconcileRoutes(proxy, wanted, log, { keep });
+      return await reconcileRoutes(proxy, wanted, log, options);
     } catch (err) {
       if (!(err instanceof ProxyApiError && err.unreachable)) throw err;
       log.error({ err: err.message }, 'the proxy does not answer: starting it again');
       await proxy.start();
-      return await reconcileRoutes(proxy, wanted, log, { keep });
+      return await reconcileRoutes(proxy, wanted, log, options);
     }
   };
   const check = () => timed(opts.metrics?.checkRoutesDuration, once);

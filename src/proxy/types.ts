@@ -27,3 +27,19 @@ export interface RoutingProxy {
   /** The hub-managed routes only (as JupyterHub's get_all_routes), keyed by routespec. */
   getRoutes(): Promise<Record<string, ProxyRoute>>;
 }
+
+/**
+ * Where changes that make tokens unusable are reported so `tshub proxy` refuses them at once (src/proxy/refusals.ts).
+ * Commands call it after their transaction commits; it never blocks or throws.
+ */
+export interface RefusalSink {
+  /** Tokens were revoked, rotated or given an expiry: the proxy learns the result within a second. */
+  tokensChanged(): void;
+  /** A token was made that expires at `at` (ISO): the proxy refuses it from then on. */
+  tokenExpires(at: string): void;
+  /**
+   * Refuses these tokens with `reason` from now on, without a sweep finding them: rows about to be deleted
+   * (with their user: `token_unknown`, as the hub then answers), or tokens a policy refuses (`token_policy_...`).
+   */
+  tokensRefused(rows: { hashed: string }[], reason: string): void;
+}

@@ -37,6 +37,7 @@ export async function createToken(
   });
   const issued = await issueToken(deps.k, deps.dbKind, request, { batch: deps.tokenInserts });
   const { row } = issued;
+  if (row.expires_at) deps.refusals?.tokenExpires(row.expires_at);
   deps.log.info({ ...loggedCaller(caller), user: user.name, token_id: `a${row.id}` }, 'token created');
   deps.audit.record({
     ...caller.origin,

@@ -17,6 +17,7 @@ export async function revokeIds(
 ): Promise<number> {
   const revoked = await revokeTokens(deps.k, ids, isoNow());
   deps.permissions.invalidate();
+  deps.refusals?.tokensChanged();
   for (const id of ids)
     deps.audit.record({ ...caller.origin, action: 'token.revoke', target: tokenTarget(id, owner), reason: reason(id) });
   return revoked;

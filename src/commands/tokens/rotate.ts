@@ -58,6 +58,8 @@ export async function rotateToken(
   });
   const { row } = issued;
   deps.permissions.invalidate();
+  // The old token ends now (no grace) or at oldEnd, which the pusher's next-expiry timer then finds.
+  deps.refusals?.tokensChanged();
   deps.log.info(
     { ...loggedCaller(caller), user: user.name, old: `a${old.id}`, new: `a${row.id}`, grace: graceSeconds },
     'token rotated',

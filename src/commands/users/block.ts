@@ -38,6 +38,7 @@ export async function blockUser(
     return n;
   });
   deps.permissions.invalidate();
+  deps.refusals?.tokensChanged();
   const serversStopping = (await stopServersOf(deps, user.id)) === 'pending';
   const done = [`${revokedTokens} tokens revoked`, 'sessions ended', 'roles and groups removed'];
   if (adminRemoved) done.push('admin removed');

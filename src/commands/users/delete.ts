@@ -2,6 +2,7 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import { userTarget } from '../../audit/index.ts';
 import { cannotDeleteSelf, noSuchUser, serverStopPending } from '../../errors/index.ts';
 import { deleteUser as deleteUserRow, findUser, serverNamesOf } from '../../repo/users.ts';
+import type { RefusalSink } from '../../proxy/types.ts';
 import type { Caller, CommandDeps } from '../deps.ts';
 
 /** What deleting or blocking a user needs of the server runtime (the hub's ServerManager is one). */
@@ -16,6 +17,8 @@ export interface UserServerRuntime {
 
 export interface UserServersDeps extends CommandDeps {
   servers: UserServerRuntime;
+  /** The hub's pusher to `tshub proxy` (app.ts): the user's tokens are refused there at once. */
+  refusals?: RefusalSink;
 }
 
 async function stopping(deps: UserServersDeps, userId: number): Promise<boolean> {
@@ -47,8 +50,12 @@ export async function deleteUser(deps: UserServersDeps, caller: Caller, input: {
   if (p && p.kind === 'user' && p.name === user.name) throw cannotDeleteSelf();
   if ((await stopServersOf(deps, user.id)) === 'pending') throw serverStopPending(user.name);
   await deps.servers.deleteForeverAllOf(user);
+  // Read before the rows go with the user: a deleted token cannot be found by the pusher's sweep.
+  const tokens = await deps.k.selectFrom('api_tokens').select('hashed').where('user_id', '=', user.id).execute();
   await deps.k.transaction().execute((trx) => deleteUserRow(trx, user.id));
   deps.permissions.invalidate();
+  // What the hub answers for a token whose row is gone.
+  deps.refusals?.tokensRefused(tokens, 'token_unknown');
   deps.log.info({ actor: p?.name ?? null, user: user.name }, 'deleted user');
   deps.audit.record({ ...caller.origin, action: 'user.delete', target: userTarget(user.name) });
 }

@@ -3,10 +3,13 @@
 import { STATUS_CODES, type IncomingMessage, type ServerResponse } from 'node:http';
 import type { Logger } from 'pino';
 import { safeEqual } from '../../lib/secrets.ts';
+import { refusalsApi } from './api-refusals.ts';
+import type { RefusedTokens } from './refused-tokens.ts';
 import { parseTarget, type Route, type RouteTable, type Target } from './route-table.ts';
 
 export interface ApiOptions {
   routes: RouteTable;
+  refused: RefusedTokens;
   /** null: the API is not authenticated (CHP without CONFIGPROXY_AUTH_TOKEN). */
   authToken: string | null;
   log: Logger;
@@ -50,6 +53,7 @@ function readBody(req: IncomingMessage): Promise<string | null> {
 
 export function apiHandler({
   routes,
+  refused,
   authToken,
   log,
 }: ApiOptions): (req: IncomingMessage, res: ServerResponse) => void {
@@ -61,6 +65,11 @@ export function apiHandler({
 
   const handle = async (req: IncomingMessage, res: ServerResponse): Promise<void> => {
     const url = new URL(req.url ?? '/', 'http://api.invalid');
+    if (url.pathname === '/api/refusals') {
+      const body = req.method === 'POST' ? await readBody(req) : '';
+      if (!authorized(req)) return fail(res, 403);
+      return refusalsApi(refused, log, req, res, body);
+    }
     const m = /^\/api\/routes(\/.*)?$/.exec(url.pathname);
     if (!m) return fail(res, 404);
     const method = (req.method ?? 'GET').toLowerCase();

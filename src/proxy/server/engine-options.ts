@@ -1,5 +1,6 @@
 import type { Agent } from 'node:http';
 import type { Logger } from 'pino';
+import type { RefusedTokens } from './refused-tokens.ts';
 import type { RouteTable } from './route-table.ts';
 import type { UpstreamPool } from './upstream-pool.ts';
 
@@ -20,4 +21,6 @@ export interface EngineOptions {
   timeoutMs: number;
   /** ms an idle keep-alive client connection stays open. */
   keepAliveTimeoutMs: number;
+  /** Tokens the hub refused (revoked, expired, rotated out): requests carrying one get 403 here. */
+  refused: RefusedTokens;
 }

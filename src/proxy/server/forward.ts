@@ -10,6 +10,7 @@ import { ClientTimeouts } from './client-timeouts.ts';
 import type { EngineOptions } from './engine-options.ts';
 import { closingAnswer, errorPage, HEALTHZ, pageResponse, type ErrorPage } from './error-pages.ts';
 import { HttpError, MAX_HEAD, parseRequestHead, type RequestHead, type ResponseHead } from './http-parse.ts';
+import { refusedToken } from './refusal-check.ts';
 import type { Route } from './route-table.ts';
 import { tunnel } from './tunnel.ts';
 import { replayable, routingPath, upstreamHead } from './upstream-head.ts';
@@ -136,6 +137,8 @@ export class ClientConnection implements UpstreamUser {
     this.#local = false;
     if (req.url === '/_chp_healthz') return this.#answer(HEALTHZ);
     const { log, routes, errorTarget, agent } = this.#o;
+    const refused = refusedToken(req, this.#o.refused, log);
+    if (refused) return req.upgrade ? this.#upgradeFailed(403, refused) : this.#answer(refused);
     const route = routes.lookup(routingPath(req.url));
     if (!route) {
       log.warn({ method: req.method, url: req.url.split('?')[0] }, '404 no route');
@@ -375,10 +378,10 @@ export class ClientConnection implements UpstreamUser {
     this.#finish();
   }
 
-  /** For a failed WebSocket upgrade: an empty answer, and the connection closed. */
-  #upgradeFailed(status: number): void {
+  /** For a failed WebSocket upgrade: an empty answer (or the page given), and the connection closed. */
+  #upgradeFailed(status: number, page?: ErrorPage): void {
     this.#closed = true;
-    this.#socket.end(closingAnswer(status));
+    this.#socket.end(page ? pageResponse(page, true, false) : closingAnswer(status));
   }
 
   /** The target accepted the upgrade: from now on both connections are one byte tunnel. */

@@ -50,6 +50,9 @@ export interface RequestHead {
   /** The whole head's header lines, for an upgrade (which keeps the hop-by-hop headers). */
   rawHeaders: string;
   accept: string;
+  /** Authorization and Cookie values (several Cookie lines joined by '; '): where tokens travel. */
+  authorization: string;
+  cookie: string;
   /** The client's X-Forwarded-For/-Port/-Proto values (left out of `headers`: the engine writes them). */
   xff: string | undefined;
   xfport: string | undefined;
@@ -94,6 +97,8 @@ export function parseRequestHead(text: string): RequestHead {
     upgrade: false,
     rawHeaders: '',
     accept: '',
+    authorization: '',
+    cookie: '',
     xff: undefined,
     xfport: undefined,
     xfproto: undefined,
@@ -149,6 +154,12 @@ export function parseRequestHead(text: string): RequestHead {
         continue;
       case 'accept':
         head.accept = value;
+        break;
+      case 'authorization':
+        head.authorization = value;
+        break;
+      case 'cookie':
+        head.cookie = head.cookie === '' ? value : `${head.cookie}; ${value}`;
         break;
       case 'x-forwarded-for':
         head.xff = head.xff === undefined ? value : `${head.xff},${value}`;

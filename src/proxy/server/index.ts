@@ -5,6 +5,7 @@ import { createServer as createNetServer, type AddressInfo, type Server as NetSe
 import type { Logger } from 'pino';
 import { apiHandler } from './api.ts';
 import { ClientConnection } from './forward.ts';
+import { RefusedTokens } from './refused-tokens.ts';
 import { parseTarget, RouteTable } from './route-table.ts';
 import { UpstreamPool } from './upstream-pool.ts';
 
@@ -32,6 +33,7 @@ export interface ProxyServerOptions {
 
 export interface ProxyServer {
   routes: RouteTable;
+  refused: RefusedTokens;
   /** Where the public side and the API listen (the actual ports when 0 was asked for). */
   port: number;
   apiPort: number;
@@ -52,6 +54,10 @@ export async function startProxyServer(opts: ProxyServerOptions): Promise<ProxyS
   const { log } = opts;
   const routes = new RouteTable();
   if (opts.defaultTarget) routes.add('/', { target: opts.defaultTarget }, parseTarget(opts.defaultTarget));
+  const refused = new RefusedTokens();
+  // Entries past their time are dropped as the set grows too; this keeps an idle proxy's set small.
+  const pruning = setInterval(() => refused.prune(), 60_000);
+  pruning.unref();
   const pool = new UpstreamPool();
   // Only for fetching error pages from the error target.
   const agent = new Agent({ keepAlive: true, timeout: 4000 });
@@ -65,6 +71,7 @@ export async function startProxyServer(opts: ProxyServerOptions): Promise<ProxyS
     proxyTimeoutMs: opts.proxyTimeoutMs ?? 0,
     timeoutMs: opts.timeoutMs ?? 0,
     keepAliveTimeoutMs: opts.keepAliveTimeoutMs ?? 5000,
+    refused,
   };
   // Client connections are tracked so that close() can end them (upgraded ones included).
   const clients = new Set<Socket>();
@@ -73,7 +80,7 @@ export async function startProxyServer(opts: ProxyServerOptions): Promise<ProxyS
     socket.once('close', () => clients.delete(socket));
     new ClientConnection(socket, engine);
   });
-  const apiServer = createServer(apiHandler({ routes, authToken: opts.authToken, log }));
+  const apiServer = createServer(apiHandler({ routes, refused, authToken: opts.authToken, log }));
 
   const port = await listen(publicServer, opts.port, opts.ip);
   let apiPort: number;
@@ -89,6 +96,7 @@ export async function startProxyServer(opts: ProxyServerOptions): Promise<ProxyS
 
   return {
     routes,
+    refused,
     port,
     apiPort,
     async close() {
@@ -99,6 +107,7 @@ export async function startProxyServer(opts: ProxyServerOptions): Promise<ProxyS
           apiServer.closeAllConnections();
         }),
       ]);
+      clearInterval(pruning);
       for (const s of clients) s.destroy();
       pool.destroy();
       agent.destroy();
