@@ -20,6 +20,7 @@ import { registerAuthRefresh, registerTokenAuthRefresh } from './web/auth-refres
 import { createServer, type HubServer } from './http/server.ts';
 import { createLogger } from './lib/logger.ts';
 import { HubMetrics, readMetricsEnv, registerMetrics, timed } from './metrics/index.ts';
+import { policyBlockedTokens } from './tokens/inventory.ts';
 import { tokenPolicyOf } from './tokens/policy.ts';
 import { TokenInsertBatch } from './tokens/insert-batch.ts';
 import { HubProxy } from './proxy/hub-proxy.ts';
@@ -104,7 +105,8 @@ export class Hub {
     }
     const baseUrl = new URL(config.bind_url).pathname.replace(/\/?$/, '/');
     const permissions = new Permissions();
-    const identifier = new TokenIdentifier(db.k, permissions, tokenPolicyOf(config.tokens), audit);
+    const tokenPolicy = tokenPolicyOf(config.tokens);
+    const identifier = new TokenIdentifier(db.k, permissions, tokenPolicy, audit);
     const principals = new PrincipalCache(db.k, permissions, { customScopes: config.custom_scopes });
     const metrics = new HubMetrics(db.k, metricsEnv, started);
     const apiPrefix = `${baseUrl}hub/api`;
@@ -117,7 +119,7 @@ export class Hub {
           onTrip: (t) => audit.record(rateLimitEvent(t)),
         })
       : null;
-    const refusals = new RefusalPusher({ k: db.k, log });
+    const refusals = new RefusalPusher({ k: db.k, log, policyBlocked: () => policyBlockedTokens(db.k, tokenPolicy) });
     const proxy = new HubProxy({
       config,
       baseUrl,

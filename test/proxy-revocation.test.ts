@@ -252,6 +252,19 @@ describe('revocation at tshub proxy, with a real jupyterhub-singleuser', {
     assert.equal((await call('GET', STATUS, other.token)).status, 200);
   });
 
+  test('a token the token policy comes to block (allow_never_expire: false at a restart) is refused at the proxy', async () => {
+    const never = await newToken();
+    const dated = await newToken({ expires_in: 3600 });
+    // The server has cached the hub's answer for this token: only the proxy can refuse it from now on.
+    assert.equal((await call('GET', STATUS, never.token)).status, 200);
+    await hub.stop();
+    config.tokens.allow_never_expire = false;
+    await startHub();
+    await serverReady();
+    await within(1000, () => call('GET', STATUS, never.token), refused('token_policy_never_expires'), 'blocked token');
+    assert.equal((await call('GET', STATUS, dated.token)).status, 200);
+  });
+
   test('in Chromium: the OAuth login cookie of the server is refused within 1 s of revoking its token', {
     skip: CHROMIUM ? false : 'no chromium',
   }, async () => {
@@ -265,7 +278,8 @@ describe('revocation at tshub proxy, with a real jupyterhub-singleuser', {
       await page.getByLabel('Username').fill('alice');
       await page.getByLabel('Password').fill('anything');
       await page.getByRole('button', { name: 'Sign in' }).click();
-      await page.waitForURL(/\/hub\/(home|spawn)/);
+      // JupyterHub's landing: the user's running server (redirect_to_server).
+      await page.waitForURL(/\/user\/alice\//);
       await page.goto(new URL('user/alice/tree', url).toString());
       await page.waitForURL(/\/user\/alice\/tree/, { timeout: 20_000 });
       const ok = await page.goto(new URL(STATUS, url).toString());

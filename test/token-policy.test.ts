@@ -9,7 +9,7 @@ import { after, before, describe, test } from 'node:test';
 import type { ConfigInput } from '../src/config/index.ts';
 import { freshDatabase, type TestDatabase } from '../src/db/test-helpers.ts';
 import { digestToken } from '../src/tokens/format.ts';
-import { policyBlockedDigests } from '../src/tokens/inventory.ts';
+import { policyBlockedTokens } from '../src/tokens/inventory.ts';
 import { tokenPolicyOf } from '../src/tokens/policy.ts';
 import type { TestHub } from './harness.ts';
 import { startInProcessHub } from './inprocess.ts';
@@ -96,8 +96,8 @@ describe('a policy applied to tokens made before it', () => {
         ['token_policy_never_expires'],
       );
       assert.equal((await h.request('GET', 'hub/api/tokens/summary')).json.blocked_by_policy, 1);
-      const digests = await policyBlockedDigests(h.hub.ctx.k, tokenPolicyOf(h.hub.ctx.config.tokens));
-      assert.deepEqual(digests, [digestToken(t.never!)]);
+      const blocked2 = await policyBlockedTokens(h.hub.ctx.k, tokenPolicyOf(h.hub.ctx.config.tokens));
+      assert.deepEqual(blocked2, [{ hashed: digestToken(t.never!), reason: 'token_policy_never_expires' }]);
       const create = await h.request('POST', 'hub/api/users/ann/tokens', { body: NARROW('ann') });
       assert.equal(create.status, 400, create.text);
       assert.equal(create.json.reason, 'token_policy_never_expires');

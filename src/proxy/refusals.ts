@@ -20,6 +20,8 @@ const BATCH_DELAY_MS = 20;
 /** A sweep looks this far behind the last one: a revocation committed late still has an older revoked_at. */
 const OVERLAP_MS = 5000;
 const RETRY_MS = 500;
+/** How often tokens the token policy has come to block (aged past a limit, gone idle) are looked for. */
+const POLICY_CHECK_MS = 60_000;
 /** Entries per POST (the proxy takes at most 4000). */
 const CHUNK = 2000;
 
@@ -28,6 +30,9 @@ interface WireRefusal {
   reason: string;
   forget_after: string;
 }
+
+/** The tokens the token policy blocks now, and why (src/tokens/inventory.ts). */
+type PolicyBlocked = () => Promise<{ hashed: string; reason: string }[]>;
 
 type Row = Pick<TokenRow, 'hashed' | 'revoked_at' | 'expires_at' | 'replaced_by'>;
 
@@ -59,15 +64,34 @@ export class RefusalPusher implements RefusalSink {
   /** Pushes failed in a row: retries back off, and only the first failure is logged as an error. */
   #failures = 0;
 
-  constructor(opts: { k: Kysely<Database>; log: Logger }) {
+  readonly #policyBlocked: PolicyBlocked | null;
+  #policyTimer: NodeJS.Timeout | null = null;
+
+  constructor(opts: { k: Kysely<Database>; log: Logger; policyBlocked?: PolicyBlocked }) {
     this.#k = opts.k;
     this.#log = opts.log.child({ module: 'refusals' });
+    this.#policyBlocked = opts.policyBlocked ?? null;
   }
 
   /** The proxy to feed (`tshub proxy`'s API client); null for a proxy that cannot refuse (chp). */
   attach(client: ChpClient | null): void {
     this.#client = client;
     this.#instance = null;
+    if (client && this.#policyBlocked && !this.#policyTimer) {
+      this.#policyTimer = setInterval(() => {
+        this.#addPolicyBlocked().catch((err: unknown) =>
+          this.#log.error({ err: (err as Error).message }, 'cannot list the tokens the token policy blocks'),
+        );
+      }, POLICY_CHECK_MS);
+      this.#policyTimer.unref();
+    }
+  }
+
+  /** Tokens the policy blocks that the proxy was not told of yet (its row's own state still lets it work). */
+  async #addPolicyBlocked(): Promise<void> {
+    if (!this.#policyBlocked) return;
+    for (const { hashed, reason } of await this.#policyBlocked())
+      if (!this.#given.has(hashed)) this.tokensRefused([{ hashed }], reason);
   }
 
   tokensChanged(): void {
@@ -111,6 +135,7 @@ export class RefusalPusher implements RefusalSink {
       if (r.status !== 200) throw new Error(`GET /api/refusals: ${r.status} ${r.text.slice(0, 200)}`);
       const { instance } = JSON.parse(r.text) as { instance: string };
       if (instance === this.#instance) return;
+      await this.#addPolicyBlocked();
       const now = Date.now();
       const since = new Date(now - RETENTION_MS).toISOString();
       const rows = await this.#rows(since, new Date(now).toISOString());
@@ -124,6 +149,7 @@ export class RefusalPusher implements RefusalSink {
 
   stop(): void {
     this.#stopped = true;
+    if (this.#policyTimer) clearInterval(this.#policyTimer);
     if (this.#soon) clearTimeout(this.#soon);
     if (this.#next) clearTimeout(this.#next);
   }

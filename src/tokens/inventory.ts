@@ -206,17 +206,17 @@ export async function inventorySummary(k: Kysely<Database>, q: InventoryScope) {
   };
 }
 
-/**
- * The digests (`sha256:<hex>`, as stored) of the tokens the policy refuses now although their own state
- * would let them work: for the proxy's refusal set. Personal tokens only, so never a slow-hashed config token.
- */
-export async function policyBlockedDigests(
+/** The tokens the policy blocks now, with why: the proxy is told to refuse them (src/proxy/refusals.ts). */
+export async function policyBlockedTokens(
   k: Kysely<Database>,
   policy: TokenPolicy | null,
   nowMs = Date.now(),
-): Promise<string[]> {
+): Promise<{ hashed: string; reason: PolicyFailure }[]> {
   if (!policy) return [];
   const q: InventoryScope = { filter: { state: ['blocked'] }, nowMs, policy, baseUrl: '/', withServices: true };
-  const rows = await base(k, q).select('t.hashed').orderBy('t.id').execute();
-  return rows.map((r) => r.hashed);
+  const rows = await base(k, q)
+    .select(['t.hashed', stateColumn(policy, nowMs).as('state_of')])
+    .orderBy('t.id')
+    .execute();
+  return rows.map((r) => ({ hashed: r.hashed, reason: r.state_of.split(':')[1] as PolicyFailure }));
 }
