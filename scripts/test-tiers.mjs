@@ -40,6 +40,7 @@ const IN_PROCESS = [
   'test/read-cache.test.ts',
   'test/security-headers.test.ts',
   'test/signup.test.ts',
+  'test/token-expiry-headers.test.ts',
   'test/token-lifecycle-rotation.test.ts',
   'test/token-lifecycle.test.ts',
   'test/token-page.test.ts',
