@@ -44,6 +44,7 @@ const IN_PROCESS = [
   'test/token-lifecycle-rotation.test.ts',
   'test/token-lifecycle.test.ts',
   'test/token-page.test.ts',
+  'test/token-rotation-self.test.ts',
   'test/token-secrecy.test.ts',
   'test/xsrf.test.ts',
 ];

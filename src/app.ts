@@ -10,7 +10,7 @@ import { LoginThrottle } from './auth/login-throttle.ts';
 import { Permissions } from './auth/permissions.ts';
 import { PrincipalCache } from './auth/principal-cache.ts';
 import { sessionSettings } from './auth/session.ts';
-import { registerTokenExpiryHeaders } from './auth/token-expiry-header.ts';
+import { registerRetireOnUse, registerTokenExpiryHeaders } from './auth/token-hooks.ts';
 import { applyConfig, blockConfiguredUsers } from './bootstrap/index.ts';
 import { noAllowConfigWarning, parseDbUrl, type Config } from './config/index.ts';
 import type { HubContext } from './context.ts';
@@ -193,6 +193,7 @@ export class Hub {
     });
     registerTokenAuthRefresh(server, ctx);
     registerTokenExpiryHeaders(server);
+    registerRetireOnUse(server, ctx);
     if (limiter) server.addHook('onRequest', limiter.check);
     // Every hook is in place before the first route context loads: a context takes the hooks it finds.
     registerMetrics(server, ctx, metrics, apiPrefix);

@@ -3,7 +3,7 @@
 // (webhook, mail, Chromium): token-expiry-notice.test.ts.
 import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
-import { githubExpiryFormat } from '../src/auth/token-expiry-header.ts';
+import { githubExpiryFormat } from '../src/auth/token-hooks.ts';
 import { Browser } from './browser-session.ts';
 import type { TestHub } from './harness.ts';
 import { startInProcessHub } from './inprocess.ts';

@@ -9,6 +9,7 @@ import { spawnerOwnerIndexes } from './migrations/004-spawner-owner-indexes.ts';
 import { auditLog } from './migrations/005-audit-log.ts';
 import { tokenPartialIndexes } from './migrations/006-token-partial-indexes.ts';
 import { passwordSignups } from './migrations/007-password-signups.ts';
+import { tokenExpiryNotices } from './migrations/011-token-expiry-notices.ts';
 
 function migrations(kind: DbKind): Record<string, Migration> {
   // Names sort in order of application; never rename or edit one that has shipped.
@@ -20,6 +21,7 @@ function migrations(kind: DbKind): Record<string, Migration> {
     '005-audit-log': auditLog,
     '006-token-partial-indexes': tokenPartialIndexes,
     '007-password-signups': passwordSignups,
+    '011-token-expiry-notices': tokenExpiryNotices,
   };
 }
 

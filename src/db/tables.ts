@@ -178,6 +178,19 @@ export interface AuditAnchorTable {
   pruned_at: string;
 }
 
+/** A rotation with retire_on_use: the old token ends at the first use of the new one (migration 011). */
+export interface TokenRetireOnUseTable {
+  new_id: number;
+  old_id: number;
+}
+
+/** An expiry notice sent: `before_seconds` before the token's expiry (migration 011). */
+export interface TokenExpiryNoticesTable {
+  token_id: number;
+  before_seconds: number;
+  sent_at: string;
+}
+
 export interface Database {
   users: UsersTable;
   groups: GroupsTable;
@@ -195,6 +208,8 @@ export interface Database {
   signup_requests: SignupRequestsTable;
   audit_log: AuditLogTable;
   audit_anchor: AuditAnchorTable;
+  token_retire_on_use: TokenRetireOnUseTable;
+  token_expiry_notices: TokenExpiryNoticesTable;
 }
 
 export type UserRow = Selectable<UsersTable>;

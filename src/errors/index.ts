@@ -14,3 +14,4 @@ export * from './groups.ts';
 export * from './profiles.ts';
 export * from './auth-state.ts';
 export * from './batchspawner.ts';
+export * from './token-expiry.ts';

@@ -51,6 +51,7 @@ export const REASONS = {
   token_not_rotatable:
     "This kind of token (a server's, an OAuth client's, one from the config) is not rotated by request.",
   scope_not_held: 'A token was asked for with scopes its owner does not hold.',
+  no_token_in_hand: '`tokens/self` was asked for by a request not made with a token (a browser session).',
   // Servers
   named_servers_disabled: '`allow_named_servers` is off.',
   named_server_limit: 'The user has `named_server_limit_per_user` named servers already.',
