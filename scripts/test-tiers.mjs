@@ -39,6 +39,7 @@ const IN_PROCESS = [
   'test/rate-limits.test.ts',
   'test/read-cache.test.ts',
   'test/security-headers.test.ts',
+  'test/service-tokens.test.ts',
   'test/signup.test.ts',
   'test/token-expiry-headers.test.ts',
   'test/token-lifecycle-rotation.test.ts',

@@ -13,6 +13,7 @@ import { registerServerLogRoutes } from './server-logs.ts';
 import { registerServerRoutes } from './servers.ts';
 import { registerServiceRoutes } from './services.ts';
 import { registerSignupRoutes } from './signups.ts';
+import { registerServiceTokenRoutes } from './service-tokens.ts';
 import { registerTokenRoutes } from './tokens.ts';
 import { registerUserRoutes } from './users.ts';
 
@@ -32,6 +33,7 @@ export async function registerApi(app: HubServer, ctx: HubContext, prefix: strin
     registerActivityRoutes(api, ctx, prefix);
     registerGroupRoutes(api, ctx, prefix);
     registerServiceRoutes(api, ctx, prefix);
+    registerServiceTokenRoutes(api, ctx, prefix);
     registerProxyRoutes(api, ctx, prefix);
     registerAuditRoutes(api, ctx, prefix);
     registerSignupRoutes(api, ctx, prefix);

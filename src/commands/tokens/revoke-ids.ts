@@ -11,7 +11,7 @@ import type { TokenCommandDeps } from './deps.ts';
 export async function revokeIds(
   deps: TokenCommandDeps,
   caller: Caller,
-  owner: string,
+  owner: string | null,
   ids: number[],
   reason: (id: number) => string | null,
 ): Promise<number> {
