@@ -21,6 +21,7 @@ import { registerAuthRefresh, registerTokenAuthRefresh } from './web/auth-refres
 import { createServer, type HubServer } from './http/server.ts';
 import { createLogger } from './lib/logger.ts';
 import { HubMetrics } from './metrics/registry.ts';
+import { type ExpiryNotices, startExpiryNotices } from './tokens/expiry-notice.ts';
 import { TokenInsertBatch } from './tokens/insert-batch.ts';
 import { registerMetrics } from './metrics/routes.ts';
 import { HubProxy } from './proxy/hub-proxy.ts';
@@ -71,6 +72,7 @@ export class Hub {
   hubUrl = '';
   publicUrl = '';
   #stopActivitySync: (() => void) | null = null;
+  #expiryNotices: ExpiryNotices | null = null;
 
   private constructor(ctx: HubContext, server: HubServer, proxy: HubProxy, metrics: HubMetrics, db: Db) {
     this.ctx = ctx;
@@ -237,6 +239,7 @@ export class Hub {
   startBackground(): void {
     this.ctx.activity.start();
     this.ctx.audit.start();
+    this.#expiryNotices = startExpiryNotices(this.ctx);
   }
 
   /**
@@ -251,6 +254,7 @@ export class Hub {
     if (this.ctx.servers.activeCount() === 0) await this.proxy.terminate();
     else await this.proxy.stop();
     await this.server.close();
+    await this.#expiryNotices?.stop();
     await this.ctx.activity.stop();
     this.ctx.audit.record({ action: 'hub.stop' });
     await this.ctx.audit.stop();
