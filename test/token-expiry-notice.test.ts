@@ -205,6 +205,23 @@ describe('token.expiring by webhook and mail', () => {
     assert.equal(await page.locator('input.scope-choice[value="tokens!user"]').isChecked(), false);
     assert.equal(await page.locator('input.scope-choice[value="read:users!user"]').isEnabled(), true);
     assert.equal(await page.locator('#token-expires').inputValue(), '12');
+
+    // Rotate with a grace chosen on the page: the old token works on for that long.
+    const old = (await h.request('POST', tokensPath('mia'), { body: { note: 'deploy key', expires_in: 86400 } })).json;
+    await page.goto(new URL('hub/token', h.url).toString());
+    await page.locator('#rotate-grace').selectOption('3600');
+    page.once('dialog', (d) => {
+      assert.match(d.message(), /stops working after 1 hour/);
+      void d.accept();
+    });
+    await page.getByRole('button', { name: 'Rotate token “deploy key”' }).click();
+    await page.locator('#new-token').waitFor({ state: 'visible' });
+    const fresh = await page.locator('#new-token-value').inputValue();
+    assert.equal((await h.request('GET', 'hub/api/user', { token: fresh })).status, 200);
+    const was = (await h.request('GET', tokensPath('mia', `/${old.id}`))).json;
+    const graceLeft = Date.parse(was.expires_at) - Date.now();
+    assert.ok(graceLeft > 3_500_000 && graceLeft <= 3_600_000, String(graceLeft));
+    assert.equal((await h.request('GET', 'hub/api/user', { token: old.token })).status, 200, 'within the grace');
     await page.close();
   });
 });
