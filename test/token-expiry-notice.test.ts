@@ -9,6 +9,8 @@ import type { AddressInfo } from 'node:net';
 import { after, before, describe, test } from 'node:test';
 import { chromium, type Browser } from 'playwright-core';
 import { SMTPServer } from 'smtp-server';
+import { TokensSchema } from '../src/config/schema-tokens.ts';
+import { type JsonSchema, validate } from '../src/config/validate.ts';
 import { Notifier } from '../src/notify/index.ts';
 import { crossedThresholds, recipientOf } from '../src/tokens/expiry-notice-rules.ts';
 import { ExpiryNotices } from '../src/tokens/expiry-notice.ts';
@@ -45,6 +47,23 @@ describe('the rules', () => {
     assert.deepEqual(crossedThresholds(t, days, [{ token_id: 1, before_seconds: 7 * 86400 }], now), []);
     assert.deepEqual(crossedThresholds(t, days, [{ token_id: 2, before_seconds: 7 * 86400 }], now).length, 2);
     assert.deepEqual(crossedThresholds({ id: 1, expires_at: null }, days, [], now), []);
+  });
+
+  test('bad settings are refused by the config schema, and the webhook secret is never printed', () => {
+    // Defaults are filled in before validation: what is missing here is not what is tested.
+    const problems = (notice: unknown) =>
+      validate(TokensSchema as unknown as JsonSchema, { expiry_notice: notice }).filter(
+        (p) => !/^is missing/.test(p.text),
+      );
+    assert.deepEqual(problems({}), []);
+    assert.ok(problems({ days: [0] }).length > 0);
+    assert.ok(problems({ seconds: [] }).length > 0);
+    assert.ok(problems({ check_interval_seconds: 0 }).length > 0);
+    assert.ok(problems({ webhook: { url: 'file:///etc/passwd', secret: SECRET } }).length > 0);
+    assert.ok(problems({ webhook: { url: 'http://127.0.0.1/', secret: 'short' } }).length > 0);
+    assert.ok(problems({ smtp: { host: 'mail', from: 'a@b', password: 'x' } }).length > 0, 'no password in the file');
+    const leaked = JSON.stringify(problems({ webhook: { url: 'http://127.0.0.1/', secret: 'short-secret' } }));
+    assert.equal(leaked.includes('short-secret'), false, leaked);
   });
 
   test('mail addresses: a name that is one, else <name>@email_domain, else none', () => {

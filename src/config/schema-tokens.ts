@@ -4,7 +4,10 @@ import { bool, entry, int, nullable, section } from './schema-util.ts';
 
 const ExpiryWebhookSchema = entry(
   {
-    url: Type.String({ minLength: 1, description: 'Where each event is POSTed as JSON (http or https).' }),
+    url: Type.String({
+      pattern: '^https?://[^\\s]+$',
+      description: 'Where each event is POSTed as JSON (an http or https URL).',
+    }),
     secret: Type.String({
       minLength: 16,
       description: 'Key of the HMAC-SHA256 signature of the body, sent as `Tshub-Signature-256: sha256=<hex>`.',
