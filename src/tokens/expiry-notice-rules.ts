@@ -23,18 +23,18 @@ export function noticeThresholds(notice: TokensConfig['expiry_notice']): number[
  * at once) are marked sent with it rather than sent late.
  */
 export function crossedThresholds(
-  t: Pick<ExpiringToken, 'id' | 'expires_at'>,
+  t: Pick<ExpiringToken, 'expires_at'>,
   thresholds: number[],
-  sent: { token_id: number; before_seconds: number }[],
+  /** The thresholds this token was told of already. */
+  told: number[],
   now: number,
 ): number[] {
   if (!t.expires_at) return [];
   const leftMs = Date.parse(t.expires_at) - now;
-  const told = new Set(sent.filter((s) => s.token_id === t.id).map((s) => s.before_seconds));
   const crossed = thresholds.filter((th) => leftMs <= th * 1000);
   // Only a threshold tighter than every one already told of is news.
   const tightestTold = Math.min(Infinity, ...told);
-  return crossed.filter((th) => !told.has(th) && th < tightestTold);
+  return crossed.filter((th) => !told.includes(th) && th < tightestTold);
 }
 
 /**

@@ -94,19 +94,21 @@ export class ExpiryNotices {
       .orderBy('t.expires_at')
       .execute();
     if (tokens.length === 0) return 0;
-    const sent = await k
-      .selectFrom('token_expiry_notices')
-      .select(['token_id', 'before_seconds'])
-      .where(
-        'token_id',
-        'in',
-        tokens.map((t) => t.id),
-      )
-      .execute();
+    // In slices: a parameter list has a limit (SQLite 32,766), and many tokens may expire within 30 days.
+    const told = new Map<number, number[]>();
+    for (let at = 0; at < tokens.length; at += 500) {
+      const ids = tokens.slice(at, at + 500).map((t) => t.id);
+      const rows = await k
+        .selectFrom('token_expiry_notices')
+        .select(['token_id', 'before_seconds'])
+        .where('token_id', 'in', ids)
+        .execute();
+      for (const r of rows) told.set(r.token_id, [...(told.get(r.token_id) ?? []), r.before_seconds]);
+    }
     let count = 0;
     for (const t of tokens) {
       if (this.#stopped) break;
-      const due = crossedThresholds(t, thresholds, sent, now);
+      const due = crossedThresholds(t, thresholds, told.get(t.id) ?? [], now);
       if (due.length === 0) continue;
       if (await this.#notify(t, Math.min(...due), now)) {
         const at = new Date().toISOString();
