@@ -10,6 +10,7 @@ import { LoginThrottle } from './auth/login-throttle.ts';
 import { Permissions } from './auth/permissions.ts';
 import { PrincipalCache } from './auth/principal-cache.ts';
 import { sessionSettings } from './auth/session.ts';
+import { registerRetireOnUse, registerTokenExpiryHeaders } from './auth/token-hooks.ts';
 import { applyConfig, blockConfiguredUsers } from './bootstrap/index.ts';
 import { noAllowConfigWarning, parseDbUrl, type Config } from './config/index.ts';
 import type { HubContext } from './context.ts';
@@ -22,6 +23,7 @@ import { createLogger } from './lib/logger.ts';
 import { HubMetrics, readMetricsEnv, registerMetrics, timed } from './metrics/index.ts';
 import { policyBlockedTokens } from './tokens/inventory.ts';
 import { tokenPolicyOf } from './tokens/policy.ts';
+import { type ExpiryNotices, startExpiryNotices } from './tokens/expiry-notice.ts';
 import { TokenInsertBatch } from './tokens/insert-batch.ts';
 import { HubProxy } from './proxy/hub-proxy.ts';
 import { RefusalPusher } from './proxy/refusals.ts';
@@ -72,6 +74,7 @@ export class Hub {
   hubUrl = '';
   publicUrl = '';
   #stopActivitySync: (() => void) | null = null;
+  #expiryNotices: ExpiryNotices | null = null;
 
   private constructor(ctx: HubContext, server: HubServer, proxy: HubProxy, metrics: HubMetrics, db: Db) {
     this.ctx = ctx;
@@ -205,6 +208,8 @@ export class Hub {
       if (req.url.startsWith(apiPrefix) || req.url.startsWith(metricsPath)) await authenticate(ctx, req);
     });
     registerTokenAuthRefresh(server, ctx);
+    registerTokenExpiryHeaders(server);
+    registerRetireOnUse(server, ctx);
     if (limiter) server.addHook('onRequest', limiter.check);
     // Every hook is in place before the first route context loads: a context takes the hooks it finds.
     registerMetrics(server, ctx, metrics, apiPrefix);
@@ -249,6 +254,7 @@ export class Hub {
     this.ctx.activity.start();
     this.ctx.audit.start();
     this.metrics.startEventLoopMonitor((s) => this.ctx.log.warn({ seconds: s }, 'the event loop was blocked'));
+    this.#expiryNotices = startExpiryNotices(this.ctx);
   }
 
   /**
@@ -264,6 +270,7 @@ export class Hub {
     else await this.proxy.stop();
     await this.server.close();
     this.metrics.close();
+    await this.#expiryNotices?.stop();
     await this.ctx.activity.stop();
     this.ctx.audit.record({ action: 'hub.stop' });
     await this.ctx.audit.stop();

@@ -17,6 +17,7 @@ import { registerShareRoutes } from './shares.ts';
 import { registerSharedWithRoutes } from './shares-shared.ts';
 import { registerSignupRoutes } from './signups.ts';
 import { registerTokenInventoryRoutes } from './token-inventory.ts';
+import { registerServiceTokenRoutes } from './service-tokens.ts';
 import { registerTokenRoutes } from './tokens.ts';
 import { registerUserRoutes } from './users.ts';
 
@@ -37,6 +38,7 @@ export async function registerApi(app: HubServer, ctx: HubContext, prefix: strin
     registerActivityRoutes(api, ctx, prefix);
     registerGroupRoutes(api, ctx, prefix);
     registerServiceRoutes(api, ctx, prefix);
+    registerServiceTokenRoutes(api, ctx, prefix);
     registerProxyRoutes(api, ctx, prefix);
     registerAuditRoutes(api, ctx, prefix);
     registerSignupRoutes(api, ctx, prefix);

@@ -3,11 +3,11 @@ import type { FastifyRequest } from 'fastify';
 import type { HubContext } from '../context.ts';
 import type { TokenRow, UserRow } from '../db/index.ts';
 import type { HubServer } from '../http/server.ts';
-import { credentialsError } from '../auth/authenticate.ts';
+import { credentialsError, requirePrincipal } from '../auth/authenticate.ts';
 import { effectiveScopes, oauthClientTarget, type Principal } from '../auth/principal.ts';
 import { principalForUser } from '../auth/session.ts';
 import { authenticatePassword } from '../auth/authenticators.ts';
-import { tokenCreateForbidden } from '../errors/index.ts';
+import { noTokenInHand, selfTokenNotOwned, tokenCreateForbidden } from '../errors/index.ts';
 import { parseJson } from '../lib/json.ts';
 import { checkAccess, type OAuthClientTarget } from '../rbac/index.ts';
 import { listTokens } from '../repo/tokens.ts';
@@ -17,7 +17,15 @@ import { presentToken } from '../tokens/present.ts';
 import { judge } from '../tokens/judge.ts';
 import { actorOf, originOf } from '../audit/index.ts';
 import { callerOf } from '../commands/deps.ts';
-import { createToken, findOwnToken, revokeAllTokens, revokeToken, rotateToken } from '../commands/tokens/index.ts';
+import {
+  createToken,
+  findOwnToken,
+  revokeAllTokens,
+  revokeToken,
+  type RotateOptions,
+  rotateToken,
+  rotateTokenRow,
+} from '../commands/tokens/index.ts';
 import { needUser } from './access.ts';
 import { requestedTokenScopes } from '../tokens/requested-scopes.ts';
 import { flagArg } from './users.ts';
@@ -182,19 +190,7 @@ export function registerTokenRoutes(app: HubServer, ctx: HubContext, prefix: str
         tags,
         summary: 'tshub: replace a token by a new one with the same note, scopes and lifetime',
         params: UserToken,
-        body: Type.Optional(
-          Type.Union([
-            Type.Null(),
-            Type.Object(
-              {
-                grace_seconds: Type.Optional(
-                  Type.Integer({ minimum: 0, maximum: ctx.config.tokens.rotation_max_grace_seconds }),
-                ),
-              },
-              { additionalProperties: false },
-            ),
-          ]),
-        ),
+        body: rotateBody(ctx),
         response: { 201: TokenModel, ...errorResponses },
       },
     },
@@ -203,13 +199,73 @@ export function registerTokenRoutes(app: HubServer, ctx: HubContext, prefix: str
       const { token, row } = await rotateToken(ctx, callerOf(req), {
         user,
         tokenId: req.params.token_id,
-        graceSeconds: req.body?.grace_seconds ?? 0,
+        ...rotateOptions(req.body),
       });
       reply.code(201);
       const [model] = await tokenModels(ctx, user, [row]);
       return { ...model, token };
     },
   );
+
+  app.post(
+    `${prefix}/users/:name/tokens/self/rotate`,
+    {
+      config: { rateLimit: 'token_create' },
+      schema: {
+        tags,
+        summary: 'tshub: replace the token this request is made with by a new one (same note, scopes and lifetime)',
+        description:
+          "Needs no scope: whoever holds a token may replace it by one that can do no more. 400 `no_token_in_hand` for a browser session; 404 when the token is not this user's.",
+        params: UserName,
+        body: rotateBody(ctx),
+        response: { 201: TokenModel, ...errorResponses },
+      },
+    },
+    async (req, reply) => {
+      const p = requirePrincipal(ctx, req);
+      if (!p.token) throw noTokenInHand();
+      const user = await findUser(ctx.k, req.params.name);
+      if (!user || p.token.user_id !== user.id) throw selfTokenNotOwned(req.params.name);
+      const owner = { kind: 'user' as const, id: user.id, name: user.name };
+      const { token, row } = await rotateTokenRow(ctx, callerOf(req), p.token, owner, rotateOptions(req.body));
+      reply.code(201);
+      const [model] = await tokenModels(ctx, user, [row]);
+      return { ...model, token };
+    },
+  );
+}
+
+/** The body of every rotate route (a user's token by id or `self`, a service's token). */
+export function rotateBody(ctx: HubContext) {
+  return Type.Optional(
+    Type.Union([
+      Type.Null(),
+      Type.Object(
+        {
+          grace_seconds: Type.Optional(
+            Type.Integer({
+              minimum: 0,
+              maximum: ctx.config.tokens.rotation_max_grace_seconds,
+              description: 'How long the old token keeps working beside the new one (default 0: it ends at once).',
+            }),
+          ),
+          retire_on_use: Type.Optional(
+            Type.Boolean({
+              description:
+                'tshub: the old token keeps working until the new one is first used, then ends at once; grace_seconds (default: tokens.rotation_max_grace_seconds) bounds it.',
+            }),
+          ),
+        },
+        { additionalProperties: false },
+      ),
+    ]),
+  );
+}
+
+export function rotateOptions(
+  body: { grace_seconds?: number; retire_on_use?: boolean } | null | undefined,
+): RotateOptions {
+  return { graceSeconds: body?.grace_seconds ?? 0, retireOnUse: body?.retire_on_use ?? false };
 }
 
 /**

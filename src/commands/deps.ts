@@ -5,6 +5,7 @@ import { type AuditOrigin, type AuditSink, originOf, SYSTEM } from '../audit/ind
 import type { Principal } from '../auth/principal.ts';
 import type { Config } from '../config/index.ts';
 import type { Database, DbKind } from '../db/index.ts';
+import type { RefusalSink } from '../proxy/types.ts';
 
 /**
  * What every command needs. The hub builds one set in app.ts; a CLI command builds its own for its one
@@ -21,6 +22,12 @@ export interface CommandDeps {
    * changes who may do what calls `invalidate()` once its transaction has committed.
    */
   permissions: { invalidate(): void };
+  /**
+   * The hub's pusher to `tshub proxy` (built in app.ts): a command that makes tokens unusable tells it, so
+   * servers behind the proxy stop accepting them at once. Absent in a one-off process (the CLI), whose
+   * changes the hub's next timed sweep finds.
+   */
+  refusals?: RefusalSink;
 }
 
 /** Who asks for a command: the audit log's origin, and the acting principal where a request made the call. */

@@ -74,6 +74,14 @@ describe('loadConfig sources', () => {
       roles: {},
       rotation_max_grace_seconds: 604800,
       invalid_credentials_status: 403,
+      expiry_notice: {
+        days: [30, 7, 1],
+        seconds: null,
+        check_interval_seconds: 3600,
+        webhook: null,
+        smtp: null,
+        email_domain: null,
+      },
     });
     assert.deepEqual(config.services, []);
     assert.ok(Value.Check(ConfigSchema, config));

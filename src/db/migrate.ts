@@ -11,6 +11,7 @@ import { tokenPartialIndexes } from './migrations/006-token-partial-indexes.ts';
 import { passwordSignups } from './migrations/007-password-signups.ts';
 import { shares } from './migrations/008-shares.ts';
 import { tokenExpiryIndex } from './migrations/010-token-expiry-index.ts';
+import { tokenExpiryNotices } from './migrations/011-token-expiry-notices.ts';
 
 function migrations(kind: DbKind): Record<string, Migration> {
   // Names sort in order of application; never rename or edit one that has shipped.
@@ -24,6 +25,7 @@ function migrations(kind: DbKind): Record<string, Migration> {
     '007-password-signups': passwordSignups,
     '008-shares': shares(kind),
     '010-token-expiry-index': tokenExpiryIndex,
+    '011-token-expiry-notices': tokenExpiryNotices,
   };
 }
 

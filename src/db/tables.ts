@@ -206,6 +206,19 @@ export interface ShareCodesTable {
   exchange_count: number;
 }
 
+/** A rotation with retire_on_use: the old token ends at the first use of the new one (migration 011). */
+export interface TokenRetireOnUseTable {
+  new_id: number;
+  old_id: number;
+}
+
+/** An expiry notice sent: `before_seconds` before the token's expiry (migration 011). */
+export interface TokenExpiryNoticesTable {
+  token_id: number;
+  before_seconds: number;
+  sent_at: string;
+}
+
 export interface Database {
   users: UsersTable;
   groups: GroupsTable;
@@ -225,6 +238,8 @@ export interface Database {
   audit_anchor: AuditAnchorTable;
   shares: SharesTable;
   share_codes: ShareCodesTable;
+  token_retire_on_use: TokenRetireOnUseTable;
+  token_expiry_notices: TokenExpiryNoticesTable;
 }
 
 export type UserRow = Selectable<UsersTable>;

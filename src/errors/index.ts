@@ -16,3 +16,4 @@ export * from './profiles.ts';
 export * from './auth-state.ts';
 export * from './batchspawner.ts';
 export * from './shares.ts';
+export * from './token-expiry.ts';

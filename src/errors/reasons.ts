@@ -57,6 +57,7 @@ export const REASONS = {
   token_policy_idle: 'The personal token was not used for `tokens.revoke_idle_after_days` days.',
   token_policy_inherit:
     "A personal token holding all its owner's permissions (`inherit`), refused by `tokens.forbid_inherit`.",
+  no_token_in_hand: '`tokens/self` was asked for by a request not made with a token (a browser session).',
   // Servers
   named_servers_disabled: '`allow_named_servers` is off.',
   named_server_limit: 'The user has `named_server_limit_per_user` named servers already.',

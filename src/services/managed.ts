@@ -71,6 +71,8 @@ export class ManagedService {
   #nextDelayMs: number;
   #startedAt = 0;
   #startTime: number | null = null;
+  // Set by restart(): the next exit is a planned one, followed at once by a new run.
+  #restartNow = false;
 
   constructor(o: ManagedServiceOptions) {
     this.#o = o;
@@ -197,7 +199,14 @@ export class ManagedService {
           .finally(() => {
             const how = code !== null ? `status ${code}` : `signal ${signal}`;
             if (this.#stopping) log.info({ service: spec.name, pid }, `service ${spec.name} stopped (${how})`);
-            else {
+            else if (this.#restartNow) {
+              this.#restartNow = false;
+              log.info(
+                { service: spec.name, pid },
+                `service ${spec.name} stopped (${how}) to restart with a new token`,
+              );
+              this.start();
+            } else {
               log.error({ service: spec.name, pid, code, signal }, `service ${spec.name} exited with ${how}`);
               this.#scheduleRestart();
             }
@@ -223,6 +232,25 @@ export class ManagedService {
     this.#timer.unref();
   }
 
+  /**
+   * Stops the running process and starts the next run at once, with no back-off and no failure counted:
+   * its token was rotated, and the new run is given the new one. Resolves when the old run is gone.
+   */
+  async restart(): Promise<void> {
+    if (this.#stopping) return;
+    if (this.#launching) await this.#launching;
+    const pid = this.pid;
+    if (pid === null) {
+      // Between runs (waiting to restart after a failure): the next run starts now.
+      if (this.#timer) clearTimeout(this.#timer);
+      this.#timer = null;
+      this.start();
+      return;
+    }
+    this.#restartNow = true;
+    await this.#terminate(pid);
+  }
+
   /** SIGTERM to its process group, SIGKILL after termTimeoutMs; resolves when it is gone. */
   async stop(): Promise<void> {
     this.#stopping = true;
@@ -230,7 +258,10 @@ export class ManagedService {
     this.#timer = null;
     if (this.#launching) await this.#launching;
     const pid = this.pid;
-    if (pid === null) return;
+    if (pid !== null) await this.#terminate(pid);
+  }
+
+  async #terminate(pid: number): Promise<void> {
     signalGroup(pid, 'SIGTERM');
     const gone = await Promise.race([this.#exited.then(() => true), sleep(this.#o.timings.termTimeoutMs, false)]);
     if (!gone) {

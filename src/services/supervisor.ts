@@ -49,6 +49,12 @@ export class ServiceSupervisor {
   readonly #managed = new Map<string, ManagedService>();
   readonly #health: HealthChecker;
   #launcher: TshubLauncher | null = null;
+  /** The id of each managed service's current run token (none for a config api_token). */
+  readonly #runTokens = new Map<string, number>();
+  /** A rotated run token's successor, waiting for the restart that hands it over. */
+  readonly #handover = new Map<string, { token: string; id: number }>();
+  /** Run tokens replaced by rotation: their run's end leaves them to their grace period. */
+  readonly #rotatedOut = new Set<number>();
   // A hub process that exits without stop() (an uncaught error, process.exit) still takes its services along.
   readonly #onExit = () => {
     for (const m of this.#managed.values()) m.killNow();
@@ -107,11 +113,34 @@ export class ServiceSupervisor {
       if (spec.url && spec.command === null) this.#health.checkSoon(spec.name, spec.url);
   }
 
-  /** The configured api_token, or a token issued for this run and revoked when the run ends. */
+  /**
+   * The configured api_token, or a token for this run, revoked when the run ends: issued now, or the
+   * successor of the last run's token when that was rotated (tokenRotated).
+   */
   async #credentials(spec: ServiceSpec, serviceId: number): Promise<RunCredentials> {
-    const { k, dbKind, baseUrl } = this.#ctx;
+    const { k, baseUrl } = this.#ctx;
     const withClient = hasOAuthClient(spec);
     if (spec.api_token) return { token: spec.api_token, release: async () => {} };
+    const handed = this.#handover.get(spec.name);
+    this.#handover.delete(spec.name);
+    const { token, id } = handed ?? (await this.#issueRunToken(spec, serviceId));
+    this.#runTokens.set(spec.name, id);
+    // The OAuth client secret is the service's token, so it changes with every run.
+    if (withClient) await upsertServiceClient(k, spec, baseUrl, token);
+    return {
+      token,
+      release: async () => {
+        if (this.#runTokens.get(spec.name) === id) this.#runTokens.delete(spec.name);
+        // A token rotated out lives on for its grace period, as any rotated token.
+        if (!this.#rotatedOut.delete(id)) await revokeTokens(k, [id], isoNow());
+        if (withClient) await upsertServiceClient(k, spec, baseUrl, null);
+        this.#ctx.permissions.invalidate();
+      },
+    };
+  }
+
+  async #issueRunToken(spec: ServiceSpec, serviceId: number): Promise<{ token: string; id: number }> {
+    const { k, dbKind } = this.#ctx;
     const { token, row } = await issueToken(k, dbKind, {
       owner: { kind: 'service', id: serviceId },
       kind: 'api',
@@ -119,16 +148,24 @@ export class ServiceSupervisor {
       scopes: ['inherit'],
       expiresIn: null,
     });
-    // The OAuth client secret is the service's token, so it changes with every run.
-    if (withClient) await upsertServiceClient(k, spec, baseUrl, token);
-    return {
-      token,
-      release: async () => {
-        await revokeTokens(k, [row.id], isoNow());
-        if (withClient) await upsertServiceClient(k, spec, baseUrl, null);
-        this.#ctx.permissions.invalidate();
-      },
-    };
+    return { token, id: row.id };
+  }
+
+  /**
+   * The token `oldId` of service `name` was rotated to `token` (id `newId`): if it is the running managed
+   * service's, the service is restarted with the new one. Resolves once the old run is gone; true if so.
+   */
+  async tokenRotated(name: string, oldId: number, token: string, newId: number): Promise<boolean> {
+    const m = this.#managed.get(name);
+    if (!m || this.#runTokens.get(name) !== oldId) return false;
+    this.#handover.set(name, { token, id: newId });
+    this.#rotatedOut.add(oldId);
+    this.#ctx.log.info(
+      { service: name, old: `a${oldId}`, new: `a${newId}` },
+      `restarting service ${name}: its token was rotated`,
+    );
+    await m.restart();
+    return true;
   }
 
   #record(): void {

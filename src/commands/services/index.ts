@@ -2,3 +2,10 @@
 export { createService, type ServiceDeps } from './create.ts';
 export { deleteService } from './delete.ts';
 export { writeServiceRecords } from './records.ts';
+export {
+  createServiceToken,
+  findServiceToken,
+  revokeServiceToken,
+  rotateServiceToken,
+  type ServiceTokenDeps,
+} from './tokens.ts';

@@ -1,13 +1,10 @@
 import type { TokenInsertBatch } from '../../tokens/insert-batch.ts';
 import type { IssueRequest } from '../../tokens/issue.ts';
-import type { RefusalSink } from '../../proxy/types.ts';
 import type { Caller, CommandDeps } from '../deps.ts';
 
 export interface TokenCommandDeps extends CommandDeps {
   /** The hub's batch of concurrent token inserts (built in app.ts); null in a one-off process (`tshub token`). */
   tokenInserts: TokenInsertBatch | null;
-  /** The hub's pusher to `tshub proxy` (built in app.ts); absent in a one-off process, whose changes the hub's next sweep finds. */
-  refusals?: RefusalSink;
 }
 
 /** What a command's log line says of its caller: who (the principal, else the audit actor) and, for a request, its id. */

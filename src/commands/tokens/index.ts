@@ -6,4 +6,5 @@ export { newTokenLifetime } from './expiry.ts';
 export { findOwnToken } from './own-token.ts';
 export { revokeAllTokens } from './revoke-all.ts';
 export { revokeToken } from './revoke.ts';
-export { rotateToken } from './rotate.ts';
+export { type RotatedOwner, type RotateOptions, rotateToken, rotateTokenRow } from './rotate.ts';
+export { retireOnFirstUse } from './retire-on-use.ts';

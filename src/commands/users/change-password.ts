@@ -51,6 +51,7 @@ export async function changePassword(
     );
   });
   deps.permissions.invalidate();
+  deps.refusals?.tokensChanged();
   const by = input.currentPassword === undefined ? (caller.principal?.name ?? 'the hub') : 'the user';
   deps.log.info(
     { actor: caller.principal?.name ?? null, user: input.name, revoked_tokens: revoked },

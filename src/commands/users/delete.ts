@@ -2,7 +2,6 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import { userTarget } from '../../audit/index.ts';
 import { cannotDeleteSelf, noSuchUser, serverStopPending } from '../../errors/index.ts';
 import { deleteUser as deleteUserRow, findUser, serverNamesOf } from '../../repo/users.ts';
-import type { RefusalSink } from '../../proxy/types.ts';
 import type { Caller, CommandDeps } from '../deps.ts';
 
 /** What deleting or blocking a user needs of the server runtime (the hub's ServerManager is one). */
@@ -17,8 +16,6 @@ export interface UserServerRuntime {
 
 export interface UserServersDeps extends CommandDeps {
   servers: UserServerRuntime;
-  /** The hub's pusher to `tshub proxy` (app.ts): the user's tokens are refused there at once. */
-  refusals?: RefusalSink;
 }
 
 async function stopping(deps: UserServersDeps, userId: number): Promise<boolean> {

@@ -134,13 +134,16 @@
 
   function rotate(t) {
     var what = `token \u201c${label(t)}\u201d`;
+    var grace = $('rotate-grace');
+    var graceSeconds = grace ? Number(grace.value) : 0;
+    var ends = graceSeconds ? grace.options[grace.selectedIndex].text.toLowerCase() : 'at once';
     if (
       !window.confirm(
-        `Replace ${what} by a new one with the same name, scopes and lifetime? The old one stops working at once.`,
+        `Replace ${what} by a new one with the same name, scopes and lifetime? The old one stops working ${ends}.`,
       )
     )
       return;
-    request('POST', `${api}/${encodeURIComponent(t.id)}/rotate`, { grace_seconds: 0 }).then(
+    request('POST', `${api}/${encodeURIComponent(t.id)}/rotate`, { grace_seconds: graceSeconds }).then(
       (n) => {
         say('');
         showToken(n.token, `The replacement of ${what}`);

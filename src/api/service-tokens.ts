@@ -1,0 +1,215 @@
+import { Type } from 'typebox';
+import { effectiveScopes } from '../auth/principal.ts';
+import { callerOf } from '../commands/deps.ts';
+import {
+  createServiceToken,
+  findServiceToken,
+  revokeServiceToken,
+  rotateServiceToken,
+} from '../commands/services/index.ts';
+import type { HubContext } from '../context.ts';
+import type { ServiceRow, TokenRow } from '../db/index.ts';
+import type { HubServer } from '../http/server.ts';
+import { parseJson } from '../lib/json.ts';
+import { listTokens } from '../repo/tokens.ts';
+import { judge } from '../tokens/judge.ts';
+import { presentToken } from '../tokens/present.ts';
+import { requestedTokenScopes } from '../tokens/requested-scopes.ts';
+import { needService } from './access.ts';
+import { errorResponses, NoContent, TokenModel } from './schemas.ts';
+import { rotateBody, rotateOptions } from './tokens.ts';
+import { flagArg } from './users.ts';
+
+const tags = ['services'];
+const ServiceName = Type.Object({ name: Type.String() });
+const ServiceToken = Type.Object({ name: Type.String(), token_id: Type.String() });
+const MAX_EXPIRES_IN = 100 * 365 * 86400;
+const StringList = Type.Union([Type.Array(Type.String()), Type.Null()]);
+/**
+ * Least privilege without a new scope: `admin:services` already governs a service's whole definition,
+ * its api_token included, and filtered (`admin:services!service=<name>`) it covers one service only.
+ */
+const GOVERN = ['admin:services'];
+
+const ServiceTokenModel = Type.Object(
+  {
+    ...TokenModel.properties,
+    token_kind: Type.Union([Type.Literal('api'), Type.Literal('config')], {
+      description:
+        "tshub: `config` for the services[].api_token of the config file (revoked here until the next start, rotated only in the file); `api` otherwise, including a managed service's run token",
+    }),
+  },
+  { additionalProperties: true },
+);
+
+/** The Token models of service tokens: effective scopes against what the service holds now. */
+async function serviceTokenModels(ctx: HubContext, service: ServiceRow, rows: TokenRow[]) {
+  const ownerSet = await ctx.principals.ownerScopes('service', service.id, service.name);
+  const models = [];
+  for (const row of rows) {
+    const scopes = await effectiveScopes(
+      ctx.k,
+      parseJson<string[]>(row.scopes, []),
+      'service',
+      service.name,
+      ownerSet,
+      {
+        customScopes: ctx.config.custom_scopes,
+      },
+    );
+    models.push({
+      ...presentToken(row, service.name, [...scopes].sort(), 'JupyterHub'),
+      token_kind: row.kind === 'config' ? ('config' as const) : ('api' as const),
+    });
+  }
+  return models;
+}
+
+/** tshub: a service's API tokens (upstream has none): list, create, rotate with grace, revoke. */
+export function registerServiceTokenRoutes(app: HubServer, ctx: HubContext, prefix: string): void {
+  app.get(
+    `${prefix}/services/:name/tokens`,
+    {
+      schema: {
+        tags,
+        summary: "tshub: list a service's tokens (its config api_token as token_kind config)",
+        params: ServiceName,
+        querystring: Type.Object({ include_inactive: Type.Optional(Type.String()) }),
+        response: {
+          200: Type.Object({
+            api_tokens: Type.Array(ServiceTokenModel),
+            inactive_tokens: Type.Optional(Type.Array(ServiceTokenModel)),
+          }),
+          ...errorResponses,
+        },
+      },
+    },
+    async (req) => {
+      const { service } = await needService(ctx, req, GOVERN, req.params.name);
+      const now = Date.now();
+      const inactive = flagArg(req.query.include_inactive);
+      const rows = await listTokens(
+        ctx.k,
+        { kind: 'service', id: service.id },
+        { nowIso: new Date(now).toISOString(), includeInactive: inactive },
+      );
+      const models = await serviceTokenModels(ctx, service, rows);
+      const body: { api_tokens: unknown[]; inactive_tokens?: unknown[] } = {
+        api_tokens: models.filter((_, i) => judge(rows[i]!, now).ok),
+      };
+      if (inactive) body.inactive_tokens = models.filter((_, i) => !judge(rows[i]!, now).ok);
+      return body;
+    },
+  );
+
+  app.post(
+    `${prefix}/services/:name/tokens`,
+    {
+      config: { rateLimit: 'token_create' },
+      schema: {
+        tags,
+        summary: 'tshub: create a token for a service',
+        params: ServiceName,
+        body: Type.Optional(
+          Type.Union([
+            Type.Null(),
+            Type.Object(
+              {
+                note: Type.Optional(Type.Union([Type.String({ maxLength: 1000 }), Type.Null()])),
+                expires_in: Type.Optional(
+                  Type.Union([Type.Integer({ minimum: 0, maximum: MAX_EXPIRES_IN }), Type.Null()]),
+                ),
+                scopes: Type.Optional(StringList),
+                roles: Type.Optional(StringList),
+              },
+              { additionalProperties: false },
+            ),
+          ]),
+        ),
+        response: { 201: ServiceTokenModel, ...errorResponses },
+      },
+    },
+    async (req, reply) => {
+      const { p, service } = await needService(ctx, req, GOVERN, req.params.name);
+      const body = req.body ?? {};
+      const ownerSet = await ctx.principals.ownerScopes('service', service.id, service.name);
+      const scopes = await requestedTokenScopes(
+        ctx.k,
+        ctx.config,
+        body,
+        { kind: 'service', name: service.name },
+        ownerSet,
+        (name) => ctx.principals.role(name),
+      );
+      const { token, row } = await createServiceToken(ctx, callerOf(req), {
+        service,
+        note: body.note || `Requested via api by ${p.kind} ${p.name}`,
+        scopes,
+        expiresIn: body.expires_in,
+      });
+      reply.code(201);
+      const [model] = await serviceTokenModels(ctx, service, [row]);
+      return { ...model, token };
+    },
+  );
+
+  app.get(
+    `${prefix}/services/:name/tokens/:token_id`,
+    {
+      schema: {
+        tags,
+        summary: "tshub: get one of a service's tokens",
+        params: ServiceToken,
+        querystring: Type.Object({ include_inactive: Type.Optional(Type.String()) }),
+        response: { 200: ServiceTokenModel, ...errorResponses },
+      },
+    },
+    async (req) => {
+      const { service } = await needService(ctx, req, GOVERN, req.params.name);
+      const row = await findServiceToken(ctx, service, req.params.token_id, flagArg(req.query.include_inactive));
+      return (await serviceTokenModels(ctx, service, [row]))[0];
+    },
+  );
+
+  app.post(
+    `${prefix}/services/:name/tokens/:token_id/rotate`,
+    {
+      config: { rateLimit: 'token_create' },
+      schema: {
+        tags,
+        summary: "tshub: replace a service's token; a managed service using it is restarted with the new one",
+        params: ServiceToken,
+        body: rotateBody(ctx),
+        response: { 201: ServiceTokenModel, ...errorResponses },
+      },
+    },
+    async (req, reply) => {
+      const { service } = await needService(ctx, req, GOVERN, req.params.name);
+      const { token, row } = await rotateServiceToken(ctx, callerOf(req), {
+        service,
+        tokenId: req.params.token_id,
+        ...rotateOptions(req.body),
+      });
+      reply.code(201);
+      const [model] = await serviceTokenModels(ctx, service, [row]);
+      return { ...model, token };
+    },
+  );
+
+  app.delete(
+    `${prefix}/services/:name/tokens/:token_id`,
+    {
+      schema: {
+        tags,
+        summary: "tshub: revoke one of a service's tokens",
+        params: ServiceToken,
+        response: { 204: NoContent, ...errorResponses },
+      },
+    },
+    async (req, reply) => {
+      const { service } = await needService(ctx, req, GOVERN, req.params.name);
+      await revokeServiceToken(ctx, callerOf(req), { service, tokenId: req.params.token_id });
+      return reply.code(204).type('text/plain').send();
+    },
+  );
+}
