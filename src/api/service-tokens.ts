@@ -12,19 +12,23 @@ import type { ServiceRow, TokenRow } from '../db/index.ts';
 import type { HubServer } from '../http/server.ts';
 import { parseJson } from '../lib/json.ts';
 import { listTokens } from '../repo/tokens.ts';
-import { judge } from '../tokens/judge.ts';
 import { presentToken } from '../tokens/present.ts';
 import { requestedTokenScopes } from '../tokens/requested-scopes.ts';
 import { needService } from './access.ts';
 import { errorResponses, NoContent, TokenModel } from './schemas.ts';
-import { rotateBody, rotateOptions } from './tokens.ts';
+import {
+  IncludeInactive,
+  rotateBody,
+  rotateOptions,
+  tokenList,
+  tokenListBody,
+  tokenRequestBody,
+} from './token-shapes.ts';
 import { flagArg } from './users.ts';
 
 const tags = ['services'];
 const ServiceName = Type.Object({ name: Type.String() });
 const ServiceToken = Type.Object({ name: Type.String(), token_id: Type.String() });
-const MAX_EXPIRES_IN = 100 * 365 * 86400;
-const StringList = Type.Union([Type.Array(Type.String()), Type.Null()]);
 /**
  * Least privilege without a new scope: `admin:services` already governs a service's whole definition,
  * its api_token included, and filtered (`admin:services!service=<name>`) it covers one service only.
@@ -74,14 +78,8 @@ export function registerServiceTokenRoutes(app: HubServer, ctx: HubContext, pref
         tags,
         summary: "tshub: list a service's tokens (its config api_token as token_kind config)",
         params: ServiceName,
-        querystring: Type.Object({ include_inactive: Type.Optional(Type.String()) }),
-        response: {
-          200: Type.Object({
-            api_tokens: Type.Array(ServiceTokenModel),
-            inactive_tokens: Type.Optional(Type.Array(ServiceTokenModel)),
-          }),
-          ...errorResponses,
-        },
+        querystring: IncludeInactive,
+        response: { 200: tokenList(ServiceTokenModel), ...errorResponses },
       },
     },
     async (req) => {
@@ -94,11 +92,7 @@ export function registerServiceTokenRoutes(app: HubServer, ctx: HubContext, pref
         { nowIso: new Date(now).toISOString(), includeInactive: inactive },
       );
       const models = await serviceTokenModels(ctx, service, rows);
-      const body: { api_tokens: unknown[]; inactive_tokens?: unknown[] } = {
-        api_tokens: models.filter((_, i) => judge(rows[i]!, now).ok),
-      };
-      if (inactive) body.inactive_tokens = models.filter((_, i) => !judge(rows[i]!, now).ok);
-      return body;
+      return tokenListBody(models, rows, now, inactive);
     },
   );
 
@@ -110,22 +104,7 @@ export function registerServiceTokenRoutes(app: HubServer, ctx: HubContext, pref
         tags,
         summary: 'tshub: create a token for a service',
         params: ServiceName,
-        body: Type.Optional(
-          Type.Union([
-            Type.Null(),
-            Type.Object(
-              {
-                note: Type.Optional(Type.Union([Type.String({ maxLength: 1000 }), Type.Null()])),
-                expires_in: Type.Optional(
-                  Type.Union([Type.Integer({ minimum: 0, maximum: MAX_EXPIRES_IN }), Type.Null()]),
-                ),
-                scopes: Type.Optional(StringList),
-                roles: Type.Optional(StringList),
-              },
-              { additionalProperties: false },
-            ),
-          ]),
-        ),
+        body: tokenRequestBody(),
         response: { 201: ServiceTokenModel, ...errorResponses },
       },
     },
@@ -160,7 +139,7 @@ export function registerServiceTokenRoutes(app: HubServer, ctx: HubContext, pref
         tags,
         summary: "tshub: get one of a service's tokens",
         params: ServiceToken,
-        querystring: Type.Object({ include_inactive: Type.Optional(Type.String()) }),
+        querystring: IncludeInactive,
         response: { 200: ServiceTokenModel, ...errorResponses },
       },
     },

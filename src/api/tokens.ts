@@ -14,7 +14,6 @@ import { listTokens } from '../repo/tokens.ts';
 import { allGroupNamesByUser } from '../repo/groups.ts';
 import { findUser } from '../repo/users.ts';
 import { presentToken } from '../tokens/present.ts';
-import { judge } from '../tokens/judge.ts';
 import { actorOf, originOf } from '../audit/index.ts';
 import { callerOf } from '../commands/deps.ts';
 import {
@@ -22,7 +21,6 @@ import {
   findOwnToken,
   revokeAllTokens,
   revokeToken,
-  type RotateOptions,
   rotateToken,
   rotateTokenRow,
 } from '../commands/tokens/index.ts';
@@ -30,12 +28,18 @@ import { needUser } from './access.ts';
 import { requestedTokenScopes } from '../tokens/requested-scopes.ts';
 import { flagArg } from './users.ts';
 import { errorResponses, NoContent, TokenModel } from './schemas.ts';
+import {
+  IncludeInactive,
+  rotateBody,
+  rotateOptions,
+  tokenList,
+  tokenListBody,
+  tokenRequestBody,
+} from './token-shapes.ts';
 
 const tags = ['tokens'];
 const UserName = Type.Object({ name: Type.String() });
 const UserToken = Type.Object({ name: Type.String(), token_id: Type.String() });
-const MAX_EXPIRES_IN = 100 * 365 * 86400;
-const StringList = Type.Union([Type.Array(Type.String()), Type.Null()]);
 export function registerTokenRoutes(app: HubServer, ctx: HubContext, prefix: string): void {
   app.get(
     `${prefix}/users/:name/tokens`,
@@ -44,20 +48,8 @@ export function registerTokenRoutes(app: HubServer, ctx: HubContext, prefix: str
         tags,
         summary: "List a user's tokens",
         params: UserName,
-        querystring: Type.Object({
-          include_inactive: Type.Optional(
-            Type.String({
-              description: 'tshub: also list expired, revoked and rotated tokens under `inactive_tokens`',
-            }),
-          ),
-        }),
-        response: {
-          200: Type.Object({
-            api_tokens: Type.Array(TokenModel),
-            inactive_tokens: Type.Optional(Type.Array(TokenModel)),
-          }),
-          ...errorResponses,
-        },
+        querystring: IncludeInactive,
+        response: { 200: tokenList(TokenModel), ...errorResponses },
       },
     },
     async (req) => {
@@ -69,11 +61,7 @@ export function registerTokenRoutes(app: HubServer, ctx: HubContext, prefix: str
         { nowIso: new Date(now).toISOString(), includeInactive: flagArg(req.query.include_inactive) },
       );
       const models = await tokenModels(ctx, user, all);
-      const body: { api_tokens: unknown[]; inactive_tokens?: unknown[] } = {
-        api_tokens: models.filter((_, i) => judge(all[i]!, now).ok),
-      };
-      if (flagArg(req.query.include_inactive)) body.inactive_tokens = models.filter((_, i) => !judge(all[i]!, now).ok);
-      return body;
+      return tokenListBody(models, all, now, flagArg(req.query.include_inactive));
     },
   );
 
@@ -85,23 +73,7 @@ export function registerTokenRoutes(app: HubServer, ctx: HubContext, prefix: str
         tags,
         summary: 'Create a token',
         params: UserName,
-        body: Type.Optional(
-          Type.Union([
-            Type.Null(),
-            Type.Object(
-              {
-                note: Type.Optional(Type.Union([Type.String({ maxLength: 1000 }), Type.Null()])),
-                expires_in: Type.Optional(
-                  Type.Union([Type.Integer({ minimum: 0, maximum: MAX_EXPIRES_IN }), Type.Null()]),
-                ),
-                scopes: Type.Optional(StringList),
-                roles: Type.Optional(StringList),
-                auth: Type.Optional(Type.Object({}, { additionalProperties: true })),
-              },
-              { additionalProperties: false },
-            ),
-          ]),
-        ),
+        body: tokenRequestBody({ auth: Type.Optional(Type.Object({}, { additionalProperties: true })) }),
         response: { 201: TokenModel, ...errorResponses },
       },
     },
@@ -233,39 +205,6 @@ export function registerTokenRoutes(app: HubServer, ctx: HubContext, prefix: str
       return { ...model, token };
     },
   );
-}
-
-/** The body of every rotate route (a user's token by id or `self`, a service's token). */
-export function rotateBody(ctx: HubContext) {
-  return Type.Optional(
-    Type.Union([
-      Type.Null(),
-      Type.Object(
-        {
-          grace_seconds: Type.Optional(
-            Type.Integer({
-              minimum: 0,
-              maximum: ctx.config.tokens.rotation_max_grace_seconds,
-              description: 'How long the old token keeps working beside the new one (default 0: it ends at once).',
-            }),
-          ),
-          retire_on_use: Type.Optional(
-            Type.Boolean({
-              description:
-                'tshub: the old token keeps working until the new one is first used, then ends at once; grace_seconds (default: tokens.rotation_max_grace_seconds) bounds it.',
-            }),
-          ),
-        },
-        { additionalProperties: false },
-      ),
-    ]),
-  );
-}
-
-export function rotateOptions(
-  body: { grace_seconds?: number; retire_on_use?: boolean } | null | undefined,
-): RotateOptions {
-  return { graceSeconds: body?.grace_seconds ?? 0, retireOnUse: body?.retire_on_use ?? false };
 }
 
 /**

@@ -1,5 +1,6 @@
 import { request as httpRequest } from 'node:http';
 import { request as httpsRequest } from 'node:https';
+import { endOnAbort } from './http-abort.ts';
 
 /** Bodies beyond this are cut: a probe reads a health answer, not a page. */
 const MAX_BODY = 64 * 1024;
@@ -21,13 +22,7 @@ export function probe(url: string, signal: AbortSignal): Promise<{ status: numbe
       res.on('end', () => resolve({ status: res.statusCode ?? 0, body }));
       res.on('error', reject);
     });
-    // Not http's `signal` option: it destroys the socket with an error while it may have no listener yet.
-    const abort = () => {
-      req.destroy();
-      reject(signal.reason);
-    };
-    signal.addEventListener('abort', abort, { once: true });
-    req.on('close', () => signal.removeEventListener('abort', abort));
+    endOnAbort(req, signal, reject);
     req.on('error', reject);
     req.end();
   });

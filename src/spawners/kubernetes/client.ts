@@ -2,6 +2,7 @@ import { readFileSync } from 'node:fs';
 import { Agent, request as httpsRequest } from 'node:https';
 import { request as httpRequest, type IncomingMessage } from 'node:http';
 import type { KubernetesConfig } from '../../config/schema-kubernetes.ts';
+import { endOnAbort } from '../../lib/http-abort.ts';
 import { type KubeTarget, loadKubeConfig, SERVICE_ACCOUNT_DIR } from './kubeconfig.ts';
 
 /** The namespace configured, else the one the hub runs in (its service account's), else `default`, as KubeSpawner. */
@@ -98,14 +99,7 @@ export class KubeApi {
     return new Promise<IncomingMessage>((resolve, reject) => {
       if (signal.aborted) return reject(signal.reason);
       const req = (https ? httpsRequest : httpRequest)(url, { ...options, method, headers }, resolve);
-      // Not http's own `signal` option: it destroys the socket with an error, and a socket still in its TLS
-      // handshake has no error listener yet, so an early abort (a watch replaced at once) would crash the hub.
-      const abort = () => {
-        req.destroy();
-        reject(signal.reason);
-      };
-      signal.addEventListener('abort', abort, { once: true });
-      req.on('close', () => signal.removeEventListener('abort', abort));
+      endOnAbort(req, signal, reject);
       req.on('error', reject);
       req.end(payload);
     });
