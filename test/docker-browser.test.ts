@@ -2,8 +2,8 @@
 // dockerd (test/docker-engine.ts): pick a profile on the spawn page, the container gets that profile's
 // image and memory limit, the notebook opens through the proxy, a kernel in the container runs 1+1
 // over its WebSocket, and stopping removes the container.
+import { executeOverChannels } from './kernel-execute.ts';
 import assert from 'node:assert/strict';
-import { randomUUID } from 'node:crypto';
 import { existsSync } from 'node:fs';
 import { after, before, describe, test } from 'node:test';
 import { chromium, type Browser } from 'playwright-core';
@@ -27,38 +27,10 @@ async function runInKernel(base: URL, token: string, code: string): Promise<{ ke
   });
   assert.equal(started.status, 201, await started.clone().text());
   const kernel = ((await started.json()) as { id: string }).id;
-  const ws = new WebSocket(`ws://${base.host}${base.pathname}api/kernels/${kernel}/channels?token=${token}`);
-  const msgId = randomUUID();
-  const result = await new Promise((resolve, reject) => {
-    const timer = setTimeout(() => reject(new Error('no execute_result within 60 s')), 60_000);
-    ws.onerror = () => reject(new Error('the kernel WebSocket failed'));
-    ws.onopen = () =>
-      ws.send(
-        JSON.stringify({
-          header: {
-            msg_id: msgId,
-            msg_type: 'execute_request',
-            username: '',
-            session: randomUUID(),
-            version: '5.3',
-            date: new Date().toISOString(),
-          },
-          parent_header: {},
-          metadata: {},
-          content: { code, silent: false, store_history: false, user_expressions: {}, allow_stdin: false },
-          channel: 'shell',
-          buffers: [],
-        }),
-      );
-    ws.onmessage = (e) => {
-      const msg = JSON.parse(String(e.data));
-      if (msg.parent_header?.msg_id !== msgId) return;
-      if (msg.msg_type === 'error') reject(new Error(`${msg.content.ename}: ${msg.content.evalue}`));
-      if (msg.msg_type !== 'execute_result') return;
-      clearTimeout(timer);
-      resolve(msg.content.data['text/plain']);
-    };
-  }).finally(() => ws.close());
+  const result = await executeOverChannels({
+    url: `ws://${base.host}${base.pathname}api/kernels/${kernel}/channels?token=${token}`,
+    code,
+  });
   return { kernel, result };
 }
 

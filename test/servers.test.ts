@@ -1,6 +1,6 @@
+import { executeOverChannels } from './kernel-execute.ts';
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { randomUUID } from 'node:crypto';
 import { isAlive } from '../src/lib/process.ts';
 import { startHub, type TestHub } from './harness.ts';
 
@@ -47,48 +47,9 @@ async function runInKernel(h: TestHub, user: string, token: string, code: string
   const kernelId = k.json.id as string;
   const url = new URL(`user/${user}/api/kernels/${kernelId}/channels`, h.url);
   url.protocol = 'ws:';
-  const ws = new WebSocket(url, { headers: { authorization: `token ${token}` } } as unknown as string[]);
   try {
-    return await new Promise<string>((resolve, reject) => {
-      const timer = setTimeout(() => reject(new Error('no execute_result within 60 s')), 60_000);
-      const msgId = randomUUID();
-      ws.onerror = () => reject(new Error('websocket error'));
-      ws.onopen = () => {
-        ws.send(
-          JSON.stringify({
-            header: {
-              msg_id: msgId,
-              username: user,
-              session: randomUUID(),
-              msg_type: 'execute_request',
-              version: '5.3',
-              date: new Date().toISOString(),
-            },
-            parent_header: {},
-            metadata: {},
-            channel: 'shell',
-            buffers: [],
-            content: {
-              code,
-              silent: false,
-              store_history: false,
-              user_expressions: {},
-              allow_stdin: false,
-              stop_on_error: true,
-            },
-          }),
-        );
-      };
-      ws.onmessage = (ev) => {
-        const msg = JSON.parse(String(ev.data));
-        if (msg.parent_header?.msg_id === msgId && msg.msg_type === 'execute_result') {
-          clearTimeout(timer);
-          resolve(msg.content.data['text/plain']);
-        }
-      };
-    });
+    return await executeOverChannels({ url: url.href, code, init: { headers: { authorization: `token ${token}` } } });
   } finally {
-    ws.close();
     await h.request('DELETE', `user/${user}/api/kernels/${kernelId}`, { token });
   }
 }

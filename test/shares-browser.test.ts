@@ -2,6 +2,7 @@
 // headless Chromium. alice shares her running server with bob, who opens /user/alice/ through the hub's
 // OAuth and runs code in a kernel there; carol accepts a share code on the accept page and gets in;
 // alice revokes and their next requests are refused; the revoked code and an expired one are refused.
+import { executeOverChannels } from './kernel-execute.ts';
 import assert from 'node:assert/strict';
 import { existsSync } from 'node:fs';
 import { after, before, describe, test } from 'node:test';
@@ -33,8 +34,8 @@ async function openAlicesServer(page: Page, h: TestHub): Promise<void> {
  * In the page, as the notebook's JavaScript does with the user's login cookie: start a kernel through
  * the proxy (with the notebook's XSRF cookie), run `code` over its channels WebSocket, return the result.
  */
-function runInKernel(page: Page, code: string): Promise<string> {
-  return page.evaluate(async (code) => {
+async function runInKernel(page: Page, code: string): Promise<string> {
+  const url = await page.evaluate(async () => {
     // runs in the page: its document and location (this file is type-checked without the DOM library)
     const { document, location } = globalThis as unknown as {
       document: { cookie: string };
@@ -48,40 +49,9 @@ function runInKernel(page: Page, code: string): Promise<string> {
     });
     if (started.status !== 201) throw new Error(`kernel start: ${started.status} ${await started.text()}`);
     const { id } = (await started.json()) as { id: string };
-    const ws = new WebSocket(`ws://${location.host}/user/alice/api/kernels/${id}/channels`);
-    const msgId = crypto.randomUUID();
-    return new Promise<string>((resolve, reject) => {
-      const timer = setTimeout(() => reject(new Error('no execute_result within 60 s')), 60_000);
-      ws.onerror = () => reject(new Error('the kernel WebSocket failed'));
-      ws.onopen = () =>
-        ws.send(
-          JSON.stringify({
-            header: {
-              msg_id: msgId,
-              msg_type: 'execute_request',
-              username: '',
-              session: crypto.randomUUID(),
-              version: '5.3',
-              date: new Date().toISOString(),
-            },
-            parent_header: {},
-            metadata: {},
-            content: { code, silent: false, store_history: false, user_expressions: {}, allow_stdin: false },
-            channel: 'shell',
-            buffers: [],
-          }),
-        );
-      ws.onmessage = (e) => {
-        const msg = JSON.parse(String(e.data));
-        if (msg.parent_header?.msg_id !== msgId) return;
-        if (msg.msg_type === 'error') reject(new Error(`${msg.content.ename}: ${msg.content.evalue}`));
-        if (msg.msg_type !== 'execute_result') return;
-        clearTimeout(timer);
-        ws.close();
-        resolve(msg.content.data['text/plain']);
-      };
-    });
-  }, code);
+    return `ws://${location.host}/user/alice/api/kernels/${id}/channels`;
+  });
+  return page.evaluate(executeOverChannels, { url, code });
 }
 
 const pastServerCache = () => new Promise((r) => setTimeout(r, 1_500));

@@ -14,7 +14,7 @@ import { pageOf, paginated } from './pagination.ts';
 import { errorResponses, MaybePaginated, NoContent, PaginationQuery } from './schemas.ts';
 import { defaultServerPath, tags } from './shares.ts';
 
-const Params = Type.Object({ user: Type.String(), server: Type.Optional(Type.String()) });
+const Params = Type.Object({ owner: Type.String(), server_name: Type.Optional(Type.String()) });
 type Query = { offset?: string; limit?: string };
 
 /** `/share-codes/{user}/{server}`: codes that become shares for whoever accepts them. */
@@ -34,7 +34,7 @@ export function registerShareCodeRoutes(app: HubServer, ctx: HubContext, prefix:
     return '';
   };
 
-  for (const path of [`${prefix}/share-codes/:user`, `${prefix}/share-codes/:user/:server`]) {
+  for (const path of [`${prefix}/share-codes/:owner`, `${prefix}/share-codes/:owner/:server_name`]) {
     app.get(
       path,
       {
@@ -47,7 +47,7 @@ export function registerShareCodeRoutes(app: HubServer, ctx: HubContext, prefix:
         },
       },
       async (req) => {
-        const { user: owner, server } = req.params;
+        const { owner, server_name: server } = req.params;
         if (server === undefined && !defaultServerPath(req)) {
           const { user } = await needUser(ctx, req, ['read:shares'], owner);
           return list(req, req.query, { ownerId: user.id });
@@ -71,10 +71,10 @@ export function registerShareCodeRoutes(app: HubServer, ctx: HubContext, prefix:
         },
       },
       async (req) => {
-        const server = serverOf(req, req.params.server);
-        await needServer(ctx, req, ['shares'], req.params.user, server);
+        const server = serverOf(req, req.params.server_name);
+        await needServer(ctx, req, ['shares'], req.params.owner, server);
         const { row, code } = await createShareCode(ctx, callerOf(req), {
-          owner: req.params.user,
+          owner: req.params.owner,
           server,
           scopes: req.body?.scopes,
           expiresIn: req.body?.expires_in,
@@ -95,10 +95,10 @@ export function registerShareCodeRoutes(app: HubServer, ctx: HubContext, prefix:
         },
       },
       async (req, reply) => {
-        const server = serverOf(req, req.params.server);
-        await needServer(ctx, req, ['shares'], req.params.user, server);
+        const server = serverOf(req, req.params.server_name);
+        await needServer(ctx, req, ['shares'], req.params.owner, server);
         await revokeShareCodes(ctx, callerOf(req), {
-          owner: req.params.user,
+          owner: req.params.owner,
           server,
           code: req.query.code,
           id: req.query.id,

@@ -13,7 +13,7 @@ import { defaultServerPath, shareList, tags } from './shares.ts';
 import { errorResponses, MaybePaginated, NoContent, PaginationQuery } from './schemas.ts';
 
 const Named = Type.Object({ name: Type.String() });
-const OneShare = Type.Object({ name: Type.String(), owner: Type.String(), server: Type.Optional(Type.String()) });
+const OneShare = Type.Object({ name: Type.String(), owner: Type.String(), server_name: Type.Optional(Type.String()) });
 
 /** `…/shared/{owner}/` is the owner's default server; without the slash it names no server (upstream's 404). */
 function serverOf(req: FastifyRequest, server: string | undefined): string {
@@ -67,7 +67,7 @@ export function registerSharedWithRoutes(app: HubServer, ctx: HubContext, prefix
       kind === 'user' ? ['read:users:shares', 'users:shares'] : ['read:groups:shares', 'groups:shares'];
     const authorize = (req: FastifyRequest, scope: string, name: string) =>
       kind === 'user' ? needUser(ctx, req, [scope], name) : needGroup(ctx, req, [scope], name);
-    for (const path of [`${base}/:server`, base]) {
+    for (const path of [`${base}/:server_name`, base]) {
       app.get(
         path,
         {
@@ -79,7 +79,7 @@ export function registerSharedWithRoutes(app: HubServer, ctx: HubContext, prefix
           },
         },
         async (req) => {
-          const server = serverOf(req, req.params.server);
+          const server = serverOf(req, req.params.server_name);
           await authorize(req, read, req.params.name);
           const share = await lookupShare(ctx.k, {
             to: { kind, name: req.params.name },
@@ -100,7 +100,7 @@ export function registerSharedWithRoutes(app: HubServer, ctx: HubContext, prefix
           },
         },
         async (req, reply) => {
-          const server = serverOf(req, req.params.server);
+          const server = serverOf(req, req.params.server_name);
           await authorize(req, write, req.params.name);
           await revokeShare(ctx, callerOf(req), {
             to: { kind, name: req.params.name },

@@ -15,7 +15,7 @@ import { errorResponses, MaybePaginated, NoContent, PaginationQuery } from './sc
 export const tags = ['shares'];
 type Query = { offset?: string; limit?: string };
 // One params type for `/shares/{user}` and `/shares/{user}/{server}` (the latter's server is required).
-const Params = Type.Object({ user: Type.String(), server: Type.Optional(Type.String()) });
+const Params = Type.Object({ owner: Type.String(), server_name: Type.Optional(Type.String()) });
 
 /**
  * `/shares/alice/` (the default server) and `/shares/alice` (all of alice's) reach the same route, since
@@ -50,26 +50,26 @@ export function registerShareRoutes(app: HubServer, ctx: HubContext, prefix: str
   };
 
   app.get(
-    `${prefix}/shares/:user`,
+    `${prefix}/shares/:owner`,
     { schema: listSchema("List a user's shares (with a trailing slash: its default server's)") },
     async (req) => {
-      if (defaultServerPath(req)) return listServer(req, req.query, req.params.user, '');
-      const { user } = await needUser(ctx, req, ['read:shares'], req.params.user);
+      if (defaultServerPath(req)) return listServer(req, req.query, req.params.owner, '');
+      const { user } = await needUser(ctx, req, ['read:shares'], req.params.owner);
       return shareList(ctx, req, req.query, { ownerId: user.id });
     },
   );
 
-  app.get(`${prefix}/shares/:user/:server`, { schema: listSchema("List a server's shares") }, async (req) =>
-    listServer(req, req.query, req.params.user, req.params.server ?? ''),
+  app.get(`${prefix}/shares/:owner/:server_name`, { schema: listSchema("List a server's shares") }, async (req) =>
+    listServer(req, req.query, req.params.owner, req.params.server_name ?? ''),
   );
 
   // Writes name a server; `/shares/{user}/` is the default one.
-  const serverOf = (req: FastifyRequest, params: { server?: string }) => {
-    if (params.server !== undefined) return params.server;
+  const serverOf = (req: FastifyRequest, params: { server_name?: string }) => {
+    if (params.server_name !== undefined) return params.server_name;
     if (!defaultServerPath(req)) throw sharesListOnly();
     return '';
   };
-  for (const path of [`${prefix}/shares/:user/:server`, `${prefix}/shares/:user`]) {
+  for (const path of [`${prefix}/shares/:owner/:server_name`, `${prefix}/shares/:owner`]) {
     app.post(
       path,
       {
@@ -84,9 +84,9 @@ export function registerShareRoutes(app: HubServer, ctx: HubContext, prefix: str
       },
       async (req) => {
         const server = serverOf(req, req.params);
-        await needServer(ctx, req, ['shares'], req.params.user, server);
+        await needServer(ctx, req, ['shares'], req.params.owner, server);
         const share = await grantShare(ctx, callerOf(req), {
-          owner: req.params.user,
+          owner: req.params.owner,
           server,
           to: req.body,
           scopes: req.body.scopes,
@@ -109,9 +109,9 @@ export function registerShareRoutes(app: HubServer, ctx: HubContext, prefix: str
       },
       async (req) => {
         const server = serverOf(req, req.params);
-        await needServer(ctx, req, ['shares'], req.params.user, server);
+        await needServer(ctx, req, ['shares'], req.params.owner, server);
         const share = await revokeShareScopes(ctx, callerOf(req), {
-          owner: req.params.user,
+          owner: req.params.owner,
           server,
           to: req.body,
           scopes: req.body.scopes,
@@ -132,8 +132,8 @@ export function registerShareRoutes(app: HubServer, ctx: HubContext, prefix: str
       },
       async (req, reply) => {
         const server = serverOf(req, req.params);
-        await needServer(ctx, req, ['shares'], req.params.user, server);
-        await revokeAllShares(ctx, callerOf(req), { owner: req.params.user, server });
+        await needServer(ctx, req, ['shares'], req.params.owner, server);
+        await revokeAllShares(ctx, callerOf(req), { owner: req.params.owner, server });
         return reply.code(204).send();
       },
     );
