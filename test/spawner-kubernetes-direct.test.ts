@@ -146,7 +146,13 @@ describe('kubernetes spawner objects against the simulated Kubernetes API', () =
         factory.restore(requestFor(config, p.metadata.name, f.home), { pod_name: p.metadata.name, namespace: NS }),
       );
       // The first poll starts the shared watches (one list and one watch each); the rest only read.
+      sim.control.resetCounts();
       assert.equal(await restored[0]!.poll(), null);
+      // The pod list comes in pages of 500, the later ones continued without a resourceVersion.
+      const podLists = sim.control.requests.filter((r) => r.verb === 'list' && r.resource === 'pods');
+      assert.ok(podLists.length >= 2, JSON.stringify(podLists));
+      assert.ok(podLists.every((r) => r.query.includes('limit=500')));
+      assert.ok(podLists.slice(1).every((r) => r.query.includes('continue=') && !r.query.includes('resourceVersion')));
       sim.control.resetCounts();
       const results = await Promise.all(restored.map((s) => s.poll()));
       assert.ok(

@@ -5,7 +5,7 @@ import { apiMessage, type KubeApi } from './client.ts';
 import { EventStore, eventView } from './events.ts';
 import { POD_SELECTOR } from './pod-spec.ts';
 import { PodCache, podView } from './pods.ts';
-import { type ListResult, Reflector } from './reflector.ts';
+import { type ListQuery, type ListResult, Reflector } from './reflector.ts';
 
 const EVENT_SELECTOR = 'involvedObject.kind=Pod';
 /** A list of thousands of pods takes longer than one small request: lists get this many request timeouts. */
@@ -90,8 +90,7 @@ export class KubeCluster {
   /** Lists with the API server's JSON as is: thousands of objects, of which the projection keeps a few fields. */
   #list(path: string) {
     const timeout = this.#k.k8s_api_request_timeout * LIST_TIMEOUT_FACTOR * 1000;
-    return (q: { resourceVersion?: string; labelSelector?: string; fieldSelector?: string }) =>
-      this.api.getJson(path, q, timeout) as Promise<ListResult>;
+    return (q: ListQuery) => this.api.getJson(path, { ...q }, timeout) as Promise<ListResult>;
   }
 
   #podReflector(scope: string): Reflector<unknown> {

@@ -19,7 +19,15 @@ export interface Sink<T> {
 
 export interface ListResult {
   items: unknown[];
-  metadata?: { resourceVersion?: string };
+  metadata?: { resourceVersion?: string; continue?: string };
+}
+
+export interface ListQuery {
+  resourceVersion?: string;
+  labelSelector?: string;
+  fieldSelector?: string;
+  limit?: number;
+  continue?: string;
 }
 
 export interface ReflectorOptions<T> {
@@ -29,7 +37,7 @@ export interface ReflectorOptions<T> {
   path: string;
   labelSelector?: string;
   fieldSelector?: string;
-  list: (q: { resourceVersion?: string; labelSelector?: string; fieldSelector?: string }) => Promise<ListResult>;
+  list: (q: ListQuery) => Promise<ListResult>;
   watch: (
     path: string,
     query: Record<string, string | number | boolean | undefined>,
@@ -42,6 +50,11 @@ export interface ReflectorOptions<T> {
   log: Logger;
 }
 
+/**
+ * Objects per list page, as Kubernetes' own reflectors ask: a hub never holds the answer for thousands of
+ * pods (megabytes of JSON, and the memory V8 keeps after parsing it) at once, only a page and what it keeps.
+ */
+const LIST_PAGE = 500;
 /** Seconds the API server is asked to keep one watch open; it then ends cleanly and is resumed. */
 const WATCH_SECONDS = 300;
 const BACKOFF_MIN_MS = 200;
@@ -139,14 +152,27 @@ export class Reflector<T> {
 
   async #list(resourceVersion: string | undefined): Promise<void> {
     const { labelSelector, fieldSelector } = this.#o;
-    const res = await this.#o.list({ resourceVersion, labelSelector, fieldSelector });
-    this.stats.lists++;
     const items = new Map<string, T>();
-    for (const raw of res.items) {
-      const item = this.#o.project(raw as Raw);
-      if (item !== null) items.set(keyOf(raw), item);
-    }
-    this.#rv = res.metadata?.resourceVersion ?? '';
+    let rv = '';
+    let next: string | undefined;
+    do {
+      // A continued page names no resourceVersion: its continue token carries the list's.
+      const res = await this.#o.list({
+        resourceVersion: next ? undefined : resourceVersion,
+        labelSelector,
+        fieldSelector,
+        limit: LIST_PAGE,
+        continue: next,
+      });
+      for (const raw of res.items) {
+        const item = this.#o.project(raw as Raw);
+        if (item !== null) items.set(keyOf(raw), item);
+      }
+      rv = res.metadata?.resourceVersion ?? rv;
+      next = res.metadata?.continue || undefined;
+    } while (next);
+    this.stats.lists++;
+    this.#rv = rv;
     this.#sink.replace(items);
     this.#isSynced = true;
     this.#settle(null);
