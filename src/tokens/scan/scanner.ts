@@ -46,7 +46,7 @@ export async function openScanner({ config, baseDir }: LoadedConfig, logLevel: s
   return {
     scan: (roots, opts) => scan(roots, opts.revoke),
     async watch(dirs, everyMs, onRound) {
-      const stamps: FileStamps = new Map();
+      let stamps: FileStamps = new Map();
       let wake: (() => void) | null = null;
       let stopping = false;
       const stop = () => {
@@ -57,7 +57,10 @@ export async function openScanner({ config, baseDir }: LoadedConfig, logLevel: s
       log.info({ dirs, every_seconds: everyMs / 1000 }, 'token scanner started');
       while (!stopping) {
         try {
-          const result = await scan(dirs, true, stamps);
+          // Files are skipped next round only once this round's lookups went through: a round that failed is redone.
+          const next: FileStamps = new Map(stamps);
+          const result = await scan(dirs, true, next);
+          stamps = next;
           onRound(result);
           log.info({ files: result.files, revoked: result.live.length }, 'token scan round');
         } catch (err) {
