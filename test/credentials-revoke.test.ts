@@ -6,7 +6,10 @@ import { createHmac, randomBytes } from 'node:crypto';
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { after, before, describe, test } from 'node:test';
+import { SYSTEM } from '../src/audit/index.ts';
+import { Notifier } from '../src/notify/index.ts';
 import { generateToken } from '../src/tokens/format.ts';
+import { LeakIntake } from '../src/tokens/scan/intake.ts';
 import type { TestHub } from './harness.ts';
 import { startInProcessHub } from './inprocess.ts';
 import { assertRefused, whoami } from './token-helpers.ts';
@@ -159,5 +162,28 @@ describe('leaked-token reports', () => {
     assert.equal(r2.json.reason, 'rate_limited');
     assert.ok(Number(r2.headers.get('retry-after')) >= 1, String(r2.headers.get('retry-after')));
     assert.equal((await h.request('GET', 'hub/api/', { token: null })).status, 200);
+  });
+
+  test('the queue is bounded: a report that would overflow it is refused, garbage never fills it', async () => {
+    const intake = new LeakIntake(h.hub.ctx, new Notifier({ webhook: null, smtp: null }, h.hub.ctx.log), {
+      maxQueued: 4,
+      maxNotices: 1,
+    });
+    const caller = { origin: SYSTEM, principal: null };
+    const three = () => [generateToken(), generateToken(), generateToken()];
+    // The worker takes the first report at once; the second waits in the queue, a third would overflow it.
+    assert.equal(intake.submit(three(), caller), true);
+    assert.equal(intake.submit(three(), caller), true);
+    assert.equal(intake.submit(three(), caller), false);
+    assert.equal(
+      intake.submit(
+        Array.from({ length: 1000 }, () => 'garbage'),
+        caller,
+      ),
+      true,
+    );
+    await intake.close();
+    assert.equal(intake.submit(three(), caller), true, 'room again once drained');
+    await intake.settled();
   });
 });
