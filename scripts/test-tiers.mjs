@@ -27,6 +27,7 @@ const IN_PROCESS = [
   'test/audit.test.ts',
   'test/bad-input.test.ts',
   'test/cookie-flags.test.ts',
+  'test/credentials-revoke.test.ts',
   'test/fuzz.test.ts',
   'test/landing-pages.test.ts',
   'test/login.test.ts',

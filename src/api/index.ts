@@ -5,6 +5,7 @@ import { registerApiDocs, type HubServer } from '../http/server.ts';
 import { registerActivityRoutes } from './activity.ts';
 import { registerAuditRoutes } from './audit.ts';
 import { registerBatchSpawnerRoutes } from './batchspawner.ts';
+import { registerCredentialsRevokeRoute } from './credentials-revoke.ts';
 import { registerGroupRoutes } from './groups.ts';
 import { registerProxyRoutes } from './proxy.ts';
 import { ReadCache } from './read-cache.ts';
@@ -47,6 +48,7 @@ export async function registerApi(app: HubServer, ctx: HubContext, prefix: strin
     registerShareRoutes(api, ctx, prefix);
     registerSharedWithRoutes(api, ctx, prefix);
     registerShareCodeRoutes(api, ctx, prefix);
+    registerCredentialsRevokeRoute(api, ctx, prefix);
     await registerApiDocs(api, prefix);
     // CORS preflight: JupyterHub answers OPTIONS on every API path.
     for (const path of [prefix, `${prefix}/*`]) {

@@ -72,6 +72,12 @@ export const RateLimitsSchema = section(
       'Per caller, for starting servers (each starts a process): 60 at once, then 2 a second, is enough to start a workshop; ' +
         'an admin who needs more can be given more through `roles`.',
     ),
+    credentials_revoke: limit(
+      1,
+      10,
+      'Per client address, for leaked-token reports (POST /hub/api/credentials/revoke, up to 1,000 strings each): 10 at once, ' +
+        'then one a minute (60 an hour, as the public credential-revocation APIs allow). Not changed by `roles`: reports carry no credentials.',
+    ),
     roles: Type.Record(Type.String({ minLength: 1 }), RoleRateLimitsSchema, {
       default: {},
       description:
