@@ -52,8 +52,11 @@ describe('token usage on the token page', { skip: CHROMIUM ? false : 'no chromiu
       const day = new Date().toISOString().slice(0, 10);
       assert.match(text, new RegExp(`${day}31`), 'the day: 3 requests, 1 error');
 
-      await page.getByRole('button', { name: 'Usage of token \u201cci script\u201d' }).click();
+      const usageButton = page.getByRole('button', { name: 'Usage of token \u201cci script\u201d' });
+      assert.equal(await usageButton.getAttribute('aria-expanded'), 'true');
+      await usageButton.click();
       await page.locator('#api-tokens tr.usage-row').waitFor({ state: 'detached' });
+      assert.equal(await usageButton.getAttribute('aria-expanded'), 'false');
       assert.deepEqual(problems, []);
     } finally {
       await browser.close();

@@ -63,13 +63,16 @@ window.tshubTokenUsage = (() => {
     ]);
   }
 
-  /** Shows (or hides, when shown) the usage of token `t` in a row after `row`; `api` is the user's tokens URL. */
-  function toggle(api, t, row) {
+  /** Shows (or hides, when shown) the usage of token `t` in a row after the one of `button`; `api`: the user's tokens URL. */
+  function toggle(api, t, button) {
+    var row = button.closest('tr');
     var next = row.nextElementSibling;
     if (next?.classList.contains('usage-row')) {
       next.remove();
+      button.setAttribute('aria-expanded', 'false');
       return;
     }
+    button.setAttribute('aria-expanded', 'true');
     var cell = el('td', { colspan: String(row.children.length), 'aria-live': 'polite', text: 'Loading usage…' });
     var added = el('tr', { className: 'usage-row', 'data-usage-for': t.id }, [cell]);
     row.after(added);

@@ -198,7 +198,7 @@
               'Usage',
               'secondary',
               (ev) => {
-                window.tshubTokenUsage.toggle(api, t, ev.target.closest('tr'));
+                window.tshubTokenUsage.toggle(api, t, ev.currentTarget);
               },
               `Usage of ${name}`,
             ),
