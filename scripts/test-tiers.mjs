@@ -53,6 +53,7 @@ const IN_PROCESS = [
   'test/token-policy.test.ts',
   'test/token-rotation-self.test.ts',
   'test/token-secrecy.test.ts',
+  'test/token-usage.test.ts',
   'test/xsrf.test.ts',
 ];
 

@@ -31,6 +31,7 @@ import { RateLimiter } from './ratelimit/index.ts';
 import { ServerManager } from './servers/manager.ts';
 import { serverRoutes } from './servers/routes.ts';
 import { startProxyActivitySync } from './servers/proxy-activity.ts';
+import { tokenUsageHook } from './tokens/usage-hook.ts';
 import { serviceRoutes, ServiceSupervisor } from './services/index.ts';
 import { spawnerFactory } from './spawners/index.ts';
 import { API_VERSION, TSHUB_VERSION } from './version.ts';
@@ -210,6 +211,7 @@ export class Hub {
     registerTokenAuthRefresh(server, ctx);
     registerTokenExpiryHeaders(server);
     registerRetireOnUse(server, ctx);
+    server.addHook('onResponse', tokenUsageHook(ctx.activity.usage));
     if (limiter) server.addHook('onRequest', limiter.check);
     // Every hook is in place before the first route context loads: a context takes the hooks it finds.
     registerMetrics(server, ctx, metrics, apiPrefix);

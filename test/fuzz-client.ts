@@ -57,8 +57,8 @@ function fill(value: string, s: Secrets): string {
 
 /** Columns that move on their own (activity, the last user's address) and so are left out of the digest. */
 const VOLATILE_COLUMNS = new Set(['last_activity', 'last_used_ip']);
-/** Tables of records that requests add by design (audit trail, rate-limit state) or of the migrator. */
-const VOLATILE_TABLES = /audit|rate|migration/i;
+/** Tables of records that requests add by design (audit trail, rate-limit state, token usage) or of the migrator. */
+const VOLATILE_TABLES = /audit|rate|migration|token_usage/i;
 
 /** A digest of every row of every table but the volatile ones, independent of row order. */
 export async function databaseDigest(k: Kysely<any>): Promise<{ digest: string; rows: number }> {

@@ -58,6 +58,9 @@ export function registerAuditRoutes(app: HubServer, ctx: HubContext, prefix: str
             Type.String({ description: 'an action (token.revoke), or a prefix ending in "." (token.)' }),
           ),
           target: Type.Optional(Type.String({ description: "the target's name, or the user it belongs to" })),
+          token_id: Type.Optional(
+            Type.String({ description: 'a token id (a12): records made with that token or about it' }),
+          ),
           since: Type.Optional(Type.String({ description: 'ISO 8601 time; records at or after it' })),
           until: Type.Optional(Type.String({ description: 'ISO 8601 time; records before it' })),
           order: Type.Optional(Type.String({ description: 'desc (newest first, the default) or asc' })),

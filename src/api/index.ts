@@ -20,6 +20,7 @@ import { registerSignupRoutes } from './signups.ts';
 import { registerTokenInventoryRoutes } from './token-inventory.ts';
 import { registerServiceTokenRoutes } from './service-tokens.ts';
 import { registerTokenRoutes } from './tokens.ts';
+import { registerTokenUsageRoutes } from './token-usage.ts';
 import { registerUserRoutes } from './users.ts';
 
 /**
@@ -35,6 +36,7 @@ export async function registerApi(app: HubServer, ctx: HubContext, prefix: strin
     registerUserRoutes(api, ctx, prefix, reads);
     registerTokenRoutes(api, ctx, prefix);
     registerTokenInventoryRoutes(api, ctx, prefix);
+    registerTokenUsageRoutes(api, ctx, prefix);
     registerServerRoutes(api, ctx, prefix);
     registerActivityRoutes(api, ctx, prefix);
     registerGroupRoutes(api, ctx, prefix);

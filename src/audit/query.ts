@@ -6,6 +6,7 @@ export interface AuditQuery {
   actor?: string;
   action?: string;
   target?: string;
+  token_id?: string;
   since?: string;
   until?: string;
   order?: string;
@@ -15,6 +16,8 @@ export interface AuditFilter {
   actor: string | null;
   action: { exact: string } | { prefix: string } | null;
   target: string | null;
+  /** `a<id>`: records made with that token, or about it. */
+  token: string | null;
   since: string | null;
   until: string | null;
   order: 'asc' | 'desc';
@@ -22,6 +25,7 @@ export interface AuditFilter {
   viewer: { kind: string; name: string } | null;
 }
 
+const TOKEN_ID = /^a[1-9]\d{0,15}$/;
 const ACTION = /^[a-z_]+(\.[a-z_]+)*$/;
 // A date, or a date and time with an optional zone: what people type, and what the API itself returns.
 const ISO = /^\d{4}-\d{2}-\d{2}(?:[T ]\d{2}:\d{2}(?::\d{2}(?:\.\d{1,9})?)?(?:Z|[+-]\d{2}:?\d{2})?)?$/;
@@ -52,7 +56,10 @@ export function parseAuditFilter(q: AuditQuery, viewer: AuditFilter['viewer']): 
   const since = isoArg('since', q.since);
   const until = isoArg('until', q.until);
   if (since && until && since > until) throw invalidRequest('Invalid range: since is after until');
-  return { actor: q.actor || null, action, target: q.target || null, since, until, order, viewer };
+  const token = q.token_id || null;
+  if (token !== null && !TOKEN_ID.test(token))
+    throw invalidRequest(`Invalid token_id: '${token}' (a token id like a12, as the token list gives it)`);
+  return { actor: q.actor || null, action, target: q.target || null, token, since, until, order, viewer };
 }
 
 function filtered<O>(
@@ -65,6 +72,12 @@ function filtered<O>(
   if (f.action && 'prefix' in f.action)
     q = q.where(sql<string>`substr(action, 1, ${f.action.prefix.length})`, '=', f.action.prefix);
   if (f.target) q = q.where((eb) => eb.or([eb('target_name', '=', f.target!), eb('target_owner', '=', f.target!)]));
+  if (f.token) {
+    const id = f.token;
+    q = q.where((eb) =>
+      eb.or([eb('actor_token_id', '=', id), eb.and([eb('target_kind', '=', 'token'), eb('target_name', '=', id)])]),
+    );
+  }
   if (f.since) q = q.where('time', '>=', f.since);
   if (f.until) q = q.where('time', '<', f.until);
   if (f.viewer) {

@@ -3,6 +3,10 @@ import type { Logger } from 'pino';
 import type { Database } from '../db/index.ts';
 import { recordTokenUse } from '../repo/tokens.ts';
 import { touchUserActivity } from '../repo/users.ts';
+import { TokenUsageCollector } from '../tokens/usage-collector.ts';
+import { pruneUsage, writeUsage } from '../tokens/usage-store.ts';
+
+const PRUNE_EVERY_MS = 3_600_000;
 
 /**
  * Collects "this token/user was just used" in memory and writes it in batches, so authenticating a
@@ -18,6 +22,9 @@ export class ActivityRecorder {
   readonly #usersWritten = new Map<number, number>();
   readonly #pendingTokens = new Map<number, { iso: string; ip: string | null }>();
   readonly #pendingUsers = new Map<number, string>();
+  /** Per-token usage (IPs, agents, days, routes), counted as requests finish and written with the rest. */
+  readonly usage = new TokenUsageCollector();
+  #prunedAt = 0;
   #timer: NodeJS.Timeout | null = null;
   #flushing: Promise<void> = Promise.resolve();
 
@@ -65,6 +72,7 @@ export class ActivityRecorder {
 
   async #write(): Promise<void> {
     this.#forgetOld(Date.now());
+    await this.#writeUsage();
     if (this.#pendingTokens.size === 0 && this.#pendingUsers.size === 0) return;
     const tokens = [...this.#pendingTokens];
     const users = [...this.#pendingUsers];
@@ -77,6 +85,22 @@ export class ActivityRecorder {
       });
     } catch (err) {
       this.#log.warn({ err }, 'could not record activity');
+    }
+  }
+
+  async #writeUsage(): Promise<void> {
+    const { batch, dropped } = this.usage.take();
+    if (dropped > 0)
+      this.#log.warn({ dropped }, 'token usage: too many tokens in use at once, some requests not counted');
+    try {
+      await writeUsage(this.#db, batch);
+      const now = new Date();
+      if (now.getTime() - this.#prunedAt >= PRUNE_EVERY_MS) {
+        this.#prunedAt = now.getTime();
+        await pruneUsage(this.#db, now);
+      }
+    } catch (err) {
+      this.#log.warn({ err }, 'could not record token usage');
     }
   }
 

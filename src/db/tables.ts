@@ -219,6 +219,33 @@ export interface TokenExpiryNoticesTable {
   sent_at: string;
 }
 
+/** Requests and errors (status >= 400) made with a token in one UTC day (migration 016). */
+export interface TokenUsageDaysTable {
+  token_id: number;
+  /** YYYY-MM-DD, UTC. */
+  day: string;
+  requests: number;
+  errors: number;
+}
+
+/** Requests made with a token to one route pattern (`GET /hub/api/users/:name`) in one UTC day (migration 016). */
+export interface TokenUsageRoutesTable {
+  token_id: number;
+  day: string;
+  route: string;
+  requests: number;
+}
+
+/** One of the last distinct client IPs (`kind` 'ip') or user agents ('agent') a token was used from (migration 016). */
+export interface TokenUsageClientsTable {
+  token_id: number;
+  kind: string;
+  value: string;
+  first_seen: string;
+  last_seen: string;
+  requests: number;
+}
+
 export interface Database {
   users: UsersTable;
   groups: GroupsTable;
@@ -240,6 +267,9 @@ export interface Database {
   share_codes: ShareCodesTable;
   token_retire_on_use: TokenRetireOnUseTable;
   token_expiry_notices: TokenExpiryNoticesTable;
+  token_usage_days: TokenUsageDaysTable;
+  token_usage_routes: TokenUsageRoutesTable;
+  token_usage_clients: TokenUsageClientsTable;
 }
 
 export type UserRow = Selectable<UsersTable>;

@@ -193,6 +193,16 @@
           el('td', {}, [lastUsed(t)]),
           scopeCell(t.scopes),
           el('td', {}, [
+            // --- usage details (issue 21, token-usage.js) ---
+            button(
+              'Usage',
+              'secondary',
+              (ev) => {
+                window.tshubTokenUsage.toggle(api, t, ev.currentTarget);
+              },
+              `Usage of ${name}`,
+            ),
+            // --- end of usage details ---
             button(
               'Rotate',
               'secondary',
