@@ -7,6 +7,7 @@ import { registerProxy } from './cli/proxy.ts';
 import { registerServe } from './cli/serve.ts';
 import { registerToken } from './cli/token.ts';
 import { registerUpgradeDb } from './cli/upgrade-db.ts';
+import { registerUserCommands } from './cli/user/index.ts';
 import { TSHUB_VERSION } from './version.ts';
 
 const program = new Command()
@@ -23,6 +24,7 @@ registerGenerateConfig(program);
 registerCull(program);
 registerProxy(program);
 registerAudit(program);
+registerUserCommands(program);
 // Once a long-running command has started, give back what start-up used, and later what load left
 // (the young generation V8 grew); see src/lib/memory-trim.ts.
 program.hook('postAction', async (_program, command) => {
