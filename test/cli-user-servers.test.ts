@@ -77,4 +77,16 @@ describe('tshub servers (user side, real single-user servers)', () => {
     assert.equal(r.code, 1);
     assert.match(r.stderr, /^tshub servers stop: 404 /);
   });
+
+  test('a server that cannot start: exit 1 with why (the progress stream, or the hub at once)', async () => {
+    const bad = await startHub({ slow_spawn_timeout: 0, spawner: { cmd: ['/nonexistent/jupyterhub-singleuser'] } });
+    try {
+      await bad.addUsers(['dave']);
+      const r = await cli(['servers', 'start', '--url', bad.url, '--token', await bad.tokenFor('dave')]);
+      assert.equal(r.code, 1);
+      assert.match(r.stderr, /^tshub servers start: (default server failed to start: |500 ).*nonexistent/m);
+    } finally {
+      await bad.stop();
+    }
+  });
 });

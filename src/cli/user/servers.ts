@@ -91,7 +91,11 @@ export function registerServers(program: Command): void {
         if (flags.json) printJson({ name, ready: last?.ready === true, url: last?.url ?? null, events });
         else if (last?.ready) process.stdout.write(`ready: ${new URL(last.url, client.api).href}\n`);
         if (!last?.ready)
-          throw new ApiError(0, last?.failed ? `${label(name)} failed to start` : 'progress ended before ready', null);
+          throw new ApiError(
+            0,
+            last?.failed ? `${label(name)} failed to start: ${last.message ?? ''}` : 'progress ended before ready',
+            null,
+          );
       }),
     );
 
