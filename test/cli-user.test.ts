@@ -156,6 +156,10 @@ describe('tshub whoami / tokens (user side, through the REST API)', () => {
       else process.env.XDG_CONFIG_HOME = saved;
     }
     assert.equal((await cli(['whoami'])).code, 0);
+    // JUPYTERHUB_API_URL alone (an API URL) finds the login stored under the hub's URL.
+    const byEnv = await cli(['whoami', '--json'], { JUPYTERHUB_API_URL: `${h.url}hub/api` });
+    assert.equal(byEnv.code, 0, byEnv.stderr);
+    assert.equal(JSON.parse(byEnv.stdout).name, 'alice');
 
     rmSync(file);
     writeFileSync(file, JSON.stringify(store(fresh)), { mode: 0o644 });

@@ -36,6 +36,11 @@ export function apiBase(url: string): URL {
   return u.pathname.endsWith('/hub/api/') ? u : new URL('hub/api/', u);
 }
 
+/** The hub's public URL from its API base: what logins are stored under. */
+export function hubUrl(api: URL): string {
+  return api.href.replace(/hub\/api\/$/, '');
+}
+
 export interface Answer {
   status: number;
   body: any;
@@ -133,7 +138,8 @@ export async function connect(flags: ConnectFlags, env: NodeJS.ProcessEnv = proc
   let stored = null;
   if (url === undefined || token === undefined) {
     try {
-      stored = await loadCredentials(url);
+      // Logins are stored under the hub's URL, so an API URL (JUPYTERHUB_API_URL's form) finds them too.
+      stored = await loadCredentials(url === undefined ? undefined : hubUrl(apiBase(url)));
     } catch (err) {
       if (err instanceof CredentialsError) throw new UsageError(err.message);
       throw err;

@@ -1,5 +1,5 @@
 import type { Command } from 'commander';
-import { ApiError, connect, type ConnectFlags, type HubClient, UsageError } from './client.ts';
+import { ApiError, connect, type ConnectFlags, type HubClient, hubUrl, UsageError } from './client.ts';
 import { exitTwoOnUsage, flagsOf, printJson, printTable, run, withConnectOptions } from './output.ts';
 import { loadCredentials, saveCredentials } from './store.ts';
 import { ownerPath, whoAmI } from './whoami.ts';
@@ -121,7 +121,7 @@ export function registerTokens(program: Command): void {
 
 /** After `rotate self`, the stored login holds the new token when it held the old one. */
 async function updateStoredLogin(client: HubClient, user: string, token: string): Promise<void> {
-  const hub = client.api.href.replace(/hub\/api\/$/, '');
+  const hub = hubUrl(client.api);
   const stored = await loadCredentials(hub).catch(() => null);
   if (stored?.token === client.token) await saveCredentials(hub, { token, user, created: new Date().toISOString() });
 }

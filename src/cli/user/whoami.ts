@@ -1,5 +1,5 @@
 import type { Command } from 'commander';
-import { connect, type ConnectFlags, type HubClient } from './client.ts';
+import { connect, type ConnectFlags, type HubClient, hubUrl } from './client.ts';
 import { exitTwoOnUsage, flagsOf, printJson, printTable, run, withConnectOptions } from './output.ts';
 
 /** Who the token acts as: JupyterHub's `GET /hub/api/user` model (a user or a service). */
@@ -37,7 +37,7 @@ export function registerWhoami(program: Command): void {
           [
             ['name', me.name],
             ['kind', me.kind ?? 'user'],
-            ['hub', client.api.href.replace(/hub\/api\/$/, '')],
+            ['hub', hubUrl(client.api)],
             ['admin', me.admin ?? false],
             ['groups', (me.groups ?? []).join(', ')],
             ['scopes', (me.scopes ?? []).join(' ')],
