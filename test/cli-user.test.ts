@@ -58,9 +58,16 @@ describe('tshub whoami / tokens (user side, through the REST API)', () => {
     const bad = await cli(['tokens', 'create', '--url', h.url, '--token', alice, '--expires-in', 'soon']);
     assert.equal(bad.code, 2);
     assert.match(bad.stderr, /--expires-in must be a whole number of seconds/);
-    const help = await cli(['tokens', 'create', '--help']);
-    assert.equal(help.code, 0);
-    assert.match(help.stdout, /--expires-in <seconds>/);
+    const verbs = [['list'], ['create'], ['revoke'], ['rotate']].map((v) => ['tokens', ...v]);
+    verbs.push(...[['list'], ['start'], ['stop']].map((v) => ['servers', ...v]), ['whoami']);
+    for (const cmd of verbs) {
+      const help = await cli([...cmd, '--help']);
+      assert.equal(help.code, 0, `${cmd.join(' ')}: ${help.stderr}`);
+      assert.match(help.stdout, new RegExp(`^Usage: tshub ${cmd.join(' ')} `));
+      assert.match(help.stdout, /--url <url>[\s\S]*--token <token>[\s\S]*--json/);
+    }
+    assert.match((await cli(['tokens', 'create', '--help'])).stdout, /--expires-in <seconds>/);
+    assert.equal((await cli(['servers', 'start', 'a', 'b'])).code, 2);
   });
 
   test('env fallback: JUPYTERHUB_API_URL (an API URL) and JUPYTERHUB_API_TOKEN', async () => {
