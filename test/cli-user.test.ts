@@ -6,6 +6,8 @@ import { join } from 'node:path';
 import { startHub, type TestHub } from './harness.ts';
 import { runTshub } from './process.ts';
 
+const SERVICE_TOKEN = 'cli-user-test-service-token-0123456789';
+
 // The user-side commands as a user runs them: the real CLI process against a real hub over HTTP.
 describe('tshub whoami / tokens (user side, through the REST API)', () => {
   let h: TestHub;
@@ -16,7 +18,10 @@ describe('tshub whoami / tokens (user side, through the REST API)', () => {
   const cli = (args: string[], extra: NodeJS.ProcessEnv = {}) => runTshub(args, { ...env, ...extra });
 
   before(async () => {
-    h = await startHub();
+    h = await startHub({
+      services: [{ name: 'cli-svc', api_token: SERVICE_TOKEN }],
+      load_roles: [{ name: 'cli-svc-role', scopes: ['admin:services'], services: ['cli-svc'] }],
+    });
     await h.addUsers(['alice', 'bob']);
     alice = await h.tokenFor('alice', { note: 'cli test' });
     home = mkdtempSync(join(tmpdir(), 'tshub-cli-user-'));
@@ -175,5 +180,17 @@ describe('tshub whoami / tokens (user side, through the REST API)', () => {
     assert.match(refused.stderr, /readable by others \(mode 644\)/);
     // Flags need no stored login, so a refused file does not stand in their way.
     assert.equal((await cli(['whoami', '--url', h.url, '--token', fresh])).code, 0);
+  });
+
+  test("a service's token: tokens acts on the service's own tokens; servers says services have none", async () => {
+    const as = ['--url', h.url, '--token', SERVICE_TOKEN];
+    const me = await cli(['whoami', ...as]);
+    assert.match(me.stdout, /^kind\s+service$/m);
+    const l = await cli(['tokens', 'list', ...as, '--json']);
+    assert.equal(l.code, 0, l.stderr);
+    assert.equal(JSON.parse(l.stdout).api_tokens.length, 1);
+    const s = await cli(['servers', 'list', ...as]);
+    assert.equal(s.code, 1);
+    assert.equal(s.stderr, 'tshub servers list: cli-svc is a service: services have no servers\n');
   });
 });

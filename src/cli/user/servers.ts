@@ -16,7 +16,7 @@ function serverPath(me: Identity, name: string): string {
 
 async function ownUser(client: HubClient): Promise<Identity> {
   const me = await whoAmI(client);
-  if (me.kind === 'service') throw new ApiError(400, `${me.name} is a service: services have no servers`, null);
+  if (me.kind === 'service') throw new ApiError(0, `${me.name} is a service: services have no servers`, null);
   return me;
 }
 
