@@ -8,6 +8,7 @@ import { registerServe } from './cli/serve.ts';
 import { registerToken } from './cli/token.ts';
 import { registerTokensScan } from './cli/tokens-scan.ts';
 import { registerUpgradeDb } from './cli/upgrade-db.ts';
+import { registerUserCommands } from './cli/user/index.ts';
 import { TSHUB_VERSION } from './version.ts';
 
 const program = new Command()
@@ -24,6 +25,8 @@ registerGenerateConfig(program);
 registerCull(program);
 registerProxy(program);
 registerAudit(program);
+registerUserCommands(program);
+// After the user commands: `tokens scan` joins their `tokens` group.
 registerTokensScan(program);
 // Once a long-running command has started, give back what start-up used, and later what load left
 // (the young generation V8 grew); see src/lib/memory-trim.ts.
