@@ -2,6 +2,7 @@ import { Command } from 'commander';
 import { registerAudit } from './cli/audit.ts';
 import { registerCull } from './cli/cull.ts';
 import { registerGenerateConfig } from './cli/generate-config.ts';
+import { registerLogin } from './cli/login.ts';
 import { registerPasswd } from './cli/passwd.ts';
 import { registerProxy } from './cli/proxy.ts';
 import { registerServe } from './cli/serve.ts';
@@ -23,6 +24,7 @@ registerGenerateConfig(program);
 registerCull(program);
 registerProxy(program);
 registerAudit(program);
+registerLogin(program);
 // Once a long-running command has started, give back what start-up used, and later what load left
 // (the young generation V8 grew); see src/lib/memory-trim.ts.
 program.hook('postAction', async (_program, command) => {
