@@ -4,6 +4,8 @@ import { existsSync } from 'node:fs';
 import { setTimeout as sleep } from 'node:timers/promises';
 import * as oauth from 'oauth4webapi';
 import { chromium, type Browser as Chromium } from 'playwright-core';
+import { upsertOAuthClient } from '../src/repo/oauth-clients.ts';
+import { digestToken } from '../src/tokens/format.ts';
 import { Browser } from './browser-session.ts';
 import { startHub, type TestHub } from './harness.ts';
 import { formXsrf, signedIn } from './password-helpers.ts';
@@ -188,6 +190,31 @@ describe('device login (RFC 8628)', () => {
     assert.equal(typed.status, 200);
     assert.match(typed.text, new RegExp(d.user_code));
     assert.deepEqual(await poll(h, d.device_code), { error: 'authorization_pending' });
+  });
+  test('a registered client authenticates with its secret at both endpoints', async () => {
+    const secret = 'service-secret-for-devices';
+    await upsertOAuthClient(h.hub.ctx.k, {
+      identifier: 'service-kiosk',
+      description: 'Kiosk service',
+      secretHash: digestToken(secret),
+      redirectUri: '/services/kiosk/oauth_callback',
+      allowedScopes: [],
+    });
+    const as = server(h);
+    const kiosk: oauth.Client = { client_id: 'service-kiosk' };
+    const wrong = await oauth.deviceAuthorizationRequest(as, kiosk, oauth.ClientSecretBasic('nope'), {}, insecure);
+    assert.equal(wrong.status, 401);
+    const start = await oauth.deviceAuthorizationRequest(as, kiosk, oauth.ClientSecretBasic(secret), {}, insecure);
+    const d = await oauth.processDeviceAuthorizationResponse(as, kiosk, start);
+    const b = await signedIn(h, 'ivan', PASSWORD);
+    const page = await b.get(`hub/device?user_code=${d.user_code}`);
+    assert.match(page.text, /Kiosk service asks for a token/);
+    assert.equal(await decide(b, d.user_code, 'approve'), 200);
+    // The public client cannot redeem another client's code.
+    assert.deepEqual(await poll(h, d.device_code), { error: 'invalid_grant' });
+    const res = await oauth.deviceCodeGrantRequest(as, kiosk, oauth.ClientSecretBasic(secret), d.device_code, insecure);
+    const t = await oauth.processDeviceCodeResponse(as, kiosk, res);
+    assert.equal((await h.request('GET', 'hub/api/user', { token: t.access_token })).json.name, 'ivan');
   });
 });
 

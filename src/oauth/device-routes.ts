@@ -32,7 +32,8 @@ export function registerDeviceAuthorization(
   app.post(
     `${opts.prefix}/device_authorization`,
     {
-      config: opts.config,
+      // Each call writes a row, unauthenticated, and leads to a token: the stricter bucket of token creation.
+      config: { ...opts.config, rateLimit: 'token_create' },
       attachValidation: true,
       schema: {
         tags: ['oauth2'],
