@@ -2,6 +2,7 @@ import { Command } from 'commander';
 import { registerAudit } from './cli/audit.ts';
 import { registerCull } from './cli/cull.ts';
 import { registerGenerateConfig } from './cli/generate-config.ts';
+import { registerLogin } from './cli/login.ts';
 import { registerPasswd } from './cli/passwd.ts';
 import { registerProxy } from './cli/proxy.ts';
 import { registerServe } from './cli/serve.ts';
@@ -25,6 +26,7 @@ registerGenerateConfig(program);
 registerCull(program);
 registerProxy(program);
 registerAudit(program);
+registerLogin(program);
 registerUserCommands(program);
 // After the user commands: `tokens scan` joins their `tokens` group.
 registerTokensScan(program);

@@ -155,6 +155,12 @@ export const hubProperties = {
     'Seconds an OAuth access token (e.g. a login to a single-user server) stays valid.',
     1,
   ),
+  oauth_device_code_expires_in: int(
+    600,
+    'Seconds a device login (tshub login, RFC 8628) waits for the user to approve it at /hub/device.',
+    1,
+  ),
+  oauth_device_poll_interval: int(5, 'Seconds a device must wait between polls of a pending device login.', 1),
   trust_user_provided_tokens: bool(
     false,
     'Treat tokens given in this file as strong (a fast hash) instead of possibly weak (a slow one).',

@@ -12,6 +12,7 @@ import { passwordSignups } from './migrations/007-password-signups.ts';
 import { shares } from './migrations/008-shares.ts';
 import { tokenExpiryIndex } from './migrations/010-token-expiry-index.ts';
 import { tokenExpiryNotices } from './migrations/011-token-expiry-notices.ts';
+import { deviceCodes } from './migrations/014-device-codes.ts';
 import { tokenUsage } from './migrations/016-token-usage.ts';
 
 function migrations(kind: DbKind): Record<string, Migration> {
@@ -27,6 +28,7 @@ function migrations(kind: DbKind): Record<string, Migration> {
     '008-shares': shares(kind),
     '010-token-expiry-index': tokenExpiryIndex,
     '011-token-expiry-notices': tokenExpiryNotices,
+    '014-device-codes': deviceCodes,
     '016-token-usage': tokenUsage,
   };
 }

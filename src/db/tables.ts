@@ -246,6 +246,29 @@ export interface TokenUsageClientsTable {
   requests: number;
 }
 
+/** A device login (RFC 8628) waiting for the user's decision or the device's next poll (migration 014). */
+export interface OAuthDeviceCodesTable {
+  /** `sha256:<hex>` of the device code. */
+  device_hash: string;
+  /** `sha256:<hex>` of the user code, normalised (upper case, no dash). */
+  user_code_hash: string;
+  client_id: string;
+  /** JSON list of the scopes the device asked for; null = the `token` role's. */
+  scopes: string | null;
+  requester_ip: string | null;
+  user_agent: string | null;
+  /** Seconds the device must wait between polls; grows by 5 with each slow_down. */
+  interval: number;
+  last_poll: string | null;
+  status: 'pending' | 'approved' | 'denied';
+  /** Who approved or denied it. */
+  user_id: number | null;
+  /** JSON list of the scopes the approving user granted (checked against what they hold). */
+  approved_scopes: string | null;
+  expires_at: string;
+  created: string;
+}
+
 export interface Database {
   users: UsersTable;
   groups: GroupsTable;
@@ -270,6 +293,7 @@ export interface Database {
   token_usage_days: TokenUsageDaysTable;
   token_usage_routes: TokenUsageRoutesTable;
   token_usage_clients: TokenUsageClientsTable;
+  oauth_device_codes: OAuthDeviceCodesTable;
 }
 
 export type UserRow = Selectable<UsersTable>;

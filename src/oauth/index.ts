@@ -2,6 +2,7 @@ import { Type } from 'typebox';
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import type { HubContext } from '../context.ts';
 import { authorizeGet, authorizePost } from './authorize.ts';
+import { registerDeviceAuthorization } from './device-routes.ts';
 import { tokenEndpoint } from './token.ts';
 
 const tags = ['oauth2'];
@@ -35,12 +36,13 @@ const OAuthErrorBody = Type.Object(
 
 const TokenBody = Type.Object(
   {
-    grant_type: str('authorization_code'),
+    grant_type: str('authorization_code, or urn:ietf:params:oauth:grant-type:device_code (RFC 8628)'),
     code: str('The code from the authorization redirect'),
     redirect_uri: str('The same redirect_uri as in the authorization request'),
     client_id: str('The client id (or use HTTP Basic authentication)'),
     client_secret: str("The client secret: a server's API token, or a service's"),
     code_verifier: str('PKCE verifier, when the authorization request had a code_challenge'),
+    device_code: str('The device code from the device authorization endpoint (device code grant)'),
   },
   { additionalProperties: true },
 );
@@ -106,7 +108,7 @@ export function registerOAuth(app: FastifyInstance<any, any, any, any, any>, ctx
           200: Type.Object({
             access_token: Type.String(),
             token_type: Type.Literal('Bearer'),
-            expires_in: Type.Integer(),
+            expires_in: Type.Optional(Type.Integer({ description: 'Absent when the token never expires' })),
             scope: Type.String({ description: 'Space-separated scopes' }),
           }),
           400: OAuthErrorBody,
@@ -116,4 +118,5 @@ export function registerOAuth(app: FastifyInstance<any, any, any, any, any>, ctx
     },
     (req: FastifyRequest, reply: FastifyReply) => tokenEndpoint(ctx, req, reply),
   );
+  registerDeviceAuthorization(app, ctx, { prefix, config, errorBody: OAuthErrorBody });
 }

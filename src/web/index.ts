@@ -7,6 +7,7 @@ import { registerAuthorizePages } from './authorize.ts';
 import { registerChangePasswordPages } from './change-password.ts';
 import { registerTwoFactorPage } from './two-factor.ts';
 import { registerCspReport } from './csp-report.ts';
+import { registerDevicePage } from './device.ts';
 import { registerFormParser } from './forms.ts';
 import { registerHomePage } from './home.ts';
 import { registerLoginPages } from './login.ts';
@@ -46,6 +47,7 @@ export async function registerWeb(app: FastifyInstance<any, any, any, any, any>,
     registerSpawnPages(child, ctx);
     registerTokenPage(child, ctx);
     registerAcceptSharePage(child, ctx);
+    registerDevicePage(child, ctx);
     registerAdminPage(child, ctx);
     registerUserUrls(child, ctx);
     registerUserRedirect(child, ctx);

@@ -30,9 +30,22 @@ export function credentialsPath(env: NodeJS.ProcessEnv = process.env): string {
   return join(base, 'tshub', 'credentials.json');
 }
 
-/** Hubs are keyed by their URL with one trailing slash, so `--url http://h` and `http://h/` are one login. */
+/**
+ * A hub's URL as a key: absolute http(s), no query or fragment, one trailing slash, so `--url http://h` and
+ * `http://h/` are one login.
+ */
 export function hubKey(url: string): string {
-  return url.endsWith('/') ? url : `${url}/`;
+  let u: URL;
+  try {
+    u = new URL(url);
+  } catch {
+    throw new CredentialsError(`not a URL: ${url}`);
+  }
+  if (u.protocol !== 'http:' && u.protocol !== 'https:') throw new CredentialsError(`not an http(s) URL: ${url}`);
+  u.search = '';
+  u.hash = '';
+  if (!u.pathname.endsWith('/')) u.pathname += '/';
+  return u.href;
 }
 
 async function readStore(path: string): Promise<CredentialsFile> {
