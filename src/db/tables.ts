@@ -219,6 +219,13 @@ export interface TokenExpiryNoticesTable {
   sent_at: string;
 }
 
+/** The hub's short id in its typed tokens, one row (migration 012). */
+export interface HubIdentityTable {
+  id: number;
+  hub_id: string;
+  created_at: string;
+}
+
 export interface Database {
   users: UsersTable;
   groups: GroupsTable;
@@ -240,6 +247,7 @@ export interface Database {
   share_codes: ShareCodesTable;
   token_retire_on_use: TokenRetireOnUseTable;
   token_expiry_notices: TokenExpiryNoticesTable;
+  hub_identity: HubIdentityTable;
 }
 
 export type UserRow = Selectable<UsersTable>;
