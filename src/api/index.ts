@@ -19,6 +19,7 @@ import { registerSignupRoutes } from './signups.ts';
 import { registerTokenInventoryRoutes } from './token-inventory.ts';
 import { registerServiceTokenRoutes } from './service-tokens.ts';
 import { registerTokenRoutes } from './tokens.ts';
+import { registerTokenSelfRoutes } from './token-self.ts';
 import { registerUserRoutes } from './users.ts';
 
 /**
@@ -33,6 +34,7 @@ export async function registerApi(app: HubServer, ctx: HubContext, prefix: strin
     registerRootRoutes(api, ctx, prefix, reads);
     registerUserRoutes(api, ctx, prefix, reads);
     registerTokenRoutes(api, ctx, prefix);
+    registerTokenSelfRoutes(api, ctx, prefix);
     registerTokenInventoryRoutes(api, ctx, prefix);
     registerServerRoutes(api, ctx, prefix);
     registerActivityRoutes(api, ctx, prefix);

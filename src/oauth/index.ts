@@ -2,6 +2,8 @@ import { Type } from 'typebox';
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import type { HubContext } from '../context.ts';
 import { authorizeGet, authorizePost } from './authorize.ts';
+import { registerIntrospection } from './introspect.ts';
+import { registerRevocation } from './revoke.ts';
 import { tokenEndpoint } from './token.ts';
 
 const tags = ['oauth2'];
@@ -116,4 +118,6 @@ export function registerOAuth(app: FastifyInstance<any, any, any, any, any>, ctx
     },
     (req: FastifyRequest, reply: FastifyReply) => tokenEndpoint(ctx, req, reply),
   );
+  registerIntrospection(app, ctx, prefix, config, OAuthErrorBody);
+  registerRevocation(app, ctx, prefix, config, OAuthErrorBody);
 }

@@ -1,54 +1,10 @@
 import type { FastifyReply, FastifyRequest } from 'fastify';
-import { safeEqual } from '../lib/secrets.ts';
 import type { HubContext } from '../context.ts';
 import { isPast } from '../lib/time.ts';
 import { findUserById } from '../repo/users.ts';
-import { digestToken } from '../tokens/format.ts';
 import { issueToken } from '../tokens/issue.ts';
-import { findClient } from './clients.ts';
+import { clientCredentials, formBody, noStore, oauthError, param, verifyClient } from './client-auth.ts';
 import { consumeCode, pkceMatches } from './codes.ts';
-
-type OAuthError =
-  | 'invalid_request'
-  | 'invalid_client'
-  | 'invalid_grant'
-  | 'unauthorized_client'
-  | 'unsupported_grant_type';
-
-// RFC 6749 5.2: tokens and errors from the token endpoint must never be cached.
-function noStore(reply: FastifyReply): FastifyReply {
-  return reply.header('Cache-Control', 'no-store').header('Pragma', 'no-cache').type('application/json');
-}
-
-function oauthError(reply: FastifyReply, error: OAuthError, description: string): FastifyReply {
-  const status = error === 'invalid_client' ? 401 : 400;
-  // A 401 must say how to authenticate (RFC 6749 5.2): HTTP Basic, or the form fields.
-  if (status === 401) reply.header('WWW-Authenticate', 'Basic realm="tshub"');
-  return noStore(reply).code(status).send({ error, error_description: description });
-}
-
-/** `Authorization: Basic base64(urlencode(id):urlencode(secret))` (RFC 6749 2.3.1), if present. */
-function basicCredentials(req: FastifyRequest): { id: string; secret: string } | null | 'malformed' {
-  const h = req.headers.authorization;
-  if (!h || !/^basic\s/i.test(h)) return null;
-  const decoded = Buffer.from(h.replace(/^basic\s+/i, '').trim(), 'base64').toString('utf8');
-  const colon = decoded.indexOf(':');
-  if (colon === -1) return 'malformed';
-  try {
-    return {
-      id: decodeURIComponent(decoded.slice(0, colon).replace(/\+/g, ' ')),
-      secret: decodeURIComponent(decoded.slice(colon + 1).replace(/\+/g, ' ')),
-    };
-  } catch {
-    return 'malformed';
-  }
-}
-
-function param(body: Record<string, unknown>, name: string): string | null | undefined {
-  const v = body[name];
-  if (v === undefined || v === '') return null;
-  return typeof v === 'string' ? v : undefined; // given more than once, or not text
-}
 
 /**
  * POST /hub/api/oauth2/token: the authorization-code grant (RFC 6749 4.1.3) with PKCE (RFC 7636).
@@ -56,32 +12,20 @@ function param(body: Record<string, unknown>, name: string): string | null | und
  * the code is claimed (deleted) before anything else about it is believed, so it works at most once.
  */
 export async function tokenEndpoint(ctx: HubContext, req: FastifyRequest, reply: FastifyReply): Promise<FastifyReply> {
-  const body = (req.body && typeof req.body === 'object' ? req.body : {}) as Record<string, unknown>;
+  const body = formBody(req);
   const values: Record<string, string | null> = {};
   for (const name of ['grant_type', 'code', 'redirect_uri', 'client_id', 'client_secret', 'code_verifier']) {
     const v = param(body, name);
     if (v === undefined) return oauthError(reply, 'invalid_request', `${name} must be given once`);
     values[name] = v;
   }
-  const basic = basicCredentials(req);
-  if (basic === 'malformed') return oauthError(reply, 'invalid_client', 'Malformed HTTP Basic credentials');
-  if (basic && values.client_secret)
-    return oauthError(reply, 'invalid_request', 'Use one way of client authentication, not two');
-  if (basic && values.client_id && values.client_id !== basic.id)
-    return oauthError(reply, 'invalid_client', 'client_id does not match the credentials');
-  const clientId = basic?.id ?? values.client_id;
-  const secret = basic?.secret ?? values.client_secret;
+  const creds = clientCredentials(req, { client_id: values.client_id!, client_secret: values.client_secret! });
+  if ('error' in creds) return oauthError(reply, creds.error, creds.description);
 
   if (!values.grant_type) return oauthError(reply, 'invalid_request', 'grant_type is required');
-  if (!clientId) return oauthError(reply, 'invalid_client', 'Client authentication is required');
-  const client = await findClient(ctx.k, clientId);
-  // Compare digests in constant time; an unknown client costs the same as a wrong secret.
-  const presented = digestToken(secret ?? '');
-  const expected = client?.secretHash ?? digestToken(`\0unknown-client\0${clientId}`);
-  if (!client?.secretHash || !secret || !safeEqual(presented, expected)) {
-    req.log.warn({ client: clientId.slice(0, 128) }, 'OAuth token request with bad client credentials');
-    return oauthError(reply, 'invalid_client', 'Client authentication failed');
-  }
+  if (!creds.id) return oauthError(reply, 'invalid_client', 'Client authentication is required');
+  const client = await verifyClient(ctx, req, creds.id, creds.secret);
+  if (!client) return oauthError(reply, 'invalid_client', 'Client authentication failed');
   if (values.grant_type !== 'authorization_code') {
     return oauthError(reply, 'unsupported_grant_type', 'Only the authorization_code grant is supported');
   }
