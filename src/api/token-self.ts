@@ -20,9 +20,13 @@ export function tokenKindName(row: Pick<TokenRow, 'kind' | 'service_id'>): Token
 const TokenSelfModel = Type.Object(
   {
     ...TokenModel.properties,
-    token_kind: Type.Union(
+    token_kind: Type.String({ description: 'api, server, oauth or config, as in the token inventory' }),
+    type: Type.Union(
       ['personal', 'service', 'server', 'oauth', 'config'].map((k) => Type.Literal(k)),
-      { description: "personal (a user's own), service, server (a single-user server's), oauth, config" },
+      {
+        description:
+          "What the token is for, as its kind letter says (tshub_p_, _s_, _v_, _o_): personal (a user's own), service, server (a single-user server's), oauth, config",
+      },
     ),
     state: Type.Literal('active', {
       description:
@@ -65,7 +69,8 @@ export function registerTokenSelfRoutes(app: HubServer, ctx: HubContext, prefix:
       if (!row) throw noTokenInHand();
       return {
         ...presentToken(row, p.name, [...p.scopes].sort(), await clientDescription(ctx, row.client_id)),
-        token_kind: tokenKindName(row),
+        token_kind: row.kind,
+        type: tokenKindName(row),
         state: 'active' as const,
         replaced_by: row.replaced_by === null ? null : `a${row.replaced_by}`,
       };

@@ -55,7 +55,8 @@ function activeAnswer(ctx: HubContext, row: TokenRow, owner: Principal) {
     sub: owner.kind === 'user' ? owner.name : `service:${owner.name}`,
     ...(ctx.config.public_url ? { iss: ctx.config.public_url } : {}),
     jti: `a${row.id}`,
-    token_kind: tokenKindName(row),
+    token_kind: row.kind,
+    type: tokenKindName(row),
   };
 }
 
@@ -96,7 +97,8 @@ const IntrospectionAnswer = Type.Object(
     sub: str('The owner: a user name, or service:<name>'),
     iss: str('The hub’s public_url, when configured'),
     jti: str('The token id (a<number>)'),
-    token_kind: str('personal, service, server, oauth or config'),
+    token_kind: str('api, server, oauth or config, as in the token inventory'),
+    type: str('personal, service, server, oauth or config: what the token is for'),
   },
   { additionalProperties: true },
 );
