@@ -1,20 +1,11 @@
 import { Type } from 'typebox';
 import type { HubContext } from '../context.ts';
-import type { TokenRow } from '../db/index.ts';
 import type { HubServer } from '../http/server.ts';
 import { requirePrincipal } from '../auth/authenticate.ts';
 import { noTokenInHand } from '../errors/index.ts';
+import { tokenKindName } from '../tokens/issue.ts';
 import { presentToken } from '../tokens/present.ts';
 import { errorResponses, TokenModel } from './schemas.ts';
-
-/** What a token is for, from its row (legacy tokens have no kind letter, their rows still say). */
-export type TokenKindName = 'personal' | 'service' | 'server' | 'oauth' | 'config';
-
-export function tokenKindName(row: Pick<TokenRow, 'kind' | 'service_id'>): TokenKindName {
-  if (row.kind === 'config') return 'config';
-  if (row.service_id !== null) return 'service';
-  return row.kind === 'server' ? 'server' : row.kind === 'oauth' ? 'oauth' : 'personal';
-}
 
 // Open: other token facts (binding, usage) join this model as they are built.
 const TokenSelfModel = Type.Object(

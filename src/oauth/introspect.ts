@@ -5,7 +5,7 @@ import type { HubContext } from '../context.ts';
 import type { TokenRow } from '../db/index.ts';
 import { checkAccess } from '../rbac/index.ts';
 import { allGroupNamesByUser } from '../repo/groups.ts';
-import { tokenKindName } from '../api/token-self.ts';
+import { tokenKindName } from '../tokens/issue.ts';
 import { type EndpointCaller, endpointCaller, formBody, noStore, param } from './client-auth.ts';
 
 /** A usable token named by an endpoint's `token` field, with the principal it stands for; null for anything else. */

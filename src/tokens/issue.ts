@@ -49,6 +49,15 @@ export function tokenTypeOf(req: Pick<IssueRequest, 'owner' | 'kind'>): TokenTyp
   return req.kind === 'server' ? 'v' : req.kind === 'oauth' ? 'o' : 'p';
 }
 
+/** What a token is for, from its row (a legacy token has no kind letter; its row still says). */
+export type TokenKindName = 'personal' | 'service' | 'server' | 'oauth' | 'config';
+
+export function tokenKindName(row: Pick<TokenRow, 'kind' | 'service_id'>): TokenKindName {
+  if (row.kind === 'config') return 'config';
+  if (row.service_id !== null) return 'service';
+  return row.kind === 'server' ? 'server' : row.kind === 'oauth' ? 'oauth' : 'personal';
+}
+
 /** Refuses a personal token beyond the owner's ceiling of active ones. */
 async function checkLimit(
   trx: Transaction<Database>,
