@@ -32,6 +32,7 @@ const IN_PROCESS = [
   'test/landing-pages.test.ts',
   'test/login.test.ts',
   'test/metrics.test.ts',
+  'test/oauth-introspect.test.ts',
   'test/openapi.test.ts',
   'test/password-2fa.test.ts',
   'test/password-approval.test.ts',

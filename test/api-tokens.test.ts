@@ -7,7 +7,7 @@ import type { TestHub } from './harness.ts';
 import { startInProcessHub } from './inprocess.ts';
 import { addOAuthClient, hubIssued, tokensPath } from './token-helpers.ts';
 
-const TOKEN_SHAPE = /^tshub_[0-9A-Za-z]{38}$/;
+const TOKEN_SHAPE = /^tshub_p_[0-9A-Za-z]{42}$/;
 
 describe('token API: JupyterHub compatibility', () => {
   let h: TestHub;
@@ -33,7 +33,7 @@ describe('token API: JupyterHub compatibility', () => {
     assert.equal(model.session_id, null);
     assert.equal(model.last_activity, null);
     // tshub's additions
-    assert.equal(model.prefix, model.token.slice(6, 14));
+    assert.equal(model.prefix, model.token.slice(6, 20));
     assert.equal(model.last_used_ip, null);
     assert.equal(model.revoked_at, null);
     assert.equal(model.rotated_from, null);

@@ -60,7 +60,7 @@ describe('tshub command line (real processes)', () => {
     assert.equal(r.code, 0, r.stderr);
     const lines = r.stdout.trim().split('\n');
     assert.equal(lines.length, 1);
-    assert.match(lines[0]!, /^tshub_[0-9A-Za-z]{38}$/);
+    assert.match(lines[0]!, /^tshub_p_[0-9A-Za-z]{42}$/);
     const who = await fetch(`${pub}hub/api/user`, { headers: { authorization: `token ${lines[0]}` } });
     assert.equal(who.status, 200);
     assert.equal(((await who.json()) as { name: string }).name, 'alice');

@@ -59,7 +59,7 @@ describe('tshub token (CLI)', () => {
       cli(['nobody']),
     ]);
     assert.equal(ok.code, 0, ok.stderr);
-    assert.match(ok.stdout, /^tshub_[0-9A-Za-z]{38}\n$/);
+    assert.match(ok.stdout, /^tshub_p_[0-9A-Za-z]{42}\n$/);
     const token = ok.stdout.trim();
     const who = await whoami(h, token);
     assert.equal(who.status, 200);

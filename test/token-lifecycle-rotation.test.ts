@@ -27,7 +27,7 @@ describe('rotation', () => {
     const r = await h.request('POST', tokensPath('gus', `/${old.id}/rotate`), { body: { grace_seconds: 1 } });
     assert.equal(r.status, 201, r.text);
     const fresh = r.json;
-    assert.match(fresh.token, /^tshub_[0-9A-Za-z]{38}$/);
+    assert.match(fresh.token, /^tshub_p_[0-9A-Za-z]{42}$/);
     assert.notEqual(fresh.token, old.token);
     assert.notEqual(fresh.id, old.id);
     assert.equal(fresh.note, 'ci deploy');

@@ -21,6 +21,7 @@ import { registerTokenInventoryRoutes } from './token-inventory.ts';
 import { registerServiceTokenRoutes } from './service-tokens.ts';
 import { registerTokenRoutes } from './tokens.ts';
 import { registerTokenUsageRoutes } from './token-usage.ts';
+import { registerTokenSelfRoutes } from './token-self.ts';
 import { registerUserRoutes } from './users.ts';
 
 /**
@@ -35,6 +36,7 @@ export async function registerApi(app: HubServer, ctx: HubContext, prefix: strin
     registerRootRoutes(api, ctx, prefix, reads);
     registerUserRoutes(api, ctx, prefix, reads);
     registerTokenRoutes(api, ctx, prefix);
+    registerTokenSelfRoutes(api, ctx, prefix);
     registerTokenInventoryRoutes(api, ctx, prefix);
     registerTokenUsageRoutes(api, ctx, prefix);
     registerServerRoutes(api, ctx, prefix);

@@ -3,7 +3,7 @@ import type { Database, TokenRow } from '../db/index.ts';
 import { tokenTarget, type AuditSink } from '../audit/event.ts';
 import { roleNamesHeld } from '../repo/roles.ts';
 import { findSlowHashedByPrefix, findTokenByHash } from '../repo/tokens.ts';
-import { digestToken, displayPrefix, hasValidChecksum, looksGenerated } from '../tokens/format.ts';
+import { digestToken, displayPrefix, isWellFormedToken, looksGenerated } from '../tokens/format.ts';
 import { type Identified, judge, type PolicyContext } from '../tokens/judge.ts';
 import type { TokenPolicy } from '../tokens/policy.ts';
 import { slowVerify } from '../tokens/weak-hash.ts';
@@ -38,7 +38,7 @@ export class TokenIdentifier {
 
   /** identify(), and the stored row even when it is refused (revoked, expired): the audit log names it. */
   async identifyStored(raw: string): Promise<{ verdict: Identified; row: TokenRow | null }> {
-    if (looksGenerated(raw) && !hasValidChecksum(raw))
+    if (looksGenerated(raw) && !isWellFormedToken(raw))
       return { verdict: { ok: false, reason: 'token_malformed' }, row: null };
     const digest = digestToken(raw);
     // A token in our format is found by its digest; one that is not found may still have been given in

@@ -5,7 +5,7 @@ import { landingProblems } from './schema-landing.ts';
 import { ldapProblems } from './schema-ldap.ts';
 import { isOAuthClass, oauthProblems } from './schema-oauth.ts';
 import { profileProblems } from '../spawners/profiles/problems.ts';
-import { hasValidChecksum, looksGenerated } from '../tokens/format.ts';
+import { isWellFormedToken, looksGenerated } from '../tokens/format.ts';
 
 // Rules that span several keys, checked once every key has the right type.
 
@@ -63,7 +63,7 @@ export function semanticProblems(c: Config): Problem[] {
   });
 
   // A tshub-format token with a broken checksum is refused before any lookup, so it could never work.
-  const broken = (t: string) => looksGenerated(t) && !hasValidChecksum(t);
+  const broken = (t: string) => looksGenerated(t) && !isWellFormedToken(t);
   if (Object.keys(c.api_tokens).some(broken))
     out.push(
       problem(

@@ -14,6 +14,7 @@ import { tokenExpiryIndex } from './migrations/010-token-expiry-index.ts';
 import { tokenExpiryNotices } from './migrations/011-token-expiry-notices.ts';
 import { deviceCodes } from './migrations/014-device-codes.ts';
 import { tokenUsage } from './migrations/016-token-usage.ts';
+import { hubIdentity } from './migrations/012-hub-identity.ts';
 
 function migrations(kind: DbKind): Record<string, Migration> {
   // Names sort in order of application; never rename or edit one that has shipped.
@@ -30,6 +31,7 @@ function migrations(kind: DbKind): Record<string, Migration> {
     '011-token-expiry-notices': tokenExpiryNotices,
     '014-device-codes': deviceCodes,
     '016-token-usage': tokenUsage,
+    '012-hub-identity': hubIdentity,
   };
 }
 

@@ -269,6 +269,13 @@ export interface OAuthDeviceCodesTable {
   created: string;
 }
 
+/** The hub's short id in its typed tokens, one row (migration 012). */
+export interface HubIdentityTable {
+  id: number;
+  hub_id: string;
+  created_at: string;
+}
+
 export interface Database {
   users: UsersTable;
   groups: GroupsTable;
@@ -294,6 +301,7 @@ export interface Database {
   token_usage_routes: TokenUsageRoutesTable;
   token_usage_clients: TokenUsageClientsTable;
   oauth_device_codes: OAuthDeviceCodesTable;
+  hub_identity: HubIdentityTable;
 }
 
 export type UserRow = Selectable<UsersTable>;

@@ -3,7 +3,7 @@ import type { HubContext } from '../context.ts';
 import { isKnownScope } from '../rbac/index.ts';
 import { deviceClient } from './device-client.ts';
 import { createDeviceLogin, displayUserCode } from './device-codes.ts';
-import { formValues, noStore, oauthError } from './token-response.ts';
+import { formValues, noStore, oauthError } from './client-auth.ts';
 
 const MAX_AGENT = 500;
 const MAX_SCOPES = 100;

@@ -1,7 +1,7 @@
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import type { HubContext } from '../context.ts';
 import { CLI_CLIENT_ID } from './device-codes.ts';
-import { authenticateClient, hasClientCredentials, oauthError } from './token-response.ts';
+import { authenticateClient, hasClientCredentials, oauthError } from './client-auth.ts';
 
 export interface DeviceClient {
   id: string;

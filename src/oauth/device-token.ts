@@ -8,7 +8,7 @@ import { isPast } from '../lib/time.ts';
 import { findUserById } from '../repo/users.ts';
 import { deviceClient } from './device-client.ts';
 import { claimDeviceLogin, type DeviceLogin, findByDeviceCode, notePoll, SLOW_DOWN_STEP } from './device-codes.ts';
-import { noStore, oauthError } from './token-response.ts';
+import { noStore, oauthError } from './client-auth.ts';
 
 export const DEVICE_CODE_GRANT = 'urn:ietf:params:oauth:grant-type:device_code';
 

@@ -3,6 +3,8 @@ import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import type { HubContext } from '../context.ts';
 import { authorizeGet, authorizePost } from './authorize.ts';
 import { registerDeviceAuthorization } from './device-routes.ts';
+import { registerIntrospection } from './introspect.ts';
+import { registerRevocation } from './revoke.ts';
 import { tokenEndpoint } from './token.ts';
 
 const tags = ['oauth2'];
@@ -119,4 +121,6 @@ export function registerOAuth(app: FastifyInstance<any, any, any, any, any>, ctx
     (req: FastifyRequest, reply: FastifyReply) => tokenEndpoint(ctx, req, reply),
   );
   registerDeviceAuthorization(app, ctx, { prefix, config, errorBody: OAuthErrorBody });
+  registerIntrospection(app, ctx, prefix, config, OAuthErrorBody);
+  registerRevocation(app, ctx, prefix, config, OAuthErrorBody);
 }

@@ -5,7 +5,7 @@ import { findUserById } from '../repo/users.ts';
 import { issueToken } from '../tokens/issue.ts';
 import { DEVICE_CODE_GRANT, deviceCodeGrant } from './device-token.ts';
 import { consumeCode, pkceMatches } from './codes.ts';
-import { authenticateClient, formValues, noStore, oauthError } from './token-response.ts';
+import { authenticateClient, formValues, noStore, oauthError } from './client-auth.ts';
 
 /**
  * POST /hub/api/oauth2/token: the authorization-code grant (RFC 6749 4.1.3) with PKCE (RFC 7636), and the

@@ -3,7 +3,7 @@ import type { Database, DbKind, TokenRow } from '../db/index.ts';
 import { tokenLimitReached } from '../errors/index.ts';
 import { isoIn, isoNow } from '../lib/time.ts';
 import { countActiveApiTokens, insertToken, type TokenOwner, type TokenValues } from '../repo/tokens.ts';
-import { digestToken, displayPrefix, generateToken } from './format.ts';
+import { digestToken, displayPrefix, generateToken, type TokenType } from './format.ts';
 import type { TokenInsertBatch } from './insert-batch.ts';
 
 export type TokenKind = 'api' | 'server' | 'oauth' | 'config';
@@ -21,6 +21,41 @@ export interface IssueRequest {
   rotatedFrom?: number | null;
   /** Personal-token ceiling to enforce (tokens.max_active_per_user); 0 or undefined = none. */
   maxActive?: number;
+}
+
+// The hub id never changes once drawn (migration 012): read once per database handle.
+const hubIds = new WeakMap<Kysely<Database>, Promise<string>>();
+
+/** This hub's short id, as its typed tokens carry it. */
+export function hubIdOf(db: Kysely<Database>): Promise<string> {
+  let id = hubIds.get(db);
+  if (!id) {
+    id = db
+      .selectFrom('hub_identity')
+      .select('hub_id')
+      .where('id', '=', 1)
+      .executeTakeFirstOrThrow()
+      .then((r) => r.hub_id);
+    // A failed read (a closing database) must not stay cached.
+    id.catch(() => hubIds.delete(db));
+    if (!db.isTransaction) hubIds.set(db, id);
+  }
+  return id;
+}
+
+/** The kind letter a token of `req` carries. */
+export function tokenTypeOf(req: Pick<IssueRequest, 'owner' | 'kind'>): TokenType {
+  if (req.owner.kind === 'service') return 's';
+  return req.kind === 'server' ? 'v' : req.kind === 'oauth' ? 'o' : 'p';
+}
+
+/** What a token is for, from its row (a legacy token has no kind letter; its row still says). */
+export type TokenKindName = 'personal' | 'service' | 'server' | 'oauth' | 'config';
+
+export function tokenKindName(row: Pick<TokenRow, 'kind' | 'service_id'>): TokenKindName {
+  if (row.kind === 'config') return 'config';
+  if (row.service_id !== null) return 'service';
+  return row.kind === 'server' ? 'server' : row.kind === 'oauth' ? 'oauth' : 'personal';
 }
 
 /** Refuses a personal token beyond the owner's ceiling of active ones. */
@@ -78,7 +113,7 @@ export async function issueToken(
   req: IssueRequest,
   { inTransaction, batch }: IssueOptions = {},
 ): Promise<{ token: string; row: TokenRow }> {
-  const token = generateToken();
+  const token = generateToken({ kind: tokenTypeOf(req), hubId: await hubIdOf(db) });
   const max = req.owner.kind === 'user' && req.kind === 'api' ? req.maxActive : undefined;
   // A lone insert is atomic by itself: a transaction only when the limit is checked or `inTransaction` goes with the insert.
   if (!max && !inTransaction) {

@@ -119,9 +119,9 @@ describe('with a database', () => {
 
   test('issued tokens store a digest and a display prefix, never the token', async () => {
     const { token, row: r } = await issue({ expiresIn: 60 });
-    assert.match(token, /^tshub_[0-9A-Za-z]{38}$/);
+    assert.match(token, /^tshub_p_[0-9A-Za-z]{42}$/);
     assert.match(r.hashed, /^sha256:[0-9a-f]{64}$/);
-    assert.equal(r.prefix, token.slice(6, 14));
+    assert.equal(r.prefix, token.slice(6, 20));
     assert.ok(!JSON.stringify(r).includes(token.slice(6)));
     assert.ok(Math.abs(Date.parse(r.expires_at!) - Date.parse(r.created) - 60_000) < 50);
   });

@@ -5,7 +5,7 @@
 // the access token in base64: it is read without the server's secret, since only the token matters here
 // (a forged cookie yields a token that is not refused, and the server still checks the signature).
 // Only strings with a valid generated-token checksum are returned: nothing else can be in the set.
-import { hasValidChecksum } from '../../tokens/format.ts';
+import { isWellFormedToken } from '../../tokens/format.ts';
 
 const AUTH = /^(?:token|bearer)\s+(\S+)/i;
 const LOGIN_COOKIE = /^(?:__Host-)?(?:jupyterhub-user-|service-)/;
@@ -68,5 +68,5 @@ export function requestTokens(req: { url: string; authorization: string; cookie:
   const q = queryToken(req.url);
   if (q) found.push(q);
   if (req.cookie) cookieTokens(req.cookie, found);
-  return found.filter(hasValidChecksum);
+  return found.filter(isWellFormedToken);
 }

@@ -1,7 +1,7 @@
 import type { Caller } from '../../commands/deps.ts';
 import type { TokenCommandDeps } from '../../commands/tokens/deps.ts';
 import type { Notifier } from '../../notify/index.ts';
-import { isHubToken } from './find.ts';
+import { isWellFormedToken } from '../format.ts';
 import { sendLeakNotice } from './leak-notice.ts';
 import { liveTokens } from './live.ts';
 import { revokeLeaked } from './revoke-leaked.ts';
@@ -40,7 +40,7 @@ export class LeakIntake {
    * well-formed tokens of this hub are dropped at once: they cannot be anyone's token.
    */
   submit(strings: readonly string[], caller: Caller): boolean {
-    const tokens = [...new Set(strings.filter(isHubToken))];
+    const tokens = [...new Set(strings.filter(isWellFormedToken))];
     if (tokens.length === 0) return true;
     if (this.#queued + tokens.length > this.#limits.maxQueued) return false;
     this.#queue.push({ tokens, caller });

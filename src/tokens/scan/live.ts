@@ -18,7 +18,7 @@ export interface LiveToken {
 const SLICE = 500;
 
 /**
- * The tokens among `tokens` (well-formed ones, see find.ts) that still work: not revoked, not expired (a
+ * The tokens among `tokens` (well-formed ones: isWellFormedToken in src/tokens/format.ts) that still work: not revoked, not expired (a
  * rotated token in its grace period still works, so it counts). One query per slice of 500, by digest.
  */
 export async function liveTokens(

@@ -1,4 +1,4 @@
-import { findTokens } from './find.ts';
+import { findTokens } from '../format.ts';
 
 /** Where in a notebook a token was found: the cell, and the output or attachment of it (neither: the source). */
 export interface NotebookSpot {

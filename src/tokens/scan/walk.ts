@@ -1,6 +1,6 @@
 import { lstat, opendir, readFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import { findTokens } from './find.ts';
+import { findTokens } from '../format.ts';
 import { notebookTokens } from './notebook.ts';
 
 /** A well-formed token found in a file (not yet known to be live): for a notebook, also where in it. */

@@ -1,23 +1,13 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import { generateToken } from '../format.ts';
-import { findTokens, isHubToken } from './find.ts';
 import { notebookTokens } from './notebook.ts';
 
-const flip = (t: string) => t.slice(0, -1) + (t.endsWith('a') ? 'b' : 'a');
-
-test('finds well-formed tokens once each, not look-alikes or tokens glued to more characters', () => {
-  const [a, b] = [generateToken(), generateToken()];
-  const text = `A=${a}\n"${b}" ${a} ${flip(b)} x${b} ${a}Z tshub_short`;
-  assert.deepEqual(findTokens(text), [a, b]);
-  assert.equal(isHubToken(a), true);
-  assert.equal(isHubToken(flip(a)), false);
-  assert.equal(isHubToken(` ${a}`), false);
-  assert.deepEqual(findTokens('no tokens here'), []);
-});
-
 test('notebooks: tokens by cell and output, in any mime type and in base64 attachments', () => {
-  const [src, out, json, att, err] = [1, 2, 3, 4, 5].map(() => generateToken());
+  // Legacy and typed tokens alike.
+  const [src, out, json, att, err] = [1, 2, 3, 4, 5].map((i) =>
+    generateToken(i % 2 ? { kind: 'p', hubId: 'AbC9' } : undefined),
+  );
   const nb = JSON.stringify({
     cells: [
       { cell_type: 'code', source: [`t = "${src}"`], outputs: [] },
