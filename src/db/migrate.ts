@@ -12,6 +12,7 @@ import { passwordSignups } from './migrations/007-password-signups.ts';
 import { shares } from './migrations/008-shares.ts';
 import { tokenExpiryIndex } from './migrations/010-token-expiry-index.ts';
 import { tokenExpiryNotices } from './migrations/011-token-expiry-notices.ts';
+import { tokenBindings } from './migrations/015-token-bindings.ts';
 
 function migrations(kind: DbKind): Record<string, Migration> {
   // Names sort in order of application; never rename or edit one that has shipped.
@@ -26,6 +27,7 @@ function migrations(kind: DbKind): Record<string, Migration> {
     '008-shares': shares(kind),
     '010-token-expiry-index': tokenExpiryIndex,
     '011-token-expiry-notices': tokenExpiryNotices,
+    '015-token-bindings': tokenBindings,
   };
 }
 

@@ -219,6 +219,12 @@ export interface TokenExpiryNoticesTable {
   sent_at: string;
 }
 
+export interface TokenBindingsTable {
+  token_id: number;
+  allowed_cidrs: string;
+  not_before: string | null;
+}
+
 export interface Database {
   users: UsersTable;
   groups: GroupsTable;
@@ -240,6 +246,7 @@ export interface Database {
   share_codes: ShareCodesTable;
   token_retire_on_use: TokenRetireOnUseTable;
   token_expiry_notices: TokenExpiryNoticesTable;
+  token_bindings: TokenBindingsTable;
 }
 
 export type UserRow = Selectable<UsersTable>;
