@@ -227,4 +227,29 @@ describe('token binding at the hub and at tshub proxy', {
     assert.equal(other.status, 404, other.text);
     assert.equal(other.json.reason, 'not_found');
   });
+
+  test('a restarted proxy learns the bindings again before it routes to the server', async () => {
+    const t = await newToken({ allowed_cidrs: ['127.0.0.1/32'] });
+    const free = await newToken({});
+    await within(
+      2000,
+      () => send('127.0.0.2', url, 'GET', STATUS, t.token),
+      (r) => r.json?.reason === 'token_ip_not_allowed',
+      'bound token',
+    );
+    const pid = readPid(stateFiles(s.dir).pid);
+    assert.ok(pid !== null);
+    await killGroup(pid, 2000);
+    // The hub notices the dead proxy (every 5 s), starts a new one and feeds it before adding routes.
+    const deadline = Date.now() + 30_000;
+    for (;;) {
+      const r = await send('127.0.0.1', url, 'GET', STATUS, free.token).catch(() => null);
+      if (r?.status === 200) break;
+      assert.ok(Date.now() < deadline, 'the proxy did not come back with its routes');
+      await sleep(200);
+    }
+    assert.notEqual(readPid(stateFiles(s.dir).pid), pid);
+    refusedWith(await send('127.0.0.2', url, 'GET', STATUS, t.token), 'token_ip_not_allowed');
+    assert.equal((await send('127.0.0.1', url, 'GET', STATUS, t.token)).status, 200);
+  });
 });
