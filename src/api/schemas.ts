@@ -111,6 +111,8 @@ export const TokenModel = Type.Object(
     last_used_ip: Type.Optional(Nullable(Type.String())),
     revoked_at: Type.Optional(Timestamp),
     rotated_from: Type.Optional(Nullable(Type.String())),
+    allowed_cidrs: Type.Optional(Type.Array(Type.String(), { description: 'tshub: binding; [] is anywhere' })),
+    not_before: Type.Optional(Nullable(Type.String({ description: 'tshub: binding; refused before this time' }))),
     token: Type.Optional(Type.String({ description: 'Only in the reply that creates the token' })),
   },
   open,

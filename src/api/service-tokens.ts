@@ -13,6 +13,9 @@ import type { HubServer } from '../http/server.ts';
 import { parseJson } from '../lib/json.ts';
 import { listTokens } from '../repo/tokens.ts';
 import { presentToken } from '../tokens/present.ts';
+import { isBound, UNBOUND } from '../tokens/binding-store.ts';
+import { bindingFrom, bindToken } from '../tokens/binding-set.ts';
+import { BindingKeys, withBindings } from './token-binding.ts';
 import { requestedTokenScopes } from '../tokens/requested-scopes.ts';
 import { needService } from './access.ts';
 import { errorResponses, NoContent, TokenModel } from './schemas.ts';
@@ -66,7 +69,7 @@ async function serviceTokenModels(ctx: HubContext, service: ServiceRow, rows: To
       token_kind: row.kind === 'config' ? ('config' as const) : ('api' as const),
     });
   }
-  return models;
+  return withBindings(ctx.k, rows, models);
 }
 
 /** tshub: a service's API tokens (upstream has none): list, create, rotate with grace, revoke. */
@@ -104,7 +107,7 @@ export function registerServiceTokenRoutes(app: HubServer, ctx: HubContext, pref
         tags,
         summary: 'tshub: create a token for a service',
         params: ServiceName,
-        body: tokenRequestBody(),
+        body: tokenRequestBody(BindingKeys),
         response: { 201: ServiceTokenModel, ...errorResponses },
       },
     },
@@ -120,12 +123,14 @@ export function registerServiceTokenRoutes(app: HubServer, ctx: HubContext, pref
         ownerSet,
         (name) => ctx.principals.role(name),
       );
+      const binding = bindingFrom(body, UNBOUND);
       const { token, row } = await createServiceToken(ctx, callerOf(req), {
         service,
         note: body.note || `Requested via api by ${p.kind} ${p.name}`,
         scopes,
         expiresIn: body.expires_in,
       });
+      if (isBound(binding)) await bindToken(ctx, callerOf(req), { tokenId: row.id, ownerName: null, binding });
       reply.code(201);
       const [model] = await serviceTokenModels(ctx, service, [row]);
       return { ...model, token };

@@ -28,6 +28,9 @@ import { needUser } from './access.ts';
 import { requestedTokenScopes } from '../tokens/requested-scopes.ts';
 import { flagArg } from './users.ts';
 import { errorResponses, NoContent, TokenModel } from './schemas.ts';
+import { BindingKeys, registerTokenBindingRoutes, withBindings } from './token-binding.ts';
+import { isBound, UNBOUND } from '../tokens/binding-store.ts';
+import { bindingFrom, bindToken } from '../tokens/binding-set.ts';
 import {
   IncludeInactive,
   rotateBody,
@@ -41,6 +44,7 @@ const tags = ['tokens'];
 const UserName = Type.Object({ name: Type.String() });
 const UserToken = Type.Object({ name: Type.String(), token_id: Type.String() });
 export function registerTokenRoutes(app: HubServer, ctx: HubContext, prefix: string): void {
+  registerTokenBindingRoutes(app, ctx, prefix, (user, rows) => tokenModels(ctx, user, rows));
   app.get(
     `${prefix}/users/:name/tokens`,
     {
@@ -73,7 +77,10 @@ export function registerTokenRoutes(app: HubServer, ctx: HubContext, prefix: str
         tags,
         summary: 'Create a token',
         params: UserName,
-        body: tokenRequestBody({ auth: Type.Optional(Type.Object({}, { additionalProperties: true })) }),
+        body: tokenRequestBody({
+          auth: Type.Optional(Type.Object({}, { additionalProperties: true })),
+          ...BindingKeys,
+        }),
         response: { 201: TokenModel, ...errorResponses },
       },
     },
@@ -93,6 +100,8 @@ export function registerTokenRoutes(app: HubServer, ctx: HubContext, prefix: str
         ownerSet,
         (name) => ctx.principals.role(name),
       );
+      // Checked before the token exists: a bad CIDR must not leave an unbound token behind.
+      const binding = bindingFrom(body, UNBOUND);
       const self = requester.kind === 'user' && requester.id === target.id;
       const note = body.note || `Requested via api${self ? '' : ` by ${kind} ${requester.name}`}`;
       const caller = { origin: originOf(req, actorOf(requester)), principal: requester };
@@ -102,6 +111,8 @@ export function registerTokenRoutes(app: HubServer, ctx: HubContext, prefix: str
         scopes,
         expiresIn: body.expires_in,
       });
+      // Bound before anyone holds the token: it is only in this answer.
+      if (isBound(binding)) await bindToken(ctx, caller, { tokenId: row.id, ownerName: target.name, binding });
       reply.code(201);
       const [model] = await tokenModels(ctx, target, [row]);
       return { ...model, token };
@@ -233,7 +244,7 @@ async function tokenModels(ctx: HubContext, user: UserRow, rows: TokenRow[]) {
     });
     models.push(presentToken(row, user.name, [...scopes].sort(), descriptions.get(row.client_id) ?? row.client_id));
   }
-  return models;
+  return withBindings(ctx.k, rows, models);
 }
 
 /** The caller, or for a request without credentials the user named by `auth` (username/password). */

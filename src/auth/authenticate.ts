@@ -52,7 +52,9 @@ export async function authenticate(ctx: AuthenticateDeps, req: FastifyRequest): 
     req.authFailure = 'credentials_missing';
     return;
   }
-  const { verdict: found, row } = await ctx.identifier.identifyStored(raw);
+  // req.ip runs the trusted-proxy rules again on each read: once per request is enough.
+  const ip = req.ip ?? null;
+  const { verdict: found, row } = await ctx.identifier.identifyStored(raw, ip);
   if (!found.ok) {
     req.authFailure = found.reason;
     ctx.audit.tokens.refused(req, row, found.reason);
@@ -65,8 +67,6 @@ export async function authenticate(ctx: AuthenticateDeps, req: FastifyRequest): 
   }
   req.principal = principal;
   const tokenOfServer = found.row.kind === 'server';
-  // req.ip runs the trusted-proxy rules again on each read: once per request is enough.
-  const ip = req.ip ?? null;
   ctx.activity.tokenUsed(found.row.id, ip, principal.kind === 'user' && !tokenOfServer ? principal.id : null);
   ctx.audit.tokens.used(req, ip, found.row, principal);
 }

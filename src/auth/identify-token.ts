@@ -3,6 +3,8 @@ import type { Database, TokenRow } from '../db/index.ts';
 import { tokenTarget, type AuditSink } from '../audit/event.ts';
 import { roleNamesHeld } from '../repo/roles.ts';
 import { findSlowHashedByPrefix, findTokenByHash } from '../repo/tokens.ts';
+import { bindingFailure, type CompiledBinding, compileBinding } from '../tokens/binding.ts';
+import { bindingOf, isBound } from '../tokens/binding-store.ts';
 import { digestToken, displayPrefix, isWellFormedToken, looksGenerated } from '../tokens/format.ts';
 import { type Identified, judge, type PolicyContext } from '../tokens/judge.ts';
 import type { TokenPolicy } from '../tokens/policy.ts';
@@ -16,6 +18,8 @@ import type { PermissionCache, Permissions } from './permissions.ts';
 export class TokenIdentifier {
   readonly #db: Kysely<Database>;
   readonly #rows: PermissionCache<string, TokenRow | undefined>;
+  // Each token's binding (null: unbound), cached as long as its row: a bound token costs no query either.
+  readonly #bindings: PermissionCache<number, CompiledBinding | null>;
   // Config tokens need a slow hash to verify; remember which digest verified against which row id.
   readonly #slowVerified = new Map<string, number>();
   readonly #policy: TokenPolicy | null;
@@ -28,6 +32,7 @@ export class TokenIdentifier {
     this.#db = db;
     this.#rows = permissions.cache();
     this.#roles = permissions.cache();
+    this.#bindings = permissions.cache();
     this.#policy = policy;
     this.#audit = audit ?? null;
   }
@@ -36,8 +41,11 @@ export class TokenIdentifier {
     return (await this.identifyStored(raw)).verdict;
   }
 
-  /** identify(), and the stored row even when it is refused (revoked, expired): the audit log names it. */
-  async identifyStored(raw: string): Promise<{ verdict: Identified; row: TokenRow | null }> {
+  /**
+   * identify(), and the stored row even when it is refused (revoked, expired): the audit log names it.
+   * With `ip` (a request's client address), the token's binding is checked too (src/tokens/binding.ts).
+   */
+  async identifyStored(raw: string, ip?: string | null): Promise<{ verdict: Identified; row: TokenRow | null }> {
     if (looksGenerated(raw) && !isWellFormedToken(raw))
       return { verdict: { ok: false, reason: 'token_malformed' }, row: null };
     const digest = digestToken(raw);
@@ -53,7 +61,15 @@ export class TokenIdentifier {
       (found) => found !== undefined,
     );
     if (!row) return { verdict: { ok: false, reason: 'token_unknown' }, row: null };
-    const verdict = judge(row, Date.now(), await this.#policyFor(row));
+    let verdict = judge(row, Date.now(), await this.#policyFor(row));
+    if (verdict.ok && ip !== undefined) {
+      const binding = await this.#bindings.through(row.id, async () => {
+        const b = await bindingOf(this.#db, row.id);
+        return isBound(b) ? compileBinding(b) : null;
+      });
+      const refused = binding && bindingFailure(binding, ip);
+      if (refused) verdict = { ok: false, reason: refused };
+    }
     if (!verdict.ok && verdict.reason.startsWith('token_policy_'))
       // Once per token, not per request: a script retrying a refused token must not flood the log.
       this.#audit?.record({

@@ -12,9 +12,10 @@ import { passwordSignups } from './migrations/007-password-signups.ts';
 import { shares } from './migrations/008-shares.ts';
 import { tokenExpiryIndex } from './migrations/010-token-expiry-index.ts';
 import { tokenExpiryNotices } from './migrations/011-token-expiry-notices.ts';
-import { deviceCodes } from './migrations/014-device-codes.ts';
-import { tokenUsage } from './migrations/016-token-usage.ts';
 import { hubIdentity } from './migrations/012-hub-identity.ts';
+import { deviceCodes } from './migrations/014-device-codes.ts';
+import { tokenBindings } from './migrations/015-token-bindings.ts';
+import { tokenUsage } from './migrations/016-token-usage.ts';
 
 function migrations(kind: DbKind): Record<string, Migration> {
   // Names sort in order of application; never rename or edit one that has shipped.
@@ -29,9 +30,10 @@ function migrations(kind: DbKind): Record<string, Migration> {
     '008-shares': shares(kind),
     '010-token-expiry-index': tokenExpiryIndex,
     '011-token-expiry-notices': tokenExpiryNotices,
-    '014-device-codes': deviceCodes,
-    '016-token-usage': tokenUsage,
     '012-hub-identity': hubIdentity,
+    '014-device-codes': deviceCodes,
+    '015-token-bindings': tokenBindings,
+    '016-token-usage': tokenUsage,
   };
 }
 

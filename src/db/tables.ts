@@ -276,6 +276,12 @@ export interface HubIdentityTable {
   created_at: string;
 }
 
+export interface TokenBindingsTable {
+  token_id: number;
+  allowed_cidrs: string;
+  not_before: string | null;
+}
+
 export interface Database {
   users: UsersTable;
   groups: GroupsTable;
@@ -302,6 +308,7 @@ export interface Database {
   token_usage_clients: TokenUsageClientsTable;
   oauth_device_codes: OAuthDeviceCodesTable;
   hub_identity: HubIdentityTable;
+  token_bindings: TokenBindingsTable;
 }
 
 export type UserRow = Selectable<UsersTable>;

@@ -1,4 +1,5 @@
 import { HubError } from './hub-error.ts';
+import type { BindingFailure } from '../tokens/binding.ts';
 import type { PolicyFailure } from './tokens-policy.ts';
 
 /** Why a credential was refused; sent in the `reason` field so scripts can tell cases apart. */
@@ -10,6 +11,7 @@ export type AuthFailure =
   | 'token_revoked'
   | 'token_rotated'
   | PolicyFailure
+  | BindingFailure
   // The identity provider refused to refresh the token owner's login (auth_refresh_age, src/web/auth-refresh.ts).
   | 'auth_expired';
 

@@ -57,6 +57,8 @@ export const REASONS = {
   token_policy_idle: 'The personal token was not used for `tokens.revoke_idle_after_days` days.',
   token_policy_inherit:
     "A personal token holding all its owner's permissions (`inherit`), refused by `tokens.forbid_inherit`.",
+  token_ip_not_allowed: "The request comes from an address outside the token's `allowed_cidrs`.",
+  token_not_yet_valid: "The token's `not_before` time has not come yet.",
   no_token_in_hand: '`tokens/self` was asked for by a request not made with a token (a browser session).',
   // Servers
   named_servers_disabled: '`allow_named_servers` is off.',

@@ -7,6 +7,7 @@
 import type { Kysely } from 'kysely';
 import type { Logger } from 'pino';
 import type { Database, TokenRow } from '../db/index.ts';
+import { BindingPush } from '../tokens/binding-push.ts';
 import { judge } from '../tokens/judge.ts';
 import type { ChpClient } from './chp-client.ts';
 import type { RefusalSink } from './types.ts';
@@ -65,12 +66,15 @@ export class RefusalPusher implements RefusalSink {
   #failures = 0;
 
   readonly #policyBlocked: PolicyBlocked | null;
+  /** Token bindings go the same way, with each sweep. */
+  readonly #bindings: BindingPush;
   #policyTimer: NodeJS.Timeout | null = null;
 
   constructor(opts: { k: Kysely<Database>; log: Logger; policyBlocked?: PolicyBlocked }) {
     this.#k = opts.k;
     this.#log = opts.log.child({ module: 'refusals' });
     this.#policyBlocked = opts.policyBlocked ?? null;
+    this.#bindings = new BindingPush(opts.k, this.#log);
   }
 
   /** The proxy to feed (`tshub proxy`'s API client); null for a proxy that cannot refuse (chp). */
@@ -141,7 +145,9 @@ export class RefusalPusher implements RefusalSink {
       const rows = await this.#rows(since, new Date(now).toISOString());
       this.#dropForgotten(now);
       const all = [...this.#refusals(rows, now), ...this.#given.values()];
-      this.#instance = (await this.#post(client, all)) || instance;
+      const fed = (await this.#post(client, all)) || instance;
+      await this.#bindings.push(client, true);
+      this.#instance = fed;
       this.#log.info({ proxy: instance, refused: all.length }, 'the proxy has every refused token');
       this.#schedule();
     });
@@ -177,6 +183,7 @@ export class RefusalPusher implements RefusalSink {
         if (instance !== this.#instance)
           void this.ensureFed().catch((err: unknown) => this.#log.error({ err }, 'feeding the proxy failed'));
       }
+      await this.#bindings.push(client, false);
       this.#since = now;
       this.#failures = 0;
     } catch (err) {

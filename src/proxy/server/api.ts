@@ -4,12 +4,15 @@ import { STATUS_CODES, type IncomingMessage, type ServerResponse } from 'node:ht
 import type { Logger } from 'pino';
 import { safeEqual } from '../../lib/secrets.ts';
 import { refusalsApi } from './api-refusals.ts';
+import { bindingsApi } from './bindings-api.ts';
+import type { TokenBindings } from './bindings.ts';
 import type { RefusedTokens } from './refused-tokens.ts';
 import { parseTarget, type Route, type RouteTable, type Target } from './route-table.ts';
 
 export interface ApiOptions {
   routes: RouteTable;
   refused: RefusedTokens;
+  bindings: TokenBindings;
   /** null: the API is not authenticated (CHP without CONFIGPROXY_AUTH_TOKEN). */
   authToken: string | null;
   log: Logger;
@@ -54,6 +57,7 @@ function readBody(req: IncomingMessage): Promise<string | null> {
 export function apiHandler({
   routes,
   refused,
+  bindings,
   authToken,
   log,
 }: ApiOptions): (req: IncomingMessage, res: ServerResponse) => void {
@@ -69,6 +73,11 @@ export function apiHandler({
       const body = req.method === 'POST' ? await readBody(req) : '';
       if (!authorized(req)) return fail(res, 403);
       return refusalsApi(refused, log, req, res, body);
+    }
+    if (url.pathname === '/api/bindings') {
+      const body = req.method === 'POST' ? await readBody(req) : '';
+      if (!authorized(req)) return fail(res, 403);
+      return bindingsApi(bindings, log, req, res, body);
     }
     const m = /^\/api\/routes(\/.*)?$/.exec(url.pathname);
     if (!m) return fail(res, 404);

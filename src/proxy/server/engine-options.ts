@@ -1,5 +1,6 @@
 import type { Agent } from 'node:http';
 import type { Logger } from 'pino';
+import type { TokenBindings } from './bindings.ts';
 import type { RefusedTokens } from './refused-tokens.ts';
 import type { RouteTable } from './route-table.ts';
 import type { UpstreamPool } from './upstream-pool.ts';
@@ -23,4 +24,6 @@ export interface EngineOptions {
   keepAliveTimeoutMs: number;
   /** Tokens the hub refused (revoked, expired, rotated out): requests carrying one get 403 here. */
   refused: RefusedTokens;
+  /** Bound tokens (allowed CIDRs, not-before), checked against the client's socket address. */
+  bindings: TokenBindings;
 }

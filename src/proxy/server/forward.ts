@@ -10,7 +10,7 @@ import { ClientTimeouts } from './client-timeouts.ts';
 import type { EngineOptions } from './engine-options.ts';
 import { closingAnswer, errorPage, HEALTHZ, pageResponse, type ErrorPage } from './error-pages.ts';
 import { HttpError, MAX_HEAD, parseRequestHead, type RequestHead, type ResponseHead } from './http-parse.ts';
-import { refusedToken } from './refusal-check.ts';
+import { tokenRefusal } from './bindings-check.ts';
 import type { Route } from './route-table.ts';
 import { tunnel } from './tunnel.ts';
 import { replayable, routingPath, upstreamHead } from './upstream-head.ts';
@@ -137,7 +137,7 @@ export class ClientConnection implements UpstreamUser {
     this.#local = false;
     if (req.url === '/_chp_healthz') return this.#answer(HEALTHZ);
     const { log, routes, errorTarget, agent } = this.#o;
-    const refused = refusedToken(req, this.#o.refused, log);
+    const refused = tokenRefusal(req, this.#o, this.#remote);
     if (refused) return req.upgrade ? this.#upgradeFailed(403, refused) : this.#answer(refused);
     const route = routes.lookup(routingPath(req.url));
     if (!route) {

@@ -6,6 +6,7 @@ import type { Logger } from 'pino';
 import { apiHandler } from './api.ts';
 import { ClientConnection } from './forward.ts';
 import { RefusedTokens } from './refused-tokens.ts';
+import { TokenBindings } from './bindings.ts';
 import { parseTarget, RouteTable } from './route-table.ts';
 import { UpstreamPool } from './upstream-pool.ts';
 
@@ -55,6 +56,7 @@ export async function startProxyServer(opts: ProxyServerOptions): Promise<ProxyS
   const routes = new RouteTable();
   if (opts.defaultTarget) routes.add('/', { target: opts.defaultTarget }, parseTarget(opts.defaultTarget));
   const refused = new RefusedTokens();
+  const bindings = new TokenBindings();
   // Entries past their time are dropped as the set grows too; this keeps an idle proxy's set small.
   const pruning = setInterval(() => refused.prune(), 60_000);
   pruning.unref();
@@ -72,6 +74,7 @@ export async function startProxyServer(opts: ProxyServerOptions): Promise<ProxyS
     timeoutMs: opts.timeoutMs ?? 0,
     keepAliveTimeoutMs: opts.keepAliveTimeoutMs ?? 5000,
     refused,
+    bindings,
   };
   // Client connections are tracked so that close() can end them (upgraded ones included).
   const clients = new Set<Socket>();
@@ -80,7 +83,7 @@ export async function startProxyServer(opts: ProxyServerOptions): Promise<ProxyS
     socket.once('close', () => clients.delete(socket));
     new ClientConnection(socket, engine);
   });
-  const apiServer = createServer(apiHandler({ routes, refused, authToken: opts.authToken, log }));
+  const apiServer = createServer(apiHandler({ routes, refused, bindings, authToken: opts.authToken, log }));
 
   const port = await listen(publicServer, opts.port, opts.ip);
   let apiPort: number;

@@ -91,6 +91,10 @@
     var body = { note: $('token-note').value.trim() || 'Requested via token page' };
     var exp = $('token-expires').value;
     body.expires_in = exp === 'never' ? null : Number(exp);
+    var cidrs = cidrList($('token-cidrs').value);
+    if (cidrs.length) body.allowed_cidrs = cidrs;
+    var notBefore = $('token-not-before').value;
+    if (notBefore) body.not_before = new Date(notBefore).toISOString();
     if ($('scope-mode-some').checked) {
       body.scopes = checks.filter((c) => c.checked).map((c) => c.value);
       if (!body.scopes.length) {
@@ -117,6 +121,41 @@
         button.disabled = false;
       });
   });
+
+  function cidrList(text) {
+    return text.split(/[\s,]+/).filter((c) => c !== '');
+  }
+
+  // --- binding (docs/tokens.md "Binding") -------------------------------------------------------
+  function bindingText(t) {
+    var parts = [];
+    if (t.allowed_cidrs?.length) parts.push(`only from ${t.allowed_cidrs.join(', ')}`);
+    if (t.not_before) parts.push(`not before ${new Date(t.not_before).toLocaleString()}`);
+    return parts.join('; ');
+  }
+
+  function bind(t, what) {
+    var cidrs = window.prompt(
+      `Networks ${what} may be used from (addresses or CIDRs, separated by spaces or commas; empty: anywhere):`,
+      (t.allowed_cidrs || []).join(' '),
+    );
+    if (cidrs === null) return;
+    var nb = window.prompt(
+      `Not before (an ISO time such as 2030-01-31T09:00:00Z; empty: no start time):`,
+      t.not_before || '',
+    );
+    if (nb === null) return;
+    var body = { allowed_cidrs: cidrList(cidrs), not_before: nb.trim() === '' ? null : nb.trim() };
+    request('PATCH', `${api}/${encodeURIComponent(t.id)}`, body).then(
+      (n) => {
+        say(`${what}: ${bindingText(n) || 'usable from anywhere, at any time'}.`);
+        return refresh();
+      },
+      (err) => {
+        say(`Could not change the binding of ${what}: ${err.message}`, 'error');
+      },
+    );
+  }
 
   // --- the lists --------------------------------------------------------------------------------
   function revoke(t, what) {
@@ -186,7 +225,7 @@
       mine.map((t) => {
         var name = `token \u201c${label(t)}\u201d`;
         return el('tr', { 'data-token-id': t.id }, [
-          el('td', {}, [t.note || '']),
+          el('td', {}, [t.note || '', bindingText(t) ? el('div', { className: 'muted', text: bindingText(t) }) : '']),
           el('td', {}, [el('code', { text: t.prefix || '' })]),
           el('td', {}, [when(t.created, '')]),
           el('td', {}, [when(t.expires_at, 'Never')]),
@@ -203,6 +242,14 @@
               `Usage of ${name}`,
             ),
             // --- end of usage details ---
+            button(
+              'Bind',
+              'secondary',
+              () => {
+                bind(t, name);
+              },
+              `Change where and from when ${name} may be used`,
+            ),
             button(
               'Rotate',
               'secondary',
