@@ -16,6 +16,8 @@ interface Entry {
 
 /** Distinct answers kept per caller; a client walking many pages keeps only its latest ones. */
 const PER_CALLER = 32;
+/** Requests remembered per caller (their keys only) to tell a repeated request from a one-off. */
+const ASKED_PER_CALLER = 64;
 /**
  * The longest an answer is reused even with no write seen: the bound on missing another process's write
  * where the database cannot report one (PostgreSQL).
@@ -47,6 +49,12 @@ export class ReadCache {
   readonly #maxBytes: number;
   // Principals live as long as their token's or session's cache entry; their answers go with them.
   readonly #answers = new WeakMap<Principal, Map<string, Entry>>();
+  // The keys each caller asked for lately that were not kept: an answer is kept only the second time its
+  // request comes. A one-off request (a listing with a query that changes every time) would only push
+  // out answers that are asked again, and, kept for a while, it outlives V8's young generation: each such
+  // answer (~40 kB for a page of users) became old-generation garbage, which V8 lets grow to several times
+  // the live heap before collecting it (docs/benchmarks.md).
+  readonly #asked = new WeakMap<Principal, Set<string>>();
   // Every kept entry, oldest first, for the byte bound; an entry whose principal is gone stays until pushed out.
   readonly #order = new Set<Entry>();
   #bytes = 0;
@@ -78,6 +86,7 @@ export class ReadCache {
     const body = reply.serialize(await read());
     // A write during the read may or may not be in it: use the answer once, keep nothing.
     if (this.#writes.now() !== writes) return body;
+    if (!kept && this.#firstAsk(caller, key)) return body;
     // JSON is mostly ASCII, one byte a character in V8; the key is kept as well.
     const bytes = (typeof body === 'string' ? body.length : body.byteLength) + key.length + ENTRY_OVERHEAD;
     if (bytes > this.#maxBytes) return body;
@@ -94,6 +103,19 @@ export class ReadCache {
     this.#bytes += bytes;
     while (this.#bytes > this.#maxBytes) this.#drop(this.#order.values().next().value!);
     return body;
+  }
+
+  /** Whether this is the first time lately that `caller` asked for `key` (and remembers that it did). */
+  #firstAsk(caller: Principal, key: string): boolean {
+    let asked = this.#asked.get(caller);
+    if (!asked) {
+      asked = new Set();
+      this.#asked.set(caller, asked);
+    }
+    if (asked.delete(key)) return false;
+    if (asked.size >= ASKED_PER_CALLER) asked.delete(asked.values().next().value!);
+    asked.add(key);
+    return true;
   }
 
   #drop(e: Entry): void {
