@@ -64,3 +64,21 @@ test('a file database uses WAL, synchronous=NORMAL and a busy timeout', () => {
     rmSync(dir, { recursive: true, force: true });
   }
 });
+
+test('rows are plain objects keyed by column, a later column of the same name winning, from all() and iterate()', () => {
+  const { raw, kysely } = openSqlite(':memory:');
+  try {
+    raw.exec("create table t (id integer primary key, name text); insert into t (name) values ('a'), ('b')");
+    const both = kysely.prepare('select id, name, id * 10 as name from t order by id');
+    assert.deepEqual(both.all([]), [
+      { id: 1, name: 10 },
+      { id: 2, name: 20 },
+    ]);
+    assert.deepEqual([...both.iterate([])], both.all([]));
+    const one = kysely.prepare('select name from t where id = ?');
+    assert.deepEqual(one.all([2]), [{ name: 'b' }]);
+    assert.deepEqual(one.all([3]), []);
+  } finally {
+    raw.close();
+  }
+});

@@ -17,12 +17,25 @@ function bind(parameters: ReadonlyArray<unknown>): Bindable[] {
 
 function wrapStatement(stmt: StatementSync): SqliteStatement {
   // A statement "reads" when it produces columns: SELECT, or anything with RETURNING. Fixed per statement.
-  const reader = stmt.columns().length > 0;
+  const columns = stmt.columns().map((c) => c.name);
+  const reader = columns.length > 0;
+  // Rows come as arrays and are made into objects here: node:sqlite builds each row object through V8's
+  // API, one property at a time, which took as long as SQLite's own work for a page of 100 users; objects
+  // made in JavaScript with the same keys in the same order share one shape (40% less for that page).
+  // A later column of the same name wins, as in node:sqlite's own objects.
+  if (reader) stmt.setReturnArrays(true);
+  const toRow = (values: unknown): Record<string, unknown> => {
+    const row: Record<string, unknown> = {};
+    for (let i = 0; i < columns.length; i++) row[columns[i]!] = (values as unknown[])[i];
+    return row;
+  };
   return {
     reader,
-    all: (parameters) => stmt.all(...bind(parameters)),
+    all: (parameters) => (stmt.all(...bind(parameters)) as unknown[]).map(toRow),
     run: (parameters) => stmt.run(...bind(parameters)),
-    iterate: (parameters) => stmt.iterate(...bind(parameters)),
+    iterate: function* (parameters) {
+      for (const values of stmt.iterate(...bind(parameters))) yield toRow(values);
+    },
   };
 }
 

@@ -63,31 +63,36 @@ export async function holdersOfRole(db: K, holder: RoleHolder, roleId: number): 
   return rows.map((r) => r[m.owner] as number);
 }
 
+// Asked for every owner whose scopes are worked out afresh (each new token's owner): compiled once.
+const rolesHeldByService = compiledQuery((db, a: { id: number }) =>
+  db
+    .selectFrom('service_role_map')
+    .innerJoin('roles', 'roles.id', 'service_role_map.role_id')
+    .select(['roles.name', 'roles.scopes'])
+    .where('service_role_map.service_id', '=', a.id),
+);
+const rolesHeldByUser = compiledQuery((db, a: { id: number }) =>
+  db
+    .selectFrom('user_role_map')
+    .innerJoin('roles', 'roles.id', 'user_role_map.role_id')
+    .select(['roles.name', 'roles.scopes'])
+    .where('user_role_map.user_id', '=', a.id)
+    .unionAll(
+      db
+        .selectFrom('user_group_map')
+        .innerJoin('group_role_map', 'group_role_map.group_id', 'user_group_map.group_id')
+        .innerJoin('roles', 'roles.id', 'group_role_map.role_id')
+        .select(['roles.name', 'roles.scopes'])
+        .where('user_group_map.user_id', '=', a.id),
+    ),
+);
+
 /**
  * The roles a user holds directly and through its groups, or a service holds: name and scopes of each
  * (a role held both ways comes twice).
  */
-function heldRoles(db: K, kind: 'user' | 'service', id: number): Promise<{ name: string; scopes: string }[]> {
-  if (kind === 'service') {
-    return db
-      .selectFrom('service_role_map')
-      .innerJoin('roles', 'roles.id', 'service_role_map.role_id')
-      .select(['roles.name', 'roles.scopes'])
-      .where('service_role_map.service_id', '=', id)
-      .execute();
-  }
-  const direct = db
-    .selectFrom('user_role_map')
-    .innerJoin('roles', 'roles.id', 'user_role_map.role_id')
-    .select(['roles.name', 'roles.scopes'])
-    .where('user_role_map.user_id', '=', id);
-  const viaGroups = db
-    .selectFrom('user_group_map')
-    .innerJoin('group_role_map', 'group_role_map.group_id', 'user_group_map.group_id')
-    .innerJoin('roles', 'roles.id', 'group_role_map.role_id')
-    .select(['roles.name', 'roles.scopes'])
-    .where('user_group_map.user_id', '=', id);
-  return direct.unionAll(viaGroups).execute();
+async function heldRoles(db: K, kind: 'user' | 'service', id: number): Promise<{ name: string; scopes: string }[]> {
+  return (await (kind === 'service' ? rolesHeldByService : rolesHeldByUser).execute(db, { id })).rows;
 }
 
 /** The scopes a user holds through its own roles and its groups' roles (unexpanded). */

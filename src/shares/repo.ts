@@ -1,4 +1,5 @@
 import type { AliasedSelectQueryBuilder, Kysely } from 'kysely';
+import { compiledQuery } from '../db/compiled-query.ts';
 import type { Database, ShareCodeRow, ShareRow } from '../db/index.ts';
 import { parseJson } from '../lib/json.ts';
 
@@ -142,27 +143,30 @@ export async function findShareCodeByDigest(db: K, hashed: string): Promise<Shar
  * The unexpanded scopes shared with a user, directly and through its groups: added to what its roles
  * give it (src/auth/principal.ts), so every token, session and OAuth grant of the user sees them.
  */
-export async function scopesSharedWith(db: K, userId: number): Promise<string[]> {
-  const rows = await db
+// Asked for every user whose scopes are worked out afresh (each new token's owner): compiled once.
+const sharedWith = compiledQuery((db, a: { userId: number }) =>
+  db
     .selectFrom('shares')
     .innerJoin('spawners', 'spawners.id', 'shares.spawner_id')
     .innerJoin('users as owner', 'owner.id', 'shares.owner_id')
     .select(['shares.scopes', 'owner.name as owner_name', 'spawners.name as server_name'])
     .where((eb) =>
       eb.or([
-        eb('shares.user_id', '=', userId),
+        eb('shares.user_id', '=', a.userId),
         eb(
           'shares.group_id',
           'in',
           eb
             .selectFrom('user_group_map')
             .select('user_group_map.group_id')
-            .where('user_group_map.user_id', '=', userId),
+            .where('user_group_map.user_id', '=', a.userId),
         ),
       ]),
-    )
-    .execute();
-  return rows.flatMap(scopesOn);
+    ),
+);
+
+export async function scopesSharedWith(db: K, userId: number): Promise<string[]> {
+  return (await sharedWith.execute(db, { userId })).rows.flatMap(scopesOn);
 }
 
 /** Ids of the groups a user is in (a user's listing of what is shared with it covers its groups'). */

@@ -1,5 +1,6 @@
 // Where token bindings are kept (table token_bindings, migration 015): a row only for a bound token.
 import type { Kysely, Transaction } from 'kysely';
+import { compiledQuery } from '../db/compiled-query.ts';
 import type { Database } from '../db/index.ts';
 import type { TokenBinding } from './binding.ts';
 
@@ -15,12 +16,13 @@ function fromRow(r: { allowed_cidrs: string; not_before: string | null }): Token
   return { allowedCidrs: JSON.parse(r.allowed_cidrs) as string[], notBefore: r.not_before };
 }
 
+// Asked for each token the hub sees for the first time: compiled once.
+const bindingById = compiledQuery((db, a: { tokenId: number }) =>
+  db.selectFrom('token_bindings').select(['allowed_cidrs', 'not_before']).where('token_id', '=', a.tokenId),
+);
+
 export async function bindingOf(db: K, tokenId: number): Promise<TokenBinding> {
-  const r = await db
-    .selectFrom('token_bindings')
-    .select(['allowed_cidrs', 'not_before'])
-    .where('token_id', '=', tokenId)
-    .executeTakeFirst();
+  const r = await bindingById.first(db, { tokenId });
   return r ? fromRow(r) : UNBOUND;
 }
 

@@ -1,4 +1,5 @@
 import { sql, type Kysely, type Transaction } from 'kysely';
+import { compiledQuery } from '../db/compiled-query.ts';
 import type { Database } from '../db/index.ts';
 import { CLIENTS_KEPT, type ClientCount, type TokenUsageBatch } from './usage-collector.ts';
 
@@ -9,80 +10,95 @@ const SLICE = 500;
 
 type K = Kysely<Database> | Transaction<Database>;
 
+// The writer runs these for every token used since its last flush, each row on its own: compiled once
+// (src/db/compiled-query.ts) rather than built for each token.
+const liveIds = compiledQuery(
+  (db, a: { ids: number[] }) => db.selectFrom('api_tokens').select('id').where('id', 'in', a.ids),
+  { lists: ['ids'] },
+);
+const addClient = compiledQuery(
+  (db, a: { tokenId: number; kind: string; value: string; first: string; last: string; requests: number }) =>
+    db
+      .insertInto('token_usage_clients')
+      .values({
+        token_id: a.tokenId,
+        kind: a.kind,
+        value: a.value,
+        first_seen: a.first,
+        last_seen: a.last,
+        requests: a.requests,
+      })
+      .onConflict((oc) =>
+        oc.columns(['token_id', 'kind', 'value']).doUpdateSet((eb) => ({
+          last_seen: eb.ref('excluded.last_seen'),
+          requests: eb('token_usage_clients.requests', '+', eb.ref('excluded.requests')),
+        })),
+      ),
+);
+// Only the last CLIENTS_KEPT distinct values stay.
+const pruneClients = compiledQuery((db, a: { tokenId: number; kind: string; kept: number }) =>
+  db
+    .deleteFrom('token_usage_clients')
+    .where('token_id', '=', a.tokenId)
+    .where('kind', '=', a.kind)
+    .where('value', 'not in', (eb) =>
+      eb
+        .selectFrom(
+          db
+            .selectFrom('token_usage_clients')
+            .select('value')
+            .where('token_id', '=', a.tokenId)
+            .where('kind', '=', a.kind)
+            .orderBy('last_seen', 'desc')
+            .orderBy('value')
+            .limit(a.kept)
+            .as('kept'),
+        )
+        .select('kept.value'),
+    ),
+);
+const addDay = compiledQuery((db, a: { tokenId: number; day: string; requests: number; errors: number }) =>
+  db
+    .insertInto('token_usage_days')
+    .values({ token_id: a.tokenId, day: a.day, requests: a.requests, errors: a.errors })
+    .onConflict((oc) =>
+      oc.columns(['token_id', 'day']).doUpdateSet((eb) => ({
+        requests: eb('token_usage_days.requests', '+', eb.ref('excluded.requests')),
+        errors: eb('token_usage_days.errors', '+', eb.ref('excluded.errors')),
+      })),
+    ),
+);
+const addRoute = compiledQuery((db, a: { tokenId: number; day: string; route: string; requests: number }) =>
+  db
+    .insertInto('token_usage_routes')
+    .values({ token_id: a.tokenId, day: a.day, route: a.route, requests: a.requests })
+    .onConflict((oc) =>
+      oc.columns(['token_id', 'day', 'route']).doUpdateSet((eb) => ({
+        requests: eb('token_usage_routes.requests', '+', eb.ref('excluded.requests')),
+      })),
+    ),
+);
+
 /** The ids among `ids` that are still tokens: usage of a token deleted meanwhile is dropped, not an error. */
 async function existing(k: K, ids: number[]): Promise<Set<number>> {
   const out = new Set<number>();
   for (let i = 0; i < ids.length; i += SLICE) {
-    const rows = await k
-      .selectFrom('api_tokens')
-      .select('id')
-      .where('id', 'in', ids.slice(i, i + SLICE))
-      .execute();
-    for (const r of rows) out.add(r.id);
+    for (const r of (await liveIds.execute(k, { ids: ids.slice(i, i + SLICE) })).rows) out.add(r.id);
   }
   return out;
 }
 
 async function addClients(k: K, tokenId: number, kind: 'ip' | 'agent', clients: Map<string, ClientCount>) {
   if (clients.size === 0) return;
-  await k
-    .insertInto('token_usage_clients')
-    .values(
-      [...clients].map(([value, c]) => ({
-        token_id: tokenId,
-        kind,
-        value,
-        first_seen: c.first,
-        last_seen: c.last,
-        requests: c.requests,
-      })),
-    )
-    .onConflict((oc) =>
-      oc.columns(['token_id', 'kind', 'value']).doUpdateSet((eb) => ({
-        last_seen: eb.ref('excluded.last_seen'),
-        requests: eb('token_usage_clients.requests', '+', eb.ref('excluded.requests')),
-      })),
-    )
-    .execute();
-  // Only the last CLIENTS_KEPT distinct values stay.
-  const keep = k
-    .selectFrom('token_usage_clients')
-    .select('value')
-    .where('token_id', '=', tokenId)
-    .where('kind', '=', kind)
-    .orderBy('last_seen', 'desc')
-    .orderBy('value')
-    .limit(CLIENTS_KEPT);
-  await k
-    .deleteFrom('token_usage_clients')
-    .where('token_id', '=', tokenId)
-    .where('kind', '=', kind)
-    .where('value', 'not in', (eb) => eb.selectFrom(keep.as('kept')).select('kept.value'))
-    .execute();
+  for (const [value, c] of clients)
+    await addClient.execute(k, { tokenId, kind, value, first: c.first, last: c.last, requests: c.requests });
+  await pruneClients.execute(k, { tokenId, kind, kept: CLIENTS_KEPT });
 }
 
 async function addToken(k: K, tokenId: number, t: TokenUsageBatch): Promise<void> {
   for (const [day, d] of t.days) {
-    await k
-      .insertInto('token_usage_days')
-      .values({ token_id: tokenId, day, requests: d.requests, errors: d.errors })
-      .onConflict((oc) =>
-        oc.columns(['token_id', 'day']).doUpdateSet((eb) => ({
-          requests: eb('token_usage_days.requests', '+', eb.ref('excluded.requests')),
-          errors: eb('token_usage_days.errors', '+', eb.ref('excluded.errors')),
-        })),
-      )
-      .execute();
-    if (d.routes.size === 0) continue;
-    await k
-      .insertInto('token_usage_routes')
-      .values([...d.routes].map(([route, n]) => ({ token_id: tokenId, day, route, requests: n })))
-      .onConflict((oc) =>
-        oc.columns(['token_id', 'day', 'route']).doUpdateSet((eb) => ({
-          requests: eb('token_usage_routes.requests', '+', eb.ref('excluded.requests')),
-        })),
-      )
-      .execute();
+    await addDay.execute(k, { tokenId, day, requests: d.requests, errors: d.errors });
+    for (const [route, n] of d.routes) await addRoute.execute(k, { tokenId, day, route, requests: n });
   }
   await addClients(k, tokenId, 'ip', t.ips);
   await addClients(k, tokenId, 'agent', t.agents);
