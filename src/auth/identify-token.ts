@@ -30,9 +30,10 @@ export class TokenIdentifier {
   /** `policy`: the `tokens.*` rules that bind existing tokens (tokenPolicyOf), each refusal put on `audit` once. */
   constructor(db: Kysely<Database>, permissions: Permissions, policy: TokenPolicy | null = null, audit?: AuditSink) {
     this.#db = db;
-    this.#rows = permissions.cache();
+    // Rows and bindings are kept from a token's second use (see CacheOptions.admitOnSecondUse).
+    this.#rows = permissions.cache({ admitOnSecondUse: true });
     this.#roles = permissions.cache();
-    this.#bindings = permissions.cache();
+    this.#bindings = permissions.cache({ admitOnSecondUse: true });
     this.#policy = policy;
     this.#audit = audit ?? null;
   }

@@ -80,10 +80,34 @@ describe('a permission cache', () => {
   });
 });
 
+describe('a permission cache that admits on second use', () => {
+  test('keeps a value only when its key comes again within the TTL', async () => {
+    const t = clock();
+    const permissions = new Permissions({ ttlMs: 1000, now: t.now });
+    const cache = permissions.cache<string, number>({ admitOnSecondUse: true });
+    let computed = 0;
+    const read = (k: string) => cache.through(k, async () => ++computed);
+    for (let i = 0; i < 50; i++) await read(`once-${i}`);
+    assert.equal(cache.size, 0, 'keys used once keep nothing');
+    assert.equal(await read('twice'), 51);
+    assert.equal(await read('twice'), 52, 'computed again the second time, and kept');
+    assert.equal(await read('twice'), 52, 'the third time is a hit');
+    await read('late');
+    t.advance(1001);
+    await read('late');
+    assert.equal(cache.get('late'), undefined, 'a second use past the TTL counts as a first');
+    await read('late');
+    assert.ok(cache.get('late'));
+    permissions.invalidate();
+    await read('twice');
+    assert.equal(cache.get('twice'), undefined, 'invalidate() forgets the keys asked for too');
+  });
+});
+
 describe('a permission cache is bounded in bytes', () => {
   test('a flood of distinct keys keeps it within its bytes, the oldest entries going first', () => {
     const permissions = new Permissions();
-    const c = permissions.cache<number, { scopes: Set<string> }>(50_000);
+    const c = permissions.cache<number, { scopes: Set<string> }>({ maxBytes: 50_000 });
     const value = (i: number) => ({
       scopes: new Set(Array.from({ length: 20 }, (_, j) => `read:users!user=u${i}-${j}`)),
     });
@@ -151,7 +175,10 @@ describe("the hub's caches share one invalidate() and one TTL", () => {
 
   test('token rows, principals, owner scopes and roles are all dropped by one invalidate()', async () => {
     const { permissions, identifier, principals, token, row } = await setup();
+    // Token rows and principals are kept from their second use.
+    await identifier.identify(token);
     assert.equal((await identifier.identify(token)).ok, true);
+    await principals.forToken(row);
     const before = await principals.forToken(row);
     const owner = await principals.ownerScopes('user', userId, 'pat');
     const roleName = `pat-extra-${row.id}`;
@@ -179,7 +206,9 @@ describe("the hub's caches share one invalidate() and one TTL", () => {
 
   test('without invalidate(), the TTL brings every cache up to date', async () => {
     const { t, identifier, principals, token, row } = await setup();
+    await principals.forToken(row);
     const before = await principals.forToken(row);
+    await identifier.identify(token);
     assert.equal((await identifier.identify(token)).ok, true);
     await db.k
       .updateTable('api_tokens')

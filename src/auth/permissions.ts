@@ -14,6 +14,21 @@ const MAX_ENTRIES = 50_000;
  */
 export const CACHE_MAX_BYTES = 8 * 1024 * 1024;
 
+/** Keys remembered per cache that admits on second use (see CacheOptions.admitOnSecondUse). */
+const ASKED_KEYS = 20_000;
+
+export interface CacheOptions {
+  /** At most this many bytes (estimated) of keys and values; CACHE_MAX_BYTES by default. */
+  maxBytes?: number;
+  /**
+   * Keep a value only the second time its key is asked for (within the TTL): for caches keyed by token,
+   * where a token presented once (a script's one call, a leak check, a client trying many tokens) would
+   * only push out the tokens in use, and, kept until pushed out, outlive V8's young generation and leave
+   * old-generation garbage behind (docs/benchmarks.md). Only keys are remembered for the first use.
+   */
+  admitOnSecondUse?: boolean;
+}
+
 interface Entry<V> {
   value: V;
   at: number;
@@ -46,11 +61,14 @@ export class PermissionCache<K, V> {
   readonly #owner: Permissions;
   readonly #maxBytes: number;
   readonly #entries = new Map<K, Entry<V>>();
+  // With admitOnSecondUse: keys asked for once and when, oldest first.
+  readonly #asked: Map<K, number> | null;
   #bytes = 0;
 
-  constructor(owner: Permissions, maxBytes = CACHE_MAX_BYTES) {
+  constructor(owner: Permissions, opts: CacheOptions = {}) {
     this.#owner = owner;
-    this.#maxBytes = maxBytes;
+    this.#maxBytes = opts.maxBytes ?? CACHE_MAX_BYTES;
+    this.#asked = opts.admitOnSecondUse ? new Map() : null;
   }
 
   get size(): number {
@@ -88,6 +106,7 @@ export class PermissionCache<K, V> {
   /** Keeps `value` if no invalidation happened since `generation` was read (before reading the database). */
   set(key: K, value: V, generation: number, at = this.#owner.now()): void {
     if (generation !== this.#owner.generation) return;
+    if (this.#firstUse(key, at)) return;
     const bytes = approxBytes(key) + approxBytes(value) + 64;
     if (bytes > this.#maxBytes) return;
     const old = this.#entries.get(key);
@@ -103,7 +122,22 @@ export class PermissionCache<K, V> {
 
   clear(): void {
     this.#entries.clear();
+    this.#asked?.clear();
     this.#bytes = 0;
+  }
+
+  /** With admitOnSecondUse: whether `key` was not asked for within the TTL before (and remember it was). */
+  #firstUse(key: K, at: number): boolean {
+    const asked = this.#asked;
+    if (!asked) return false;
+    const before = asked.get(key);
+    if (before !== undefined) {
+      asked.delete(key);
+      if (at - before <= this.#owner.ttlMs) return false;
+    }
+    if (asked.size >= ASKED_KEYS) asked.delete(asked.keys().next().value!);
+    asked.set(key, at);
+    return true;
   }
 
   #delete(key: K, e: Entry<V>): void {
@@ -134,9 +168,9 @@ export class Permissions {
     return this.#generation;
   }
 
-  /** A new cache, holding at most `maxBytes` (estimated) of keys and values. */
-  cache<K, V>(maxBytes?: number): PermissionCache<K, V> {
-    const c = new PermissionCache<K, V>(this, maxBytes);
+  /** A new cache, holding at most `opts.maxBytes` (estimated) of keys and values. */
+  cache<K, V>(opts?: CacheOptions): PermissionCache<K, V> {
+    const c = new PermissionCache<K, V>(this, opts);
     this.#caches.push(c as PermissionCache<unknown, unknown>);
     return c;
   }

@@ -22,8 +22,9 @@ export class PrincipalCache {
     this.#db = db;
     this.#opts = opts;
     this.#permissions = permissions;
-    this.#byToken = permissions.cache();
-    this.#byOwner = permissions.cache();
+    // Kept from their second use: a token (or an owner) seen once would only push out those in use.
+    this.#byToken = permissions.cache({ admitOnSecondUse: true });
+    this.#byOwner = permissions.cache({ admitOnSecondUse: true });
     this.#roles = permissions.cache();
   }
 

@@ -64,3 +64,32 @@ test('it does not trim while the process is busy', async () => {
     trimmer.stop();
   }
 });
+
+test('while busy, it collects once the heap outgrows what was live by the headroom, freeing what died', async () => {
+  const trimmer = startMemoryTrim({ checkEveryMs: 3_600_000, busyCheckEveryMs: 50, headroomBytes: 16 * 1024 * 1024 });
+  const used = () => v8.getHeapStatistics().used_heap_size;
+  try {
+    await new Promise((r) => setImmediate(r));
+    const start = trimmer.busyCollections;
+    // ~40 MB kept until the next look: more than the headroom over what was live.
+    let garbage: string[][] | null = Array.from({ length: 400 }, (_, i) =>
+      Array.from({ length: 1000 }, (_, j) => `${i}-${j}-${'x'.repeat(64)}`),
+    );
+    const peak = used();
+    const deadline = Date.now() + 5000;
+    while (trimmer.busyCollections === start && Date.now() < deadline) await sleep(20);
+    assert.ok(trimmer.busyCollections > start, 'collected once the heap outgrew the headroom');
+    assert.equal(garbage.length, 400);
+    garbage = null;
+    const collected = trimmer.busyCollections;
+    for (let i = 0; i < 3 && trimmer.busyCollections === collected; i++) {
+      // New garbage after the old died: the next look collects both.
+      const more = Array.from({ length: 400 }, (_, k) => Array.from({ length: 1000 }, (_, j) => `${k}+${j}`));
+      assert.equal(more.length, 400);
+      await sleep(200);
+    }
+    assert.ok(used() < peak, `what died was freed (${used()} bytes now, ${peak} at the peak)`);
+  } finally {
+    trimmer.stop();
+  }
+});

@@ -283,6 +283,8 @@ describe('with a database', () => {
     await grantRole(k, 'user', cy, selfRole.id);
     const permissions = new Permissions();
     const cache = new PrincipalCache(k, permissions);
+    // Owners' scopes are kept from their second use (CacheOptions.admitOnSecondUse).
+    assert.notEqual(await cache.ownerScopes('user', cy, 'cy'), await cache.ownerScopes('user', cy, 'cy'));
     const owner = await cache.ownerScopes('user', cy, 'cy');
     assert.ok(owner.has('read:users!user=cy'));
     assert.equal(await cache.ownerScopes('user', cy, 'cy'), owner, 'the same set, not worked out again');
