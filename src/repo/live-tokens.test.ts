@@ -2,39 +2,19 @@ import assert from 'node:assert/strict';
 import { after, before, test } from 'node:test';
 import type { Db } from '../db/index.ts';
 import { openTestDb } from '../db/test-helpers.ts';
+import { digestToken } from '../tokens/format.ts';
+import { type IssueRequest, issueToken } from '../tokens/issue.ts';
 import { findLiveTokens } from './live-tokens.ts';
-import { insertToken, type TokenValues } from './tokens.ts';
 
 // The one query behind the leak intake, the scanner and the expiry notices: which tokens still work, and
 // whose they are.
 
 let db: Db;
-const NOW = Date.parse('2030-01-01T00:00:00.000Z');
-const iso = (days: number) => new Date(NOW + days * 86400_000).toISOString();
-let ids: Record<string, number> = {};
-
-function token(hashed: string, owner: { user_id: number } | { service_id: number }, t: Partial<TokenValues> = {}) {
-  return {
-    hashed,
-    prefix: hashed.slice(0, 8),
-    kind: 'api',
-    user_id: null,
-    service_id: null,
-    client_id: 'jupyterhub',
-    session_id: null,
-    note: `note ${hashed}`,
-    scopes: '["inherit"]',
-    created: iso(-10),
-    expires_at: null,
-    last_activity: null,
-    last_used_ip: null,
-    revoked_at: null,
-    rotated_from: null,
-    replaced_by: null,
-    ...owner,
-    ...t,
-  };
-}
+const DAY = 86400;
+const NOW = Date.now();
+const iso = (days: number) => new Date(NOW + days * DAY * 1000).toISOString();
+const ids: Record<string, number> = {};
+const digests: Record<string, string> = {};
 
 before(async () => {
   db = await openTestDb();
@@ -57,27 +37,33 @@ before(async () => {
     })
     .returning('id')
     .executeTakeFirstOrThrow();
-  const u = { user_id: user.id };
-  const rows = {
-    forever: token('sha256:forever', u),
-    soon: token('sha256:soon', u, { expires_at: iso(3) }),
-    sooner: token('sha256:sooner', { service_id: service.id }, { expires_at: iso(1) }),
-    later: token('sha256:later', u, { expires_at: iso(40) }),
-    expired: token('sha256:expired', u, { expires_at: iso(-1) }),
-    revoked: token('sha256:revoked', u, { expires_at: iso(2), revoked_at: iso(-1) }),
-    replaced: token('sha256:replaced', u, { expires_at: iso(2) }),
-    server: token('sha256:server', u, { kind: 'server', expires_at: iso(2) }),
+  const ada = { kind: 'user', id: user.id } as const;
+  const made: Record<string, Pick<IssueRequest, 'owner' | 'expiresIn'> & { kind?: IssueRequest['kind'] }> = {
+    forever: { owner: ada, expiresIn: null },
+    soon: { owner: ada, expiresIn: 3 * DAY },
+    sooner: { owner: { kind: 'service', id: service.id }, expiresIn: DAY },
+    later: { owner: ada, expiresIn: 40 * DAY },
+    expired: { owner: ada, expiresIn: 2 * DAY },
+    revoked: { owner: ada, expiresIn: 2 * DAY },
+    replaced: { owner: ada, expiresIn: 2 * DAY },
+    server: { owner: ada, expiresIn: 2 * DAY, kind: 'server' },
   };
-  ids = {};
-  for (const [name, values] of Object.entries(rows)) ids[name] = (await insertToken(db.k, values)).id;
-  await db.k.updateTable('api_tokens').set({ replaced_by: ids.forever! }).where('id', '=', ids.replaced!).execute();
+  for (const [name, req] of Object.entries(made)) {
+    const { token, row } = await issueToken(db.k, db.kind, { kind: 'api', note: name, scopes: [], ...req });
+    ids[name] = row.id;
+    digests[name] = digestToken(token);
+  }
+  const set = (name: string, values: { expires_at?: string; revoked_at?: string; replaced_by?: number }) =>
+    db.k.updateTable('api_tokens').set(values).where('id', '=', ids[name]!).execute();
+  await set('expired', { expires_at: iso(-1) });
+  await set('revoked', { revoked_at: iso(-1) });
+  await set('replaced', { replaced_by: ids.forever! });
 });
 after(() => db.close());
 
 test('by digest: the tokens that still work, of any kind, a rotated one in its grace period included', async () => {
-  const hashed = ['forever', 'soon', 'sooner', 'expired', 'revoked', 'replaced', 'server', 'unknown'].map(
-    (n) => `sha256:${n}`,
-  );
+  const names = ['forever', 'soon', 'sooner', 'expired', 'revoked', 'replaced', 'server'];
+  const hashed = [...names.map((n) => digests[n]!), 'sha256:unknown'];
   const found = await findLiveTokens(db.k, { hashed }, iso(0));
   assert.deepEqual(
     found.map((t) => t.id).sort((a, b) => a - b),
@@ -85,7 +71,7 @@ test('by digest: the tokens that still work, of any kind, a rotated one in its g
   );
   const sooner = found.find((t) => t.id === ids.sooner)!;
   assert.deepEqual(sooner.owner, { kind: 'service', name: 'bot' });
-  assert.equal(sooner.note, 'note sha256:sooner');
+  assert.equal(sooner.note, 'sooner');
   assert.deepEqual(found.find((t) => t.id === ids.soon)!.owner, { kind: 'user', name: 'ada' });
   assert.deepEqual(await findLiveTokens(db.k, { hashed: [] }, iso(0)), []);
 });
