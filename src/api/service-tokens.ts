@@ -10,8 +10,7 @@ import type { HubContext } from '../context.ts';
 import type { ServiceRow, TokenRow } from '../db/index.ts';
 import type { HubServer } from '../http/server.ts';
 import { listTokens } from '../repo/tokens.ts';
-import { isBound, UNBOUND } from '../tokens/binding-store.ts';
-import { bindingFrom, bindToken } from '../tokens/binding-set.ts';
+import { issueBound } from '../tokens/binding-set.ts';
 import { BindingKeys } from './token-binding.ts';
 import { tokenModels } from './token-models.ts';
 import { requestedTokenScopes } from '../tokens/requested-scopes.ts';
@@ -107,14 +106,15 @@ export function registerServiceTokenRoutes(app: HubServer, ctx: HubContext, pref
         ownerSet,
         (name) => ctx.principals.role(name),
       );
-      const binding = bindingFrom(body, UNBOUND);
-      const { token, row } = await createServiceToken(ctx, callerOf(req), {
-        service,
-        note: body.note || `Requested via api by ${p.kind} ${p.name}`,
-        scopes,
-        expiresIn: body.expires_in,
-      });
-      if (isBound(binding)) await bindToken(ctx, callerOf(req), { tokenId: row.id, ownerName: null, binding });
+      const caller = callerOf(req);
+      const { token, row } = await issueBound(ctx, caller, body, null, () =>
+        createServiceToken(ctx, caller, {
+          service,
+          note: body.note || `Requested via api by ${p.kind} ${p.name}`,
+          scopes,
+          expiresIn: body.expires_in,
+        }),
+      );
       reply.code(201);
       const [model] = await serviceTokenModels(ctx, service, [row]);
       return { ...model, token };

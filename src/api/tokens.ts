@@ -28,8 +28,7 @@ import { flagArg } from './users.ts';
 import { errorResponses, NoContent, TokenModel } from './schemas.ts';
 import { BindingKeys, registerTokenBindingRoutes } from './token-binding.ts';
 import { tokenModels } from './token-models.ts';
-import { isBound, UNBOUND } from '../tokens/binding-store.ts';
-import { bindingFrom, bindToken } from '../tokens/binding-set.ts';
+import { issueBound } from '../tokens/binding-set.ts';
 import {
   IncludeInactive,
   rotateBody,
@@ -99,19 +98,12 @@ export function registerTokenRoutes(app: HubServer, ctx: HubContext, prefix: str
         ownerSet,
         (name) => ctx.principals.role(name),
       );
-      // Checked before the token exists: a bad CIDR must not leave an unbound token behind.
-      const binding = bindingFrom(body, UNBOUND);
       const self = requester.kind === 'user' && requester.id === target.id;
       const note = body.note || `Requested via api${self ? '' : ` by ${kind} ${requester.name}`}`;
       const caller = { origin: originOf(req, actorOf(requester)), principal: requester };
-      const { token, row } = await createToken(ctx, caller, {
-        user: target,
-        note,
-        scopes,
-        expiresIn: body.expires_in,
-      });
-      // Bound before anyone holds the token: it is only in this answer.
-      if (isBound(binding)) await bindToken(ctx, caller, { tokenId: row.id, ownerName: target.name, binding });
+      const { token, row } = await issueBound(ctx, caller, body, target.name, () =>
+        createToken(ctx, caller, { user: target, note, scopes, expiresIn: body.expires_in }),
+      );
       reply.code(201);
       const [model] = await tokenModels(ctx, 'user', target, [row]);
       return { ...model, token };
