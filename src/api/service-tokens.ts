@@ -1,5 +1,4 @@
 import { Type } from 'typebox';
-import { effectiveScopes } from '../auth/principal.ts';
 import { callerOf } from '../commands/deps.ts';
 import {
   createServiceToken,
@@ -10,12 +9,10 @@ import {
 import type { HubContext } from '../context.ts';
 import type { ServiceRow, TokenRow } from '../db/index.ts';
 import type { HubServer } from '../http/server.ts';
-import { parseJson } from '../lib/json.ts';
 import { listTokens } from '../repo/tokens.ts';
-import { presentToken } from '../tokens/present.ts';
-import { isBound, UNBOUND } from '../tokens/binding-store.ts';
-import { bindingFrom, bindToken } from '../tokens/binding-set.ts';
-import { BindingKeys, withBindings } from './token-binding.ts';
+import { issueBound } from '../tokens/binding-set.ts';
+import { BindingKeys } from './token-binding.ts';
+import { tokenModels } from './token-models.ts';
 import { requestedTokenScopes } from '../tokens/requested-scopes.ts';
 import { needService } from './access.ts';
 import { errorResponses, NoContent, TokenModel } from './schemas.ts';
@@ -49,27 +46,13 @@ const ServiceTokenModel = Type.Object(
   { additionalProperties: true },
 );
 
-/** The Token models of service tokens: effective scopes against what the service holds now. */
+/** The Token models of service tokens, with which of them the config file gave (token_kind). */
 async function serviceTokenModels(ctx: HubContext, service: ServiceRow, rows: TokenRow[]) {
-  const ownerSet = await ctx.principals.ownerScopes('service', service.id, service.name);
-  const models = [];
-  for (const row of rows) {
-    const scopes = await effectiveScopes(
-      ctx.k,
-      parseJson<string[]>(row.scopes, []),
-      'service',
-      service.name,
-      ownerSet,
-      {
-        customScopes: ctx.config.custom_scopes,
-      },
-    );
-    models.push({
-      ...presentToken(row, service.name, [...scopes].sort(), 'JupyterHub'),
-      token_kind: row.kind === 'config' ? ('config' as const) : ('api' as const),
-    });
-  }
-  return withBindings(ctx.k, rows, models);
+  const models = await tokenModels(ctx, 'service', service, rows);
+  return models.map((m, i) => ({
+    ...m,
+    token_kind: rows[i]!.kind === 'config' ? ('config' as const) : ('api' as const),
+  }));
 }
 
 /** tshub: a service's API tokens (upstream has none): list, create, rotate with grace, revoke. */
@@ -123,14 +106,15 @@ export function registerServiceTokenRoutes(app: HubServer, ctx: HubContext, pref
         ownerSet,
         (name) => ctx.principals.role(name),
       );
-      const binding = bindingFrom(body, UNBOUND);
-      const { token, row } = await createServiceToken(ctx, callerOf(req), {
-        service,
-        note: body.note || `Requested via api by ${p.kind} ${p.name}`,
-        scopes,
-        expiresIn: body.expires_in,
-      });
-      if (isBound(binding)) await bindToken(ctx, callerOf(req), { tokenId: row.id, ownerName: null, binding });
+      const caller = callerOf(req);
+      const { token, row } = await issueBound(ctx, caller, body, null, () =>
+        createServiceToken(ctx, caller, {
+          service,
+          note: body.note || `Requested via api by ${p.kind} ${p.name}`,
+          scopes,
+          expiresIn: body.expires_in,
+        }),
+      );
       reply.code(201);
       const [model] = await serviceTokenModels(ctx, service, [row]);
       return { ...model, token };

@@ -12,7 +12,7 @@ import { ShareCodeModel, ShareCodeRequest } from '../shares/schemas.ts';
 import { needServer, needUser, scopesFirst } from './access.ts';
 import { pageOf, paginated } from './pagination.ts';
 import { errorResponses, MaybePaginated, NoContent, PaginationQuery } from './schemas.ts';
-import { defaultServerPath, tags } from './shares.ts';
+import { defaultServerPath, serverInPath, tags } from './shares.ts';
 
 const Params = Type.Object({ owner: Type.String(), server_name: Type.Optional(Type.String()) });
 type Query = { offset?: string; limit?: string };
@@ -28,11 +28,7 @@ export function registerShareCodeRoutes(app: HubServer, ctx: HubContext, prefix:
     return page.paginated ? paginated(req, page, items, total) : items;
   };
 
-  const serverOf = (req: FastifyRequest, server: string | undefined) => {
-    if (server !== undefined) return server;
-    if (!defaultServerPath(req)) throw sharesListOnly();
-    return '';
-  };
+  const serverOf = (req: FastifyRequest, server: string | undefined) => serverInPath(req, server, sharesListOnly);
 
   for (const path of [`${prefix}/share-codes/:owner`, `${prefix}/share-codes/:owner/:server_name`]) {
     app.get(

@@ -9,35 +9,21 @@ import { presentShare, shareUrls } from '../shares/present.ts';
 import { groupIdsOf } from '../shares/repo.ts';
 import { ShareModel } from '../shares/schemas.ts';
 import { needGroup, needUser } from './access.ts';
-import { defaultServerPath, shareList, tags } from './shares.ts';
-import { errorResponses, MaybePaginated, NoContent, PaginationQuery } from './schemas.ts';
+import { serverInPath, shareList, shareListSchema, tags } from './shares.ts';
+import { errorResponses, NoContent } from './schemas.ts';
 
 const Named = Type.Object({ name: Type.String() });
 const OneShare = Type.Object({ name: Type.String(), owner: Type.String(), server_name: Type.Optional(Type.String()) });
 
-/** `…/shared/{owner}/` is the owner's default server; without the slash it names no server (upstream's 404). */
-function serverOf(req: FastifyRequest, server: string | undefined): string {
-  if (server !== undefined) return server;
-  if (!defaultServerPath(req)) throw notFound();
-  return '';
-}
-
 /** What is shared with a user (and its groups) or a group: `/users/{name}/shared…`, `/groups/{name}/shared…`. */
 export function registerSharedWithRoutes(app: HubServer, ctx: HubContext, prefix: string): void {
   const urls = () => shareUrls(ctx.baseUrl, ctx.config);
-  const list = { 200: MaybePaginated(ShareModel), ...errorResponses };
+  // `…/shared/{owner}/` is the owner's default server; without the slash it names no server (upstream's 404).
+  const serverOf = (req: FastifyRequest, server: string | undefined) => serverInPath(req, server, notFound);
 
   app.get(
     `${prefix}/users/:name/shared`,
-    {
-      schema: {
-        tags,
-        summary: 'List the servers shared with a user',
-        params: Named,
-        querystring: Type.Object(PaginationQuery),
-        response: list,
-      },
-    },
+    { schema: shareListSchema('List the servers shared with a user', Named) },
     async (req) => {
       const { user } = await needUser(ctx, req, ['read:users:shares'], req.params.name);
       return shareList(ctx, req, req.query, { userId: user.id, groupIds: await groupIdsOf(ctx.k, user.id) });
@@ -46,15 +32,7 @@ export function registerSharedWithRoutes(app: HubServer, ctx: HubContext, prefix
 
   app.get(
     `${prefix}/groups/:name/shared`,
-    {
-      schema: {
-        tags,
-        summary: 'List the servers shared with a group',
-        params: Named,
-        querystring: Type.Object(PaginationQuery),
-        response: list,
-      },
-    },
+    { schema: shareListSchema('List the servers shared with a group', Named) },
     async (req) => {
       const { group } = await needGroup(ctx, req, ['read:groups:shares'], req.params.name);
       return shareList(ctx, req, req.query, { groupId: group.id });

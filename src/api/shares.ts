@@ -1,5 +1,5 @@
 import type { FastifyRequest } from 'fastify';
-import { Type } from 'typebox';
+import { type Static, type TSchema, Type } from 'typebox';
 import { callerOf } from '../commands/deps.ts';
 import { existingServer, grantShare, revokeAllShares, revokeShareScopes } from '../commands/shares/index.ts';
 import type { HubContext } from '../context.ts';
@@ -25,6 +25,24 @@ export function defaultServerPath(req: FastifyRequest): boolean {
   return (req.url.split('?')[0] ?? '').endsWith('/');
 }
 
+/** The server a path names: its server_name, else with the trailing slash the default one; else `none()` is thrown. */
+export function serverInPath(req: FastifyRequest, server: string | undefined, none: () => Error): string {
+  if (server !== undefined) return server;
+  if (!defaultServerPath(req)) throw none();
+  return '';
+}
+
+/** The schema of a route that lists shares. */
+export function shareListSchema<P extends TSchema>(summary: string, params: P) {
+  return {
+    tags,
+    summary,
+    params,
+    querystring: Type.Object(PaginationQuery),
+    response: { 200: MaybePaginated(ShareModel), ...errorResponses },
+  };
+}
+
 /** A page of shares as upstream's list endpoints answer (the envelope with the pagination Accept header). */
 export async function shareList(ctx: HubContext, req: FastifyRequest, query: Query, selector: ShareSelector | null) {
   const page = pageOf(req, ctx.config, query);
@@ -35,13 +53,7 @@ export async function shareList(ctx: HubContext, req: FastifyRequest, query: Que
 }
 
 export function registerShareRoutes(app: HubServer, ctx: HubContext, prefix: string): void {
-  const listSchema = (summary: string) => ({
-    tags,
-    summary,
-    params: Params,
-    querystring: Type.Object(PaginationQuery),
-    response: { 200: MaybePaginated(ShareModel), ...errorResponses },
-  });
+  const listSchema = (summary: string) => shareListSchema(summary, Params);
 
   const listServer = async (req: FastifyRequest, query: Query, user: string, server: string) => {
     await needServer(ctx, req, ['read:shares'], user, server);
@@ -63,11 +75,11 @@ export function registerShareRoutes(app: HubServer, ctx: HubContext, prefix: str
     listServer(req, req.query, req.params.owner, req.params.server_name ?? ''),
   );
 
-  // Writes name a server; `/shares/{user}/` is the default one.
-  const serverOf = (req: FastifyRequest, params: { server_name?: string }) => {
-    if (params.server_name !== undefined) return params.server_name;
-    if (!defaultServerPath(req)) throw sharesListOnly();
-    return '';
+  // Writes name a server (`/shares/{user}/` is the default one), and need the shares scope on it.
+  const serverToWrite = async (req: FastifyRequest, params: Static<typeof Params>) => {
+    const server = serverInPath(req, params.server_name, sharesListOnly);
+    await needServer(ctx, req, ['shares'], params.owner, server);
+    return server;
   };
   for (const path of [`${prefix}/shares/:owner/:server_name`, `${prefix}/shares/:owner`]) {
     app.post(
@@ -83,8 +95,7 @@ export function registerShareRoutes(app: HubServer, ctx: HubContext, prefix: str
         },
       },
       async (req) => {
-        const server = serverOf(req, req.params);
-        await needServer(ctx, req, ['shares'], req.params.owner, server);
+        const server = await serverToWrite(req, req.params);
         const share = await grantShare(ctx, callerOf(req), {
           owner: req.params.owner,
           server,
@@ -108,8 +119,7 @@ export function registerShareRoutes(app: HubServer, ctx: HubContext, prefix: str
         },
       },
       async (req) => {
-        const server = serverOf(req, req.params);
-        await needServer(ctx, req, ['shares'], req.params.owner, server);
+        const server = await serverToWrite(req, req.params);
         const share = await revokeShareScopes(ctx, callerOf(req), {
           owner: req.params.owner,
           server,
@@ -131,8 +141,7 @@ export function registerShareRoutes(app: HubServer, ctx: HubContext, prefix: str
         },
       },
       async (req, reply) => {
-        const server = serverOf(req, req.params);
-        await needServer(ctx, req, ['shares'], req.params.owner, server);
+        const server = await serverToWrite(req, req.params);
         await revokeAllShares(ctx, callerOf(req), { owner: req.params.owner, server });
         return reply.code(204).send();
       },

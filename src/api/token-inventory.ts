@@ -9,6 +9,7 @@ import { inventoryScopeRequired, invalidRequest } from '../errors/index.ts';
 import { FILTER_KEYS, type InventoryFilter, parseInventoryFilter } from '../tokens/inventory-filter.ts';
 import { type InventoryScope, inventoryPage, inventorySummary } from '../tokens/inventory.ts';
 import { inventoryModels } from '../tokens/inventory-models.ts';
+import { modelDeps } from './token-models.ts';
 import { tokenPolicyOf } from '../tokens/policy.ts';
 import { pageOf, paginated } from './pagination.ts';
 import { errorResponses, MaybePaginated, PaginationQuery, TokenModel } from './schemas.ts';
@@ -103,14 +104,7 @@ export function registerTokenInventoryRoutes(app: HubServer, ctx: HubContext, pr
       const filter = filterOfQuery(req.query as Record<string, unknown>);
       const page = pageOf(req, ctx.config, req.query);
       const { rows, total } = await inventoryPage(ctx.k, scopeOf(ctx, filter, withServices), page);
-      const items = await inventoryModels(
-        {
-          k: ctx.k,
-          ownerScopes: (kind, id, name) => ctx.principals.ownerScopes(kind, id, name),
-          customScopes: ctx.config.custom_scopes,
-        },
-        rows,
-      );
+      const items = await inventoryModels(modelDeps(ctx), rows);
       return page.paginated ? paginated(req, page, items, total) : items;
     },
   );

@@ -1,19 +1,17 @@
 import { Type } from 'typebox';
 import type { FastifyRequest } from 'fastify';
 import type { HubContext } from '../context.ts';
-import type { TokenRow, UserRow } from '../db/index.ts';
+import type { UserRow } from '../db/index.ts';
 import type { HubServer } from '../http/server.ts';
 import { credentialsError, requirePrincipal } from '../auth/authenticate.ts';
-import { effectiveScopes, oauthClientTarget, type Principal } from '../auth/principal.ts';
+import type { Principal } from '../auth/principal.ts';
 import { principalForUser } from '../auth/session.ts';
 import { authenticatePassword } from '../auth/authenticators.ts';
 import { noTokenInHand, selfTokenNotOwned, tokenCreateForbidden } from '../errors/index.ts';
-import { parseJson } from '../lib/json.ts';
-import { checkAccess, type OAuthClientTarget } from '../rbac/index.ts';
+import { checkAccess } from '../rbac/index.ts';
 import { listTokens } from '../repo/tokens.ts';
 import { allGroupNamesByUser } from '../repo/groups.ts';
 import { findUser } from '../repo/users.ts';
-import { presentToken } from '../tokens/present.ts';
 import { actorOf, originOf } from '../audit/index.ts';
 import { callerOf } from '../commands/deps.ts';
 import {
@@ -28,9 +26,9 @@ import { needUser } from './access.ts';
 import { requestedTokenScopes } from '../tokens/requested-scopes.ts';
 import { flagArg } from './users.ts';
 import { errorResponses, NoContent, TokenModel } from './schemas.ts';
-import { BindingKeys, registerTokenBindingRoutes, withBindings } from './token-binding.ts';
-import { isBound, UNBOUND } from '../tokens/binding-store.ts';
-import { bindingFrom, bindToken } from '../tokens/binding-set.ts';
+import { BindingKeys, registerTokenBindingRoutes } from './token-binding.ts';
+import { tokenModels } from './token-models.ts';
+import { issueBound } from '../tokens/binding-set.ts';
 import {
   IncludeInactive,
   rotateBody,
@@ -44,7 +42,7 @@ const tags = ['tokens'];
 const UserName = Type.Object({ name: Type.String() });
 const UserToken = Type.Object({ name: Type.String(), token_id: Type.String() });
 export function registerTokenRoutes(app: HubServer, ctx: HubContext, prefix: string): void {
-  registerTokenBindingRoutes(app, ctx, prefix, (user, rows) => tokenModels(ctx, user, rows));
+  registerTokenBindingRoutes(app, ctx, prefix, (user, rows) => tokenModels(ctx, 'user', user, rows));
   app.get(
     `${prefix}/users/:name/tokens`,
     {
@@ -64,7 +62,7 @@ export function registerTokenRoutes(app: HubServer, ctx: HubContext, prefix: str
         { kind: 'user', id: user.id },
         { nowIso: new Date(now).toISOString(), includeInactive: flagArg(req.query.include_inactive) },
       );
-      const models = await tokenModels(ctx, user, all);
+      const models = await tokenModels(ctx, 'user', user, all);
       return tokenListBody(models, all, now, flagArg(req.query.include_inactive));
     },
   );
@@ -100,21 +98,14 @@ export function registerTokenRoutes(app: HubServer, ctx: HubContext, prefix: str
         ownerSet,
         (name) => ctx.principals.role(name),
       );
-      // Checked before the token exists: a bad CIDR must not leave an unbound token behind.
-      const binding = bindingFrom(body, UNBOUND);
       const self = requester.kind === 'user' && requester.id === target.id;
       const note = body.note || `Requested via api${self ? '' : ` by ${kind} ${requester.name}`}`;
       const caller = { origin: originOf(req, actorOf(requester)), principal: requester };
-      const { token, row } = await createToken(ctx, caller, {
-        user: target,
-        note,
-        scopes,
-        expiresIn: body.expires_in,
-      });
-      // Bound before anyone holds the token: it is only in this answer.
-      if (isBound(binding)) await bindToken(ctx, caller, { tokenId: row.id, ownerName: target.name, binding });
+      const { token, row } = await issueBound(ctx, caller, body, target.name, () =>
+        createToken(ctx, caller, { user: target, note, scopes, expiresIn: body.expires_in }),
+      );
       reply.code(201);
-      const [model] = await tokenModels(ctx, target, [row]);
+      const [model] = await tokenModels(ctx, 'user', target, [row]);
       return { ...model, token };
     },
   );
@@ -149,7 +140,7 @@ export function registerTokenRoutes(app: HubServer, ctx: HubContext, prefix: str
     async (req) => {
       const { user } = await needUser(ctx, req, ['read:tokens'], req.params.name);
       const row = await findOwnToken(ctx.k, user, req.params.token_id, flagArg(req.query.include_inactive));
-      return (await tokenModels(ctx, user, [row]))[0];
+      return (await tokenModels(ctx, 'user', user, [row]))[0];
     },
   );
 
@@ -185,7 +176,7 @@ export function registerTokenRoutes(app: HubServer, ctx: HubContext, prefix: str
         ...rotateOptions(req.body),
       });
       reply.code(201);
-      const [model] = await tokenModels(ctx, user, [row]);
+      const [model] = await tokenModels(ctx, 'user', user, [row]);
       return { ...model, token };
     },
   );
@@ -212,39 +203,10 @@ export function registerTokenRoutes(app: HubServer, ctx: HubContext, prefix: str
       const owner = { kind: 'user' as const, id: user.id, name: user.name };
       const { token, row } = await rotateTokenRow(ctx, callerOf(req), p.token, owner, rotateOptions(req.body));
       reply.code(201);
-      const [model] = await tokenModels(ctx, user, [row]);
+      const [model] = await tokenModels(ctx, 'user', user, [row]);
       return { ...model, token };
     },
   );
-}
-
-/**
- * The token models of `user`'s tokens `rows`, in order: everything they show (effective scopes, each OAuth
- * client's description) is loaded first, each client once, then presented.
- */
-async function tokenModels(ctx: HubContext, user: UserRow, rows: TokenRow[]) {
-  const ownerSet = await ctx.principals.ownerScopes('user', user.id, user.name);
-  const clientIds = [...new Set(rows.map((r) => r.client_id))].filter((id) => id !== 'jupyterhub');
-  const descriptions = new Map<string, string>([['jupyterhub', 'JupyterHub']]);
-  const targets = new Map<string, OAuthClientTarget | null>();
-  if (clientIds.length) {
-    const clients = await ctx.k
-      .selectFrom('oauth_clients')
-      .select(['identifier', 'description'])
-      .where('identifier', 'in', clientIds)
-      .execute();
-    for (const c of clients) if (c.description) descriptions.set(c.identifier, c.description);
-    for (const id of clientIds) targets.set(id, await oauthClientTarget(ctx.k, id));
-  }
-  const models = [];
-  for (const row of rows) {
-    const scopes = await effectiveScopes(ctx.k, parseJson<string[]>(row.scopes, []), 'user', user.name, ownerSet, {
-      customScopes: ctx.config.custom_scopes,
-      oauthClient: targets.get(row.client_id) ?? null,
-    });
-    models.push(presentToken(row, user.name, [...scopes].sort(), descriptions.get(row.client_id) ?? row.client_id));
-  }
-  return withBindings(ctx.k, rows, models);
 }
 
 /** The caller, or for a request without credentials the user named by `auth` (username/password). */

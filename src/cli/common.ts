@@ -1,5 +1,10 @@
 import type { Command } from 'commander';
-import type { LoadedConfig } from '../config/index.ts';
+import type { Logger } from 'pino';
+import { type AuditSink, SYSTEM } from '../audit/event.ts';
+import type { Caller } from '../commands/deps.ts';
+import type { TokenCommandDeps } from '../commands/tokens/deps.ts';
+import type { Config, LoadedConfig } from '../config/index.ts';
+import type { Db } from '../db/index.ts';
 
 export interface ConfigFlags {
   config?: string;
@@ -24,4 +29,18 @@ export async function configFrom(flags: ConfigFlags, extra: Record<string, unkno
   if (flags.logLevel) overrides.log_level = flags.logLevel;
   const { loadConfig } = await import('../config/index.ts');
   return loadConfig({ file: flags.config ?? null, env: process.env, flags: overrides });
+}
+
+/**
+ * The command deps of a one-off process on the hub's database. It caches nothing, so there is nothing to
+ * invalidate: the hub (which may run meanwhile) sees a change at its next lookup. Nor does it batch token
+ * inserts or push refusals to `tshub proxy`: the hub's next timed sweep finds those changes.
+ */
+export function cliCommandDeps(db: Db, config: Config, log: Logger, audit: AuditSink): TokenCommandDeps {
+  return { k: db.k, dbKind: db.kind, config, log, audit, permissions: { invalidate() {} }, tokenInserts: null };
+}
+
+/** The hub acting for the command line: the audit log names the command (`tshub token`, ...) as the actor. */
+export function cliCaller(command: string): Caller {
+  return { origin: { ...SYSTEM, actor: { ...SYSTEM.actor, name: command } }, principal: null };
 }

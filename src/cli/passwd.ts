@@ -1,5 +1,5 @@
 import type { Command } from 'commander';
-import { configFrom, withConfigOptions, type ConfigFlags } from './common.ts';
+import { cliCaller, cliCommandDeps, configFrom, withConfigOptions, type ConfigFlags } from './common.ts';
 
 interface PasswdFlags extends ConfigFlags {
   random?: boolean;
@@ -74,11 +74,8 @@ export function registerPasswd(program: Command): void {
         if (!user) fail(`no such user: ${username} (create the user first, e.g. on the admin page)`);
         const password = flags.random ? passwords.randomPassword() : await newPassword();
         // The command applies the password policy and ends the user's sessions, as the change-password page.
-        const deps = { k: db.k, dbKind: db.kind, config, log, audit, permissions: { invalidate() {} } };
-        const caller = {
-          origin: { ...audits.SYSTEM, actor: { ...audits.SYSTEM.actor, name: 'tshub passwd' } },
-          principal: null,
-        };
+        const deps = cliCommandDeps(db, config, log, audit);
+        const caller = cliCaller('tshub passwd');
         try {
           await users.changePassword(deps, caller, { name: user.name, password });
         } catch (err) {

@@ -1,5 +1,5 @@
 import type { Command } from 'commander';
-import { configFrom, withConfigOptions, type ConfigFlags } from './common.ts';
+import { cliCaller, cliCommandDeps, configFrom, withConfigOptions, type ConfigFlags } from './common.ts';
 
 interface TokenFlags extends ConfigFlags {
   note: string;
@@ -20,23 +20,16 @@ export function registerToken(program: Command): void {
         process.stderr.write(`tshub token: --expires-in must be a whole number of seconds, not '${flags.expiresIn}'\n`);
         process.exit(1);
       }
-      const [
-        { parseDbUrl },
-        { connect, migrateToLatest },
-        { findUser },
-        { AuditRecorder, SYSTEM },
-        tokens,
-        errors,
-        logs,
-      ] = await Promise.all([
-        import('../config/index.ts'),
-        import('../db/index.ts'),
-        import('../repo/users.ts'),
-        import('../audit/index.ts'),
-        import('../commands/tokens/index.ts'),
-        import('../errors/index.ts'),
-        import('../lib/logger.ts'),
-      ]);
+      const [{ parseDbUrl }, { connect, migrateToLatest }, { findUser }, { AuditRecorder }, tokens, errors, logs] =
+        await Promise.all([
+          import('../config/index.ts'),
+          import('../db/index.ts'),
+          import('../repo/users.ts'),
+          import('../audit/index.ts'),
+          import('../commands/tokens/index.ts'),
+          import('../errors/index.ts'),
+          import('../lib/logger.ts'),
+        ]);
       const { config, baseDir } = await configFrom(flags);
       // stdout holds the token alone: the log goes to stderr, and says only what went wrong unless asked for more.
       const log = logs.createLogger(flags.logLevel ?? 'warn', process.stderr);
@@ -51,17 +44,8 @@ export function registerToken(program: Command): void {
           process.exitCode = 1;
           return;
         }
-        // Nothing this process caches: the hub sees the new token at its first use.
-        const deps = {
-          k: db.k,
-          dbKind: db.kind,
-          config,
-          log,
-          audit,
-          permissions: { invalidate() {} },
-          tokenInserts: null,
-        };
-        const caller = { origin: { ...SYSTEM, actor: { ...SYSTEM.actor, name: 'tshub token' } }, principal: null };
+        const deps = cliCommandDeps(db, config, log, audit);
+        const caller = cliCaller('tshub token');
         const { token } = await tokens.createToken(deps, caller, {
           user,
           note: flags.note,

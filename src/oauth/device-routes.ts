@@ -1,7 +1,8 @@
-import { type TSchema, Type } from 'typebox';
-import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
+import { Type } from 'typebox';
+import type { FastifyInstance } from 'fastify';
 import type { HubContext } from '../context.ts';
 import { deviceAuthorizationEndpoint } from './device-authorization.ts';
+import { type FormEndpoints, registerFormEndpoint } from './form-endpoint.ts';
 
 const str = (description: string) => Type.Optional(Type.String({ description }));
 
@@ -27,23 +28,19 @@ const DeviceAuthorizationAnswer = Type.Object({
 export function registerDeviceAuthorization(
   app: FastifyInstance<any, any, any, any, any>,
   ctx: HubContext,
-  opts: { prefix: string; config: Record<string, unknown>; errorBody: TSchema },
+  form: FormEndpoints,
 ): void {
-  app.post(
-    `${opts.prefix}/device_authorization`,
+  registerFormEndpoint(
+    app,
+    form,
     {
+      path: '/device_authorization',
+      summary: 'OAuth2 device authorization (RFC 8628): start a device login (tshub login)',
+      body: DeviceAuthorizationBody,
+      answer: DeviceAuthorizationAnswer,
       // Each call writes a row, unauthenticated, and leads to a token: the stricter bucket of token creation.
-      config: { ...opts.config, rateLimit: 'token_create' },
-      attachValidation: true,
-      schema: {
-        tags: ['oauth2'],
-        summary: 'OAuth2 device authorization (RFC 8628): start a device login (tshub login)',
-        consumes: ['application/x-www-form-urlencoded'],
-        body: DeviceAuthorizationBody,
-        security: [],
-        response: { 200: DeviceAuthorizationAnswer, 400: opts.errorBody, 401: opts.errorBody },
-      },
+      config: { rateLimit: 'token_create' },
     },
-    (req: FastifyRequest, reply: FastifyReply) => deviceAuthorizationEndpoint(ctx, req, reply),
+    (req, reply) => deviceAuthorizationEndpoint(ctx, req, reply),
   );
 }

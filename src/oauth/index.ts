@@ -3,6 +3,7 @@ import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import type { HubContext } from '../context.ts';
 import { authorizeGet, authorizePost } from './authorize.ts';
 import { registerDeviceAuthorization } from './device-routes.ts';
+import { registerFormEndpoint } from './form-endpoint.ts';
 import { registerIntrospection } from './introspect.ts';
 import { registerRevocation } from './revoke.ts';
 import { tokenEndpoint } from './token.ts';
@@ -95,32 +96,24 @@ export function registerOAuth(app: FastifyInstance<any, any, any, any, any>, ctx
     },
     (req: FastifyRequest, reply: FastifyReply) => authorizePost(ctx, req, reply),
   );
-  app.post(
-    `${prefix}/token`,
+  const form = { prefix, config, errorBody: OAuthErrorBody };
+  registerFormEndpoint(
+    app,
+    form,
     {
-      config,
-      attachValidation: true,
-      schema: {
-        tags,
-        summary: 'OAuth2 token endpoint: exchange an authorization code for an access token',
-        consumes: ['application/x-www-form-urlencoded'],
-        body: TokenBody,
-        security: [],
-        response: {
-          200: Type.Object({
-            access_token: Type.String(),
-            token_type: Type.Literal('Bearer'),
-            expires_in: Type.Optional(Type.Integer({ description: 'Absent when the token never expires' })),
-            scope: Type.String({ description: 'Space-separated scopes' }),
-          }),
-          400: OAuthErrorBody,
-          401: OAuthErrorBody,
-        },
-      },
+      path: '/token',
+      summary: 'OAuth2 token endpoint: exchange an authorization code for an access token',
+      body: TokenBody,
+      answer: Type.Object({
+        access_token: Type.String(),
+        token_type: Type.Literal('Bearer'),
+        expires_in: Type.Optional(Type.Integer({ description: 'Absent when the token never expires' })),
+        scope: Type.String({ description: 'Space-separated scopes' }),
+      }),
     },
-    (req: FastifyRequest, reply: FastifyReply) => tokenEndpoint(ctx, req, reply),
+    (req, reply) => tokenEndpoint(ctx, req, reply),
   );
-  registerDeviceAuthorization(app, ctx, { prefix, config, errorBody: OAuthErrorBody });
-  registerIntrospection(app, ctx, prefix, config, OAuthErrorBody);
-  registerRevocation(app, ctx, prefix, config, OAuthErrorBody);
+  registerDeviceAuthorization(app, ctx, form);
+  registerIntrospection(app, ctx, form);
+  registerRevocation(app, ctx, form);
 }

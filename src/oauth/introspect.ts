@@ -1,4 +1,4 @@
-import { Type, type TSchema } from 'typebox';
+import { Type } from 'typebox';
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import type { Principal } from '../auth/principal.ts';
 import type { HubContext } from '../context.ts';
@@ -7,6 +7,7 @@ import { checkAccess } from '../rbac/index.ts';
 import { allGroupNamesByUser } from '../repo/groups.ts';
 import { tokenKindName } from '../tokens/issue.ts';
 import { type EndpointCaller, endpointCaller, formBody, noStore, param } from './client-auth.ts';
+import { type FormEndpoints, registerFormEndpoint } from './form-endpoint.ts';
 
 /** A usable token named by an endpoint's `token` field, with the principal it stands for; null for anything else. */
 export async function tokenInQuestion(
@@ -106,26 +107,19 @@ const IntrospectionAnswer = Type.Object(
 export function registerIntrospection(
   app: FastifyInstance<any, any, any, any, any>,
   ctx: HubContext,
-  prefix: string,
-  config: Record<string, unknown>,
-  errorBody: TSchema,
+  form: FormEndpoints,
 ): void {
-  app.post(
-    `${prefix}/introspect`,
+  registerFormEndpoint(
+    app,
+    form,
     {
-      config,
-      attachValidation: true,
-      schema: {
-        tags: ['oauth2'],
-        summary: 'OAuth2 token introspection (RFC 7662)',
-        description:
-          'Client-authenticated (client_id/client_secret in the form or HTTP Basic: a client sees only tokens issued to it) or with a hub token (sees its owner’s own tokens and those of users it holds read:tokens for). Anything else answers `{"active": false}`.',
-        consumes: ['application/x-www-form-urlencoded'],
-        body: EndpointBody('The token to describe'),
-        security: [],
-        response: { 200: IntrospectionAnswer, 400: errorBody, 401: errorBody },
-      },
+      path: '/introspect',
+      summary: 'OAuth2 token introspection (RFC 7662)',
+      description:
+        'Client-authenticated (client_id/client_secret in the form or HTTP Basic: a client sees only tokens issued to it) or with a hub token (sees its owner’s own tokens and those of users it holds read:tokens for). Anything else answers `{"active": false}`.',
+      body: EndpointBody('The token to describe'),
+      answer: IntrospectionAnswer,
     },
-    (req: FastifyRequest, reply: FastifyReply) => introspect(ctx, req, reply),
+    (req, reply) => introspect(ctx, req, reply),
   );
 }

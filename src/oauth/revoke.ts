@@ -1,9 +1,10 @@
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
-import { Type, type TSchema } from 'typebox';
+import { Type } from 'typebox';
 import type { HubContext } from '../context.ts';
 import { callerOf } from '../commands/deps.ts';
 import { revokeToken } from '../commands/tokens/index.ts';
 import { endpointCaller, formBody, noStore, param } from './client-auth.ts';
+import { type FormEndpoints, registerFormEndpoint } from './form-endpoint.ts';
 import { EndpointBody, mayInspect, tokenInQuestion } from './introspect.ts';
 
 /**
@@ -33,26 +34,19 @@ async function revoke(ctx: HubContext, req: FastifyRequest, reply: FastifyReply)
 export function registerRevocation(
   app: FastifyInstance<any, any, any, any, any>,
   ctx: HubContext,
-  prefix: string,
-  config: Record<string, unknown>,
-  errorBody: TSchema,
+  form: FormEndpoints,
 ): void {
-  app.post(
-    `${prefix}/revoke`,
+  registerFormEndpoint(
+    app,
+    form,
     {
-      config,
-      attachValidation: true,
-      schema: {
-        tags: ['oauth2'],
-        summary: 'OAuth2 token revocation (RFC 7009)',
-        description:
-          "Client-authenticated (a client revokes only tokens issued to it) or with a user's hub token (their own tokens). 200 whatever the token was; revoking an OAuth token revokes every token that client holds for the user, as the token API does.",
-        consumes: ['application/x-www-form-urlencoded'],
-        body: EndpointBody('The token to revoke'),
-        security: [],
-        response: { 200: Type.Object({}, { description: 'Done, or nothing to do' }), 400: errorBody, 401: errorBody },
-      },
+      path: '/revoke',
+      summary: 'OAuth2 token revocation (RFC 7009)',
+      description:
+        "Client-authenticated (a client revokes only tokens issued to it) or with a user's hub token (their own tokens). 200 whatever the token was; revoking an OAuth token revokes every token that client holds for the user, as the token API does.",
+      body: EndpointBody('The token to revoke'),
+      answer: Type.Object({}, { description: 'Done, or nothing to do' }),
     },
-    (req: FastifyRequest, reply: FastifyReply) => revoke(ctx, req, reply),
+    (req, reply) => revoke(ctx, req, reply),
   );
 }

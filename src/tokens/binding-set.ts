@@ -4,7 +4,8 @@ import type { Caller, CommandDeps } from '../commands/deps.ts';
 import { loggedCaller } from '../commands/tokens/deps.ts';
 import { invalidRequest } from '../errors/index.ts';
 import { parseCidrs, type TokenBinding } from './binding.ts';
-import { isBound, setBinding } from './binding-store.ts';
+import type { TokenRow } from '../db/index.ts';
+import { isBound, setBinding, UNBOUND } from './binding-store.ts';
 
 /** A binding as requests give it: either key may be absent (unchanged) or null (lifted). */
 export interface BindingInput {
@@ -53,4 +54,22 @@ export async function bindToken(
     target: tokenTarget(input.tokenId, input.ownerName),
     reason: what,
   });
+}
+
+/**
+ * Makes a token (`make`, a create command) with the binding `input` asks for. The binding is checked before
+ * the token exists, so a bad CIDR leaves no unbound token behind, and stored before anyone holds the token:
+ * it is only in the answer.
+ */
+export async function issueBound<T extends { row: TokenRow }>(
+  deps: CommandDeps,
+  caller: Caller,
+  input: BindingInput,
+  ownerName: string | null,
+  make: () => Promise<T>,
+): Promise<T> {
+  const binding = bindingFrom(input, UNBOUND);
+  const made = await make();
+  if (isBound(binding)) await bindToken(deps, caller, { tokenId: made.row.id, ownerName, binding });
+  return made;
 }

@@ -1,17 +1,5 @@
 import type { TokensConfig } from '../config/schema-tokens.ts';
 
-/** A token the expiry check considers, with its owner's name. */
-export interface ExpiringToken {
-  id: number;
-  prefix: string;
-  note: string;
-  scopes: string;
-  created: string;
-  expires_at: string | null;
-  user: string | null;
-  service: string | null;
-}
-
 /** The thresholds in seconds before expiry: `seconds` if given, else `days`. */
 export function noticeThresholds(notice: TokensConfig['expiry_notice']): number[] {
   return notice.seconds ?? notice.days.map((d) => d * 86400);
@@ -23,7 +11,7 @@ export function noticeThresholds(notice: TokensConfig['expiry_notice']): number[
  * at once) are marked sent with it rather than sent late.
  */
 export function crossedThresholds(
-  t: Pick<ExpiringToken, 'expires_at'>,
+  t: { expires_at: string | null },
   thresholds: number[],
   /** The thresholds this token was told of already. */
   told: number[],

@@ -4,7 +4,8 @@ import type { Config } from '../config/index.ts';
 import type { Database } from '../db/index.ts';
 import { parseJson } from '../lib/json.ts';
 import { type Mail, Notifier } from '../notify/index.ts';
-import { crossedThresholds, noticeThresholds, type ExpiringToken, recipientOf } from './expiry-notice-rules.ts';
+import { findLiveTokens, type LiveTokenRow } from '../repo/live-tokens.ts';
+import { crossedThresholds, noticeThresholds, recipientOf } from './expiry-notice-rules.ts';
 
 export interface ExpiryNoticeDeps {
   k: Kysely<Database>;
@@ -72,27 +73,7 @@ export class ExpiryNotices {
     const thresholds = noticeThresholds(config.tokens.expiry_notice);
     const nowIso = new Date(now).toISOString();
     const horizon = new Date(now + Math.max(...thresholds) * 1000).toISOString();
-    const tokens: ExpiringToken[] = await k
-      .selectFrom('api_tokens as t')
-      .leftJoin('users as u', 'u.id', 't.user_id')
-      .leftJoin('services as s', 's.id', 't.service_id')
-      .select([
-        't.id',
-        't.prefix',
-        't.note',
-        't.scopes',
-        't.created',
-        't.expires_at',
-        'u.name as user',
-        's.name as service',
-      ])
-      .where('t.kind', '=', 'api')
-      .where('t.revoked_at', 'is', null)
-      .where('t.replaced_by', 'is', null)
-      .where('t.expires_at', '>', nowIso)
-      .where('t.expires_at', '<=', horizon)
-      .orderBy('t.expires_at')
-      .execute();
+    const tokens = await findLiveTokens(k, { expiringBy: horizon }, nowIso);
     if (tokens.length === 0) return 0;
     // In slices: a parameter list has a limit (SQLite 32,766), and many tokens may expire within 30 days.
     const told = new Map<number, number[]>();
@@ -124,12 +105,13 @@ export class ExpiryNotices {
   }
 
   /** Sends one token's notice; true when it reached a channel, or there was none to reach for it. */
-  async #notify(t: ExpiringToken, threshold: number, now: number): Promise<boolean> {
+  async #notify(t: LiveTokenRow, threshold: number, now: number): Promise<boolean> {
     const { config, baseUrl, log } = this.#deps;
     const left = Math.round((Date.parse(t.expires_at!) - now) / 1000);
     // The token page is a user's: a service's token is renewed through the API.
-    const renewUrl = t.user ? new URL(`${baseUrl}hub/token?renew=a${t.id}`, config.bind_url).toString() : null;
-    const to = t.user ? recipientOf(t.user, config.tokens.expiry_notice.email_domain) : null;
+    const user = t.owner.kind === 'user' ? t.owner.name : null;
+    const renewUrl = user ? new URL(`${baseUrl}hub/token?renew=a${t.id}`, config.bind_url).toString() : null;
+    const to = user ? recipientOf(user, config.tokens.expiry_notice.email_domain) : null;
     const name = t.note || t.prefix;
     const mail: Mail | null =
       to && renewUrl
@@ -156,7 +138,7 @@ export class ExpiryNotices {
           scopes: parseJson<string[]>(t.scopes, []),
           created: t.created,
           expires_at: new Date(t.expires_at!).toISOString(),
-          owner: t.user ? { kind: 'user', name: t.user } : { kind: 'service', name: t.service },
+          owner: t.owner,
         },
         threshold_seconds: threshold,
         expires_in_seconds: left,

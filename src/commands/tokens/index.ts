@@ -6,5 +6,6 @@ export { newTokenLifetime } from './expiry.ts';
 export { findOwnToken } from './own-token.ts';
 export { revokeAllTokens } from './revoke-all.ts';
 export { revokeToken } from './revoke.ts';
+export { LEAKED_REASON, revokeLeaked } from './revoke-leaked.ts';
 export { type RotatedOwner, type RotateOptions, rotateToken, rotateTokenRow } from './rotate.ts';
 export { retireOnFirstUse } from './retire-on-use.ts';

@@ -1,10 +1,9 @@
 import type { Caller } from '../../commands/deps.ts';
-import type { TokenCommandDeps } from '../../commands/tokens/deps.ts';
+import { revokeLeaked, type TokenCommandDeps } from '../../commands/tokens/index.ts';
 import type { Notifier } from '../../notify/index.ts';
 import { isWellFormedToken } from '../format.ts';
 import { sendLeakNotice } from './leak-notice.ts';
 import { liveTokens } from './live.ts';
-import { revokeLeaked } from './revoke-leaked.ts';
 
 export interface IntakeLimits {
   /** Well-formed strings waiting to be looked up, past which reports are refused until the queue drains. */

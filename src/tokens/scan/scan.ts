@@ -1,9 +1,8 @@
 import type { Caller } from '../../commands/deps.ts';
-import type { TokenCommandDeps } from '../../commands/tokens/deps.ts';
+import { revokeLeaked, type TokenCommandDeps } from '../../commands/tokens/index.ts';
 import type { Notifier } from '../../notify/index.ts';
 import { sendLeakNotice } from './leak-notice.ts';
 import { liveTokens } from './live.ts';
-import { revokeLeaked } from './revoke-leaked.ts';
 import { type FileStamps, type Finding, walkForTokens } from './walk.ts';
 
 /** A live token found in a file: where, whose, and whether this scan revoked it. Never the token itself. */

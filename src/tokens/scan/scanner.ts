@@ -1,8 +1,7 @@
 import type { LoadedConfig } from '../../config/index.ts';
 import { parseDbUrl } from '../../config/index.ts';
-import { AuditRecorder, SYSTEM } from '../../audit/index.ts';
-import type { Caller } from '../../commands/deps.ts';
-import type { TokenCommandDeps } from '../../commands/tokens/deps.ts';
+import { AuditRecorder } from '../../audit/index.ts';
+import { cliCaller, cliCommandDeps } from '../../cli/common.ts';
 import { connect, migrateToLatest } from '../../db/index.ts';
 import { createLogger } from '../../lib/logger.ts';
 import { leakNotifier } from './leak-notice.ts';
@@ -16,10 +15,7 @@ export interface Scanner {
   close(): Promise<void>;
 }
 
-const CALLER: Caller = {
-  origin: { ...SYSTEM, actor: { ...SYSTEM.actor, name: 'tshub tokens scan' } },
-  principal: null,
-};
+const CALLER = cliCaller('tshub tokens scan');
 
 /**
  * The scanner of `tshub tokens scan`, on the hub's database (the hub may run meanwhile: it sees a revocation
@@ -32,15 +28,7 @@ export async function openScanner({ config, baseDir }: LoadedConfig, logLevel: s
   const audit = new AuditRecorder(db.k, log, config.audit);
   const notifier = leakNotifier(config, log);
   await migrateToLatest(db.k, db.kind);
-  const deps: TokenCommandDeps = {
-    k: db.k,
-    dbKind: db.kind,
-    config,
-    log,
-    audit,
-    permissions: { invalidate() {} },
-    tokenInserts: null,
-  };
+  const deps = cliCommandDeps(db, config, log, audit);
   const scan = (roots: readonly string[], revoke: boolean, stamps?: FileStamps) =>
     scanForLeaks(deps, CALLER, roots, { revoke, notifier, stamps });
   return {

@@ -1,8 +1,7 @@
-import type { Caller } from '../../commands/deps.ts';
-import type { TokenCommandDeps } from '../../commands/tokens/deps.ts';
-import { loggedCaller } from '../../commands/tokens/deps.ts';
-import { revokeIds } from '../../commands/tokens/revoke-ids.ts';
-import type { LiveToken } from './live.ts';
+import type { LiveToken } from '../../tokens/scan/live.ts';
+import type { Caller } from '../deps.ts';
+import { loggedCaller, type TokenCommandDeps } from './deps.ts';
+import { revokeIds } from './revoke-ids.ts';
 
 /** Why a token is revoked here, in each `token.revoke` record: the owner and admins read it in the audit log. */
 export const LEAKED_REASON = 'reported leaked';
