@@ -28,22 +28,3 @@ test("a service's token made with allowed_cidrs is refused from elsewhere; bad C
   const cidrs = (listed.json.api_tokens as { allowed_cidrs: string[] }[]).map((t) => t.allowed_cidrs);
   assert.deepEqual(cidrs.filter((c) => c.length).sort(), [['127.0.0.0/8'], ['127.0.0.2/32']]);
 });
-
-test('the deprecated lookup GET /hub/api/authorizations/token/{token} answers a token from outside its binding as unknown', async () => {
-  const make = async (cidr: string) => {
-    const r = await h.request('POST', 'hub/api/users/bound-owner/tokens', { body: { allowed_cidrs: [cidr] } });
-    assert.equal(r.status, 201, r.text);
-    return r.json.token as string;
-  };
-  assert.equal((await h.request('POST', 'hub/api/users/bound-owner')).status, 201);
-  // The asker is 127.0.0.1 (a service, with its own token): as if it presented the token itself.
-  const lookup = (token: string) => h.request('GET', `hub/api/authorizations/token/${token}`);
-  const here = await lookup(await make('127.0.0.0/8'));
-  assert.equal(here.status, 200, here.text);
-  assert.equal(here.json.name, 'bound-owner');
-  const unknown = await lookup('0123456789abcdef0123456789abcdef');
-  assert.equal(unknown.status, 404);
-  const elsewhere = await lookup(await make('127.0.0.2'));
-  assert.equal(elsewhere.status, 404, elsewhere.text);
-  assert.deepEqual(elsewhere.json, unknown.json);
-});

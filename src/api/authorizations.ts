@@ -48,9 +48,7 @@ export function registerAuthorizationRoutes(app: HubServer, ctx: HubContext, pre
     },
     async (req: FastifyRequest<{ Params: { token: string } }>) => {
       const p = requirePrincipal(ctx, req);
-      // Checked against the asker's address, as if it presented the token itself (GET /user with the token,
-      // which this endpoint's users are told to call instead): a token refused by its binding is as unknown.
-      const { verdict, row } = await ctx.identifier.identifyStored(req.params.token, req.ip ?? null);
+      const { verdict, row } = await ctx.identifier.identifyStored(req.params.token);
       if (!verdict.ok || !row) throw notFound();
       if (row.user_id !== null) {
         const user = await findUserById(ctx.k, row.user_id);
