@@ -14,6 +14,9 @@ if (major < 24) {
 // collector took the same share of CPU as at 32 MB in profiles of the uncached user listing; at 2 MB twice
 // as much (docs/benchmarks.md). V8 reads the flag only when the process starts, so the process replaces
 // itself (same pid) with one that has it; a --max-semi-space-size given to node explicitly wins.
+// It also gets MALLOC_ARENA_MAX=2 (unless set): glibc gives each thread that allocates (V8's collector
+// threads, libuv's pool) an arena of its own, and freed memory stays in whichever arena had it; with two,
+// the hub's RSS after the benchmark's load was ~15 MB lower at the same speed (docs/benchmarks.md).
 const SERVE_NODE_FLAGS = ['--max-semi-space-size=8'];
 if (
   process.argv[2] === 'serve' &&
@@ -23,7 +26,7 @@ if (
   process.execve(
     process.execPath,
     [process.execPath, ...SERVE_NODE_FLAGS, ...process.execArgv, ...process.argv.slice(1)],
-    process.env,
+    { MALLOC_ARENA_MAX: '2', ...process.env },
   );
 }
 // The compiled build (`npm run build`) when it was made from the sources as they are now: it saves the
