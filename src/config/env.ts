@@ -1,4 +1,5 @@
-import { parse as parseYaml } from 'yaml';
+import { createRequire } from 'node:module';
+import type * as yamlModule from 'yaml';
 import { ConfigSchema } from './schema.ts';
 import { check } from './validate.ts';
 import type { JsonSchema } from './validate.ts';
@@ -22,7 +23,8 @@ const PREFIX = 'TSHUB_';
 export function parseEnvValue(raw: string, schema: JsonSchema): unknown {
   let parsed: unknown;
   try {
-    parsed = parseYaml(raw);
+    // Loaded when a TSHUB_ variable is set: the parser is ~70 modules most hubs have no use for.
+    parsed = (createRequire(import.meta.url)('yaml') as typeof yamlModule).parse(raw);
   } catch {
     return raw;
   }

@@ -1,7 +1,6 @@
 import { readFile, stat } from 'node:fs/promises';
 import { extname } from 'node:path';
 import { pathToFileURL } from 'node:url';
-import { parse as parseYaml, YAMLParseError } from 'yaml';
 import { ConfigError } from './errors.ts';
 import { isPlainObject } from './validate.ts';
 
@@ -18,6 +17,8 @@ async function parseData(file: string, ext: string): Promise<unknown> {
       throw new ConfigError([`${file} is not valid JSON${where ? ` (line ${where[1]}, column ${where[2]})` : ''}`]);
     }
   }
+  // Loaded for YAML files only: the parser is ~70 modules a hub configured in JSON has no use for.
+  const { parse: parseYaml, YAMLParseError } = await import('yaml');
   try {
     return parseYaml(text, { prettyErrors: false }) as unknown;
   } catch (err) {
