@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { after, before, test } from 'node:test';
-import { compiledQuery } from './compiled-query.ts';
+import { compiledQuery, readDirectly } from './compiled-query.ts';
 import type { Db } from './index.ts';
 import { openTestDb } from './test-helpers.ts';
 
@@ -112,4 +112,38 @@ test('a list argument (for `in`) binds every element, compiled once per power-of
   assert.deepEqual(await names(['nobody', 'bob'], 0), ['bob']);
   assert.equal(builds, 3);
   await assert.rejects(byNames.execute(db.k, { names: [], admin: 1 }), /'names' must be a non-empty array/);
+});
+
+test('compiled reads go to the direct reader of their database, and writes and transactions do not', async () => {
+  const k = db.k.withoutPlugins();
+  const asked: string[] = [];
+  readDirectly(k, (sql) => {
+    asked.push(sql);
+    return [{ name: 'from the direct reader' }];
+  });
+  assert.deepEqual((await byName.execute(k, { name: 'x' })).rows, [{ name: 'from the direct reader' }]);
+  assert.equal(asked.length, 1);
+  const written = await insertUser.first(k, { name: 'direct-write', admin: 0, cookie: 'c-direct-write' });
+  assert.equal(written?.name, 'direct-write', 'a write (here with RETURNING) goes through Kysely');
+  await k.transaction().execute(async (trx) => {
+    assert.equal((await byName.first(trx, { name: 'direct-write' }))?.name, 'direct-write');
+  });
+  assert.equal(asked.length, 1, 'neither the write nor the read in a transaction asked the direct reader');
+});
+
+test('a read from outside an open transaction waits for it, as through Kysely', async (t) => {
+  // PostgreSQL's reads outside the transaction run on another connection and see only what is committed.
+  if (db.kind !== 'sqlite') return t.skip('SQLite has one connection');
+  let outside: Promise<unknown> | null = null;
+  let answered = false;
+  await db.k.transaction().execute(async (trx) => {
+    await insertUser.execute(trx, { name: 'dave', admin: 0, cookie: 'c-dave' });
+    outside = byName.first(db.k, { name: 'dave' }).then((row) => {
+      answered = true;
+      return row;
+    });
+    await new Promise((r) => setImmediate(r));
+    assert.equal(answered, false, 'not answered while the transaction is open: no uncommitted read');
+  });
+  assert.equal(((await outside!) as { name: string } | undefined)?.name, 'dave', 'answered after the commit');
 });

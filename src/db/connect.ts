@@ -3,6 +3,7 @@ import { createRequire } from 'node:module';
 import { dirname } from 'node:path';
 import { Kysely, PostgresDialect, SqliteDialect } from 'kysely';
 import type pgModule from 'pg';
+import { readDirectly } from './compiled-query.ts';
 import type { DbKind } from './kind.ts';
 import { openSqlite } from './sqlite-driver.ts';
 import type { Database } from './tables.ts';
@@ -33,6 +34,8 @@ export function connect(target: DbTarget): Db {
       return true;
     });
     const k = new Kysely<Database>({ dialect: watchWrites(new SqliteDialect({ database: kysely }), writes) });
+    // The same prepared statements as Kysely's path (statementCache), so the same binding and rows.
+    readDirectly(k, (sql, parameters) => (raw.isTransaction ? null : kysely.prepare(sql).all(parameters)));
     return { kind: 'sqlite', k, writes, close: () => k.destroy() };
   }
   // Loaded only for PostgreSQL: a hub on SQLite never pays the driver's memory.
