@@ -16,8 +16,19 @@ interface Entry {
 
 /** Distinct answers kept per caller; a client walking many pages keeps only its latest ones. */
 const PER_CALLER = 32;
-/** Requests remembered per caller (their keys only) to tell a repeated request from a one-off. */
+/** Requests remembered per caller (a hash of their keys) to tell a repeated request from a one-off. */
 const ASKED_PER_CALLER = 64;
+
+/**
+ * A 32-bit FNV-1a hash of a request key: what is remembered of a request not kept, so that memory is 64
+ * numbers per caller however long its URLs. Two keys with the same hash only make an answer kept on its
+ * first request; answers themselves are found by the whole key.
+ */
+function keyHash(key: string): number {
+  let h = 0x811c9dc5;
+  for (let i = 0; i < key.length; i++) h = Math.imul(h ^ key.charCodeAt(i), 0x01000193);
+  return h >>> 0;
+}
 /**
  * The longest an answer is reused even with no write seen: the bound on missing another process's write
  * where the database cannot report one (PostgreSQL).
@@ -49,12 +60,12 @@ export class ReadCache {
   readonly #maxBytes: number;
   // Principals live as long as their token's or session's cache entry; their answers go with them.
   readonly #answers = new WeakMap<Principal, Map<string, Entry>>();
-  // The keys each caller asked for lately that were not kept: an answer is kept only the second time its
-  // request comes. A one-off request (a listing with a query that changes every time) would only push
-  // out answers that are asked again, and, kept for a while, it outlives V8's young generation: each such
-  // answer (~40 kB for a page of users) became old-generation garbage, which V8 lets grow to several times
-  // the live heap before collecting it (docs/benchmarks.md).
-  readonly #asked = new WeakMap<Principal, Set<string>>();
+  // The requests each caller asked for lately that were not kept (hashes of their keys): an answer is
+  // kept only the second time its request comes. A one-off request (a listing with a query that changes
+  // every time) would only push out answers that are asked again, and, kept for a while, it outlives V8's
+  // young generation: each such answer (~40 kB for a page of users) became old-generation garbage, which
+  // V8 lets grow to several times the live heap before collecting it (docs/benchmarks.md).
+  readonly #asked = new WeakMap<Principal, Set<number>>();
   // Every kept entry, oldest first, for the byte bound; an entry whose principal is gone stays until pushed out.
   readonly #order = new Set<Entry>();
   #bytes = 0;
@@ -112,9 +123,10 @@ export class ReadCache {
       asked = new Set();
       this.#asked.set(caller, asked);
     }
-    if (asked.delete(key)) return false;
+    const h = keyHash(key);
+    if (asked.delete(h)) return false;
     if (asked.size >= ASKED_PER_CALLER) asked.delete(asked.values().next().value!);
-    asked.add(key);
+    asked.add(h);
     return true;
   }
 
