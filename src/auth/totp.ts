@@ -2,10 +2,19 @@
 // authenticator app (SHA-1, 6 digits, 30 s: what every app assumes), through otplib. The secret is kept
 // as Fernet ciphertext under JUPYTERHUB_CRYPT_KEY, like auth_state, so a copy of the database alone does
 // not let anyone make codes.
+import { createRequire } from 'node:module';
 import type { Kysely } from 'kysely';
-import { generateSecret, generateURI, verify } from 'otplib';
+import type * as otplibModule from 'otplib';
 import type { Database } from '../db/index.ts';
 import type { CryptKeeper } from './auth-state/index.ts';
+
+// Loaded on first use: otplib and its hash and base32 plugins are ~30 modules a hub without second
+// factors (any other authenticator, or allow_2fa off) never uses.
+let loaded: typeof otplibModule | null = null;
+function otplib(): typeof otplibModule {
+  loaded ??= createRequire(import.meta.url)('otplib') as typeof otplibModule;
+  return loaded;
+}
 
 /** One step either side: a phone clock a little off, or a code typed as it changed, still counts. */
 const TOLERANCE_SECONDS = 30;
@@ -17,8 +26,8 @@ export interface TotpEnrollment {
 }
 
 /** A secret (new: 160 random bits, base32) and its otpauth URI, labelled with the hub's host and the user. */
-export function totpEnrollment(bindUrl: string, name: string, secret = generateSecret()): TotpEnrollment {
-  return { secret, uri: generateURI({ issuer: new URL(bindUrl).hostname, label: name, secret }) };
+export function totpEnrollment(bindUrl: string, name: string, secret = otplib().generateSecret()): TotpEnrollment {
+  return { secret, uri: otplib().generateURI({ issuer: new URL(bindUrl).hostname, label: name, secret }) };
 }
 
 export function sealTotpSecret(crypt: CryptKeeper, secret: string): string {
@@ -38,7 +47,7 @@ export function openTotpSecret(crypt: CryptKeeper, sealed: string): string | nul
 /** The time step `code` is right for, later than `afterStep`; null for a wrong, malformed or used code. */
 export async function totpStep(secret: string, code: unknown, afterStep: number | null): Promise<number | null> {
   if (typeof code !== 'string' || !/^\d{6}$/.test(code.trim())) return null;
-  const r = await verify({
+  const r = await otplib().verify({
     secret,
     token: code.trim(),
     epochTolerance: TOLERANCE_SECONDS,
