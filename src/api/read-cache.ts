@@ -1,6 +1,7 @@
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import type { Principal } from '../auth/principal.ts';
 import type { WriteClock } from '../db/write-clock.ts';
+import { SecondUse } from '../lib/second-use.ts';
 
 type Body = ReturnType<FastifyReply['serialize']>;
 
@@ -65,7 +66,7 @@ export class ReadCache {
   // every time) would only push out answers that are asked again, and, kept for a while, it outlives V8's
   // young generation: each such answer (~40 kB for a page of users) became old-generation garbage, which
   // V8 lets grow to several times the live heap before collecting it (docs/benchmarks.md).
-  readonly #asked = new WeakMap<Principal, Set<number>>();
+  readonly #asked = new WeakMap<Principal, SecondUse<number>>();
   // Every kept entry, oldest first, for the byte bound; an entry whose principal is gone stays until pushed out.
   readonly #order = new Set<Entry>();
   #bytes = 0;
@@ -97,7 +98,7 @@ export class ReadCache {
     const body = reply.serialize(await read());
     // A write during the read may or may not be in it: use the answer once, keep nothing.
     if (this.#writes.now() !== writes) return body;
-    if (!kept && this.#firstAsk(caller, key)) return body;
+    if (!kept && !this.#askedBefore(caller, key)) return body;
     // JSON is mostly ASCII, one byte a character in V8; the key is kept as well.
     const bytes = (typeof body === 'string' ? body.length : body.byteLength) + key.length + ENTRY_OVERHEAD;
     if (bytes > this.#maxBytes) return body;
@@ -116,18 +117,14 @@ export class ReadCache {
     return body;
   }
 
-  /** Whether this is the first time lately that `caller` asked for `key` (and remembers that it did). */
-  #firstAsk(caller: Principal, key: string): boolean {
+  /** Whether `caller` asked for `key` lately (and remembers that it did). */
+  #askedBefore(caller: Principal, key: string): boolean {
     let asked = this.#asked.get(caller);
     if (!asked) {
-      asked = new Set();
+      asked = new SecondUse(ASKED_PER_CALLER);
       this.#asked.set(caller, asked);
     }
-    const h = keyHash(key);
-    if (asked.delete(h)) return false;
-    if (asked.size >= ASKED_PER_CALLER) asked.delete(asked.values().next().value!);
-    asked.add(h);
-    return true;
+    return asked.repeated(keyHash(key));
   }
 
   #drop(e: Entry): void {

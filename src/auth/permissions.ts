@@ -1,3 +1,5 @@
+import { SecondUse } from '../lib/second-use.ts';
+
 /**
  * How long anything derived from permissions is trusted without a new look at the database, even if
  * nobody called `invalidate()`: the bound on how long a write that forgot to invalidate (or one made by
@@ -61,14 +63,13 @@ export class PermissionCache<K, V> {
   readonly #owner: Permissions;
   readonly #maxBytes: number;
   readonly #entries = new Map<K, Entry<V>>();
-  // With admitOnSecondUse: keys asked for once and when, oldest first.
-  readonly #asked: Map<K, number> | null;
+  readonly #asked: SecondUse<K> | null;
   #bytes = 0;
 
   constructor(owner: Permissions, opts: CacheOptions = {}) {
     this.#owner = owner;
     this.#maxBytes = opts.maxBytes ?? CACHE_MAX_BYTES;
-    this.#asked = opts.admitOnSecondUse ? new Map() : null;
+    this.#asked = opts.admitOnSecondUse ? new SecondUse(ASKED_KEYS, owner.ttlMs) : null;
   }
 
   get size(): number {
@@ -106,7 +107,7 @@ export class PermissionCache<K, V> {
   /** Keeps `value` if no invalidation happened since `generation` was read (before reading the database). */
   set(key: K, value: V, generation: number, at = this.#owner.now()): void {
     if (generation !== this.#owner.generation) return;
-    if (this.#firstUse(key, at)) return;
+    if (this.#asked && !this.#asked.repeated(key, at)) return;
     const bytes = approxBytes(key) + approxBytes(value) + 64;
     if (bytes > this.#maxBytes) return;
     const old = this.#entries.get(key);
@@ -124,20 +125,6 @@ export class PermissionCache<K, V> {
     this.#entries.clear();
     this.#asked?.clear();
     this.#bytes = 0;
-  }
-
-  /** With admitOnSecondUse: whether `key` was not asked for within the TTL before (and remember it was). */
-  #firstUse(key: K, at: number): boolean {
-    const asked = this.#asked;
-    if (!asked) return false;
-    const before = asked.get(key);
-    if (before !== undefined) {
-      asked.delete(key);
-      if (at - before <= this.#owner.ttlMs) return false;
-    }
-    if (asked.size >= ASKED_KEYS) asked.delete(asked.keys().next().value!);
-    asked.set(key, at);
-    return true;
   }
 
   #delete(key: K, e: Entry<V>): void {

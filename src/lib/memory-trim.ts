@@ -56,7 +56,8 @@ const usedBytes = () => v8.getHeapStatistics().used_heap_size;
  * the process has been idle for a while after its heap grew. Start-up and bursts of requests grow V8's
  * young generation to its maximum (tens of MB), and V8 keeps it at that size however idle the process
  * then is; a full collection in V8's memory-reducing mode ('last-resort') shrinks it and compacts the
- * rest. It pauses the process for about 0.1 s per 30 MB of live heap, hence only when idle.
+ * rest. It pauses the process for about 0.1 s per 30 MB of live heap, hence only when idle. While busy it
+ * runs an ordinary full collection instead, once the heap outgrows what was live by `headroomBytes`.
  */
 export function startMemoryTrim(opts: MemoryTrimOptions = {}): MemoryTrimmer {
   const checkEveryMs = opts.checkEveryMs ?? 15_000;
